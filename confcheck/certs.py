@@ -1,0 +1,338 @@
+"""Parsed, serialisable views of the X.509 certificates servers present.
+
+Everything the rules need is read once, here, into plain values; the PEM is kept so a snapshot
+can always be re-parsed. A subjectAltName extension that cannot be parsed is recorded as
+``san_error`` and never silently replaced by the Subject CN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509.oid import ExtensionOID, NameOID, ObjectIdentifier
+
+from confcheck.errors import InputError
+
+XMPP_ADDR_OID = ObjectIdentifier("1.3.6.1.5.5.7.8.5")
+"""id-on-xmppAddr (RFC 6120): a UTF8String JID."""
+SRV_NAME_OID = ObjectIdentifier("1.3.6.1.5.5.7.8.7")
+"""id-on-dnsSRV (RFC 4985): an IA5String such as ``_xmpp-client.example.com``."""
+
+MAX_INPUT_BYTES = 4 * 1024 * 1024
+"""Certificate files larger than this are refused: real chains are a few kilobytes."""
+
+_UTF8_STRING = 0x0C
+_IA5_STRING = 0x16
+
+
+class CertificateError(InputError):
+    """Bytes that are not a usable certificate (or chain)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectAltNames:
+    """The subjectAltName values confcheck understands, in certificate order."""
+
+    dns: tuple[str, ...] = ()
+    ip: tuple[str, ...] = ()
+    xmpp_addr: tuple[str, ...] = ()
+    srv_name: tuple[str, ...] = ()
+    uri: tuple[str, ...] = ()
+    email: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """The subject public key: algorithm family and size in bits (None when unknown)."""
+
+    type: str
+    bits: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """One certificate as a server presented it."""
+
+    subject: str
+    subject_cn: tuple[str, ...]
+    issuer: str
+    serial: str
+    not_before: datetime
+    not_after: datetime
+    key: KeyInfo
+    signature_algorithm: str
+    sha256: str
+    self_signed: bool
+    is_ca: bool
+    san: SubjectAltNames | None
+    """None when the certificate has no subjectAltName extension (or it cannot be parsed)."""
+    san_error: str | None
+    """Why the subjectAltName (or the extensions holding it) could not be read."""
+    pem: str
+
+
+def parse(cert: x509.Certificate) -> Certificate:
+    """Read everything confcheck uses from a cryptography certificate."""
+    try:
+        extensions = cert.extensions
+        extension_error = None
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
+        extensions = x509.Extensions([])
+        extension_error = str(exc)
+    san, san_error = _subject_alt_names(extensions)
+    if extension_error is not None:
+        what = (
+            "subjectAltName"
+            if "subject_alt" in extension_error or "subjectAltName" in extension_error
+            else "certificate extensions (which hold the subjectAltName)"
+        )
+        san_error = f"the {what} cannot be parsed: {extension_error}"
+    return Certificate(
+        subject=_name(cert.subject),
+        subject_cn=tuple(_attr(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)),
+        issuer=_name(cert.issuer),
+        serial=format(cert.serial_number, "x"),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        key=_key_info(cert),
+        signature_algorithm=_oid_name(cert.signature_algorithm_oid),
+        sha256=cert.fingerprint(hashes.SHA256()).hex(),
+        self_signed=_self_signed(cert),
+        is_ca=_is_ca(extensions),
+        san=san,
+        san_error=san_error,
+        pem=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+    )
+
+
+def from_pem(pem: str) -> Certificate:
+    """Parse exactly one PEM certificate (as stored in snapshots)."""
+    certs = load(pem.encode("utf-8", "replace"), "certificate")
+    if len(certs) != 1:
+        raise CertificateError(f"expected one certificate, found {len(certs)}")
+    return certs[0]
+
+
+def read(path: str | Path) -> tuple[Certificate, ...]:
+    """Read a certificate or a chain (leaf first) from a PEM, DER or PKCS#7 file."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise CertificateError(f"{path}: is a directory, not a certificate file")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    except FileNotFoundError:
+        raise CertificateError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise CertificateError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return load(data, str(path))
+
+
+def load(data: bytes, source: str) -> tuple[Certificate, ...]:
+    """Parse PEM (one or more CERTIFICATE blocks, or PKCS7), DER, or DER PKCS#7 bytes."""
+    if len(data) > MAX_INPUT_BYTES:
+        raise CertificateError(
+            f"{source}: larger than {MAX_INPUT_BYTES // 1024 // 1024} MiB; not a certificate"
+        )
+    if not data.strip():
+        raise CertificateError(f"{source}: empty, no certificate in it")
+    raw = _pem_certificates(data, source) if b"-----BEGIN " in data else _der_certificates(data, source)
+    return tuple(parse(c) for c in raw)
+
+
+def _pem_certificates(data: bytes, source: str) -> list[x509.Certificate]:
+    blocks = list(_pem_blocks(data, source))
+    certs: list[x509.Certificate] = []
+    for number, (label, block) in enumerate(blocks, start=1):
+        try:
+            if label in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"):
+                certs.append(x509.load_pem_x509_certificate(block))
+            elif label == "PKCS7":
+                certs.extend(pkcs7.load_pem_pkcs7_certificates(block))
+        except ValueError as exc:
+            raise CertificateError(
+                f"{source}: PEM block {number} ({label}) cannot be parsed: {_first_line(exc)}"
+            ) from None
+    if certs:
+        return certs
+    labels = {label for label, _ in blocks}
+    if any("PRIVATE KEY" in label for label in labels):
+        raise CertificateError(f"{source}: holds a private key, not a certificate")
+    if any("CERTIFICATE REQUEST" in label for label in labels):
+        raise CertificateError(f"{source}: is a certificate signing request (CSR), not a certificate")
+    found = ", ".join(sorted(labels)) or "nothing"
+    raise CertificateError(f"{source}: no certificate in the PEM data (found {found})")
+
+
+def _pem_blocks(data: bytes, source: str) -> list[tuple[str, bytes]]:
+    """Split PEM text into (label, block) pairs in one linear pass; a block without its END is an error."""
+    blocks: list[tuple[str, bytes]] = []
+    pos = 0
+    while (start := data.find(b"-----BEGIN ", pos)) != -1:
+        label_end = data.find(b"-----", start + 11)
+        if label_end == -1 or label_end - start > 80:
+            raise CertificateError(f"{source}: malformed PEM header")
+        label = data[start + 11 : label_end]
+        footer = b"-----END " + label + b"-----"
+        end = data.find(footer, label_end)
+        if end == -1:
+            shown = label.decode("ascii", "replace")
+            raise CertificateError(f"{source}: truncated PEM: '-----BEGIN {shown}-----' has no END line")
+        blocks.append((label.decode("ascii", "replace"), data[start : end + len(footer)]))
+        pos = end + len(footer)
+    return blocks
+
+
+def _der_certificates(data: bytes, source: str) -> list[x509.Certificate]:
+    try:
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError as exc:
+        der_error = _first_line(exc)
+    try:
+        return list(pkcs7.load_der_pkcs7_certificates(data))
+    except ValueError:
+        pass
+    raise CertificateError(f"{source}: neither a PEM nor a DER certificate ({der_error})")
+
+
+def _subject_alt_names(extensions: x509.Extensions) -> tuple[SubjectAltNames | None, str | None]:
+    try:
+        ext = extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+    except x509.ExtensionNotFound:
+        return None, None
+    value = ext.value
+    if not isinstance(value, x509.SubjectAlternativeName):  # UnrecognizedExtension
+        return None, "the subjectAltName cannot be parsed"
+    xmpp_addr: list[str] = []
+    srv_name: list[str] = []
+    try:
+        for other in value.get_values_for_type(x509.OtherName):
+            if other.type_id == XMPP_ADDR_OID:
+                xmpp_addr.append(_der_string(other.value, _UTF8_STRING, "xmppAddr"))
+            elif other.type_id == SRV_NAME_OID:
+                srv_name.append(_der_string(other.value, _IA5_STRING, "SRVName"))
+    except ValueError as exc:
+        return None, f"the subjectAltName cannot be parsed: {exc}"
+    return (
+        SubjectAltNames(
+            dns=tuple(value.get_values_for_type(x509.DNSName)),
+            ip=tuple(str(ip) for ip in value.get_values_for_type(x509.IPAddress)),
+            xmpp_addr=tuple(xmpp_addr),
+            srv_name=tuple(srv_name),
+            uri=tuple(value.get_values_for_type(x509.UniformResourceIdentifier)),
+            email=tuple(value.get_values_for_type(x509.RFC822Name)),
+        ),
+        None,
+    )
+
+
+def _der_string(der: bytes, tag: int, what: str) -> str:
+    """Decode the inner DER string of an otherName (cryptography strips only the [0] wrapper)."""
+    if len(der) < 2 or der[0] != tag:
+        raise ValueError(f"{what} is not a {'UTF8String' if tag == _UTF8_STRING else 'IA5String'}")
+    length, offset = der[1], 2
+    if length & 0x80:
+        count = length & 0x7F
+        if count == 0 or count > 4 or len(der) < 2 + count:
+            raise ValueError(f"{what} has a malformed length")
+        length, offset = int.from_bytes(der[2 : 2 + count], "big"), 2 + count
+    if offset + length != len(der):
+        raise ValueError(f"{what} has a length that does not match its content")
+    body = der[offset:]
+    try:
+        return body.decode("utf-8") if tag == _UTF8_STRING else body.decode("ascii")
+    except UnicodeDecodeError:
+        raise ValueError(f"{what} is not valid {'UTF-8' if tag == _UTF8_STRING else 'ASCII'}") from None
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    """Issuer equals subject and the signature verifies with the certificate's own key."""
+    if cert.issuer != cert.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _is_ca(extensions: x509.Extensions) -> bool:
+    try:
+        constraints = extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        return False
+    return constraints.ca
+
+
+def _key_info(cert: x509.Certificate) -> KeyInfo:
+    try:
+        key = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        return KeyInfo("unknown", None)
+    if isinstance(key, rsa.RSAPublicKey):
+        return KeyInfo("RSA", key.key_size)
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return KeyInfo("EC", key.key_size)
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return KeyInfo("Ed25519", 256)
+    if isinstance(key, ed448.Ed448PublicKey):
+        return KeyInfo("Ed448", 456)
+    if isinstance(key, dsa.DSAPublicKey):
+        return KeyInfo("DSA", key.key_size)
+    return KeyInfo(type(key).__name__, None)
+
+
+def _name(name: x509.Name) -> str:
+    try:
+        return name.rfc4514_string()
+    except ValueError:
+        return "<unreadable name>"
+
+
+def _attr(value: str | bytes) -> str:
+    return value if isinstance(value, str) else value.decode("utf-8", "replace")
+
+
+def _oid_name(oid: ObjectIdentifier) -> str:
+    name = oid._name
+    return oid.dotted_string if name == "Unknown OID" else name
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def to_dict(cert: Certificate) -> dict[str, Any]:
+    """The JSON view of a certificate (``confcheck cert --format json``, reports)."""
+    return {
+        "subject": cert.subject,
+        "subject_cn": list(cert.subject_cn),
+        "issuer": cert.issuer,
+        "serial": cert.serial,
+        "self_signed": cert.self_signed,
+        "is_ca": cert.is_ca,
+        "not_before": _iso(cert.not_before),
+        "not_after": _iso(cert.not_after),
+        "sha256": cert.sha256,
+        "signature_algorithm": cert.signature_algorithm,
+        "key": {"type": cert.key.type, "bits": cert.key.bits},
+        "san": {
+            "dns": list(cert.san.dns) if cert.san else [],
+            "ip": list(cert.san.ip) if cert.san else [],
+            "xmpp_addr": list(cert.san.xmpp_addr) if cert.san else [],
+            "srv_name": list(cert.san.srv_name) if cert.san else [],
+        },
+        "san_error": cert.san_error,
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

@@ -1,0 +1,254 @@
+"""The ``confcheck`` command line.
+
+Exit codes are the same for every command: 0 nothing at or above ``--fail-on``; 1 findings (or,
+for ``cert --name``, no match); 2 usage or input error; 3 collection incomplete. Heavy libraries
+are imported inside the commands, so ``confcheck --version`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from confcheck import __version__
+from confcheck.errors import ConfcheckError, ExitCode
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from confcheck.catalog import ProductLine
+    from confcheck.rule import Rule
+
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run confcheck; returns the exit code (the console script exits with it)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ConfcheckError as exc:
+        _error(str(exc))
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # silence the flush at exit
+        return int(ExitCode.OK)
+    except Exception as exc:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("CONFCHECK_DEBUG"):
+            raise
+        _error(f"internal error: {type(exc).__name__}: {exc} (set CONFCHECK_DEBUG=1 for the traceback)")
+        return int(ExitCode.USAGE)
+
+
+def _error(message: str) -> None:
+    print(f"confcheck: error: {message}", file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="confcheck",
+        description="Check every server name handed to Jabber clients against the certificate its server presents.",
+        epilog="Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 3 collection incomplete.",
+    )
+    parser.add_argument("--version", action="version", version=f"confcheck {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    lint = commands.add_parser("lint", help="check a snapshot offline and print findings with their fixes")
+    lint.add_argument("snapshot", metavar="SNAPSHOT", help="snapshot JSON file ('-' reads standard input)")
+    lint.add_argument("--format", default="terminal", help="output format: terminal (default), json")
+    lint.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="error",
+        help="lowest severity that makes the exit code 1 (default: error)",
+    )
+    lint.set_defaults(run=_lint)
+
+    cert = commands.add_parser("cert", help="show certificates and match a name against them")
+    cert.add_argument("sources", nargs="+", metavar="SOURCE", help="PEM, DER or PKCS#7 file (leaf first)")
+    cert.add_argument("--name", help="configured name to match against the leaf certificate")
+    cert.add_argument(
+        "--profile", choices=("http", "xmpp"), default="http", help="identity profile (default: http)"
+    )
+    cert.add_argument("--format", choices=("text", "json"), default="text")
+    cert.set_defaults(run=_cert)
+
+    locations = commands.add_parser("locations", help="list every admin setting that hands a name to clients")
+    locations.add_argument("--format", choices=("text", "json"), default="text")
+    locations.set_defaults(run=_locations)
+
+    rules = commands.add_parser("rules", help="list every rule with its documentation")
+    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    rules.set_defaults(run=_rules)
+
+    explain = commands.add_parser("explain", help="show one rule's documentation")
+    explain.add_argument("code", metavar="CODE", help="rule code (CC101) or name (name-mismatch)")
+    explain.set_defaults(run=_explain)
+
+    plugins = commands.add_parser("plugins", help="list installed plugins and the hooks they implement")
+    plugins.set_defaults(run=_plugins)
+    return parser
+
+
+def _lint(args: argparse.Namespace) -> ExitCode:
+    from confcheck import engine, plugin_manager, snapshot
+    from confcheck.findings import Severity
+    from confcheck.report import Report
+
+    reporters = plugin_manager.reporters()
+    reporter = reporters.get(args.format)
+    if reporter is None:
+        raise ConfcheckError(f"unknown format {args.format!r} (choose from {', '.join(sorted(reporters))})")
+    catalog = plugin_manager.catalog()
+    deployment = snapshot.read(args.snapshot, catalog)
+    result = engine.lint(deployment, catalog, plugin_manager.rules())
+    report = Report(
+        deployment=deployment,
+        findings=result.findings,
+        references=result.references,
+        incomplete=result.incomplete,
+        fail_on=None if args.fail_on == "never" else Severity.parse(args.fail_on),
+        source=args.snapshot,
+    )
+    reporter.write(report, sys.stdout)
+    return report.exit_code
+
+
+def _cert(args: argparse.Namespace) -> ExitCode:
+    from confcheck.cert_command import run
+
+    return run(args.sources, args.name, args.profile, args.format, sys.stdout)
+
+
+def _locations(args: argparse.Namespace) -> ExitCode:
+    import json
+
+    from confcheck import plugin_manager
+
+    lines = plugin_manager.catalog().lines
+    if args.format == "json":
+        data = [
+            {
+                "line": line.id,
+                "product": line.product,
+                "versions": line.versions,
+                "admin": line.admin,
+                "note": line.note,
+                "locations": [
+                    {
+                        "id": loc.id,
+                        "menu": line.where(loc),
+                        "field": loc.field,
+                        "profile": loc.profile,
+                        "checked_against": loc.checked_against,
+                        "scope": loc.target.scope,
+                        "purpose": loc.target.purpose,
+                        "note": loc.note,
+                    }
+                    for loc in line.locations
+                ],
+            }
+            for line in lines
+        ]
+        json.dump(data, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return ExitCode.OK
+    from confcheck.console import console
+
+    with console(sys.stdout) as con:
+        _print_locations(lines, con)
+    return ExitCode.OK
+
+
+def _print_locations(lines: Sequence[ProductLine], con: Console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from confcheck.model import PRODUCT_TITLES
+
+    for line in lines:
+        con.print(
+            Text(f"{PRODUCT_TITLES[line.product]} {line.versions} ({line.id}) · {line.admin}", style="bold")
+        )
+        if line.note:
+            con.print(Text(f"  {line.note}"))
+        table = Table(box=None, pad_edge=False, show_header=bool(line.locations), header_style="dim")
+        for column in ("location", "menu path", "field", "profile", "must match"):
+            table.add_column(column, overflow="fold")
+        for loc in line.locations:
+            table.add_row(loc.id, loc.menu, loc.field or "", loc.profile, loc.checked_against)
+        if line.locations:
+            con.print(table)
+        con.print()
+
+
+def _rules(args: argparse.Namespace) -> ExitCode:
+    import json
+
+    from confcheck import plugin_manager
+
+    rules = plugin_manager.rules()
+    if args.format == "json":
+        data = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity.value,
+                "summary": r.summary,
+                "sections": r.sections,
+            }
+            for r in rules
+        ]
+        json.dump(data, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif args.format == "markdown":
+        sys.stdout.write(rules_markdown(rules))
+    else:
+        width = max(len(r.name) for r in rules)
+        for r in rules:
+            print(f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}")
+    return ExitCode.OK
+
+
+def rules_markdown(rules: Sequence[Rule]) -> str:
+    """Every rule's documentation as one Markdown page (docs/rules.md is generated from this)."""
+    parts = ["# confcheck rules\n", "Generated by `confcheck rules --format markdown`; do not edit.\n"]
+    parts += [rule_markdown(r) for r in rules]
+    return "\n".join(parts)
+
+
+def rule_markdown(rule: Rule) -> str:
+    """One rule's documentation as Markdown."""
+    title = f"## {rule.code} {rule.name}\n\nSeverity: **{rule.severity.value}**. {rule.summary}\n"
+    body = "".join(f"\n### {heading}\n\n{text}\n" for heading, text in rule.sections.items())
+    return title + body
+
+
+def _explain(args: argparse.Namespace) -> ExitCode:
+    from confcheck import plugin_manager
+
+    wanted = args.code.strip()
+    for rule in plugin_manager.rules():
+        if wanted.upper() == rule.code or wanted.lower() == rule.name:
+            sys.stdout.write(rule_markdown(rule))
+            return ExitCode.OK
+    raise ConfcheckError(f"unknown rule {wanted!r} (see confcheck rules)")
+
+
+def _plugins(args: argparse.Namespace) -> ExitCode:
+    from confcheck import plugin_manager
+
+    for name, module, hooks in plugin_manager.plugins():
+        print(f"{name:<18} {module:<32} {', '.join(hooks)}")
+    return ExitCode.OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""The check stage: resolve every reference to the server it names, match it, and run the rules.
+
+Everything here is a pure function of the deployment: no network, no knowledge of which plugin
+collected what. The :class:`Context` computes the shared analysis once (references, targets,
+identity matches); rules only read it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from confcheck import identity
+from confcheck.catalog import Catalog, Location, ProductLine
+from confcheck.errors import InputError
+from confcheck.findings import Finding, Fix
+from confcheck.identity import IdentityMatch
+from confcheck.model import Cluster, Deployment, Endpoint, Node
+from confcheck.rule import Rule
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One name handed to clients: a setting, or a node's configured name."""
+
+    cluster: Cluster
+    line: ProductLine
+    location: Location
+    value: str
+    instance: str | None = None
+    node: Node | None = None
+    """For node-name locations: the node whose name this is."""
+
+    @property
+    def where(self) -> str:
+        """Full admin menu path of the setting."""
+        return self.line.where(self.location)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetCheck:
+    """One server a reference points to, the endpoint checked, and the identity verdict."""
+
+    cluster: Cluster | None
+    """None for external servers."""
+    node: Node
+    endpoint: Endpoint | None
+    match: IdentityMatch | None
+    """None when the endpoint is missing or presented no certificate."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceCheck:
+    """A reference with every target it resolved to; ``problem`` says why there are none."""
+
+    reference: Reference
+    targets: tuple[TargetCheck, ...]
+    resolved_by: str
+    problem: str | None = None
+
+    def finding(
+        self,
+        message: str,
+        target: TargetCheck | None = None,
+        fix: Fix | None = None,
+        evidence: Iterable[tuple[str, str]] = (),
+    ) -> Finding:
+        """A finding about this reference (and, when given, the target it was checked against)."""
+        ref = self.reference
+        cert = target.endpoint.certificate if target and target.endpoint else None
+        return Finding(
+            message,
+            cluster=ref.cluster.name,
+            product=ref.cluster.product,
+            version=ref.cluster.version,
+            location=ref.location.id,
+            instance=ref.instance,
+            node=target.node.name if target else None,
+            value=ref.value,
+            certificate=cert.sha256 if cert else None,
+            evidence=tuple(evidence),
+            fix=fix,
+        )
+
+
+class Context:
+    """The analysed deployment that rules read; every view is computed once, on first use."""
+
+    def __init__(self, deployment: Deployment, catalog: Catalog) -> None:
+        self.deployment = deployment
+        self.catalog = catalog
+
+    def line(self, cluster: Cluster) -> ProductLine:
+        """The product line describing ``cluster`` (snapshot loading guarantees there is one)."""
+        line = self.catalog.line_for(cluster.product, cluster.major)
+        if line is None:
+            raise InputError(
+                f"cluster {cluster.name}: no plugin describes {cluster.product} {cluster.version}"
+            )
+        return line
+
+    @cached_property
+    def references(self) -> tuple[Reference, ...]:
+        """Every reference: node names (one per node) and the settings, cluster by cluster."""
+        found: list[Reference] = []
+        for cluster in self.deployment.clusters:
+            line = self.line(cluster)
+            for location in line.locations:
+                if location.target.scope == "node":
+                    found += [Reference(cluster, line, location, n.name, node=n) for n in cluster.nodes]
+            for setting in cluster.settings:
+                entry = self.catalog.location(setting.location)
+                if entry is None:
+                    raise InputError(f"cluster {cluster.name}: unknown location {setting.location!r}")
+                found.append(Reference(cluster, line, entry[1], setting.value, setting.instance))
+        return tuple(found)
+
+    @cached_property
+    def checks(self) -> tuple[ReferenceCheck, ...]:
+        """Every reference resolved to its targets and matched against their certificates."""
+        return tuple(self._check(ref) for ref in self.references)
+
+    @cached_property
+    def incomplete(self) -> bool:
+        """True when collection could not read something (an endpoint recorded an error)."""
+        nodes = [n for c in self.deployment.clusters for n in c.nodes] + list(self.deployment.externals)
+        return any(e.error is not None for n in nodes for e in n.endpoints)
+
+    def _check(self, ref: Reference) -> ReferenceCheck:
+        target = ref.location.target
+        if target.scope == "node":
+            assert ref.node is not None
+            pairs: Sequence[tuple[Cluster | None, Node]] = [(ref.cluster, ref.node)]
+            how, problem = "the node itself", None
+        elif target.scope == "cluster":
+            pairs = [(ref.cluster, n) for n in ref.cluster.nodes]
+            how, problem = "every node of the cluster", None if pairs else "the cluster has no nodes"
+        else:
+            pairs, how, problem = self._index.find(ref.value, target.products)
+        checked = []
+        for cluster, node in pairs:
+            endpoint = node.endpoint(target.purpose)
+            cert = endpoint.certificate if endpoint else None
+            verdict = identity.match(ref.value, cert, ref.location.profile) if cert else None
+            checked.append(TargetCheck(cluster, node, endpoint, verdict))
+        return ReferenceCheck(ref, tuple(checked), how, problem)
+
+    @cached_property
+    def _index(self) -> _NodeIndex:
+        return _NodeIndex(self.deployment)
+
+
+class _NodeIndex:
+    """Finds the servers a configured value names: by configured name, FQDN, host name, address or DNS."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        self._by_name: dict[str, list[tuple[Cluster | None, Node]]] = defaultdict(list)
+        self._by_address: dict[str, list[tuple[Cluster | None, Node]]] = defaultdict(list)
+        self._dns: dict[str, list[str]] = defaultdict(list)
+        entries: list[tuple[Cluster | None, Node]] = [(c, n) for c in deployment.clusters for n in c.nodes]
+        entries += [(None, n) for n in deployment.externals]
+        for entry in entries:
+            node = entry[1]
+            for name in {_key(node.name), _key(node.fqdn), _key(node.hostname)} - {None}:
+                self._by_name[str(name)].append(entry)
+            for address in node.addresses:
+                self._by_address[_address(address) or address].append(entry)
+            if identity.is_ip(node.name):
+                self._by_address[_address(node.name) or node.name].append(entry)
+        for record in deployment.dns:
+            name = _key(record.name)
+            if name and record.type in ("A", "AAAA"):
+                self._dns[name] += [a for a in (_address(x) for x in record.answers) if a]
+
+    def find(
+        self, value: str, products: tuple[str, ...]
+    ) -> tuple[list[tuple[Cluster | None, Node]], str, str | None]:
+        """The servers ``value`` names among clusters of ``products`` and external servers."""
+
+        def eligible(found: Iterable[tuple[Cluster | None, Node]]) -> list[tuple[Cluster | None, Node]]:
+            unique = {id(n): (c, n) for c, n in found if c is None or c.product in products}
+            return list(unique.values())
+
+        address = _address(value)
+        if address is not None:
+            found = eligible(self._by_address.get(address, ()))
+            return found, "address", None if found else f"no known server has the address {value}"
+        name = _key(value)
+        if name is None:
+            return [], "", f"{value!r} is not a host name or address"
+        found = eligible(self._by_name.get(name, ()))
+        if found:
+            return found, "name", None
+        found = eligible(n for a in self._dns.get(name, ()) for n in self._by_address.get(a, ()))
+        if found:
+            return found, "DNS", None
+        return [], "", f"no known server is called {value}"
+
+
+def _key(name: str | None) -> str | None:
+    return identity.normalize(name) if name else None
+
+
+def _address(text: str) -> str | None:
+    if not identity.is_ip(text):
+        return None
+    return str(ipaddress.ip_address(text.strip("[]")))
+
+
+@dataclass(frozen=True, slots=True)
+class LintResult:
+    """The findings of one run, sorted into a stable order, and whether collection was complete."""
+
+    findings: tuple[Finding, ...]
+    references: int
+    incomplete: bool
+
+
+def lint(deployment: Deployment, catalog: Catalog, rules: Iterable[Rule]) -> LintResult:
+    """Run ``rules`` over ``deployment``; a rule that crashes becomes a finding, not a lost run."""
+    ctx = Context(deployment, catalog)
+    findings: list[Finding] = []
+    for rule in rules:
+        try:
+            findings += rule.run(ctx)
+        except InputError:
+            raise
+        except Exception as exc:  # a third-party rule's bug must not hide every other finding
+            findings.append(
+                Finding(
+                    f"rule {rule.code} ({rule.name}) crashed: {type(exc).__name__}: {exc}",
+                    rule.code,
+                    rule.name,
+                )
+            )
+    order = {c.name: i for i, c in enumerate(deployment.clusters)}
+    findings.sort(
+        key=lambda f: (
+            order.get(f.cluster or "", len(order)),
+            -f.severity.rank,
+            f.fix.phase if f.fix else 99,
+            f.location or "",
+            f.instance or "",
+            f.value or "",
+            f.node or "",
+            f.rule,
+        )
+    )
+    return LintResult(tuple(findings), len(ctx.references), ctx.incomplete)

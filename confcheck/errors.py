@@ -1,0 +1,32 @@
+"""The small hierarchy of errors a user can see, each with a one-line message and its exit code."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit codes, the same for every command (never a count of findings)."""
+
+    OK = 0
+    """Nothing at or above ``--fail-on``."""
+    FINDINGS = 1
+    """At least one finding at or above ``--fail-on``."""
+    USAGE = 2
+    """Usage, configuration or input error."""
+    INCOMPLETE = 3
+    """Collection incomplete: something could not be reached or read."""
+
+
+class ConfcheckError(Exception):
+    """An error with a message meant for the user; the CLI prints it on one line and exits."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+
+class InputError(ConfcheckError):
+    """A file the user gave us (certificate, snapshot, configuration) cannot be used."""
+
+
+class CatalogError(ConfcheckError):
+    """The plugins declare an inconsistent catalog (duplicate location ids, overlapping versions)."""

@@ -1,0 +1,220 @@
+"""The identity contract: does a name, exactly as an admin configured it, identify a certificate?
+
+This is the question Jabber asks before it prompts. The rules (see DESIGN.md, "The identity contract"):
+
+* ``http`` (Tomcat): SAN dNSName; the Subject CN only when the certificate has no dNSName at all.
+* ``xmpp`` (cup-xmpp): SAN xmppAddr (a bare domain), SAN SRVName ``_xmpp-client.<domain>``, SAN
+  dNSName; the Subject CN only when none of those three is present.
+* Case-insensitive, compared as IDNA A-labels; one trailing dot on the configured name is ignored;
+  control characters never match.
+* Wildcards only in dNSName or CN, only as the whole left-most label, covering exactly one label,
+  never the bare parent, never over fewer than two labels (``*.com``).
+* An IP address as configured matches only an identical (eligible) CN, never an FQDN or an
+  iPAddress SAN: the guide lists no iPAddress field, and DNS is not consulted.
+* A subjectAltName that cannot be parsed matches nothing: it never falls back to the CN.
+"""
+
+from __future__ import annotations
+
+import encodings.idna
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from confcheck.certs import Certificate
+
+Profile = Literal["http", "xmpp"]
+Field = Literal["dNSName", "xmppAddr", "SRVName", "CN"]
+NameKind = Literal["fqdn", "short", "ip", "invalid"]
+
+PROFILES: tuple[Profile, ...] = ("http", "xmpp")
+XMPP_CLIENT_SRV = "_xmpp-client."
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityMatch:
+    """The verdict for one configured name against one certificate, with the field that decided it."""
+
+    name: str
+    profile: Profile
+    matched: bool
+    field: Field | None
+    identity: str | None
+    wildcard: bool
+    reason: str
+    """One sentence a consultant can paste into a report: what matched, or why nothing did."""
+
+
+def match(name: str, cert: Certificate, profile: Profile) -> IdentityMatch:
+    """Match a configured name against ``cert`` under ``profile``."""
+
+    def verdict(field: Field | None, identity: str | None, wildcard: bool, reason: str) -> IdentityMatch:
+        return IdentityMatch(name, profile, field is not None, field, identity, wildcard, reason)
+
+    if cert.san_error is not None:
+        return verdict(None, None, False, f"{cert.san_error}; it identifies nothing")
+    candidates = identities(cert, profile)
+    kind = name_kind(name)
+    if kind == "invalid":
+        return verdict(None, None, False, f"{_show(name)} is not a valid host name or IP address")
+    reference = _reference(name, kind)
+    # A dNSName is an IA5String of A-labels (RFC 5280): one holding U-labels is malformed, never a match.
+    candidates = tuple((f, v) for f, v in candidates if f != "dNSName" or v.isascii())
+    for field, identity in candidates:
+        if _exact(reference, kind, field, identity):
+            return verdict(field, identity, False, f"{field} {identity} matches")
+    if kind != "ip":
+        for field, identity in candidates:
+            if field in ("dNSName", "CN") and _wildcard(reference, identity):
+                return verdict(field, identity, True, f"{field} {identity} matches through a wildcard")
+    return verdict(None, None, False, _mismatch_reason(name, kind, cert, profile, candidates))
+
+
+def identities(cert: Certificate, profile: Profile) -> tuple[tuple[Field, str], ...]:
+    """The (field, value) pairs a client looks at for ``profile``, in the order it looks at them."""
+    if cert.san_error is not None:
+        return ()
+    san = cert.san
+    found: list[tuple[Field, str]] = []
+    if profile == "xmpp" and san is not None:
+        found += [("xmppAddr", v) for v in san.xmpp_addr]
+        found += [("SRVName", v) for v in san.srv_name]
+    if san is not None:
+        found += [("dNSName", v) for v in san.dns]
+    if not found:
+        found += [("CN", v) for v in cert.subject_cn]
+    return tuple(found)
+
+
+def name_kind(name: str) -> NameKind:
+    """Classify a configured name: an FQDN, a short (single-label) host name, an IP address, or invalid."""
+    if _is_ip(name):
+        return "ip"
+    normalized = normalize(name)
+    if normalized is None:
+        return "invalid"
+    return "fqdn" if "." in normalized else "short"
+
+
+def normalize(name: str) -> str | None:
+    """The comparable form of a configured host name (A-labels, lower case, no trailing dot), or None."""
+    if name.endswith(".") and not name.endswith(".."):
+        name = name[:-1]
+    normalized = _alabels(name)
+    if normalized is None or normalized.rsplit(".", 1)[-1].isdigit():
+        return None  # an all-numeric top label is an IP-like string, not a host name (e.g. "127.1")
+    return normalized
+
+
+def is_ip(name: str) -> bool:
+    """True for an IPv4 or IPv6 literal, an IPv6 one optionally in brackets."""
+    return _is_ip(name)
+
+
+def preferred_fqdn(cert: Certificate, profile: Profile = "http", hint: str | None = None) -> str | None:
+    """The FQDN a setting should carry to match ``cert``: a non-wildcard identity, ``hint``'s host first.
+
+    ``hint`` is a short host name (``cucm1``) or FQDN known for the node; an identity whose first
+    label equals its first label is preferred, so a SAN certificate listing several nodes still
+    yields this node's name.
+    """
+    names = [
+        normalize(_xmpp_domain(field, value) or value)
+        for field, value in identities(cert, profile)
+        if not value.startswith("*")
+    ]
+    fqdns = [n for n in names if n is not None and "." in n]
+    if hint:
+        first = hint.split(".", 1)[0].lower()
+        for fqdn in fqdns:
+            if fqdn.split(".", 1)[0] == first:
+                return fqdn
+    return fqdns[0] if fqdns else None
+
+
+def _xmpp_domain(field: Field, value: str) -> str | None:
+    if field == "xmppAddr":
+        return None if "@" in value or "/" in value else value
+    if field == "SRVName":
+        return value[len(XMPP_CLIENT_SRV) :] if value.lower().startswith(XMPP_CLIENT_SRV) else None
+    return None
+
+
+def _reference(name: str, kind: NameKind) -> str:
+    if kind == "ip":
+        return str(ipaddress.ip_address(name.strip("[]")))
+    normalized = normalize(name)
+    assert normalized is not None  # name_kind() said it is valid
+    return normalized
+
+
+def _exact(reference: str, kind: NameKind, field: Field, identity: str) -> bool:
+    if kind == "ip":
+        return field == "CN" and _is_ip(identity) and str(ipaddress.ip_address(identity)) == reference
+    if field in ("xmppAddr", "SRVName"):
+        domain = _xmpp_domain(field, identity)
+        return domain is not None and _alabels(domain) == reference
+    return _alabels(identity) == reference
+
+
+def _wildcard(reference: str, identity: str) -> bool:
+    if not identity.startswith("*."):
+        return False
+    parent = _alabels(identity[2:])
+    if parent is None or "." not in parent:
+        return False  # never over a single-label suffix such as *.com
+    first, _, rest = reference.partition(".")
+    return bool(first) and rest == parent
+
+
+def _alabels(name: str) -> str | None:
+    """Lower-case A-label form of a dotted name; None if any label is empty or not a host label."""
+    if not name or _CONTROL.search(name):
+        return None
+    labels = []
+    for raw in name.split("."):
+        try:
+            label = (raw if raw.isascii() else encodings.idna.ToASCII(raw).decode("ascii")).lower()
+        except UnicodeError:
+            return None
+        if not _LABEL.fullmatch(label):
+            return None
+        labels.append(label)
+    joined = ".".join(labels)
+    return joined if len(joined) <= 253 else None
+
+
+def _is_ip(text: str) -> bool:
+    if _CONTROL.search(text):
+        return False
+    bracketed = text.startswith("[") and text.endswith("]")
+    try:
+        address = ipaddress.ip_address(text[1:-1] if bracketed else text)
+    except ValueError:
+        return False
+    return not bracketed or address.version == 6
+
+
+def _mismatch_reason(
+    name: str, kind: NameKind, cert: Certificate, profile: Profile, candidates: tuple[tuple[Field, str], ...]
+) -> str:
+    if not candidates:
+        return f"the certificate carries no identity a client checks for the {profile} profile"
+    shown = ", ".join(f"{value} ({field})" for field, value in candidates[:6])
+    more = f" and {len(candidates) - 6} more" if len(candidates) > 6 else ""
+    reason = f"the certificate names {shown}{more}, not {_show(name)}"
+    if (
+        kind == "ip"
+        and not any(field == "CN" for field, _ in candidates)
+        and any(_is_ip(cn) and _exact(_reference(name, kind), kind, "CN", cn) for cn in cert.subject_cn)
+    ):
+        reason += "; the CN holds the address but is not used, because the certificate has SAN identities"
+    return reason
+
+
+def _show(name: str) -> str:
+    return repr(name) if _CONTROL.search(name) or not name.strip() else name

@@ -1,0 +1,137 @@
+"""The deployment as collected: plain values, no I/O, the same whether it came off the wire or a snapshot."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from confcheck.certs import Certificate
+
+Product = Literal["cucm", "cup", "imp", "unity"]
+PRODUCTS: tuple[Product, ...] = ("cucm", "cup", "imp", "unity")
+PRODUCT_TITLES: dict[str, str] = {
+    "cucm": "Cisco Unified Communications Manager",
+    "cup": "Cisco Unified Presence",
+    "imp": "Cisco Unified CM IM and Presence",
+    "unity": "Cisco Unity Connection",
+}
+Role = Literal["publisher", "subscriber"]
+ROLES: tuple[Role, ...] = ("publisher", "subscriber")
+
+PROTOCOLS = ("https", "tls", "xmpp-client", "imap", "imaps")
+"""How an endpoint was met: direct TLS (``https``, ``tls``) or STARTTLS (``xmpp-client``, ``imap``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointError:
+    """Why an endpoint presented no certificate: a machine-readable kind and a one-line message."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A service a client connects to, and the chain it presented (leaf first) or why it did not."""
+
+    purpose: str
+    """The certificate's job, in Cisco's words where there are some: ``tomcat``, ``cup-xmpp``, ..."""
+    protocol: str
+    host: str
+    port: int
+    server_name: str | None = None
+    """The name sent to the server: TLS SNI, or the XMPP stream's ``to``."""
+    chain: tuple[Certificate, ...] = ()
+    error: EndpointError | None = None
+
+    @property
+    def certificate(self) -> Certificate | None:
+        """The leaf certificate, if the endpoint presented one."""
+        return self.chain[0] if self.chain else None
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A server: its name exactly as configured, what else it is known as, and its endpoints."""
+
+    name: str
+    """As configured (CUCM System > Server, IM and Presence Cluster Topology); may be an IP address."""
+    role: Role = "subscriber"
+    hostname: str | None = None
+    """The platform host name (``cucm1``), when known."""
+    domain: str | None = None
+    addresses: tuple[str, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
+
+    @property
+    def fqdn(self) -> str | None:
+        """``hostname.domain`` when both are known."""
+        return f"{self.hostname}.{self.domain}" if self.hostname and self.domain else None
+
+    def endpoint(self, purpose: str) -> Endpoint | None:
+        """The endpoint collected for ``purpose``, if any."""
+        return next((e for e in self.endpoints if e.purpose == purpose), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One admin setting that hands a server name to clients, exactly as configured."""
+
+    location: str
+    """The catalog location id (see ``confcheck locations``)."""
+    value: str
+    instance: str | None = None
+    """Which object holds the setting when there can be several: a UC service, a CCMCIP profile."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """One cluster of one product; ``nodes`` lists the publisher first."""
+
+    name: str
+    product: Product
+    version: str
+    nodes: tuple[Node, ...] = ()
+    settings: tuple[Setting, ...] = ()
+
+    @property
+    def major(self) -> int:
+        """The major version (``9`` for ``9.1.2.10000-28``)."""
+        return major_version(self.version)
+
+
+@dataclass(frozen=True, slots=True)
+class DnsRecord:
+    """One DNS observation made at collection time, so checks stay offline."""
+
+    name: str
+    type: str
+    answers: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """Everything collected: the clusters, external servers (mail store, conferencing) and DNS answers."""
+
+    clusters: tuple[Cluster, ...] = ()
+    externals: tuple[Node, ...] = ()
+    dns: tuple[DnsRecord, ...] = ()
+    collected_at: datetime | None = None
+
+    def cluster(self, name: str) -> Cluster | None:
+        """The cluster called ``name``."""
+        return next((c for c in self.clusters if c.name == name), None)
+
+
+_MAJOR = re.compile(r"\s*(\d{1,3})(?:[.(\s-]|$)")
+
+
+def major_version(version: str) -> int:
+    """The leading number of a Cisco version string; ValueError if there is none."""
+    found = _MAJOR.match(version)
+    if found is None:
+        raise ValueError(f"not a version: {version!r}")
+    return int(found.group(1))

@@ -1,0 +1,55 @@
+"""A finished lint run as reporters see it, and the reporter interface."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+from confcheck.errors import ExitCode
+from confcheck.findings import Finding, Severity
+from confcheck.model import Deployment
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Findings of one run with the options that judge them."""
+
+    deployment: Deployment
+    findings: tuple[Finding, ...]
+    references: int
+    """How many references were checked."""
+    incomplete: bool
+    fail_on: Severity | None
+    """``None`` means ``--fail-on never``."""
+    source: str = ""
+
+    @property
+    def failing(self) -> tuple[Finding, ...]:
+        """The findings at or above ``fail_on``."""
+        if self.fail_on is None:
+            return ()
+        threshold = self.fail_on.rank
+        return tuple(f for f in self.findings if f.severity.rank >= threshold)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """3 when collection was incomplete, else 1 when a finding is at or above ``fail_on``, else 0."""
+        if self.incomplete:
+            return ExitCode.INCOMPLETE
+        return ExitCode.FINDINGS if self.failing else ExitCode.OK
+
+    def count(self, severity: Severity) -> int:
+        """How many findings have ``severity``."""
+        return sum(1 for f in self.findings if f.severity is severity)
+
+
+@dataclass(frozen=True, slots=True)
+class Reporter:
+    """An output format: ``confcheck lint --format NAME`` calls ``write(report, stream)``."""
+
+    name: str
+    description: str
+    write: Callable[[Report, TextIO], None]
+    machine: bool = False
+    """True for formats other programs parse (they alone may own stdout)."""

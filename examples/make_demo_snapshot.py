@@ -1,0 +1,232 @@
+"""Regenerate examples/demo-snapshot.json: a small Acme deployment in its usual pre-migration state.
+
+Every rule fires at least once: IP addresses and short names in server names and client settings,
+an FQDN that is not in the certificate, a node whose cup-xmpp certificate lacks the XMPP domain, a
+wildcard Unity Connection certificate, a CN-only mail store certificate, a conferencing server
+nobody inventoried, and a node whose Tomcat endpoint was never collected.
+
+    python examples/make_demo_snapshot.py [OUTPUT]
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from confcheck import certs, pki, snapshot
+from confcheck.model import Cluster, Deployment, DnsRecord, Endpoint, Node, Setting
+
+DOMAIN = "acme.example"
+
+
+def _tomcat(host: str, issued: pki.Issued, *chain: pki.Issued) -> Endpoint:
+    return _endpoint("tomcat", "https", host, 8443, issued, *chain)
+
+
+def _endpoint(
+    purpose: str, protocol: str, host: str, port: int, *issued: pki.Issued, sni: str | None = None
+) -> Endpoint:
+    parsed = tuple(certs.load(i.pem.encode(), purpose)[0] for i in issued)
+    return Endpoint(purpose, protocol, host, port, server_name=sni, chain=parsed)
+
+
+def build() -> Deployment:
+    """The demo deployment, with freshly made certificates."""
+    root = pki.ca("Acme Root CA")
+    issuing = pki.ca("Acme Issuing CA", issuer=root)
+
+    def signed(host: str, *extra: str) -> pki.Issued:
+        fqdn = f"{host}.{DOMAIN}"
+        return pki.server(fqdn, dns=[fqdn, *extra], issuer=issuing)
+
+    cucm = Cluster(
+        "hq-cucm",
+        "cucm",
+        "9.1.2.10000-28",
+        nodes=(
+            Node(
+                "10.10.0.11",
+                "publisher",
+                "cucm1",
+                DOMAIN,
+                ("10.10.0.11",),
+                (_tomcat("10.10.0.11", signed("cucm1"), issuing),),
+            ),
+            Node(
+                "cucm2.acme.example",
+                "subscriber",
+                "cucm2",
+                DOMAIN,
+                ("10.10.0.12",),
+                (_tomcat("cucm2.acme.example", signed("cucm2"), issuing),),
+            ),
+            Node(
+                "cucm3",
+                "subscriber",
+                "cucm3",
+                DOMAIN,
+                ("10.10.0.13",),
+                (_tomcat("cucm3", signed("cucm3"), issuing),),
+            ),
+        ),
+        settings=(
+            Setting("cucm9.uc-service-imp", "imp1.acme.example", "IMP-HQ"),
+            Setting("cucm9.uc-service-voicemail", "cuc1.acme.example", "VM-HQ"),
+            Setting("cucm9.uc-service-mailstore", "mail.acme.example", "MAIL-HQ"),
+            Setting("cucm9.uc-service-conferencing", "meet.acme.example", "MEET-HQ"),
+        ),
+    )
+    branch = Cluster(
+        "branch-cucm",
+        "cucm",
+        "8.6.2.20000-2",
+        nodes=(
+            Node(
+                "cucm-br.acme.example",
+                "publisher",
+                "cucm-br",
+                "branch.acme.example",
+                ("10.20.0.11",),
+                (
+                    _tomcat(
+                        "cucm-br.acme.example",
+                        pki.server("cucm-br.branch.acme.example", dns=["cucm-br.branch.acme.example"]),
+                    ),
+                ),
+            ),
+        ),
+    )
+    xmpp_ok = pki.server(
+        f"imp1.{DOMAIN}",
+        dns=[f"imp1.{DOMAIN}", DOMAIN],
+        xmpp_addr=[DOMAIN],
+        srv_name=[f"_xmpp-client.{DOMAIN}"],
+        issuer=issuing,
+    )
+    imp = Cluster(
+        "hq-imp",
+        "imp",
+        "9.1.1.20000-5",
+        nodes=(
+            Node(
+                "imp1.acme.example",
+                "publisher",
+                "imp1",
+                DOMAIN,
+                ("10.10.0.21",),
+                (
+                    _tomcat("imp1.acme.example", signed("imp1"), issuing),
+                    _endpoint(
+                        "cup-xmpp", "xmpp-client", "imp1.acme.example", 5222, xmpp_ok, issuing, sni=DOMAIN
+                    ),
+                ),
+            ),
+            Node(
+                "imp2.acme.example",
+                "subscriber",
+                "imp2",
+                DOMAIN,
+                ("10.10.0.22",),
+                (
+                    _endpoint(
+                        "cup-xmpp",
+                        "xmpp-client",
+                        "imp2.acme.example",
+                        5222,
+                        pki.server(f"imp2.{DOMAIN}"),
+                        sni=DOMAIN,
+                    ),
+                ),
+            ),
+        ),
+        settings=(
+            Setting("imp9.tftp-primary", "10.10.0.11"),
+            Setting("imp9.tftp-backup", "cucm2.acme.example", "1"),
+            Setting("imp9.ccmcip-primary", "cucm1", "Default"),
+            Setting("imp9.ccmcip-backup", "cucm2.acme.example", "Default"),
+            Setting("imp9.xmpp-domain", DOMAIN),
+        ),
+    )
+    wildcard = pki.server(f"*.{DOMAIN}", dns=[f"*.{DOMAIN}"], issuer=issuing)
+    unity = Cluster(
+        "hq-cuc",
+        "unity",
+        "9.1.2.10000-28",
+        nodes=(
+            Node(
+                "cuc1.acme.example",
+                "publisher",
+                "cuc1",
+                DOMAIN,
+                ("10.10.0.31",),
+                (_tomcat("cuc1.acme.example", wildcard, issuing),),
+            ),
+        ),
+    )
+    cup_node = pki.server(
+        "cup1.branch.acme.example",
+        dns=["cup1.branch.acme.example"],
+        xmpp_addr=["branch.acme.example"],
+        issuer=issuing,
+    )
+    cup = Cluster(
+        "branch-cup",
+        "cup",
+        "8.6.4.10000-12",
+        nodes=(
+            Node(
+                "cup1.branch.acme.example",
+                "publisher",
+                "cup1",
+                "branch.acme.example",
+                ("10.20.0.21",),
+                (
+                    _tomcat("cup1.branch.acme.example", cup_node, issuing),
+                    _endpoint(
+                        "cup-xmpp",
+                        "xmpp-client",
+                        "cup1.branch.acme.example",
+                        5222,
+                        cup_node,
+                        issuing,
+                        sni="branch.acme.example",
+                    ),
+                ),
+            ),
+        ),
+        settings=(
+            Setting("cup8.tftp-primary", "cucm-br.acme.example"),
+            Setting("cup8.voicemail", "cuc1.acme.example", "VM-BRANCH"),
+            Setting("cup8.xmpp-domain", "branch.acme.example"),
+        ),
+    )
+    mail = Node(
+        "mail.acme.example",
+        addresses=("10.10.0.41",),
+        endpoints=(
+            _endpoint("mailstore", "imaps", "mail.acme.example", 993, pki.server("mail.acme.example")),
+        ),
+    )
+    dns = tuple(
+        DnsRecord(f"{host}.{DOMAIN}", "A", (address,))
+        for host, address in (
+            ("cucm1", "10.10.0.11"),
+            ("cucm2", "10.10.0.12"),
+            ("cucm3", "10.10.0.13"),
+            ("imp1", "10.10.0.21"),
+            ("cuc1", "10.10.0.31"),
+        )
+    )
+    return Deployment(
+        clusters=(cucm, branch, imp, unity, cup),
+        externals=(mail,),
+        dns=dns,
+        collected_at=datetime.now(timezone.utc).replace(microsecond=0),
+    )
+
+
+if __name__ == "__main__":
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).with_name("demo-snapshot.json"))
+    snapshot.write(build(), out)
+    print(f"wrote {out}")

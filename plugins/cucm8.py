@@ -1,0 +1,54 @@
+"""Cisco Unified Communications Manager 8.x and earlier: the server names of System > Server."""
+
+from __future__ import annotations
+
+from confcheck import hookimpl
+from confcheck.catalog import Location, ProductLine
+from confcheck.plugins import _common
+
+ADMIN = "Cisco Unified CM Administration"
+OS_ADMIN = "Cisco Unified OS Administration"
+SERVICEABILITY = "Cisco Unified Serviceability"
+CERTIFICATE_SERVICES = ((_common.TOMCAT, "Cisco Tomcat"),)
+
+
+def server_name(line: str) -> Location:
+    """System > Server: the name CUCM hands to devices and clients for each node (8.x and 9.x alike)."""
+    return _common.node_name(
+        line,
+        "System > Server",
+        "Host Name/IP Address",
+        impact=(
+            "TFTP configuration files carry this name: restart Cisco TFTP on every CUCM node, then Cisco "
+            "CallManager on every node; phones and clients re-register. Plan a maintenance window."
+        ),
+        preconditions=(
+            _common.REPLICATION_HEALTHY,
+            "Phones get DNS servers through DHCP, so they can resolve the FQDN.",
+        ),
+        steps=(
+            "Change 'Host Name/IP Address' from {value} to {proposed} and save.",
+            f"In {SERVICEABILITY} > Tools > Control Center - Feature Services, restart Cisco TFTP on every "
+            "node, then Cisco CallManager on every node.",
+            "Check that 'run sql select name from processnode' shows the new name on every node.",
+        ),
+    )
+
+
+LINE = ProductLine(
+    id="cucm8",
+    product="cucm",
+    versions="8.x and earlier",
+    min_major=None,
+    max_major=8,
+    admin=ADMIN,
+    os_admin=OS_ADMIN,
+    serviceability=SERVICEABILITY,
+    locations=(server_name("cucm8"),),
+    certificate_services=CERTIFICATE_SERVICES,
+)
+
+
+@hookimpl
+def confcheck_product_lines() -> list[ProductLine]:
+    return [LINE]

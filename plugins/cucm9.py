@@ -1,0 +1,75 @@
+"""Cisco Unified Communications Manager 9.x and later: server names and the UC Services Jabber reads."""
+
+from __future__ import annotations
+
+from confcheck import hookimpl
+from confcheck.catalog import Location, ProductLine, Target
+from confcheck.plugins import _common
+from confcheck.plugins.cucm8 import ADMIN, CERTIFICATE_SERVICES, OS_ADMIN, SERVICEABILITY, server_name
+
+UC_SERVICE = "User Management > User Settings > UC Service"
+UC_SERVICE_IMPACT = (
+    "Jabber reads UC services from its service profile at sign-in: users sign out and back in (or reset "
+    "Jabber) to pick up the change. No server restart."
+)
+
+
+def _uc_service(
+    key: str, product_type: str, target: Target, checked_against: str, note: str = ""
+) -> Location:
+    return Location(
+        id=f"cucm9.uc-service-{key}",
+        menu=f"{UC_SERVICE} ({product_type})",
+        field="Hostname/IP Address",
+        profile="http",
+        target=target,
+        checked_against=checked_against,
+        impact=UC_SERVICE_IMPACT,
+        note=note,
+    )
+
+
+LINE = ProductLine(
+    id="cucm9",
+    product="cucm",
+    versions="9.x and later",
+    min_major=9,
+    max_major=None,
+    admin=ADMIN,
+    os_admin=OS_ADMIN,
+    serviceability=SERVICEABILITY,
+    locations=(
+        server_name("cucm9"),
+        _uc_service(
+            "imp",
+            "IM and Presence",
+            Target("named", _common.TOMCAT, ("imp", "cup")),
+            "the Tomcat certificate of the IM and Presence node it names",
+        ),
+        _uc_service(
+            "voicemail",
+            "Voicemail",
+            Target("named", _common.TOMCAT, ("unity",)),
+            "the Tomcat certificate of the Unity Connection node it names",
+        ),
+        _uc_service(
+            "mailstore",
+            "MailStore",
+            Target("named", _common.MAILSTORE, ("unity",)),
+            "the certificate of the mail store it names (IMAP)",
+        ),
+        _uc_service(
+            "conferencing",
+            "Conferencing",
+            Target("named", _common.CONFERENCING),
+            "the certificate of the conferencing server it names",
+            note="MeetingPlace only.",
+        ),
+    ),
+    certificate_services=CERTIFICATE_SERVICES,
+)
+
+
+@hookimpl
+def confcheck_product_lines() -> list[ProductLine]:
+    return [LINE]

@@ -1,0 +1,62 @@
+"""Cisco Unified CM IM and Presence 9.x and later: Cluster Topology, Legacy Clients and the XMPP domain."""
+
+from __future__ import annotations
+
+from confcheck import hookimpl
+from confcheck.catalog import ProductLine
+from confcheck.plugins import _common
+from confcheck.plugins.cup8 import BACKUP_TFTP_NOTE
+
+ADMIN = "Cisco Unified CM IM and Presence Administration"
+OS_ADMIN = "Cisco Unified IM and Presence OS Administration"
+SERVICEABILITY = "Cisco Unified IM and Presence Serviceability"
+XCP_ROUTER = "Cisco XCP Router"
+LEGACY = "Application > Legacy Clients"
+LEGACY_NOTE = (
+    "Read by legacy clients; Jabber that finds CUCM 9.x through _cisco-uds uses UC services instead."
+)
+
+LINE = ProductLine(
+    id="imp9",
+    product="imp",
+    versions="9.x and later",
+    min_major=9,
+    max_major=None,
+    admin=ADMIN,
+    os_admin=OS_ADMIN,
+    serviceability=SERVICEABILITY,
+    locations=(
+        _common.presence_node_name(
+            "imp9", SERVICEABILITY, "Cisco SIP Proxy, Cisco Presence Engine and the XCP services", XCP_ROUTER
+        ),
+        _common.cucm_node_setting(
+            "imp9", "tftp-primary", f"{LEGACY} > Settings", "Primary TFTP Server", "TFTP", LEGACY_NOTE
+        ),
+        _common.cucm_node_setting(
+            "imp9",
+            "tftp-backup",
+            f"{LEGACY} > Settings",
+            "Backup TFTP Server",
+            "TFTP",
+            f"{LEGACY_NOTE} {BACKUP_TFTP_NOTE}",
+        ),
+        _common.cucm_node_setting(
+            "imp9",
+            "ccmcip-primary",
+            f"{LEGACY} > CCMCIP Profile",
+            "Primary CCMCIP Host",
+            "CCMCIP",
+            LEGACY_NOTE,
+        ),
+        _common.cucm_node_setting(
+            "imp9", "ccmcip-backup", f"{LEGACY} > CCMCIP Profile", "Backup CCMCIP Host", "CCMCIP", LEGACY_NOTE
+        ),
+        _common.xmpp_domain("imp9", ADMIN, OS_ADMIN, SERVICEABILITY, XCP_ROUTER),
+    ),
+    certificate_services=((_common.TOMCAT, "Cisco Tomcat"), (_common.CUP_XMPP, XCP_ROUTER)),
+)
+
+
+@hookimpl
+def confcheck_product_lines() -> list[ProductLine]:
+    return [LINE]

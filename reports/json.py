@@ -1,0 +1,80 @@
+"""``--format json``: the versioned machine-readable lint report."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from confcheck import __version__, hookimpl
+from confcheck.findings import Finding, Fix, Severity
+from confcheck.report import Report, Reporter
+
+REPORT_VERSION = 1
+
+
+def fix_to_dict(fix: Fix) -> dict[str, Any]:
+    """A fix as JSON."""
+    return {
+        "phase": int(fix.phase),
+        "phase_title": fix.phase.title,
+        "action": fix.action,
+        "where": fix.where,
+        "field": fix.field,
+        "current": fix.current,
+        "proposed": fix.proposed,
+        "preconditions": list(fix.preconditions),
+        "impact": fix.impact,
+        "steps": list(fix.steps),
+    }
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    """A finding as JSON, fingerprint included."""
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": finding.severity.value,
+        "cluster": finding.cluster,
+        "product": finding.product,
+        "version": finding.version,
+        "location": finding.location,
+        "instance": finding.instance,
+        "node": finding.node,
+        "value": finding.value,
+        "message": finding.message,
+        "certificate": finding.certificate,
+        "evidence": dict(finding.evidence),
+        "fix": fix_to_dict(finding.fix) if finding.fix else None,
+        "fingerprint": finding.fingerprint,
+    }
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """The whole report as JSON."""
+    return {
+        "schema_version": REPORT_VERSION,
+        "tool": {"name": "confcheck", "version": __version__},
+        "source": report.source,
+        "summary": {
+            "clusters": len(report.deployment.clusters),
+            "references": report.references,
+            "findings": len(report.findings),
+            **{severity.value: report.count(severity) for severity in Severity},
+            "fail_on": report.fail_on.value if report.fail_on else "never",
+            "failing": len(report.failing),
+            "incomplete": report.incomplete,
+            "exit_code": int(report.exit_code),
+        },
+        "findings": [finding_to_dict(f) for f in report.findings],
+    }
+
+
+def write(report: Report, out: TextIO) -> None:
+    """Write the report as indented JSON."""
+    json.dump(report_to_dict(report), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+@hookimpl
+def confcheck_reporters() -> list[Reporter]:
+    return [Reporter("json", "versioned JSON report (schema_version 1)", write, machine=True)]

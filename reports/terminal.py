@@ -1,0 +1,120 @@
+"""``--format terminal``: findings grouped by cluster, each cluster followed by its ordered fix list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import groupby
+from typing import TextIO
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from confcheck import hookimpl
+from confcheck.console import console
+from confcheck.findings import Finding, Fix, Severity
+from confcheck.model import PRODUCT_TITLES
+from confcheck.report import Report, Reporter
+
+STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def write(report: Report, out: TextIO) -> None:
+    """Render the report for a human reader."""
+    with console(out) as con:
+        _write(report, con)
+
+
+def _write(report: Report, con: Console) -> None:
+    clusters = {c.name: c for c in report.deployment.clusters}
+    header = Text.assemble(
+        ("confcheck", "bold"),
+        f" · {report.source or 'snapshot'} · {len(clusters)} clusters · {report.references} references checked",
+    )
+    con.print(header)
+    for name, group in groupby(report.findings, key=lambda f: f.cluster):
+        findings = list(group)
+        cluster = clusters.get(name or "")
+        title = (
+            f"{cluster.name} · {PRODUCT_TITLES[cluster.product]} {cluster.version}"
+            if cluster
+            else "deployment"
+        )
+        con.print()
+        con.rule(Text(title, style="bold"), align="left")
+        con.print(_findings_table(findings))
+        fixes = _fix_list(findings)
+        if fixes:
+            con.print(Padding(Text("Fix list", style="bold"), (1, 0, 0, 0)))
+            con.print(fixes)
+    con.print()
+    con.print(_summary(report))
+
+
+def _findings_table(findings: list[Finding]) -> Table:
+    table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, expand=False)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("message", overflow="fold")
+    for f in findings:
+        table.add_row(
+            Text(f.severity.value, style=STYLES[f.severity]),
+            Text(f"{f.rule} {f.name}"),
+            Text(f.message),
+        )
+    return table
+
+
+def _fix_list(findings: Iterable[Finding]) -> RenderableType:
+    """Distinct fixes in phase order: one node rename fixes every finding that asks for it."""
+    unique: dict[Fix, None] = {}
+    for f in findings:
+        if f.fix is not None:
+            unique.setdefault(f.fix)
+    lines: list[RenderableType] = []
+    number = 0
+    for phase, fixes in groupby(sorted(unique, key=lambda x: x.phase), key=lambda x: x.phase):
+        lines.append(Text(f"Phase {int(phase)} · {phase.title}", style="bold dim"))
+        for fix in fixes:
+            number += 1
+            lines.append(_fix(number, fix))
+    return Group(*lines)
+
+
+def _fix(number: int, fix: Fix) -> RenderableType:
+    body = Table.grid(padding=(0, 1))
+    body.add_column(style="dim", no_wrap=True)
+    body.add_column(overflow="fold")
+    body.add_row("where", Text(fix.where + (f" — {fix.field}" if fix.field else "")))
+    if fix.current is not None and fix.proposed is not None:
+        body.add_row("change", Text(f"{fix.current} → {fix.proposed}"))
+    for precondition in fix.preconditions:
+        body.add_row("first", Text(precondition))
+    for step_number, step in enumerate(fix.steps, start=1):
+        body.add_row(f"step {step_number}", Text(step))
+    if fix.impact:
+        body.add_row("impact", Text(fix.impact))
+    item = Table.grid(padding=(0, 1))
+    item.add_column(no_wrap=True, justify="right")
+    item.add_column(overflow="fold")
+    item.add_row(f"{number}.", Group(Text(fix.action), body))
+    return Padding(item, (0, 0, 0, 2))
+
+
+def _summary(report: Report) -> Text:
+    counts = ", ".join(f"{report.count(s)} {s.value}" for s in Severity)
+    text = Text.assemble(("Summary: ", "bold"), f"{len(report.findings)} findings ({counts})")
+    if report.fail_on is None:
+        text.append(" · --fail-on never")
+    else:
+        text.append(f" · {len(report.failing)} at or above {report.fail_on.value}")
+    if report.incomplete:
+        text.append(" · collection incomplete", style="yellow")
+    text.append(f" · exit {int(report.exit_code)}")
+    return text
+
+
+@hookimpl
+def confcheck_reporters() -> list[Reporter]:
+    return [Reporter("terminal", "findings and fix lists for a human reader (default)", write)]

@@ -1,0 +1,7 @@
+"""Rules, grouped by concern; each module declares its rules through the ``confcheck_rules`` hook.
+
+Code families (stable forever; ``--select CC1`` picks a family):
+
+* ``CC1xx`` names handed to clients against certificate identities (:mod:`confcheck.rules.names`)
+* ``CC2xx`` references that cannot be checked (:mod:`confcheck.rules.targets`)
+"""
