@@ -79,8 +79,8 @@ class Certificate:
     pem: str
 
 
-def parse(cert: x509.Certificate) -> Certificate:
-    """Read everything confcheck uses from a cryptography certificate."""
+def parse(cert: x509.Certificate, pem: str | None = None) -> Certificate:
+    """Read everything confcheck uses from a cryptography certificate (``pem``: its PEM, if at hand)."""
     try:
         extensions = cert.extensions
         extension_error = None
@@ -109,13 +109,22 @@ def parse(cert: x509.Certificate) -> Certificate:
         is_ca=_is_ca(extensions),
         san=san,
         san_error=san_error,
-        pem=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+        pem=pem or cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
     )
 
 
 def from_pem(pem: str) -> Certificate:
-    """Parse exactly one PEM certificate (as stored in snapshots)."""
-    certs = load(pem.encode("utf-8", "replace"), "certificate")
+    """Parse exactly one PEM certificate, as snapshots store them (the hot path of loading one)."""
+    data = pem.encode("utf-8", "replace")
+    if data.count(b"-----BEGIN ") == 1 and data.lstrip().startswith(b"-----BEGIN CERTIFICATE-----"):
+        try:
+            cert = x509.load_pem_x509_certificate(data)
+        except ValueError:
+            pass  # let load() explain what is wrong
+        else:
+            canonical = cert.public_bytes(serialization.Encoding.PEM)
+            return parse(cert, pem if data == canonical else canonical.decode("ascii"))
+    certs = load(data, "certificate")
     if len(certs) != 1:
         raise CertificateError(f"expected one certificate, found {len(certs)}")
     return certs[0]

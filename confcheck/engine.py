@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, TypeVar, cast
 
 from confcheck import identity
 from confcheck.catalog import Catalog, Location, ProductLine
@@ -20,6 +21,8 @@ from confcheck.findings import Finding, Fix
 from confcheck.identity import IdentityMatch
 from confcheck.model import Cluster, Deployment, Endpoint, Node
 from confcheck.rule import Rule
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,13 @@ class Context:
     def __init__(self, deployment: Deployment, catalog: Catalog) -> None:
         self.deployment = deployment
         self.catalog = catalog
+        self._memo: dict[Hashable, Any] = {}
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, once per context: for analyses several rules of a family share."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return cast(T, self._memo[key])
 
     def line(self, cluster: Cluster) -> ProductLine:
         """The product line describing ``cluster`` (snapshot loading guarantees there is one)."""
@@ -133,13 +143,13 @@ class Context:
         target = ref.location.target
         if target.scope == "node":
             assert ref.node is not None
-            pairs: Sequence[tuple[Cluster | None, Node]] = [(ref.cluster, ref.node)]
+            pairs: Sequence[Located] = [(ref.cluster, ref.node)]
             how, problem = "the node itself", None
         elif target.scope == "cluster":
             pairs = [(ref.cluster, n) for n in ref.cluster.nodes]
             how, problem = "every node of the cluster", None if pairs else "the cluster has no nodes"
         else:
-            pairs, how, problem = self._index.find(ref.value, target.products)
+            pairs, how, problem = self._index.find(ref.value, target.products, ref.cluster)
         checked = []
         for cluster, node in pairs:
             endpoint = node.endpoint(target.purpose)
@@ -153,51 +163,63 @@ class Context:
         return _NodeIndex(self.deployment)
 
 
+Located = tuple[Cluster | None, Node]
+
+
 class _NodeIndex:
-    """Finds the servers a configured value names: by configured name, FQDN, host name, address or DNS."""
+    """Finds the servers a configured value names: by address, configured name or FQDN, short host
+    name, or a recorded DNS answer, in that order. A name several servers answer to is narrowed to
+    those in the referencing cluster's own domains (a client resolves short names through its
+    search domain); if that still leaves several, the value is ambiguous and resolves to none."""
 
     def __init__(self, deployment: Deployment) -> None:
-        self._by_name: dict[str, list[tuple[Cluster | None, Node]]] = defaultdict(list)
-        self._by_address: dict[str, list[tuple[Cluster | None, Node]]] = defaultdict(list)
+        self._by_name: dict[str, list[Located]] = defaultdict(list)
+        self._by_host: dict[str, list[Located]] = defaultdict(list)
+        self._by_address: dict[str, list[Located]] = defaultdict(list)
         self._dns: dict[str, list[str]] = defaultdict(list)
-        entries: list[tuple[Cluster | None, Node]] = [(c, n) for c in deployment.clusters for n in c.nodes]
+        entries: list[Located] = [(c, n) for c in deployment.clusters for n in c.nodes]
         entries += [(None, n) for n in deployment.externals]
         for entry in entries:
             node = entry[1]
-            for name in {_key(node.name), _key(node.fqdn), _key(node.hostname)} - {None}:
+            for name in {_key(node.name), _key(node.fqdn)} - {None}:
                 self._by_name[str(name)].append(entry)
-            for address in node.addresses:
-                self._by_address[_address(address) or address].append(entry)
-            if identity.is_ip(node.name):
-                self._by_address[_address(node.name) or node.name].append(entry)
+            if node.hostname and (host := _key(node.hostname)):
+                self._by_host[host].append(entry)
+            for address in {*node.addresses, node.name}:
+                if (canonical := _address(address)) is not None:
+                    self._by_address[canonical].append(entry)
         for record in deployment.dns:
             name = _key(record.name)
             if name and record.type in ("A", "AAAA"):
                 self._dns[name] += [a for a in (_address(x) for x in record.answers) if a]
 
     def find(
-        self, value: str, products: tuple[str, ...]
-    ) -> tuple[list[tuple[Cluster | None, Node]], str, str | None]:
+        self, value: str, products: tuple[str, ...], near: Cluster
+    ) -> tuple[list[Located], str, str | None]:
         """The servers ``value`` names among clusters of ``products`` and external servers."""
-
-        def eligible(found: Iterable[tuple[Cluster | None, Node]]) -> list[tuple[Cluster | None, Node]]:
-            unique = {id(n): (c, n) for c, n in found if c is None or c.product in products}
-            return list(unique.values())
-
         address = _address(value)
         if address is not None:
-            found = eligible(self._by_address.get(address, ()))
-            return found, "address", None if found else f"no known server has the address {value}"
-        name = _key(value)
-        if name is None:
+            candidates = [("address", self._by_address.get(address, []))]
+        elif (name := _key(value)) is not None:
+            via_dns = [n for a in self._dns.get(name, ()) for n in self._by_address.get(a, ())]
+            candidates = [("name", self._by_name.get(name, [])), ("host name", self._by_host.get(name, []))]
+            candidates.append(("DNS", via_dns))
+        else:
             return [], "", f"{value!r} is not a host name or address"
-        found = eligible(self._by_name.get(name, ()))
-        if found:
-            return found, "name", None
-        found = eligible(n for a in self._dns.get(name, ()) for n in self._by_address.get(a, ()))
-        if found:
-            return found, "DNS", None
-        return [], "", f"no known server is called {value}"
+        for how, located in candidates:
+            found = list({id(n): (c, n) for c, n in located if c is None or c.product in products}.values())
+            if len(found) > 1:
+                domains = {_key(n.domain) for n in near.nodes if n.domain} | {
+                    _key(n.name.partition(".")[2]) for n in near.nodes if "." in n.name
+                }
+                found = [(c, n) for c, n in found if _key(n.domain) in domains] or found
+            if len(found) > 1:
+                names = ", ".join(sorted(n.fqdn or n.name for _, n in found)[:4])
+                return [], how, f"{value} is ambiguous: {len(found)} servers answer to it ({names}, ...)"
+            if found:
+                return found, how, None
+        missing = "has the address" if address is not None else "is called"
+        return [], "", f"no known server {missing} {value}"
 
 
 def _key(name: str | None) -> str | None:

@@ -17,6 +17,7 @@ This is the question Jabber asks before it prompts. The rules (see DESIGN.md, "T
 from __future__ import annotations
 
 import encodings.idna
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ PROFILES: tuple[Profile, ...] = ("http", "xmpp")
 XMPP_CLIENT_SRV = "_xmpp-client."
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_cache = functools.lru_cache(maxsize=1 << 16)
+"""The same few names recur across thousands of references: normalize each once."""
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 
 
@@ -90,6 +93,7 @@ def identities(cert: Certificate, profile: Profile) -> tuple[tuple[Field, str], 
     return tuple(found)
 
 
+@_cache
 def name_kind(name: str) -> NameKind:
     """Classify a configured name: an FQDN, a short (single-label) host name, an IP address, or invalid."""
     if _is_ip(name):
@@ -100,6 +104,7 @@ def name_kind(name: str) -> NameKind:
     return "fqdn" if "." in normalized else "short"
 
 
+@_cache
 def normalize(name: str) -> str | None:
     """The comparable form of a configured host name (A-labels, lower case, no trailing dot), or None."""
     if name.endswith(".") and not name.endswith(".."):
@@ -171,6 +176,7 @@ def _wildcard(reference: str, identity: str) -> bool:
     return bool(first) and rest == parent
 
 
+@_cache
 def _alabels(name: str) -> str | None:
     """Lower-case A-label form of a dotted name; None if any label is empty or not a host label."""
     if not name or _CONTROL.search(name):
@@ -188,6 +194,7 @@ def _alabels(name: str) -> str | None:
     return joined if len(joined) <= 253 else None
 
 
+@_cache
 def _is_ip(text: str) -> bool:
     if _CONTROL.search(text):
         return False

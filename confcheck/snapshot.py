@@ -253,7 +253,7 @@ def _cluster(value: Any, path: str, store: Mapping[str, Certificate], catalog: C
         return Setting(location_id, _text(s, "value", p), _optional_text(s, "instance", p))
 
     settings = _list(obj.get("settings", []), f"{path}.settings", setting)
-    return Cluster(name, product, version, tuple(nodes), tuple(settings))  # type: ignore[arg-type]
+    return Cluster(name, product, version, tuple(nodes), tuple(settings))
 
 
 def _node(value: Any, path: str, store: Mapping[str, Certificate], external: bool = False) -> Node:
@@ -264,7 +264,7 @@ def _node(value: Any, path: str, store: Mapping[str, Certificate], external: boo
         raise SnapshotError(f"{path}.role: {role!r} is not one of {', '.join(ROLES)}")
     return Node(
         name=_text(obj, "name", path),
-        role=role,  # type: ignore[arg-type]
+        role=role,
         hostname=_optional_text(obj, "hostname", path),
         domain=_optional_text(obj, "domain", path),
         addresses=tuple(_list(obj.get("addresses", []), f"{path}.addresses", _string)),

@@ -36,15 +36,23 @@ def _outcome(check: ReferenceCheck, target: TargetCheck) -> Outcome | None:
         return "xmpp"
     kind = identity.name_kind(check.reference.value)
     if kind in ("ip", "short") and proposed_name(check, target) is not None:
-        return kind  # type: ignore[return-value]
+        return kind
     return "mismatch"
 
 
 def _targets(ctx: Context, outcome: Outcome) -> Iterator[tuple[ReferenceCheck, TargetCheck, IdentityMatch]]:
+    """The (reference, target, verdict) triples with ``outcome``; outcomes are computed once per run."""
+    yield from ctx.memo(__name__, lambda: _by_outcome(ctx)).get(outcome, ())
+
+
+def _by_outcome(ctx: Context) -> dict[Outcome, list[tuple[ReferenceCheck, TargetCheck, IdentityMatch]]]:
+    found: dict[Outcome, list[tuple[ReferenceCheck, TargetCheck, IdentityMatch]]] = {}
     for check in ctx.checks:
         for target in check.targets:
-            if target.match is not None and _outcome(check, target) == outcome:
-                yield check, target, target.match
+            outcome = _outcome(check, target)
+            if outcome is not None and target.match is not None:
+                found.setdefault(outcome, []).append((check, target, target.match))
+    return found
 
 
 def _evidence(check: ReferenceCheck, target: TargetCheck, verdict: IdentityMatch) -> list[tuple[str, str]]:

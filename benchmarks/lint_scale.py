@@ -1,0 +1,161 @@
+"""Benchmark: lint time and peak memory on synthetic deployments of 100 and 1,000 clusters.
+
+Each site is a CUCM 9.x cluster (publisher + 3 subscribers), an IM and Presence 9.x cluster (2
+nodes, Tomcat and cup-xmpp), a Unity Connection node, a mail store and a conferencing server,
+with every Table 3 setting, real certificates (EC keys), and the usual pre-migration mix of IP
+addresses, short names and a missing XMPP domain. Each lint runs as a whole ``confcheck lint``
+process, as users run it. Goals (2 cores): 1,000 clusters in under 5 s and 1 GB, 10x the
+clusters in at most 11x the time; ``confcheck --version`` under 0.2 s.
+
+    python benchmarks/lint_scale.py [--sites 100,1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from confcheck import certs, pki, snapshot
+from confcheck.certs import Certificate
+from confcheck.model import Cluster, Deployment, DnsRecord, Endpoint, Node, Setting
+
+KEYS = [pki.new_key() for _ in range(8)]
+
+
+def _cert(issuer: pki.Issued, number: int, cn: str, dns: list[str], **kw: list[str]) -> Certificate:
+    issued = pki.server(cn, dns, issuer=issuer, key=KEYS[number % len(KEYS)], **kw)  # type: ignore[arg-type]
+    return certs.load(issued.pem.encode(), cn)[0]
+
+
+def site(number: int, issuer: pki.Issued, ca: Certificate) -> tuple[list[Cluster], list[Node], list[DnsRecord]]:
+    """One site: CUCM 4 nodes, IM&P 2 nodes, Unity 1 node, mail store and conferencing server."""
+    domain = f"site{number}.example.com"
+    net = f"10.{number // 250}.{number % 250}"
+
+    def tomcat(host: str, cn: str, dns: list[str]) -> Endpoint:
+        return Endpoint("tomcat", "https", host, 8443, chain=(_cert(issuer, number, cn, dns), ca))
+
+    cucm_nodes = []
+    for index in range(4):
+        fqdn = f"cucm{index + 1}.{domain}"
+        name = f"{net}.{11 + index}" if index == 0 else fqdn if index < 3 else f"cucm{index + 1}"
+        cucm_nodes.append(
+            Node(name, "publisher" if index == 0 else "subscriber", f"cucm{index + 1}", domain, (f"{net}.{11 + index}",), (tomcat(name, fqdn, [fqdn]),))
+        )
+    imp_nodes = []
+    for index in range(2):
+        fqdn = f"imp{index + 1}.{domain}"
+        xmpp_ids = {"xmpp_addr": [domain], "srv_name": [f"_xmpp-client.{domain}"]} if index == 0 else {}
+        xmpp_cert = _cert(issuer, number, fqdn, [fqdn], **xmpp_ids)
+        imp_nodes.append(
+            Node(
+                fqdn,
+                "publisher" if index == 0 else "subscriber",
+                f"imp{index + 1}",
+                domain,
+                (f"{net}.{21 + index}",),
+                (tomcat(fqdn, fqdn, [fqdn]), Endpoint("cup-xmpp", "xmpp-client", fqdn, 5222, domain, (xmpp_cert, ca))),
+            )
+        )
+    cuc = f"cuc1.{domain}"
+    unity = Node(cuc, "publisher", "cuc1", domain, (f"{net}.31",), (tomcat(cuc, f"*.{domain}", [f"*.{domain}"]),))
+    mail = Node(f"mail.{domain}", addresses=(f"{net}.41",), endpoints=(Endpoint("mailstore", "imaps", f"mail.{domain}", 993, chain=(_cert(issuer, number, f"mail.{domain}", []),)),))
+    meet = Node(f"meet.{domain}", addresses=(f"{net}.51",), endpoints=(Endpoint("conferencing", "https", f"meet.{domain}", 443, chain=(_cert(issuer, number, f"meet.{domain}", [f"meet.{domain}"]),)),))
+    clusters = [
+        Cluster(
+            f"cucm-{number}",
+            "cucm",
+            "9.1.2.10000-28",
+            tuple(cucm_nodes),
+            (
+                Setting("cucm9.uc-service-imp", f"imp1.{domain}", "IMP"),
+                Setting("cucm9.uc-service-voicemail", cuc, "VM"),
+                Setting("cucm9.uc-service-mailstore", f"mail.{domain}", "MAIL"),
+                Setting("cucm9.uc-service-conferencing", f"meet.{domain}", "MEET"),
+            ),
+        ),
+        Cluster(
+            f"imp-{number}",
+            "imp",
+            "9.1.1.20000-5",
+            tuple(imp_nodes),
+            (
+                Setting("imp9.tftp-primary", f"{net}.11"),
+                Setting("imp9.tftp-backup", f"cucm2.{domain}", "1"),
+                Setting("imp9.tftp-backup", f"cucm3.{domain}", "2"),
+                Setting("imp9.ccmcip-primary", "cucm4", "Default"),
+                Setting("imp9.ccmcip-backup", f"cucm2.{domain}", "Default"),
+                Setting("imp9.xmpp-domain", domain),
+            ),
+        ),
+        Cluster(f"cuc-{number}", "unity", "9.1.2.10000-28", (unity,)),
+    ]
+    dns = [DnsRecord(f"cucm{i + 1}.{domain}", "A", (f"{net}.{11 + i}",)) for i in range(4)]
+    return clusters, [mail, meet], dns
+
+
+def build(sites: int) -> Deployment:
+    """A deployment of ``sites`` sites (three clusters each)."""
+    issuer = pki.ca("Bench Issuing CA", key=KEYS[0])
+    ca = certs.load(issuer.pem.encode(), "ca")[0]
+    clusters: list[Cluster] = []
+    externals: list[Node] = []
+    dns: list[DnsRecord] = []
+    for number in range(sites):
+        c, e, d = site(number, issuer, ca)
+        clusters += c
+        externals += e
+        dns += d
+    return Deployment(tuple(clusters), tuple(externals), tuple(dns))
+
+
+def run(argv: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MiB) and exit code of one confcheck process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{argv}: exit {process.returncode}: {process.stderr.read().decode() if process.stderr else ''}")
+    return elapsed, usage.ru_maxrss / 1024, process.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sites", default="100,1000", help="comma-separated site counts (3 clusters per site)")
+    parser.add_argument("--repeat", type=int, default=3, help="lint runs per size (the median is reported)")
+    args = parser.parse_args()
+    confcheck = [sys.executable, "-m", "confcheck"]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for sites in (int(s) for s in args.sites.split(",")):
+            started = time.perf_counter()
+            deployment = build(sites)
+            path = Path(tmp) / f"{sites}.json"
+            snapshot.write(deployment, path)
+            generated = time.perf_counter() - started
+            runs = [run([*confcheck, "lint", str(path), "--format", "json", "--fail-on", "never"]) for _ in range(args.repeat)]
+            seconds = statistics.median(r[0] for r in runs)
+            rss = max(r[1] for r in runs)
+            certificates = sum(len(e.chain) for c in deployment.clusters for n in c.nodes for e in n.endpoints)
+            rows.append((len(deployment.clusters), path.stat().st_size / 2**20, certificates, generated, seconds, rss))
+    print(f"{'clusters':>8} {'snapshot':>9} {'chain certs':>11} {'generate':>9} {'lint':>8} {'peak RSS':>9}")
+    for clusters, size, certificates, generated, seconds, rss in rows:
+        print(f"{clusters:>8} {size:>7.1f}MB {certificates:>11} {generated:>8.1f}s {seconds:>7.2f}s {rss:>7.0f}MB")
+    if len(rows) >= 2:
+        (c0, *_, t0, _), (c1, *_, t1, _) = rows[0], rows[-1]
+        print(f"scaling: {c1 / c0:.0f}x the clusters took {t1 / t0:.1f}x the time (goal: at most {1.1 * c1 / c0:.0f}x)")
+    baseline = statistics.median(run([sys.executable, "-c", "pass"])[0] for _ in range(5))
+    version = statistics.median(run([*confcheck, "--version"])[0] for _ in range(5))
+    print(f"confcheck --version: {version:.3f}s (bare interpreter start: {baseline:.3f}s, ratio {version / baseline:.1f}x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""The command line as users and pipelines meet it: outputs, exit codes, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import Run
+from helpers import cert, cluster, deployment, node, tomcat
+
+from confcheck import plugin_manager, snapshot
+from confcheck.model import Deployment
+
+ROOT = Path(__file__).parents[1]
+DEMO = str(ROOT / "examples" / "demo-snapshot.json")
+REPORT_SCHEMA = json.loads((ROOT / "confcheck" / "schemas" / "report.schema.json").read_text())
+
+
+def write(tmp_path: Path, dep: Deployment, name: str = "snap.json") -> str:
+    path = tmp_path / name
+    snapshot.write(dep, path)
+    return str(path)
+
+
+def warning_only() -> Deployment:
+    """One wildcard match: a warning and nothing else."""
+    leaf = cert("*.example.com", dns=["*.example.com"])
+    return deployment(
+        cluster("c", "cucm", "9.1", [node("cucm1.example.com", tomcat("cucm1.example.com", leaf))])
+    )
+
+
+def test_demo_snapshot_exercises_every_rule(confcheck: Callable[..., Run]) -> None:
+    result = confcheck("lint", DEMO, "--format", "json")
+    report = json.loads(result.out)
+    assert {f["rule"] for f in report["findings"]} == {r.code for r in plugin_manager.rules()}
+
+
+def test_lint_terminal_output_groups_by_cluster_with_fix_lists(confcheck: Callable[..., Run]) -> None:
+    result = confcheck("lint", DEMO)
+    assert result.code == 1
+    assert result.err == ""
+    for name in ("hq-cucm", "branch-cucm", "hq-imp", "branch-cup"):
+        assert name in result.out
+    assert "Fix list" in result.out
+    assert "Phase 3 · node and server names" in result.out
+    assert "Rename node 10.10.0.11 to cucm1.acme.example" in result.out
+    assert "\x1b[" not in result.out  # not a TTY: no escape codes
+    assert all(line == line.rstrip() for line in result.out.splitlines())
+
+
+def test_lint_json_report_validates_against_the_shipped_schema(confcheck: Callable[..., Run]) -> None:
+    result = confcheck("lint", DEMO, "--format", "json")
+    assert result.err == ""
+    report = json.loads(result.out)
+    jsonschema.validate(report, REPORT_SCHEMA, cls=jsonschema.Draft202012Validator)
+    summary = report["summary"]
+    assert (
+        summary["findings"]
+        == len(report["findings"])
+        == summary["error"] + summary["warning"] + summary["info"]
+    )
+    assert summary["exit_code"] == result.code == 1
+    assert len({f["fingerprint"] for f in report["findings"]}) == len(report["findings"])
+    first = report["findings"][0]
+    assert first["fix"]["where"]
+    assert first["fix"]["action"]
+
+
+def test_fingerprints_are_stable_across_runs_and_cluster_order(
+    confcheck: Callable[..., Run], tmp_path: Path
+) -> None:
+    data = json.loads(Path(DEMO).read_text())
+    data["clusters"].reverse()
+    reordered = tmp_path / "reordered.json"
+    reordered.write_text(json.dumps(data))
+    once = json.loads(confcheck("lint", DEMO, "--format", "json").out)["findings"]
+    again = json.loads(confcheck("lint", DEMO, "--format", "json").out)["findings"]
+    other = json.loads(confcheck("lint", str(reordered), "--format", "json").out)["findings"]
+    assert [f["fingerprint"] for f in once] == [f["fingerprint"] for f in again]
+    assert sorted(f["fingerprint"] for f in once) == sorted(f["fingerprint"] for f in other)
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "code"), [("error", 0), ("warning", 1), ("info", 1), ("never", 0)], ids=str
+)
+def test_fail_on_threshold_decides_the_exit_code(
+    confcheck: Callable[..., Run], tmp_path: Path, fail_on: str, code: int
+) -> None:
+    result = confcheck("lint", write(tmp_path, warning_only()), "--fail-on", fail_on, "--format", "json")
+    assert result.code == code
+    assert json.loads(result.out)["summary"]["failing"] == code
+
+
+def test_clean_snapshot_exits_zero(confcheck: Callable[..., Run], tmp_path: Path) -> None:
+    leaf = cert("cucm1.example.com", dns=["cucm1.example.com"])
+    clean = deployment(
+        cluster("c", "cucm", "9.1", [node("cucm1.example.com", tomcat("cucm1.example.com", leaf))])
+    )
+    result = confcheck("lint", write(tmp_path, clean), "--fail-on", "info")
+    assert result.code == 0
+    assert "0 findings" in result.out
+
+
+def test_incomplete_collection_exits_three_whatever_the_threshold(
+    confcheck: Callable[..., Run], tmp_path: Path
+) -> None:
+    down = node("cucm1.example.com", tomcat("cucm1.example.com", None, error="connection refused"))
+    path = write(tmp_path, deployment(cluster("c", "cucm", "9.1", [down])))
+    assert confcheck("lint", path).code == 3
+    result = confcheck("lint", path, "--fail-on", "never", "--format", "json")
+    assert result.code == 3
+    assert json.loads(result.out)["summary"]["incomplete"] is True
+
+
+def test_unknown_format_is_a_usage_error(confcheck: Callable[..., Run]) -> None:
+    result = confcheck("lint", DEMO, "--format", "yaml")
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err == "confcheck: error: unknown format 'yaml' (choose from json, terminal)\n"
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["lint"], ["lint", DEMO, "--fail-on", "sometimes"], ["nonsense"], ["cert"]], ids=str
+)
+def test_usage_errors_exit_two(confcheck: Callable[..., Run], args: list[str]) -> None:
+    result = confcheck(*args)
+    assert result.code == 2
+    assert "Traceback" not in result.err
+
+
+def test_machine_output_is_the_only_thing_on_stdout(tmp_path: Path) -> None:
+    """A real process: stdout parses as JSON, stderr is empty, the exit code is the documented one."""
+    run = subprocess.run(
+        [sys.executable, "-m", "confcheck", "lint", DEMO, "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 1
+    assert run.stderr == ""
+    json.loads(run.stdout)
+
+
+def test_version_does_not_import_heavy_libraries() -> None:
+    code = (
+        "import sys\nfrom confcheck import cli\ntry:\n    cli.main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('cryptography', 'rich', 'zeep', 'lxml') if m in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.splitlines() == ["confcheck 0.1.0", "[]"]
+
+
+def test_plugins_lists_the_built_ins(confcheck: Callable[..., Run]) -> None:
+    out = confcheck("plugins").out
+    for name in ("cucm8", "cucm9", "cup8", "imp9", "unity", "rules-names", "rules-targets", "report-json"):
+        assert name in out

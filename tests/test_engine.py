@@ -1,0 +1,150 @@
+"""Resolution of configured values to servers, finding order and fingerprints, and rule isolation."""
+
+from __future__ import annotations
+
+from helpers import cert, cluster, deployment, lint, node, tomcat
+
+from confcheck import engine, plugin_manager
+from confcheck.engine import Context
+from confcheck.findings import Finding, Severity
+from confcheck.model import Cluster, DnsRecord, Setting
+from confcheck.rule import rule
+
+
+def _context(value: str, dns: tuple[DnsRecord, ...] = ()) -> Context:
+    leaf = cert("cucm1.example.com", dns=["cucm1.example.com"])
+    cucm = cluster(
+        "cucm",
+        "cucm",
+        "9.1",
+        [
+            node(
+                "10.0.0.11",
+                tomcat("10.0.0.11", leaf),
+                hostname="cucm1",
+                domain="example.com",
+                addresses=["10.0.0.11"],
+            )
+        ],
+    )
+    imp = cluster("imp", "imp", "9.1", [], Setting("imp9.tftp-primary", value))
+    return Context(deployment(cucm, imp, dns=dns), plugin_manager.catalog())
+
+
+def _resolved(ctx: Context) -> tuple[list[str], str]:
+    check = next(c for c in ctx.checks if c.reference.location.id == "imp9.tftp-primary")
+    return [t.node.name for t in check.targets], check.resolved_by
+
+
+def test_a_value_resolves_by_configured_name_fqdn_short_name_address_and_dns() -> None:
+    assert _resolved(_context("10.0.0.11")) == (["10.0.0.11"], "address")
+    assert _resolved(_context("cucm1.example.com")) == (["10.0.0.11"], "name")
+    assert _resolved(_context("CUCM1.Example.com.")) == (["10.0.0.11"], "name")
+    assert _resolved(_context("cucm1")) == (["10.0.0.11"], "host name")
+    alias = (DnsRecord("tftp.example.com", "A", ("10.0.0.11",)),)
+    assert _resolved(_context("tftp.example.com", alias)) == (["10.0.0.11"], "DNS")
+
+
+def test_an_unknown_value_resolves_to_nothing_and_says_why() -> None:
+    ctx = _context("10.9.9.9")
+    check = next(c for c in ctx.checks if c.reference.location.id == "imp9.tftp-primary")
+    assert check.targets == ()
+    assert check.problem == "no known server has the address 10.9.9.9"
+
+
+def _site(number: int, domain: str, *settings: Setting) -> list[Cluster]:
+    fqdn = f"cucm1.{domain}"
+    publisher = node(fqdn, tomcat(fqdn, cert(fqdn, dns=[fqdn])), hostname="cucm1", domain=domain)
+    imp_node = node(
+        f"imp1.{domain}",
+        tomcat(f"imp1.{domain}", cert(f"imp1.{domain}", dns=[f"imp1.{domain}"])),
+        domain=domain,
+    )
+    return [
+        cluster(f"cucm-{number}", "cucm", "9.1", [publisher]),
+        cluster(f"imp-{number}", "imp", "9.1", [imp_node], *settings),
+    ]
+
+
+def test_a_short_name_shared_by_several_sites_resolves_within_the_referencing_domain() -> None:
+    clusters = _site(1, "a.example.com", Setting("imp9.tftp-primary", "cucm1")) + _site(2, "b.example.com")
+    ctx = Context(deployment(*clusters), plugin_manager.catalog())
+    assert _resolved(ctx) == (["cucm1.a.example.com"], "host name")
+
+
+def test_a_short_name_that_stays_ambiguous_resolves_to_nothing_and_says_so() -> None:
+    lonely = cluster("imp-x", "imp", "9.1", [], Setting("imp9.tftp-primary", "cucm1"))
+    clusters = [*_site(1, "a.example.com"), *_site(2, "b.example.com"), lonely]
+    result = lint(deployment(*clusters))
+    unknown = [f for f in result.findings if f.rule == "CC201"]
+    assert len(unknown) == 1
+    assert (
+        "cucm1 is ambiguous: 2 servers answer to it (cucm1.a.example.com, cucm1.b.example.com"
+        in unknown[0].message
+    )
+
+
+def test_tftp_resolves_only_to_cucm_nodes() -> None:
+    """A TFTP setting that names an IM and Presence node names no TFTP server."""
+    imp_node = node("imp1.example.com", tomcat("imp1.example.com", cert("imp1.example.com")))
+    imp = cluster("imp", "imp", "9.1", [imp_node], Setting("imp9.tftp-primary", "imp1.example.com"))
+    result = lint(deployment(imp))
+    assert [f.rule for f in result.findings] == ["CC201", "CC106"]  # same severity: fix phase 0 first
+
+
+def test_node_names_are_references_of_their_own_cluster() -> None:
+    ctx = _context("10.0.0.11")
+    names = [(c.reference.location.id, c.reference.value) for c in ctx.checks if c.reference.node is not None]
+    assert names == [("cucm9.node-name", "10.0.0.11")]
+
+
+def test_findings_are_ordered_by_cluster_then_severity_and_fingerprints_ignore_order() -> None:
+    first = cluster(
+        "a",
+        "cucm",
+        "9.1",
+        [node("cucm1", tomcat("cucm1", cert("cucm1.example.com", dns=["cucm1.example.com"])))],
+    )
+    second = cluster(
+        "b",
+        "cucm",
+        "8.6",
+        [node("cucm2.example.com", tomcat("x", cert("cucm2.example.com", self_signed=True)))],
+    )
+    forward = lint(deployment(first, second)).findings
+    backward = lint(deployment(second, first)).findings
+    assert [(f.cluster, f.severity) for f in forward] == [("a", Severity.ERROR), ("b", Severity.WARNING)]
+    assert [f.cluster for f in backward] == ["b", "a"]
+    assert {f.fingerprint for f in forward} == {f.fingerprint for f in backward}
+
+
+def test_fingerprints_survive_a_renewed_certificate_but_not_a_changed_value() -> None:
+    def run(name: str) -> str:
+        leaf = cert("cucm1.example.com", dns=["cucm1.example.com"])  # a new key and serial each time
+        result = lint(deployment(cluster("a", "cucm", "9.1", [node(name, tomcat(name, leaf))])))
+        return result.findings[0].fingerprint
+
+    assert run("cucm1") == run("cucm1")
+    assert run("cucm1") != run("CUCM1")
+
+
+def test_a_crashing_rule_becomes_an_error_finding_and_the_other_rules_still_run() -> None:
+    @rule("CC999", "always-crashes", Severity.INFO)
+    def crashes(ctx: Context) -> list[Finding]:
+        """Crashes."""
+        raise RuntimeError("boom")
+
+    dep = deployment(
+        cluster(
+            "a",
+            "cucm",
+            "9.1",
+            [node("cucm1", tomcat("cucm1", cert("cucm1.example.com", dns=["cucm1.example.com"])))],
+        )
+    )
+    result = engine.lint(dep, plugin_manager.catalog(), [crashes, *plugin_manager.rules()])
+    by_rule = {f.rule: f for f in result.findings}
+    assert "CC103" in by_rule
+    crash = by_rule["CC999"]
+    assert crash.severity is Severity.ERROR  # whatever the rule's severity: its checks did not run
+    assert "RuntimeError: boom" in crash.message
