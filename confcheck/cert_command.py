@@ -11,31 +11,58 @@ from confcheck import certs, identity
 from confcheck.certs import Certificate, CertificateError
 from confcheck.errors import ExitCode
 from confcheck.identity import IdentityMatch, Profile
+from confcheck.transport import tls
 
 
-def run(sources: list[str], name: str | None, profile: Profile, fmt: str, out: TextIO) -> ExitCode:
-    """Show every SOURCE; exit 2 if one cannot be read, else 1 if ``name`` does not match one, else 0."""
+def run(
+    sources: list[str], name: str | None, profile: Profile, fmt: str, out: TextIO, timeout: float = 5.0
+) -> ExitCode:
+    """Show every SOURCE (a file or a URL); exit 2 if one is unusable input, 3 if one is unreachable,
+    1 if ``name`` does not match one, else 0. URLs are checked before any connection is made."""
+    targets = {s: tls.parse_url(s, name) for s in sources if "://" in s}
+    policy = tls.Policy(connect_timeout=timeout, read_timeout=timeout, deadline=max(4 * timeout, 10.0))
+    fetched = dict(zip(targets, tls.fetch_all(targets.values(), policy), strict=True))
     results: list[dict[str, Any]] = []
-    failed = mismatched = False
+    worst = ExitCode.OK
     for source in sources:
-        try:
-            chain = certs.read(source)
-        except CertificateError as exc:
-            print(f"confcheck: error: {exc}", file=sys.stderr)
-            results.append({"source": source, "error": str(exc)})
-            failed = True
-            continue
+        if source in fetched:
+            endpoint = fetched[source]
+            if endpoint.error is not None:
+                worst = _worse(worst, _fail(results, source, endpoint.error.kind, endpoint.error.message))
+                continue
+            chain = endpoint.chain
+        else:
+            try:
+                chain = certs.read(source)
+            except CertificateError as exc:
+                worst = _worse(worst, _fail(results, source, "input", str(exc)))
+                continue
         verdict = identity.match(name, chain[0], profile) if name is not None else None
-        mismatched |= verdict is not None and not verdict.matched
+        if verdict is not None and not verdict.matched:
+            worst = _worse(worst, ExitCode.FINDINGS)
         results.append(_result(source, chain, verdict))
     if fmt == "json":
-        json.dump(results, out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        out.write(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     else:
         out.write("\n".join(_text(r) for r in results if "error" not in r))
-    if failed:
-        return ExitCode.USAGE
-    return ExitCode.FINDINGS if mismatched else ExitCode.OK
+    return worst
+
+
+_PRECEDENCE = (ExitCode.OK, ExitCode.FINDINGS, ExitCode.INCOMPLETE, ExitCode.USAGE)
+
+
+def _worse(a: ExitCode, b: ExitCode) -> ExitCode:
+    return max(a, b, key=_PRECEDENCE.index)
+
+
+def _fail(results: list[dict[str, Any]], source: str, kind: str, message: str) -> ExitCode:
+    """Record an unusable SOURCE: bad input is exit 2, an unreachable endpoint exit 3."""
+    print(
+        f"confcheck: error: {message if message.startswith(source) else f'{source}: {message}'}",
+        file=sys.stderr,
+    )
+    results.append({"source": source, "error": {"kind": kind, "message": message}})
+    return ExitCode.USAGE if kind in ("input", "certificate") else ExitCode.INCOMPLETE
 
 
 def _result(source: str, chain: tuple[Certificate, ...], verdict: IdentityMatch | None) -> dict[str, Any]:

@@ -72,12 +72,25 @@ def _parser() -> argparse.ArgumentParser:
     lint.set_defaults(run=_lint)
 
     cert = commands.add_parser("cert", help="show certificates and match a name against them")
-    cert.add_argument("sources", nargs="+", metavar="SOURCE", help="PEM, DER or PKCS#7 file (leaf first)")
-    cert.add_argument("--name", help="configured name to match against the leaf certificate")
+    cert.add_argument(
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="PEM, DER or PKCS#7 file (leaf first), or an endpoint: https://host[:8443], tls://host:port, "
+        "xmpp://host[:5222] (STARTTLS), imap://host[:143] (STARTTLS), imaps://host[:993]",
+    )
+    cert.add_argument(
+        "--name",
+        help="configured name to match against the leaf certificate; for endpoints also the name sent "
+        "(TLS SNI, or the XMPP domain of the stream)",
+    )
     cert.add_argument(
         "--profile", choices=("http", "xmpp"), default="http", help="identity profile (default: http)"
     )
     cert.add_argument("--format", choices=("text", "json"), default="text")
+    cert.add_argument(
+        "--timeout", type=_seconds, default=5.0, help="connect and read timeout per endpoint (default 5 s)"
+    )
     cert.set_defaults(run=_cert)
 
     locations = commands.add_parser("locations", help="list every admin setting that hands a name to clients")
@@ -124,7 +137,17 @@ def _lint(args: argparse.Namespace) -> ExitCode:
 def _cert(args: argparse.Namespace) -> ExitCode:
     from confcheck.cert_command import run
 
-    return run(args.sources, args.name, args.profile, args.format, sys.stdout)
+    return run(args.sources, args.name, args.profile, args.format, sys.stdout, args.timeout)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError("must be between 0 and 600 seconds")
+    return value
 
 
 def _locations(args: argparse.Namespace) -> ExitCode:

@@ -1,0 +1,452 @@
+"""Fetch the certificate chain an endpoint presents, the way a Jabber client meets the server.
+
+``https://`` and ``tls://`` are direct TLS; ``xmpp://`` is an RFC 6120 client stream to the XMPP
+domain upgraded with STARTTLS; ``imap://`` is IMAP STARTTLS and ``imaps://`` direct TLS. Nothing is
+verified: we inspect bad certificates on purpose, including old protocol versions and weak keys.
+
+Servers are treated as hostile and as production systems at once: every read is bounded in size
+and time, each endpoint has an overall deadline, refused or reset connections are retried with
+backoff, concurrency is bounded overall and per host, and every failure becomes data on the
+returned :class:`~confcheck.model.Endpoint`, never an exception.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+import warnings
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from confcheck import certs
+from confcheck.errors import ConfcheckError
+from confcheck.model import Endpoint, EndpointError
+
+SCHEMES = {
+    "https": ("https", 8443),
+    "tls": ("tls", None),
+    "xmpp": ("xmpp-client", 5222),
+    "imap": ("imap", 143),
+}
+SCHEMES["imaps"] = ("imaps", 993)
+
+STREAM_NS = "http://etherx.jabber.org/streams"
+TLS_NS = "urn:ietf:params:xml:ns:xmpp-tls"
+
+
+class UrlError(ConfcheckError):
+    """A SOURCE URL that cannot be used: malformed, unknown scheme, port out of range."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where to fetch a chain from, and which name to present (SNI, XMPP stream ``to``)."""
+
+    scheme: str
+    host: str
+    port: int
+    name: str | None = None
+    """The XMPP domain, or the server name to send as SNI; None: the host itself when it is a name."""
+
+    @property
+    def protocol(self) -> str:
+        """The model's protocol name (``xmpp-client`` for ``xmpp://``)."""
+        return SCHEMES[self.scheme][0]
+
+    @property
+    def url(self) -> str:
+        """The canonical URL, IPv6 literals bracketed."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+    @property
+    def server_name(self) -> str | None:
+        """The name sent to the server: ``name`` if given, else the host when it is not an address."""
+        if self.name:
+            return self.name
+        return None if _is_address(self.host) else self.host
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """How gently and how long to try. The defaults suit production servers."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 5.0
+    deadline: float = 20.0
+    """Overall seconds per endpoint, retries included."""
+    concurrency: int = 16
+    per_host: int = 2
+    retries: int = 2
+    """Extra attempts after a refused or reset connection."""
+    backoff: float = 0.5
+    """Seconds before the first retry; doubles each time."""
+    max_preamble: int = 64 * 1024
+    """Bytes a server may send before TLS starts (XMPP features, IMAP greeting)."""
+
+
+def parse_url(text: str, name: str | None = None) -> Target:
+    """Parse ``scheme://host[:port]``; UrlError (exit 2) with a one-line reason otherwise."""
+    try:
+        parts = urlsplit(text.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise UrlError(f"{text}: not a valid URL ({exc})") from None
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES:
+        raise UrlError(
+            f"{text}: unknown scheme {parts.scheme!r} (use {', '.join(f'{s}://' for s in SCHEMES)})"
+        )
+    if not parts.hostname:
+        raise UrlError(f"{text}: no host")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise UrlError(f"{text}: only scheme://host[:port] is accepted")
+    default = SCHEMES[scheme][1]
+    if port is None and default is None:
+        raise UrlError(f"{text}: {scheme}:// needs a port")
+    if port == 0:
+        raise UrlError(f"{text}: port out of range (1-65535)")
+    host = parts.hostname
+    if "%" in host or any(ord(c) < 0x21 for c in host):
+        raise UrlError(f"{text}: not a valid host")
+    return Target(scheme, host, port or default or 0, name)
+
+
+class FetchError(Exception):
+    """Why an endpoint presented no chain; ``kind`` is machine-readable."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def fetch(target: Target, policy: Policy | None = None, purpose: str = "") -> Endpoint:
+    """The chain ``target`` presents, or the reason it presented none, as an Endpoint."""
+    policy = policy or Policy()
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        try:
+            chain = _fetch_once(target, policy, started + policy.deadline)
+            break
+        except FetchError as exc:
+            retryable = exc.kind in ("refused", "reset")
+            delay = policy.backoff * 2**attempt
+            if (
+                not retryable
+                or attempt >= policy.retries
+                or time.monotonic() + delay >= started + policy.deadline
+            ):
+                return _endpoint(target, purpose, error=EndpointError(exc.kind, str(exc)))
+            attempt += 1
+            time.sleep(delay)
+    try:
+        parsed = tuple(certs.load(der, target.url)[0] for der in chain)
+    except certs.CertificateError as exc:
+        return _endpoint(target, purpose, error=EndpointError("certificate", str(exc)))
+    return _endpoint(target, purpose, chain=parsed)
+
+
+def fetch_all(targets: Iterable[Target], policy: Policy | None = None, purpose: str = "") -> list[Endpoint]:
+    """Fetch several endpoints concurrently (bounded overall and per host); results in input order."""
+    policy = policy or Policy()
+    targets = list(targets)
+    if not targets:
+        return []
+    gates: dict[str, threading.Semaphore] = defaultdict(lambda: threading.Semaphore(policy.per_host))
+    for target in targets:
+        gates[target.host.lower()]  # create every gate before the threads start
+
+    def one(target: Target) -> Endpoint:
+        with gates[target.host.lower()]:
+            return fetch(target, policy, purpose)
+
+    order = sorted(range(len(targets)), key=_interleave_hosts(targets))
+    results: list[Endpoint | None] = [None] * len(targets)
+    with ThreadPoolExecutor(
+        max_workers=min(policy.concurrency, len(targets)), thread_name_prefix="tls"
+    ) as pool:
+        futures = {index: pool.submit(one, targets[index]) for index in order}
+        for index, future in futures.items():
+            results[index] = future.result()
+    return [r for r in results if r is not None]
+
+
+def _interleave_hosts(targets: list[Target]) -> Callable[[int], tuple[int, int]]:
+    """Sort key spreading each host's endpoints apart, so per-host waits do not fill the pool."""
+    rank: dict[int, tuple[int, int]] = {}
+    seen: dict[str, int] = defaultdict(int)
+    for index, target in enumerate(targets):
+        host = target.host.lower()
+        rank[index] = (seen[host], index)
+        seen[host] += 1
+    return rank.__getitem__
+
+
+def _endpoint(
+    target: Target,
+    purpose: str,
+    chain: tuple[certs.Certificate, ...] = (),
+    error: EndpointError | None = None,
+) -> Endpoint:
+    return Endpoint(purpose, target.protocol, target.host, target.port, target.server_name, chain, error)
+
+
+# --- one attempt ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Clock:
+    """One attempt's budget: time left before the deadline, bytes read before TLS, the last read."""
+
+    deadline: float
+    policy: Policy
+    bytes_read: int = 0
+    last: bytes = b""
+
+    def remaining(self, cap: float) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise FetchError(
+                "timeout", f"no answer within the overall deadline of {self.policy.deadline:g} s"
+            )
+        return min(cap, left)
+
+    def timeout(self, doing: str) -> FetchError:
+        """A timeout, blamed on the overall deadline when that is what ran out."""
+        if time.monotonic() >= self.deadline - 0.05:
+            return FetchError(
+                "timeout", f"{doing}: no answer within the overall deadline of {self.policy.deadline:g} s"
+            )
+        return FetchError("timeout", f"{doing}: timed out")
+
+    def leftover(self, tag: bytes) -> bytes:
+        """What the last read held after the element ``tag`` closed (nothing may follow <proceed/>)."""
+        tail = self.last[self.last.rfind(tag) :]
+        return tail[tail.find(b">") + 1 :].strip()
+
+
+def _fetch_once(target: Target, policy: Policy, deadline: float) -> list[bytes]:
+    clock = _Clock(deadline, policy)
+    sock = _connect(target, clock)
+    try:
+        if target.scheme == "xmpp":
+            _xmpp_starttls(sock, target, clock)
+        elif target.scheme == "imap":
+            _imap_starttls(sock, target, clock)
+        return _handshake(sock, target, clock)
+    finally:
+        with contextlib.suppress(OSError):
+            sock.close()
+
+
+def _connect(target: Target, clock: _Clock) -> socket.socket:
+    try:
+        infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchError("dns", f"{target.host} does not resolve ({exc.strerror})") from None
+    last: FetchError | None = None
+    for family, kind, proto, _, address in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(clock.remaining(clock.policy.connect_timeout))
+            sock.connect(address)
+            return sock
+        except FetchError:
+            sock.close()
+            raise
+        except OSError as exc:
+            sock.close()
+            last = _os_error(exc, f"connect to {target.url}")
+    raise last or FetchError("connect", f"{target.host} has no address")
+
+
+def _handshake(sock: socket.socket, target: Target, clock: _Clock) -> list[bytes]:
+    context = _inspection_context()
+    sni = target.server_name
+    try:
+        sock.settimeout(clock.remaining(clock.policy.read_timeout + clock.policy.connect_timeout))
+        with context.wrap_socket(sock, server_hostname=sni, do_handshake_on_connect=False) as tls:
+            tls.do_handshake()
+            chain = _presented_chain(tls)
+    except ssl.SSLError as exc:
+        raise FetchError("tls", f"TLS handshake with {target.url} failed: {exc.reason or exc}") from None
+    except OSError as exc:
+        raise _os_error(exc, f"TLS handshake with {target.url}") from None
+    if not chain:
+        raise FetchError("tls", f"{target.url} completed the handshake without a certificate")
+    return chain
+
+
+def _presented_chain(tls: ssl.SSLSocket) -> list[bytes]:
+    """The chain as sent, leaf first (public API from Python 3.13, the same call before)."""
+    public = getattr(tls, "get_unverified_chain", None)
+    if public is not None:
+        return [bytes(c) for c in public()]
+    sslobj = getattr(tls, "_sslobj", None)
+    if sslobj is not None and hasattr(sslobj, "get_unverified_chain"):
+        import _ssl
+
+        return [c.public_bytes(_ssl.ENCODING_DER) for c in sslobj.get_unverified_chain() or []]
+    leaf = tls.getpeercert(binary_form=True)
+    return [leaf] if leaf else []
+
+
+@functools.cache
+def _inspection_context() -> ssl.SSLContext:
+    """A client context that accepts anything a server presents, old protocols and weak keys included."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with contextlib.suppress(ValueError, ssl.SSLError), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # TLS 1.0 is deprecated: we inspect, not trust
+        context.minimum_version = ssl.TLSVersion.TLSv1
+        context.set_ciphers("ALL:@SECLEVEL=0")
+    return context
+
+
+# --- STARTTLS -------------------------------------------------------------------------------
+
+
+def _read(sock: socket.socket, clock: _Clock, what: str) -> bytes:
+    sock.settimeout(clock.remaining(clock.policy.read_timeout))
+    try:
+        data = sock.recv(4096)
+    except TimeoutError:
+        raise clock.timeout(f"waiting for {what}") from None
+    except OSError as exc:
+        raise _os_error(exc, f"waiting for {what}") from None
+    if not data:
+        raise FetchError("closed", f"the server closed the connection while confcheck waited for {what}")
+    clock.bytes_read += len(data)
+    clock.last = data
+    if clock.bytes_read > clock.policy.max_preamble:
+        raise FetchError(
+            "protocol", f"the server sent more than {clock.policy.max_preamble} bytes before TLS"
+        )
+    return data
+
+
+def _send(sock: socket.socket, data: bytes, clock: _Clock) -> None:
+    sock.settimeout(clock.remaining(clock.policy.read_timeout))
+    try:
+        sock.sendall(data)
+    except OSError as exc:
+        raise _os_error(exc, "sending") from None
+
+
+def _xmpp_starttls(sock: socket.socket, target: Target, clock: _Clock) -> None:
+    """RFC 6120: open a client stream to the domain, read the features, ask for TLS, wait for <proceed/>."""
+    domain = target.name or target.host
+    header = (
+        f"<?xml version='1.0'?><stream:stream to='{_xml_attr(domain)}' version='1.0' xmlns='jabber:client' "
+        "xmlns:stream='http://etherx.jabber.org/streams'>"
+    )
+    _send(sock, header.encode("utf-8"), clock)
+    parser = ET.XMLPullParser(events=("start", "end"))
+    offered = False
+    for event, element in _xmpp_events(sock, parser, clock, "the stream features"):
+        if event == "end" and element.tag == f"{{{TLS_NS}}}starttls":
+            offered = True
+        elif event == "end" and element.tag == f"{{{STREAM_NS}}}features":
+            break
+    if not offered:
+        raise FetchError("xmpp", f"{target.url} does not offer STARTTLS for {domain}")
+    _send(sock, f"<starttls xmlns='{TLS_NS}'/>".encode(), clock)
+    for event, element in _xmpp_events(sock, parser, clock, "<proceed/>"):
+        if event != "end":
+            continue
+        if element.tag == f"{{{TLS_NS}}}proceed":
+            if clock.leftover(b"proceed"):
+                raise FetchError("protocol", f"{target.url} sent data after <proceed/>, before TLS")
+            return
+        if element.tag == f"{{{TLS_NS}}}failure":
+            raise FetchError("xmpp", f"{target.url} refused STARTTLS (<failure/>)")
+        raise FetchError("xmpp", f"{target.url} answered STARTTLS with <{_local(element.tag)}>")
+
+
+def _xmpp_events(
+    sock: socket.socket, parser: ET.XMLPullParser, clock: _Clock, what: str
+) -> Iterator[tuple[str, ET.Element]]:
+    """Parse the stream incrementally; stream errors and XML trouble become FetchErrors."""
+    while True:
+        data = _read(sock, clock, what)
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            raise FetchError("protocol", "the server sent a DTD, which XMPP forbids")
+        try:
+            parser.feed(data)
+            events = list(parser.read_events())
+        except ET.ParseError as exc:
+            raise FetchError(
+                "protocol", f"the server sent malformed XML while confcheck waited for {what} ({exc})"
+            ) from None
+        for event, element in events:
+            assert isinstance(element, ET.Element)
+            if event == "end" and element.tag == f"{{{STREAM_NS}}}error":
+                condition = next((_local(child.tag) for child in element), "unknown")
+                raise FetchError("xmpp", f"stream error <{condition}/> from the server")
+            yield str(event), element
+
+
+def _imap_starttls(sock: socket.socket, target: Target, clock: _Clock) -> None:
+    """RFC 3501: read the greeting, send STARTTLS, wait for the tagged OK."""
+    lines = _lines(sock, clock, "the IMAP greeting")
+    greeting = next(lines)
+    if not greeting.upper().startswith(b"* OK"):
+        raise FetchError("imap", f"{target.url} greeted with {greeting[:80]!r}, not '* OK'")
+    _send(sock, b"C1 STARTTLS\r\n", clock)
+    for line in lines:
+        upper = line.upper()
+        if upper.startswith(b"C1 OK"):
+            return
+        if upper.startswith((b"C1 NO", b"C1 BAD")):
+            raise FetchError(
+                "imap", f"{target.url} refused STARTTLS: {line[:120].decode('ascii', 'replace')}"
+            )
+
+
+def _lines(sock: socket.socket, clock: _Clock, what: str) -> Iterator[bytes]:
+    buffer = b""
+    while True:
+        while b"\r\n" not in buffer:
+            buffer += _read(sock, clock, what)
+        line, buffer = buffer.split(b"\r\n", 1)
+        yield line
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _os_error(exc: OSError, doing: str) -> FetchError:
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return FetchError("timeout", f"{doing}: timed out")
+    if isinstance(exc, ConnectionRefusedError):
+        return FetchError("refused", f"{doing}: connection refused")
+    if isinstance(exc, ConnectionResetError | BrokenPipeError):
+        return FetchError("reset", f"{doing}: connection reset by the server")
+    return FetchError("connect", f"{doing}: {exc.strerror or exc}")
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _xml_attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace("'", "&apos;").replace("<", "&lt;").replace('"', "&quot;")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
