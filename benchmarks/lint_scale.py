@@ -33,7 +33,9 @@ def _cert(issuer: pki.Issued, number: int, cn: str, dns: list[str], **kw: list[s
     return certs.load(issued.pem.encode(), cn)[0]
 
 
-def site(number: int, issuer: pki.Issued, ca: Certificate) -> tuple[list[Cluster], list[Node], list[DnsRecord]]:
+def site(
+    number: int, issuer: pki.Issued, ca: Certificate
+) -> tuple[list[Cluster], list[Node], list[DnsRecord]]:
     """One site: CUCM 4 nodes, IM&P 2 nodes, Unity 1 node, mail store and conferencing server."""
     domain = f"site{number}.example.com"
     net = f"10.{number // 250}.{number % 250}"
@@ -46,7 +48,14 @@ def site(number: int, issuer: pki.Issued, ca: Certificate) -> tuple[list[Cluster
         fqdn = f"cucm{index + 1}.{domain}"
         name = f"{net}.{11 + index}" if index == 0 else fqdn if index < 3 else f"cucm{index + 1}"
         cucm_nodes.append(
-            Node(name, "publisher" if index == 0 else "subscriber", f"cucm{index + 1}", domain, (f"{net}.{11 + index}",), (tomcat(name, fqdn, [fqdn]),))
+            Node(
+                name,
+                "publisher" if index == 0 else "subscriber",
+                f"cucm{index + 1}",
+                domain,
+                (f"{net}.{11 + index}",),
+                (tomcat(name, fqdn, [fqdn]),),
+            )
         )
     imp_nodes = []
     for index in range(2):
@@ -60,13 +69,42 @@ def site(number: int, issuer: pki.Issued, ca: Certificate) -> tuple[list[Cluster
                 f"imp{index + 1}",
                 domain,
                 (f"{net}.{21 + index}",),
-                (tomcat(fqdn, fqdn, [fqdn]), Endpoint("cup-xmpp", "xmpp-client", fqdn, 5222, domain, (xmpp_cert, ca))),
+                (
+                    tomcat(fqdn, fqdn, [fqdn]),
+                    Endpoint("cup-xmpp", "xmpp-client", fqdn, 5222, domain, (xmpp_cert, ca)),
+                ),
             )
         )
     cuc = f"cuc1.{domain}"
-    unity = Node(cuc, "publisher", "cuc1", domain, (f"{net}.31",), (tomcat(cuc, f"*.{domain}", [f"*.{domain}"]),))
-    mail = Node(f"mail.{domain}", addresses=(f"{net}.41",), endpoints=(Endpoint("mailstore", "imaps", f"mail.{domain}", 993, chain=(_cert(issuer, number, f"mail.{domain}", []),)),))
-    meet = Node(f"meet.{domain}", addresses=(f"{net}.51",), endpoints=(Endpoint("conferencing", "https", f"meet.{domain}", 443, chain=(_cert(issuer, number, f"meet.{domain}", [f"meet.{domain}"]),)),))
+    unity = Node(
+        cuc, "publisher", "cuc1", domain, (f"{net}.31",), (tomcat(cuc, f"*.{domain}", [f"*.{domain}"]),)
+    )
+    mail = Node(
+        f"mail.{domain}",
+        addresses=(f"{net}.41",),
+        endpoints=(
+            Endpoint(
+                "mailstore",
+                "imaps",
+                f"mail.{domain}",
+                993,
+                chain=(_cert(issuer, number, f"mail.{domain}", []),),
+            ),
+        ),
+    )
+    meet = Node(
+        f"meet.{domain}",
+        addresses=(f"{net}.51",),
+        endpoints=(
+            Endpoint(
+                "conferencing",
+                "https",
+                f"meet.{domain}",
+                443,
+                chain=(_cert(issuer, number, f"meet.{domain}", [f"meet.{domain}"]),),
+            ),
+        ),
+    )
     clusters = [
         Cluster(
             f"cucm-{number}",
@@ -123,13 +161,17 @@ def run(argv: list[str]) -> tuple[float, float, int]:
     elapsed = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in (0, 1):
-        raise SystemExit(f"{argv}: exit {process.returncode}: {process.stderr.read().decode() if process.stderr else ''}")
+        raise SystemExit(
+            f"{argv}: exit {process.returncode}: {process.stderr.read().decode() if process.stderr else ''}"
+        )
     return elapsed, usage.ru_maxrss / 1024, process.returncode
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sites", default="100,1000", help="comma-separated site counts (3 clusters per site)")
+    parser.add_argument(
+        "--sites", default="100,1000", help="comma-separated site counts (3 clusters per site)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="lint runs per size (the median is reported)")
     args = parser.parse_args()
     confcheck = [sys.executable, "-m", "confcheck"]
@@ -141,20 +183,33 @@ def main() -> None:
             path = Path(tmp) / f"{sites}.json"
             snapshot.write(deployment, path)
             generated = time.perf_counter() - started
-            runs = [run([*confcheck, "lint", str(path), "--format", "json", "--fail-on", "never"]) for _ in range(args.repeat)]
+            runs = [
+                run([*confcheck, "lint", str(path), "--format", "json", "--fail-on", "never"])
+                for _ in range(args.repeat)
+            ]
             seconds = statistics.median(r[0] for r in runs)
             rss = max(r[1] for r in runs)
-            certificates = sum(len(e.chain) for c in deployment.clusters for n in c.nodes for e in n.endpoints)
-            rows.append((len(deployment.clusters), path.stat().st_size / 2**20, certificates, generated, seconds, rss))
+            certificates = sum(
+                len(e.chain) for c in deployment.clusters for n in c.nodes for e in n.endpoints
+            )
+            rows.append(
+                (len(deployment.clusters), path.stat().st_size / 2**20, certificates, generated, seconds, rss)
+            )
     print(f"{'clusters':>8} {'snapshot':>9} {'chain certs':>11} {'generate':>9} {'lint':>8} {'peak RSS':>9}")
     for clusters, size, certificates, generated, seconds, rss in rows:
-        print(f"{clusters:>8} {size:>7.1f}MB {certificates:>11} {generated:>8.1f}s {seconds:>7.2f}s {rss:>7.0f}MB")
+        print(
+            f"{clusters:>8} {size:>7.1f}MB {certificates:>11} {generated:>8.1f}s {seconds:>7.2f}s {rss:>7.0f}MB"
+        )
     if len(rows) >= 2:
         (c0, *_, t0, _), (c1, *_, t1, _) = rows[0], rows[-1]
-        print(f"scaling: {c1 / c0:.0f}x the clusters took {t1 / t0:.1f}x the time (goal: at most {1.1 * c1 / c0:.0f}x)")
+        print(
+            f"scaling: {c1 / c0:.0f}x the clusters took {t1 / t0:.1f}x the time (goal: at most {1.1 * c1 / c0:.0f}x)"
+        )
     baseline = statistics.median(run([sys.executable, "-c", "pass"])[0] for _ in range(5))
     version = statistics.median(run([*confcheck, "--version"])[0] for _ in range(5))
-    print(f"confcheck --version: {version:.3f}s (bare interpreter start: {baseline:.3f}s, ratio {version / baseline:.1f}x)")
+    print(
+        f"confcheck --version: {version:.3f}s (bare interpreter start: {baseline:.3f}s, ratio {version / baseline:.1f}x)"
+    )
 
 
 if __name__ == "__main__":

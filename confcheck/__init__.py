@@ -11,11 +11,27 @@ The built-in product plugins, rules and reporters are registered exactly that wa
 
 from __future__ import annotations
 
-import pluggy
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 PROJECT = "confcheck"
-hookimpl = pluggy.HookimplMarker(PROJECT)
+
+if TYPE_CHECKING:
+    import pluggy
+
+    hookimpl: pluggy.HookimplMarker
+
+
+def __getattr__(name: str) -> Any:
+    """``hookimpl`` is made on first use: commands that load no plugin never import pluggy."""
+    if name == "hookimpl":
+        import pluggy
+
+        marker = pluggy.HookimplMarker(PROJECT)
+        globals()["hookimpl"] = marker
+        return marker
+    raise AttributeError(f"module 'confcheck' has no attribute {name!r}")
+
 
 __all__ = ["PROJECT", "__version__", "hookimpl"]

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from confcheck import certs, identity
 from confcheck.certs import Certificate, CertificateError
-from confcheck.errors import ExitCode
+from confcheck.errors import ExitCode, one_line
 from confcheck.identity import IdentityMatch, Profile
 from confcheck.transport import tls
 
@@ -57,10 +57,8 @@ def _worse(a: ExitCode, b: ExitCode) -> ExitCode:
 
 def _fail(results: list[dict[str, Any]], source: str, kind: str, message: str) -> ExitCode:
     """Record an unusable SOURCE: bad input is exit 2, an unreachable endpoint exit 3."""
-    print(
-        f"confcheck: error: {message if message.startswith(source) else f'{source}: {message}'}",
-        file=sys.stderr,
-    )
+    shown = message if message.startswith(source) else f"{source}: {message}"
+    print(f"confcheck: error: {one_line(shown)}", file=sys.stderr)
     results.append({"source": source, "error": {"kind": kind, "message": message}})
     return ExitCode.USAGE if kind in ("input", "certificate") else ExitCode.INCOMPLETE
 

@@ -7,6 +7,7 @@ can always be re-parsed. A subjectAltName extension that cannot be parsed is rec
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +17,6 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import ExtensionOID, NameOID, ObjectIdentifier
 
 from confcheck.errors import InputError
@@ -153,7 +153,12 @@ def load(data: bytes, source: str) -> tuple[Certificate, ...]:
         )
     if not data.strip():
         raise CertificateError(f"{source}: empty, no certificate in it")
-    raw = _pem_certificates(data, source) if b"-----BEGIN " in data else _der_certificates(data, source)
+    looks_der = data[:1] == b"\x30"  # a DER SEQUENCE: its fields may hold any text, "-----BEGIN " included
+    raw = (
+        _der_certificates(data, source)
+        if looks_der or b"-----BEGIN " not in data
+        else _pem_certificates(data, source)
+    )
     return tuple(parse(c) for c in raw)
 
 
@@ -165,7 +170,7 @@ def _pem_certificates(data: bytes, source: str) -> list[x509.Certificate]:
             if label in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"):
                 certs.append(x509.load_pem_x509_certificate(block))
             elif label == "PKCS7":
-                certs.extend(pkcs7.load_pem_pkcs7_certificates(block))
+                certs.extend(_pkcs7(block, pem=True))
         except ValueError as exc:
             raise CertificateError(
                 f"{source}: PEM block {number} ({label}) cannot be parsed: {_first_line(exc)}"
@@ -206,10 +211,48 @@ def _der_certificates(data: bytes, source: str) -> list[x509.Certificate]:
     except ValueError as exc:
         der_error = _first_line(exc)
     try:
-        return list(pkcs7.load_der_pkcs7_certificates(data))
+        return _pkcs7(data, pem=False)
     except ValueError:
         pass
     raise CertificateError(f"{source}: neither a PEM nor a DER certificate ({der_error})")
+
+
+def _pkcs7(data: bytes, pem: bool) -> list[x509.Certificate]:
+    """A PKCS#7 bundle's certificates in chain order, leaf first.
+
+    PKCS#7 holds a SET, which DER sorts by encoding, so the file order says nothing about the
+    chain. Bundles OpenSSL writes in file order are BER, not DER: cryptography reads them with a
+    warning that is not the user's business.
+    """
+    from cryptography.hazmat.primitives.serialization import pkcs7  # rare: import on demand
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        found = (pkcs7.load_pem_pkcs7_certificates if pem else pkcs7.load_der_pkcs7_certificates)(data)
+    return chain_order(list(found))
+
+
+def chain_order(certs: list[x509.Certificate]) -> list[x509.Certificate]:
+    """Order an unordered set of certificates as a chain: the leaf, then its issuer, and so on.
+
+    The leaf is the certificate that issued none of the others; certificates off the chain keep
+    their order at the end. Names decide (issuer equals subject), which is how bundles are meant.
+    """
+    remaining = list(certs)
+    issuers = {c.issuer for c in remaining if c.issuer != c.subject}
+    leaves = [c for c in remaining if c.subject not in issuers] or remaining[:1]
+    ordered = [leaves[0]]
+    remaining.remove(leaves[0])
+    while remaining:
+        current = ordered[-1]
+        parent = next(
+            (c for c in remaining if c.subject == current.issuer and current.issuer != current.subject), None
+        )
+        if parent is None:
+            break
+        ordered.append(parent)
+        remaining.remove(parent)
+    return ordered + remaining
 
 
 def _subject_alt_names(extensions: x509.Extensions) -> tuple[SubjectAltNames | None, str | None]:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from confcheck import __version__
-from confcheck.errors import ConfcheckError, ExitCode
+from confcheck.errors import ConfcheckError, ExitCode, one_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -48,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _error(message: str) -> None:
-    print(f"confcheck: error: {message}", file=sys.stderr)
+    """One line on stderr, whatever the message holds (file names may contain newlines)."""
+    print(f"confcheck: error: {one_line(message)}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:

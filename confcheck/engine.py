@@ -7,7 +7,6 @@ identity matches); rules only read it.
 
 from __future__ import annotations
 
-import ipaddress
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -186,18 +185,18 @@ class _NodeIndex:
             if node.hostname and (host := _key(node.hostname)):
                 self._by_host[host].append(entry)
             for address in {*node.addresses, node.name}:
-                if (canonical := _address(address)) is not None:
+                if (canonical := identity.canonical_ip(address)) is not None:
                     self._by_address[canonical].append(entry)
         for record in deployment.dns:
             name = _key(record.name)
             if name and record.type in ("A", "AAAA"):
-                self._dns[name] += [a for a in (_address(x) for x in record.answers) if a]
+                self._dns[name] += [a for a in (identity.canonical_ip(x) for x in record.answers) if a]
 
     def find(
         self, value: str, products: tuple[str, ...], near: Cluster
     ) -> tuple[list[Located], str, str | None]:
         """The servers ``value`` names among clusters of ``products`` and external servers."""
-        address = _address(value)
+        address = identity.canonical_ip(value)
         if address is not None:
             candidates = [("address", self._by_address.get(address, []))]
         elif (name := _key(value)) is not None:
@@ -224,12 +223,6 @@ class _NodeIndex:
 
 def _key(name: str | None) -> str | None:
     return identity.normalize(name) if name else None
-
-
-def _address(text: str) -> str | None:
-    if not identity.is_ip(text):
-        return None
-    return str(ipaddress.ip_address(text.strip("[]")))
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,3 +30,8 @@ class InputError(ConfcheckError):
 
 class CatalogError(ConfcheckError):
     """The plugins declare an inconsistent catalog (duplicate location ids, overlapping versions)."""
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped: error messages stay one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

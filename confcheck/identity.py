@@ -16,12 +16,13 @@ This is the question Jabber asks before it prompts. The rules (see DESIGN.md, "T
 
 from __future__ import annotations
 
-import encodings.idna
 import functools
 import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Literal
+
+import idna
 
 from confcheck.certs import Certificate
 
@@ -60,21 +61,20 @@ def match(name: str, cert: Certificate, profile: Profile) -> IdentityMatch:
 
     if cert.san_error is not None:
         return verdict(None, None, False, f"{cert.san_error}; it identifies nothing")
-    candidates = identities(cert, profile)
     kind = name_kind(name)
     if kind == "invalid":
         return verdict(None, None, False, f"{_show(name)} is not a valid host name or IP address")
-    reference = _reference(name, kind)
-    # A dNSName is an IA5String of A-labels (RFC 5280): one holding U-labels is malformed, never a match.
-    candidates = tuple((f, v) for f, v in candidates if f != "dNSName" or v.isascii())
+    reference = canonical_ip(name) if kind == "ip" else normalize(name)
+    assert reference is not None  # name_kind() said it is valid
+    candidates = identities(cert, profile)
     for field, identity in candidates:
         if _exact(reference, kind, field, identity):
             return verdict(field, identity, False, f"{field} {identity} matches")
     if kind != "ip":
         for field, identity in candidates:
-            if field in ("dNSName", "CN") and _wildcard(reference, identity):
+            if field in ("dNSName", "CN") and _wildcard(reference, field, identity):
                 return verdict(field, identity, True, f"{field} {identity} matches through a wildcard")
-    return verdict(None, None, False, _mismatch_reason(name, kind, cert, profile, candidates))
+    return verdict(None, None, False, _mismatch_reason(name, reference, kind, cert, candidates, profile))
 
 
 def identities(cert: Certificate, profile: Profile) -> tuple[tuple[Field, str], ...]:
@@ -96,7 +96,7 @@ def identities(cert: Certificate, profile: Profile) -> tuple[tuple[Field, str], 
 @_cache
 def name_kind(name: str) -> NameKind:
     """Classify a configured name: an FQDN, a short (single-label) host name, an IP address, or invalid."""
-    if _is_ip(name):
+    if canonical_ip(name) is not None:
         return "ip"
     normalized = normalize(name)
     if normalized is None:
@@ -117,7 +117,20 @@ def normalize(name: str) -> str | None:
 
 def is_ip(name: str) -> bool:
     """True for an IPv4 or IPv6 literal, an IPv6 one optionally in brackets."""
-    return _is_ip(name)
+    return canonical_ip(name) is not None
+
+
+@_cache
+def canonical_ip(text: str) -> str | None:
+    """The canonical text of an IPv4 or IPv6 literal (an IPv6 one may be bracketed), else None."""
+    if _CONTROL.search(text):
+        return None
+    bracketed = text.startswith("[") and text.endswith("]")
+    try:
+        address = ipaddress.ip_address(text[1:-1] if bracketed else text)
+    except ValueError:
+        return None
+    return None if bracketed and address.version != 6 else str(address)
 
 
 def preferred_fqdn(cert: Certificate, profile: Profile = "http", hint: str | None = None) -> str | None:
@@ -127,12 +140,8 @@ def preferred_fqdn(cert: Certificate, profile: Profile = "http", hint: str | Non
     label equals its first label is preferred, so a SAN certificate listing several nodes still
     yields this node's name.
     """
-    names = [
-        normalize(_xmpp_domain(field, value) or value)
-        for field, value in identities(cert, profile)
-        if not value.startswith("*")
-    ]
-    fqdns = [n for n in names if n is not None and "." in n]
+    names = [_presented_name(field, value) for field, value in identities(cert, profile)]
+    fqdns = [n for n in names if n is not None and "." in n and not n.startswith("*")]
     if hint:
         first = hint.split(".", 1)[0].lower()
         for fqdn in fqdns:
@@ -149,27 +158,34 @@ def _xmpp_domain(field: Field, value: str) -> str | None:
     return None
 
 
-def _reference(name: str, kind: NameKind) -> str:
-    if kind == "ip":
-        return str(ipaddress.ip_address(name.strip("[]")))
-    normalized = normalize(name)
-    assert normalized is not None  # name_kind() said it is valid
-    return normalized
+def _presented_name(field: Field, value: str) -> str | None:
+    """The host name an identity stands for, comparable with :func:`normalize`; None if it names none.
+
+    xmppAddr and SRVName stand for their XMPP domain; a dNSName is an IA5String of A-labels (RFC
+    5280), so one holding U-labels is malformed and names nothing.
+    """
+    if field in ("xmppAddr", "SRVName"):
+        domain = _xmpp_domain(field, value)
+        return None if domain is None else _alabels(domain)
+    if field == "dNSName" and not value.isascii():
+        return None
+    if value.startswith("*."):
+        parent = _alabels(value[2:])
+        return None if parent is None else f"*.{parent}"
+    return _alabels(value)
 
 
 def _exact(reference: str, kind: NameKind, field: Field, identity: str) -> bool:
     if kind == "ip":
-        return field == "CN" and _is_ip(identity) and str(ipaddress.ip_address(identity)) == reference
-    if field in ("xmppAddr", "SRVName"):
-        domain = _xmpp_domain(field, identity)
-        return domain is not None and _alabels(domain) == reference
-    return _alabels(identity) == reference
+        return field == "CN" and canonical_ip(identity) == reference
+    return _presented_name(field, identity) == reference
 
 
-def _wildcard(reference: str, identity: str) -> bool:
-    if not identity.startswith("*."):
+def _wildcard(reference: str, field: Field, identity: str) -> bool:
+    presented = _presented_name(field, identity)
+    if presented is None or not presented.startswith("*."):
         return False
-    parent = _alabels(identity[2:])
+    parent = presented[2:]
     if parent is None or "." not in parent:
         return False  # never over a single-label suffix such as *.com
     first, _, rest = reference.partition(".")
@@ -184,8 +200,8 @@ def _alabels(name: str) -> str | None:
     labels = []
     for raw in name.split("."):
         try:
-            label = (raw if raw.isascii() else encodings.idna.ToASCII(raw).decode("ascii")).lower()
-        except UnicodeError:
+            label = (raw if raw.isascii() else idna.encode(raw, uts46=True).decode("ascii")).lower()
+        except (UnicodeError, idna.IDNAError):
             return None
         if not _LABEL.fullmatch(label):
             return None
@@ -194,32 +210,24 @@ def _alabels(name: str) -> str | None:
     return joined if len(joined) <= 253 else None
 
 
-@_cache
-def _is_ip(text: str) -> bool:
-    if _CONTROL.search(text):
-        return False
-    bracketed = text.startswith("[") and text.endswith("]")
-    try:
-        address = ipaddress.ip_address(text[1:-1] if bracketed else text)
-    except ValueError:
-        return False
-    return not bracketed or address.version == 6
-
-
 def _mismatch_reason(
-    name: str, kind: NameKind, cert: Certificate, profile: Profile, candidates: tuple[tuple[Field, str], ...]
+    name: str,
+    reference: str,
+    kind: NameKind,
+    cert: Certificate,
+    candidates: tuple[tuple[Field, str], ...],
+    profile: Profile,
 ) -> str:
     if not candidates:
         return f"the certificate carries no identity a client checks for the {profile} profile"
     shown = ", ".join(f"{value} ({field})" for field, value in candidates[:6])
     more = f" and {len(candidates) - 6} more" if len(candidates) > 6 else ""
     reason = f"the certificate names {shown}{more}, not {_show(name)}"
-    if (
-        kind == "ip"
-        and not any(field == "CN" for field, _ in candidates)
-        and any(_is_ip(cn) and _exact(_reference(name, kind), kind, "CN", cn) for cn in cert.subject_cn)
-    ):
+    unused_cn = not any(field == "CN" for field, _ in candidates)
+    if kind == "ip" and unused_cn and any(canonical_ip(cn) == reference for cn in cert.subject_cn):
         reason += "; the CN holds the address but is not used, because the certificate has SAN identities"
+    if any(field == "dNSName" and not value.isascii() for field, value in candidates):
+        reason += "; a dNSName holding non-ASCII (U-label) text is malformed and names nothing"
     return reason
 
 

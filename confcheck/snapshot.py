@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
@@ -90,10 +91,13 @@ def from_dict(data: Any, catalog: Catalog) -> Deployment:
     """Build a deployment from decoded JSON, validating every element."""
     root = _object(data, "", required=("schema_version", "clusters"), optional=_ROOT_OPTIONAL)
     version = root["schema_version"]
-    if version != SCHEMA_VERSION:
+    if isinstance(version, bool) or version != SCHEMA_VERSION:
         raise SnapshotError(
             f"schema_version: unsupported version {version!r} (this confcheck reads {SCHEMA_VERSION})"
         )
+    if "tool" in root:
+        for key, value in _object(root["tool"], "tool").items():
+            _string(value, f"tool.{key}")
     pems = _object(root.get("certificates", {}), "certificates")
     store = {key: _certificate(key, pem) for key, pem in pems.items()}
     clusters = _list(root["clusters"], "clusters", lambda v, p: _cluster(v, p, store, catalog))
@@ -107,7 +111,7 @@ def from_dict(data: Any, catalog: Catalog) -> Deployment:
             _list(root.get("externals", []), "externals", lambda v, p: _node(v, p, store, external=True))
         ),
         dns=tuple(_list(root.get("dns", []), "dns", _dns_record)),
-        collected_at=_timestamp(root.get("collected_at"), "collected_at"),
+        collected_at=_timestamp(root["collected_at"], "collected_at") if "collected_at" in root else None,
     )
 
 
@@ -158,9 +162,9 @@ def to_dict(deployment: Deployment) -> dict[str, Any]:
         "tool": {"name": "confcheck", "version": __version__},
     }
     if deployment.collected_at:
-        data["collected_at"] = (
-            deployment.collected_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-        )
+        stamp = deployment.collected_at  # a naive time is UTC, as on load
+        stamp = stamp.replace(tzinfo=timezone.utc) if stamp.tzinfo is None else stamp.astimezone(timezone.utc)
+        data["collected_at"] = stamp.isoformat().replace("+00:00", "Z")
     data["clusters"] = clusters
     data["externals"] = [node(n, external=True) for n in deployment.externals]
     data["dns"] = [
@@ -198,6 +202,7 @@ def write_atomic(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -205,6 +210,16 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """Keep the permissions of the file replaced; a new file gets the usual 0666 less the umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 # --- reading, element by element --------------------------------------------------------------
@@ -285,6 +300,8 @@ def _endpoint(value: Any, path: str, store: Mapping[str, Certificate]) -> Endpoi
     if protocol not in PROTOCOLS:
         raise SnapshotError(f"{path}.protocol: {protocol!r} is not one of {', '.join(PROTOCOLS)}")
     port = obj["port"]
+    if isinstance(port, float) and port.is_integer():
+        port = int(port)  # JSON has one number type: 8443.0 is 8443
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         raise SnapshotError(f"{path}.port: expected a port number (1-65535)")
 
@@ -333,9 +350,7 @@ def _certificate(key: str, pem: Any) -> Certificate:
     return cert
 
 
-def _timestamp(value: Any, path: str) -> datetime | None:
-    if value is None:
-        return None
+def _timestamp(value: Any, path: str) -> datetime:
     text = _string(value, path)
     try:
         stamp = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
@@ -370,6 +385,10 @@ def _list(value: Any, path: str, item: Callable[[Any, str], T]) -> list[T]:
 def _string(value: Any, path: str) -> str:
     if not isinstance(value, str):
         raise SnapshotError(f"{path}: expected a string, found {_kind(value)}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SnapshotError(f"{path}: not valid Unicode text (a lone surrogate escape)") from None
     return value
 
 
@@ -378,7 +397,8 @@ def _text(obj: Mapping[str, Any], key: str, path: str) -> str:
 
 
 def _optional_text(obj: Mapping[str, Any], key: str, path: str) -> str | None:
-    return None if obj.get(key) is None else _text(obj, key, path)
+    """An optional string: absent is None; present, it must be a string (null is not)."""
+    return _text(obj, key, path) if key in obj else None
 
 
 def _kind(value: Any) -> str:

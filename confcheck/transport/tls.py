@@ -21,7 +21,7 @@ import threading
 import time
 import warnings
 import xml.etree.ElementTree as ET
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -84,8 +84,10 @@ class Policy:
     read_timeout: float = 5.0
     deadline: float = 20.0
     """Overall seconds per endpoint, retries included."""
-    concurrency: int = 16
+    concurrency: int = 64
+    """Endpoints fetched at once, across all hosts."""
     per_host: int = 2
+    """Connections at once to one host: gentle, these are production servers."""
     retries: int = 2
     """Extra attempts after a refused or reset connection."""
     backoff: float = 0.5
@@ -352,21 +354,19 @@ def _xmpp_starttls(sock: socket.socket, target: Target, clock: _Clock) -> None:
         "xmlns:stream='http://etherx.jabber.org/streams'>"
     )
     _send(sock, header.encode("utf-8"), clock)
-    parser = ET.XMLPullParser(events=("start", "end"))
+    stream = _XmppStream(sock, clock)
     offered = False
-    for event, element in _xmpp_events(sock, parser, clock, "the stream features"):
-        if event == "end" and element.tag == f"{{{TLS_NS}}}starttls":
+    for element in stream.ends("the stream features"):
+        if element.tag == f"{{{TLS_NS}}}starttls":
             offered = True
-        elif event == "end" and element.tag == f"{{{STREAM_NS}}}features":
+        elif element.tag == f"{{{STREAM_NS}}}features":
             break
     if not offered:
         raise FetchError("xmpp", f"{target.url} does not offer STARTTLS for {domain}")
     _send(sock, f"<starttls xmlns='{TLS_NS}'/>".encode(), clock)
-    for event, element in _xmpp_events(sock, parser, clock, "<proceed/>"):
-        if event != "end":
-            continue
+    for element in stream.ends("<proceed/>"):
         if element.tag == f"{{{TLS_NS}}}proceed":
-            if clock.leftover(b"proceed"):
+            if stream.pending or clock.leftover(b"proceed"):
                 raise FetchError("protocol", f"{target.url} sent data after <proceed/>, before TLS")
             return
         if element.tag == f"{{{TLS_NS}}}failure":
@@ -374,27 +374,43 @@ def _xmpp_starttls(sock: socket.socket, target: Target, clock: _Clock) -> None:
         raise FetchError("xmpp", f"{target.url} answered STARTTLS with <{_local(element.tag)}>")
 
 
-def _xmpp_events(
-    sock: socket.socket, parser: ET.XMLPullParser, clock: _Clock, what: str
-) -> Iterator[tuple[str, ET.Element]]:
-    """Parse the stream incrementally; stream errors and XML trouble become FetchErrors."""
-    while True:
-        data = _read(sock, clock, what)
+class _XmppStream:
+    """The server's half of the stream, parsed incrementally; elements come out as they close.
+
+    Stream errors, DTDs (which XMPP forbids) and malformed XML become FetchErrors. Elements parsed
+    but not yet asked for stay pending, so nothing a server sent in one packet is lost.
+    """
+
+    def __init__(self, sock: socket.socket, clock: _Clock) -> None:
+        self.sock, self.clock = sock, clock
+        self.parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
+        self.pending: deque[ET.Element] = deque()
+
+    def ends(self, what: str) -> Iterator[ET.Element]:
+        """Closed elements, reading from the socket whenever none is pending."""
+        while True:
+            while self.pending:
+                yield self.pending.popleft()
+            self._read(what)
+
+    def _read(self, what: str) -> None:
+        data = _read(self.sock, self.clock, what)
         if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
             raise FetchError("protocol", "the server sent a DTD, which XMPP forbids")
         try:
-            parser.feed(data)
-            events = list(parser.read_events())
+            self.parser.feed(data)
+            events = list(self.parser.read_events())
         except ET.ParseError as exc:
             raise FetchError(
                 "protocol", f"the server sent malformed XML while confcheck waited for {what} ({exc})"
             ) from None
-        for event, element in events:
+        for event in events:
+            element = event[-1]  # ("end", element): the only events asked for
             assert isinstance(element, ET.Element)
-            if event == "end" and element.tag == f"{{{STREAM_NS}}}error":
+            if element.tag == f"{{{STREAM_NS}}}error":
                 condition = next((_local(child.tag) for child in element), "unknown")
                 raise FetchError("xmpp", f"stream error <{condition}/> from the server")
-            yield str(event), element
+            self.pending.append(element)
 
 
 def _imap_starttls(sock: socket.socket, target: Target, clock: _Clock) -> None:
