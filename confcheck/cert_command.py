@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime, timezone
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from confcheck import certs, identity
+from confcheck import certs
 from confcheck.certs import Certificate, CertificateError
 from confcheck.errors import ExitCode, one_line
-from confcheck.identity import IdentityMatch, Profile
 from confcheck.transport import tls
+
+if TYPE_CHECKING:
+    from confcheck.identity import IdentityMatch, Profile
 
 
 def run(
@@ -37,7 +39,7 @@ def run(
             except CertificateError as exc:
                 worst = _worse(worst, _fail(results, source, "input", str(exc)))
                 continue
-        verdict = identity.match(name, chain[0], profile) if name is not None else None
+        verdict = _match(name, chain[0], profile) if name is not None else None
         if verdict is not None and not verdict.matched:
             worst = _worse(worst, ExitCode.FINDINGS)
         results.append(_result(source, chain, verdict))
@@ -61,6 +63,12 @@ def _fail(results: list[dict[str, Any]], source: str, kind: str, message: str) -
     print(f"confcheck: error: {one_line(shown)}", file=sys.stderr)
     results.append({"source": source, "error": {"kind": kind, "message": message}})
     return ExitCode.USAGE if kind in ("input", "certificate") else ExitCode.INCOMPLETE
+
+
+def _match(name: str, cert: Certificate, profile: Profile) -> IdentityMatch:
+    from confcheck import identity  # only --name needs it (and its IDNA tables)
+
+    return identity.match(name, cert, profile)
 
 
 def _result(source: str, chain: tuple[Certificate, ...], verdict: IdentityMatch | None) -> dict[str, Any]:

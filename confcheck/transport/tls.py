@@ -20,15 +20,18 @@ import ssl
 import threading
 import time
 import warnings
-import xml.etree.ElementTree as ET
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from confcheck import certs
 from confcheck.errors import ConfcheckError
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 from confcheck.model import Endpoint, EndpointError
 
 SCHEMES = {
@@ -382,6 +385,8 @@ class _XmppStream:
     """
 
     def __init__(self, sock: socket.socket, clock: _Clock) -> None:
+        import xml.etree.ElementTree as ET  # only XMPP endpoints need a parser
+
         self.sock, self.clock = sock, clock
         self.parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
         self.pending: deque[ET.Element] = deque()
@@ -394,6 +399,8 @@ class _XmppStream:
             self._read(what)
 
     def _read(self, what: str) -> None:
+        import xml.etree.ElementTree as ET
+
         data = _read(self.sock, self.clock, what)
         if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
             raise FetchError("protocol", "the server sent a DTD, which XMPP forbids")
