@@ -134,9 +134,9 @@ class Context:
 
     @cached_property
     def incomplete(self) -> bool:
-        """True when collection could not read something (an endpoint recorded an error)."""
+        """True when collection could not read something: a recorded problem or an endpoint error."""
         nodes = [n for c in self.deployment.clusters for n in c.nodes] + list(self.deployment.externals)
-        return any(e.error is not None for n in nodes for e in n.endpoints)
+        return bool(self.deployment.problems) or any(e.error is not None for n in nodes for e in n.endpoints)
 
     def _check(self, ref: Reference) -> ReferenceCheck:
         target = ref.location.target

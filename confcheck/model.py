@@ -95,6 +95,8 @@ class Cluster:
     version: str
     nodes: tuple[Node, ...] = ()
     settings: tuple[Setting, ...] = ()
+    facts: tuple[tuple[str, str], ...] = ()
+    """Other settings the checks need that hand no name to clients (XMPP certificate settings), by key."""
 
     @property
     def major(self) -> int:
@@ -113,6 +115,15 @@ class DnsRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Problem:
+    """Something collection could not read (a failed login, an unreachable AXL service)."""
+
+    kind: str
+    message: str
+    cluster: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Deployment:
     """Everything collected: the clusters, external servers (mail store, conferencing) and DNS answers."""
 
@@ -120,6 +131,8 @@ class Deployment:
     externals: tuple[Node, ...] = ()
     dns: tuple[DnsRecord, ...] = ()
     collected_at: datetime | None = None
+    problems: tuple[Problem, ...] = ()
+    """What collection could not read; any problem makes the audit incomplete (exit 3)."""
 
     def cluster(self, name: str) -> Cluster | None:
         """The cluster called ``name``."""

@@ -34,6 +34,7 @@ from confcheck.model import (
     Endpoint,
     EndpointError,
     Node,
+    Problem,
     Setting,
     major_version,
 )
@@ -112,6 +113,7 @@ def from_dict(data: Any, catalog: Catalog) -> Deployment:
         ),
         dns=tuple(_list(root.get("dns", []), "dns", _dns_record)),
         collected_at=_timestamp(root["collected_at"], "collected_at") if "collected_at" in root else None,
+        problems=tuple(_list(root.get("problems", []), "problems", _problem)),
     )
 
 
@@ -154,6 +156,7 @@ def to_dict(deployment: Deployment) -> dict[str, Any]:
             "version": c.version,
             "nodes": [node(n) for n in c.nodes],
             "settings": [setting(s) for s in c.settings],
+            **({"facts": dict(c.facts)} if c.facts else {}),
         }
         for c in deployment.clusters
     ]
@@ -175,6 +178,10 @@ def to_dict(deployment: Deployment) -> dict[str, Any]:
             **({"error": r.error} if r.error else {}),
         }
         for r in deployment.dns
+    ]
+    data["problems"] = [
+        {"kind": p.kind, "message": p.message, **({"cluster": p.cluster} if p.cluster else {})}
+        for p in deployment.problems
     ]
     data["certificates"] = dict(sorted(store.items()))
     return data
@@ -224,11 +231,13 @@ def _mode_for(path: Path) -> int:
 
 # --- reading, element by element --------------------------------------------------------------
 
-_ROOT_OPTIONAL = ("tool", "collected_at", "externals", "dns", "certificates")
+_ROOT_OPTIONAL = ("tool", "collected_at", "externals", "dns", "problems", "certificates")
 
 
 def _cluster(value: Any, path: str, store: Mapping[str, Certificate], catalog: Catalog) -> Cluster:
-    obj = _object(value, path, required=("name", "product", "version"), optional=("nodes", "settings"))
+    obj = _object(
+        value, path, required=("name", "product", "version"), optional=("nodes", "settings", "facts")
+    )
     name = _text(obj, "name", path)
     product = _text(obj, "product", path)
     if product not in PRODUCTS:
@@ -268,7 +277,9 @@ def _cluster(value: Any, path: str, store: Mapping[str, Certificate], catalog: C
         return Setting(location_id, _text(s, "value", p), _optional_text(s, "instance", p))
 
     settings = _list(obj.get("settings", []), f"{path}.settings", setting)
-    return Cluster(name, product, version, tuple(nodes), tuple(settings))
+    facts = _object(obj.get("facts", {}), f"{path}.facts")
+    pairs = tuple((key, _string(value, f"{path}.facts.{key}")) for key, value in facts.items())
+    return Cluster(name, product, version, tuple(nodes), tuple(settings), pairs)
 
 
 def _node(value: Any, path: str, store: Mapping[str, Certificate], external: bool = False) -> Node:
@@ -323,6 +334,13 @@ def _endpoint(value: Any, path: str, store: Mapping[str, Certificate]) -> Endpoi
         server_name=_optional_text(obj, "server_name", path),
         chain=tuple(_list(obj.get("chain", []), f"{path}.chain", chain_entry)),
         error=error,
+    )
+
+
+def _problem(value: Any, path: str) -> Problem:
+    obj = _object(value, path, required=("kind", "message"), optional=("cluster",))
+    return Problem(
+        _text(obj, "kind", path), _text(obj, "message", path), _optional_text(obj, "cluster", path)
     )
 
 

@@ -5,7 +5,9 @@ an FQDN that is not in the certificate, a node whose cup-xmpp certificate lacks 
 wildcard Unity Connection certificate, a CN-only mail store certificate, a conferencing server
 nobody inventoried, and a node whose Tomcat endpoint was never collected.
 
-    python examples/make_demo_snapshot.py [OUTPUT]
+It also writes incomplete-snapshot.json: one cluster whose AXL login failed (CC203, exit 3).
+
+    python examples/make_demo_snapshot.py [OUTPUT_DIR]
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from confcheck import certs, pki, snapshot
-from confcheck.model import Cluster, Deployment, DnsRecord, Endpoint, Node, Setting
+from confcheck.model import Cluster, Deployment, DnsRecord, Endpoint, Node, Problem, Setting
 
 DOMAIN = "acme.example"
 
@@ -226,7 +228,37 @@ def build() -> Deployment:
     )
 
 
+def build_incomplete() -> Deployment:
+    """A collection that could not log in to one cluster: what `confcheck lint` says then (exit 3)."""
+    issuing = pki.ca("Acme Issuing CA")
+    leaf = pki.server(f"cucm1.{DOMAIN}", dns=[f"cucm1.{DOMAIN}"], issuer=issuing)
+    cucm = Cluster(
+        "hq-cucm",
+        "cucm",
+        "9.1.2.10000-28",
+        nodes=(
+            Node(
+                f"cucm1.{DOMAIN}",
+                "publisher",
+                "cucm1",
+                DOMAIN,
+                ("10.10.0.11",),
+                (_tomcat(f"cucm1.{DOMAIN}", leaf),),
+            ),
+        ),
+    )
+    problem = Problem(
+        "auth",
+        "AXL login failed: HTTP 401 from https://10.10.0.11:8443/axl/ (check username and password)",
+        "hq-cucm",
+    )
+    return Deployment(
+        clusters=(cucm,), problems=(problem,), collected_at=datetime.now(timezone.utc).replace(microsecond=0)
+    )
+
+
 if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).with_name("demo-snapshot.json"))
-    snapshot.write(build(), out)
-    print(f"wrote {out}")
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent)
+    snapshot.write(build(), out / "demo-snapshot.json")
+    snapshot.write(build_incomplete(), out / "incomplete-snapshot.json")
+    print(f"wrote {out / 'demo-snapshot.json'} and {out / 'incomplete-snapshot.json'}")

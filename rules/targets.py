@@ -95,7 +95,44 @@ def no_certificate(ctx: Context) -> Iterator[Finding]:
             )
 
 
-RULES: tuple[Rule, ...] = (unknown_target, no_certificate)
+@rule("CC203", "collection-failed", Severity.ERROR)
+def collection_failed(ctx: Context) -> Iterator[Finding]:
+    """Part of the deployment could not be collected.
+
+    ## What it checks
+    Every problem recorded while collecting: a failed AXL or admin-page login, an AXL service
+    that throttled until confcheck gave up, a publisher that did not answer, a page that could
+    not be read. Whatever was collected is still checked; this finding says what was not.
+
+    ## Why it matters
+    Settings that were never read cannot be checked: a clean report of an incomplete collection
+    would be a false all-clear. confcheck exits with code 3 whenever this rule fires.
+
+    ## Example
+    The AXL password of `hq-cucm` is wrong: HTTP 401 from `https://10.0.0.11:8443/axl/`.
+
+    ## How to fix
+    Fix what the message names (credentials, the AXL or admin role of the account, the network
+    path, the TLS trust settings in confcheck.toml) and collect again.
+    """
+    clusters = {c.name: c for c in ctx.deployment.clusters}
+    for problem in ctx.deployment.problems:
+        cluster = clusters.get(problem.cluster or "")
+        yield Finding(
+            f"{problem.cluster or 'Collection'}: {problem.message}",
+            cluster=problem.cluster,
+            product=cluster.product if cluster else None,
+            version=cluster.version if cluster else None,
+            value=problem.kind,
+            fix=Fix(
+                phase=Phase.AUDIT,
+                action=f"Fix the {problem.kind} problem and collect again",
+                where="confcheck.toml and the account, network and TLS settings it names",
+            ),
+        )
+
+
+RULES: tuple[Rule, ...] = (unknown_target, no_certificate, collection_failed)
 
 
 @hookimpl

@@ -35,10 +35,23 @@ def warning_only() -> Deployment:
     )
 
 
-def test_demo_snapshot_exercises_every_rule(confcheck: Callable[..., Run]) -> None:
-    result = confcheck("lint", DEMO, "--format", "json")
-    report = json.loads(result.out)
-    assert {f["rule"] for f in report["findings"]} == {r.code for r in plugin_manager.rules()}
+def test_the_example_snapshots_exercise_every_rule(confcheck: Callable[..., Run]) -> None:
+    fired = set()
+    for example in sorted((ROOT / "examples").glob("*.json")):
+        fired |= {
+            f["rule"] for f in json.loads(confcheck("lint", str(example), "--format", "json").out)["findings"]
+        }
+    assert fired == {r.code for r in plugin_manager.rules()}
+
+
+def test_an_incomplete_collection_lints_to_exit_three_with_the_problem_as_a_finding(
+    confcheck: Callable[..., Run],
+) -> None:
+    result = confcheck("lint", str(ROOT / "examples" / "incomplete-snapshot.json"), "--format", "json")
+    assert result.code == 3
+    [problem] = [f for f in json.loads(result.out)["findings"] if f["rule"] == "CC203"]
+    assert problem["cluster"] == "hq-cucm"
+    assert "HTTP 401" in problem["message"]
 
 
 def test_lint_terminal_output_groups_by_cluster_with_fix_lists(confcheck: Callable[..., Run]) -> None:

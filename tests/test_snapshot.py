@@ -25,7 +25,7 @@ from confcheck import pki, plugin_manager, snapshot
 from confcheck.catalog import Catalog
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
-from confcheck.model import Deployment, DnsRecord, Endpoint, EndpointError, Setting
+from confcheck.model import Deployment, DnsRecord, Endpoint, EndpointError, Problem, Setting
 from confcheck.snapshot import SnapshotError
 
 ROOT = Path(__file__).parents[1]
@@ -684,3 +684,16 @@ def test_a_naive_collection_time_is_utc_both_ways(monkeypatch: pytest.MonkeyPatc
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_facts_and_problems_round_trip_and_validate() -> None:
+    base = sample()
+    first = replace(base.clusters[0], facts=(("xmpp.use_domain_san", "false"),))
+    dep = replace(
+        base,
+        clusters=(first, *base.clusters[1:]),
+        problems=(Problem("auth", "AXL login failed: HTTP 401", "hq-cucm"), Problem("dns", "no answer")),
+    )
+    text = snapshot.dumps(dep)
+    assert snapshot.loads(text, catalog()) == dep
+    jsonschema.validate(json.loads(text), SCHEMA, cls=jsonschema.Draft202012Validator)

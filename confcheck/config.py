@@ -1,0 +1,302 @@
+"""The inventory, ``confcheck.toml``: which clusters to collect, how to reach them, how gently.
+
+Passwords are never in the file: ``password_env`` names an environment variable, and on a terminal
+confcheck asks when it is unset. Every error names the file, the line and the key::
+
+    confcheck.toml:14: cluster[2].product: 'cucmx' is not one of cucm, cup, imp, unity
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from confcheck.errors import InputError
+from confcheck.model import PRODUCTS
+from confcheck.transport.https import TlsPolicy
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+PURPOSES = ("tomcat", "cup-xmpp", "mailstore", "conferencing")
+
+
+class ConfigError(InputError):
+    """An inventory that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterConfig:
+    """One cluster to collect; the publisher is where AXL and the admin pages are."""
+
+    name: str
+    product: str
+    publisher: str
+    version: str | None = None
+    """None: detected (AXL getCCMVersion, or the admin pages)."""
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    tls: TlsPolicy = field(default_factory=TlsPolicy)
+    nodes: tuple[str, ...] = ()
+    """Nodes beyond the publisher, for products whose node list cannot be read (Unity Connection)."""
+    axl_port: int = 8443
+    admin_port: int = 8443
+    tomcat_port: int = 8443
+    xmpp_port: int = 5222
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalConfig:
+    """A server outside the clusters that settings name (mail store, conferencing) and where to reach it."""
+
+    name: str
+    url: str
+    purpose: str
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    """The whole ``confcheck.toml``."""
+
+    path: Path
+    clusters: tuple[ClusterConfig, ...]
+    externals: tuple[ExternalConfig, ...] = ()
+    timeout: float = 5.0
+    concurrency: int = 64
+    per_host: int = 2
+    dns_server: tuple[str, int] | None = None
+    """Resolve through this server (``ip[:port]``) instead of the system resolver."""
+
+
+def load(path: str | Path, ask: bool | None = None) -> Inventory:
+    """Read and check an inventory; ``ask``: prompt for unset passwords (default: on a terminal)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    return _Reader(path, text, sys.stdin.isatty() if ask is None else ask).inventory(data)
+
+
+class _Reader:
+    """Turns decoded TOML into an Inventory, with file:line:key in every error."""
+
+    def __init__(self, path: Path, text: str, ask: bool) -> None:
+        self.path, self.ask = path, ask
+        self.lines = _key_lines(text)
+
+    def fail(self, table: tuple[Any, ...], key: str | None, message: str) -> ConfigError:
+        line = self.lines.get((table, key)) or self.lines.get((table, None)) or 1
+        where = ".".join(f"{p}[{i}]" if isinstance(i, int) else str(p) for p, i in _pairs(table))
+        label = f"{where}.{key}" if where and key else where or key or ""
+        return ConfigError(f"{self.path}:{line}: {label}: {message}")
+
+    def inventory(self, data: dict[str, Any]) -> Inventory:
+        self.known(data, (), {"collect", "cluster", "external"})
+        collect = self.table(data, (), "collect")
+        self.known(collect, ("collect",), {"timeout", "concurrency", "per_host", "dns_server"})
+        clusters = [self.cluster(c, i) for i, c in enumerate(self.array(data, (), "cluster"), start=1)]
+        if not clusters:
+            raise ConfigError(f"{self.path}: no [[cluster]] to collect")
+        names = [c.name for c in clusters]
+        for index, name in enumerate(names, start=1):
+            if names.index(name) + 1 != index:
+                raise self.fail(("cluster", index), "name", f"duplicate cluster name {name!r}")
+        externals = [self.external(e, i) for i, e in enumerate(self.array(data, (), "external"), start=1)]
+        return Inventory(
+            path=self.path,
+            clusters=tuple(clusters),
+            externals=tuple(externals),
+            timeout=self.number(collect, ("collect",), "timeout", 5.0, 0.1, 600),
+            concurrency=int(self.number(collect, ("collect",), "concurrency", 64, 1, 1024, integer=True)),
+            per_host=int(self.number(collect, ("collect",), "per_host", 2, 1, 64, integer=True)),
+            dns_server=self.address(collect, ("collect",), "dns_server"),
+        )
+
+    def cluster(self, data: dict[str, Any], index: int) -> ClusterConfig:
+        at = ("cluster", index)
+        keys = {"name", "product", "version", "publisher", "username", "password_env", "tls", "nodes"}
+        self.known(data, at, keys | {"axl_port", "admin_port", "tomcat_port", "xmpp_port"})
+        name = self.text(data, at, "name")
+        product = self.text(data, at, "product")
+        if product not in PRODUCTS:
+            raise self.fail(at, "product", f"{product!r} is not one of {', '.join(PRODUCTS)}")
+        version = self.text(data, at, "version", required=False)
+        if version is not None and not re.match(r"\s*\d{1,3}([.(\s-]|$)", version):
+            raise self.fail(at, "version", f"{version!r} does not start with a version number")
+        username = self.text(data, at, "username", required=product in ("cucm", "cup", "imp"))
+        return ClusterConfig(
+            name=name,
+            product=product,
+            publisher=self.text(data, at, "publisher"),
+            version=version,
+            username=username,
+            password=self.password(data, at, name) if username else None,
+            tls=self.tls(data, at),
+            nodes=tuple(self.texts(data, at, "nodes")),
+            axl_port=self.port(data, at, "axl_port", 8443),
+            admin_port=self.port(data, at, "admin_port", 8443),
+            tomcat_port=self.port(data, at, "tomcat_port", 8443),
+            xmpp_port=self.port(data, at, "xmpp_port", 5222),
+        )
+
+    def external(self, data: dict[str, Any], index: int) -> ExternalConfig:
+        at = ("external", index)
+        self.known(data, at, {"name", "url", "purpose"})
+        purpose = self.text(data, at, "purpose")
+        if purpose not in PURPOSES:
+            raise self.fail(at, "purpose", f"{purpose!r} is not one of {', '.join(PURPOSES)}")
+        url = self.text(data, at, "url")
+        from confcheck.transport import tls
+
+        try:
+            tls.parse_url(url)
+        except tls.UrlError as exc:
+            raise self.fail(at, "url", str(exc)) from None
+        return ExternalConfig(self.text(data, at, "name"), url, purpose)
+
+    def password(self, data: dict[str, Any], at: tuple[Any, ...], cluster: str) -> str:
+        variable = self.text(data, at, "password_env", required=False)
+        if "password" in data:
+            raise self.fail(at, "password", "passwords are not kept in the inventory: use password_env")
+        if variable and os.environ.get(variable):
+            return os.environ[variable]
+        if self.ask:
+            return getpass.getpass(f"Password for {cluster}: ")
+        if variable:
+            raise self.fail(at, "password_env", f"the environment variable {variable} is not set")
+        raise self.fail(at, "password_env", "required: the environment variable holding the password")
+
+    def tls(self, data: dict[str, Any], at: tuple[Any, ...]) -> TlsPolicy:
+        table = self.table(data, at, "tls")
+        where = (*at, "tls")
+        self.known(table, where, {"ca_bundle", "fingerprint", "insecure"})
+        bundle = self.text(table, where, "ca_bundle", required=False)
+        insecure = table.get("insecure", False)
+        if not isinstance(insecure, bool):
+            raise self.fail(where, "insecure", "expected true or false")
+        if bundle is not None:
+            bundle_path = (self.path.parent / bundle).resolve()
+            if not bundle_path.is_file():
+                raise self.fail(where, "ca_bundle", f"{bundle_path}: no such file")
+        try:
+            return TlsPolicy(
+                ca_bundle=(self.path.parent / bundle).resolve() if bundle else None,
+                fingerprint=self.text(table, where, "fingerprint", required=False),
+                insecure=insecure,
+            )
+        except ValueError as exc:
+            raise self.fail(where, None, str(exc)) from None
+
+    # --- typed access --------------------------------------------------------------------------
+
+    def known(self, data: Mapping[str, Any], at: tuple[Any, ...], keys: set[str]) -> None:
+        for key in data:
+            if key not in keys:
+                raise self.fail(at, key, f"unknown key (expected one of {', '.join(sorted(keys))})")
+
+    def table(self, data: Mapping[str, Any], at: tuple[Any, ...], key: str) -> dict[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(at, key, "expected a table")
+        return value
+
+    def array(self, data: Mapping[str, Any], at: tuple[Any, ...], key: str) -> list[dict[str, Any]]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(at, key, f"expected [[{key}]] tables")
+        return value
+
+    def text(self, data: Mapping[str, Any], at: tuple[Any, ...], key: str, required: bool = True) -> Any:
+        value = data.get(key)
+        if value is None:
+            if required:
+                raise self.fail(at, key, "required")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(at, key, "expected a non-empty string")
+        return value.strip()
+
+    def texts(self, data: Mapping[str, Any], at: tuple[Any, ...], key: str) -> list[str]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(at, key, "expected a list of names")
+        return [v.strip() for v in value]
+
+    def number(
+        self,
+        data: Mapping[str, Any],
+        at: tuple[Any, ...],
+        key: str,
+        default: float,
+        low: float,
+        high: float,
+        integer: bool = False,
+    ) -> float:
+        value = data.get(key, default)
+        ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
+        if isinstance(value, bool) or not ok_type or not low <= value <= high:
+            kind = "a whole number" if integer else "a number"
+            raise self.fail(at, key, f"expected {kind} from {low:g} to {high:g}")
+        return float(value)
+
+    def port(self, data: Mapping[str, Any], at: tuple[Any, ...], key: str, default: int) -> int:
+        return int(self.number(data, at, key, default, 1, 65535, integer=True))
+
+    def address(self, data: Mapping[str, Any], at: tuple[Any, ...], key: str) -> tuple[str, int] | None:
+        value = self.text(data, at, key, required=False)
+        if value is None:
+            return None
+        host, _, port = value.rpartition(":") if value.count(":") == 1 else (value, "", "53")
+        from confcheck import identity
+
+        if not identity.is_ip(host.strip("[]")) or not port.isdigit() or not 0 < int(port) < 65536:
+            raise self.fail(at, key, f"expected ip[:port], found {value!r}")
+        return host.strip("[]"), int(port)
+
+
+def _pairs(table: tuple[Any, ...]) -> list[tuple[str, int | None]]:
+    """("cluster", 2, "tls") -> [("cluster", 2), ("tls", None)]."""
+    pairs: list[tuple[str, int | None]] = []
+    for part in table:
+        if isinstance(part, int) and pairs:
+            pairs[-1] = (pairs[-1][0], part)
+        else:
+            pairs.append((str(part), None))
+    return pairs
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+
+def _key_lines(text: str) -> dict[tuple[tuple[Any, ...], str | None], int]:
+    """Line numbers of tables and keys, by (table path, key): tomllib forgets them, errors need them."""
+    found: dict[tuple[tuple[Any, ...], str | None], int] = {}
+    counts: dict[str, int] = {}
+    table: tuple[Any, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if header := _HEADER.match(line):
+            parts = header.group(2).split(".")
+            if header.group(1) == "[[":
+                counts[parts[0]] = counts.get(parts[0], 0) + 1 if len(parts) == 1 else counts.get(parts[0], 0)
+            first: tuple[Any, ...] = (parts[0], counts[parts[0]]) if parts[0] in counts else (parts[0],)
+            table = first + tuple(parts[1:])
+            found.setdefault((table, None), number)
+        elif key := _KEY.match(line):
+            found.setdefault((table, key.group(1)), number)
+    return found
