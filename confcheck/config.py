@@ -129,6 +129,8 @@ class _Reader:
 
     def cluster(self, data: dict[str, Any], index: int) -> ClusterConfig:
         at = ("cluster", index)
+        if "password" in data:
+            raise self.fail(at, "password", "passwords are not kept in the inventory: use password_env")
         keys = {"name", "product", "version", "publisher", "username", "password_env", "tls", "nodes"}
         self.known(data, at, keys | {"axl_port", "admin_port", "tomcat_port", "xmpp_port"})
         name = self.text(data, at, "name")
@@ -171,8 +173,6 @@ class _Reader:
 
     def password(self, data: dict[str, Any], at: tuple[Any, ...], cluster: str) -> str:
         variable = self.text(data, at, "password_env", required=False)
-        if "password" in data:
-            raise self.fail(at, "password", "passwords are not kept in the inventory: use password_env")
         if variable and os.environ.get(variable):
             return os.environ[variable]
         if self.ask:

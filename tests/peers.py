@@ -265,3 +265,34 @@ service imap-login {{
         yield ("127.0.0.1", port)
     finally:
         stop(process)
+
+
+# --- dnsmasq: DNS ----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def dnsmasq(workdir: Path, hosts: Mapping[str, str], srv: Sequence[str] = ()) -> Iterator[tuple[str, int]]:
+    """dnsmasq answering for example.com from ``hosts`` (name -> address) and ``srv-host`` lines."""
+    binary = require("dnsmasq")
+    base = workdir / "dnsmasq"
+    base.mkdir(parents=True)
+    (base / "hosts").write_text("".join(f"{address} {name}\n" for name, address in hosts.items()))
+    port = free_port("127.0.0.1")
+    config = base / "dnsmasq.conf"
+    config.write_text(
+        f"port={port}\nlisten-address=127.0.0.1\nbind-interfaces\nno-resolv\nno-hosts\nno-poll\n"
+        f"addn-hosts={base}/hosts\nlocal=/example.com/\nuser=root\npid-file={base}/dnsmasq.pid\n"
+        f"log-facility={base}/dnsmasq.log\n" + "".join(f"srv-host={line}\n" for line in srv)
+    )
+    process = subprocess.Popen(
+        [binary, "--keep-in-foreground", f"--conf-file={config}"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_until_accepting(process, [("127.0.0.1", port)], base / "dnsmasq.log")  # its TCP listener
+        yield ("127.0.0.1", port)
+    finally:
+        stop(process)
