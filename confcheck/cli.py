@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from confcheck import __version__
 from confcheck.errors import ConfcheckError, ExitCode, one_line
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from confcheck.catalog import ProductLine
+    from confcheck.model import Deployment
+    from confcheck.report import Reporter
     from confcheck.rule import Rule
 
 FAIL_ON = ("error", "warning", "info", "never")
@@ -63,14 +65,44 @@ def _parser() -> argparse.ArgumentParser:
 
     lint = commands.add_parser("lint", help="check a snapshot offline and print findings with their fixes")
     lint.add_argument("snapshot", metavar="SNAPSHOT", help="snapshot JSON file ('-' reads standard input)")
-    lint.add_argument("--format", default="terminal", help="output format: terminal (default), json")
-    lint.add_argument(
-        "--fail-on",
-        choices=FAIL_ON,
-        default="error",
-        help="lowest severity that makes the exit code 1 (default: error)",
-    )
+    _output_options(lint)
     lint.set_defaults(run=_lint)
+
+    audit = commands.add_parser(
+        "audit", help="collect the inventory's clusters and check them (snapshot + lint)"
+    )
+    audit.add_argument("--config", required=True, metavar="FILE", help="the inventory, confcheck.toml")
+    audit.add_argument("--save-snapshot", metavar="PATH", help="also write the collected snapshot here")
+    audit.add_argument("--no-progress", action="store_true", help="no progress display on standard error")
+    _output_options(audit)
+    audit.set_defaults(run=_audit)
+
+    snap = commands.add_parser("snapshot", help="collect the inventory's clusters into a snapshot file")
+    snap.add_argument("--config", required=True, metavar="FILE", help="the inventory, confcheck.toml")
+    snap.add_argument(
+        "-o", "--output", required=True, metavar="PATH", help="where to write the snapshot JSON"
+    )
+    snap.add_argument("--no-progress", action="store_true", help="no progress display on standard error")
+    snap.set_defaults(run=_snapshot)
+
+    lab = commands.add_parser(
+        "lab", help="run a simulated deployment on loopback and print its confcheck.toml"
+    )
+    lab.add_argument(
+        "--scenario", default="pre-migration", help="built-in scenario name or a scenario .toml file"
+    )
+    lab.add_argument("--list", action="store_true", help="list the built-in scenarios")
+    lab.add_argument(
+        "--workdir", metavar="DIR", help="where to write confcheck.toml and the lab CA (default: a temp dir)"
+    )
+    lab.set_defaults(run=_lab)
+
+    demo = commands.add_parser("demo", help="audit the built-in pre-migration lab and write its reports")
+    demo.add_argument(
+        "--output-dir", default="confcheck-demo", metavar="DIR", help="default: ./confcheck-demo"
+    )
+    demo.add_argument("--scenario", default="pre-migration", help="the lab scenario to audit")
+    demo.set_defaults(run=_demo)
 
     cert = commands.add_parser("cert", help="show certificates and match a name against them")
     cert.add_argument(
@@ -111,28 +143,127 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _output_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--format", default="terminal", help="output format: terminal (default), json")
+    command.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="error",
+        help="lowest severity that makes the exit code 1 (default: error)",
+    )
+
+
 def _lint(args: argparse.Namespace) -> ExitCode:
+    from confcheck import plugin_manager, snapshot
+
+    reporter = reporter_for(args.format)
+    deployment = snapshot.read(args.snapshot, plugin_manager.catalog())
+    return check(deployment, args.fail_on, args.snapshot, reporter)
+
+
+def _audit(args: argparse.Namespace) -> ExitCode:
+    from confcheck import snapshot
+
+    reporter = reporter_for(args.format)
+    deployment = _collect(args.config, progress=not args.no_progress)
+    if args.save_snapshot:
+        snapshot.write(deployment, args.save_snapshot)
+    return check(deployment, args.fail_on, args.config, reporter)
+
+
+def _snapshot(args: argparse.Namespace) -> ExitCode:
     from confcheck import engine, plugin_manager, snapshot
+
+    deployment = _collect(args.config, progress=not args.no_progress)
+    snapshot.write(deployment, args.output)
+    incomplete = engine.Context(deployment, plugin_manager.catalog()).incomplete
+    clusters, problems = len(deployment.clusters), len(deployment.problems)
+    print(
+        f"confcheck: wrote {args.output}: {clusters} clusters, {problems} collection problems",
+        file=sys.stderr,
+    )
+    return ExitCode.INCOMPLETE if incomplete else ExitCode.OK
+
+
+def _collect(config_path: str, progress: bool) -> Deployment:
+    """Collect the inventory; announce connections that skip TLS verification, on stderr."""
+    from confcheck import collect, config
+    from confcheck.progress import display
+
+    inventory = config.load(config_path)
+    for cluster in inventory.clusters:
+        if cluster.tls.insecure:
+            print(
+                f"confcheck: warning: {cluster.name}: TLS is not verified (insecure = true); "
+                "credentials go to whoever answers",
+                file=sys.stderr,
+            )
+    with display(progress) as report:
+        return collect.collect(inventory, report)
+
+
+def reporter_for(name: str) -> Reporter:
+    from confcheck import plugin_manager
+
+    reporters = plugin_manager.reporters()
+    if name not in reporters:
+        raise ConfcheckError(f"unknown format {name!r} (choose from {', '.join(sorted(reporters))})")
+    return reporters[name]
+
+
+def check(
+    deployment: Deployment, fail_on: str, source: str, reporter: Reporter, out: TextIO | None = None
+) -> ExitCode:
+    """Lint a deployment and write the report: the shared end of lint, audit and demo."""
+    from confcheck import engine, plugin_manager
     from confcheck.findings import Severity
     from confcheck.report import Report
 
-    reporters = plugin_manager.reporters()
-    reporter = reporters.get(args.format)
-    if reporter is None:
-        raise ConfcheckError(f"unknown format {args.format!r} (choose from {', '.join(sorted(reporters))})")
     catalog = plugin_manager.catalog()
-    deployment = snapshot.read(args.snapshot, catalog)
     result = engine.lint(deployment, catalog, plugin_manager.rules())
     report = Report(
         deployment=deployment,
         findings=result.findings,
         references=result.references,
         incomplete=result.incomplete,
-        fail_on=None if args.fail_on == "never" else Severity.parse(args.fail_on),
-        source=args.snapshot,
+        fail_on=None if fail_on == "never" else Severity.parse(fail_on),
+        source=source,
     )
-    reporter.write(report, sys.stdout)
+    reporter.write(report, out or sys.stdout)
     return report.exit_code
+
+
+def _lab(args: argparse.Namespace) -> ExitCode:
+    import threading
+    from pathlib import Path
+
+    from confcheck.lab import scenario
+    from confcheck.lab.runtime import Lab
+
+    if args.list:
+        for name in scenario.names():
+            description = " ".join(scenario.load(name).description.split())
+            print(f"{name:<22} {description}")
+        return ExitCode.OK
+    lab = Lab(scenario.load(args.scenario), Path(args.workdir) if args.workdir else None)
+    with lab:
+        print(lab.config_text)
+        print("# Passwords for this lab (not secrets):")
+        for variable, value in lab.environment.items():
+            print(f"export {variable}={value}")
+        print(f"# written to {lab.config_path}; audit with: confcheck audit --config {lab.config_path}")
+        print("# The lab runs until you press Ctrl-C.", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("confcheck: lab stopped", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _demo(args: argparse.Namespace) -> ExitCode:
+    from confcheck.demo import run
+
+    return run(args.scenario, args.output_dir)
 
 
 def _cert(args: argparse.Namespace) -> ExitCode:

@@ -15,6 +15,8 @@ from confcheck import PROJECT
 
 if TYPE_CHECKING:
     from confcheck.catalog import ProductLine
+    from confcheck.collect import ClusterPlan, CollectContext
+    from confcheck.config import ClusterConfig
     from confcheck.report import Reporter
     from confcheck.rule import Rule
 
@@ -36,6 +38,40 @@ def confcheck_product_lines() -> list[ProductLine]:  # type: ignore[empty-body]
     unique across all plugins: confcheck refuses to start otherwise.
 
     :return: the product lines this plugin declares.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Collection: the only hooks that do I/O, and only through the context's transports
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def confcheck_detect_version(cluster: ClusterConfig, context: CollectContext) -> str | None:
+    """Find the full version of a cluster whose inventory entry gives none.
+
+    Called only when ``cluster.version`` is None. Return None if this plugin does not handle
+    ``cluster.product``; the first answer wins.
+
+    :param cluster: the inventory entry (credentials included; never log them).
+    :param context: transports and DNS for this collection (``context.axl``, ``context.admin``).
+    :return: the version string as the product reports it, e.g. ``9.1.2.10000-28``.
+    """
+
+
+@hookspec(firstresult=True)
+def confcheck_collect(cluster: ClusterConfig, context: CollectContext) -> ClusterPlan | None:
+    """Read one cluster's configuration: its nodes, the settings that name servers, the endpoints to meet.
+
+    Called with ``cluster.version`` set. Return None unless this plugin's product line covers
+    ``cluster.product`` at that version; the first answer wins. Raise a
+    :class:`~confcheck.errors.ConfcheckError` with a ``kind`` (``auth``, ``connect``, ...) when the
+    cluster cannot be read: collection records it as a problem and goes on with the rest. Do not
+    fetch certificates: list the endpoints, collection fetches them all at once.
+
+    :param cluster: the inventory entry, version included.
+    :param context: transports and DNS for this collection.
+    :return: the cluster's plan.
     """
 
 

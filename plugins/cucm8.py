@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from confcheck import hookimpl
 from confcheck.catalog import Location, ProductLine
-from confcheck.plugins import _common
+from confcheck.model import major_version
+from confcheck.plugins import _common, _cucm
+
+if TYPE_CHECKING:
+    from confcheck.collect import ClusterPlan, CollectContext
+    from confcheck.config import ClusterConfig
 
 ADMIN = "Cisco Unified CM Administration"
 OS_ADMIN = "Cisco Unified OS Administration"
@@ -52,3 +59,10 @@ LINE = ProductLine(
 @hookimpl
 def confcheck_product_lines() -> list[ProductLine]:
     return [LINE]
+
+
+@hookimpl
+def confcheck_collect(cluster: ClusterConfig, context: CollectContext) -> ClusterPlan | None:
+    if cluster.product != LINE.product or not LINE.covers(major_version(cluster.version or "")):
+        return None
+    return _cucm.collect(cluster, context, LINE.id)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from confcheck import hookimpl
 from confcheck.catalog import Location, ProductLine, Target
-from confcheck.plugins import _common
+from confcheck.model import major_version
+from confcheck.plugins import _common, _cucm
 from confcheck.plugins.cucm8 import ADMIN, CERTIFICATE_SERVICES, OS_ADMIN, SERVICEABILITY, server_name
+
+if TYPE_CHECKING:
+    from confcheck.collect import ClusterPlan, CollectContext
+    from confcheck.config import ClusterConfig
 
 UC_SERVICE = "User Management > User Settings > UC Service"
 UC_SERVICE_IMPACT = (
@@ -73,3 +80,15 @@ LINE = ProductLine(
 @hookimpl
 def confcheck_product_lines() -> list[ProductLine]:
     return [LINE]
+
+
+@hookimpl
+def confcheck_collect(cluster: ClusterConfig, context: CollectContext) -> ClusterPlan | None:
+    if cluster.product != LINE.product or not LINE.covers(major_version(cluster.version or "")):
+        return None
+    return _cucm.collect(cluster, context, LINE.id)
+
+
+@hookimpl
+def confcheck_detect_version(cluster: ClusterConfig, context: CollectContext) -> str | None:
+    return _cucm.detect_version(cluster, context)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from confcheck import hookimpl
 from confcheck.catalog import Location, ProductLine, Target
-from confcheck.plugins import _common
+from confcheck.model import major_version
+from confcheck.plugins import _common, _presence
+
+if TYPE_CHECKING:
+    from confcheck.collect import ClusterPlan, CollectContext
+    from confcheck.config import ClusterConfig
 
 ADMIN = "Cisco Unified Presence Administration"
 OS_ADMIN = "Cisco Unified OS Administration"
@@ -84,3 +91,15 @@ LINE = ProductLine(
 @hookimpl
 def confcheck_product_lines() -> list[ProductLine]:
     return [LINE]
+
+
+@hookimpl
+def confcheck_detect_version(cluster: ClusterConfig, context: CollectContext) -> str | None:
+    return _presence.detect_version(cluster, context) if cluster.product == "cup" else None
+
+
+@hookimpl
+def confcheck_collect(cluster: ClusterConfig, context: CollectContext) -> ClusterPlan | None:
+    if cluster.product != LINE.product or not LINE.covers(major_version(cluster.version or "")):
+        return None
+    return _presence.collect(cluster, context, LINE.id, _presence.JABBER_SETTINGS)

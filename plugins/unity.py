@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from confcheck import hookimpl
 from confcheck.catalog import ProductLine
+from confcheck.collect import ClusterPlan, EndpointPlan, NodePlan
+from confcheck.config import ClusterConfig
 from confcheck.plugins import _common
 
 LINE = ProductLine(
@@ -26,3 +28,20 @@ LINE = ProductLine(
 @hookimpl
 def confcheck_product_lines() -> list[ProductLine]:
     return [LINE]
+
+
+@hookimpl
+def confcheck_collect(cluster: ClusterConfig) -> ClusterPlan | None:
+    """Unity Connection has no interface listing its nodes: the inventory names them."""
+    if cluster.product != LINE.product:
+        return None
+    names = [cluster.publisher, *cluster.nodes]
+    nodes = [
+        NodePlan(
+            name,
+            "publisher" if i == 0 else "subscriber",
+            [EndpointPlan("tomcat", "https", cluster.tomcat_port)],
+        )
+        for i, name in enumerate(names)
+    ]
+    return ClusterPlan(cluster.name, cluster.product, cluster.version or "", nodes)

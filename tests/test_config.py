@@ -147,7 +147,7 @@ def test_a_missing_password_is_asked_on_a_terminal(tmp_path: Path, monkeypatch: 
         asked.append(prompt)
         return "typed"
 
-    monkeypatch.setattr(config.getpass, "getpass", fake_getpass)
+    monkeypatch.setattr("getpass.getpass", fake_getpass)
     inventory = config.load(write(tmp_path, GOOD), ask=True)
     assert inventory.clusters[0].password == "typed"
     assert asked == ["Password for hq-cucm: "]

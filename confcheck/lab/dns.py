@@ -44,20 +44,25 @@ class DnsServer:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind((address, port))
         self.address, self.port = address, int(self.sock.getsockname()[1])
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="lab-dns", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=2)
         with contextlib.suppress(OSError):
             self.sock.close()
-        self._thread.join(timeout=2)
 
     def _serve(self) -> None:
-        while True:
+        self.sock.settimeout(0.05)  # closing a socket does not wake a blocked recvfrom: poll for stop
+        while not self._stopping.is_set():
             try:
                 wire, peer = self.sock.recvfrom(4096)
+            except TimeoutError:
+                continue
             except OSError:
                 return
             with contextlib.suppress(Exception):  # a malformed query gets no answer, as from a real server

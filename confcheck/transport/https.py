@@ -45,21 +45,34 @@ class TlsPolicy:
         return f"CA bundle {self.ca_bundle}" if self.ca_bundle else "system trust store"
 
 
-class _PinnedAdapter(HTTPAdapter):
-    """Accept exactly the certificate whose SHA-256 is pinned, whoever signed it."""
+class _Adapter(HTTPAdapter):
+    """Pins a certificate fingerprint, and/or names the server when connecting to its address.
 
-    def __init__(self, fingerprint: str, **kwargs: Any) -> None:
-        self._fingerprint = _hex(fingerprint).lower()
+    Connecting to an address (resolved through the inventory's DNS server) while verifying the
+    certificate against the server's name is what a client does after its own DNS lookup.
+    """
+
+    def __init__(self, fingerprint: str | None, server_name: str | None, **kwargs: Any) -> None:
+        self._fingerprint = _hex(fingerprint).lower() if fingerprint else None
+        self._server_name = server_name
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["assert_fingerprint"] = self._fingerprint
-        kwargs["cert_reqs"] = "CERT_NONE"
+        if self._fingerprint:
+            kwargs["assert_fingerprint"] = self._fingerprint
+            kwargs["cert_reqs"] = "CERT_NONE"
+        if self._server_name:
+            kwargs["server_hostname"] = self._server_name
+            kwargs["assert_hostname"] = False if self._fingerprint else self._server_name
         super().init_poolmanager(*args, **kwargs)
 
 
-def session(policy: TlsPolicy) -> requests.Session:
-    """A requests session that verifies TLS as ``policy`` says."""
+def session(policy: TlsPolicy, server_name: str | None = None) -> requests.Session:
+    """A requests session that verifies TLS as ``policy`` says.
+
+    ``server_name``: the server's name when URLs carry its address; sent as SNI and checked against
+    the certificate (unless a fingerprint is pinned, which identifies the server by itself).
+    """
     http = requests.Session()
     http.trust_env = False  # no proxies or CA paths from the environment: talk only to the inventory
     if policy.insecure:
@@ -68,9 +81,10 @@ def session(policy: TlsPolicy) -> requests.Session:
         warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
     elif policy.fingerprint:
         http.verify = False
-        http.mount("https://", _PinnedAdapter(policy.fingerprint))
     elif policy.ca_bundle is not None:
         http.verify = str(policy.ca_bundle)
+    if policy.fingerprint or server_name:
+        http.mount("https://", _Adapter(None if policy.insecure else policy.fingerprint, server_name))
     return http
 
 

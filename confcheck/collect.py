@@ -1,0 +1,380 @@
+"""The collect stage, the only one that does I/O: inventory in, deployment (a snapshot) out.
+
+Product plugins read each cluster's configuration (AXL, admin pages) into a :class:`ClusterPlan`:
+its nodes, the settings that name servers, and which endpoints to meet. This module then resolves
+every name through DNS, fetches every certificate concurrently, and assembles the
+:class:`~confcheck.model.Deployment`. Nothing aborts the run: a cluster that cannot be read
+becomes a :class:`~confcheck.model.Problem` (and its publisher's certificates are still fetched
+when its version is known), an endpoint that cannot be reached becomes an error on the endpoint.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from confcheck import identity, plugin_manager
+from confcheck.config import ClusterConfig, Inventory
+from confcheck.errors import ConfcheckError
+from confcheck.model import (
+    Cluster,
+    Deployment,
+    DnsRecord,
+    Endpoint,
+    EndpointError,
+    Node,
+    Problem,
+    Role,
+    Setting,
+    major_version,
+)
+from confcheck.transport import tls
+from confcheck.transport.dns import Resolver
+
+if TYPE_CHECKING:
+    from confcheck.transport.adminweb import AdminSession
+    from confcheck.transport.axl import AxlClient
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: called as the collection advances."""
+
+
+@dataclass
+class EndpointPlan:
+    """An endpoint to meet: its certificate's purpose, how to connect, and the name to present."""
+
+    purpose: str
+    scheme: str
+    """A :mod:`confcheck.transport.tls` URL scheme: ``https``, ``xmpp``, ``imap``, ``imaps``, ``tls``."""
+    port: int
+    name: str | None = None
+    """SNI, or the XMPP domain; None: the node's own name when it is a name."""
+
+
+@dataclass
+class NodePlan:
+    """A node as its cluster's configuration lists it."""
+
+    name: str
+    role: Role
+    endpoints: list[EndpointPlan] = field(default_factory=list)
+
+
+@dataclass
+class ExternalHint:
+    """A server a setting names that may be outside the inventory (a mail store, a conferencing server)."""
+
+    name: str
+    purpose: str
+    scheme: str
+    port: int
+
+
+@dataclass
+class ClusterPlan:
+    """What a product plugin read from one cluster, before any certificate is fetched."""
+
+    name: str
+    product: str
+    version: str
+    nodes: list[NodePlan] = field(default_factory=list)
+    settings: list[Setting] = field(default_factory=list)
+    facts: dict[str, str] = field(default_factory=dict)
+    hints: list[ExternalHint] = field(default_factory=list)
+
+
+class CollectContext:
+    """What product plugins collect with: transports built from the inventory, and DNS."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self.resolver = Resolver(inventory.dns_server, inventory.timeout)
+        self.records: dict[tuple[str, str], DnsRecord] = {}
+        self._addresses: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+
+    def addresses(self, name: str) -> list[str]:
+        """The addresses of ``name`` (an address is its own), looked up once and recorded."""
+        if identity.is_ip(name):
+            return [identity.canonical_ip(name) or name]
+        key = name.lower().rstrip(".")
+        with self._lock:
+            if key in self._addresses:
+                return self._addresses[key]
+        found, records = self.resolver.addresses(key)
+        with self._lock:
+            self._addresses[key] = found
+            for record in records:
+                self.records[(record.name, record.type)] = record
+        return found
+
+    def reverse(self, address: str) -> str | None:
+        """The name a PTR record gives ``address``, recorded."""
+        name, record = self.resolver.reverse(address)
+        with self._lock:
+            self.records[(record.name, record.type)] = record
+        return name
+
+    def url(self, cluster: ClusterConfig, port: int, path: str = "") -> tuple[str, str | None]:
+        """``https://address:port/path`` for the publisher, and its name to verify the certificate against."""
+        host = cluster.publisher
+        if identity.is_ip(host):
+            return f"https://{_bracket(host)}:{port}{path}", None
+        addresses = self.addresses(host)
+        if not addresses:
+            raise ConfcheckError(f"{cluster.name}: the publisher {host} does not resolve")
+        return f"https://{_bracket(addresses[0])}:{port}{path}", host
+
+    def axl(self, cluster: ClusterConfig, version: str) -> AxlClient:
+        """An AXL client for the cluster's publisher, speaking ``version`` (an AXL version line)."""
+        from confcheck.transport.axl import AxlClient, AxlSettings
+
+        url, name = self.url(cluster, cluster.axl_port, "/axl/")
+        settings = AxlSettings(
+            url=url,
+            username=cluster.username or "",
+            password=cluster.password or "",
+            version=version,
+            tls=cluster.tls,
+            server_name=name,
+            timeout=self.inventory.timeout,
+        )
+        return AxlClient(settings)
+
+    def admin(self, cluster: ClusterConfig, app: str) -> AdminSession:
+        """A (not yet signed-in) session to the publisher's admin application ``app``."""
+        from confcheck.transport.adminweb import AdminSession, AdminSettings
+
+        url, name = self.url(cluster, cluster.admin_port)
+        settings = AdminSettings(
+            base_url=url,
+            app=app,
+            username=cluster.username or "",
+            password=cluster.password or "",
+            tls=cluster.tls,
+            timeout=max(self.inventory.timeout, 5.0),
+            server_name=name,
+        )
+        return AdminSession(settings)
+
+
+def collect(inventory: Inventory, progress: Progress | None = None) -> Deployment:
+    """Collect every cluster of the inventory into a deployment."""
+    report = progress or (lambda stage, done, total: None)
+    context = CollectContext(inventory)
+    problems: list[Problem] = []
+    plans: list[ClusterPlan] = []
+    report("clusters", 0, len(inventory.clusters))
+    with ThreadPoolExecutor(
+        max_workers=min(4, len(inventory.clusters)), thread_name_prefix="collect"
+    ) as pool:
+        for done, (plan, found) in enumerate(
+            pool.map(lambda c: _plan(c, context), inventory.clusters), start=1
+        ):
+            problems += found
+            if plan is not None:
+                plans.append(plan)
+            report("clusters", done, len(inventory.clusters))
+    externals = _place_hints(plans, inventory, context)
+    nodes = [(plan, node) for plan in plans for node in plan.nodes] + [(None, node) for node in externals]
+    placed = _resolve(nodes, context)
+    endpoints = _fetch(placed, inventory, context, report)
+    clusters = tuple(
+        Cluster(
+            plan.name,
+            plan.product,  # type: ignore[arg-type]  # plugins only plan products the model knows
+            plan.version,
+            tuple(endpoints[id(node)] for node in plan.nodes),
+            tuple(plan.settings),
+            tuple(sorted(plan.facts.items())),
+        )
+        for plan in plans
+    )
+    return Deployment(
+        clusters=clusters,
+        externals=tuple(endpoints[id(node)] for node in externals),
+        dns=tuple(sorted(context.records.values(), key=lambda r: (r.name, r.type))),
+        collected_at=datetime.now(timezone.utc).replace(microsecond=0),
+        problems=tuple(problems),
+    )
+
+
+def _plan(cluster: ClusterConfig, context: CollectContext) -> tuple[ClusterPlan | None, list[Problem]]:
+    """The plugin's plan for one cluster; a failure becomes a problem and, if possible, a fallback plan."""
+    hook = plugin_manager.plugin_manager().hook
+    version = cluster.version
+    try:
+        if version is None:
+            version = hook.confcheck_detect_version(cluster=cluster, context=context)
+            if version is None:
+                message = f"no installed plugin can detect the version of {cluster.product}; set version in confcheck.toml"
+                return None, [Problem("version", message, cluster.name)]
+        major_version(version)
+        line = plugin_manager.catalog().line_for(cluster.product, major_version(version))
+        if line is None:
+            return None, [
+                Problem("plugin", f"no installed plugin describes {cluster.product} {version}", cluster.name)
+            ]
+        plan = hook.confcheck_collect(cluster=replace(cluster, version=version), context=context)
+        if plan is None:
+            return None, [
+                Problem("plugin", f"no installed plugin collects {cluster.product} {version}", cluster.name)
+            ]
+        return plan, []
+    except ConfcheckError as exc:
+        kind = getattr(exc, "kind", "collect")
+        problem = Problem(kind, str(exc), cluster.name)
+    except ValueError:
+        return None, [
+            Problem("version", f"{cluster.product} reported an unreadable version {version!r}", cluster.name)
+        ]
+    if version is None:
+        return None, [problem]
+    return _fallback(cluster, version), [problem]
+
+
+def _fallback(cluster: ClusterConfig, version: str) -> ClusterPlan:
+    """When the configuration cannot be read: the publisher alone, so its certificates are still checked."""
+    endpoints = [EndpointPlan("tomcat", "https", cluster.tomcat_port)]
+    return ClusterPlan(
+        cluster.name, cluster.product, version, [NodePlan(cluster.publisher, "publisher", endpoints)]
+    )
+
+
+def _place_hints(plans: list[ClusterPlan], inventory: Inventory, context: CollectContext) -> list[NodePlan]:
+    """Hints that name an inventory node become endpoints of it; the rest, external servers."""
+    by_address: dict[str, NodePlan] = {}
+    by_name: dict[str, NodePlan] = {}
+    for plan in plans:
+        for node in plan.nodes:
+            by_name[node.name.lower()] = node
+            for address in context.addresses(node.name):
+                by_address[address] = node
+    externals: dict[str, NodePlan] = {}
+    for plan in plans:
+        for hint in plan.hints:
+            named = by_name.get(hint.name.lower()) or next(
+                (by_address[a] for a in context.addresses(hint.name) if a in by_address), None
+            )
+            if named is None:
+                named = externals.setdefault(hint.name.lower(), NodePlan(hint.name, "subscriber"))
+            if not any(e.purpose == hint.purpose for e in named.endpoints):
+                named.endpoints.append(EndpointPlan(hint.purpose, hint.scheme, hint.port))
+    for external in inventory.externals:
+        target = tls.parse_url(external.url)
+        node = externals.setdefault(external.name.lower(), NodePlan(external.name, "subscriber"))
+        node.endpoints = [e for e in node.endpoints if e.purpose != external.purpose]
+        node.endpoints.append(EndpointPlan(external.purpose, target.scheme, target.port, target.host))
+    return list(externals.values())
+
+
+@dataclass
+class _Placed:
+    """A planned node with what DNS says about it."""
+
+    plan: ClusterPlan | None
+    node: NodePlan
+    addresses: list[str]
+    hostname: str | None
+    domain: str | None
+
+
+def _resolve(nodes: Iterable[tuple[ClusterPlan | None, NodePlan]], context: CollectContext) -> list[_Placed]:
+    """Addresses (A/AAAA, or the name itself) and host name/domain (the name, or PTR) of every node.
+
+    A short name is tried as given, then in the domains the cluster's other nodes turned out to
+    be in (their FQDNs, or what PTR said of their addresses): as a client's search domain would.
+    """
+    items = list(nodes)
+
+    def one(item: tuple[ClusterPlan | None, NodePlan], domains: tuple[str, ...] = ()) -> _Placed:
+        plan, node = item
+        addresses = context.addresses(node.name)
+        fqdn = node.name if "." in node.name and not identity.is_ip(node.name) else None
+        if identity.is_ip(node.name):
+            fqdn = context.reverse(addresses[0])
+        elif fqdn is None and not addresses:
+            for domain in domains:
+                if found := context.addresses(f"{node.name}.{domain}"):
+                    addresses, fqdn = found, f"{node.name}.{domain}"
+                    break
+        if fqdn is None:
+            return _Placed(plan, node, addresses, None if identity.is_ip(node.name) else node.name, None)
+        hostname, _, domain = fqdn.partition(".")
+        return _Placed(plan, node, addresses, hostname, domain or None)
+
+    def is_short(item: tuple[ClusterPlan | None, NodePlan]) -> bool:
+        return "." not in item[1].name and not identity.is_ip(item[1].name)
+
+    with ThreadPoolExecutor(max_workers=min(16, max(1, len(items))), thread_name_prefix="dns") as pool:
+        placed = list(pool.map(one, [i for i in items if not is_short(i)]))
+        domains: dict[int, list[str]] = {}
+        for item in placed:
+            if item.domain:
+                domains.setdefault(id(item.plan), []).append(item.domain)
+        everywhere = [d for found in domains.values() for d in found]
+
+        def search(item: tuple[ClusterPlan | None, NodePlan]) -> tuple[str, ...]:
+            """The cluster's own domains first, then every other domain seen."""
+            return tuple(dict.fromkeys(domains.get(id(item[0]), []) + everywhere))
+
+        short = [i for i in items if is_short(i)]
+        placed += list(pool.map(lambda i: one(i, search(i)), short))
+    order = {id(node): index for index, (_, node) in enumerate(items)}
+    return sorted(placed, key=lambda p: order[id(p.node)])
+
+
+def _fetch(
+    placed: list[_Placed], inventory: Inventory, context: CollectContext, report: Progress
+) -> dict[int, Node]:
+    """Fetch every planned endpoint at once (bounded by the inventory's limits); nodes by id of their plan."""
+    jobs: list[tuple[_Placed, EndpointPlan, tls.Target | None]] = []
+    for item in placed:
+        for plan in item.node.endpoints:
+            name = plan.name or (None if identity.is_ip(item.node.name) else item.node.name)
+            host = item.addresses[0] if item.addresses else None
+            jobs.append((item, plan, tls.Target(plan.scheme, host, plan.port, name) if host else None))
+    policy = tls.Policy(
+        connect_timeout=inventory.timeout,
+        read_timeout=inventory.timeout,
+        deadline=max(4 * inventory.timeout, 10.0),
+        concurrency=inventory.concurrency,
+        per_host=inventory.per_host,
+    )
+    targets = [target for _, _, target in jobs if target is not None]
+    report("certificates", 0, len(targets))
+    fetched = iter(tls.fetch_all(targets, policy))
+    endpoints: dict[int, list[Endpoint]] = {id(item.node): [] for item in placed}
+    for item, plan, target in jobs:
+        if target is None:
+            error = EndpointError("dns", f"{item.node.name} does not resolve")
+            endpoint = Endpoint(
+                plan.purpose, _protocol(plan.scheme), item.node.name, plan.port, plan.name, (), error
+            )
+        else:
+            endpoint = replace(next(fetched), purpose=plan.purpose)
+        endpoints[id(item.node)].append(endpoint)
+    report("certificates", len(targets), len(targets))
+    return {
+        id(item.node): Node(
+            name=item.node.name,
+            role=item.node.role,
+            hostname=item.hostname,
+            domain=item.domain,
+            addresses=tuple(item.addresses),
+            endpoints=tuple(endpoints[id(item.node)]),
+        )
+        for item in placed
+    }
+
+
+def _protocol(scheme: str) -> str:
+    return tls.SCHEMES.get(scheme, ("https", 0))[0]
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

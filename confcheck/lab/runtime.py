@@ -1,0 +1,346 @@
+"""Run a scenario: give every node a loopback address, make its certificates, start its servers.
+
+Each node gets its own address in a random 127.x.y.0/24 block (Linux routes all of 127.0.0.0/8 to
+the loopback interface), so every server listens on its real port: Tomcat and AXL on 8443, XMPP
+on 5222. The lab's DNS server answers for the scenario's domain, and the lab writes the
+``confcheck.toml`` that audits it, with the lab CA as the trust anchor for the credentialed
+connections.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+import socket
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+
+from confcheck import pki
+from confcheck.lab import scenario as scenarios
+from confcheck.lab.adminweb import AdminApp, PresenceData
+from confcheck.lab.axl import AxlData, AxlProcessNode, AxlUcService, respond
+from confcheck.lab.dns import DnsServer, Zone
+from confcheck.lab.scenario import CertSpec, ClusterSpec, Scenario
+from confcheck.lab.servers import (
+    HttpsServer,
+    Request,
+    Response,
+    Server,
+    SilentServer,
+    TlsServer,
+    XmppServer,
+    context,
+)
+
+TOMCAT_PORT = 8443
+XMPP_PORT = 5222
+UNITY_IMAP_PORT = 7993
+USERNAME = "labadmin"
+
+
+@dataclass
+class _Host:
+    """A node or external server once placed: its address and names."""
+
+    host: str
+    address: str
+    fqdn: str
+    configured: str = ""
+
+    def placeholders(self, domain: str) -> dict[str, str]:
+        return {"ip": self.address, "fqdn": self.fqdn, "host": self.host, "domain": domain}
+
+
+@dataclass
+class Lab:
+    """A running scenario; use as a context manager, or call :meth:`start` and :meth:`stop`."""
+
+    scenario: Scenario
+    workdir: Path | None = None
+    block: str | None = None
+    """``127.x.y``; random (and free) when None."""
+    servers: list[Server] = field(default_factory=list)
+    passwords: dict[str, str] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    """SHA-256 of each host's Tomcat certificate."""
+    _temp: Any = None
+
+    def __enter__(self) -> Lab:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @classmethod
+    def of(cls, name: str, workdir: Path | None = None) -> Lab:
+        """A lab for a built-in scenario (or a scenario file)."""
+        return cls(scenarios.load(name), workdir)
+
+    def start(self) -> Lab:
+        """Place every server, make the certificates and start listening."""
+        if self.workdir is None:
+            self._temp = tempfile.TemporaryDirectory(prefix="confcheck-lab-")
+            self.workdir = Path(self._temp.name)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.block = self.block or _free_block()
+        self.hosts = self._place()
+        self.ca = pki.ca("confcheck Lab Root CA")
+        (self.workdir / "lab-ca.pem").write_text(self.ca.pem)
+        zone = Zone(self.scenario.domain)
+        for placed in self.hosts.values():
+            zone.add_host(placed.fqdn, placed.address)
+        try:
+            for cluster in self.scenario.clusters:
+                self._start_cluster(cluster, zone)
+            for external in self.scenario.externals:
+                self._start_external(external.host, external.purpose, external.port, external.cert)
+            self.dns = DnsServer(f"{self.block}.53", zone)
+            self.dns.start()
+        except BaseException:
+            self.stop()
+            raise
+        (self.workdir / "confcheck.toml").write_text(self.config_text)
+        return self
+
+    def stop(self) -> None:
+        """Stop every server (all at once: each waits for its own loop) and remove the temporary directory."""
+        with ThreadPoolExecutor(max_workers=max(1, len(self.servers))) as pool:
+            for server in self.servers:
+                pool.submit(server.stop)
+        self.servers.clear()
+        if getattr(self, "dns", None) is not None:
+            self.dns.stop()
+        if self._temp is not None:
+            self._temp.cleanup()
+            self._temp = None
+
+    # --- what users of the lab need ---------------------------------------------------------
+
+    @property
+    def config_path(self) -> Path:
+        """The confcheck.toml that audits this lab."""
+        assert self.workdir is not None
+        return self.workdir / "confcheck.toml"
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """The password variables the configuration names (lab passwords, not secrets)."""
+        return {_variable(name): password for name, password in self.passwords.items()}
+
+    @property
+    def config_text(self) -> str:
+        """A ready-to-use confcheck.toml for this lab."""
+        assert self.workdir is not None
+        lines = [
+            f'# confcheck.toml for the lab scenario "{self.scenario.name}" (written by confcheck lab)',
+            "[collect]",
+            f'dns_server = "{self.dns.address}:{self.dns.port}"' if getattr(self, "dns", None) else "",
+            "timeout = 2",
+            "",
+        ]
+        for cluster in self.scenario.clusters:
+            publisher = self.hosts[cluster.nodes[0].host]
+            lines += [
+                "[[cluster]]",
+                f'name = "{cluster.name}"',
+                f'product = "{cluster.product}"',
+                f'publisher = "{publisher.fqdn}"',
+            ]
+            if cluster.product == "unity":
+                lines.append(f'version = "{cluster.version}"')
+                lines.append(
+                    "nodes = [" + ", ".join(f'"{self.hosts[n.host].fqdn}"' for n in cluster.nodes[1:]) + "]"
+                )
+            else:
+                lines += [
+                    f'username = "{USERNAME}"',
+                    f'password_env = "{_variable(cluster.name)}"',
+                    "[cluster.tls]",
+                ]
+                if (
+                    cluster.nodes[0].tomcat.signer == "self"
+                ):  # no CA to trust: pin the publisher's certificate
+                    lines.append(f'fingerprint = "{self.fingerprints[cluster.nodes[0].host]}"')
+                else:
+                    lines.append(f'ca_bundle = "{self.workdir / "lab-ca.pem"}"')
+            lines.append("")
+        return "\n".join(line for line in lines if line is not None) + "\n"
+
+    # --- placing and starting -----------------------------------------------------------------
+
+    def _place(self) -> dict[str, _Host]:
+        hosts: dict[str, _Host] = {}
+        number = 10
+        everything = [n.host for c in self.scenario.clusters for n in c.nodes] + [
+            e.host for e in self.scenario.externals
+        ]
+        for host in everything:
+            number += 1
+            hosts[host] = _Host(host, f"{self.block}.{number}", f"{host}.{self.scenario.domain}")
+        self.hosts = hosts  # placeholders may name any host: fill them in once all are placed
+        for cluster in self.scenario.clusters:
+            for node in cluster.nodes:
+                placed = hosts[node.host]
+                placed.configured = self._fill(node.name, placed)
+        return hosts
+
+    def _fill(self, template: str, own: _Host | None = None) -> str:
+        table = {h: p.placeholders(self.scenario.domain) for h, p in getattr(self, "hosts", {}).items()}
+        mine = own.placeholders(self.scenario.domain) if own else {"domain": self.scenario.domain}
+        return scenarios.fill(template, mine, table)
+
+    def _start_cluster(self, cluster: ClusterSpec, zone: Zone) -> None:
+        password = secrets.token_urlsafe(12)
+        self.passwords[cluster.name] = password
+        expected = password + "-rotated" if cluster.rejects_password else password
+        xmpp_domain = self._fill(cluster.xmpp_domain)
+        routes: dict[str, Any] = {}
+        if cluster.product == "cucm":
+            routes["/axl/"] = _axl_app(self._axl_data(cluster, expected))
+        elif cluster.product in ("cup", "imp"):
+            routes["/cupadmin"] = AdminApp(self._presence_data(cluster, expected, xmpp_domain))
+        for index, node in enumerate(cluster.nodes):
+            placed = self.hosts[node.host]
+            if node.fault == "down":
+                continue
+            if node.fault == "slow":
+                self.servers.append(SilentServer(placed.address, TOMCAT_PORT))
+                if cluster.product in ("cup", "imp"):
+                    self.servers.append(SilentServer(placed.address, XMPP_PORT))
+                continue
+            tomcat = self._context(f"{node.host}-tomcat", node.tomcat, placed)
+            self.servers.append(
+                HttpsServer(placed.address, TOMCAT_PORT, tomcat, routes if index == 0 else {})
+            )
+            if cluster.product in ("cup", "imp"):
+                spec = node.xmpp or _default_xmpp(cluster, xmpp_domain)
+                xmpp = self._context(f"{node.host}-cup-xmpp", spec, placed)
+                self.servers.append(XmppServer(placed.address, XMPP_PORT, {xmpp_domain: xmpp}))
+            if cluster.product == "unity":
+                self.servers.append(
+                    TlsServer(placed.address, UNITY_IMAP_PORT, tomcat, b"* OK IMAP4rev1 ready\r\n")
+                )
+        if cluster.product in ("cup", "imp"):
+            imp_nodes = [self.hosts[n.host] for n in cluster.nodes]
+            zone.srv[f"_cuplogin._tcp.{self.scenario.domain}"] = [
+                (0, 10, TOMCAT_PORT, n.fqdn) for n in imp_nodes
+            ]
+            zone.srv[f"_xmpp-client._tcp.{xmpp_domain}"] = [(0, 10, XMPP_PORT, n.fqdn) for n in imp_nodes]
+        if cluster.product == "cucm":
+            cucm_nodes = [self.hosts[n.host] for n in cluster.nodes]
+            zone.srv[f"_cisco-uds._tcp.{self.scenario.domain}"] = [
+                (0, 10, TOMCAT_PORT, n.fqdn) for n in cucm_nodes
+            ]
+
+    def _start_external(self, host: str, purpose: str, port: int, spec: CertSpec) -> None:
+        placed = self.hosts[host]
+        tls = self._context(f"{host}-{purpose}", spec, placed)
+        if purpose == "mailstore":
+            self.servers.append(TlsServer(placed.address, port, tls, b"* OK IMAP4rev1 ready\r\n"))
+        else:
+            self.servers.append(HttpsServer(placed.address, port, tls, {}))
+
+    def _context(self, label: str, spec: CertSpec, placed: _Host) -> Any:
+        assert self.workdir is not None
+        own = placed.placeholders(self.scenario.domain)
+        table = {h: p.placeholders(self.scenario.domain) for h, p in self.hosts.items()}
+
+        def fill(text: str) -> str:
+            return scenarios.fill(text, own, table)
+
+        start = datetime.now(timezone.utc) - (timedelta(days=400) if spec.expired else timedelta(days=1))
+        issued = pki.server(
+            fill(spec.cn) if spec.cn else None,
+            dns=[fill(d) for d in spec.dns],
+            xmpp_addr=[fill(x) for x in spec.xmpp_addr],
+            srv_name=[fill(s) for s in spec.srv_name],
+            issuer=None if spec.signer == "self" else self.ca,
+            not_before=start,
+            days=30 if spec.expired else 730,
+        )
+        if label.endswith("-tomcat"):
+            self.fingerprints[placed.host] = issued.cert.fingerprint(hashes.SHA256()).hex()
+        cert_file = self.workdir / f"{label}.pem"
+        key_file = self.workdir / f"{label}.key"
+        cert_file.write_text(issued.pem + (self.ca.pem if spec.signer == "ca" else ""))
+        key_file.write_text(issued.key_pem)
+        return context(cert_file, key_file)
+
+    def _axl_data(self, cluster: ClusterSpec, password: str) -> AxlData:
+        nodes = [
+            AxlProcessNode(self.hosts[n.host].configured, "Publisher" if i == 0 else "Subscriber", "")
+            for i, n in enumerate(cluster.nodes)
+        ]
+        services = [
+            AxlUcService(u.type, u.product, u.name, self._fill(u.host), u.port, u.protocol)
+            for u in cluster.uc_services
+        ]
+        return AxlData(
+            version=cluster.version,
+            username=USERNAME,
+            password=password,
+            process_nodes=nodes,
+            uc_services=services,
+            throttle=cluster.axl_throttle,
+        )
+
+    def _presence_data(self, cluster: ClusterSpec, password: str, xmpp_domain: str) -> PresenceData:
+        def entries(items: tuple[scenarios.ServerEntry, ...]) -> list[tuple[str, str, int, str]]:
+            return [(e.name, self._fill(e.host), e.port, e.protocol) for e in items]
+
+        return PresenceData(
+            product=cluster.product,
+            version=cluster.version,
+            username=USERNAME,
+            password=password,
+            nodes=[(self.hosts[n.host].configured, i == 0) for i, n in enumerate(cluster.nodes)],
+            tftp=[self._fill(t) for t in cluster.tftp],
+            ccmcip=[(name, self._fill(p), self._fill(b)) for name, p, b in cluster.ccmcip],
+            presence_domain=self.scenario.domain,
+            xmpp_san_domain=xmpp_domain if cluster.use_domain_san else "",
+            xmpp_san_checkbox=cluster.use_domain_san,
+            voicemail=entries(cluster.voicemail),
+            mailstores=entries(cluster.mailstores),
+            conferencing=entries(cluster.conferencing),
+        )
+
+
+def _default_xmpp(cluster: ClusterSpec, xmpp_domain: str) -> CertSpec:
+    """cup-xmpp as the server generates it: the node FQDN, plus the XMPP domain when the box is ticked."""
+    if not cluster.use_domain_san:
+        return CertSpec()
+    return CertSpec(
+        xmpp_addr=(xmpp_domain,), srv_name=(f"_xmpp-client.{xmpp_domain}",), dns=("{fqdn}", xmpp_domain)
+    )
+
+
+def _axl_app(data: AxlData) -> Any:
+    def app(request: Request) -> Response:
+        status, content_type, body = respond(request.body, request.headers, data)
+        return Response(status, body, content_type)
+
+    return app
+
+
+def _variable(cluster: str) -> str:
+    return "CONFCHECK_LAB_" + re.sub(r"[^A-Z0-9]+", "_", cluster.upper()).strip("_") + "_PASSWORD"
+
+
+def _free_block() -> str:
+    """A random 127.x.y block whose addresses this machine can bind."""
+    for _ in range(50):
+        block = f"127.{random.randint(100, 250)}.{random.randint(1, 250)}"
+        try:
+            with socket.socket() as probe:
+                probe.bind((f"{block}.11", TOMCAT_PORT))
+        except OSError:
+            continue
+        return block
+    raise OSError("no free 127.x.y.0/24 block: this system may not route 127.0.0.0/8 to loopback")

@@ -1,0 +1,63 @@
+"""Reading a CUCM cluster over AXL: System > Server names (8.x and 9.x) and UC services (9.x)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from confcheck.collect import ClusterPlan, EndpointPlan, ExternalHint, NodePlan
+from confcheck.model import Setting
+from confcheck.plugins._presence import port, scheme
+
+if TYPE_CHECKING:
+    from confcheck.collect import CollectContext
+    from confcheck.config import ClusterConfig
+
+UC_SERVICE_LOCATIONS = {
+    "IM and Presence": ("uc-service-imp", "tomcat"),
+    "Voicemail": ("uc-service-voicemail", "tomcat"),
+    "MailStore": ("uc-service-mailstore", "mailstore"),
+    "Visual Voicemail": ("uc-service-mailstore", "mailstore"),  # AXL 9.0's name for MailStore
+    "Conferencing": ("uc-service-conferencing", "conferencing"),
+}
+"""UC service type -> (location key, certificate purpose); Directory and CTI hand no checked name."""
+
+
+def detect_version(cluster: ClusterConfig, context: CollectContext) -> str | None:
+    """``getCCMVersion`` over AXL 8.5, which every 8.5 to 9.x server accepts."""
+    if cluster.product != "cucm":
+        return None
+    with context.axl(cluster, "8.5") as client:
+        return client.ccm_version()
+
+
+def collect(cluster: ClusterConfig, context: CollectContext, line: str) -> ClusterPlan:
+    """System > Server names, publisher first, and (``cucm9``) the UC services that name servers."""
+    from confcheck.transport.axl import version_line
+
+    plan = ClusterPlan(cluster.name, cluster.product, cluster.version or "")
+    with context.axl(cluster, version_line(cluster.version or "")) as client:
+        nodes = sorted(client.process_nodes(), key=lambda n: n.node_usage != "Publisher")
+        plan.nodes = [
+            NodePlan(
+                n.name,
+                "publisher" if n.node_usage == "Publisher" else "subscriber",
+                [EndpointPlan("tomcat", "https", cluster.tomcat_port)],
+            )
+            for n in nodes
+        ]
+        if line == "cucm9":
+            for service in client.uc_services():
+                if service.service_type not in UC_SERVICE_LOCATIONS or not service.hostnameorip:
+                    continue
+                key, purpose = UC_SERVICE_LOCATIONS[service.service_type]
+                plan.settings.append(Setting(f"{line}.{key}", service.hostnameorip, service.name))
+                default = 7993 if purpose == "mailstore" else 443
+                plan.hints.append(
+                    ExternalHint(
+                        service.hostnameorip,
+                        purpose,
+                        scheme(purpose, service.protocol or ""),
+                        port(service.port, default),
+                    )
+                )
+    return plan
