@@ -141,7 +141,9 @@ class CollectContext:
             version=version,
             tls=cluster.tls,
             server_name=name,
-            timeout=self.inventory.timeout,
+            connect_timeout=self.inventory.timeout,
+            timeout=max(self.inventory.timeout, 10.0),
+            backoff=self.inventory.timeout / 4,
         )
         return AxlClient(settings)
 

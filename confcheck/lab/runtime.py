@@ -142,7 +142,7 @@ class Lab:
             f'# confcheck.toml for the lab scenario "{self.scenario.name}" (written by confcheck lab)',
             "[collect]",
             f'dns_server = "{self.dns.address}:{self.dns.port}"' if getattr(self, "dns", None) else "",
-            "timeout = 2",
+            "timeout = 1",
             "",
         ]
         for cluster in self.scenario.clusters:
