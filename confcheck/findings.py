@@ -52,6 +52,15 @@ class Phase(IntEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class DnsNeed:
+    """A DNS record a fix needs before it is made: ``name`` resolving to ``address`` (and back, if ``reverse``)."""
+
+    name: str
+    address: str
+    reverse: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Fix:
     """One remediation step: where to go, what to change from what to what, and what it costs."""
 
@@ -67,6 +76,8 @@ class Fix:
     impact: str = ""
     steps: tuple[str, ...] = ()
     """Ordered sub-steps when one change is a procedure (XMPP certificate settings)."""
+    dns: tuple[DnsNeed, ...] = ()
+    """DNS records that must exist first; the plan turns them into its first phase."""
 
 
 @dataclass(frozen=True, slots=True)

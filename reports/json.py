@@ -25,6 +25,7 @@ def fix_to_dict(fix: Fix) -> dict[str, Any]:
         "preconditions": list(fix.preconditions),
         "impact": fix.impact,
         "steps": list(fix.steps),
+        "dns": [{"name": d.name, "address": d.address, "reverse": d.reverse} for d in fix.dns],
     }
 
 

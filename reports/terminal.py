@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from itertools import groupby
 from typing import TextIO
 
@@ -11,9 +10,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from confcheck import hookimpl
+from confcheck import hookimpl, plan
 from confcheck.console import console
-from confcheck.findings import Finding, Fix, Severity
+from confcheck.findings import Finding, Severity
 from confcheck.model import PRODUCT_TITLES
 from confcheck.report import Report, Reporter
 
@@ -44,8 +43,8 @@ def _write(report: Report, con: Console) -> None:
         con.print()
         con.rule(Text(title, style="bold"), align="left")
         con.print(_findings_table(findings))
-        fixes = _fix_list(findings)
-        if fixes:
+        fixes = _fix_list(findings, report)
+        if any(f.fix for f in findings):
             con.print(Padding(Text("Fix list", style="bold"), (1, 0, 0, 0)))
             con.print(fixes)
     con.print()
@@ -66,39 +65,37 @@ def _findings_table(findings: list[Finding]) -> Table:
     return table
 
 
-def _fix_list(findings: Iterable[Finding]) -> RenderableType:
-    """Distinct fixes in phase order: one node rename fixes every finding that asks for it."""
-    unique: dict[Fix, None] = {}
-    for f in findings:
-        if f.fix is not None:
-            unique.setdefault(f.fix)
+def _fix_list(findings: list[Finding], report: Report) -> RenderableType:
+    """The cluster's plan: distinct steps in phase order, DNS records first."""
+    steps = plan.build(findings, report.deployment)
     lines: list[RenderableType] = []
-    number = 0
-    for phase, fixes in groupby(sorted(unique, key=lambda x: x.phase), key=lambda x: x.phase):
+    for phase, group in steps.by_phase():
         lines.append(Text(f"Phase {int(phase)} · {phase.title}", style="bold dim"))
-        for fix in fixes:
-            number += 1
-            lines.append(_fix(number, fix))
+        lines += [_step(steps.number(step), step) for step in group]
     return Group(*lines)
 
 
-def _fix(number: int, fix: Fix) -> RenderableType:
+def _step(number: int, step: plan.Step) -> RenderableType:
     body = Table.grid(padding=(0, 1))
     body.add_column(style="dim", no_wrap=True)
     body.add_column(overflow="fold")
-    body.add_row("where", Text(fix.where + (f" — {fix.field}" if fix.field else "")))
-    if fix.current is not None and fix.proposed is not None:
-        body.add_row("change", Text(f"{fix.current} → {fix.proposed}"))
-    for precondition in fix.preconditions:
-        body.add_row("first", Text(precondition))
-    for step_number, step in enumerate(fix.steps, start=1):
-        body.add_row(f"step {step_number}", Text(step))
-    if fix.impact:
-        body.add_row("impact", Text(fix.impact))
+    fix = step.fix
+    body.add_row("where", Text(step.where + (f" — {fix.field}" if fix and fix.field else "")))
+    if fix is not None:
+        if fix.current is not None and fix.proposed is not None:
+            body.add_row("change", Text(f"{fix.current} → {fix.proposed}"))
+        for precondition in fix.preconditions:
+            body.add_row("first", Text(precondition))
+        for step_number, text in enumerate(fix.steps, start=1):
+            body.add_row(f"step {step_number}", Text(text))
+        if fix.impact:
+            body.add_row("impact", Text(fix.impact))
+    if step.done:
+        body.add_row("status", Text("already in place: DNS answered so at collection", style="green"))
     item = Table.grid(padding=(0, 1))
     item.add_column(no_wrap=True, justify="right")
     item.add_column(overflow="fold")
-    item.add_row(f"{number}.", Group(Text(fix.action), body))
+    item.add_row(f"{number}.", Group(Text(step.action), body))
     return Padding(item, (0, 0, 0, 2))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from confcheck import identity
 from confcheck.engine import Context, ReferenceCheck, TargetCheck
-from confcheck.findings import Fix, Phase
+from confcheck.findings import DnsNeed, Fix, Phase
 from confcheck.model import Node
 
 
@@ -59,12 +59,24 @@ def proposed_name(check: ReferenceCheck, target: TargetCheck) -> str | None:
     return identity.preferred_fqdn(cert, check.reference.location.profile, hint)
 
 
-def dns_preconditions(check: ReferenceCheck, target: TargetCheck, fqdn: str) -> tuple[str, ...]:
-    """What DNS must answer before ``fqdn`` replaces the configured value."""
+def _addresses(check: ReferenceCheck, target: TargetCheck) -> list[str]:
     node = target.node
     addresses = list(node.addresses) or ([node.name] if identity.is_ip(node.name) else [])
     if identity.is_ip(check.reference.value) and check.reference.value not in addresses:
         addresses.append(check.reference.value)
+    return addresses
+
+
+def dns_needs(check: ReferenceCheck, target: TargetCheck, fqdn: str) -> tuple[DnsNeed, ...]:
+    """The records ``fqdn`` needs: an A/AAAA to each address; for a node's own name, the PTR back too."""
+    renaming = check.reference.node is not None
+    return tuple(DnsNeed(fqdn, address, renaming) for address in _addresses(check, target))
+
+
+def dns_preconditions(check: ReferenceCheck, target: TargetCheck, fqdn: str) -> tuple[str, ...]:
+    """What DNS must answer before ``fqdn`` replaces the configured value."""
+    node = target.node
+    addresses = _addresses(check, target)
     to = ", ".join(addresses) if addresses else f"the address of {node_label(node)}"
     if check.reference.node is not None:
         return (
@@ -89,6 +101,7 @@ def change_setting(check: ReferenceCheck, target: TargetCheck, proposed: str) ->
         current=ref.value,
         proposed=proposed,
         preconditions=dns_preconditions(check, target, proposed) + ref.location.preconditions,
+        dns=dns_needs(check, target, proposed),
         impact=ref.location.impact,
         steps=tuple(
             s.replace("{value}", ref.value).replace("{proposed}", proposed) for s in ref.location.steps

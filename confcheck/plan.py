@@ -1,0 +1,109 @@
+"""The remediation plan: every finding's fix, once, in the order that is safe to carry out.
+
+Findings come one per reference; work comes one per change. The plan merges identical fixes (one
+rename fixes every finding that asks for it), turns the DNS records fixes need into a first phase
+of their own (marked done when the snapshot's DNS answers already agree), and orders the rest by
+phase: DNS, certificates, node and server names, client-facing settings, the XMPP domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from confcheck.findings import DnsNeed, Finding, Fix, Phase
+from confcheck.model import Deployment
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One piece of work, with the findings it resolves."""
+
+    phase: Phase
+    action: str
+    where: str
+    fix: Fix | None = None
+    """The fix behind the step; None for a DNS step the plan derived from fixes."""
+    findings: tuple[Finding, ...] = ()
+    done: bool = False
+    """True when the snapshot shows it is already in place (DNS records that already answer)."""
+
+    @property
+    def clusters(self) -> tuple[str, ...]:
+        """The clusters whose findings this step resolves."""
+        return tuple(dict.fromkeys(f.cluster for f in self.findings if f.cluster))
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The ordered steps; ``number(step)`` is the step's position for people."""
+
+    steps: tuple[Step, ...] = ()
+
+    def by_phase(self) -> list[tuple[Phase, list[Step]]]:
+        """Steps grouped by phase, phases in order."""
+        groups: dict[Phase, list[Step]] = {}
+        for step in self.steps:
+            groups.setdefault(step.phase, []).append(step)
+        return sorted(groups.items())
+
+    def number(self, step: Step) -> int:
+        """1-based position of ``step`` in the plan."""
+        return self.steps.index(step) + 1
+
+
+def build(findings: Iterable[Finding], deployment: Deployment | None = None) -> Plan:
+    """The plan for ``findings``; ``deployment`` (its DNS answers) marks DNS steps already done."""
+    merged: dict[Fix, list[Finding]] = {}
+    for finding in findings:
+        if finding.fix is not None:
+            merged.setdefault(finding.fix, []).append(finding)
+    order = {c.name: i for i, c in enumerate(deployment.clusters)} if deployment else {}
+    steps = [Step(fix.phase, fix.action, fix.where, fix, tuple(found)) for fix, found in merged.items()]
+    steps += _dns_steps(merged, deployment)
+    steps.sort(
+        key=lambda s: (s.phase, min((order.get(c, len(order)) for c in s.clusters), default=-1), s.action)
+    )
+    return Plan(tuple(steps))
+
+
+def _dns_steps(merged: dict[Fix, list[Finding]], deployment: Deployment | None) -> list[Step]:
+    """One step per record the fixes need, with every finding whose fix needs it."""
+    needs: dict[tuple[str, str], tuple[bool, list[Finding]]] = {}
+    for fix, found in merged.items():
+        for need in fix.dns:
+            key = (need.name.lower(), need.address)
+            reverse, findings = needs.get(key, (False, []))
+            needs[key] = (reverse or need.reverse, findings + found)
+    steps = []
+    for (name, address), (reverse, found) in needs.items():
+        need = DnsNeed(name, address, reverse)
+        record = (
+            f"an A record {name} → {address}" if ":" not in address else f"an AAAA record {name} → {address}"
+        )
+        action = f"Create {record}" + (f" and its PTR record {address} → {name}" if reverse else "")
+        where = "the DNS servers the nodes and the Jabber clients use"
+        steps.append(
+            Step(Phase.DNS, action, where, None, tuple(dict.fromkeys(found)), _answers(need, deployment))
+        )
+    return steps
+
+
+def _answers(need: DnsNeed, deployment: Deployment | None) -> bool:
+    """Whether the DNS answers recorded at collection already satisfy ``need``."""
+    if deployment is None:
+        return False
+    forward = any(
+        r.name.lower() == need.name and r.type in ("A", "AAAA") and need.address in r.answers
+        for r in deployment.dns
+    )
+    backward = any(
+        r.name == need.address and r.type == "PTR" and need.name in (a.lower() for a in r.answers)
+        for r in deployment.dns
+    )
+    return forward and (backward or not need.reverse)
+
+
+def for_cluster(plan_findings: Sequence[Finding], deployment: Deployment | None, cluster: str | None) -> Plan:
+    """The plan of one cluster's findings (the terminal and HTML reports print one per cluster)."""
+    return build([f for f in plan_findings if f.cluster == cluster], deployment)

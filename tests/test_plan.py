@@ -1,0 +1,86 @@
+"""The remediation plan: fixes merged, DNS records first (done when DNS already agrees), phases in order."""
+
+from __future__ import annotations
+
+from helpers import cert, cluster, deployment, lint, node, tomcat, xmpp
+
+from confcheck import plan
+from confcheck.findings import Phase
+from confcheck.model import Deployment, DnsRecord, Setting
+
+
+def premigration(*dns: DnsRecord) -> Deployment:
+    leaf = cert("cucm1.example.com", dns=["cucm1.example.com"])
+    publisher = node("10.0.0.11", tomcat("10.0.0.11", leaf), addresses=["10.0.0.11"])
+    cucm = cluster("cucm", "cucm", "9.1", [publisher])
+    imp_leaf = cert("imp1.example.com", dns=["imp1.example.com"])
+    imp = cluster(
+        "imp",
+        "imp",
+        "9.1",
+        [node("imp1.example.com", tomcat("imp1.example.com", imp_leaf))],
+        Setting("imp9.tftp-primary", "10.0.0.11"),
+        Setting("imp9.ccmcip-primary", "10.0.0.11", "Default"),
+        Setting("imp9.ccmcip-primary", "10.0.0.11", "Other"),
+    )
+    return deployment(cucm, imp, dns=dns)
+
+
+def test_dns_records_come_first_once_each_with_every_finding_that_needs_them() -> None:
+    dep = premigration()
+    steps = plan.build(lint(dep).findings, dep)
+    assert [s.phase for s in steps.steps] == sorted(s.phase for s in steps.steps)
+    dns = [s for s in steps.steps if s.phase is Phase.DNS]
+    assert [s.action for s in dns] == [
+        "Create an A record cucm1.example.com → 10.0.0.11 and its PTR record 10.0.0.11 → cucm1.example.com"
+    ]
+    assert len(dns[0].findings) == 4  # the rename, TFTP and two CCMCIP profiles all need it
+    assert not dns[0].done
+
+
+def test_a_dns_step_is_done_when_the_collected_answers_agree() -> None:
+    forward = DnsRecord("cucm1.example.com", "A", ("10.0.0.11",))
+    reverse = DnsRecord("10.0.0.11", "PTR", ("cucm1.example.com",))
+    assert not next(
+        s for s in plan.build(lint(premigration(forward)).findings, premigration(forward)).steps
+    ).done
+    both = premigration(forward, reverse)
+    assert plan.build(lint(both).findings, both).steps[0].done
+
+
+def test_identical_fixes_become_one_step_and_phases_keep_their_order() -> None:
+    dep = premigration()
+    steps = plan.build(lint(dep).findings, dep)
+    assert [s.phase for s in steps.steps][1:] == [
+        Phase.NODE_NAMES,
+        Phase.CLIENT_SETTINGS,
+        Phase.CLIENT_SETTINGS,
+        Phase.CLIENT_SETTINGS,
+    ]
+    rename = steps.steps[1]
+    assert rename.action == "Rename node 10.0.0.11 to cucm1.example.com"
+    assert rename.clusters == ("cucm",)
+    assert steps.number(rename) == 2
+
+
+def test_one_xmpp_procedure_resolves_the_finding_of_every_node() -> None:
+    nodes = [
+        node(
+            f"imp{i}.example.com",
+            tomcat(f"imp{i}.example.com", cert(f"imp{i}.example.com", dns=[f"imp{i}.example.com"])),
+            xmpp(
+                f"imp{i}.example.com", cert(f"imp{i}.example.com", dns=[f"imp{i}.example.com"]), "example.com"
+            ),
+        )
+        for i in (1, 2)
+    ]
+    dep = deployment(cluster("imp", "imp", "9.1", nodes, Setting("imp9.xmpp-domain", "example.com")))
+    findings = lint(dep).findings
+    assert [f.rule for f in findings] == ["CC104", "CC104"]
+    [step] = plan.build(findings, dep).steps
+    assert step.phase is Phase.XMPP_DOMAIN
+    assert len(step.findings) == 2
+
+
+def test_findings_without_fixes_make_no_steps() -> None:
+    assert plan.build([]).steps == ()
