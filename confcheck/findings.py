@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum, IntEnum
 
 
@@ -49,6 +50,17 @@ class Phase(IntEnum):
             4: "client-facing settings",
             5: "XMPP domain",
         }[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """A finding kept out of the verdict, and why: a waiver (with its reason) or the baseline."""
+
+    finding: Finding
+    kind: str
+    """``waiver`` or ``baseline``."""
+    reason: str
+    expires: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

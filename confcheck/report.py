@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from confcheck.errors import ExitCode
-from confcheck.findings import Finding, Severity
+from confcheck.findings import Finding, Severity, Suppression
 from confcheck.model import Deployment
 
 
@@ -23,6 +23,10 @@ class Report:
     fail_on: Severity | None
     """``None`` means ``--fail-on never``."""
     source: str = ""
+    suppressed: tuple[Suppression, ...] = ()
+    """Findings waived or in the baseline: shown as such, never counted."""
+    notes: tuple[str, ...] = ()
+    """What the gate wants people to know (an expired waiver, findings left out by --select)."""
 
     @property
     def failing(self) -> tuple[Finding, ...]:

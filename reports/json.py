@@ -6,7 +6,7 @@ import json
 from typing import Any, TextIO
 
 from confcheck import __version__, hookimpl
-from confcheck.findings import Finding, Fix, Severity
+from confcheck.findings import Finding, Fix, Severity, Suppression
 from confcheck.report import Report, Reporter
 
 REPORT_VERSION = 1
@@ -67,16 +67,31 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "exit_code": int(report.exit_code),
         },
         "findings": [finding_to_dict(f) for f in report.findings],
+        "suppressed": [suppression_to_dict(s) for s in report.suppressed],
+        "notes": list(report.notes),
+    }
+
+
+def suppression_to_dict(suppression: Suppression) -> dict[str, Any]:
+    """A suppressed finding as JSON: the finding, and why it does not count."""
+    return finding_to_dict(suppression.finding) | {
+        "suppression": {
+            "kind": suppression.kind,
+            "reason": suppression.reason,
+            "expires": suppression.expires.isoformat() if suppression.expires else None,
+        }
     }
 
 
 def write(report: Report, out: TextIO) -> None:
     """Write the report as JSON, one finding per line: readable, diffable, and fast to encode."""
     data = report_to_dict(report)
-    findings = [json.dumps(f, ensure_ascii=False) for f in data.pop("findings")]
-    head = json.dumps(data, ensure_ascii=False)[:-1]
-    body = ",\n  ".join(findings)
-    out.write(f'{head},\n "findings": [\n  {body}\n ]}}\n' if findings else f'{head}, "findings": []}}\n')
+    lists = {key: data.pop(key) for key in ("findings", "suppressed")}
+    text = json.dumps(data, ensure_ascii=False)[:-1]
+    for key, items in lists.items():
+        body = ",\n  ".join(json.dumps(item, ensure_ascii=False) for item in items)
+        text += f',\n "{key}": [\n  {body}\n ]' if items else f', "{key}": []'
+    out.write(text + "}\n")
 
 
 @hookimpl

@@ -6,13 +6,16 @@ import functools
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from confcheck import certs, engine, pki, plugin_manager
 from confcheck.certs import Certificate
 from confcheck.engine import LintResult
+from confcheck.findings import Severity
 from confcheck.model import Cluster, Deployment, DnsRecord, Endpoint, EndpointError, Node, Setting
+from confcheck.report import Report
 
 SHARED = Path(os.environ.get("CONFCHECK_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 """The team's shared material (conformance data, schemas); tests may read it, the product never does."""
@@ -107,3 +110,26 @@ def lint(deployment: Deployment) -> LintResult:
 def codes(result: LintResult) -> list[str]:
     """The rule codes of the findings, in report order."""
     return [f.rule for f in result.findings]
+
+
+def report(deployment: Deployment, fail_on: str = "error", **extra: Any) -> Report:
+    """The Report reporters receive for ``deployment``, as ``confcheck lint`` builds it."""
+    result = lint(deployment)
+    return Report(
+        deployment=deployment,
+        findings=result.findings,
+        references=result.references,
+        incomplete=result.incomplete,
+        fail_on=None if fail_on == "never" else Severity.parse(fail_on),
+        source=extra.pop("source", "test-snapshot.json"),
+        **extra,
+    )
+
+
+def demo_deployment() -> Deployment:
+    """The example snapshot in which every rule fires (examples/demo-snapshot.json)."""
+    from confcheck import snapshot
+
+    return snapshot.read(
+        Path(__file__).parents[1] / "examples" / "demo-snapshot.json", plugin_manager.catalog()
+    )
