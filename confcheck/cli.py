@@ -8,10 +8,12 @@ are imported inside the commands, so ``confcheck --version`` stays instant.
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import re
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from confcheck import __version__
 from confcheck.errors import ConfcheckError, ExitCode, one_line
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from confcheck.catalog import ProductLine
+    from confcheck.config import Inventory
+    from confcheck.gate import Waiver
     from confcheck.model import Deployment
     from confcheck.report import Reporter
     from confcheck.rule import Rule
@@ -65,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
     lint = commands.add_parser("lint", help="check a snapshot offline and print findings with their fixes")
     lint.add_argument("snapshot", metavar="SNAPSHOT", help="snapshot JSON file ('-' reads standard input)")
-    _output_options(lint)
+    _output_options(lint, offline=True)
     lint.set_defaults(run=_lint)
 
     audit = commands.add_parser(
@@ -143,38 +147,73 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _output_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--format", default="terminal", help="output format: terminal (default), json")
+def _output_options(command: argparse.ArgumentParser, offline: bool = False) -> None:
+    command.add_argument("--format", default="terminal", help="standard output's format (default: terminal)")
+    command.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        default=[],
+        metavar="FORMAT=PATH",
+        help="also write a report to a file, e.g. -o html=report.html -o sarif=confcheck.sarif (repeatable)",
+    )
     command.add_argument(
         "--fail-on",
         choices=FAIL_ON,
         default="error",
         help="lowest severity that makes the exit code 1 (default: error)",
     )
+    command.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="CODES",
+        help="only these rules or prefixes (CC1,CC203)",
+    )
+    command.add_argument(
+        "--ignore", action="append", default=[], metavar="CODES", help="not these rules or prefixes"
+    )
+    command.add_argument(
+        "--baseline", metavar="FILE", help="findings in this baseline are shown as suppressed, never counted"
+    )
+    command.add_argument(
+        "--create-baseline", metavar="FILE", help="write today's findings as a baseline (and apply it)"
+    )
+    if offline:
+        command.add_argument(
+            "--config", metavar="FILE", help="read [[waiver]] tables from this confcheck.toml"
+        )
+        command.add_argument(
+            "--changes",
+            metavar="FILE",
+            help="apply a proposed change (a change file) and judge what it introduces",
+        )
 
 
 def _lint(args: argparse.Namespace) -> ExitCode:
-    from confcheck import plugin_manager, snapshot
+    from confcheck import config, plugin_manager, snapshot
 
-    reporter = reporter_for(args.format)
+    _outputs(args)  # usage errors before any work
     deployment = snapshot.read(args.snapshot, plugin_manager.catalog())
-    return check(deployment, args.fail_on, args.snapshot, reporter)
+    waivers = config.load_waivers(args.config) if args.config else ()
+    return check(deployment, args, args.snapshot, waivers)
 
 
 def _audit(args: argparse.Namespace) -> ExitCode:
-    from confcheck import snapshot
+    from confcheck import config, snapshot
 
-    reporter = reporter_for(args.format)
-    deployment = _collect(args.config, progress=not args.no_progress)
+    _outputs(args)
+    inventory = config.load(args.config)
+    deployment = _collect(inventory, progress=not args.no_progress)
     if args.save_snapshot:
         snapshot.write(deployment, args.save_snapshot)
-    return check(deployment, args.fail_on, args.config, reporter)
+    return check(deployment, args, args.config, inventory.waivers)
 
 
 def _snapshot(args: argparse.Namespace) -> ExitCode:
-    from confcheck import engine, plugin_manager, snapshot
+    from confcheck import config, engine, plugin_manager, snapshot
 
-    deployment = _collect(args.config, progress=not args.no_progress)
+    deployment = _collect(config.load(args.config), progress=not args.no_progress)
     snapshot.write(deployment, args.output)
     incomplete = engine.Context(deployment, plugin_manager.catalog()).incomplete
     clusters, problems = len(deployment.clusters), len(deployment.problems)
@@ -185,12 +224,11 @@ def _snapshot(args: argparse.Namespace) -> ExitCode:
     return ExitCode.INCOMPLETE if incomplete else ExitCode.OK
 
 
-def _collect(config_path: str, progress: bool) -> Deployment:
+def _collect(inventory: Inventory, progress: bool) -> Deployment:
     """Collect the inventory; announce connections that skip TLS verification, on stderr."""
-    from confcheck import collect, config
+    from confcheck import collect
     from confcheck.progress import display
 
-    inventory = config.load(config_path)
     for cluster in inventory.clusters:
         if cluster.tls.insecure:
             print(
@@ -211,25 +249,56 @@ def reporter_for(name: str) -> Reporter:
     return reporters[name]
 
 
-def check(
-    deployment: Deployment, fail_on: str, source: str, reporter: Reporter, out: TextIO | None = None
-) -> ExitCode:
-    """Lint a deployment and write the report: the shared end of lint, audit and demo."""
-    from confcheck import engine, plugin_manager
-    from confcheck.findings import Severity
-    from confcheck.report import Report
+def _outputs(args: argparse.Namespace) -> list[tuple[Reporter, str]]:
+    """The report files asked for with -o FORMAT=PATH (checked before any work is done)."""
+    reporter_for(args.format)
+    outputs = []
+    for spec in args.output:
+        name, _, path = spec.partition("=")
+        if not path:
+            raise ConfcheckError(f"-o {spec}: expected FORMAT=PATH, e.g. -o html=report.html")
+        outputs.append((reporter_for(name.strip()), path))
+    return outputs
 
-    catalog = plugin_manager.catalog()
-    result = engine.lint(deployment, catalog, plugin_manager.rules())
-    report = Report(
-        deployment=deployment,
-        findings=result.findings,
-        references=result.references,
-        incomplete=result.incomplete,
-        fail_on=None if fail_on == "never" else Severity.parse(fail_on),
-        source=source,
+
+def _codes(values: list[str]) -> tuple[str, ...]:
+    codes = tuple(c.strip().upper() for v in values for c in v.split(",") if c.strip())
+    for code in codes:
+        if not re.fullmatch(r"CC\d{0,3}", code):
+            raise ConfcheckError(f"{code!r} is not a rule code or prefix (CC102, CC1)")
+    return codes
+
+
+def check(
+    deployment: Deployment, args: argparse.Namespace, source: str, waivers: tuple[Waiver, ...] = ()
+) -> ExitCode:
+    """Judge a deployment and write the reports: the shared end of lint, audit and demo."""
+    from pathlib import Path
+
+    from confcheck import gate
+    from confcheck.snapshot import write_atomic
+    from confcheck.verdict import Options, judge
+
+    baseline = gate.read_baseline(args.baseline) if args.baseline else frozenset()
+    options = Options(
+        fail_on=args.fail_on,
+        gate=gate.Gate(_codes(args.select), _codes(args.ignore), waivers, baseline, args.baseline or ""),
+        create_baseline=Path(args.create_baseline) if args.create_baseline else None,
+        changes=Path(args.changes) if getattr(args, "changes", None) else None,
     )
-    reporter.write(report, out or sys.stdout)
+    report = judge(deployment, options, source)
+    stdout = reporter_for(args.format)
+    for reporter, path in _outputs(args):
+        buffer = io.StringIO()
+        reporter.write(report, buffer)
+        write_atomic(Path(path), buffer.getvalue())
+        print(f"confcheck: wrote the {reporter.name} report to {path}", file=sys.stderr)
+    if args.create_baseline:
+        print(
+            f"confcheck: wrote the baseline {args.create_baseline} ({len(report.suppressed)} findings)",
+            file=sys.stderr,
+        )
+    stdout.write(report, sys.stdout)
     return report.exit_code
 
 

@@ -14,10 +14,12 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from confcheck.errors import InputError
+from confcheck.gate import Waiver
 from confcheck.model import PRODUCTS
 from confcheck.transport.https import TlsPolicy
 
@@ -74,6 +76,7 @@ class Inventory:
     per_host: int = 2
     dns_server: tuple[str, int] | None = None
     """Resolve through this server (``ip[:port]``) instead of the system resolver."""
+    waivers: tuple[Waiver, ...] = ()
 
 
 def load(path: str | Path, ask: bool | None = None) -> Inventory:
@@ -92,12 +95,25 @@ def load(path: str | Path, ask: bool | None = None) -> Inventory:
     return _Reader(path, text, sys.stdin.isatty() if ask is None else ask).inventory(data)
 
 
+def load_waivers(path: str | Path) -> tuple[Waiver, ...]:
+    """Only the ``[[waiver]]`` tables of an inventory (``lint --config``: no passwords needed)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    return _Reader(path, text, ask=False).waivers(data)
+
+
 class _Reader:
     """Turns decoded TOML into an Inventory, with file:line:key in every error."""
 
     def __init__(self, path: Path, text: str, ask: bool) -> None:
         self.path, self.ask = path, ask
-        self.lines = _key_lines(text)
+        self.lines = key_lines(text)
 
     def fail(self, table: tuple[Any, ...], key: str | None, message: str) -> ConfigError:
         line = self.lines.get((table, key)) or self.lines.get((table, None)) or 1
@@ -106,7 +122,7 @@ class _Reader:
         return ConfigError(f"{self.path}:{line}: {label}: {message}")
 
     def inventory(self, data: dict[str, Any]) -> Inventory:
-        self.known(data, (), {"collect", "cluster", "external"})
+        self.known(data, (), {"collect", "cluster", "external", "waiver"})
         collect = self.table(data, (), "collect")
         self.known(collect, ("collect",), {"timeout", "concurrency", "per_host", "dns_server"})
         clusters = [self.cluster(c, i) for i, c in enumerate(self.array(data, (), "cluster"), start=1)]
@@ -125,7 +141,36 @@ class _Reader:
             concurrency=int(self.number(collect, ("collect",), "concurrency", 64, 1, 1024, integer=True)),
             per_host=int(self.number(collect, ("collect",), "per_host", 2, 1, 64, integer=True)),
             dns_server=self.address(collect, ("collect",), "dns_server"),
+            waivers=self.waivers(data),
         )
+
+    def waivers(self, data: dict[str, Any]) -> tuple[Waiver, ...]:
+        found = []
+        for index, entry in enumerate(self.array(data, (), "waiver"), start=1):
+            at = ("waiver", index)
+            self.known(entry, at, {"rule", "target", "reason", "expires"})
+            rule = self.text(entry, at, "rule").upper()
+            if not re.fullmatch(r"CC\d{0,3}", rule):
+                raise self.fail(at, "rule", f"{rule!r} is not a rule code or prefix (CC102, CC1)")
+            expires = entry.get("expires")
+            if isinstance(expires, str):
+                try:
+                    expires = date.fromisoformat(expires)
+                except ValueError:
+                    raise self.fail(at, "expires", "expected a date, YYYY-MM-DD") from None
+            if expires is not None and (not isinstance(expires, date) or isinstance(expires, datetime)):
+                raise self.fail(at, "expires", "expected a date, YYYY-MM-DD")
+            line = self.lines.get((at, None), 0)
+            found.append(
+                Waiver(
+                    rule=rule,
+                    target=self.text(entry, at, "target"),
+                    reason=self.text(entry, at, "reason"),
+                    expires=expires,
+                    origin=f"{self.path.name}:{line}",
+                )
+            )
+        return tuple(found)
 
     def cluster(self, data: dict[str, Any], index: int) -> ClusterConfig:
         at = ("cluster", index)
@@ -288,7 +333,7 @@ _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
 
 
-def _key_lines(text: str) -> dict[tuple[tuple[Any, ...], str | None], int]:
+def key_lines(text: str) -> dict[tuple[tuple[Any, ...], str | None], int]:
     """Line numbers of tables and keys, by (table path, key): tomllib forgets them, errors need them."""
     found: dict[tuple[tuple[Any, ...], str | None], int] = {}
     counts: dict[str, int] = {}

@@ -16,14 +16,21 @@ from confcheck import collect, config, plugin_manager, snapshot
 from confcheck.errors import ExitCode, InputError
 from confcheck.lab.runtime import Lab
 from confcheck.progress import display
+from confcheck.verdict import Options, judge
 
 PACKAGE = Path(__file__).resolve().parent
+REPORTS = (
+    ("json", "report.json"),
+    ("terminal", "report.txt"),
+    ("html", "report.html"),
+    ("markdown", "report.md"),
+    ("sarif", "report.sarif"),
+)
+"""Report files the demo writes, by format (each when its reporter is installed)."""
 
 
 def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCode:
     """Audit the lab scenario; print the terminal report; write snapshot and reports to ``output_dir``."""
-    from confcheck.cli import check
-
     out = Path(output_dir).resolve()
     if (
         out == PACKAGE
@@ -47,11 +54,15 @@ def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCod
                 else:
                     os.environ[key] = value
     snapshot.write(deployment, out / "snapshot.json")
+    report = judge(deployment, Options(), f"lab:{scenario}")
     reporters = plugin_manager.reporters()
-    for name, filename in (("json", "report.json"), ("terminal", "report.txt")):
-        buffer = io.StringIO()
-        check(deployment, "error", f"lab:{scenario}", reporters[name], buffer)
-        snapshot.write_atomic(out / filename, buffer.getvalue())
-    code = check(deployment, "error", f"lab:{scenario}", reporters["terminal"])
-    print(f"confcheck: wrote snapshot.json, report.json and report.txt to {out}", file=sys.stderr)
-    return code
+    written = ["snapshot.json"]
+    for name, filename in REPORTS:
+        if name in reporters:
+            buffer = io.StringIO()
+            reporters[name].write(report, buffer)
+            snapshot.write_atomic(out / filename, buffer.getvalue())
+            written.append(filename)
+    reporters["terminal"].write(report, sys.stdout)
+    print(f"confcheck: wrote {', '.join(written)} to {out}", file=sys.stderr)
+    return report.exit_code

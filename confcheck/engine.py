@@ -82,6 +82,7 @@ class ReferenceCheck:
             instance=ref.instance,
             node=target.node.name if target else None,
             value=ref.value,
+            subject=target.node.name if target and ref.location.target.scope == "cluster" else None,
             certificate=cert.sha256 if cert else None,
             evidence=tuple(evidence),
             fix=fix,

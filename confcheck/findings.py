@@ -111,6 +111,8 @@ class Finding:
     value: str | None = None
     certificate: str | None = None
     """SHA-256 of the certificate involved, when there is one."""
+    subject: str | None = None
+    """What tells apart several findings about one value (the node, for the XMPP domain's per-node checks)."""
     evidence: tuple[tuple[str, str], ...] = ()
     fix: Fix | None = None
 
@@ -118,10 +120,11 @@ class Finding:
     def fingerprint(self) -> str:
         """Stable identity made of content, never of position: survives re-ordering and re-collection.
 
-        A finding about a configured value is keyed by that value, not by the certificate it was
-        checked against, so renewing a certificate that still mismatches keeps the same finding.
+        A finding about a configured value is keyed by that value, not by the server or certificate
+        it was checked against: renaming the target or renewing a certificate that still mismatches
+        keeps the same finding, and so does its place in a baseline.
         """
-        parts = [self.rule, self.cluster, self.location, self.instance, self.node, self.value]
+        parts = [self.rule, self.cluster, self.location, self.instance, self.subject, self.value]
         if self.value is None:
             parts.append(self.certificate)
         text = "\x1f".join(p or "" for p in parts)

@@ -12,6 +12,15 @@ from confcheck.model import Deployment
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeSummary:
+    """What a proposed change does: the edits, the findings it fixes and the ones it introduces."""
+
+    applied: tuple[str, ...]
+    fixed: tuple[Finding, ...]
+    introduced: tuple[Finding, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """Findings of one run with the options that judge them."""
 
@@ -27,14 +36,17 @@ class Report:
     """Findings waived or in the baseline: shown as such, never counted."""
     notes: tuple[str, ...] = ()
     """What the gate wants people to know (an expired waiver, findings left out by --select)."""
+    changes: ChangeSummary | None = None
+    """Set by ``lint --changes``: then only the findings the change introduces can fail the run."""
 
     @property
     def failing(self) -> tuple[Finding, ...]:
-        """The findings at or above ``fail_on``."""
+        """The findings at or above ``fail_on`` (for a proposed change: those it introduces)."""
         if self.fail_on is None:
             return ()
         threshold = self.fail_on.rank
-        return tuple(f for f in self.findings if f.severity.rank >= threshold)
+        judged = self.changes.introduced if self.changes is not None else self.findings
+        return tuple(f for f in judged if f.severity.rank >= threshold)
 
     @property
     def exit_code(self) -> ExitCode:

@@ -7,7 +7,7 @@ from typing import Any, TextIO
 
 from confcheck import __version__, hookimpl
 from confcheck.findings import Finding, Fix, Severity, Suppression
-from confcheck.report import Report, Reporter
+from confcheck.report import ChangeSummary, Report, Reporter
 
 REPORT_VERSION = 1
 
@@ -69,6 +69,16 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "findings": [finding_to_dict(f) for f in report.findings],
         "suppressed": [suppression_to_dict(s) for s in report.suppressed],
         "notes": list(report.notes),
+        **({"changes": changes_to_dict(report.changes)} if report.changes else {}),
+    }
+
+
+def changes_to_dict(changes: ChangeSummary) -> dict[str, Any]:
+    """What a proposed change does, as JSON."""
+    return {
+        "applied": list(changes.applied),
+        "fixed": [finding_to_dict(f) for f in changes.fixed],
+        "introduced": [finding_to_dict(f) for f in changes.introduced],
     }
 
 

@@ -32,6 +32,10 @@ def _write(report: Report, con: Console) -> None:
         f" · {report.source or 'snapshot'} · {len(clusters)} clusters · {report.references} references checked",
     )
     con.print(header)
+    if report.changes is not None:
+        con.print(_changes(report))
+    for note in report.notes:
+        con.print(Text(f"note: {note}", style="yellow"))
     for name, group in groupby(report.findings, key=lambda f: f.cluster):
         findings = list(group)
         cluster = clusters.get(name or "")
@@ -99,6 +103,25 @@ def _step(number: int, step: plan.Step) -> RenderableType:
     return Padding(item, (0, 0, 0, 2))
 
 
+def _changes(report: Report) -> RenderableType:
+    """What the proposed change does: the edits, what it fixes, what it introduces."""
+    changes = report.changes
+    assert changes is not None
+    lines: list[RenderableType] = [Text("Proposed change", style="bold")]
+    lines += [Text(f"  · {applied}") for applied in changes.applied]
+    lines.append(
+        Text(
+            f"It fixes {len(changes.fixed)} findings and introduces {len(changes.introduced)}.", style="bold"
+        )
+    )
+    for title, findings, style in (
+        ("fixes", changes.fixed, "green"),
+        ("introduces", changes.introduced, "red"),
+    ):
+        lines += [Text(f"  {title}: {f.rule} {f.message}", style=style) for f in findings]
+    return Padding(Group(*lines), (1, 0, 0, 0))
+
+
 def _summary(report: Report) -> Text:
     counts = ", ".join(f"{report.count(s)} {s.value}" for s in Severity)
     text = Text.assemble(("Summary: ", "bold"), f"{len(report.findings)} findings ({counts})")
@@ -106,6 +129,8 @@ def _summary(report: Report) -> Text:
         text.append(" · --fail-on never")
     else:
         text.append(f" · {len(report.failing)} at or above {report.fail_on.value}")
+    if report.suppressed:
+        text.append(f" · {len(report.suppressed)} suppressed")
     if report.incomplete:
         text.append(" · collection incomplete", style="yellow")
     text.append(f" · exit {int(report.exit_code)}")

@@ -41,7 +41,7 @@ def test_the_example_snapshots_exercise_every_rule(confcheck: Callable[..., Run]
         fired |= {
             f["rule"] for f in json.loads(confcheck("lint", str(example), "--format", "json").out)["findings"]
         }
-    assert fired == {r.code for r in plugin_manager.rules()}
+    assert fired == {r.code for r in plugin_manager.rules() if r.check is not None}  # CC9xx: the gate's own
 
 
 def test_an_incomplete_collection_lints_to_exit_three_with_the_problem_as_a_finding(

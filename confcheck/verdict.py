@@ -1,0 +1,60 @@
+"""From a deployment to a report: the checks, the gate, and for a proposed change, the difference it makes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from confcheck import changes, engine, gate, plugin_manager
+from confcheck.findings import Severity
+from confcheck.gate import Gate
+from confcheck.model import Deployment
+from confcheck.report import ChangeSummary, Report
+from confcheck.snapshot import write_atomic
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How to judge: the threshold, the gate, and optional baseline and change files."""
+
+    fail_on: str = "error"
+    gate: Gate = field(default_factory=Gate)
+    create_baseline: Path | None = None
+    changes: Path | None = None
+
+
+def judge(deployment: Deployment, options: Options, source: str) -> Report:
+    """Lint, gate and (with ``options.changes``) compare before and after the proposed change."""
+    result = _lint(deployment)
+    the_gate = options.gate
+    if options.create_baseline is not None:
+        unbaselined = gate.apply(result.findings, replace(the_gate, baseline=frozenset()))
+        write_atomic(options.create_baseline, gate.baseline_text(unbaselined.findings))
+        fingerprints = frozenset(f.fingerprint for f in unbaselined.findings)
+        the_gate = replace(the_gate, baseline=fingerprints, baseline_source=str(options.create_baseline))
+    gated = gate.apply(result.findings, the_gate)
+    summary = None
+    if options.changes is not None:
+        deployment, applied = changes.apply(deployment, options.changes, plugin_manager.catalog())
+        result = _lint(deployment)
+        after = gate.apply(result.findings, the_gate)
+        old = {f.fingerprint for f in gated.findings}
+        new = {f.fingerprint for f in after.findings}
+        fixed = tuple(f for f in gated.findings if f.fingerprint not in new)
+        summary = ChangeSummary(applied, fixed, tuple(f for f in after.findings if f.fingerprint not in old))
+        gated = after
+    return Report(
+        deployment=deployment,
+        findings=gated.findings,
+        references=result.references,
+        incomplete=result.incomplete,
+        fail_on=None if options.fail_on == "never" else Severity.parse(options.fail_on),
+        source=source,
+        suppressed=gated.suppressed,
+        notes=gated.notes,
+        changes=summary,
+    )
+
+
+def _lint(deployment: Deployment) -> engine.LintResult:
+    return engine.lint(deployment, plugin_manager.catalog(), plugin_manager.rules())
