@@ -45,8 +45,8 @@ def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCod
         os.environ.update(lab.environment)
         try:
             inventory = config.load(lab.config_path, ask=False)
-            with display(progress) as report:
-                deployment = collect.collect(inventory, report)
+            with display(progress) as update:
+                deployment = collect.collect(inventory, update)
         finally:
             for key, value in saved.items():
                 if value is None:
