@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from confcheck import __version__
 from confcheck.errors import ConfcheckError, ExitCode, one_line
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from confcheck.config import Inventory
     from confcheck.gate import Waiver
     from confcheck.model import Deployment
-    from confcheck.report import Reporter
+    from confcheck.report import Report, Reporter
     from confcheck.rule import Rule
 
 FAIL_ON = ("error", "warning", "info", "never")
@@ -67,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"confcheck {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
+    _check_commands(commands)
+    _lab_commands(commands)
+    _reference_commands(commands)
+    return parser
+
+
+def _check_commands(commands: Any) -> None:
+    """lint, audit, report and snapshot: from a deployment to a verdict."""
     lint = commands.add_parser("lint", help="check a snapshot offline and print findings with their fixes")
     lint.add_argument("snapshot", metavar="SNAPSHOT", help="snapshot JSON file ('-' reads standard input)")
     _output_options(lint, offline=True)
@@ -81,6 +89,26 @@ def _parser() -> argparse.ArgumentParser:
     _output_options(audit)
     audit.set_defaults(run=_audit)
 
+    rerender = commands.add_parser(
+        "report", help="render a stored snapshot or JSON report again, in other formats, without any server"
+    )
+    rerender.add_argument(
+        "source", metavar="SNAPSHOT|REPORT.json", help="a snapshot, or a report from --format json"
+    )
+    rerender.add_argument("--format", default="terminal", help="standard output's format (default: terminal)")
+    rerender.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        default=[],
+        metavar="FORMAT=PATH",
+        help="write a report file (repeatable)",
+    )
+    rerender.add_argument(
+        "--fail-on", choices=FAIL_ON, default="error", help="for a snapshot: the threshold (default: error)"
+    )
+    rerender.set_defaults(run=_report)
+
     snap = commands.add_parser("snapshot", help="collect the inventory's clusters into a snapshot file")
     snap.add_argument("--config", required=True, metavar="FILE", help="the inventory, confcheck.toml")
     snap.add_argument(
@@ -89,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     snap.add_argument("--no-progress", action="store_true", help="no progress display on standard error")
     snap.set_defaults(run=_snapshot)
 
+
+def _lab_commands(commands: Any) -> None:
+    """lab and demo: the simulated deployment."""
     lab = commands.add_parser(
         "lab", help="run a simulated deployment on loopback and print its confcheck.toml"
     )
@@ -108,6 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--scenario", default="pre-migration", help="the lab scenario to audit")
     demo.set_defaults(run=_demo)
 
+
+def _reference_commands(commands: Any) -> None:
+    """cert, locations, rules, explain and plugins: what confcheck knows."""
     cert = commands.add_parser("cert", help="show certificates and match a name against them")
     cert.add_argument(
         "sources",
@@ -144,7 +178,6 @@ def _parser() -> argparse.ArgumentParser:
 
     plugins = commands.add_parser("plugins", help="list installed plugins and the hooks they implement")
     plugins.set_defaults(run=_plugins)
-    return parser
 
 
 def _output_options(command: argparse.ArgumentParser, offline: bool = False) -> None:
@@ -208,6 +241,30 @@ def _audit(args: argparse.Namespace) -> ExitCode:
     if args.save_snapshot:
         snapshot.write(deployment, args.save_snapshot)
     return check(deployment, args, args.config, inventory.waivers)
+
+
+def _report(args: argparse.Namespace) -> ExitCode:
+    import json
+    from pathlib import Path
+
+    from confcheck import plugin_manager, snapshot
+    from confcheck.reports import json as json_report
+    from confcheck.verdict import Options, judge
+
+    outputs = _outputs(args)
+    try:
+        data = json.loads(Path(args.source).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfcheckError(f"{args.source}: no such file") from None
+    except (OSError, ValueError) as exc:
+        raise ConfcheckError(f"{args.source}: not JSON ({exc})") from None
+    if isinstance(data, dict) and "summary" not in data:  # a report has a summary, a snapshot has none
+        deployment = snapshot.from_dict(data, plugin_manager.catalog())
+        report = judge(deployment, Options(fail_on=args.fail_on), args.source)
+    else:
+        report = json_report.read(data if isinstance(data, dict) else {}, args.source)
+    _write(report, reporter_for(args.format), outputs)
+    return report.exit_code
 
 
 def _snapshot(args: argparse.Namespace) -> ExitCode:
@@ -276,7 +333,6 @@ def check(
     from pathlib import Path
 
     from confcheck import gate
-    from confcheck.snapshot import write_atomic
     from confcheck.verdict import Options, judge
 
     baseline = gate.read_baseline(args.baseline) if args.baseline else frozenset()
@@ -287,19 +343,27 @@ def check(
         changes=Path(args.changes) if getattr(args, "changes", None) else None,
     )
     report = judge(deployment, options, source)
-    stdout = reporter_for(args.format)
-    for reporter, path in _outputs(args):
-        buffer = io.StringIO()
-        reporter.write(report, buffer)
-        write_atomic(Path(path), buffer.getvalue())
-        print(f"confcheck: wrote the {reporter.name} report to {path}", file=sys.stderr)
     if args.create_baseline:
         print(
             f"confcheck: wrote the baseline {args.create_baseline} ({len(report.suppressed)} findings)",
             file=sys.stderr,
         )
-    stdout.write(report, sys.stdout)
+    _write(report, reporter_for(args.format), _outputs(args))
     return report.exit_code
+
+
+def _write(report: Report, stdout: Reporter, outputs: list[tuple[Reporter, str]]) -> None:
+    """Each -o file atomically (saying so on stderr), then standard output."""
+    from pathlib import Path
+
+    from confcheck.snapshot import write_atomic
+
+    for reporter, path in outputs:
+        buffer = io.StringIO()
+        reporter.write(report, buffer)
+        write_atomic(Path(path), buffer.getvalue())
+        print(f"confcheck: wrote the {reporter.name} report to {path}", file=sys.stderr)
+    stdout.write(report, sys.stdout)
 
 
 def _lab(args: argparse.Namespace) -> ExitCode:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any, TextIO
 
 from confcheck import __version__, hookimpl
+from confcheck.errors import InputError
 from confcheck.findings import Finding, Fix, Severity, Suppression
 from confcheck.report import ChangeSummary, Report, Reporter
 
@@ -44,6 +46,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "value": finding.value,
         "message": finding.message,
         "certificate": finding.certificate,
+        "subject": finding.subject,
         "evidence": dict(finding.evidence),
         "fix": fix_to_dict(finding.fix) if finding.fix else None,
         "fingerprint": finding.fingerprint,
@@ -66,6 +69,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "incomplete": report.incomplete,
             "exit_code": int(report.exit_code),
         },
+        "clusters": [
+            {"name": c.name, "product": c.product, "version": c.version} for c in report.deployment.clusters
+        ],
         "findings": [finding_to_dict(f) for f in report.findings],
         "suppressed": [suppression_to_dict(s) for s in report.suppressed],
         "notes": list(report.notes),
@@ -107,3 +113,76 @@ def write(report: Report, out: TextIO) -> None:
 @hookimpl
 def confcheck_reporters() -> list[Reporter]:
     return [Reporter("json", "versioned JSON report (schema_version 1)", write, machine=True)]
+
+
+def read(data: dict[str, Any], source: str) -> Report:
+    """A Report back from its JSON (``confcheck report REPORT.json``); certificates are not in it."""
+    from confcheck.findings import DnsNeed, Phase
+    from confcheck.model import Cluster, Deployment
+
+    def fix(item: dict[str, Any] | None) -> Fix | None:
+        if not item:
+            return None
+        return Fix(
+            phase=Phase(item["phase"]),
+            action=item["action"],
+            where=item["where"],
+            field=item.get("field"),
+            current=item.get("current"),
+            proposed=item.get("proposed"),
+            preconditions=tuple(item.get("preconditions", ())),
+            impact=item.get("impact", ""),
+            steps=tuple(item.get("steps", ())),
+            dns=tuple(DnsNeed(d["name"], d["address"], d["reverse"]) for d in item.get("dns", ())),
+        )
+
+    def finding(item: dict[str, Any]) -> Finding:
+        keys = (
+            "cluster",
+            "product",
+            "version",
+            "location",
+            "instance",
+            "node",
+            "value",
+            "certificate",
+            "subject",
+        )
+        return Finding(
+            item["message"],
+            item["rule"],
+            item["name"],
+            Severity(item["severity"]),
+            **{k: item.get(k) for k in keys},
+            evidence=tuple(item.get("evidence", {}).items()),
+            fix=fix(item.get("fix")),
+        )
+
+    def suppression(item: dict[str, Any]) -> Suppression:
+        why = item["suppression"]
+        expires = date.fromisoformat(why["expires"]) if why.get("expires") else None
+        return Suppression(finding(item), why["kind"], why["reason"], expires)
+
+    try:
+        summary = data["summary"]
+        changes = data.get("changes")
+        clusters = tuple(Cluster(c["name"], c["product"], c["version"]) for c in data.get("clusters", []))
+        return Report(
+            deployment=Deployment(clusters),
+            findings=tuple(finding(f) for f in data["findings"]),
+            references=summary["references"],
+            incomplete=summary["incomplete"],
+            fail_on=None if summary["fail_on"] == "never" else Severity(summary["fail_on"]),
+            source=data.get("source") or source,
+            suppressed=tuple(suppression(s) for s in data.get("suppressed", [])),
+            notes=tuple(data.get("notes", [])),
+            changes=ChangeSummary(
+                tuple(changes["applied"]),
+                tuple(finding(f) for f in changes["fixed"]),
+                tuple(finding(f) for f in changes["introduced"]),
+            )
+            if changes
+            else None,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{source}: not a confcheck JSON report ({type(exc).__name__}: {exc})") from None

@@ -286,3 +286,35 @@ def test_a_bad_output_spec_fails_before_any_work(
     result = confcheck("lint", str(tmp_path / "missing.json"), "-o", spec)
     assert result.code == 2
     assert "missing.json" not in result.err  # the option was checked first
+
+
+def test_report_re_renders_a_json_report_without_any_server(
+    confcheck: Callable[..., Run], snap: Path, tmp_path: Path
+) -> None:
+    first = confcheck("lint", str(snap), "--format", "json", "--select", "CC1")
+    stored = tmp_path / "report.json"
+    stored.write_text(first.out)
+    again = confcheck("report", str(stored), "--format", "json", "-o", f"terminal={tmp_path / 'r.txt'}")
+    assert json.loads(again.out) == json.loads(first.out)
+    assert again.code == first.code == 1
+    text = (tmp_path / "r.txt").read_text()
+    assert "hq-imp" in text
+    assert "Fix list" in text
+
+
+def test_report_of_a_snapshot_lints_it(confcheck: Callable[..., Run], snap: Path) -> None:
+    assert (
+        confcheck("report", str(snap), "--format", "json").out
+        == confcheck("lint", str(snap), "--format", "json").out
+    )
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"summary": {}}'])
+def test_report_of_something_else_is_an_input_error(
+    confcheck: Callable[..., Run], tmp_path: Path, content: str
+) -> None:
+    path = tmp_path / "x.json"
+    path.write_text(content)
+    result = confcheck("report", str(path))
+    assert result.code == 2
+    assert result.err.startswith(f"confcheck: error: {path}: not ")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import requests
+import urllib3
 from lxml import html
 
 from confcheck.errors import ConfcheckError
@@ -53,9 +54,10 @@ class AdminSettings:
 class Page:
     """One admin page, read by its visible labels."""
 
-    def __init__(self, url: str, document: HtmlElement) -> None:
+    def __init__(self, url: str, document: HtmlElement, status: int = 200) -> None:
         self.url = url
         self.document = document
+        self.status = status
 
     @property
     def text(self) -> str:
@@ -81,7 +83,9 @@ class Page:
     def table(self, *columns: str) -> list[dict[str, str]]:
         """The rows of the first table whose header row has all of ``columns``, as column -> text."""
         for table in self.document.iter("table"):
-            rows = list(table.iter("tr"))
+            rows = [
+                r for r in table.iter("tr") if next(r.iterancestors("table"), None) is table
+            ]  # not nested ones
             for index, row in enumerate(rows):
                 headers = [_clean(cell.text_content()) for cell in row if cell.tag in ("th", "td")]
                 if all(c in headers for c in columns):
@@ -103,7 +107,7 @@ class Page:
             if following is not None:
                 controls = list(following.iter("input", "select", "textarea"))
                 found += controls or [following]
-        return found
+        return list({id(c): c for c in found}.values())  # a label inside its cell matches twice: one field
 
 
 class AdminSession:
@@ -135,6 +139,11 @@ class AdminSession:
     def page(self, path: str) -> Page:
         """Fetch a page; if the session expired (the login form came back), sign in once more."""
         page = self._get(path)
+        if page.status in (401, 403):
+            raise AdminError(
+                "auth",
+                f"{page.url}: HTTP {page.status}: {self.settings.username} may not see this page (admin role?)",
+            )
         if _is_login(page):
             self.login(self.home or path)
             page = self._get(path)
@@ -165,8 +174,16 @@ class AdminSession:
         return response
 
     def _page(self, response: requests.Response) -> Page:
-        body = response.raw.read(MAX_PAGE + 1, decode_content=True)
-        response.close()
+        try:
+            body = response.raw.read(MAX_PAGE + 1, decode_content=True)
+        except urllib3.exceptions.ReadTimeoutError:
+            raise AdminError(
+                "timeout", f"{response.url}: the page stopped arriving ({self.settings.timeout:g} s)"
+            ) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise AdminError("protocol", f"{response.url}: the page was cut off ({_reason(exc)})") from None
+        finally:
+            response.close()
         if len(body) > MAX_PAGE:
             raise AdminError(
                 "protocol", f"{response.url}: larger than {MAX_PAGE // 2**20} MiB; not an admin page"
@@ -175,7 +192,7 @@ class AdminSession:
             document = html.document_fromstring(body or b"<html/>", parser=_PARSER)
         except (ValueError, html.etree.ParserError) as exc:
             raise AdminError("protocol", f"{response.url}: not an HTML page ({exc})") from None
-        return Page(response.url, document)
+        return Page(response.url, document, response.status_code)
 
 
 def _is_login(page: Page) -> bool:
@@ -204,6 +221,14 @@ def _clean(text: str) -> str:
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    found = re.search(r"\(Caused by [A-Za-z]+\('?(.*?)'?\)\)", text)
-    return (found.group(1) if found else text).splitlines()[0][:200]
+    """The innermost reason of a requests/urllib3 error, on one line."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        inner = getattr(seen, "reason", None) or (
+            seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        )
+        if not isinstance(inner, BaseException) or inner is seen:
+            break
+        seen = inner
+    text = str(seen or exc) or type(seen or exc).__name__
+    return text.splitlines()[0][:200]
