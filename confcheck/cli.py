@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from confcheck.catalog import ProductLine
     from confcheck.config import Inventory
+    from confcheck.engine import CheckOptions
     from confcheck.gate import Waiver
     from confcheck.model import Deployment
     from confcheck.report import Report, Reporter
@@ -225,11 +226,12 @@ def _output_options(command: argparse.ArgumentParser, offline: bool = False) -> 
 
 def _lint(args: argparse.Namespace) -> ExitCode:
     from confcheck import config, plugin_manager, snapshot
+    from confcheck.engine import CheckOptions
 
     _outputs(args)  # usage errors before any work
     deployment = snapshot.read(args.snapshot, plugin_manager.catalog())
-    waivers = config.load_waivers(args.config) if args.config else ()
-    return check(deployment, args, args.snapshot, waivers)
+    waivers, options = config.load_offline(args.config) if args.config else ((), CheckOptions())
+    return check(deployment, args, args.snapshot, waivers, options)
 
 
 def _audit(args: argparse.Namespace) -> ExitCode:
@@ -240,7 +242,7 @@ def _audit(args: argparse.Namespace) -> ExitCode:
     deployment = _collect(inventory, progress=not args.no_progress)
     if args.save_snapshot:
         snapshot.write(deployment, args.save_snapshot)
-    return check(deployment, args, args.config, inventory.waivers)
+    return check(deployment, args, args.config, inventory.waivers, inventory.check)
 
 
 def _report(args: argparse.Namespace) -> ExitCode:
@@ -327,22 +329,28 @@ def _codes(values: list[str]) -> tuple[str, ...]:
 
 
 def check(
-    deployment: Deployment, args: argparse.Namespace, source: str, waivers: tuple[Waiver, ...] = ()
+    deployment: Deployment,
+    args: argparse.Namespace,
+    source: str,
+    waivers: tuple[Waiver, ...] = (),
+    check_options: CheckOptions | None = None,
 ) -> ExitCode:
     """Judge a deployment and write the reports: the shared end of lint, audit and demo."""
     from pathlib import Path
 
     from confcheck import gate
+    from confcheck.engine import CheckOptions
     from confcheck.verdict import Options, judge
 
     baseline = gate.read_baseline(args.baseline) if args.baseline else frozenset()
-    options = Options(
+    verdict = Options(
         fail_on=args.fail_on,
         gate=gate.Gate(_codes(args.select), _codes(args.ignore), waivers, baseline, args.baseline or ""),
         create_baseline=Path(args.create_baseline) if args.create_baseline else None,
         changes=Path(args.changes) if getattr(args, "changes", None) else None,
+        check=check_options or CheckOptions(),
     )
-    report = judge(deployment, options, source)
+    report = judge(deployment, verdict, source)
     if args.create_baseline:
         print(
             f"confcheck: wrote the baseline {args.create_baseline} ({len(report.suppressed)} findings)",

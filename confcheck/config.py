@@ -16,12 +16,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from confcheck.engine import CheckOptions
 from confcheck.errors import InputError
 from confcheck.gate import Waiver
 from confcheck.model import PRODUCTS
 from confcheck.transport.https import TlsPolicy
+
+if TYPE_CHECKING:
+    from confcheck.certs import Certificate
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -77,6 +81,7 @@ class Inventory:
     dns_server: tuple[str, int] | None = None
     """Resolve through this server (``ip[:port]``) instead of the system resolver."""
     waivers: tuple[Waiver, ...] = ()
+    check: CheckOptions = field(default_factory=CheckOptions)
 
 
 def load(path: str | Path, ask: bool | None = None) -> Inventory:
@@ -95,8 +100,8 @@ def load(path: str | Path, ask: bool | None = None) -> Inventory:
     return _Reader(path, text, sys.stdin.isatty() if ask is None else ask).inventory(data)
 
 
-def load_waivers(path: str | Path) -> tuple[Waiver, ...]:
-    """Only the ``[[waiver]]`` tables of an inventory (``lint --config``: no passwords needed)."""
+def load_offline(path: str | Path) -> tuple[tuple[Waiver, ...], CheckOptions]:
+    """Only what judging needs: ``[[waiver]]`` and ``[check]`` (``lint --config``: no passwords asked)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -105,7 +110,8 @@ def load_waivers(path: str | Path) -> tuple[Waiver, ...]:
         raise ConfigError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
-    return _Reader(path, text, ask=False).waivers(data)
+    reader = _Reader(path, text, ask=False)
+    return reader.waivers(data), reader.check(data)
 
 
 class _Reader:
@@ -122,7 +128,7 @@ class _Reader:
         return ConfigError(f"{self.path}:{line}: {label}: {message}")
 
     def inventory(self, data: dict[str, Any]) -> Inventory:
-        self.known(data, (), {"collect", "cluster", "external", "waiver"})
+        self.known(data, (), {"collect", "check", "cluster", "external", "waiver"})
         collect = self.table(data, (), "collect")
         self.known(collect, ("collect",), {"timeout", "concurrency", "per_host", "dns_server"})
         clusters = [self.cluster(c, i) for i, c in enumerate(self.array(data, (), "cluster"), start=1)]
@@ -142,7 +148,39 @@ class _Reader:
             per_host=int(self.number(collect, ("collect",), "per_host", 2, 1, 64, integer=True)),
             dns_server=self.address(collect, ("collect",), "dns_server"),
             waivers=self.waivers(data),
+            check=self.check(data),
         )
+
+    def check(self, data: dict[str, Any]) -> CheckOptions:
+        at = ("check",)
+        table = self.table(data, (), "check")
+        self.known(table, at, {"trust_store", "expiry_warning_days", "min_rsa_bits"})
+        store = self.text(table, at, "trust_store", required=False)
+        return CheckOptions(
+            expiry_warning_days=int(self.number(table, at, "expiry_warning_days", 30, 0, 3650, integer=True)),
+            min_rsa_bits=int(self.number(table, at, "min_rsa_bits", 2048, 512, 16384, integer=True)),
+            trust_store=self.trust_store(at, store) if store else None,
+        )
+
+    def trust_store(self, at: tuple[Any, ...], value: str) -> tuple[Certificate, ...]:
+        """A bundle file, or a directory of .pem/.crt/.cer files, relative to the inventory."""
+        from confcheck import certs
+
+        path = (self.path.parent / value).resolve()
+        files = (
+            sorted(p for p in path.iterdir() if p.suffix.lower() in (".pem", ".crt", ".cer"))
+            if path.is_dir()
+            else [path]
+        )
+        if not files:
+            raise self.fail(at, "trust_store", f"{path}: no .pem, .crt or .cer file in it")
+        found: list[Certificate] = []
+        for file in files:
+            try:
+                found += certs.read(file)
+            except certs.CertificateError as exc:
+                raise self.fail(at, "trust_store", str(exc)) from None
+        return tuple(found)
 
     def waivers(self, data: dict[str, Any]) -> tuple[Waiver, ...]:
         found = []

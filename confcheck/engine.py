@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, TypeVar, cast
 
 from confcheck import identity
 from confcheck.catalog import Catalog, Location, ProductLine
+from confcheck.certs import Certificate
 from confcheck.errors import InputError
 from confcheck.findings import Finding, Fix
 from confcheck.identity import IdentityMatch
@@ -89,12 +91,27 @@ class ReferenceCheck:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """What the checks judge against besides the deployment: time, thresholds, the clients' trust store.
+
+    Set in confcheck.toml's ``[check]`` table; lint is offline, so all of it comes from there.
+    """
+
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    expiry_warning_days: int = 30
+    min_rsa_bits: int = 2048
+    trust_store: tuple[Certificate, ...] | None = None
+    """The certificates Jabber clients trust (their platform store plus Enterprise Trust); None: unknown."""
+
+
 class Context:
     """The analysed deployment that rules read; every view is computed once, on first use."""
 
-    def __init__(self, deployment: Deployment, catalog: Catalog) -> None:
+    def __init__(self, deployment: Deployment, catalog: Catalog, options: CheckOptions | None = None) -> None:
         self.deployment = deployment
         self.catalog = catalog
+        self.options = options or CheckOptions()
         self._memo: dict[Hashable, Any] = {}
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
@@ -235,9 +252,11 @@ class LintResult:
     incomplete: bool
 
 
-def lint(deployment: Deployment, catalog: Catalog, rules: Iterable[Rule]) -> LintResult:
+def lint(
+    deployment: Deployment, catalog: Catalog, rules: Iterable[Rule], options: CheckOptions | None = None
+) -> LintResult:
     """Run ``rules`` over ``deployment``; a rule that crashes becomes a finding, not a lost run."""
-    ctx = Context(deployment, catalog)
+    ctx = Context(deployment, catalog, options)
     findings: list[Finding] = []
     for rule in rules:
         try:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from confcheck import changes, engine, gate, plugin_manager
+from confcheck.engine import CheckOptions
 from confcheck.findings import Severity
 from confcheck.gate import Gate
 from confcheck.model import Deployment
@@ -21,11 +22,12 @@ class Options:
     gate: Gate = field(default_factory=Gate)
     create_baseline: Path | None = None
     changes: Path | None = None
+    check: CheckOptions = field(default_factory=CheckOptions)
 
 
 def judge(deployment: Deployment, options: Options, source: str) -> Report:
     """Lint, gate and (with ``options.changes``) compare before and after the proposed change."""
-    result = _lint(deployment)
+    result = _lint(deployment, options.check)
     the_gate = options.gate
     if options.create_baseline is not None:
         unbaselined = gate.apply(result.findings, replace(the_gate, baseline=frozenset()))
@@ -36,7 +38,7 @@ def judge(deployment: Deployment, options: Options, source: str) -> Report:
     summary = None
     if options.changes is not None:
         deployment, applied = changes.apply(deployment, options.changes, plugin_manager.catalog())
-        result = _lint(deployment)
+        result = _lint(deployment, options.check)
         after = gate.apply(result.findings, the_gate)
         old = {f.fingerprint for f in gated.findings}
         new = {f.fingerprint for f in after.findings}
@@ -56,5 +58,5 @@ def judge(deployment: Deployment, options: Options, source: str) -> Report:
     )
 
 
-def _lint(deployment: Deployment) -> engine.LintResult:
-    return engine.lint(deployment, plugin_manager.catalog(), plugin_manager.rules())
+def _lint(deployment: Deployment, check: CheckOptions) -> engine.LintResult:
+    return engine.lint(deployment, plugin_manager.catalog(), plugin_manager.rules(), check)
