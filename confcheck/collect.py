@@ -185,6 +185,7 @@ def collect(inventory: Inventory, progress: Progress | None = None) -> Deploymen
     nodes = [(plan, node) for plan in plans for node in plan.nodes] + [(None, node) for node in externals]
     placed = _resolve(nodes, context)
     endpoints = _fetch(placed, inventory, context, report)
+    _observe_dns(plans, placed, endpoints, context)
     clusters = tuple(
         Cluster(
             plan.name,
@@ -372,6 +373,41 @@ def _fetch(
         )
         for item in placed
     }
+
+
+SRV_SERVICES = ("_cisco-uds._tcp", "_cuplogin._tcp")
+"""Service records Jabber looks up in each domain; ``_xmpp-client._tcp`` is looked up in the XMPP domain."""
+
+
+def _observe_dns(
+    plans: list[ClusterPlan], placed: list[_Placed], nodes: dict[int, Node], context: CollectContext
+) -> None:
+    """What the DNS checks need, recorded so that lint stays offline: the names certificates hold
+    (the names a fix would propose) and the reverse records of every node's addresses, plus the
+    service records Jabber uses to find its servers."""
+    names: set[str] = set()
+    for node in nodes.values():
+        for endpoint in node.endpoints:
+            if endpoint.certificate is not None:
+                names |= {
+                    n for _, n in identity.identities(endpoint.certificate, "http") if not n.startswith("*")
+                }
+    names = {n for n in names if "." in n and not identity.is_ip(n)}
+    addresses = {a for item in placed for a in item.addresses} - {
+        r.name for r in context.records.values() if r.type == "PTR"
+    }
+    domains = {item.domain for item in placed if item.domain and item.plan is not None}
+    xmpp = {p.facts.get("xmpp.domain") for p in plans} | {
+        s.value for p in plans for s in p.settings if s.location.endswith(".xmpp-domain")
+    }
+    services = [f"{s}.{d}" for d in sorted(domains) for s in SRV_SERVICES]
+    services += [f"_xmpp-client._tcp.{d}" for d in sorted(x for x in xmpp if x)]
+    with ThreadPoolExecutor(max_workers=16, thread_name_prefix="dns") as pool:
+        list(pool.map(context.addresses, sorted(names)))
+        list(pool.map(context.reverse, sorted(addresses)))
+        for record in pool.map(context.resolver.srv, services):
+            with context._lock:
+                context.records[(record.name, record.type)] = record
 
 
 def _protocol(scheme: str) -> str:

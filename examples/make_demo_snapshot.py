@@ -1,9 +1,10 @@
 """Regenerate examples/demo-snapshot.json: a small Acme deployment in its usual pre-migration state.
 
-Every rule fires at least once: IP addresses and short names in server names and client settings,
-an FQDN that is not in the certificate, a node whose cup-xmpp certificate lacks the XMPP domain, a
-wildcard Unity Connection certificate, a CN-only mail store certificate, a conferencing server
-nobody inventoried, and a node whose Tomcat endpoint was never collected.
+Every rule that checks a snapshot fires at least once: IP addresses and short names in server names
+and client settings, an FQDN that is not in the certificate, a node whose cup-xmpp certificate lacks
+the XMPP domain, a wildcard Unity Connection certificate, a CN-only mail store certificate, a
+conferencing server nobody inventoried, a node whose Tomcat endpoint was never collected, DNS that is
+not ready for the fixes, and service records that point at the wrong servers.
 
 It also writes incomplete-snapshot.json: one cluster whose AXL login failed (CC203, exit 3).
 
@@ -215,10 +216,23 @@ def build() -> Deployment:
         for host, address in (
             ("cucm1", "10.10.0.11"),
             ("cucm2", "10.10.0.12"),
-            ("cucm3", "10.10.0.13"),
             ("imp1", "10.10.0.21"),
             ("cuc1", "10.10.0.31"),
         )
+    ) + (
+        # DNS not ready for the fixes: cucm3's FQDN does not exist yet (CC501), the branch
+        # publisher's FQDN points elsewhere (CC502), and 10.10.0.11 resolves back to an old name (CC503).
+        DnsRecord(f"cucm3.{DOMAIN}", "A", (), "NXDOMAIN: the name does not exist"),
+        DnsRecord("cucm-br.branch.acme.example", "A", ("10.20.0.99",)),
+        DnsRecord("10.10.0.11", "PTR", ("cucm-old.acme.example",)),
+        # Service discovery: UDS still lists a retired server (CC505); XMPP sends clients to imp2,
+        # whose cup-xmpp certificate lacks the domain (CC504).
+        DnsRecord(
+            f"_cisco-uds._tcp.{DOMAIN}", "SRV", (f"0 10 8443 cucm2.{DOMAIN}", f"0 10 8443 cucm-old.{DOMAIN}")
+        ),
+        DnsRecord(
+            f"_xmpp-client._tcp.{DOMAIN}", "SRV", (f"0 10 5222 imp1.{DOMAIN}", f"0 10 5222 imp2.{DOMAIN}")
+        ),
     )
     return Deployment(
         clusters=(cucm, branch, imp, unity, cup),

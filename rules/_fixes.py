@@ -5,7 +5,7 @@ from __future__ import annotations
 from confcheck import identity
 from confcheck.engine import Context, ReferenceCheck, TargetCheck
 from confcheck.findings import DnsNeed, Fix, Phase
-from confcheck.model import Node
+from confcheck.model import PRODUCT_TITLES, Node
 
 
 def node_label(node: Node) -> str:
@@ -109,6 +109,17 @@ def change_setting(check: ReferenceCheck, target: TargetCheck, proposed: str) ->
     )
 
 
+def service_update(target: TargetCheck) -> tuple[str, ...]:
+    """Cisco's guide: apply the release's latest service update before the certificate signing process."""
+    if target.cluster is None:
+        return ()
+    release = ".".join(target.cluster.version.split(".")[:2])
+    title = PRODUCT_TITLES[target.cluster.product]
+    return (
+        f"Apply the latest service update of {title} {release} (it runs {target.cluster.version}) first.",
+    )
+
+
 def reissue_certificate(ctx: Context, check: ReferenceCheck, target: TargetCheck, why: str) -> Fix:
     """Have the target's certificate reissued so that it names the configured value in SAN dNSName."""
     node, purpose = target.node, check.reference.location.target.purpose
@@ -134,6 +145,7 @@ def reissue_certificate(ctx: Context, check: ReferenceCheck, target: TargetCheck
         proposed=f"dNSName {name}",
         preconditions=(
             f"For a CA-signed certificate, generate the {purpose} CSR on {node.name} naming {name}.",
+            *service_update(target),
         ),
         impact=f"{restart} to present the new certificate; the service is briefly unavailable on that node.",
     )

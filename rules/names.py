@@ -17,6 +17,7 @@ from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import (
     certificate_of,
     change_setting,
+    node_label,
     proposed_name,
     reissue_certificate,
     subject,
@@ -191,35 +192,72 @@ def xmpp_domain_not_in_certificate(ctx: Context) -> Iterator[Finding]:
     and no SAN.
 
     ## How to fix
-    In the XMPP certificate settings, enter the domain and tick "Use Domain Name for XMPP
-    Certificate Subject Alternative Name", save, regenerate cup-xmpp on every node, and restart
-    Cisco XCP Router. IM and Presence 10.0 and later add the domain themselves; regenerate only.
+    When the box "Use Domain Name for XMPP Certificate Subject Alternative Name" is unticked:
+    enter the domain in the XMPP certificate settings, tick the box, save, regenerate cup-xmpp
+    on every node and restart Cisco XCP Router. When it is ticked already, the node's cup-xmpp
+    predates it: regenerate that certificate and restart Cisco XCP Router. IM and Presence 10.0
+    and later add the domain themselves: regenerate only.
     """
     for check, target, verdict in _targets(ctx, "xmpp"):
+        fix, state = _xmpp_domain_fix(check, target)
         yield check.finding(
-            f"The XMPP domain {check.reference.value} is not in {certificate_of(check, target)}: {verdict.reason}.",
+            f"The XMPP domain {check.reference.value} is not in {certificate_of(check, target)}: "
+            f"{verdict.reason}{state}.",
             target,
-            _xmpp_domain_fix(check),
+            fix,
             _evidence(check, target, verdict),
         )
 
 
-def _xmpp_domain_fix(check: ReferenceCheck) -> Fix:
-    """The XMPP certificate settings procedure, as the product line describes it."""
+REGENERATE_STEPS = 2
+"""The last steps of the XMPP certificate procedure: regenerate cup-xmpp, restart Cisco XCP Router."""
+
+
+def _xmpp_domain_fix(check: ReferenceCheck, target: TargetCheck | None = None) -> tuple[Fix, str]:
+    """The XMPP certificate procedure that applies, and a phrase saying why.
+
+    The settings page tells the two cases apart (the ``xmpp.use_domain_san`` fact): with the box
+    unticked the whole procedure is needed; ticked, the node's cup-xmpp certificate was made
+    before the box was, and regenerating it is enough. From 10.0 on there is no box.
+    """
     ref = check.reference
-    return Fix(
+    steps = tuple(step.replace("{value}", ref.value) for step in ref.location.steps)
+    ticked = dict(ref.cluster.facts).get("xmpp.use_domain_san")
+    node = node_label(target.node) if target else "every node"
+    if ref.cluster.major >= 10 or ticked == "true":
+        why = (
+            " (IM and Presence 10.0 and later add the domain when cup-xmpp is generated)"
+            if ref.cluster.major >= 10
+            else " (the box 'Use Domain Name for XMPP Certificate Subject Alternative Name' is ticked: "
+            "this cup-xmpp certificate was made before it was)"
+        )
+        fix = Fix(
+            phase=ref.location.phase,
+            action=f"Regenerate the cup-xmpp certificate of {node} so that it carries {ref.value}",
+            where=ref.where,
+            impact=ref.location.impact,
+            steps=steps[-REGENERATE_STEPS:],
+        )
+        return fix, why
+    why = (
+        " (the box 'Use Domain Name for XMPP Certificate Subject Alternative Name' is unticked)"
+        if ticked
+        else ""
+    )
+    fix = Fix(
         phase=ref.location.phase,
         action=f"Put the XMPP domain {ref.value} into the cup-xmpp certificate of every node",
         where=ref.where,
         field=ref.location.field,
         impact=ref.location.impact,
-        steps=tuple(step.replace("{value}", ref.value) for step in ref.location.steps),
+        steps=steps,
     )
+    return fix, why
 
 
 def _reissue(ctx: Context, check: ReferenceCheck, target: TargetCheck, why: str) -> Fix:
     if check.reference.location.profile == "xmpp":
-        return _xmpp_domain_fix(check)
+        return _xmpp_domain_fix(check, target)[0]
     return reissue_certificate(ctx, check, target, why)
 
 

@@ -295,3 +295,44 @@ def test_each_reference_and_target_gets_exactly_one_verdict() -> None:
     """The CC1 rules partition outcomes: a bad reference is reported once, by its most specific rule."""
     result = lint(cucm("10.0.0.11", leaf=cert("cucm1", dns=["*.example.com"])))
     assert len(result.findings) == 1
+
+
+def _with_facts(dep: Deployment, version: str, **facts: str) -> Deployment:
+    from dataclasses import replace
+
+    [presence_cluster] = dep.clusters
+    return replace(dep, clusters=(replace(presence_cluster, version=version, facts=tuple(facts.items())),))
+
+
+def test_cc104_box_unticked_asks_for_the_whole_procedure() -> None:
+    dep = _with_facts(presence(cert("imp1.example.com")), "9.1.1", **{"xmpp.use_domain_san": "false"})
+    [finding] = lint(dep).findings
+    assert (
+        "the box 'Use Domain Name for XMPP Certificate Subject Alternative Name' is unticked"
+        in finding.message
+    )
+    assert finding.fix is not None
+    assert len(finding.fix.steps) == 5
+
+
+def test_cc104_box_ticked_but_certificate_older_asks_only_to_regenerate_it() -> None:
+    dep = _with_facts(presence(cert("imp1.example.com")), "9.1.1", **{"xmpp.use_domain_san": "true"})
+    [finding] = lint(dep).findings
+    assert "is ticked: this cup-xmpp certificate was made before it was" in finding.message
+    assert finding.fix is not None
+    assert (
+        finding.fix.action
+        == "Regenerate the cup-xmpp certificate of imp1.example.com so that it carries example.com"
+    )
+    assert [s.split(",")[0] for s in finding.fix.steps] == [
+        "In Cisco Unified IM and Presence OS Administration > Security > Certificate Management",
+        "In Cisco Unified IM and Presence Serviceability > Tools > Control Center - Network Services",
+    ]
+
+
+def test_cc104_from_10_0_there_is_no_box() -> None:
+    dep = _with_facts(presence(cert("imp1.example.com")), "10.5.2")
+    [finding] = lint(dep).findings
+    assert "10.0 and later add the domain" in finding.message
+    assert finding.fix is not None
+    assert len(finding.fix.steps) == 2

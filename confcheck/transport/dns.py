@@ -54,10 +54,12 @@ class Resolver:
         import dns.exception
         import dns.resolver
 
-        assert self.server is not None
-        resolver = dns.resolver.Resolver(configure=False)
-        resolver.nameservers = [self.server[0]]
-        resolver.port = self.server[1]
+        if self.server is None:  # SRV has no system call: ask the system's configured servers ourselves
+            resolver = dns.resolver.Resolver()
+        else:
+            resolver = dns.resolver.Resolver(configure=False)
+            resolver.nameservers = [self.server[0]]
+            resolver.port = self.server[1]
         resolver.lifetime = self.timeout
         shown = label or name
         try:
@@ -67,9 +69,8 @@ class Resolver:
         except dns.resolver.NoNameservers as exc:
             return DnsRecord(shown, kind, (), f"the server refused or failed ({_first(exc)})")
         except dns.exception.Timeout:
-            return DnsRecord(
-                shown, kind, (), f"no answer from {self.server[0]}:{self.server[1]} within {self.timeout:g} s"
-            )
+            server = f"{self.server[0]}:{self.server[1]}" if self.server else "the system's DNS servers"
+            return DnsRecord(shown, kind, (), f"no answer from {server} within {self.timeout:g} s")
         except dns.exception.DNSException as exc:
             return DnsRecord(shown, kind, (), _first(exc))
         values = tuple(sorted(_text(kind, r) for r in answer)) if answer.rrset is not None else ()
