@@ -115,9 +115,13 @@ class CollectContext:
     def reverse(self, address: str) -> str | None:
         """The name a PTR record gives ``address``, recorded."""
         name, record = self.resolver.reverse(address)
+        self.record(record)
+        return name
+
+    def record(self, record: DnsRecord) -> None:
+        """Keep a DNS observation for the snapshot."""
         with self._lock:
             self.records[(record.name, record.type)] = record
-        return name
 
     def url(self, cluster: ClusterConfig, port: int, path: str = "") -> tuple[str, str | None]:
         """``https://address:port/path`` for the publisher, and its name to verify the certificate against."""
@@ -403,11 +407,12 @@ def _observe_dns(
     services = [f"{s}.{d}" for d in sorted(domains) for s in SRV_SERVICES]
     services += [f"_xmpp-client._tcp.{d}" for d in sorted(x for x in xmpp if x)]
     with ThreadPoolExecutor(max_workers=16, thread_name_prefix="dns") as pool:
-        list(pool.map(context.addresses, sorted(names)))
         list(pool.map(context.reverse, sorted(addresses)))
+        targets: set[str] = set()
         for record in pool.map(context.resolver.srv, services):
-            with context._lock:
-                context.records[(record.name, record.type)] = record
+            context.record(record)
+            targets |= {answer.split()[-1].rstrip(".").lower() for answer in record.answers}
+        list(pool.map(context.addresses, sorted(names | targets)))
 
 
 def _protocol(scheme: str) -> str:

@@ -175,6 +175,10 @@ class Context:
             checked.append(TargetCheck(cluster, node, endpoint, verdict))
         return ReferenceCheck(ref, tuple(checked), how, problem)
 
+    def resolve(self, value: str, products: tuple[str, ...]) -> list[tuple[Cluster | None, Node]]:
+        """The servers a name or address given to clients outside any setting (an SRV target) leads to."""
+        return self._index.find(value, products)[0]
+
     @cached_property
     def _index(self) -> _NodeIndex:
         return _NodeIndex(self.deployment)
@@ -211,7 +215,7 @@ class _NodeIndex:
                 self._dns[name] += [a for a in (identity.canonical_ip(x) for x in record.answers) if a]
 
     def find(
-        self, value: str, products: tuple[str, ...], near: Cluster
+        self, value: str, products: tuple[str, ...], near: Cluster | None = None
     ) -> tuple[list[Located], str, str | None]:
         """The servers ``value`` names among clusters of ``products`` and external servers."""
         address = identity.canonical_ip(value)
@@ -225,7 +229,7 @@ class _NodeIndex:
             return [], "", f"{value!r} is not a host name or address"
         for how, located in candidates:
             found = list({id(n): (c, n) for c, n in located if c is None or c.product in products}.values())
-            if len(found) > 1:
+            if len(found) > 1 and near is not None:
                 domains = {_key(n.domain) for n in near.nodes if n.domain} | {
                     _key(n.name.partition(".")[2]) for n in near.nodes if "." in n.name
                 }

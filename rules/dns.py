@@ -20,10 +20,10 @@ from confcheck.model import Cluster, DnsRecord, Node
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import node_label, proposed_name, setting_label
 
-SERVICES: dict[str, tuple[str, Profile, str]] = {
-    "_cisco-uds._tcp": ("tomcat", "http", "CUCM User Data Services (Jabber's service discovery)"),
-    "_cuplogin._tcp": ("tomcat", "http", "IM and Presence sign-in"),
-    "_xmpp-client._tcp": ("cup-xmpp", "xmpp", "XMPP client connections"),
+SERVICES: dict[str, tuple[str, Profile, tuple[str, ...], str]] = {
+    "_cisco-uds._tcp": ("tomcat", "http", ("cucm",), "CUCM User Data Services, Jabber's service discovery"),
+    "_cuplogin._tcp": ("tomcat", "http", ("imp", "cup"), "IM and Presence sign-in"),
+    "_xmpp-client._tcp": ("cup-xmpp", "xmpp", ("imp", "cup"), "XMPP client connections"),
 }
 
 
@@ -173,8 +173,8 @@ def proposed_name_elsewhere(ctx: Context) -> Iterator[Finding]:
             continue
         yield _finding(
             proposal,
-            f"{proposal.name}, proposed for {node_label(proposal.node)} ({', '.join(sorted(ours))}), "
-            f"resolves to {', '.join(sorted(answers))}.",
+            f"{proposal.name}, proposed for node {proposal.node.name}, resolves to {', '.join(sorted(answers))}, "
+            f"not to the node's address {', '.join(sorted(ours))}.",
             _dns_fix(f"Point {proposal.name} at {', '.join(sorted(ours))}"),
         )
 
@@ -206,11 +206,10 @@ def reverse_lookup_disagrees(ctx: Context) -> Iterator[Finding]:
             record = records.get((address, "PTR"))
             if record is None or proposal.name in (a.lower().rstrip(".") for a in record.answers):
                 continue
-            says = ", ".join(record.answers) if record.answers else (record.error or "nothing")
+            says = f"resolves back to {', '.join(record.answers)}" if record.answers else "has no PTR record"
             yield _finding(
                 proposal,
-                f"{address} resolves back to {says}, not to {proposal.name}, the name node "
-                f"{proposal.node.name} would get.",
+                f"{address} {says}; it should name {proposal.name}, the name node {proposal.node.name} would get.",
                 _dns_fix(f"Create the PTR record {address} → {proposal.name}"),
             )
 
@@ -304,22 +303,17 @@ def _srv_targets(
     ctx: Context,
 ) -> Iterator[tuple[DnsRecord, str, str, Node | None, str, str, str]]:
     """(record, service, target, the node it names or None, purpose, profile, description) per SRV target."""
-    nodes: dict[str, Node] = {}
-    for cluster in ctx.deployment.clusters:
-        for node in cluster.nodes:
-            for name in (node.name, node.fqdn):
-                if name:
-                    nodes[name.lower()] = node
     for record in ctx.deployment.dns:
         if record.type != "SRV":
             continue
         service = ".".join(record.name.split(".")[:2])
         if service not in SERVICES:
             continue
-        purpose, profile, what = SERVICES[service]
+        purpose, profile, products, what = SERVICES[service]
         for answer in record.answers:
             target = answer.split()[-1].rstrip(".").lower()
-            yield record, service, target, nodes.get(target), purpose, profile, what
+            found = ctx.resolve(target, products)
+            yield record, service, target, found[0][1] if len(found) == 1 else None, purpose, profile, what
 
 
 RULES: tuple[Rule, ...] = (

@@ -63,7 +63,9 @@ def test_cc502_a_proposed_name_that_resolves_elsewhere() -> None:
 def test_cc503_the_reverse_record_of_a_node_to_be_renamed() -> None:
     [finding] = run(renamed(A_OK, DnsRecord("10.0.0.11", "PTR", ("cucm-old.example.com",))))
     assert finding.rule == "CC503"
-    assert "10.0.0.11 resolves back to cucm-old.example.com, not to cucm1.example.com" in finding.message
+    assert (
+        "10.0.0.11 resolves back to cucm-old.example.com; it should name cucm1.example.com" in finding.message
+    )
     missing = DnsRecord("10.0.0.11", "PTR", (), "NXDOMAIN: the name does not exist")
     assert [f.rule for f in run(renamed(A_OK, missing))] == ["CC503"]
 

@@ -93,14 +93,17 @@ class Lab:
         self.hosts = self._place()
         self.ca = pki.ca("confcheck Lab Root CA")
         (self.workdir / "lab-ca.pem").write_text(self.ca.pem)
-        zone = Zone(self.scenario.domain)
-        for placed in self.hosts.values():
-            zone.add_host(placed.fqdn, placed.address)
+        zone = self._zone()
         try:
             for cluster in self.scenario.clusters:
                 self._start_cluster(cluster, zone)
             for external in self.scenario.externals:
                 self._start_external(external.host, external.purpose, external.port, external.cert)
+            for service, host in self.scenario.dns.srv:
+                port = XMPP_PORT if service.startswith("_xmpp") else TOMCAT_PORT
+                zone.srv.setdefault(f"{service}.{self.scenario.domain}", []).append(
+                    (0, 10, port, f"{host}.{self.scenario.domain}")
+                )
             self.dns = DnsServer(f"{self.block}.53", zone)
             self.dns.start()
         except BaseException:
@@ -195,6 +198,21 @@ class Lab:
         table = {h: p.placeholders(self.scenario.domain) for h, p in getattr(self, "hosts", {}).items()}
         mine = own.placeholders(self.scenario.domain) if own else {"domain": self.scenario.domain}
         return scenarios.fill(template, mine, table)
+
+    def _zone(self) -> Zone:
+        """Every host's A and PTR records, then the scenario's departures from that."""
+        zone = Zone(self.scenario.domain)
+        spec = self.scenario.dns
+        elsewhere = dict(spec.elsewhere)
+        for host, placed in self.hosts.items():
+            if host in spec.missing:
+                continue
+            address = self.hosts[elsewhere[host]].address if host in elsewhere else placed.address
+            zone.forward.setdefault(placed.fqdn, []).append(address)
+            zone.reverse.setdefault(placed.address, placed.fqdn)
+        for host, name in spec.ptr:
+            zone.reverse[self.hosts[host].address] = f"{name}.{self.scenario.domain}"
+        return zone
 
     def _start_cluster(self, cluster: ClusterSpec, zone: Zone) -> None:
         password = secrets.token_urlsafe(12)

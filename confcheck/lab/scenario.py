@@ -106,6 +106,20 @@ class ExternalSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class DnsSpec:
+    """How the lab's DNS departs from a tidy zone (by default every host has its A and PTR records)."""
+
+    missing: tuple[str, ...] = ()
+    """Hosts without A or PTR records."""
+    elsewhere: tuple[tuple[str, str], ...] = ()
+    """(host, other host): the first's A record holds the second's address."""
+    ptr: tuple[tuple[str, str], ...] = ()
+    """(host, name): the PTR record of the host's address names ``name`` (in the domain) instead."""
+    srv: tuple[tuple[str, str], ...] = ()
+    """(service, host): extra SRV targets, e.g. ("_cisco-uds._tcp", "cucm-old")."""
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     """A whole simulated deployment."""
 
@@ -114,6 +128,7 @@ class Scenario:
     domain: str
     clusters: tuple[ClusterSpec, ...]
     externals: tuple[ExternalSpec, ...] = ()
+    dns: DnsSpec = field(default_factory=DnsSpec)
 
 
 def names() -> list[str]:
@@ -148,6 +163,16 @@ def _scenario(name: str, data: dict[str, Any]) -> Scenario:
             ExternalSpec(e["host"], e["purpose"], int(e["port"]), _cert(e.get("cert", {})))
             for e in data.get("external", [])
         ),
+        dns=_dns(data.get("dns", {})),
+    )
+
+
+def _dns(data: dict[str, Any]) -> DnsSpec:
+    return DnsSpec(
+        missing=tuple(data.get("missing", ())),
+        elsewhere=tuple(data.get("elsewhere", {}).items()),
+        ptr=tuple(data.get("ptr", {}).items()),
+        srv=tuple((s["service"], s["target"]) for s in data.get("srv", [])),
     )
 
 
