@@ -211,15 +211,14 @@ def build() -> Deployment:
             _endpoint("mailstore", "imaps", "mail.acme.example", 993, pki.server("mail.acme.example")),
         ),
     )
-    dns = tuple(
-        DnsRecord(f"{host}.{DOMAIN}", "A", (address,))
-        for host, address in (
-            ("cucm1", "10.10.0.11"),
-            ("cucm2", "10.10.0.12"),
-            ("imp1", "10.10.0.21"),
-            ("cuc1", "10.10.0.31"),
-        )
-    ) + (
+    forward = (
+        ("cucm1", "10.10.0.11"),
+        ("cucm2", "10.10.0.12"),
+        ("imp1", "10.10.0.21"),
+        ("cuc1", "10.10.0.31"),
+    )
+    dns = (
+        *(DnsRecord(f"{host}.{DOMAIN}", "A", (address,)) for host, address in forward),
         # DNS not ready for the fixes: cucm3's FQDN does not exist yet (CC501), the branch
         # publisher's FQDN points elsewhere (CC502), and 10.10.0.11 resolves back to an old name (CC503).
         DnsRecord(f"cucm3.{DOMAIN}", "A", (), "NXDOMAIN: the name does not exist"),

@@ -301,7 +301,7 @@ def srv_target_unknown(ctx: Context) -> Iterator[Finding]:
 
 def _srv_targets(
     ctx: Context,
-) -> Iterator[tuple[DnsRecord, str, str, Node | None, str, str, str]]:
+) -> Iterator[tuple[DnsRecord, str, str, Node | None, str, Profile, str]]:
     """(record, service, target, the node it names or None, purpose, profile, description) per SRV target."""
     for record in ctx.deployment.dns:
         if record.type != "SRV":

@@ -135,7 +135,9 @@ def test_unknown_format_is_a_usage_error(confcheck: Callable[..., Run]) -> None:
     result = confcheck("lint", DEMO, "--format", "yaml")
     assert result.code == 2
     assert result.out == ""
-    assert result.err == "confcheck: error: unknown format 'yaml' (choose from json, terminal)\n"
+    assert result.err == (
+        "confcheck: error: unknown format 'yaml' (choose from csv, html, json, junit, markdown, sarif, terminal)\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -171,5 +173,25 @@ def test_version_does_not_import_heavy_libraries() -> None:
 
 def test_plugins_lists_the_built_ins(confcheck: Callable[..., Run]) -> None:
     out = confcheck("plugins").out
-    for name in ("cucm8", "cucm9", "cup8", "imp9", "unity", "rules-names", "rules-targets", "report-json"):
+    builtins = (
+        "cucm8",
+        "cucm9",
+        "cup8",
+        "imp9",
+        "unity",
+        "rules-names",
+        "rules-targets",
+        "rules-dns",
+        "rules-gate",
+    )
+    reporters = (
+        "report-terminal",
+        "report-json",
+        "report-markdown",
+        "report-html",
+        "report-csv",
+        "report-junit",
+        "report-sarif",
+    )
+    for name in builtins + reporters:
         assert name in out

@@ -169,7 +169,14 @@ def test_confcheck_demo_prints_the_fix_list_and_writes_reports(
     assert result.code == 1
     assert "Fix list" in result.out
     assert "Rename node {" not in result.out
-    assert sorted(p.name for p in out.iterdir()) == ["report.json", "report.txt", "snapshot.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "report.html",
+        "report.json",
+        "report.md",
+        "report.sarif",
+        "report.txt",
+        "snapshot.json",
+    ]
     report = json.loads((out / "report.json").read_text())
     assert report["summary"]["findings"] == len(report["findings"]) > 0
     wheres = {(f["fix"]["where"], f["fix"]["field"]) for f in report["findings"]}

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import Run
 
-from confcheck import cli, plugin_manager
-from confcheck.rule import SECTIONS, Rule
+from confcheck import plugin_manager
+from confcheck.rule import SECTIONS, Rule, markdown
 
 RULES = plugin_manager.rules()
 
@@ -33,9 +33,7 @@ def test_rule_codes_and_names_are_unique() -> None:
 
 def test_docs_rules_md_is_generated_from_the_rule_docs() -> None:
     committed = (Path(__file__).parents[1] / "docs" / "rules.md").read_text()
-    assert committed == cli.rules_markdown(RULES), (
-        "regenerate: confcheck rules --format markdown > docs/rules.md"
-    )
+    assert committed == markdown(RULES), "regenerate: confcheck rules --format markdown > docs/rules.md"
 
 
 def test_explain_by_code_and_by_name(confcheck: Callable[..., Run]) -> None:

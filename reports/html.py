@@ -1,0 +1,918 @@
+"""``--format html``: one self-contained page a consultant hands to the customer, on screen or on paper.
+
+The file must open anywhere, years later, offline, and show nothing it was not given: so the CSS is
+inline, there is no script, no font, no image and no URL, and a Content-Security-Policy forbids the
+browser from fetching or running anything should a value ever slip through. Every string that came
+from a server or a snapshot is hostile until escaped; the page is built with :func:`h`, which
+escapes every plain ``str`` it is given and passes through only :class:`Html` it made itself, so
+forgetting to escape is not something a new section can do by accident.
+
+The output is pure ASCII (everything else as character references) so that ``> report.html``
+works whatever the encoding of the shell's standard output.
+
+It prints: each cluster starts on a new page, rows and steps do not split across pages, colour is
+dropped for ink and severity is always a word and a shape, never a colour alone.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import TextIO, TypeAlias
+
+from confcheck import __version__, hookimpl, plan
+from confcheck.certs import Certificate
+from confcheck.errors import ConfcheckError
+from confcheck.findings import Finding, Severity, Suppression
+from confcheck.model import PRODUCT_TITLES, Cluster, Endpoint, Node
+from confcheck.report import Report, Reporter
+
+SOON_DAYS = 30
+"""A certificate expiring within this many days of collection is flagged."""
+
+MARKS = {Severity.ERROR: "\u25a0", Severity.WARNING: "\u25b2", Severity.INFO: "\u25cf"}
+"""A shape per severity (square, triangle, circle), so a black-and-white print still tells them apart."""
+
+
+class Html(str):
+    """Markup this module built (already escaped): the only text :func:`h` passes through as is."""
+
+    __slots__ = ()
+
+
+Child: TypeAlias = "str | Sequence[Child] | None"
+"""What :func:`h` takes as content: text (escaped unless it is :class:`Html`), nested lists, or nothing."""
+
+
+def escape(text: object) -> Html:
+    """``text`` as HTML text, with invisible and bidi control characters made visible.
+
+    A node name holding a right-to-left override or a NUL would otherwise read as something it is
+    not; in a report about names, what was configured must be what is seen.
+    """
+    shown = "".join(_visible(c) for c in str(text))
+    return Html(html.escape(shown, quote=True))
+
+
+def _visible(char: str) -> str:
+    if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn"):
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def h(tag: str, *children: Child, **attrs: str | int | bool | None) -> Html:
+    """``<tag attrs>children</tag>``: attribute values and plain-string children are escaped.
+
+    ``class_`` stands for ``class``; ``data_x`` for ``data-x``; False and None attributes are left out.
+    """
+    parts = [f"<{tag}"]
+    for key, value in attrs.items():
+        if value is None or value is False:
+            continue
+        name = key.rstrip("_").replace("_", "-")
+        parts.append(f" {name}" if value is True else f' {name}="{escape(value)}"')
+    parts.append(">")
+    if tag in _VOID:
+        return Html("".join(parts))
+    parts.append(join(children))
+    parts.append(f"</{tag}>")
+    return Html("".join(parts))
+
+
+_VOID = frozenset({"meta", "br", "hr", "col", "wbr"})
+
+
+def join(children: Iterable[Child]) -> Html:
+    """Children as markup: Html as is, other strings escaped, None skipped, lists flattened."""
+    out: list[str] = []
+    for child in children:
+        if child is None:
+            continue
+        if isinstance(child, Html):
+            out.append(child)
+        elif isinstance(child, str):
+            out.append(escape(child))
+        else:
+            out.append(join(child))
+    return Html("".join(out))
+
+
+def write(report: Report, out: TextIO) -> None:
+    """Write the report as one HTML document."""
+    out.write(render(report))
+
+
+def render(report: Report) -> str:
+    """The whole document, ASCII only."""
+    page = _Page(report)
+    body = h(
+        "body",
+        _header(report),
+        h("main", _summary(report), page.contents(), page.sections()),
+        _footer(),
+    )
+    head = h(
+        "head",
+        Html('<meta charset="utf-8">'),
+        Html(f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'),
+        Html('<meta name="referrer" content="no-referrer">'),
+        Html('<meta name="viewport" content="width=device-width, initial-scale=1">'),
+        Html(f'<meta name="generator" content="confcheck {escape(__version__)}">'),
+        h("title", f"confcheck report \u2014 {report.source or 'snapshot'}"),
+        Html(f"<style>{CSS}</style>"),
+    )
+    document = f'<!DOCTYPE html>\n<html lang="en">\n{head}\n{body}\n</html>\n'
+    return document.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+"""Nothing may be fetched, framed, submitted or run; only the inline style applies."""
+
+
+# --- header and summary ---------------------------------------------------------------------------
+
+
+def _header(report: Report) -> Html:
+    collected = report.deployment.collected_at
+    facts = [
+        ("Source", h("code", report.source or "snapshot")),
+        ("Collected", _datetime(collected) if collected else "not recorded in the snapshot"),
+        (
+            "Checked",
+            f"{report.references} references in {_plural(len(report.deployment.clusters), 'cluster')}",
+        ),
+        ("Tool", f"confcheck {__version__}"),
+    ]
+    return h(
+        "header",
+        h("p", "Certificate identity audit for Cisco Jabber", class_="kicker"),
+        h("h1", "confcheck report"),
+        h("dl", [[h("dt", k), h("dd", v)] for k, v in facts], class_="facts"),
+    )
+
+
+def _summary(report: Report) -> Html:
+    tallies = h(
+        "ul",
+        [
+            h(
+                "li",
+                h("span", str(report.count(s)), class_="count"),
+                " ",
+                _severity(s, plural=report.count(s) != 1),
+                class_=f"tally sev-{s.value}",
+            )
+            for s in Severity
+        ],
+        class_="tallies",
+    )
+    parts: list[Child] = [h("h2", "Summary"), tallies, _verdict(report)]
+    if report.incomplete:
+        problems = [
+            h("li", h("code", p.kind), f" ({p.cluster})" if p.cluster else "", ": ", p.message)
+            for p in report.deployment.problems
+        ]
+        parts.append(
+            h(
+                "div",
+                h("p", h("strong", "Collection incomplete."), " ", _INCOMPLETE),
+                h("ul", problems) if problems else None,
+                class_="callout",
+                role="alert",
+            )
+        )
+    if report.suppressed:
+        parts.append(
+            h(
+                "p",
+                f"{_plural(len(report.suppressed), 'finding')} waived or in the baseline: ",
+                h("a", "listed separately", href="#suppressed"),
+                ", not counted.",
+                class_="muted",
+            )
+        )
+    return h("section", parts, class_="summary", id="summary")
+
+
+_INCOMPLETE = (
+    "Something could not be reached or read, so some names were not checked: the findings below are "
+    "what could be checked, not a clean bill of health for the rest."
+)
+
+
+def _verdict(report: Report) -> Html:
+    failing = len(report.failing)
+    if report.fail_on is None:
+        word, text = "Not gated", "no severity fails this run (--fail-on never)."
+    elif failing:
+        word, text = "Fails", f"{_plural(failing, 'finding')} at or above {report.fail_on.value}."
+    else:
+        word, text = "Passes", f"no finding at or above {report.fail_on.value}."
+    if report.incomplete:
+        word = f"{word}, incomplete"
+    state = "fail" if failing or report.incomplete else "neutral" if report.fail_on is None else "pass"
+    return h(
+        "p",
+        h("strong", f"Verdict: {word}"),
+        f" \u2014 {text} Exit code {int(report.exit_code)}.",
+        class_=f"verdict {state}",
+    )
+
+
+def _footer() -> Html:
+    return h(
+        "footer",
+        h(
+            "p",
+            f"Generated by confcheck {__version__}. This page is self-contained: it loads nothing "
+            "from any network and runs no script.",
+        ),
+    )
+
+
+# --- the page: one section per cluster, then what belongs to none ------------------------------------
+
+
+class _Page:
+    """The report laid out: which findings go in which section, and the anchors that link them.
+
+    A finding's row is linked from the fix steps that resolve it and from the certificate it is
+    about, so the anchors are decided once, before any section is written.
+    """
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        names = {c.name for c in report.deployment.clusters}
+        self.parts: list[tuple[str, Cluster | None, list[Finding]]] = [
+            (f"cluster-{i}", c, [f for f in report.findings if f.cluster == c.name])
+            for i, c in enumerate(report.deployment.clusters, start=1)
+        ]
+        orphans = [f for f in report.findings if f.cluster not in names]
+        if orphans:
+            self.parts.append(("deployment", None, orphans))
+        self.rows: dict[Finding, str] = {}
+        """Where each finding's row is (the first, should two findings be equal)."""
+        for anchor, _, findings in self.parts:
+            for i, finding in enumerate(findings, start=1):
+                self.rows.setdefault(finding, f"{anchor}-f{i}")
+
+    def contents(self) -> Html:
+        """The table of contents: every section, with its number of findings."""
+        items: list[Child] = []
+        for anchor, cluster, findings in self.parts:
+            title = _cluster_title(cluster) if cluster else _DEPLOYMENT
+            count = _plural(len(findings), "finding") if findings else "no findings"
+            items.append(h("li", h("a", title, href=f"#{anchor}"), h("span", f" \u2014 {count}")))
+        report = self.report
+        if report.deployment.externals:
+            items.append(h("li", h("a", "External servers", href="#externals")))
+        if report.suppressed:
+            count = _plural(len(report.suppressed), "finding")
+            items.append(
+                h("li", h("a", "Suppressed findings", href="#suppressed"), h("span", f" \u2014 {count}"))
+            )
+        if report.notes:
+            items.append(h("li", h("a", "Notes", href="#notes")))
+        return h("nav", h("h2", "Contents"), h("ol", items), class_="toc", aria_label="Contents")
+
+    def sections(self) -> Html:
+        """Every section, in the order of the contents."""
+        report = self.report
+        parts: list[Child] = [
+            self.cluster(anchor, cluster, findings)
+            if cluster
+            else h(
+                "section", h("h2", _DEPLOYMENT), self.findings(anchor, findings), class_="cluster", id=anchor
+            )
+            for anchor, cluster, findings in self.parts
+        ]
+        if report.deployment.externals:
+            parts.append(
+                h(
+                    "section",
+                    h("h2", "External servers"),
+                    h(
+                        "p",
+                        "Servers outside the clusters that settings name (mail store, conferencing).",
+                        class_="muted",
+                    ),
+                    self.inventory(report.deployment.externals),
+                    class_="cluster",
+                    id="externals",
+                )
+            )
+        if report.suppressed:
+            parts.append(_suppressed_section(report.suppressed))
+        if report.notes:
+            parts.append(
+                h(
+                    "section",
+                    h("h2", "Notes"),
+                    h("ul", [h("li", n) for n in report.notes]),
+                    class_="appendix",
+                    id="notes",
+                )
+            )
+        return join(parts)
+
+    def cluster(self, anchor: str, cluster: Cluster, findings: list[Finding]) -> Html:
+        """A cluster's page: what it is, its findings, its fix list, the certificates its nodes presented."""
+        product = PRODUCT_TITLES.get(cluster.product, cluster.product)
+        publisher = cluster.nodes[0].name if cluster.nodes else None
+        nodes: Child = (
+            [f"{len(cluster.nodes)} \u2014 publisher ", h("code", publisher)]
+            if publisher
+            else "none collected"
+        )
+        return h(
+            "section",
+            h("h2", h("span", cluster.name, class_="name"), " ", h("span", f"{product} {cluster.version}")),
+            h(
+                "dl",
+                [h("dt", "Product"), h("dd", product)],
+                [h("dt", "Version"), h("dd", h("code", cluster.version))],
+                [h("dt", "Nodes"), h("dd", nodes)],
+                class_="facts compact",
+            ),
+            self.findings(anchor, findings),
+            h("h3", "Certificates presented"),
+            self.inventory(cluster.nodes, cluster.name),
+            class_="cluster",
+            id=anchor,
+        )
+
+    # --- findings and their fix list ---
+
+    def findings(self, anchor: str, findings: list[Finding]) -> Html:
+        """The findings table and the fix list built from the same findings."""
+        if not findings:
+            if self.report.incomplete:
+                return h(
+                    "p", "No findings in what could be collected; collection was incomplete.", class_="clean"
+                )
+            return h("p", "No findings: every name this cluster hands to clients matches.", class_="clean")
+        steps = plan.build(findings, self.report.deployment)
+        numbers: dict[Finding, set[int]] = {}
+        for step in steps.steps:
+            for finding in step.findings:
+                numbers.setdefault(finding, set()).add(steps.number(step))
+        rows = [
+            _finding_row(f, f"{anchor}-f{i}", [f"{anchor}-s{n}" for n in sorted(numbers.get(f, ()))])
+            for i, f in enumerate(findings, start=1)
+        ]
+        return join(
+            [
+                h("h3", "Findings"),
+                h(
+                    "table",
+                    h("thead", h("tr", [h("th", c, scope="col") for c in _FINDING_COLUMNS])),
+                    h("tbody", rows),
+                    class_="findings",
+                ),
+                self.fix_list(anchor, steps),
+            ]
+        )
+
+    def fix_list(self, anchor: str, steps: plan.Plan) -> Child:
+        """The fix list: phases in order, steps numbered across phases, as the plan orders them."""
+        if not steps.steps:
+            return None
+        phases = [
+            h(
+                "section",
+                h(
+                    "h4",
+                    h("span", f"Phase {int(phase)}", class_="phase-no"),
+                    " \u00b7 ",
+                    _sentence(phase.title),
+                ),
+                h("ol", [self.step(anchor, steps.number(s), s) for s in group], class_="steps"),
+                class_="phase",
+            )
+            for phase, group in steps.by_phase()
+        ]
+        return join(
+            [
+                h("h3", "Fix list"),
+                h(
+                    "p",
+                    "Carry the steps out in order: each phase makes the next one safe. "
+                    "Steps already in place at collection are marked done.",
+                    class_="muted",
+                ),
+                phases,
+            ]
+        )
+
+    def step(self, anchor: str, number: int, step: plan.Step) -> Html:
+        """One numbered step: where, what from what to what, what first, how, what it costs."""
+        fix = step.fix
+        facts: list[Child] = [h("dt", "Where"), h("dd", _menu_path(step.where, fix.field if fix else None))]
+        if fix is not None:
+            if fix.current is not None and fix.proposed is not None:
+                change = [
+                    h("code", fix.current),
+                    h("span", " \u2192 ", class_="arrow"),
+                    h("code", fix.proposed, class_="proposed"),
+                ]
+                facts += [h("dt", "Change"), h("dd", change)]
+            elif fix.current is not None:
+                facts += [h("dt", "Now"), h("dd", h("code", fix.current))]
+            if fix.preconditions:
+                facts += [h("dt", "First"), h("dd", h("ul", [h("li", p) for p in fix.preconditions]))]
+            if fix.steps:
+                facts += [h("dt", "Procedure"), h("dd", h("ol", [h("li", s) for s in fix.steps]))]
+            if fix.impact:
+                facts += [h("dt", "Impact"), h("dd", fix.impact, class_="impact")]
+        resolves: list[Child] = []
+        for finding in dict.fromkeys(step.findings):
+            target = self.rows.get(finding)
+            code = h("a", finding.rule, href=f"#{target}") if target else finding.rule
+            resolves.append(h("span", code, " ", finding.value or finding.node or ""))
+        if resolves:
+            facts += [h("dt", "Resolves"), h("dd", _series(resolves))]
+        done = h(
+            "p",
+            h("strong", "\u2713 Done"),
+            " \u2014 already in place: DNS answered so at collection.",
+            class_="done",
+        )
+        return h(
+            "li",
+            h("p", step.action, class_="action"),
+            done if step.done else None,
+            h("dl", facts, class_="step-facts"),
+            value=number,
+            id=f"{anchor}-s{number}",
+            class_="step done" if step.done else "step",
+        )
+
+    # --- certificates ---
+
+    def inventory(self, nodes: Sequence[Node], cluster: str | None = None) -> Html:
+        """Every endpoint of ``nodes`` and the certificate it presented (or why there is none)."""
+        rows = [self.endpoint(node, e, cluster) for node in nodes for e in node.endpoints]
+        rows += [
+            h(
+                "tr",
+                h("td", _node_cell(node)),
+                h("td", "no endpoint was collected", colspan=3, class_="muted"),
+            )
+            for node in nodes
+            if not node.endpoints
+        ]
+        if not rows:
+            return h("p", "No node was collected.", class_="muted")
+        until = (
+            "Valid until (days left at collection)" if self.report.deployment.collected_at else "Valid until"
+        )
+        columns = ("Server and endpoint", "Identity", "Issuer and chain", until)
+        return h(
+            "table",
+            h("thead", h("tr", [h("th", c, scope="col") for c in columns])),
+            h("tbody", rows),
+            class_="certs",
+        )
+
+    def endpoint(self, node: Node, endpoint: Endpoint, cluster: str | None) -> Html:
+        """One endpoint's row; findings of other clusters about its certificate name their cluster."""
+        where = h(
+            "td",
+            _node_cell(node),
+            h("span", endpoint.purpose, class_="purpose"),
+            h("span", f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}", class_="endpoint"),
+            h("span", f"name sent: {endpoint.server_name}", class_="endpoint")
+            if endpoint.server_name
+            else None,
+        )
+        leaf = endpoint.certificate
+        if leaf is None:
+            why = endpoint.error.message if endpoint.error else "no certificate was presented"
+            return h("tr", where, h("td", h("strong", "No certificate: "), why, colspan=3, class_="alert"))
+        about = [f for f in self.report.findings if f.certificate == leaf.sha256]
+        links: list[Child] = []
+        for finding in dict.fromkeys(about):
+            target = self.rows.get(finding)
+            code = h("a", finding.rule, href=f"#{target}") if target else finding.rule
+            elsewhere = f" ({finding.cluster})" if finding.cluster and finding.cluster != cluster else ""
+            links.append(h("span", code, " ", finding.value or "", elsewhere))
+        return h(
+            "tr",
+            where,
+            h(
+                "td",
+                _identity(leaf),
+                h("div", "Findings: ", _series(links), class_="fixed-by") if links else None,
+            ),
+            h("td", _issuer(leaf, endpoint.chain[1:], self._at)),
+            h("td", h("p", _expiry(leaf, self._at))),
+        )
+
+    @property
+    def _at(self) -> datetime:
+        """Expiry is judged at collection time: the report is a pure function of the snapshot."""
+        return self.report.deployment.collected_at or datetime.now(timezone.utc)
+
+
+_DEPLOYMENT = "Findings about the deployment as a whole"
+_FINDING_COLUMNS = ("Severity", "Rule", "Setting", "Value", "What is wrong")
+
+
+def _cluster_title(cluster: Cluster) -> str:
+    return f"{cluster.name} \u00b7 {PRODUCT_TITLES.get(cluster.product, cluster.product)} {cluster.version}"
+
+
+def _finding_row(finding: Finding, row_id: str, steps: list[str]) -> Html:
+    fixed_by: Child = None
+    if steps:
+        links = [h("a", f"step {s.rsplit('-s', 1)[1]}", href=f"#{s}") for s in steps]
+        fixed_by = h("div", "Fixed by ", _series(links, ", "), class_="fixed-by")
+    return h(
+        "tr",
+        h("td", _severity(finding.severity)),
+        h("td", _rule(finding)),
+        h("td", _setting(finding)),
+        h("td", _value(finding)),
+        h("td", h("p", finding.message, class_="message"), _evidence(finding.evidence), fixed_by),
+        id=row_id,
+        class_=f"sev-{finding.severity.value}",
+    )
+
+
+def _rule(finding: Finding) -> Html:
+    return join([h("code", finding.rule), h("span", finding.name, class_="rule-name")])
+
+
+def _value(finding: Finding) -> Html:
+    return h("code", finding.value) if finding.value is not None else h("span", "\u2014", class_="muted")
+
+
+def _setting(finding: Finding) -> list[Child]:
+    """The field, its instance and menu path, as the admin sees them.
+
+    A location the installed catalog does not know shows as its id; a finding about no setting
+    (a DNS record) shows where its fix is made.
+    """
+    found = _location(finding.location)
+    instance = f" ({finding.instance})" if finding.instance else None
+    if found is not None:
+        admin, menu, field = found
+        parts: list[Child] = [
+            h("strong", field or menu),
+            instance,
+            h("span", _menu_path(f"{admin} > {menu}"), class_="menu"),
+        ]
+    elif finding.location:
+        parts = [h("code", finding.location), instance]
+    elif finding.fix is not None:
+        parts = [h("span", _menu_path(finding.fix.where), class_="menu")]
+    else:
+        parts = [h("span", "\u2014", class_="muted")]
+    if finding.node and finding.node != finding.value:
+        parts.append(h("span", "points to ", h("code", finding.node), class_="node"))
+    return parts
+
+
+def _location(location: str | None) -> tuple[str, str, str | None] | None:
+    """(admin application, menu path, field) of a catalog location, from the installed plugins."""
+    if not location:
+        return None
+    from confcheck import plugin_manager
+
+    try:
+        found = plugin_manager.catalog().location(location)
+    except ConfcheckError:
+        return None
+    if found is None:
+        return None
+    line, loc = found
+    return line.admin, loc.menu, loc.field
+
+
+def _evidence(evidence: Sequence[tuple[str, str]]) -> Child:
+    if not evidence:
+        return None
+    return h("dl", [[h("dt", k), h("dd", v)] for k, v in evidence], class_="evidence")
+
+
+def _menu_path(where: str, field: str | None = None) -> Html:
+    """``App > Menu > Item`` with the admin application (where to log in) in bold, then the field."""
+    first, sep, rest = where.partition(" > ")
+    path: list[Child] = [h("strong", first, class_="app") if sep else first]
+    if sep:
+        path += [" \u203a ", rest.replace(" > ", " \u203a ")]
+    if field:
+        path += [" \u2014 field ", h("em", field)]
+    return h("span", path, class_="path")
+
+
+def _node_cell(node: Node) -> Html:
+    role = h("span", "publisher", class_="tag") if node.role == "publisher" else None
+    return join([h("code", node.name, class_="node-name"), " " if role else None, role])
+
+
+def _identity(cert: Certificate) -> Html:
+    names: list[Child] = [h("dt", "Subject"), h("dd", h("code", _dn(cert.subject)))]
+    if cert.san_error:
+        names += [h("dt", "SAN"), h("dd", h("strong", "unreadable: "), cert.san_error, class_="alert")]
+    elif cert.san is None:
+        names += [h("dt", "SAN"), h("dd", "none (only the Subject CN names the server)", class_="muted")]
+    else:
+        kinds = [
+            ("dNSName", cert.san.dns),
+            ("iPAddress", cert.san.ip),
+            ("xmppAddr", cert.san.xmpp_addr),
+            ("SRVName", cert.san.srv_name),
+            ("URI", cert.san.uri),
+            ("email", cert.san.email),
+        ]
+        present = [(kind, values) for kind, values in kinds if values]
+        names += [[h("dt", kind), h("dd", _codes(values))] for kind, values in present]
+        if not present:
+            names += [h("dt", "SAN"), h("dd", "empty", class_="muted")]
+    bits = f" {cert.key.bits}" if cert.key.bits else ""
+    names += [
+        h("dt", "Key"),
+        h("dd", f"{cert.key.type}{bits}, {cert.signature_algorithm}", class_="small"),
+        h("dt", "SHA-256"),
+        h("dd", h("code", cert.sha256[:16] + "\u2026", title=cert.sha256), class_="small"),
+    ]
+    return h("dl", names, class_="identity")
+
+
+def _dn(name: str) -> Html:
+    """A distinguished name that may wrap after its commas rather than in the middle of a word."""
+    pieces = [escape(piece) for piece in name.split(",")]
+    return Html(",<wbr>".join(pieces))
+
+
+def _series(items: Sequence[Child], separator: str = "; ") -> Html:
+    """Items separated by real text, so copying or reading without CSS keeps them apart."""
+    out: list[Child] = []
+    for i, item in enumerate(items):
+        out += [separator if i else None, item]
+    return join(out)
+
+
+def _codes(values: Sequence[str]) -> Html:
+    return _series([h("code", v) for v in values], ", ")
+
+
+def _issuer(cert: Certificate, chain: Sequence[Certificate], at: datetime) -> Html:
+    parts: list[Child] = []
+    if cert.self_signed:
+        parts.append(h("p", h("span", "self-signed", class_="tag"), " no CA vouches for it"))
+    else:
+        parts.append(h("code", _dn(cert.issuer)))
+    if cert.is_ca:
+        parts.append(h("p", h("span", "CA certificate", class_="tag"), " presented as a server certificate"))
+    if chain:
+        items = [
+            h(
+                "li",
+                h("code", _dn(c.subject)),
+                [" ", h("span", "self-signed" if c.self_signed else "CA", class_="tag")]
+                if c.self_signed or c.is_ca
+                else None,
+                h("br"),
+                h("span", "until ", _expiry(c, at), class_="small"),
+            )
+            for c in chain
+        ]
+        parts += [
+            h("p", "Rest of the chain presented:", class_="chain-label"),
+            h("ol", items, class_="chain", start=2),
+        ]
+    else:
+        parts.append(h("p", "No chain presented beyond this certificate.", class_="chain-label"))
+    return join(parts)
+
+
+def _expiry(cert: Certificate, at: datetime) -> Html:
+    """The expiry date and the days left at ``at``; EXPIRED and NOT YET VALID in words, not colour."""
+    date = cert.not_after.strftime("%Y-%m-%d")
+    if cert.not_after <= at:
+        late = _plural((at - cert.not_after).days, "day")
+        return h("span", h("strong", "EXPIRED"), f" {date} ({late} before collection)", class_="alert")
+    if cert.not_before > at:
+        return h("span", h("strong", "NOT YET VALID"), f" before {cert.not_before:%Y-%m-%d}", class_="alert")
+    days = (cert.not_after - at).days
+    label = f"{date} ({_plural(days, 'day')} left)"
+    if days <= SOON_DAYS:
+        return h("span", h("strong", "expires soon: "), label, class_="soon")
+    return h("span", label)
+
+
+# --- suppressed findings ---------------------------------------------------------------------------------
+
+
+def _suppressed_section(suppressed: Sequence[Suppression]) -> Html:
+    rows = [
+        h(
+            "tr",
+            h("td", _severity(s.finding.severity)),
+            h("td", _rule(s.finding)),
+            h(
+                "td",
+                h("code", s.finding.cluster) if s.finding.cluster else None,
+                h("br") if s.finding.cluster else None,
+                _setting(s.finding),
+            ),
+            h("td", _value(s.finding)),
+            h("td", h("p", s.finding.message, class_="message")),
+            h(
+                "td",
+                h("strong", s.kind),
+                ": ",
+                s.reason,
+                h("span", f"until {s.expires.isoformat()}", class_="endpoint") if s.expires else None,
+            ),
+            class_=f"sev-{s.finding.severity.value}",
+        )
+        for s in suppressed
+    ]
+    columns = ("Severity", "Rule", "Setting", "Value", "What is wrong", "Why suppressed")
+    return h(
+        "section",
+        h("h2", "Suppressed findings"),
+        h(
+            "p",
+            "Accepted by a waiver or recorded in the baseline: shown for the record, not counted in the verdict.",
+            class_="muted",
+        ),
+        h(
+            "table",
+            h("thead", h("tr", [h("th", c, scope="col") for c in columns])),
+            h("tbody", rows),
+            class_="findings suppressed",
+        ),
+        class_="appendix",
+        id="suppressed",
+    )
+
+
+# --- small pieces ---------------------------------------------------------------------------------------
+
+
+def _severity(severity: Severity, plural: bool = False) -> Html:
+    word = severity.value + ("s" if plural and severity is not Severity.INFO else "")
+    return h(
+        "span",
+        h("span", MARKS[severity], class_="mark", aria_hidden="true"),
+        " ",
+        word,
+        class_=f"sev sev-{severity.value}",
+    )
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _sentence(text: str) -> str:
+    """First letter up, the rest as written (``DNS records`` stays ``DNS``)."""
+    return text[:1].upper() + text[1:]
+
+
+def _datetime(moment: datetime) -> str:
+    utc = moment.astimezone(timezone.utc) if moment.tzinfo else moment
+    return utc.strftime("%Y-%m-%d %H:%M UTC")
+
+
+CSS = """
+:root {
+  --ink: #1d2430; --muted: #5b6473; --line: #d9dee5; --accent: #2f5d8a;
+  --error: #a8251b; --error-bg: #fdf1ef; --warning: #8a5a00; --warning-bg: #fff7e0;
+  --info: #2f5d8a; --info-bg: #eef4fa; --ok: #2c6e3f; --ok-bg: #eef7f0;
+  --mono: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation Mono", "DejaVu Sans Mono", monospace;
+}
+* { box-sizing: border-box; }
+html { font-size: 15px; -webkit-text-size-adjust: 100%; }
+body {
+  margin: 0; color: var(--ink); background: #fff; line-height: 1.5;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans",
+    "DejaVu Sans", sans-serif;
+}
+header, main, footer { max-width: 1240px; margin: 0 auto; padding: 0 2rem; }
+header { padding-top: 2rem; padding-bottom: 0.5rem; border-bottom: 1px solid var(--line); }
+h1 { font-size: 1.87rem; margin: 0 0 0.8rem; font-weight: 650; letter-spacing: -0.01em; }
+h2 { font-size: 1.4rem; margin: 2.7rem 0 0.8rem; font-weight: 650; }
+h3 { font-size: 1.07rem; margin: 1.9rem 0 0.7rem; text-transform: uppercase; letter-spacing: 0.06em;
+  color: var(--muted); }
+h4 { font-size: 1rem; margin: 1.3rem 0 0.5rem; }
+p { margin: 0 0 0.5rem; }
+a { color: var(--accent); }
+code { font-family: var(--mono); font-size: 0.9em; overflow-wrap: anywhere; }
+.kicker { margin: 0; color: var(--muted); font-size: 0.87rem; text-transform: uppercase; letter-spacing: 0.08em; }
+.muted { color: var(--muted); }
+.small { font-size: 0.83rem; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.1rem 1rem; margin: 0 0 1rem; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; }
+dl.facts.compact { font-size: 0.93rem; }
+.tallies { list-style: none; display: flex; gap: 0.8rem; padding: 0; margin: 0 0 1rem; flex-wrap: wrap; }
+.tally { border: 1px solid var(--line); border-radius: 8px; padding: 0.6rem 1.2rem; min-width: 10rem; }
+.tally .count { display: block; font-size: 1.87rem; font-weight: 650; line-height: 1.2; }
+.verdict { border-left: 5px solid var(--ok); background: var(--ok-bg); padding: 0.6rem 0.9rem; border-radius: 4px; }
+.verdict.fail { border-left-color: var(--error); background: var(--error-bg); }
+.verdict.neutral { border-left-color: var(--muted); background: #f3f5f8; }
+.callout { border: 1px solid var(--line); border-left: 5px double var(--warning); background: var(--warning-bg);
+  padding: 0.6rem 0.9rem; border-radius: 4px; margin: 0.8rem 0; }
+.callout ul { margin: 0.3rem 0 0; }
+.clean { border-left: 5px solid var(--ok); background: var(--ok-bg); padding: 0.5rem 0.9rem; border-radius: 4px; }
+nav.toc ol { margin: 0; padding-left: 1.6rem; }
+nav.toc span { color: var(--muted); }
+.sev { display: inline-block; white-space: nowrap; font-size: 0.8rem; font-weight: 650; text-transform: uppercase;
+  letter-spacing: 0.05em; padding: 0.05rem 0.5rem; border-radius: 4px; border: 1px solid currentColor; }
+.sev .mark { font-size: 0.67rem; }
+.sev.sev-error { color: var(--error); background: var(--error-bg); border-width: 2px; }
+.sev.sev-warning { color: var(--warning); background: var(--warning-bg); }
+.sev.sev-info { color: var(--info); background: var(--info-bg); border-style: dotted; }
+.tally .sev { border: 0; padding: 0; background: none; }
+section.cluster { border-top: 3px solid var(--ink); margin-top: 3.2rem; }
+section.cluster > h2 { margin-top: 1rem; }
+section.cluster > h2 .name { font-family: var(--mono); }
+section.cluster > h2 span + span { color: var(--muted); font-weight: 400; font-size: 1.13rem; }
+section.appendix { border-top: 1px solid var(--line); margin-top: 3.2rem; }
+table { border-collapse: collapse; width: 100%; margin: 0 0 0.8rem; font-size: 0.93rem; table-layout: fixed; }
+th { text-align: left; font-weight: 600; color: var(--muted); font-size: 0.83rem; border-bottom: 2px solid var(--line);
+  padding: 0.4rem 0.7rem 0.4rem 0; }
+td { vertical-align: top; border-bottom: 1px solid var(--line); padding: 0.6rem 0.8rem 0.6rem 0;
+  overflow-wrap: anywhere; }
+table.findings th:nth-child(1) { width: 11%; }
+table.findings th:nth-child(2) { width: 12%; }
+table.findings th:nth-child(3) { width: 20%; }
+table.findings th:nth-child(4) { width: 15%; }
+table.suppressed th:nth-child(5) { width: 22%; }
+table.certs th:nth-child(1) { width: 19%; }
+table.certs th:nth-child(2) { width: 39%; }
+table.certs th:nth-child(3) { width: 27%; }
+tr:target, li.step:target { outline: 2px solid var(--accent); outline-offset: 2px; }
+.rule-name { display: block; color: var(--muted); font-size: 0.83rem; }
+.menu, .node, .purpose, .endpoint { display: block; font-size: 0.83rem; color: var(--muted); }
+.path .app { font-weight: 600; }
+.menu .app { font-weight: 400; }
+.message { margin: 0; }
+dl.evidence { display: grid; grid-template-columns: max-content 1fr; gap: 0 0.7rem; margin: 0.4rem 0 0;
+  font-size: 0.83rem; color: var(--muted); }
+dl.evidence dd { margin: 0; }
+.fixed-by { margin: 0.4rem 0 0; font-size: 0.83rem; }
+ol.steps { list-style: none; padding: 0; margin: 0; }
+li.step { position: relative; border: 1px solid var(--line); border-radius: 6px; padding: 0.6rem 0.9rem 0.6rem 3.4rem;
+  margin: 0 0 0.7rem; }
+li.step::before { content: attr(value) "."; position: absolute; left: 0.9rem; top: 0.55rem; font-weight: 700;
+  font-size: 1.13rem; }
+li.step.done { border-style: dashed; color: var(--muted); }
+.action { font-weight: 600; margin: 0 0 0.4rem; }
+.done { color: var(--ok); }
+dl.step-facts { display: grid; grid-template-columns: 6.5rem 1fr; gap: 0.25rem 0.8rem; margin: 0; font-size: 0.93rem; }
+dl.step-facts dt { color: var(--muted); }
+dl.step-facts dd { margin: 0; overflow-wrap: anywhere; }
+dl.step-facts ul, dl.step-facts ol { margin: 0; padding-left: 1.3rem; }
+.proposed { font-weight: 700; }
+.impact { border-left: 3px solid var(--warning); padding-left: 0.5rem; }
+dl.identity { display: grid; grid-template-columns: max-content 1fr; gap: 0 0.7rem; margin: 0; }
+dl.identity dt { color: var(--muted); font-size: 0.83rem; }
+dl.identity dd { margin: 0; overflow-wrap: anywhere; }
+.tag { display: inline-block; font-size: 0.77rem; border: 1px solid currentColor; border-radius: 3px;
+  padding: 0 0.3rem; text-transform: uppercase; letter-spacing: 0.04em; }
+.chain-label { margin: 0.4rem 0 0; font-size: 0.83rem; color: var(--muted); }
+ol.chain { margin: 0.2rem 0 0; padding-left: 1.2rem; font-size: 0.83rem; }
+.alert { color: var(--error); }
+.soon { color: var(--warning); }
+footer { border-top: 1px solid var(--line); margin-top: 3.2rem; padding-top: 0.8rem; padding-bottom: 2rem;
+  color: var(--muted); font-size: 0.87rem; }
+@page {
+  size: A4; margin: 14mm 12mm 16mm;
+  @bottom-left { content: "confcheck report"; font-size: 8pt; color: #555; }
+  @bottom-right { content: "page " counter(page) " of " counter(pages); font-size: 8pt; color: #555; }
+}
+@media print {
+  :root { --ink: #000; --muted: #444; --line: #999; --accent: #000; --error: #000; --warning: #000;
+    --info: #000; --ok: #000; }
+  html { font-size: 9pt; }
+  header, main, footer { max-width: none; padding: 0; }
+  header { padding-top: 0; }
+  * { background: transparent !important; box-shadow: none !important; }
+  a { text-decoration: none; color: inherit; }
+  section.cluster, section.appendix { break-before: page; border-top: 0; margin-top: 0; }
+  h2, h3, h4 { break-after: avoid; }
+  tr, li.step, .tally, .callout, .verdict, dl.facts { break-inside: avoid; }
+  thead { display: table-header-group; }
+  .verdict, .callout, .clean { border: 1px solid #000; border-left-width: 5px; }
+  .sev { letter-spacing: 0; padding: 0 0.3rem; }
+  .tally { min-width: 7rem; }
+}
+"""
+
+
+@hookimpl
+def confcheck_reporters() -> list[Reporter]:
+    return [
+        Reporter(
+            "html", "self-contained HTML report for the customer: findings, fix lists, certificates", write
+        )
+    ]

@@ -1,0 +1,330 @@
+"""``--format sarif``: SARIF 2.1.0 for code-scanning dashboards and SARIF viewers.
+
+What other tools learnt the hard way, and the tests check against the official schema: rule ids
+are unique (Checkov #1521), messages are never empty (ansible-lint #2667), every rule carries its
+documentation and a ``security-severity`` (Checkov PR #5074), and results carry
+``partialFingerprints`` so a dashboard matches them across runs by content (the same fingerprint
+as the JSON report and the baseline).
+
+A finding is about a server setting, not a line of a file, so results have logical locations
+only (cluster / location id / value), with the admin menu path alongside. For the same reason a
+fix is not a SARIF ``fix`` (which is an edit of file contents): it travels in the result's
+properties and in ``message.markdown``.
+
+Suppressions: a waiver is an ``external`` suppression, ``accepted``, with its reason as the
+justification. A baselined finding is likewise suppressed (it does not count, and consumers such as
+GitLab and GitHub honour ``suppressions``, not ``baselineState``), and marked
+``baselineState: unchanged`` because it was already there. Other results get a ``baselineState``
+only when the comparison is known: for ``lint --changes``, ``new`` for what the change introduces
+and ``unchanged`` for the rest. Nothing here names a URL that a viewer would fetch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from confcheck import __version__, hookimpl, plugin_manager
+from confcheck.findings import Finding, Severity, Suppression
+from confcheck.report import Report, Reporter
+from confcheck.reports.json import fix_to_dict
+from confcheck.reports.markdown import escape
+from confcheck.rule import Rule
+
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+"""The schema's own ``$id``: an identifier for validators, never fetched by confcheck."""
+
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+SECURITY_SEVERITY = {Severity.ERROR: "7.5", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
+"""CVSS-like scores code scanning sorts by: high (7.0-8.9), medium (4.0-6.9), low (0.1-3.9).
+
+An error makes Jabber prompt every user to accept a certificate, which trains them to accept an
+attacker's: high, not critical, since the name mismatch alone exposes nothing.
+"""
+
+FINGERPRINT = "confcheck/v1"
+"""The ``partialFingerprints`` key; the version changes if the fingerprint recipe ever does."""
+
+
+def write(report: Report, out: TextIO) -> None:
+    """Write the report as one SARIF log with one run."""
+    json.dump(log(report), out, indent=1, ensure_ascii=False)
+    out.write("\n")
+
+
+def log(report: Report) -> dict[str, Any]:
+    """The SARIF log as JSON-ready data."""
+    rules = _rules(report)
+    index = {rule["id"]: i for i, rule in enumerate(rules)}
+    kept = [_result(report, f, index) for f in report.findings]
+    suppressed = [_result(report, s.finding, index, s) for s in report.suppressed]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "confcheck",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": rules,
+            }
+        },
+        "invocations": [_invocation(report)],
+        "results": kept + suppressed,
+        "properties": _run_properties(report),
+    }
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+# --- rules ----------------------------------------------------------------------------------------
+
+
+def _rules(report: Report) -> list[dict[str, Any]]:
+    """Every installed rule, then any rule a finding names that is not installed (a report read back)."""
+    installed = {rule.code: rule for rule in plugin_manager.rules()}
+    descriptors = [rule_descriptor(rule) for rule in installed.values()]
+    seen = set(installed)
+    for finding in (*report.findings, *(s.finding for s in report.suppressed)):
+        if finding.rule not in seen:
+            seen.add(finding.rule)
+            descriptors.append(_unknown_rule(finding))
+    return descriptors
+
+
+def rule_descriptor(rule: Rule) -> dict[str, Any]:
+    """A ``reportingDescriptor`` made from the rule's documentation: the same words as ``confcheck explain``."""
+    sections = rule.sections
+    full = sections.get("What it checks") or rule.summary
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary or f"{rule.code} {rule.name}"},
+        "fullDescription": {"text": " ".join(full.split())},
+        "help": {"text": rule.doc or rule.summary or rule.name, "markdown": rule.markdown},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {
+            "tags": _tags(rule),
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "precision": "very-high",
+            "severity": rule.severity.value,
+        },
+    }
+
+
+def _tags(rule: Rule) -> list[str]:
+    """``security`` for checks (code scanning uses ``security-severity`` only with it), plus the family."""
+    family = f"{rule.code[:3]}xx"
+    return ["security", "tls", family] if rule.check is not None else ["confcheck-gate", family]
+
+
+def _unknown_rule(finding: Finding) -> dict[str, Any]:
+    name = finding.name or finding.rule
+    return {
+        "id": finding.rule,
+        "name": name,
+        "shortDescription": {"text": f"{finding.rule} {name} (rule not installed)"},
+        "defaultConfiguration": {"level": LEVELS[finding.severity]},
+        "properties": {"security-severity": SECURITY_SEVERITY[finding.severity], "tags": []},
+    }
+
+
+# --- results --------------------------------------------------------------------------------------
+
+
+def _result(
+    report: Report, finding: Finding, index: dict[str, int], suppression: Suppression | None = None
+) -> dict[str, Any]:
+    text = finding.message if finding.message.strip() else f"{finding.rule} {finding.name}"
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "ruleIndex": index[finding.rule],
+        "level": LEVELS[finding.severity],
+        "message": {"text": text, "markdown": _markdown(finding)},
+        "locations": [_location(finding)],
+        "partialFingerprints": {FINGERPRINT: finding.fingerprint},
+        "properties": _properties(finding),
+    }
+    if suppression is not None:
+        result["suppressions"] = [_suppression(suppression)]
+    state = _baseline_state(report, finding, suppression)
+    if state is not None:
+        result["baselineState"] = state
+    return result
+
+
+def _markdown(finding: Finding) -> str:
+    """The message and its fix, escaped like the Markdown report (values come from servers)."""
+    text = escape(finding.message) or escape(f"{finding.rule} {finding.name}")
+    fix = finding.fix
+    if fix is None:
+        return text
+    lines = [
+        text,
+        "",
+        f"**Fix** (phase {int(fix.phase)}, {escape(fix.phase.title)}): {escape(fix.action)}",
+        "",
+    ]
+    where = escape(fix.where) + (f", field \u201c{escape(fix.field)}\u201d" if fix.field else "")
+    lines.append(f"- Where: {where}")
+    if fix.current is not None or fix.proposed is not None:
+        current = escape(fix.current) if fix.current is not None else "\u2014"
+        proposed = escape(fix.proposed) if fix.proposed is not None else "\u2014"
+        lines.append(f"- Change: {current} \u2192 {proposed}")
+    lines += [f"- Before: {escape(p)}" for p in fix.preconditions]
+    lines += [f"- Step {i}: {escape(s)}" for i, s in enumerate(fix.steps, start=1)]
+    if fix.impact:
+        lines.append(f"- Impact: {escape(fix.impact)}")
+    return "\n".join(lines)
+
+
+def _location(finding: Finding) -> dict[str, Any]:
+    """A logical location ``cluster/location[/instance]/value[/subject]`` with its admin menu path."""
+    parts = [finding.cluster, finding.location, finding.instance, finding.value, finding.subject]
+    qualified = "/".join(p for p in parts if p) or finding.rule
+    properties: dict[str, Any] = {}
+    if finding.cluster:
+        properties["cluster"] = finding.cluster
+    if finding.location:
+        properties["location"] = finding.location
+        menu = _menu(finding.location)
+        if menu is not None:
+            properties["adminMenu"] = menu
+    logical: dict[str, Any] = {
+        "name": finding.value or finding.location or finding.rule,
+        "fullyQualifiedName": qualified,
+        "kind": "resource",
+    }
+    if properties:
+        logical["properties"] = properties
+    location: dict[str, Any] = {"logicalLocations": [logical]}
+    if "adminMenu" in properties:
+        location["message"] = {"text": properties["adminMenu"]}
+    return location
+
+
+def _menu(location_id: str) -> str | None:
+    """Where the setting is, as its admin application shows it: application > menu, field."""
+    found = plugin_manager.catalog().location(location_id)
+    if found is None:
+        return None
+    line, location = found
+    return line.where(location) + (f", field '{location.field}'" if location.field else "")
+
+
+def _properties(finding: Finding) -> dict[str, Any]:
+    """What the finding is about and its fix, as the JSON report has them."""
+    about = {
+        "severity": finding.severity.value,
+        "cluster": finding.cluster,
+        "product": finding.product,
+        "version": finding.version,
+        "location": finding.location,
+        "instance": finding.instance,
+        "node": finding.node,
+        "value": finding.value,
+        "subject": finding.subject,
+        "certificate": finding.certificate,
+    }
+    properties: dict[str, Any] = {k: v for k, v in about.items() if v is not None}
+    if finding.evidence:
+        properties["evidence"] = dict(finding.evidence)
+    if finding.fix is not None:
+        properties["fix"] = fix_to_dict(finding.fix)
+    return properties
+
+
+def _suppression(suppression: Suppression) -> dict[str, Any]:
+    """A waiver or the baseline as an accepted external suppression."""
+    entry: dict[str, Any] = {
+        "kind": "external",
+        "status": "accepted",
+        "justification": suppression.reason or suppression.kind,
+        "properties": {"confcheck-kind": suppression.kind},
+    }
+    if suppression.expires is not None:
+        entry["properties"]["expires"] = suppression.expires.isoformat()
+    return entry
+
+
+def _baseline_state(report: Report, finding: Finding, suppression: Suppression | None) -> str | None:
+    if suppression is not None and suppression.kind == "baseline":
+        return "unchanged"
+    if report.changes is not None and suppression is None:
+        introduced = {f.fingerprint for f in report.changes.introduced}
+        return "new" if finding.fingerprint in introduced else "unchanged"
+    return None
+
+
+# --- the invocation and the run -------------------------------------------------------------------
+
+
+def _invocation(report: Report) -> dict[str, Any]:
+    """Whether the audit is complete (exit 3 when not), with what could not be collected."""
+    invocation: dict[str, Any] = {
+        "executionSuccessful": not report.incomplete,
+        "exitCode": int(report.exit_code),
+        "exitCodeDescription": _exit_description(report),
+        "properties": {
+            "incomplete": report.incomplete,
+            "failOn": report.fail_on.value if report.fail_on else "never",
+            "failing": len(report.failing),
+            "referencesChecked": report.references,
+        },
+    }
+    problems = [
+        {
+            "level": "error",
+            "message": {"text": f"{p.cluster}: {p.message}" if p.cluster else p.message or p.kind},
+            "properties": {"kind": p.kind, **({"cluster": p.cluster} if p.cluster else {})},
+        }
+        for p in report.deployment.problems
+    ]
+    if problems:
+        invocation["toolExecutionNotifications"] = problems
+    notes = _notifications(report.notes)
+    if notes:
+        invocation["toolConfigurationNotifications"] = notes
+    return invocation
+
+
+def _notifications(notes: Sequence[str]) -> list[dict[str, Any]]:
+    """The gate's notes (expired waivers, findings left out by --select): about configuration."""
+    return [{"level": "warning", "message": {"text": note}} for note in notes if note.strip()]
+
+
+def _exit_description(report: Report) -> str:
+    if report.incomplete:
+        return "collection incomplete: something could not be reached or read"
+    if report.fail_on is None:
+        return "--fail-on never: no finding fails the run"
+    if report.failing:
+        return f"{len(report.failing)} findings at or above {report.fail_on.value}"
+    return f"no finding at or above {report.fail_on.value}"
+
+
+def _run_properties(report: Report) -> dict[str, Any]:
+    collected = report.deployment.collected_at
+    properties: dict[str, Any] = {
+        "source": report.source,
+        "clusters": [
+            {"name": c.name, "product": c.product, "version": c.version} for c in report.deployment.clusters
+        ],
+    }
+    if collected is not None:
+        properties["collectedAt"] = collected.isoformat()
+    if report.changes is not None:
+        properties["changes"] = {
+            "applied": list(report.changes.applied),
+            "fixed": _fingerprints(report.changes.fixed),
+            "introduced": _fingerprints(report.changes.introduced),
+        }
+    return properties
+
+
+def _fingerprints(findings: Iterable[Finding]) -> list[str]:
+    return [f.fingerprint for f in findings]
+
+
+@hookimpl
+def confcheck_reporters() -> list[Reporter]:
+    return [Reporter("sarif", "SARIF 2.1.0 for code-scanning dashboards", write, machine=True)]

@@ -1,0 +1,191 @@
+"""The SARIF report: valid against the official 2.1.0 schema, with what code-scanning tools rely on."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import jsonschema
+import pytest
+from helpers import demo_deployment, report, shared
+from hostile import (
+    HOSTILE_VALUES,
+    WAIVER_REASON,
+    changed_report,
+    gated_report,
+    hostile_report,
+    incomplete_report,
+)
+
+from confcheck import plugin_manager
+from confcheck.report import Report
+from confcheck.reports import json as json_report
+from confcheck.reports import sarif
+
+
+def write(rep: Report) -> dict[str, Any]:
+    out = io.StringIO()
+    sarif.write(rep, out)
+    data: dict[str, Any] = json.loads(out.getvalue())
+    return data
+
+
+def validate(log: dict[str, Any]) -> None:
+    """Fail with every schema error, not only the first."""
+    schema = json.loads(shared("schemas/sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft4Validator(schema)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(log)]
+    assert not errors, "\n".join(errors[:20])
+
+
+def run(log: dict[str, Any]) -> dict[str, Any]:
+    runs: list[dict[str, Any]] = log["runs"]
+    assert len(runs) == 1
+    return runs[0]
+
+
+@pytest.fixture(scope="module")
+def demo() -> tuple[Report, dict[str, Any]]:
+    rep = report(demo_deployment())
+    return rep, write(rep)
+
+
+def test_the_demo_report_is_valid_sarif_2_1_0(demo: tuple[Report, dict[str, Any]]) -> None:
+    _, log = demo
+    validate(log)
+    assert log["version"] == "2.1.0"
+
+
+def test_every_installed_rule_once_with_its_documentation(demo: tuple[Report, dict[str, Any]]) -> None:
+    _, log = demo
+    driver = run(log)["tool"]["driver"]
+    assert driver["name"] == "confcheck"
+    assert "informationUri" not in driver
+    rules = driver["rules"]
+    ids = [r["id"] for r in rules]
+    assert len(ids) == len(set(ids))
+    installed = plugin_manager.rules()
+    assert ids == [r.code for r in installed]
+    for descriptor, rule in zip(rules, installed, strict=True):
+        assert descriptor["name"] == rule.name
+        assert descriptor["shortDescription"]["text"] == rule.summary
+        assert descriptor["fullDescription"]["text"]
+        assert descriptor["help"]["text"]
+        assert "### How to fix" in descriptor["help"]["markdown"]
+        assert descriptor["defaultConfiguration"]["level"] == sarif.LEVELS[rule.severity]
+        assert 0 < float(descriptor["properties"]["security-severity"]) <= 10
+        assert "helpUri" not in descriptor
+
+
+def test_results_point_at_their_rules_with_messages_levels_and_json_fingerprints(
+    demo: tuple[Report, dict[str, Any]],
+) -> None:
+    rep, log = demo
+    the_run = run(log)
+    rules = the_run["tool"]["driver"]["rules"]
+    results = the_run["results"]
+    assert len(results) == len(rep.findings)
+    json_fingerprints = [f["fingerprint"] for f in json_report.report_to_dict(rep)["findings"]]
+    assert [r["partialFingerprints"]["confcheck/v1"] for r in results] == json_fingerprints
+    for result, finding in zip(results, rep.findings, strict=True):
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"] == finding.rule
+        assert result["message"]["text"].strip()
+        assert (
+            result["level"]
+            == {"error": "error", "warning": "warning", "info": "note"}[finding.severity.value]
+        )
+        assert "suppressions" not in result
+        assert "baselineState" not in result
+
+
+def test_locations_are_logical_with_the_admin_menu_and_no_file(demo: tuple[Report, dict[str, Any]]) -> None:
+    rep, log = demo
+    results = run(log)["results"]
+    node_name = next(i for i, f in enumerate(rep.findings) if f.location == "cucm9.node-name")
+    finding = rep.findings[node_name]
+    (location,) = results[node_name]["locations"]
+    assert "physicalLocation" not in location
+    (logical,) = location["logicalLocations"]
+    assert logical["fullyQualifiedName"] == f"{finding.cluster}/cucm9.node-name/{finding.value}"
+    assert logical["properties"]["adminMenu"].startswith("Cisco Unified CM Administration > System > Server")
+    assert all("physicalLocation" not in loc for r in results for loc in r["locations"])
+
+
+def test_the_fix_travels_in_properties_and_markdown_not_as_a_file_edit(
+    demo: tuple[Report, dict[str, Any]],
+) -> None:
+    rep, log = demo
+    for result, finding in zip(run(log)["results"], rep.findings, strict=True):
+        assert "fixes" not in result
+        if finding.fix is None:
+            continue
+        fix = result["properties"]["fix"]
+        assert (fix["action"], fix["where"], fix["current"], fix["proposed"]) == (
+            finding.fix.action,
+            finding.fix.where,
+            finding.fix.current,
+            finding.fix.proposed,
+        )
+        assert "**Fix** (phase" in result["message"]["markdown"]
+
+
+def test_hostile_values_are_valid_json_and_sarif() -> None:
+    rep = hostile_report()
+    log = write(rep)
+    validate(log)
+    values = [r["properties"].get("value") for r in run(log)["results"]]
+    assert set(HOSTILE_VALUES) <= set(values)
+    markdown = " ".join(r["message"]["markdown"] for r in run(log)["results"])
+    assert "<script" not in markdown
+    assert "<img" not in markdown
+
+
+def test_waived_and_baselined_findings_are_suppressed_results() -> None:
+    rep, waived, baselined = gated_report()
+    log = write(rep)
+    validate(log)
+    results = {r["partialFingerprints"]["confcheck/v1"]: r for r in run(log)["results"]}
+    assert len(run(log)["results"]) == len(rep.findings) + len(rep.suppressed)
+    (waiver,) = results[waived.fingerprint]["suppressions"]
+    assert waiver == {
+        "kind": "external",
+        "status": "accepted",
+        "justification": WAIVER_REASON,
+        "properties": {"confcheck-kind": "waiver", "expires": "2099-01-01"},
+    }
+    assert "baselineState" not in results[waived.fingerprint]
+    baseline = results[baselined.fingerprint]
+    assert baseline["baselineState"] == "unchanged"
+    assert baseline["suppressions"][0]["justification"] == "in the baseline baseline.json"
+    unsuppressed = [r for r in run(log)["results"] if "suppressions" not in r]
+    assert len(unsuppressed) == len(rep.findings)
+    assert any(r["ruleId"] == "CC901" for r in unsuppressed)
+
+
+def test_an_incomplete_collection_is_an_unsuccessful_invocation() -> None:
+    rep = incomplete_report()
+    log = write(rep)
+    validate(log)
+    (invocation,) = run(log)["invocations"]
+    assert invocation["executionSuccessful"] is False
+    assert invocation["exitCode"] == 3
+    assert invocation["properties"]["incomplete"] is True
+    (problem,) = invocation["toolExecutionNotifications"]
+    assert problem["message"]["text"] == "hq-cucm: AXL login failed <401>"
+    complete = run(write(report(demo_deployment())))["invocations"][0]
+    assert complete["executionSuccessful"] is True
+    assert complete["properties"]["incomplete"] is False
+
+
+def test_a_proposed_change_marks_what_it_introduces_as_new() -> None:
+    rep, introduced = changed_report()
+    log = write(rep)
+    validate(log)
+    states = {r["partialFingerprints"]["confcheck/v1"]: r["baselineState"] for r in run(log)["results"]}
+    assert states.pop(introduced.fingerprint) == "new"
+    assert set(states.values()) == {"unchanged"}
+    changes = run(log)["properties"]["changes"]
+    assert changes["introduced"] == [introduced.fingerprint]
+    assert rep.changes is not None
+    assert changes["fixed"] == [f.fingerprint for f in rep.changes.fixed]
