@@ -77,6 +77,12 @@ class Certificate:
     san_error: str | None
     """Why the subjectAltName (or the extensions holding it) could not be read."""
     pem: str
+    subject_attributes: tuple[tuple[str, str], ...] = ()
+    """Every subject attribute as (short name, value), in certificate order: ``("O", "Example, Inc.")``.
+
+    The values as encoded, not the RFC 4514 string, whose escaping adds backslashes; short names as
+    RFC 4514 spells them (``CN``, ``O``, ``OU``, ``L``, ``ST``, ``C``), else the dotted OID.
+    """
 
 
 def parse(cert: x509.Certificate, pem: str | None = None) -> Certificate:
@@ -110,6 +116,7 @@ def parse(cert: x509.Certificate, pem: str | None = None) -> Certificate:
         san=san,
         san_error=san_error,
         pem=pem or cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+        subject_attributes=_attributes(cert.subject),
     )
 
 
@@ -349,6 +356,13 @@ def _name(name: x509.Name) -> str:
         return "<unreadable name>"
 
 
+def _attributes(name: x509.Name) -> tuple[tuple[str, str], ...]:
+    try:
+        return tuple((a.rfc4514_attribute_name, _attr(a.value)) for a in name)
+    except ValueError:
+        return ()
+
+
 def _attr(value: str | bytes) -> str:
     return value if isinstance(value, str) else value.decode("utf-8", "replace")
 
@@ -367,6 +381,7 @@ def to_dict(cert: Certificate) -> dict[str, Any]:
     return {
         "subject": cert.subject,
         "subject_cn": list(cert.subject_cn),
+        "subject_attributes": [list(pair) for pair in cert.subject_attributes],
         "issuer": cert.issuer,
         "serial": cert.serial,
         "self_signed": cert.self_signed,

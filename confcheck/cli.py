@@ -19,6 +19,8 @@ from confcheck import __version__
 from confcheck.errors import ConfcheckError, ExitCode, one_line
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from rich.console import Console
 
     from confcheck.catalog import ProductLine
@@ -207,6 +209,13 @@ def _output_options(command: argparse.ArgumentParser, offline: bool = False) -> 
         "--ignore", action="append", default=[], metavar="CODES", help="not these rules or prefixes"
     )
     command.add_argument(
+        "--at",
+        type=_moment,
+        metavar="DATE",
+        help="judge certificate validity at this date or UTC time, e.g. the migration weekend "
+        "(YYYY-MM-DD or YYYY-MM-DDTHH:MM; default: now)",
+    )
+    command.add_argument(
         "--baseline", metavar="FILE", help="findings in this baseline are shown as suppressed, never counted"
     )
     command.add_argument(
@@ -347,7 +356,7 @@ def check(
         gate=gate.Gate(_codes(args.select), _codes(args.ignore), waivers, baseline, args.baseline or ""),
         create_baseline=Path(args.create_baseline) if args.create_baseline else None,
         changes=Path(args.changes) if getattr(args, "changes", None) else None,
-        check=check_options or CheckOptions(),
+        check=_at(check_options or CheckOptions(), args.at),
     )
     report = judge(deployment, verdict, source)
     if args.create_baseline:
@@ -357,6 +366,12 @@ def check(
         )
     _write(report, reporter_for(args.format), _outputs(args))
     return report.exit_code
+
+
+def _at(options: CheckOptions, moment: datetime | None) -> CheckOptions:
+    from dataclasses import replace
+
+    return options if moment is None else replace(options, now=moment)
 
 
 def _write(report: Report, stdout: Reporter, outputs: list[tuple[Reporter, str]]) -> None:
@@ -410,6 +425,16 @@ def _cert(args: argparse.Namespace) -> ExitCode:
     from confcheck.cert_command import run
 
     return run(args.sources, args.name, args.profile, args.format, sys.stdout, args.timeout)
+
+
+def _moment(text: str) -> datetime:
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _seconds(text: str) -> float:

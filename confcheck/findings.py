@@ -90,6 +90,9 @@ class Fix:
     """Ordered sub-steps when one change is a procedure (XMPP certificate settings)."""
     dns: tuple[DnsNeed, ...] = ()
     """DNS records that must exist first; the plan turns them into its first phase."""
+    replaces: str | None = None
+    """The certificate this fix has replaced (``the Tomcat certificate of cucm1``): the plan makes every
+    fix that replaces one certificate a single step, since one new certificate answers them all."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,7 +141,7 @@ def preferred_fqdn(cert: Certificate, profile: Profile = "http", hint: str | Non
     yields this node's name.
     """
     names = [_presented_name(field, value) for field, value in identities(cert, profile)]
-    fqdns = [n for n in names if n is not None and "." in n and not n.startswith("*")]
+    fqdns = [n for n in names if n is not None and not n.startswith("*") and name_kind(n) == "fqdn"]
     if hint:
         first = hint.split(".", 1)[0].lower()
         for fqdn in fqdns:

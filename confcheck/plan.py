@@ -58,6 +58,7 @@ def build(findings: Iterable[Finding], deployment: Deployment | None = None) -> 
     for finding in findings:
         if finding.fix is not None:
             merged.setdefault(finding.fix, []).append(finding)
+    merged = _one_per_certificate(merged)
     order = {c.name: i for i, c in enumerate(deployment.clusters)} if deployment else {}
     steps = [Step(fix.phase, fix.action, fix.where, fix, tuple(found)) for fix, found in merged.items()]
     steps += _dns_steps(merged, deployment)
@@ -65,6 +66,43 @@ def build(findings: Iterable[Finding], deployment: Deployment | None = None) -> 
         key=lambda s: (s.phase, min((order.get(c, len(order)) for c in s.clusters), default=-1), s.action)
     )
     return Plan(tuple(steps))
+
+
+def _one_per_certificate(merged: dict[Fix, list[Finding]]) -> dict[Fix, list[Finding]]:
+    """Fixes that replace the same certificate become one fix: the new certificate must meet them all."""
+    groups: dict[str, list[Fix]] = {}
+    for fix in merged:
+        if fix.replaces is not None:
+            groups.setdefault(fix.replaces, []).append(fix)
+    result: dict[Fix, list[Finding]] = {}
+    for fix, found in merged.items():
+        group = groups.get(fix.replaces or "", [fix])
+        if len(group) == 1:
+            result[fix] = found
+        elif fix is group[0]:
+            result[_combined(group)] = [f for each in group for f in merged[each]]
+    return result
+
+
+def _combined(fixes: list[Fix]) -> Fix:
+    """One replacement certificate: each fix's demand a step, then their procedures, once each."""
+    label = fixes[0].replaces
+
+    def once(items: Iterable[str]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(items))
+
+    return Fix(
+        phase=min(f.phase for f in fixes),
+        action=f"Replace {label} once, with a new certificate that meets every demand below",
+        where=fixes[0].where,
+        current=next((f.current for f in fixes if f.current), None),
+        proposed="; ".join(once(f.proposed for f in fixes if f.proposed)) or None,
+        preconditions=once(p for f in fixes for p in f.preconditions),
+        impact=fixes[0].impact,
+        steps=once([f"{f.action}." for f in fixes] + [s for f in fixes for s in f.steps]),
+        dns=tuple(dict.fromkeys(d for f in fixes for d in f.dns)),
+        replaces=label,
+    )
 
 
 def _dns_steps(merged: dict[Fix, list[Finding]], deployment: Deployment | None) -> list[Step]:

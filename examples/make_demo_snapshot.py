@@ -1,12 +1,18 @@
-"""Regenerate examples/demo-snapshot.json: a small Acme deployment in its usual pre-migration state.
+"""Regenerate the example snapshots: a small Acme deployment, between them firing every rule.
 
-Every rule that checks a snapshot fires at least once: IP addresses and short names in server names
-and client settings, an FQDN that is not in the certificate, a node whose cup-xmpp certificate lacks
-the XMPP domain, a wildcard Unity Connection certificate, a CN-only mail store certificate, a
+demo-snapshot.json is Acme in its usual pre-migration state: IP addresses and short names in server
+names and client settings, an FQDN that is not in the certificate, a node whose cup-xmpp certificate
+lacks the XMPP domain, a wildcard Unity Connection certificate, a CN-only mail store certificate, a
 conferencing server nobody inventoried, a node whose Tomcat endpoint was never collected, DNS that is
 not ready for the fixes, and service records that point at the wrong servers.
 
-It also writes incomplete-snapshot.json: one cluster whose AXL login failed (CC203, exit 3).
+certificates-snapshot.json is a data-centre cluster whose names are right and whose certificates
+are not (expired, expiring, shared, self-signed, weak, an unsent intermediate, a pinned leaf); it
+is judged with certificates.toml, which names the clients' trust store certificates-trust.pem.
+
+incomplete-snapshot.json is one cluster whose AXL login failed (CC203, exit 3).
+
+Certificates are dated so that judging ``--at 2026-12-01`` gives the same findings forever.
 
     python examples/make_demo_snapshot.py [OUTPUT_DIR]
 """
@@ -14,13 +20,33 @@ It also writes incomplete-snapshot.json: one cluster whose AXL login failed (CC2
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
+
+from cryptography import x509
 
 from confcheck import certs, pki, snapshot
 from confcheck.model import Cluster, Deployment, DnsRecord, Endpoint, Node, Problem, Setting
 
 DOMAIN = "acme.example"
+AT = datetime(2026, 12, 1, tzinfo=timezone.utc)
+"""The date the examples are judged at (``--at 2026-12-01``): certificate validity stays as written."""
+ISSUED = AT - timedelta(days=30)
+LIFETIME = 3650
+"""Ten years: the examples' well-behaved certificates do not expire under the tests' feet."""
+
+
+def _server(cn: str | None, **kwargs: Any) -> pki.Issued:
+    kwargs.setdefault("not_before", ISSUED)
+    kwargs.setdefault("days", LIFETIME)
+    return pki.server(cn, **kwargs)
+
+
+def _ca(cn: str, **kwargs: Any) -> pki.Issued:
+    kwargs.setdefault("not_before", ISSUED)
+    kwargs.setdefault("days", LIFETIME)
+    return pki.ca(cn, **kwargs)
 
 
 def _tomcat(host: str, issued: pki.Issued, *chain: pki.Issued) -> Endpoint:
@@ -36,12 +62,12 @@ def _endpoint(
 
 def build() -> Deployment:
     """The demo deployment, with freshly made certificates."""
-    root = pki.ca("Acme Root CA")
-    issuing = pki.ca("Acme Issuing CA", issuer=root)
+    root = _ca("Acme Root CA")
+    issuing = _ca("Acme Issuing CA", issuer=root)
 
     def signed(host: str, *extra: str) -> pki.Issued:
         fqdn = f"{host}.{DOMAIN}"
-        return pki.server(fqdn, dns=[fqdn, *extra], issuer=issuing)
+        return _server(fqdn, dns=[fqdn, *extra], issuer=issuing)
 
     cucm = Cluster(
         "hq-cucm",
@@ -94,13 +120,13 @@ def build() -> Deployment:
                 (
                     _tomcat(
                         "cucm-br.acme.example",
-                        pki.server("cucm-br.branch.acme.example", dns=["cucm-br.branch.acme.example"]),
+                        _server("cucm-br.branch.acme.example", dns=["cucm-br.branch.acme.example"]),
                     ),
                 ),
             ),
         ),
     )
-    xmpp_ok = pki.server(
+    xmpp_ok = _server(
         f"imp1.{DOMAIN}",
         dns=[f"imp1.{DOMAIN}", DOMAIN],
         xmpp_addr=[DOMAIN],
@@ -137,7 +163,7 @@ def build() -> Deployment:
                         "xmpp-client",
                         "imp2.acme.example",
                         5222,
-                        pki.server(f"imp2.{DOMAIN}"),
+                        _server(f"imp2.{DOMAIN}"),
                         sni=DOMAIN,
                     ),
                 ),
@@ -151,7 +177,7 @@ def build() -> Deployment:
             Setting("imp9.xmpp-domain", DOMAIN),
         ),
     )
-    wildcard = pki.server(f"*.{DOMAIN}", dns=[f"*.{DOMAIN}"], issuer=issuing)
+    wildcard = _server(f"*.{DOMAIN}", dns=[f"*.{DOMAIN}"], issuer=issuing)
     unity = Cluster(
         "hq-cuc",
         "unity",
@@ -167,7 +193,7 @@ def build() -> Deployment:
             ),
         ),
     )
-    cup_node = pki.server(
+    cup_node = _server(
         "cup1.branch.acme.example",
         dns=["cup1.branch.acme.example"],
         xmpp_addr=["branch.acme.example"],
@@ -207,9 +233,7 @@ def build() -> Deployment:
     mail = Node(
         "mail.acme.example",
         addresses=("10.10.0.41",),
-        endpoints=(
-            _endpoint("mailstore", "imaps", "mail.acme.example", 993, pki.server("mail.acme.example")),
-        ),
+        endpoints=(_endpoint("mailstore", "imaps", "mail.acme.example", 993, _server("mail.acme.example")),),
     )
     forward = (
         ("cucm1", "10.10.0.11"),
@@ -243,8 +267,8 @@ def build() -> Deployment:
 
 def build_incomplete() -> Deployment:
     """A collection that could not log in to one cluster: what `confcheck lint` says then (exit 3)."""
-    issuing = pki.ca("Acme Issuing CA")
-    leaf = pki.server(f"cucm1.{DOMAIN}", dns=[f"cucm1.{DOMAIN}"], issuer=issuing)
+    issuing = _ca("Acme Issuing CA")
+    leaf = _server(f"cucm1.{DOMAIN}", dns=[f"cucm1.{DOMAIN}"], issuer=issuing)
     cucm = Cluster(
         "hq-cucm",
         "cucm",
@@ -270,8 +294,80 @@ def build_incomplete() -> Deployment:
     )
 
 
+def build_certificates() -> tuple[Deployment, list[pki.Issued]]:
+    """A data-centre cluster whose names are right but whose certificates are not (CC3xx, CC4xx).
+
+    Returns the deployment and the clients' trust store: Acme's root, plus one server
+    certificate someone pushed to the clients by hand.
+    """
+    root = _ca("Acme Root CA")
+    issuing = _ca("Acme Issuing CA", issuer=root)
+    contractor = _ca("Contractor Issuing CA", issuer=_ca("Contractor Root CA"))
+
+    def subject(host: str, **fields: str) -> x509.Name:
+        return pki.name(
+            f"{host}.{DOMAIN}", **({"O": "Acme", "OU": "UC", "L": "Springfield", "C": "US"} | fields)
+        )
+
+    def leaf(host: str, *more: str, issuer: pki.Issued | None = issuing, **kwargs: Any) -> pki.Issued:
+        names = [f"{h}.{DOMAIN}" for h in (host, *more)]
+        return _server(names[0], dns=names, issuer=issuer, subject=subject(host), **kwargs)
+
+    shared = leaf("cucm3", "cucm4")
+    pinned = leaf("cucm8", issuer=contractor)
+    certificates = {
+        # expired three weeks before AT, and one that expires ten days after it
+        "cucm1": (leaf("cucm1", not_before=AT - timedelta(days=751), days=730), issuing),
+        "cucm2": (leaf("cucm2", not_before=AT - timedelta(days=720), days=730), issuing),
+        # one certificate for two nodes
+        "cucm3": (shared, issuing),
+        "cucm4": (shared, issuing),
+        # the install-time certificate: self-signed, an IP address as its CN, a 1024-bit RSA key
+        "cucm5": (
+            _server(
+                "10.30.0.15",
+                dns=[f"cucm5.{DOMAIN}"],
+                ips=["10.30.0.15"],
+                key=pki.new_key("rsa", 1024),
+                subject=pki.name("10.30.0.15", O="Acme", OU="UC", L="Springfield", C="US"),
+            ),
+        ),
+        # a comma in the organisation, which the CA request form does not allow
+        "cucm6": (
+            _server(
+                f"cucm6.{DOMAIN}",
+                dns=[f"cucm6.{DOMAIN}"],
+                issuer=issuing,
+                subject=subject("cucm6", O="Acme, Inc."),
+            ),
+            issuing,
+        ),
+        # sends its certificate without the intermediate
+        "cucm7": (leaf("cucm7"),),
+        # signed by a contractor's CA; trusted only because the certificate itself was pushed
+        "cucm8": (pinned,),
+    }
+    nodes = tuple(
+        Node(
+            f"{host}.{DOMAIN}",
+            "publisher" if host == "cucm1" else "subscriber",
+            host,
+            DOMAIN,
+            (f"10.30.0.{10 + index}",),
+            (_tomcat(f"{host}.{DOMAIN}", *chain),),
+        )
+        for index, (host, chain) in enumerate(certificates.items(), start=1)
+    )
+    cluster = Cluster("dc-cucm", "cucm", "9.1.2.10000-28", nodes=nodes)
+    deployment = Deployment(clusters=(cluster,), collected_at=AT)
+    return deployment, [root, pinned]
+
+
 if __name__ == "__main__":
     out = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent)
     snapshot.write(build(), out / "demo-snapshot.json")
     snapshot.write(build_incomplete(), out / "incomplete-snapshot.json")
-    print(f"wrote {out / 'demo-snapshot.json'} and {out / 'incomplete-snapshot.json'}")
+    hygiene, trusted = build_certificates()
+    snapshot.write(hygiene, out / "certificates-snapshot.json")
+    snapshot.write_atomic(out / "certificates-trust.pem", "".join(c.pem for c in trusted))
+    print(f"wrote the demo, incomplete and certificates snapshots, and certificates-trust.pem, to {out}")

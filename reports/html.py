@@ -572,7 +572,8 @@ def _setting(finding: Finding) -> list[Child]:
     else:
         parts = [h("span", "\u2014", class_="muted")]
     if finding.node and finding.node != finding.value:
-        parts.append(h("span", "points to ", h("code", finding.node), class_="node"))
+        how = "points to " if finding.location else "on "  # a setting's target, or a certificate's server
+        parts.append(h("span", how, h("code", finding.node), class_="node"))
     return parts
 
 

@@ -28,6 +28,7 @@ def fix_to_dict(fix: Fix) -> dict[str, Any]:
         "impact": fix.impact,
         "steps": list(fix.steps),
         "dns": [{"name": d.name, "address": d.address, "reverse": d.reverse} for d in fix.dns],
+        "replaces": fix.replaces,
     }
 
 
@@ -134,6 +135,7 @@ def read(data: dict[str, Any], source: str) -> Report:
             impact=item.get("impact", ""),
             steps=tuple(item.get("steps", ())),
             dns=tuple(DnsNeed(d["name"], d["address"], d["reverse"]) for d in item.get("dns", ())),
+            replaces=item.get("replaces"),
         )
 
     def finding(item: dict[str, Any]) -> Finding:

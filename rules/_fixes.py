@@ -22,6 +22,11 @@ def purpose_title(purpose: str) -> str:
     return PURPOSES.get(purpose, purpose)
 
 
+def replaced_certificate(node: Node, purpose: str) -> str:
+    """``the Tomcat certificate of cucm1``: what :attr:`Fix.replaces` names, one key per certificate."""
+    return f"the {purpose_title(purpose)} certificate of {node_label(node)}"
+
+
 def setting_label(check: ReferenceCheck) -> str:
     """The setting as its admin page shows it, with the object holding it (``Primary CCMCIP Host (Default)``)."""
     ref = check.reference
@@ -148,4 +153,5 @@ def reissue_certificate(ctx: Context, check: ReferenceCheck, target: TargetCheck
             *service_update(target),
         ),
         impact=f"{restart} to present the new certificate; the service is briefly unavailable on that node.",
+        replaces=replaced_certificate(node, purpose),
     )

@@ -38,10 +38,31 @@ def warning_only() -> Deployment:
 def test_the_example_snapshots_exercise_every_rule(confcheck: Callable[..., Run]) -> None:
     fired = set()
     for example in sorted((ROOT / "examples").glob("*.json")):
-        fired |= {
-            f["rule"] for f in json.loads(confcheck("lint", str(example), "--format", "json").out)["findings"]
-        }
+        # certificates-snapshot.json is judged with certificates.toml (the clients' trust store)
+        config = example.with_name(example.name.replace("-snapshot.json", ".toml"))
+        extra = ["--config", str(config)] if config.exists() else []
+        result = confcheck("lint", str(example), "--format", "json", "--at", "2026-12-01", *extra)
+        fired |= {f["rule"] for f in json.loads(result.out)["findings"]}
     assert fired == {r.code for r in plugin_manager.rules() if r.check is not None}  # CC9xx: the gate's own
+
+
+def test_at_judges_certificate_validity_on_another_day(confcheck: Callable[..., Run]) -> None:
+    example = str(ROOT / "examples" / "certificates-snapshot.json")
+
+    def expiry(at: str) -> dict[str, list[str]]:
+        findings = json.loads(confcheck("lint", example, "--format", "json", "--at", at).out)["findings"]
+        return {code: sorted(f["node"] for f in findings if f["rule"] == code) for code in ("CC301", "CC302")}
+
+    assert expiry("2026-12-01") == {"CC301": ["cucm1.acme.example"], "CC302": ["cucm2.acme.example"]}
+    assert expiry("2026-12-12T08:00")["CC301"] == ["cucm1.acme.example", "cucm2.acme.example"]
+    assert expiry("2026-10-20") == {"CC301": [], "CC302": ["cucm1.acme.example"]}
+
+
+def test_a_malformed_at_date_is_a_one_line_usage_error(confcheck: Callable[..., Run]) -> None:
+    result = confcheck("lint", DEMO, "--at", "next tuesday")
+    assert result.code == 2
+    assert "--at: not a date: 'next tuesday'" in result.err
+    assert "Traceback" not in result.err
 
 
 def test_an_incomplete_collection_lints_to_exit_three_with_the_problem_as_a_finding(

@@ -113,8 +113,13 @@ def test_findings_are_ordered_by_cluster_then_severity_and_fingerprints_ignore_o
     )
     forward = lint(deployment(first, second)).findings
     backward = lint(deployment(second, first)).findings
-    assert [(f.cluster, f.severity) for f in forward] == [("a", Severity.ERROR), ("b", Severity.WARNING)]
-    assert [f.cluster for f in backward] == ["b", "a"]
+    assert [(f.cluster, f.severity) for f in forward] == [
+        ("a", Severity.ERROR),
+        ("b", Severity.WARNING),
+        ("b", Severity.INFO),  # self-signed: CC303 and CC304
+        ("b", Severity.INFO),
+    ]
+    assert [f.cluster for f in backward] == ["b", "b", "b", "a"]
     assert {f.fingerprint for f in forward} == {f.fingerprint for f in backward}
 
 

@@ -705,6 +705,7 @@ NODES = Holds(cn="cluster.example.com", dns=("*.example.com", "cucm1.example.com
         pytest.param("http", NODES, "*", "cucm1.example.com", id="wildcard-never-proposed"),
         pytest.param("http", Holds(cn="x", dns=("*.example.com",)), None, None, id="only-a-wildcard"),
         pytest.param("http", Holds(cn="cucm1"), "cucm1", None, id="only-a-short-name"),
+        pytest.param("http", Holds(cn="10.0.0.11"), "cucm1", None, id="an-ip-address-cn-is-no-fqdn"),
         pytest.param("http", Holds(cn="CUCM1.Example.com"), None, "cucm1.example.com", id="normalized-cn"),
         pytest.param(
             "http",

@@ -84,3 +84,41 @@ def test_one_xmpp_procedure_resolves_the_finding_of_every_node() -> None:
 
 def test_findings_without_fixes_make_no_steps() -> None:
     assert plan.build([]).steps == ()
+
+
+def test_every_demand_on_one_certificate_becomes_one_replacement_step() -> None:
+    # cucm1 presents a self-signed certificate naming its IP address, while the node is configured
+    # by FQDN: CC101 (name), CC303 (self-signed) and CC307 (IP identity) all ask for a new certificate.
+    leaf = cert("10.0.0.11", ips=["10.0.0.11"], self_signed=True)
+    dep = deployment(
+        cluster("cucm", "cucm", "9.1", [node("cucm1.example.com", tomcat("cucm1.example.com", leaf))])
+    )
+    findings = lint(dep).findings
+    replacing = [
+        f for f in findings if f.fix and f.fix.replaces == "the Tomcat certificate of cucm1.example.com"
+    ]
+    assert {f.rule for f in replacing} >= {"CC101", "CC303", "CC307"}
+    [step] = [s for s in plan.build(findings, dep).steps if s.fix and s.fix.replaces]
+    assert step.action.startswith("Replace the Tomcat certificate of cucm1.example.com once")
+    assert set(step.findings) == set(replacing)
+    fix = step.fix
+    assert fix is not None
+    for finding in replacing:
+        assert finding.fix is not None
+        assert f"{finding.fix.action}." in fix.steps  # each demand is a step of the one replacement
+    assert len(fix.steps) == len(set(fix.steps))
+
+
+def test_fixes_replacing_different_certificates_stay_apart() -> None:
+    nodes = [
+        node(
+            f"cucm{i}.example.com", tomcat(f"cucm{i}.example.com", cert(f"10.0.0.1{i}", ips=[f"10.0.0.1{i}"]))
+        )
+        for i in (1, 2)
+    ]
+    dep = deployment(cluster("cucm", "cucm", "9.1", nodes))
+    replacements = [s for s in plan.build(lint(dep).findings, dep).steps if s.fix and s.fix.replaces]
+    assert sorted(s.fix.replaces or "" for s in replacements if s.fix) == [
+        "the Tomcat certificate of cucm1.example.com",
+        "the Tomcat certificate of cucm2.example.com",
+    ]

@@ -1,0 +1,963 @@
+"""CC3xx: certificate hygiene: what each server presents, whatever names point to it.
+
+The CC1xx rules ask whether a name handed to clients is in the certificate it meets; these ask
+whether the certificates themselves will hold up: valid dates, keys, how they are signed, and
+whether a public CA would sign them as they are (Cisco's guide: public CAs want an FQDN as the
+server identity, and the CA request fields have rules of their own).
+
+They read the chains the nodes sent, never the references, so a certificate problem is reported
+once per (node, purpose, certificate) however many settings name that node. The cluster-wide
+rules (CC304, CC305, CC306, CC310) compare the leaves of a cluster's nodes and speak once per
+cluster, or once per cluster and purpose.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from typing import Literal
+
+from confcheck import hookimpl, identity
+from confcheck.certs import Certificate
+from confcheck.engine import Context
+from confcheck.findings import Finding, Fix, Phase, Severity
+from confcheck.model import Cluster, Endpoint, Node
+from confcheck.rule import Rule, rule
+from confcheck.rules._fixes import node_label, purpose_title, replaced_certificate
+
+SPECIAL_CHARACTERS = "@&!,"
+"""What Cisco's guide says the CA request fields must not hold."""
+REQUEST_FIELDS = ("O", "OU", "L", "ST", "C", "CN")
+"""The subject fields of a certificate request, as a Cisco server fills them in."""
+ORGANISATION_FIELDS = ("O", "OU", "L", "ST", "C")
+"""Set per node (``set web-security``), so they can drift apart across a cluster's nodes."""
+TRUST_STORES = {"tomcat": "tomcat-trust", "cup-xmpp": "cup-xmpp-trust"}
+"""Where a Cisco server keeps the CA certificates it sends along with a purpose's certificate."""
+
+Method = Literal["1", "2", "3", "1 or 2"]
+METHODS: dict[Method, str] = {
+    "1": "method 1 (users accept each self-signed certificate at a prompt)",
+    "2": "method 2 (self-signed certificates pushed to the clients' Enterprise Trust store)",
+    "1 or 2": "method 1 or 2 (self-signed certificates: users accept prompts, or the certificates were "
+    "pushed to the clients' Enterprise Trust store)",
+    "3": "method 3 (CA-signed certificates, Cisco's recommendation)",
+}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Presented:
+    """One certificate one node sent for one purpose: the leaf (position 0) or one of its chain.
+
+    Compared by identity: each is made once per run, and hashing a whole cluster would be waste.
+    """
+
+    cluster: Cluster | None
+    """None for external servers (mail store, conferencing)."""
+    node: Node
+    endpoint: Endpoint
+    cert: Certificate
+    position: int
+
+    @property
+    def purpose(self) -> str:
+        """The certificate's job: ``tomcat``, ``cup-xmpp``, ..."""
+        return self.endpoint.purpose
+
+    @property
+    def leaf(self) -> bool:
+        """Whether this is the server's own certificate rather than a CA certificate of its chain."""
+        return self.position == 0
+
+    @property
+    def label(self) -> str:
+        """``cucm1.example.com Tomcat``: the node and purpose, as evidence lists them."""
+        return f"{self.node.name} {purpose_title(self.purpose)}"
+
+
+def _presented(ctx: Context) -> tuple[Presented, ...]:
+    """Every certificate every node sent, once per (node, purpose, certificate); computed once per run."""
+    return ctx.memo((__name__, "presented"), lambda: tuple(_collect(ctx)))
+
+
+def _collect(ctx: Context) -> Iterator[Presented]:
+    seen: set[tuple[int, str, str]] = set()
+    located: list[tuple[Cluster | None, Node]] = [(c, n) for c in ctx.deployment.clusters for n in c.nodes]
+    located += [(None, n) for n in ctx.deployment.externals]
+    for cluster, node in located:
+        for endpoint in node.endpoints:
+            for position, cert in enumerate(endpoint.chain):
+                key = (id(node), endpoint.purpose, cert.sha256)
+                if key not in seen:
+                    seen.add(key)
+                    yield Presented(cluster, node, endpoint, cert, position)
+
+
+def _leaves(ctx: Context) -> Iterator[Presented]:
+    return (p for p in _presented(ctx) if p.leaf)
+
+
+def _by_cluster(ctx: Context) -> Iterator[tuple[Cluster, list[Presented]]]:
+    """Each cluster with the leaves its nodes presented, clusters with none left out."""
+    for cluster in ctx.deployment.clusters:
+        leaves = [p for p in _leaves(ctx) if p.cluster is cluster]
+        if leaves:
+            yield cluster, leaves
+
+
+def _by_purpose(leaves: Iterable[Presented]) -> dict[str, list[Presented]]:
+    found: dict[str, list[Presented]] = {}
+    for p in leaves:
+        found.setdefault(p.purpose, []).append(p)
+    return found
+
+
+def _now(ctx: Context) -> datetime:
+    now = ctx.options.now
+    return now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
+
+
+def _trusted(ctx: Context, cert: Certificate) -> bool | None:
+    """Whether the clients' trust store holds ``cert`` itself; None when the trust store is unknown."""
+    store = ctx.options.trust_store
+    if store is None:
+        return None
+    return cert.sha256 in ctx.memo((__name__, "trusted"), lambda: {c.sha256 for c in store})
+
+
+# --- how findings and fixes read -----------------------------------------------------------------
+
+
+def _short(cert: Certificate) -> str:
+    return f"{cert.subject or '(empty subject)'} (SHA-256 {cert.sha256[:16]}…)"
+
+
+def _what(p: Presented) -> str:
+    """The certificate as a sentence names it."""
+    title = purpose_title(p.purpose)
+    if p.leaf:
+        return f"the {title} certificate of {node_label(p.node)}"
+    return f"the CA certificate {p.cert.subject} that {node_label(p.node)} sends with its {title} certificate"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d")
+
+
+def _days(delta: timedelta) -> str:
+    """A duration in whole days, rounded: validity dates are kept to the second, the check's time is not."""
+    days = round(delta.total_seconds() / 86400)
+    return "less than a day" if delta < timedelta(days=1) else "1 day" if days == 1 else f"{days} days"
+
+
+def _join(items: Iterable[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    found = list(dict.fromkeys(items))
+    return found[0] if len(found) == 1 else ", ".join(found[:-1]) + f" and {found[-1]}"
+
+
+def _names(nodes: Sequence[Node]) -> str:
+    return _join(n.name for n in nodes)
+
+
+def _evidence(p: Presented) -> tuple[tuple[str, str], ...]:
+    endpoint, cert = p.endpoint, p.cert
+    return (
+        ("endpoint", f"{endpoint.protocol}://{endpoint.host}:{endpoint.port} ({endpoint.purpose})"),
+        ("certificate", _short(cert) + ("" if p.leaf else f", certificate {p.position + 1} of the chain")),
+        ("issuer", "itself (self-signed)" if cert.self_signed else cert.issuer),
+        ("valid", f"{cert.not_before.isoformat()} to {cert.not_after.isoformat()}"),
+    )
+
+
+def _finding(p: Presented, message: str, fix: Fix, evidence: Iterable[tuple[str, str]] = ()) -> Finding:
+    """A finding about one certificate one node sent for one purpose."""
+    cluster = p.cluster
+    return Finding(
+        message,
+        cluster=cluster.name if cluster else None,
+        product=cluster.product if cluster else None,
+        version=cluster.version if cluster else None,
+        instance=p.purpose,
+        node=p.node.name,
+        subject=p.node.name,
+        certificate=p.cert.sha256,
+        evidence=_evidence(p) + tuple(evidence),
+        fix=fix,
+    )
+
+
+def _cluster_finding(
+    cluster: Cluster,
+    message: str,
+    fix: Fix,
+    evidence: Iterable[tuple[str, str]],
+    purpose: str | None = None,
+    certificate: str | None = None,
+) -> Finding:
+    """A finding about a cluster as a whole (or one purpose of it)."""
+    return Finding(
+        message,
+        cluster=cluster.name,
+        product=cluster.product,
+        version=cluster.version,
+        instance=purpose,
+        certificate=certificate,
+        evidence=tuple(evidence),
+        fix=fix,
+    )
+
+
+def _where(ctx: Context, cluster: Cluster | None, node: Node) -> str:
+    """Where the node's certificates are generated, signed and uploaded."""
+    if cluster is None:
+        return f"the certificate store of {node.name}"
+    return ctx.line(cluster).certificate_management
+
+
+def _restart(ctx: Context, cluster: Cluster | None, purpose: str, nodes: str) -> str:
+    """The impact of replacing a ``purpose`` certificate on ``nodes``."""
+    service = ctx.line(cluster).restart_after_certificate(purpose) if cluster else None
+    service = service or f"the {purpose_title(purpose)} service"
+    return f"Restart {service} on {nodes} to present the new certificate; the service is briefly unavailable there."
+
+
+def _sign_steps(purpose: str, node: str, signer: str = "the CA") -> tuple[str, ...]:
+    """Getting a CA-signed ``purpose`` certificate onto ``node``."""
+    trust = TRUST_STORES.get(purpose)
+    if trust is None:  # not a Cisco server: its own tools, in its own words
+        return (
+            f"Generate a certificate signing request on {node}.",
+            f"Have {signer} sign it.",
+            f"Install the CA's root and intermediate certificates and the signed certificate on {node}.",
+        )
+    return (
+        f"Generate a {purpose} certificate signing request (CSR) on {node} and download it.",
+        f"Have {signer} sign it.",
+        f"Upload the CA's root and intermediate certificates to {node} as {trust}, then the signed "
+        f"certificate as {purpose}.",
+    )
+
+
+def _reissue(ctx: Context, p: Presented, need: str = "") -> Fix:
+    """Replace a node's own (leaf) certificate, the way it was made: regenerate, or a new CSR signed."""
+    title, node, purpose = purpose_title(p.purpose), p.node, p.purpose
+    if p.cert.self_signed:
+        action = f"Regenerate the self-signed {title} certificate of {node_label(node)}{need}"
+        steps: tuple[str, ...] = (
+            (f"Regenerate the {purpose} certificate of {node.name} (CLI: set cert regen {purpose}).",)
+            if p.cluster
+            else (f"Generate a new self-signed certificate for {node.name}.",)
+        )
+        if _trusted(ctx, p.cert) is not False:
+            steps += (
+                "If the clients' Enterprise Trust store holds the old certificate (method 2), push the new "
+                "one to the clients as well, or they prompt.",
+            )
+    else:
+        action = f"Reissue the {title} certificate of {node_label(node)}{need}"
+        steps = _sign_steps(purpose, node.name, _issuer_name(p.cert))
+    return Fix(
+        phase=Phase.CERTIFICATES,
+        action=action,
+        where=_where(ctx, p.cluster, node),
+        current=_short(p.cert),
+        impact=_restart(ctx, p.cluster, purpose, node.name),
+        steps=steps,
+        replaces=replaced_certificate(node, purpose),
+    )
+
+
+def _replace_ca(ctx: Context, p: Presented, need: str) -> Fix:
+    """Replace a CA certificate of the chain; the same fix for every node of the cluster that sends it."""
+    title, purpose = purpose_title(p.purpose), p.purpose
+    senders = f"every node of {p.cluster.name} that sends it" if p.cluster else p.node.name
+    trust = TRUST_STORES.get(purpose, "a trusted CA certificate")
+    return Fix(
+        phase=Phase.CERTIFICATES,
+        action=f"Replace the CA certificate {p.cert.subject} in the {title} chain ({need})",
+        where=_where(ctx, p.cluster, p.node),
+        current=_short(p.cert),
+        steps=(
+            f"Get the CA's new certificate for {p.cert.subject}.",
+            f"Upload it as {trust} on {senders}.",
+            f"If the CA's key changed, reissue the {purpose} certificates it signed.",
+        ),
+        impact=_restart(ctx, p.cluster, purpose, senders),
+    )
+
+
+def _issuer_name(cert: Certificate) -> str:
+    return f"the CA that issued it ({cert.issuer})" if cert.issuer else "the CA"
+
+
+# --- validity ------------------------------------------------------------------------------------
+
+
+@rule("CC301", "certificate-expired", Severity.ERROR)
+def certificate_expired(ctx: Context) -> Iterator[Finding]:
+    """A server presents an expired certificate, or an expired CA certificate in its chain.
+
+    ## What it checks
+    Every certificate each node and external server sends, for each purpose (Tomcat, cup-xmpp,
+    mail store, conferencing): the server's own certificate and every CA certificate of the
+    chain it sends, against the time of the check. Each certificate is reported once per node
+    and purpose, however many settings name the node.
+
+    ## Why it matters
+    Jabber validates the whole chain: an expired server or intermediate certificate fails
+    validation whatever the names say, so every user is prompted (or refused) when connecting
+    to that service, and a certificate accepted at a prompt today fails again once replaced.
+
+    ## Example
+    cucm1's Tomcat certificate, CA-signed two years ago, expired on 2024-03-01; or imp1 sends
+    its cup-xmpp certificate with an intermediate CA certificate that expired last week.
+
+    ## How to fix
+    In the product's Certificate Management, regenerate a self-signed certificate, or generate
+    a CSR on the node, have the CA sign it and upload it (an expired CA certificate of the
+    chain: upload the CA's renewed certificate to the purpose's trust store). Restart the
+    service of that purpose (Cisco Tomcat, Cisco XCP Router) to present it.
+    """
+    now = _now(ctx)
+    for p in _presented(ctx):
+        if p.cert.not_after >= now:
+            continue
+        when = f"expired on {_day(p.cert.not_after)} ({_days(now - p.cert.not_after)} ago)"
+        fix = _reissue(ctx, p, " (it has expired)") if p.leaf else _replace_ca(ctx, p, "it has expired")
+        yield _finding(p, f"{_cap(_what(p))} {when}: Jabber cannot validate it.", fix)
+
+
+@rule("CC302", "certificate-expiring", Severity.WARNING)
+def certificate_expiring(ctx: Context) -> Iterator[Finding]:
+    """A server's certificate, or a CA certificate in its chain, expires soon.
+
+    ## What it checks
+    Every certificate each node and external server sends, for each purpose, the server's own
+    and the CA certificates of its chain: whether it expires within the warning period
+    (`expiry_warning_days` in confcheck.toml's `[check]` table, 30 days unless set). Expired
+    ones are CC301's.
+
+    ## Why it matters
+    The day it expires, every Jabber client connecting to the service prompts or fails. A
+    CA-signed renewal takes a CSR, the CA's turnaround and a service restart in a maintenance
+    window: it needs to start before the last week.
+
+    ## Example
+    imp2's cup-xmpp certificate expires on 2025-07-14, in 12 days.
+
+    ## How to fix
+    Renew it now: regenerate the self-signed certificate, or generate a CSR on the node and
+    have the CA sign it (for a CA certificate of the chain, upload the CA's renewed one to the
+    purpose's trust store), then restart the service of that purpose.
+    """
+    now = _now(ctx)
+    horizon = now + timedelta(days=ctx.options.expiry_warning_days)
+    for p in _presented(ctx):
+        if not now <= p.cert.not_after <= horizon:
+            continue
+        when = f"expires on {_day(p.cert.not_after)}, in {_days(p.cert.not_after - now)}"
+        need = f"it expires on {_day(p.cert.not_after)}"
+        fix = _reissue(ctx, p, f" ({need})") if p.leaf else _replace_ca(ctx, p, need)
+        yield _finding(p, f"{_cap(_what(p))} {when}.", fix)
+
+
+# --- how the certificates are signed -------------------------------------------------------------
+
+
+@rule("CC303", "self-signed-certificate", Severity.INFO)
+def self_signed_certificate(ctx: Context) -> Iterator[Finding]:
+    """A node presents a self-signed certificate.
+
+    ## What it checks
+    The certificate each node presents for each purpose (Tomcat, cup-xmpp, and the mail store
+    and conferencing servers'): whether it is self-signed, that is issued by itself and
+    verifiable with its own key. When the clients' trust store is known
+    (`trust_store` in `[check]`), the finding says whether it holds the certificate.
+
+    ## Why it matters
+    A client can only trust a self-signed certificate it already holds: either each user
+    accepts it at a prompt (method 1 of Cisco's guide), or it is pushed to every client's
+    Enterprise Trust store (method 2), and again every time it is regenerated. Cisco recommends
+    CA-signed certificates (method 3).
+
+    ## Example
+    cucm2 presents its install-time self-signed Tomcat certificate, CN `cucm2.example.com`.
+
+    ## How to fix
+    Nothing is wrong as such. To move to method 3, generate a CSR for the purpose on the node,
+    have the CA sign it, upload the CA's certificates to the purpose's trust store and the
+    signed certificate, and restart the service of that purpose.
+    """
+    for p in _leaves(ctx):
+        if not p.cert.self_signed:
+            continue
+        trusted = _trusted(ctx, p.cert)
+        clients = {
+            None: "",
+            True: " The clients' trust store holds it (method 2).",
+            False: " The clients' trust store does not hold it: each user accepts it at a prompt (method 1).",
+        }[trusted]
+        title = purpose_title(p.purpose)
+        fix = Fix(
+            phase=Phase.CERTIFICATES,
+            action=f"To follow Cisco's recommendation, have the {title} certificate of {node_label(p.node)} "
+            "signed by a CA",
+            where=_where(ctx, p.cluster, p.node),
+            current=_short(p.cert),
+            proposed="a CA-signed certificate",
+            steps=_sign_steps(p.purpose, p.node.name),
+            impact=_restart(ctx, p.cluster, p.purpose, p.node.name),
+            replaces=replaced_certificate(p.node, p.purpose),
+        )
+        yield _finding(p, f"{node_label(p.node)} presents a self-signed {title} certificate.{clients}", fix)
+
+
+def _method(ctx: Context, p: Presented) -> Method:
+    if not p.cert.self_signed:
+        return "3"
+    trusted = _trusted(ctx, p.cert)
+    return "1 or 2" if trusted is None else "2" if trusted else "1"
+
+
+@rule("CC304", "validation-method", Severity.INFO)
+def validation_method(ctx: Context) -> Iterator[Finding]:
+    """Which of the certificate validation methods of Cisco's guide each cluster is on.
+
+    ## What it checks
+    The certificates a cluster's nodes present (Tomcat, cup-xmpp), once per cluster, sorted
+    into the three methods of Cisco's guide: 1, self-signed certificates users accept at a
+    prompt (not in the clients' trust store); 2, self-signed certificates pushed to the
+    clients' Enterprise Trust store (in the trust store given as `trust_store` in `[check]`);
+    3, CA-signed certificates. Without a trust store, methods 1 and 2 cannot be told apart and
+    the finding says so. A cluster whose nodes are on different methods is reported as mixed;
+    a cluster wholly on method 3 is not reported.
+
+    ## Why it matters
+    The method decides what every certificate change costs: on method 1 each user answers a
+    prompt per server and certificate, on method 2 every regenerated certificate must be pushed
+    to every client again, on method 3 only the CA's root must be trusted. Cisco recommends
+    method 3.
+
+    ## Example
+    `hq-imp` is on method 1: imp1 and imp2 present self-signed Tomcat and cup-xmpp
+    certificates that the clients' trust store does not hold.
+
+    ## How to fix
+    Nothing is wrong as such. To move to method 3, have each node's Tomcat and cup-xmpp
+    certificates signed by a CA (a CSR per node and purpose), make sure clients trust the CA's
+    root (a public CA's is already on the devices; push a private CA's root), and restart the
+    services. To stay on self-signed certificates without prompts, push each of them to the
+    clients' Enterprise Trust store (method 2).
+    """
+    for cluster, leaves in _by_cluster(ctx):
+        methods = {p: _method(ctx, p) for p in leaves}
+        found = sorted(set(methods.values()), key=lambda m: list(METHODS).index(m))
+        if found == ["3"]:
+            continue  # Cisco's recommendation: nothing to say
+        evidence = [(p.label, METHODS[methods[p]].split(" (")[0] + f": {_signer(p.cert)}") for p in leaves]
+        if len(found) == 1:
+            message = f"{cluster.name} is on {METHODS[found[0]]}."
+            if found[0] == "1 or 2":
+                message += (
+                    " Which of the two cannot be told without the clients' trust store (trust_store in "
+                    "confcheck.toml's [check] table)."
+                )
+        else:
+            parts = [
+                f"{METHODS[m].split(' (')[0]} for {', '.join(p.label for p in leaves if methods[p] == m)}"
+                for m in found
+            ]
+            message = f"{cluster.name} mixes the validation methods of Cisco's guide: {'; '.join(parts)}."
+        yield _cluster_finding(cluster, message, _method_fix(ctx, cluster, found), evidence)
+
+
+def _method_fix(ctx: Context, cluster: Cluster, methods: Sequence[Method]) -> Fix:
+    line = ctx.line(cluster)
+    services = _join(s for _, s in line.certificate_services) if line.certificate_services else "the services"
+    return Fix(
+        phase=Phase.CERTIFICATES,
+        action=f"To move {cluster.name} to method 3 (Cisco's recommendation), have the certificates of "
+        "every node signed by a CA",
+        where=line.certificate_management,
+        proposed="method 3 (CA-signed certificates)",
+        steps=(
+            "On each node, generate a CSR for each purpose clients meet (tomcat; cup-xmpp on presence "
+            "nodes) and have the CA sign it.",
+            "Upload the CA's root and intermediate certificates as tomcat-trust (cup-xmpp-trust), then each "
+            "signed certificate for its purpose.",
+            "Make sure the clients trust the CA's root: a public CA's is on the devices already; push a "
+            "private CA's root to them.",
+        ),
+        impact=f"Restart {services} on each node once its certificates are uploaded. Alternatively, stay on "
+        "self-signed certificates and push each to the clients' Enterprise Trust store (method 2).",
+    )
+
+
+def _signer(cert: Certificate) -> str:
+    return "self-signed" if cert.self_signed else f"signed by {cert.issuer}"
+
+
+@rule("CC305", "shared-certificate", Severity.WARNING)
+def shared_certificate(ctx: Context) -> Iterator[Finding]:
+    """Two or more nodes of a cluster present the same certificate for one purpose.
+
+    ## What it checks
+    For each cluster and purpose, the certificates its nodes present: the same certificate
+    (same SHA-256) presented by several nodes is reported once, naming the nodes.
+
+    ## Why it matters
+    Cisco's guide: "Each node in a cluster ... runs a Tomcat service and can present the client
+    with an HTTP certificate. You should plan to sign the certificates for each node." One
+    certificate on several nodes names at most some of them unless it was issued as a
+    multi-server (multi-SAN) certificate, so clients reaching the others prompt; and one key on
+    several servers is one key to lose for all. It can also mean two inventory entries lead to
+    the same server, which the inventory's addresses will show.
+
+    ## Example
+    cucm1 and cucm2 of `hq-cucm` both present the Tomcat certificate of `cucm1.example.com`.
+
+    ## How to fix
+    Give each node its own certificate: regenerate it, or generate a CSR on each node and have
+    it signed. If the certificate is a multi-server SAN certificate issued for these nodes on
+    purpose (IM and Presence 10.5 and later generate them), waive this finding.
+    """
+    for cluster, leaves in _by_cluster(ctx):
+        for purpose, group in _by_purpose(leaves).items():
+            by_cert: dict[str, list[Presented]] = {}
+            for p in group:
+                by_cert.setdefault(p.cert.sha256, []).append(p)
+            for sharing in by_cert.values():
+                if len(sharing) > 1:
+                    yield _shared(ctx, cluster, purpose, sharing)
+
+
+def _shared(ctx: Context, cluster: Cluster, purpose: str, sharing: list[Presented]) -> Finding:
+    title, cert = purpose_title(purpose), sharing[0].cert
+    nodes = [p.node for p in sharing]
+    unnamed = [n for n in nodes if not _names_node(cert, n)]
+    if not unnamed:
+        why = (
+            " It names all of them: if it is a multi-server SAN certificate issued for them on purpose, "
+            "waive this finding."
+        )
+    else:
+        why = f" It does not name {_names(unnamed)}."
+    fix = Fix(
+        phase=Phase.CERTIFICATES,
+        action=f"Give each of {_names(nodes)} its own {title} certificate",
+        where=ctx.line(cluster).certificate_management,
+        current=_short(cert),
+        steps=(
+            f"On each node, regenerate the {purpose} certificate (CLI: set cert regen {purpose}), or generate "
+            f"a {purpose} CSR naming the node's FQDN and have it signed.",
+        ),
+        impact=_restart(ctx, cluster, purpose, f"each of {_names(nodes)}"),
+    )
+    return _cluster_finding(
+        cluster,
+        f"{len(nodes)} nodes of {cluster.name} present the same {title} certificate "
+        f"({_short(cert)}): {_names(nodes)}.{why}",
+        fix,
+        [("node", p.label) for p in sharing],
+        purpose,
+        cert.sha256,
+    )
+
+
+def _names_node(cert: Certificate, node: Node) -> bool:
+    """Whether ``cert`` names ``node`` (its configured name or FQDN) in a SAN dNSName or the CN."""
+    wanted = {identity.normalize(n) for n in (node.name, node.fqdn) if n}
+    return bool(wanted & _dns_names(cert))
+
+
+def _dns_names(cert: Certificate) -> set[str]:
+    """The host names a certificate names, normalised: SAN dNSNames and CNs, wildcards and IPs left out."""
+    values = (*(cert.san.dns if cert.san else ()), *cert.subject_cn)
+    return {
+        name
+        for v in values
+        if not v.startswith("*") and not identity.is_ip(v) and (name := identity.normalize(v)) is not None
+    }
+
+
+@rule("CC306", "mixed-signing", Severity.WARNING)
+def mixed_signing(ctx: Context) -> Iterator[Finding]:
+    """The nodes of a cluster have their certificates for one purpose signed differently.
+
+    ## What it checks
+    For each cluster and purpose, who signed each node's certificate: itself (self-signed) or
+    a CA, told apart by the issuer's name. Some nodes self-signed and others CA-signed, or
+    signed by different issuing CAs, is reported once per cluster and purpose.
+
+    ## Why it matters
+    Clients validate each node on its own: a user who never sees a prompt on the CA-signed
+    publisher is prompted by the self-signed subscriber the day it takes over, and a second CA
+    must be trusted by every client too. A half-finished migration to CA-signed certificates
+    usually looks like this.
+
+    ## Example
+    In `hq-imp`, imp1's cup-xmpp certificate is signed by `CN=Example Issuing CA`; imp2's is
+    still self-signed.
+
+    ## How to fix
+    Have the odd nodes' certificates signed by the CA the others use (the fix names them):
+    generate a CSR on each, have it signed, upload it, and restart the service of that purpose.
+    """
+    for cluster, leaves in _by_cluster(ctx):
+        for purpose, group in _by_purpose(leaves).items():
+            signers: dict[str, list[Presented]] = {}
+            for p in group:
+                signers.setdefault(_signer(p.cert), []).append(p)
+            if len(signers) > 1:
+                yield _mixed(ctx, cluster, purpose, signers)
+
+
+def _mixed(ctx: Context, cluster: Cluster, purpose: str, signers: dict[str, list[Presented]]) -> Finding:
+    title = purpose_title(purpose)
+    by_ca = Counter({s: len(ps) for s, ps in signers.items() if s != "self-signed"})
+    target = by_ca.most_common(1)[0][0]  # ties: the signer met first, i.e. nearest the publisher
+    odd = [p.node for s, ps in signers.items() if s != target for p in ps]
+    ca = target.removeprefix("signed by ")
+    fix = Fix(
+        phase=Phase.CERTIFICATES,
+        action=f"Have the {title} certificates of {_names(odd)} signed by {ca}, like the other nodes'",
+        where=ctx.line(cluster).certificate_management,
+        proposed=target,
+        steps=_sign_steps(purpose, "each of those nodes", ca),
+        impact=_restart(ctx, cluster, purpose, _names(odd)),
+    )
+    parts = [f"{signer} on {_names([p.node for p in ps])}" for signer, ps in signers.items()]
+    return _cluster_finding(
+        cluster,
+        f"The {title} certificates of {cluster.name}'s nodes are signed differently: {'; '.join(parts)}.",
+        fix,
+        [(p.label, signer) for signer, ps in signers.items() for p in ps],
+        purpose,
+    )
+
+
+# --- public-CA readiness -------------------------------------------------------------------------
+
+
+@rule("CC307", "ip-address-identity", Severity.WARNING)
+def ip_address_identity(ctx: Context) -> Iterator[Finding]:
+    """A certificate identifies its server by an IP address.
+
+    ## What it checks
+    The certificate each node presents for each purpose: an IPv4 or IPv6 address as its
+    Subject CN, as a SAN iPAddress, or written into a SAN dNSName.
+
+    ## Why it matters
+    Cisco's guide: public CAs require an FQDN as the server identity, not an IP address, so the
+    certificate cannot be renewed with a public CA as it is. Jabber matches an address only
+    when a setting names that exact address, which is itself what makes clients prompt once
+    the certificates name FQDNs (CC102).
+
+    ## Example
+    cucm1 was installed without DNS; its self-signed Tomcat certificate has CN `10.0.0.11`.
+
+    ## How to fix
+    Reissue the certificate with the node's FQDN as CN and SAN dNSName (create its DNS records
+    first), and change the settings that name the node by address to that FQDN.
+    """
+    for p in _leaves(ctx):
+        cert = p.cert
+        addresses = [v for v in cert.subject_cn if identity.is_ip(v)]
+        addresses += [*(cert.san.ip if cert.san else ())]
+        addresses += [v for v in (cert.san.dns if cert.san else ()) if identity.is_ip(v)]
+        if not addresses:
+            continue
+        shown = ", ".join(dict.fromkeys(addresses))
+        fqdn = _fqdn(p.node)
+        fix = replace(
+            _reissue(ctx, p, f" with {fqdn or 'its FQDN'} as CN and SAN dNSName"),
+            current=shown,
+            proposed=f"dNSName {fqdn}" if fqdn else "the node's FQDN",
+            preconditions=(
+                f"DNS resolves {fqdn or 'the FQDN'} to the node, and the settings that name it by address "
+                "change to the FQDN in the same window (CC102).",
+            ),
+        )
+        yield _finding(
+            p,
+            f"{_cap(_what(p))} names the IP address {shown} as server identity: public CAs require an FQDN.",
+            fix,
+        )
+
+
+def _fqdn(node: Node) -> str | None:
+    if node.fqdn:
+        return node.fqdn
+    return node.name if identity.name_kind(node.name) == "fqdn" else None
+
+
+def _request_fields(cert: Certificate) -> tuple[tuple[str, str], ...]:
+    """The subject's request fields; a certificate built without attributes still has its CNs."""
+    attributes = cert.subject_attributes or tuple(("CN", cn) for cn in cert.subject_cn)
+    return tuple((name, value) for name, value in attributes if name in REQUEST_FIELDS)
+
+
+@rule("CC308", "subject-special-characters", Severity.WARNING)
+def subject_special_characters(ctx: Context) -> Iterator[Finding]:
+    """A certificate's subject has @, &, ! or a comma in a field of the CA request.
+
+    ## What it checks
+    The subject of the certificate each node presents for each purpose: the values of O, OU,
+    L, ST, C and CN, as encoded (not the RFC 4514 text, whose escaping adds backslashes), for
+    any of `@ & ! ,`.
+
+    ## Why it matters
+    Cisco's guide lists these characters as not allowed in the fields of a CA request; CAs
+    refuse such requests or change the values. On the Cisco servers the fields come from the
+    platform's certificate information, where a comma separates several units: `Example,
+    Inc.` becomes two organisational units in the next CSR.
+
+    ## Example
+    cuc1's Tomcat certificate has `O=Smith & Sons, Inc.`.
+
+    ## How to fix
+    Set the organisation fields again without those characters (on a Cisco server, the CLI
+    command `set web-security orgunit orgname locality state country`), then regenerate the
+    certificate or generate a new CSR and have it signed.
+    """
+    for p in _leaves(ctx):
+        bad = [(n, v) for n, v in _request_fields(p.cert) if any(c in v for c in SPECIAL_CHARACTERS)]
+        if not bad:
+            continue
+        found = _join(f"'{c}'" for c in SPECIAL_CHARACTERS if any(c in v for _, v in bad))
+        shown = ", ".join(f"{n}={v!r}" for n, v in bad)
+        fields = [n for n, _ in bad]
+        yield _finding(
+            p,
+            f"{_cap(_what(p))} has {found} in {shown}: a CA request may not hold them.",
+            _subject_fix(ctx, p, fields, f"without {found}"),
+            [(n, v) for n, v in bad],
+        )
+
+
+def _subject_fix(ctx: Context, p: Presented, fields: Sequence[str], how: str) -> Fix:
+    """Set the node's organisation fields again (or, for the CN alone, reissue), then renew the certificate."""
+    fields = list(dict.fromkeys(fields))
+    if set(fields) <= {"CN"}:
+        return _reissue(ctx, p, f" with a CN {how}")
+    title = purpose_title(p.purpose)
+    regenerate = _reissue(ctx, p)
+    if p.cluster is None:
+        where = f"the certificate request settings of {p.node.name}"
+        first = f"Set {', '.join(fields)} {how} in the certificate request of {p.node.name}."
+    else:
+        where = f"the command line interface of {p.node.name}"
+        first = f"Run set web-security orgunit orgname locality state country on {p.node.name}, {how}."
+    return Fix(
+        phase=Phase.CERTIFICATES,
+        action=f"Set {', '.join(fields)} of {node_label(p.node)} {how}, then renew its {title} certificate",
+        where=where,
+        field="set web-security" if p.cluster else None,
+        current="; ".join(f"{n}={v}" for n, v in _request_fields(p.cert) if n in fields),
+        steps=(first, *regenerate.steps),
+        impact=regenerate.impact,
+        replaces=regenerate.replaces,
+    )
+
+
+@rule("CC309", "weak-key", Severity.WARNING)
+def weak_key(ctx: Context) -> Iterator[Finding]:
+    """A server's certificate, or a CA certificate in its chain, has a weak key.
+
+    ## What it checks
+    Every certificate each node and external server sends, for each purpose: an RSA key
+    smaller than `min_rsa_bits` (`[check]` in confcheck.toml, 2048 unless set), or a DSA key of
+    any size.
+
+    ## Why it matters
+    Public CAs do not sign requests for RSA keys under 2048 bits, and current clients and TLS
+    libraries reject such certificates, and DSA ones altogether: the service stops working for
+    clients the day they update, and a CA-signed renewal is refused.
+
+    ## Example
+    cucm1's Tomcat certificate, generated years ago, has a 1024-bit RSA key.
+
+    ## How to fix
+    Generate a new key pair: regenerate the certificate, or generate a CSR with a key length
+    of at least the minimum, have it signed and upload it, then restart the service. A weak CA
+    certificate of the chain must be replaced by the CA, and the certificates it signed
+    reissued.
+    """
+    minimum = ctx.options.min_rsa_bits
+    for p in _presented(ctx):
+        key = p.cert.key
+        if key.type == "RSA" and key.bits is not None and key.bits < minimum:
+            why = f"a {key.bits}-bit RSA key, below {minimum} bits"
+        elif key.type == "DSA":
+            why = f"a DSA key{f' ({key.bits} bits)' if key.bits else ''}, which clients and CAs no longer accept"
+        else:
+            continue
+        need = f"an RSA key of at least {minimum} bits"
+        fix = _reissue(ctx, p, f" with {need}") if p.leaf else _replace_ca(ctx, p, f"re-keyed with {need}")
+        yield _finding(p, f"{_cap(_what(p))} has {why}.", fix)
+
+
+@rule("CC310", "inconsistent-subject", Severity.INFO)
+def inconsistent_subject(ctx: Context) -> Iterator[Finding]:
+    """The organisation fields of the certificates differ across the nodes of a cluster.
+
+    ## What it checks
+    For each cluster, the O, OU, L, ST and C of the certificates its nodes present (all
+    purposes): a field with different values on different nodes, or present on some and
+    missing on others, is reported once per cluster, with the values and where each is.
+
+    ## Why it matters
+    A CA validates the organisation named in each request; requests for one cluster that
+    name it differently are queried or refused, and the certificates that come back describe
+    the organisation inconsistently. On the Cisco servers each node keeps these fields itself
+    (set at installation), so they drift apart node by node.
+
+    ## Example
+    In `hq-cucm`, cucm1's Tomcat certificate has `O=Example Inc` and cucm2's `O=Example`.
+
+    ## How to fix
+    Nothing is wrong as such. Before requesting CA-signed certificates, set the same values on
+    every node (on a Cisco server, `set web-security orgunit orgname locality state country`),
+    then regenerate the certificates or generate the CSRs.
+    """
+    for cluster, leaves in _by_cluster(ctx):
+        differing: dict[str, dict[str, list[Presented]]] = {}
+        for name in ORGANISATION_FIELDS:
+            values: dict[str, list[Presented]] = {}
+            per_node: dict[int, set[str]] = {}
+            for p in leaves:
+                value = " + ".join(v for n, v in p.cert.subject_attributes if n == name) or "(none)"
+                values.setdefault(value, []).append(p)
+                per_node.setdefault(id(p.node), set()).add(value)
+            if len({frozenset(v) for v in per_node.values()}) > 1:  # nodes differ, not just purposes
+                differing[name] = values
+        if differing:
+            yield _inconsistent(ctx, cluster, differing)
+
+
+def _inconsistent(
+    ctx: Context, cluster: Cluster, differing: dict[str, dict[str, list[Presented]]]
+) -> Finding:
+    proposed = {name: max(values, key=lambda v: len(values[v])) for name, values in differing.items()}
+    odd = [
+        p.node
+        for name, values in differing.items()
+        for value, ps in values.items()
+        if value != proposed[name]
+        for p in ps
+    ]
+    odd = list(dict.fromkeys(odd))
+    parts = [
+        f"{name} is "
+        + " and ".join(f"{value!r} on {', '.join(p.label for p in ps)}" for value, ps in values.items())
+        for name, values in differing.items()
+    ]
+    line = ctx.line(cluster)
+    services = _join(s for _, s in line.certificate_services) if line.certificate_services else "the services"
+    target = ", ".join(f"{n}={v}" for n, v in proposed.items())
+    fix = Fix(
+        phase=Phase.CERTIFICATES,
+        action=f"Give every node of {cluster.name} the same {', '.join(differing)} ({target}) before "
+        "certificates are requested",
+        where=f"the command line interface of {_names(odd)}",
+        field="set web-security",
+        proposed=target,
+        steps=(
+            f"On {_names(odd)}, run set web-security orgunit orgname locality state country with those values.",
+            f"Regenerate the self-signed certificates, or generate new CSRs, in {line.certificate_management}.",
+        ),
+        impact=f"Restart {services} on each node whose certificates are replaced.",
+    )
+    evidence = [
+        (f"{name} {value!r}", ", ".join(p.label for p in ps))
+        for name, vs in differing.items()
+        for value, ps in vs.items()
+    ]
+    return _cluster_finding(
+        cluster,
+        f"The certificates of {cluster.name}'s nodes differ in {', '.join(differing)}: {'; '.join(parts)}.",
+        fix,
+        evidence,
+    )
+
+
+@rule("CC311", "multi-server-certificate", Severity.INFO)
+def multi_server_certificate(ctx: Context) -> Iterator[Finding]:
+    """A certificate names the FQDNs of several servers.
+
+    ## What it checks
+    The certificate each node presents for each purpose: whether its SAN dNSNames and CN name
+    two or more servers of the snapshot (cluster nodes and external servers, by configured name
+    or FQDN). Wildcards, the XMPP domain and aliases that are no server's name do not count.
+
+    ## Why it matters
+    A public CA issues one certificate per FQDN unless a multi-server (multi-SAN) certificate
+    is asked for, and priced, as such: renewing this certificate the way it was made needs that
+    request, or one certificate per node. IM and Presence generates multi-server certificate
+    requests from release 10.5.
+
+    ## Example
+    imp1's cup-xmpp certificate names `imp1.example.com`, `imp2.example.com` and `example.com`.
+
+    ## How to fix
+    Nothing is wrong as such. When a public CA is to sign it, ask for a multi-server SAN
+    certificate naming those servers, or generate one CSR per node naming that node only.
+    """
+    servers = ctx.memo((__name__, "servers"), lambda: _server_names(ctx))
+    for p in _leaves(ctx):
+        named = {servers[n]: n for n in _dns_names(p.cert) if n in servers}
+        if len(named) < 2:
+            continue
+        names = sorted(named.values())
+        title = purpose_title(p.purpose)
+        fix = Fix(
+            phase=Phase.CERTIFICATES,
+            action=f"When a public CA signs this {title} certificate, ask for a multi-server SAN certificate "
+            f"naming {', '.join(names)}, or one certificate per node",
+            where=_where(ctx, p.cluster, p.node),
+            current=_short(p.cert),
+            impact="A public CA issues one certificate per FQDN unless a multi-SAN certificate is requested.",
+        )
+        yield _finding(
+            p,
+            f"{_cap(_what(p))} names {len(names)} servers: {', '.join(names)}. A public CA issues one "
+            "certificate per FQDN unless a multi-SAN certificate is asked for.",
+            fix,
+        )
+
+
+def _server_names(ctx: Context) -> dict[str, int]:
+    """Every server's names (configured name, FQDN), normalised, to one key per server."""
+    nodes = [n for c in ctx.deployment.clusters for n in c.nodes] + list(ctx.deployment.externals)
+    found: dict[str, int] = {}
+    for number, node in enumerate(nodes):
+        for name in (node.name, node.fqdn):
+            if name and identity.name_kind(name) == "fqdn" and (key := identity.normalize(name)):
+                found.setdefault(key, number)
+    return found
+
+
+RULES: tuple[Rule, ...] = (
+    certificate_expired,
+    certificate_expiring,
+    self_signed_certificate,
+    validation_method,
+    shared_certificate,
+    mixed_signing,
+    ip_address_identity,
+    subject_special_characters,
+    weak_key,
+    inconsistent_subject,
+    multi_server_certificate,
+)
+
+
+@hookimpl
+def confcheck_rules() -> list[Rule]:
+    return list(RULES)

@@ -1,0 +1,720 @@
+"""CC4xx: will the Jabber clients trust the chain each server presents?
+
+Jabber prompts for one of two reasons: the name it was given is not in the certificate (the CC1xx
+rules), or the certificate does not lead to anything the client trusts. These rules judge the
+second alone, so that each problem is reported once. The path is verified against the name the
+leaf itself carries (its first dNSName, else its first iPAddress), never against the configured
+name; a leaf that carries neither (CN only, xmppAddr only) has its chain verified with no name at
+all, because the CN fallback it relies on is the name rules' business (CC106), not a trust problem.
+
+The verdict is cryptography's Web-PKI verifier, except where it cannot say what Jabber does: a
+leaf whose exact certificate is in the clients' store is trusted by that fact (the guide's
+method 2, self-signed certificates pushed to the Enterprise Trust store; the verifier refuses a
+self-signed leaf even then). The verifier says *that* a path fails, rarely *what* is missing
+("candidates exhausted"), so the chain is also walked here, by names and signatures, to name the
+piece: the root the clients lack, the intermediate the server does not send, the certificate out
+of its validity period. Other certificates of the snapshot tell an unsent intermediate from a
+root. Nothing is judged while the clients' trust store is unknown (``[check] trust_store``).
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Literal
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.verification import (
+    Criticality,
+    ExtensionPolicy,
+    Policy,
+    PolicyBuilder,
+    Store,
+    Subject,
+    VerificationError,
+)
+
+from confcheck import hookimpl
+from confcheck.certs import Certificate
+from confcheck.engine import Context, ReferenceCheck
+from confcheck.findings import Finding, Fix, Phase, Severity
+from confcheck.model import Cluster, Deployment, Endpoint, Node
+from confcheck.rule import Rule, rule
+from confcheck.rules._fixes import node_label, purpose_title, replaced_certificate, subject
+
+MAX_DEPTH = 8
+"""Longer chains than this are not walked (real ones have two to four certificates)."""
+
+CLIENT_STORE = "the Jabber clients' Enterprise Trust store"
+CLIENT_WHERE = "the Jabber clients' Enterprise Trust store, deployed by Group Policy or device management"
+TRUST_PURPOSE = {"tomcat": "tomcat-trust", "cup-xmpp": "cup-xmpp-trust"}
+"""The Certificate Management purpose under which a node keeps the CAs of each of its certificates."""
+
+GapKind = Literal[
+    "root", "self-signed", "not-sent", "issuer", "other-key", "expired", "not-yet-valid", "rejected"
+]
+Role = Literal["leaf", "intermediate", "root", "issuer", "chain"]
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """One missing or broken piece between the leaf and the clients' trust store."""
+
+    kind: GapKind
+    text: str
+    """The clause a message shows, naming the certificate."""
+    role: Role
+    name: str
+    """The certificate the gap is about, as people call it (its CN, else its subject)."""
+    detail: str = ""
+    """For a rejection: the Web-PKI rule broken, in plain words."""
+    sent: bool = False
+    """The certificate is one the server sends (whose expiry CC301 reports)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether clients trust a presented chain, and if not, every piece that is missing."""
+
+    trusted: bool
+    pinned: bool
+    """Trusted only because this exact leaf is in the store (self-signed: the guide's method 2)."""
+    gaps: tuple[Gap, ...]
+    """Why it is not trusted; for a pinned leaf, why its chain alone would not be."""
+    path: str
+    """The path as walked, leaf first, each certificate with where it was found."""
+    verifier: str
+    """What cryptography's verifier said, for the evidence."""
+
+
+# --- the verdict ------------------------------------------------------------------------------
+
+
+def assess(
+    chain: Sequence[Certificate],
+    store: Sequence[Certificate],
+    now: datetime,
+    known: Sequence[Certificate] = (),
+) -> Verdict:
+    """Would a client holding ``store`` trust ``chain`` (leaf first) at ``now``?
+
+    ``known`` are other certificates met elsewhere (other servers' chains): they only help to
+    name what is missing, never to build the path, since clients do not have them.
+    """
+    now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    leaf = _load(chain[0].pem)
+    if chain[0].sha256 in {c.sha256 for c in store}:
+        return _pinned(chain, store, now, known)
+    sent = [_load(c.pem) for c in chain[1:]]
+    anchors = [_load(c.pem) for c in store]
+    gaps, path = _walk(leaf, sent, anchors, known, now)
+    how, reason = _verify(leaf, sent, anchors, now)
+    verifier = f"cryptography, {how}: {reason or 'trusted'}"
+    if reason is None:
+        return Verdict(True, False, (), path, verifier)
+    return Verdict(False, False, tuple(gaps) or (_rejected(reason, leaf),), path, verifier)
+
+
+def _pinned(
+    chain: Sequence[Certificate], store: Sequence[Certificate], now: datetime, known: Sequence[Certificate]
+) -> Verdict:
+    """A leaf that is itself in the store: trusted while valid, whatever its chain says."""
+    leaf = _load(chain[0].pem)
+    dated = _validity(leaf, "leaf", now, sent=True)
+    path = f"{_name(leaf.subject)} (this exact certificate is in the trust store)"
+    if dated:
+        return Verdict(False, False, tuple(dated), path, "not run: the pinned leaf is outside its validity")
+    alone = assess(chain, [c for c in store if c.sha256 != chain[0].sha256], now, known)
+    if alone.trusted:
+        return alone
+    return Verdict(True, True, alone.gaps, path, "trusted by fingerprint: the leaf itself is in the store")
+
+
+def _walk(
+    leaf: x509.Certificate,
+    sent: list[x509.Certificate],
+    anchors: list[x509.Certificate],
+    known: Sequence[Certificate],
+    now: datetime,
+) -> tuple[list[Gap], str]:
+    """Follow issuers from the leaf to the store, naming each gap on the way."""
+    gaps = _validity(leaf, "leaf", now, sent=True)
+    steps = [f"{_name(leaf.subject)} (leaf)"]
+    if _self_signed(leaf):
+        gaps.append(
+            Gap(
+                "self-signed",
+                "the certificate is self-signed and not in the clients' trust store",
+                "leaf",
+                _name(leaf.subject),
+            )
+        )
+        return gaps, steps[0]
+    seen, current = {_fingerprint(leaf)}, leaf
+    for _ in range(MAX_DEPTH):
+        anchor = _issuer(current, anchors, now)
+        if anchor is not None:
+            gaps += _validity(anchor, _role(anchor), now)
+            steps.append(f"{_name(anchor.subject)} (in the trust store)")
+            break
+        if current is not leaf and _self_signed(current):
+            gaps.append(_untrusted_root(current, "the server sends it, which does not make clients trust it"))
+            break
+        parent = _issuer(current, sent, now)
+        if parent is not None and _fingerprint(parent) not in seen:
+            gaps += _validity(parent, _role(parent), now, sent=True)
+            steps.append(f"{_name(parent.subject)} (sent)")
+            seen.add(_fingerprint(parent))
+            current = parent
+            continue
+        parent = _issuer(current, [_load(c.pem) for c in known], now)
+        if parent is not None and _fingerprint(parent) not in seen:
+            if _self_signed(parent):
+                gaps.append(_untrusted_root(parent, "nor does the server send it"))
+                steps.append(f"{_name(parent.subject)} (not trusted)")
+                break
+            gaps.append(
+                Gap(
+                    "not-sent",
+                    f"the server does not send the intermediate CA {_name(parent.subject)}, and it is not "
+                    "in the clients' trust store",
+                    "intermediate",
+                    _name(parent.subject),
+                )
+            )
+            gaps += _validity(parent, "intermediate", now)
+            steps.append(f"{_name(parent.subject)} (not sent)")
+            seen.add(_fingerprint(parent))
+            current = parent
+            continue
+        gaps.append(_missing_issuer(current, leaf, anchors))
+        steps.append(f"{_name(current.issuer)} (missing)")
+        break
+    else:
+        gaps.append(Gap("rejected", f"the chain is longer than {MAX_DEPTH} certificates", "chain", ""))
+    return gaps, " → ".join(steps)
+
+
+def _untrusted_root(root: x509.Certificate, sent: str) -> Gap:
+    name = _name(root.subject)
+    return Gap("root", f"the root CA {name} is not in the clients' trust store ({sent})", "root", name)
+
+
+def _missing_issuer(
+    current: x509.Certificate, leaf: x509.Certificate, anchors: list[x509.Certificate]
+) -> Gap:
+    """The issuer of ``current`` is nowhere: say whether a CA of that name is trusted with another key."""
+    name = _name(current.issuer)
+    child = "the certificate" if current is leaf else f"the intermediate CA {_name(current.subject)}"
+    if any(a.subject == current.issuer for a in anchors):
+        return Gap(
+            "other-key",
+            f"the clients' trust store holds a CA named {name}, but not the one that signed {child} "
+            "(another key: a renewed or re-keyed CA)",
+            "issuer",
+            name,
+        )
+    if current is leaf:
+        return Gap(
+            "issuer",
+            f"the CA that issued the certificate, {name}, is neither sent by the server nor in the "
+            "clients' trust store (an intermediate the server must send, or a root the clients lack)",
+            "issuer",
+            name,
+        )
+    return Gap(
+        "root",
+        f"the root CA {name} that issued {child} is not in the clients' trust store, and the server "
+        "does not send it",
+        "root",
+        name,
+    )
+
+
+def _validity(cert: x509.Certificate, role: Role, now: datetime, sent: bool = False) -> list[Gap]:
+    who = "the certificate" if role == "leaf" else f"the {role} CA {_name(cert.subject)}"
+    if now > cert.not_valid_after_utc:
+        text = f"{who} expired on {cert.not_valid_after_utc:%Y-%m-%d}"
+        return [Gap("expired", text, role, _name(cert.subject), sent=sent)]
+    if now < cert.not_valid_before_utc:
+        text = f"{who} is not valid until {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"
+        return [Gap("not-yet-valid", text, role, _name(cert.subject), sent=sent)]
+    return []
+
+
+# --- cryptography's verifier ------------------------------------------------------------------
+
+
+def _server_auth(_policy: Policy, _cert: x509.Certificate, eku: x509.ExtendedKeyUsage | None) -> None:
+    """A leaf's EKU, when present, must allow TLS server authentication, as the server verifier asks."""
+    if eku is not None and ExtendedKeyUsageOID.SERVER_AUTH not in eku:
+        raise ValueError("its extendedKeyUsage does not allow serverAuth")
+
+
+def _ca_server_auth(_policy: Policy, _cert: x509.Certificate, eku: x509.ExtendedKeyUsage | None) -> None:
+    """A CA's EKU, when present, must allow serverAuth or any purpose, as the server verifier asks."""
+    if eku is not None and not {
+        ExtendedKeyUsageOID.SERVER_AUTH,
+        ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE,
+    } & set(eku):
+        raise ValueError("a CA's extendedKeyUsage does not allow serverAuth")
+
+
+@functools.cache
+def _nameless() -> tuple[ExtensionPolicy, ExtensionPolicy]:
+    """Web-PKI policies minus the subjectAltName requirement, for a chain checked without a name.
+
+    The server verifier insists on a SAN; the client verifier does not, but wants clientAuth. So
+    the client verifier runs with the server's EKU rule put back in.
+    """
+    ca = ExtensionPolicy.webpki_defaults_ca().may_be_present(
+        x509.ExtendedKeyUsage, Criticality.AGNOSTIC, _ca_server_auth
+    )
+    ee = (
+        ExtensionPolicy.webpki_defaults_ee()
+        .may_be_present(x509.SubjectAlternativeName, Criticality.AGNOSTIC, None)
+        .may_be_present(x509.ExtendedKeyUsage, Criticality.AGNOSTIC, _server_auth)
+    )
+    return ca, ee
+
+
+def _verify(
+    leaf: x509.Certificate, sent: list[x509.Certificate], anchors: list[x509.Certificate], now: datetime
+) -> tuple[str, str | None]:
+    """(how it was verified, None when trusted or the verifier's reason)."""
+    name = own_name(leaf)
+    how = (
+        f"server verifier for the leaf's own name {name.value}"
+        if name
+        else "chain only (no name in the leaf)"
+    )
+    if not anchors:
+        return how, "the trust store is empty"
+    builder = PolicyBuilder().store(Store(anchors)).time(now)
+    try:
+        if name is not None:
+            builder.build_server_verifier(name).verify(leaf, sent)
+        else:
+            ca, ee = _nameless()
+            builder.extension_policies(ca_policy=ca, ee_policy=ee).build_client_verifier().verify(leaf, sent)
+    except (VerificationError, ValueError) as exc:
+        return how, str(exc)
+    return how, None
+
+
+def own_name(leaf: x509.Certificate) -> Subject | None:
+    """The name the leaf is identified by: its first usable dNSName (a wildcard's probe), else iPAddress."""
+    try:
+        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (x509.ExtensionNotFound, x509.DuplicateExtension, x509.UnsupportedGeneralNameType, ValueError):
+        return None
+    for dns in san.get_values_for_type(x509.DNSName):
+        probe = "confcheck-probe" + dns[1:] if dns.startswith("*.") else dns
+        try:
+            return x509.DNSName(probe)
+        except ValueError:
+            continue
+    for ip in san.get_values_for_type(x509.IPAddress):
+        if isinstance(ip, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+            return x509.IPAddress(ip)
+    return None
+
+
+_ENCOUNTERED = re.compile(
+    r"\s*\(encountered processing <Certificate\(subject=<Name\((?P<dn>.*)\)>, \.\.\.\)>\)\s*$"
+)
+_REASONS = (
+    (
+        "basicConstraints.cA must not be asserted",
+        "it is a CA certificate (basicConstraints cA), not a server certificate",
+    ),
+    ("required EKU not found", "its extendedKeyUsage does not allow serverAuth"),
+    ("Neither EKU nor anyEKU", "a CA's extendedKeyUsage does not allow serverAuth"),
+    ("2.5.29.35", "it has no authorityKeyIdentifier"),
+    ("not valid at validation time", "it is outside its validity period"),
+    ("signature does not match", "a signature in the chain does not verify"),
+    ("has no subjectAltName", "it has no subjectAltName"),
+)
+
+
+def _rejected(reason: str, leaf: x509.Certificate) -> Gap:
+    """What the verifier refused when the walk found every piece: a Web-PKI rule, in plain words."""
+    found = _ENCOUNTERED.search(reason)
+    text = reason[: found.start()] if found else reason
+    text = text.removeprefix("validation failed: ").removeprefix("candidates exhausted: ")
+    text = re.sub(r"^Python extension validator failed: ValueError: ", "", text)
+    text = next((plain for key, plain in _REASONS if key in text), text)
+    if found is None:
+        return Gap("rejected", f"the verifier rejects the chain: {text}", "chain", "", text)
+    if found.group("dn") == leaf.subject.rfc4514_string():
+        return Gap(
+            "rejected", f"the verifier rejects the certificate: {text}", "leaf", _name(leaf.subject), text
+        )
+    dn = found.group("dn")
+    return Gap("rejected", f"the verifier rejects the CA {dn}: {text}", "issuer", dn, text)
+
+
+# --- certificate helpers ----------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4096)
+def _load(pem: str) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(pem.encode("utf-8"))
+
+
+def _fingerprint(cert: x509.Certificate) -> bytes:
+    return cert.fingerprint(hashes.SHA256())
+
+
+def _signed_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
+    try:
+        child.verify_directly_issued_by(parent)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    return cert.issuer == cert.subject and _signed_by(cert, cert)
+
+
+def _issuer(
+    child: x509.Certificate, candidates: list[x509.Certificate], now: datetime
+) -> x509.Certificate | None:
+    """The candidate that signed ``child`` (by name and signature), preferring one valid at ``now``."""
+    found = [c for c in candidates if c.subject == child.issuer and _signed_by(child, c)]
+    valid = [c for c in found if c.not_valid_before_utc <= now <= c.not_valid_after_utc]
+    best = valid or found
+    return best[0] if best else None
+
+
+def _role(cert: x509.Certificate) -> Role:
+    return "root" if _self_signed(cert) else "intermediate"
+
+
+def _name(name: x509.Name) -> str:
+    """A certificate as people call it: its CN, else its whole subject."""
+    cns = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    value = cns[0].value if cns else None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return value or name.rfc4514_string() or "(empty name)"
+
+
+# --- the chains references meet ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Met:
+    """One chain a node presented for one purpose, the references that meet it, and the verdict."""
+
+    cluster: Cluster | None
+    node: Node
+    endpoint: Endpoint
+    checks: tuple[ReferenceCheck, ...]
+    verdict: Verdict
+
+
+def _chains(ctx: Context) -> list[_Met]:
+    return ctx.memo(__name__, lambda: _assess_all(ctx))
+
+
+def _assess_all(ctx: Context) -> list[_Met]:
+    store = ctx.options.trust_store
+    if store is None:
+        return []
+    groups: dict[
+        tuple[int, str, tuple[str, ...]], tuple[Cluster | None, Node, Endpoint, dict[int, ReferenceCheck]]
+    ] = {}
+    for check in ctx.checks:
+        for target in check.targets:
+            endpoint = target.endpoint
+            if endpoint is None or not endpoint.chain:
+                continue
+            key = (id(target.node), endpoint.purpose, tuple(c.sha256 for c in endpoint.chain))
+            group = groups.setdefault(key, (target.cluster, target.node, endpoint, {}))
+            group[3].setdefault(id(check), check)
+    known = _snapshot_certificates(ctx.deployment)
+    verdicts: dict[tuple[str, ...], Verdict] = {}
+    found = []
+    for (_, _, fingerprints), (cluster, node, endpoint, checks) in groups.items():
+        if fingerprints not in verdicts:
+            verdicts[fingerprints] = assess(endpoint.chain, store, ctx.options.now, known)
+        found.append(_Met(cluster, node, endpoint, tuple(checks.values()), verdicts[fingerprints]))
+    return found
+
+
+def _snapshot_certificates(deployment: Deployment) -> list[Certificate]:
+    """Every certificate any server presented: where an unsent intermediate may be met after all."""
+    nodes = [n for c in deployment.clusters for n in c.nodes] + list(deployment.externals)
+    unique = {c.sha256: c for n in nodes for e in n.endpoints for c in e.chain}
+    return list(unique.values())
+
+
+def _reference(check: ReferenceCheck, met: _Met) -> str:
+    ref = check.reference
+    text = subject(check)
+    return text if ref.cluster is met.cluster else f"{text} in {ref.cluster.name}"
+
+
+def _met_by(met: _Met, shown: int = 3) -> str:
+    names = [_reference(c, met) for c in met.checks]
+    if len(names) > shown:
+        return f"{', '.join(names[:shown])} and {len(names) - shown} more"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _certificate(met: _Met) -> str:
+    """``the Tomcat certificate of cucm1 (met by Node name cucm1 and Primary TFTP Server cucm1 in imp)``."""
+    return f"the {purpose_title(met.endpoint.purpose)} certificate of {node_label(met.node)} (met by {_met_by(met)})"
+
+
+def _finding(met: _Met, message: str, fix: Fix) -> Finding:
+    endpoint, cluster, leaf = met.endpoint, met.cluster, met.endpoint.chain[0]
+    evidence = [("met by", _reference(c, met)) for c in met.checks]
+    evidence += [
+        ("endpoint", f"{endpoint.protocol}://{endpoint.host}:{endpoint.port} ({endpoint.purpose})"),
+        ("certificate", f"{leaf.subject} (SHA-256 {leaf.sha256[:16]}…)"),
+        ("chain sent", " → ".join(_name(_load(c.pem).subject) for c in endpoint.chain)),
+        ("path", met.verdict.path),
+        ("verifier", met.verdict.verifier),
+    ]
+    return Finding(
+        message,
+        cluster=cluster.name if cluster else None,
+        product=cluster.product if cluster else None,
+        version=cluster.version if cluster else None,
+        node=met.node.name,
+        subject=f"{met.node.name} {endpoint.purpose}",
+        certificate=leaf.sha256,
+        evidence=tuple(evidence),
+        fix=fix,
+    )
+
+
+# --- fixes ------------------------------------------------------------------------------------
+
+
+def _server(ctx: Context, met: _Met) -> tuple[str, str]:
+    """(where the node's certificates are managed, what replacing its chain costs)."""
+    node, purpose = met.node, met.endpoint.purpose
+    if met.cluster is not None:
+        line = ctx.line(met.cluster)
+        where, service = line.certificate_management, line.restart_after_certificate(purpose)
+    else:
+        where, service = f"the certificate store of {node.name}", None
+    restart = (
+        f"Restart {service} on {node.name}"
+        if service
+        else f"Restart the {purpose_title(purpose)} service of {node.name}"
+    )
+    return where, f"{restart} to present the new chain; the service is briefly unavailable on that node."
+
+
+def _push(what: str) -> Fix:
+    """Give the clients the root they lack (or, failing that, a certificate from a CA they have)."""
+    return Fix(
+        phase=Phase.CERTIFICATES,
+        action=f"Push {what} to {CLIENT_STORE}, or have the certificate signed by a CA the clients trust",
+        where=CLIENT_WHERE,
+        impact="None on the servers; each client stops prompting once it has the certificate.",
+        steps=(
+            f"Export {what} (PEM or DER).",
+            "Deploy it to every Jabber client's Enterprise Trust store (Group Policy, device management).",
+            "Add it to confcheck's [check] trust_store so that the next lint predicts what the clients do.",
+        ),
+    )
+
+
+def _gap_fix(ctx: Context, met: _Met, gap: Gap) -> Fix:
+    """The remedy for one gap, on the server or on the clients."""
+    where, impact = _server(ctx, met)
+    title, node = purpose_title(met.endpoint.purpose), node_label(met.node)
+    trust = TRUST_PURPOSE.get(met.endpoint.purpose)
+    as_trust = f"as {trust}" if trust else f"as a trust certificate of its {title} service"
+    send = (
+        f"Upload the intermediate CA {gap.name} to {node} {as_trust} and re-upload the {title} certificate, "
+        "so that the node sends the whole chain"
+        if met.cluster is not None
+        else f"Configure {node} to send the intermediate CA {gap.name} with its {title} certificate"
+    )
+    server_fix = Fix(phase=Phase.CERTIFICATES, action="", where=where, impact=impact)
+    if gap.kind == "self-signed":
+        return Fix(
+            phase=Phase.CERTIFICATES,
+            action=f"Have the {title} certificate of {node} signed by a CA the Jabber clients trust (the guide's "
+            f"method 3), or push this exact certificate to {CLIENT_STORE} (method 2)",
+            where=where,
+            preconditions=(
+                f"For a CA-signed certificate, generate the {met.endpoint.purpose} CSR on {met.node.name}.",
+            ),
+            impact=impact,
+            replaces=replaced_certificate(met.node, met.endpoint.purpose),
+        )
+    if gap.kind == "root":
+        return _push(f"the root CA {gap.name}")
+    if gap.kind == "other-key":
+        return _push(f"the {gap.name} certificate whose key signed the chain")
+    if gap.kind == "expired" and gap.role == "root":
+        return _push(f"the renewed root CA {gap.name}")
+    if gap.kind == "not-sent":
+        return _replace(server_fix, send)
+    if gap.kind == "issuer":
+        return _replace(
+            server_fix,
+            f"Find the CA certificate {gap.name}: if it is an intermediate, upload it to {node} {as_trust} and "
+            f"re-upload the {title} certificate; if it is the root, push it to {CLIENT_STORE}",
+        )
+    if gap.kind == "expired" and gap.role == "intermediate":
+        return _replace(server_fix, send.replace("the intermediate CA", "the renewed intermediate CA", 1))
+    leaf = replaced_certificate(met.node, met.endpoint.purpose)
+    if gap.kind == "expired":
+        return _replace(
+            server_fix, f"Renew the {title} certificate of {node} (new CSR, signed, uploaded)", leaf
+        )
+    if gap.kind == "not-yet-valid":
+        return _replace(
+            server_fix,
+            f"Check the clocks of {node}, its CA and the clients: {gap.text}; or wait until then",
+        )
+    if gap.role == "leaf":
+        return _replace(
+            server_fix,
+            f"Reissue the {title} certificate of {node} as a TLS server certificate ({gap.detail})",
+            leaf,
+        )
+    return _replace(
+        server_fix, f"Have the CA chain of the {title} certificate of {node} reissued ({gap.detail})"
+    )
+
+
+def _replace(fix: Fix, action: str, replaces: str | None = None) -> Fix:
+    return Fix(phase=fix.phase, action=action, where=fix.where, impact=fix.impact, replaces=replaces)
+
+
+def _fix(ctx: Context, met: _Met, gaps: Sequence[Gap]) -> Fix:
+    """The first gap's remedy; with several gaps, every remedy in order as the steps."""
+    fixes = [_gap_fix(ctx, met, g) for g in gaps]
+    first = fixes[0]
+    if len(fixes) == 1:
+        return first
+    return Fix(
+        phase=first.phase,
+        action=first.action,
+        where=first.where,
+        preconditions=first.preconditions,
+        impact=first.impact,
+        steps=tuple(f"{f.action}." for f in fixes),
+    )
+
+
+# --- the rules --------------------------------------------------------------------------------
+
+
+@rule("CC401", "untrusted-chain", Severity.ERROR)
+def untrusted_chain(ctx: Context) -> Iterator[Finding]:
+    """A server presents a certificate chain the Jabber clients do not trust.
+
+    ## What it checks
+    Every chain a server presented where a configured name points (node names, TFTP, CCMCIP,
+    voicemail, mail store, conferencing, the XMPP domain), against the clients' trust store
+    (`[check] trust_store`), at the check time: does the path from the leaf reach a certificate
+    in the store, with every certificate in its validity period and accepted by Web-PKI path
+    validation? The name is not judged here (the CC1xx rules do), so the path is verified against
+    the name the leaf itself carries. One finding per node, certificate purpose and chain, naming
+    every reference that meets it. Nothing is checked while the trust store is unknown. An
+    expired certificate the server sends is CC301's to report, with its fix, and is not repeated
+    here.
+
+    ## Why it matters
+    Jabber checks that a trusted authority issued the certificate. When the path breaks, every
+    user is prompted to accept the certificate, whatever name was configured, and a user who
+    accepts it teaches the client to trust whatever that server presents.
+
+    ## Example
+    cucm1's Tomcat certificate is signed by `Corp Issuing CA`, but cucm1 sends only its own
+    certificate, and the clients trust only `Corp Root CA`: they cannot find the intermediate,
+    and prompt.
+
+    ## How to fix
+    The message names the missing piece. An intermediate the server does not send: upload it to
+    the node's Certificate Management as tomcat-trust (cup-xmpp-trust for cup-xmpp) and re-upload
+    the certificate so the node sends the chain. A root or self-signed certificate the clients do
+    not have: push it to the clients' Enterprise Trust store, or have the certificate signed by a
+    CA the clients already trust (Cisco's recommendation). An expired certificate: renew it.
+    """
+    for met in _chains(ctx):
+        if met.verdict.trusted:
+            continue
+        gaps = [g for g in met.verdict.gaps if not (g.kind == "expired" and g.sent)]
+        if not gaps:
+            continue  # only expired certificates the server sends: CC301 says so, with the fix
+        clauses = "; ".join(g.text for g in gaps)
+        yield _finding(met, f"Jabber will prompt for {_certificate(met)}: {clauses}.", _fix(ctx, met, gaps))
+
+
+@rule("CC402", "leaf-pinned-in-trust-store", Severity.INFO)
+def leaf_pinned_in_trust_store(ctx: Context) -> Iterator[Finding]:
+    """A CA-signed certificate is trusted only because that exact certificate is in the clients' store.
+
+    ## What it checks
+    Every chain a configured name meets whose CA-signed leaf certificate is itself in the
+    clients' trust store while its chain alone would not be trusted: the path is broken (an
+    intermediate not sent, a root the clients lack) but the certificate was pushed or accepted
+    as it is. A self-signed certificate in the store is the guide's method 2, which CC303 reports.
+
+    ## Why it matters
+    Clients trust that one certificate, not its issuer. When the node renews it (on expiry,
+    after a rename or a rebuild), every client prompts until the new certificate is pushed
+    again, although it comes from the same CA. Fixing the path once makes renewals free.
+
+    ## Example
+    The clients' Enterprise Trust store holds cucm1's Tomcat certificate, signed by
+    `Corp Issuing CA`, but neither that intermediate nor its root: Jabber trusts the certificate
+    today, and prompts the day it is renewed.
+
+    ## How to fix
+    Push the root of an enterprise CA to the clients, then have each node's certificate signed by
+    that CA (generate a CSR in Certificate Management, upload the signed certificate, restart the
+    service). Until then, push every regenerated certificate before it is presented.
+    """
+    for met in _chains(ctx):
+        verdict = met.verdict
+        if not verdict.pinned or any(g.kind == "self-signed" for g in verdict.gaps):
+            continue  # a pinned self-signed certificate is method 2, which CC303 reports
+        where, impact = _server(ctx, met)
+        why = f"its chain alone would not be: {'; '.join(g.text for g in verdict.gaps)}"
+        title, node = purpose_title(met.endpoint.purpose), node_label(met.node)
+        yield _finding(
+            met,
+            f"Jabber trusts {_certificate(met)} only because this exact certificate is in the "
+            f"clients' trust store: {why}. A regenerated or renewed certificate will make every client prompt; "
+            "the guide recommends CA-signed certificates (method 3).",
+            Fix(
+                phase=Phase.CERTIFICATES,
+                action=f"Have the {title} certificate of {node} signed by a CA the Jabber clients trust",
+                where=where,
+                preconditions=(
+                    f"Push that CA's root to {CLIENT_STORE} first: until the clients have it, the new "
+                    "certificate makes them prompt.",
+                    f"Generate the {met.endpoint.purpose} CSR on {met.node.name}.",
+                ),
+                impact=impact,
+                replaces=replaced_certificate(met.node, met.endpoint.purpose),
+            ),
+        )
+
+
+RULES: tuple[Rule, ...] = (untrusted_chain, leaf_pinned_in_trust_store)
+
+
+@hookimpl
+def confcheck_rules() -> list[Rule]:
+    return list(RULES)
