@@ -223,7 +223,9 @@ def _output_options(command: argparse.ArgumentParser, offline: bool = False) -> 
     )
     if offline:
         command.add_argument(
-            "--config", metavar="FILE", help="read [[waiver]] tables from this confcheck.toml"
+            "--config",
+            metavar="FILE",
+            help="read [[waiver]] and [check] (trust store, expiry warning, key size) from this confcheck.toml",
         )
         command.add_argument(
             "--changes",
