@@ -111,7 +111,7 @@ def parse(cert: x509.Certificate, pem: str | None = None) -> Certificate:
         key=_key_info(cert),
         signature_algorithm=_oid_name(cert.signature_algorithm_oid),
         sha256=cert.fingerprint(hashes.SHA256()).hex(),
-        self_signed=_self_signed(cert),
+        self_signed=is_self_signed(cert),
         is_ca=_is_ca(extensions),
         san=san,
         san_error=san_error,
@@ -312,7 +312,7 @@ def _der_string(der: bytes, tag: int, what: str) -> str:
         raise ValueError(f"{what} is not valid {'UTF-8' if tag == _UTF8_STRING else 'ASCII'}") from None
 
 
-def _self_signed(cert: x509.Certificate) -> bool:
+def is_self_signed(cert: x509.Certificate) -> bool:
     """Issuer equals subject and the signature verifies with the certificate's own key."""
     if cert.issuer != cert.subject:
         return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from confcheck import identity
 from confcheck.engine import Context, ReferenceCheck, TargetCheck
 from confcheck.findings import DnsNeed, Fix, Phase
-from confcheck.model import PRODUCT_TITLES, Node
+from confcheck.model import PRODUCT_TITLES, Cluster, Node
 
 
 def node_label(node: Node) -> str:
@@ -25,6 +25,22 @@ def purpose_title(purpose: str) -> str:
 def replaced_certificate(node: Node, purpose: str) -> str:
     """``the Tomcat certificate of cucm1``: what :attr:`Fix.replaces` names, one key per certificate."""
     return f"the {purpose_title(purpose)} certificate of {node_label(node)}"
+
+
+def certificate_where(ctx: Context, cluster: Cluster | None, node: Node) -> str:
+    """Where a node's certificates are generated, signed and uploaded."""
+    return ctx.line(cluster).certificate_management if cluster else f"the certificate store of {node.name}"
+
+
+def certificate_restart(
+    ctx: Context, cluster: Cluster | None, purpose: str, nodes: str, what: str = "certificate"
+) -> str:
+    """The cost of presenting a new ``purpose`` certificate (or ``chain``) on ``nodes``."""
+    service = ctx.line(cluster).restart_after_certificate(purpose) if cluster else None
+    service = service or f"the {purpose_title(purpose)} service"
+    return (
+        f"Restart {service} on {nodes} to present the new {what}; the service is briefly unavailable there."
+    )
 
 
 def setting_label(check: ReferenceCheck) -> str:
@@ -132,26 +148,17 @@ def reissue_certificate(ctx: Context, check: ReferenceCheck, target: TargetCheck
     cert = target.endpoint.certificate if target.endpoint else None
     names = identity.identities(cert, check.reference.location.profile) if cert else ()
     current = ", ".join(f"{field} {value}" for field, value in names) or None
-    if target.cluster is not None:
-        line = ctx.line(target.cluster)
-        where = line.certificate_management
-        service = line.restart_after_certificate(purpose)
-    else:
-        where, service = f"the certificate store of {node.name}", None
     title = purpose_title(purpose)
-    restart = (
-        f"Restart {service} on {node.name}" if service else f"Restart the {title} service of {node.name}"
-    )
     return Fix(
         phase=Phase.CERTIFICATES,
         action=f"Reissue the {title} certificate of {node_label(node)} with {name} as a SAN dNSName ({why})",
-        where=where,
+        where=certificate_where(ctx, target.cluster, node),
         current=current,
         proposed=f"dNSName {name}",
         preconditions=(
             f"For a CA-signed certificate, generate the {purpose} CSR on {node.name} naming {name}.",
             *service_update(target),
         ),
-        impact=f"{restart} to present the new certificate; the service is briefly unavailable on that node.",
+        impact=certificate_restart(ctx, target.cluster, purpose, node.name),
         replaces=replaced_certificate(node, purpose),
     )

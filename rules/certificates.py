@@ -25,7 +25,13 @@ from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
 from confcheck.model import Cluster, Endpoint, Node
 from confcheck.rule import Rule, rule
-from confcheck.rules._fixes import node_label, purpose_title, replaced_certificate
+from confcheck.rules._fixes import (
+    certificate_restart,
+    certificate_where,
+    node_label,
+    purpose_title,
+    replaced_certificate,
+)
 
 SPECIAL_CHARACTERS = "@&!,"
 """What Cisco's guide says the CA request fields must not hold."""
@@ -213,20 +219,6 @@ def _cluster_finding(
     )
 
 
-def _where(ctx: Context, cluster: Cluster | None, node: Node) -> str:
-    """Where the node's certificates are generated, signed and uploaded."""
-    if cluster is None:
-        return f"the certificate store of {node.name}"
-    return ctx.line(cluster).certificate_management
-
-
-def _restart(ctx: Context, cluster: Cluster | None, purpose: str, nodes: str) -> str:
-    """The impact of replacing a ``purpose`` certificate on ``nodes``."""
-    service = ctx.line(cluster).restart_after_certificate(purpose) if cluster else None
-    service = service or f"the {purpose_title(purpose)} service"
-    return f"Restart {service} on {nodes} to present the new certificate; the service is briefly unavailable there."
-
-
 def _sign_steps(purpose: str, node: str, signer: str = "the CA") -> tuple[str, ...]:
     """Getting a CA-signed ``purpose`` certificate onto ``node``."""
     trust = TRUST_STORES.get(purpose)
@@ -265,9 +257,9 @@ def _reissue(ctx: Context, p: Presented, need: str = "") -> Fix:
     return Fix(
         phase=Phase.CERTIFICATES,
         action=action,
-        where=_where(ctx, p.cluster, node),
+        where=certificate_where(ctx, p.cluster, node),
         current=_short(p.cert),
-        impact=_restart(ctx, p.cluster, purpose, node.name),
+        impact=certificate_restart(ctx, p.cluster, purpose, node.name),
         steps=steps,
         replaces=replaced_certificate(node, purpose),
     )
@@ -281,14 +273,14 @@ def _replace_ca(ctx: Context, p: Presented, need: str) -> Fix:
     return Fix(
         phase=Phase.CERTIFICATES,
         action=f"Replace the CA certificate {p.cert.subject} in the {title} chain ({need})",
-        where=_where(ctx, p.cluster, p.node),
+        where=certificate_where(ctx, p.cluster, p.node),
         current=_short(p.cert),
         steps=(
             f"Get the CA's new certificate for {p.cert.subject}.",
             f"Upload it as {trust} on {senders}.",
             f"If the CA's key changed, reissue the {purpose} certificates it signed.",
         ),
-        impact=_restart(ctx, p.cluster, purpose, senders),
+        impact=certificate_restart(ctx, p.cluster, purpose, senders),
     )
 
 
@@ -408,11 +400,11 @@ def self_signed_certificate(ctx: Context) -> Iterator[Finding]:
             phase=Phase.CERTIFICATES,
             action=f"To follow Cisco's recommendation, have the {title} certificate of {node_label(p.node)} "
             "signed by a CA",
-            where=_where(ctx, p.cluster, p.node),
+            where=certificate_where(ctx, p.cluster, p.node),
             current=_short(p.cert),
             proposed="a CA-signed certificate",
             steps=_sign_steps(p.purpose, p.node.name),
-            impact=_restart(ctx, p.cluster, p.purpose, p.node.name),
+            impact=certificate_restart(ctx, p.cluster, p.purpose, p.node.name),
             replaces=replaced_certificate(p.node, p.purpose),
         )
         yield _finding(p, f"{node_label(p.node)} presents a self-signed {title} certificate.{clients}", fix)
@@ -557,7 +549,7 @@ def _shared(ctx: Context, cluster: Cluster, purpose: str, sharing: list[Presente
             f"On each node, regenerate the {purpose} certificate (CLI: set cert regen {purpose}), or generate "
             f"a {purpose} CSR naming the node's FQDN and have it signed.",
         ),
-        impact=_restart(ctx, cluster, purpose, f"each of {_names(nodes)}"),
+        impact=certificate_restart(ctx, cluster, purpose, f"each of {_names(nodes)}"),
     )
     return _cluster_finding(
         cluster,
@@ -630,7 +622,7 @@ def _mixed(ctx: Context, cluster: Cluster, purpose: str, signers: dict[str, list
         where=ctx.line(cluster).certificate_management,
         proposed=target,
         steps=_sign_steps(purpose, "each of those nodes", ca),
-        impact=_restart(ctx, cluster, purpose, _names(odd)),
+        impact=certificate_restart(ctx, cluster, purpose, _names(odd)),
     )
     parts = [f"{signer} on {_names([p.node for p in ps])}" for signer, ps in signers.items()]
     return _cluster_finding(
@@ -920,7 +912,7 @@ def multi_server_certificate(ctx: Context) -> Iterator[Finding]:
             phase=Phase.CERTIFICATES,
             action=f"When a public CA signs this {title} certificate, ask for a multi-server SAN certificate "
             f"naming {', '.join(names)}, or one certificate per node",
-            where=_where(ctx, p.cluster, p.node),
+            where=certificate_where(ctx, p.cluster, p.node),
             current=_short(p.cert),
             impact="A public CA issues one certificate per FQDN unless a multi-SAN certificate is requested.",
         )

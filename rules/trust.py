@@ -42,12 +42,19 @@ from cryptography.x509.verification import (
 )
 
 from confcheck import hookimpl
-from confcheck.certs import Certificate
+from confcheck.certs import Certificate, is_self_signed
 from confcheck.engine import Context, ReferenceCheck
 from confcheck.findings import Finding, Fix, Phase, Severity
 from confcheck.model import Cluster, Deployment, Endpoint, Node
 from confcheck.rule import Rule, rule
-from confcheck.rules._fixes import node_label, purpose_title, replaced_certificate, subject
+from confcheck.rules._fixes import (
+    certificate_restart,
+    certificate_where,
+    node_label,
+    purpose_title,
+    replaced_certificate,
+    subject,
+)
 
 MAX_DEPTH = 8
 """Longer chains than this are not walked (real ones have two to four certificates)."""
@@ -147,7 +154,7 @@ def _walk(
     """Follow issuers from the leaf to the store, naming each gap on the way."""
     gaps = _validity(leaf, "leaf", now, sent=True)
     steps = [f"{_name(leaf.subject)} (leaf)"]
-    if _self_signed(leaf):
+    if is_self_signed(leaf):
         gaps.append(
             Gap(
                 "self-signed",
@@ -164,7 +171,7 @@ def _walk(
             gaps += _validity(anchor, _role(anchor), now)
             steps.append(f"{_name(anchor.subject)} (in the trust store)")
             break
-        if current is not leaf and _self_signed(current):
+        if current is not leaf and is_self_signed(current):
             gaps.append(_untrusted_root(current, "the server sends it, which does not make clients trust it"))
             break
         parent = _issuer(current, sent, now)
@@ -176,7 +183,7 @@ def _walk(
             continue
         parent = _issuer(current, [_load(c.pem) for c in known], now)
         if parent is not None and _fingerprint(parent) not in seen:
-            if _self_signed(parent):
+            if is_self_signed(parent):
                 gaps.append(_untrusted_root(parent, "nor does the server send it"))
                 steps.append(f"{_name(parent.subject)} (not trusted)")
                 break
@@ -381,10 +388,6 @@ def _signed_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
     return True
 
 
-def _self_signed(cert: x509.Certificate) -> bool:
-    return cert.issuer == cert.subject and _signed_by(cert, cert)
-
-
 def _issuer(
     child: x509.Certificate, candidates: list[x509.Certificate], now: datetime
 ) -> x509.Certificate | None:
@@ -396,7 +399,7 @@ def _issuer(
 
 
 def _role(cert: x509.Certificate) -> Role:
-    return "root" if _self_signed(cert) else "intermediate"
+    return "root" if is_self_signed(cert) else "intermediate"
 
 
 def _name(name: x509.Name) -> str:
@@ -505,17 +508,10 @@ def _finding(met: _Met, message: str, fix: Fix) -> Finding:
 def _server(ctx: Context, met: _Met) -> tuple[str, str]:
     """(where the node's certificates are managed, what replacing its chain costs)."""
     node, purpose = met.node, met.endpoint.purpose
-    if met.cluster is not None:
-        line = ctx.line(met.cluster)
-        where, service = line.certificate_management, line.restart_after_certificate(purpose)
-    else:
-        where, service = f"the certificate store of {node.name}", None
-    restart = (
-        f"Restart {service} on {node.name}"
-        if service
-        else f"Restart the {purpose_title(purpose)} service of {node.name}"
+    return (
+        certificate_where(ctx, met.cluster, node),
+        certificate_restart(ctx, met.cluster, purpose, node.name, "chain"),
     )
-    return where, f"{restart} to present the new chain; the service is briefly unavailable on that node."
 
 
 def _push(what: str) -> Fix:
