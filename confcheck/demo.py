@@ -54,7 +54,7 @@ def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCod
                 else:
                     os.environ[key] = value
     snapshot.write(deployment, out / "snapshot.json")
-    report = judge(deployment, Options(), f"lab:{scenario}")
+    report = judge(deployment, Options(check=inventory.check), f"lab:{scenario}")
     reporters = plugin_manager.reporters()
     written = ["snapshot.json"]
     for name, filename in REPORTS:

@@ -213,6 +213,8 @@ class _NodeIndex:
             name = _key(record.name)
             if name and record.type in ("A", "AAAA"):
                 self._dns[name] += [a for a in (identity.canonical_ip(x) for x in record.answers) if a]
+        self._groups: dict[tuple[str, str, tuple[str, ...]], _Group] = {}
+        self._domains: dict[int, set[str | None]] = {}
 
     def find(
         self, value: str, products: tuple[str, ...], near: Cluster | None = None
@@ -220,20 +222,17 @@ class _NodeIndex:
         """The servers ``value`` names among clusters of ``products`` and external servers."""
         address = identity.canonical_ip(value)
         if address is not None:
-            candidates = [("address", self._by_address.get(address, []))]
+            candidates = [("address", address)]
         elif (name := _key(value)) is not None:
-            via_dns = [n for a in self._dns.get(name, ()) for n in self._by_address.get(a, ())]
-            candidates = [("name", self._by_name.get(name, [])), ("host name", self._by_host.get(name, []))]
-            candidates.append(("DNS", via_dns))
+            candidates = [("name", name), ("host name", name), ("DNS", name)]
         else:
             return [], "", f"{value!r} is not a host name or address"
-        for how, located in candidates:
-            found = list({id(n): (c, n) for c, n in located if c is None or c.product in products}.values())
+        for how, key in candidates:
+            found, by_domain = self._group(how, key, products)
             if len(found) > 1 and near is not None:
-                domains = {_key(n.domain) for n in near.nodes if n.domain} | {
-                    _key(n.name.partition(".")[2]) for n in near.nodes if "." in n.name
-                }
-                found = [(c, n) for c, n in found if _key(n.domain) in domains] or found
+                # a short name reused by every site's cluster: the index by domain keeps this linear
+                picked = sorted(i for d in self._near_domains(near) for i in by_domain.get(d, ()))
+                found = [found[i] for i in picked] or found
             if len(found) > 1:
                 names = ", ".join(sorted(n.fqdn or n.name for _, n in found)[:4])
                 return [], how, f"{value} is ambiguous: {len(found)} servers answer to it ({names}, ...)"
@@ -241,6 +240,38 @@ class _NodeIndex:
                 return found, how, None
         missing = "has the address" if address is not None else "is called"
         return [], "", f"no known server {missing} {value}"
+
+    def _group(self, how: str, key: str, products: tuple[str, ...]) -> _Group:
+        """The servers of ``products`` found ``how`` by ``key``, once each, with their positions by domain."""
+        cached = self._groups.get((how, key, products))
+        if cached is not None:
+            return cached
+        if how == "address":
+            located = self._by_address.get(key, [])
+        elif how == "DNS":
+            located = [n for a in self._dns.get(key, ()) for n in self._by_address.get(a, ())]
+        else:
+            located = (self._by_name if how == "name" else self._by_host).get(key, [])
+        found = list({id(n): (c, n) for c, n in located if c is None or c.product in products}.values())
+        by_domain: dict[str | None, list[int]] = defaultdict(list)
+        for index, (_, node) in enumerate(found):
+            by_domain[_key(node.domain)].append(index)
+        group = self._groups[(how, key, products)] = (found, by_domain)
+        return group
+
+    def _near_domains(self, cluster: Cluster) -> set[str | None]:
+        """The domains a cluster's clients search: those of its nodes, configured or in their names."""
+        domains = self._domains.get(id(cluster))
+        if domains is None:
+            domains = {_key(n.domain) for n in cluster.nodes if n.domain} | {
+                _key(n.name.partition(".")[2]) for n in cluster.nodes if "." in n.name
+            }
+            self._domains[id(cluster)] = domains
+        return domains
+
+
+_Group = tuple[list[Located], dict[str | None, list[int]]]
+"""Servers found for one key, and their positions in that list by normalized domain."""
 
 
 def _key(name: str | None) -> str | None:

@@ -59,9 +59,10 @@ def build(findings: Iterable[Finding], deployment: Deployment | None = None) -> 
         if finding.fix is not None:
             merged.setdefault(finding.fix, []).append(finding)
     merged = _one_per_certificate(merged)
-    order = {c.name: i for i, c in enumerate(deployment.clusters)} if deployment else {}
+    known = _known(deployment) if deployment else None
+    order = known.order if known else {}
     steps = [Step(fix.phase, fix.action, fix.where, fix, tuple(found)) for fix, found in merged.items()]
-    steps += _dns_steps(merged, deployment)
+    steps += _dns_steps(merged, known)
     steps.sort(
         key=lambda s: (s.phase, min((order.get(c, len(order)) for c in s.clusters), default=-1), s.action)
     )
@@ -105,7 +106,7 @@ def _combined(fixes: list[Fix]) -> Fix:
     )
 
 
-def _dns_steps(merged: dict[Fix, list[Finding]], deployment: Deployment | None) -> list[Step]:
+def _dns_steps(merged: dict[Fix, list[Finding]], known: _Known | None) -> list[Step]:
     """One step per record the fixes need, with every finding whose fix needs it."""
     needs: dict[tuple[str, str], tuple[bool, list[Finding]]] = {}
     for fix, found in merged.items():
@@ -121,25 +122,45 @@ def _dns_steps(merged: dict[Fix, list[Finding]], deployment: Deployment | None) 
         )
         action = f"Create {record}" + (f" and its PTR record {address} → {name}" if reverse else "")
         where = "the DNS servers the nodes and the Jabber clients use"
-        steps.append(
-            Step(Phase.DNS, action, where, None, tuple(dict.fromkeys(found)), _answers(need, deployment))
-        )
+        steps.append(Step(Phase.DNS, action, where, None, tuple(dict.fromkeys(found)), _answers(need, known)))
     return steps
 
 
-def _answers(need: DnsNeed, deployment: Deployment | None) -> bool:
+def _answers(need: DnsNeed, known: _Known | None) -> bool:
     """Whether the DNS answers recorded at collection already satisfy ``need``."""
-    if deployment is None:
+    if known is None:
         return False
-    forward = any(
-        r.name.lower() == need.name and r.type in ("A", "AAAA") and need.address in r.answers
-        for r in deployment.dns
+    forward = (need.name, need.address) in known.forward
+    return forward and (not need.reverse or (need.address, need.name) in known.reverse)
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What plans need from a deployment, indexed once: cluster order and the DNS answers."""
+
+    deployment: Deployment
+    order: dict[str, int]
+    forward: frozenset[tuple[str, str]]
+    """(name in lower case, address) of every A and AAAA answer."""
+    reverse: frozenset[tuple[str, str]]
+    """(address, name in lower case) of every PTR answer."""
+
+
+_last: list[_Known] = []
+"""The index of the deployment planned last: reports plan cluster by cluster, over one deployment."""
+
+
+def _known(deployment: Deployment) -> _Known:
+    if _last and _last[0].deployment is deployment:
+        return _last[0]
+    known = _Known(
+        deployment,
+        {c.name: i for i, c in enumerate(deployment.clusters)},
+        frozenset((r.name.lower(), a) for r in deployment.dns if r.type in ("A", "AAAA") for a in r.answers),
+        frozenset((r.name, a.lower()) for r in deployment.dns if r.type == "PTR" for a in r.answers),
     )
-    backward = any(
-        r.name == need.address and r.type == "PTR" and need.name in (a.lower() for a in r.answers)
-        for r in deployment.dns
-    )
-    return forward and (backward or not need.reverse)
+    _last[:] = [known]
+    return known
 
 
 def for_cluster(plan_findings: Sequence[Finding], deployment: Deployment | None, cluster: str | None) -> Plan:

@@ -52,7 +52,8 @@ def escape(text: object) -> Html:
     A node name holding a right-to-left override or a NUL would otherwise read as something it is
     not; in a report about names, what was configured must be what is seen.
     """
-    shown = "".join(_visible(c) for c in str(text))
+    text = str(text)
+    shown = text if text.isprintable() else "".join(_visible(c) for c in text)  # the usual case, at C speed
     return Html(html.escape(shown, quote=True))
 
 
@@ -246,8 +247,14 @@ class _Page:
     def __init__(self, report: Report) -> None:
         self.report = report
         names = {c.name for c in report.deployment.clusters}
+        by_cluster: dict[str | None, list[Finding]] = {}
+        self.by_certificate: dict[str, list[Finding]] = {}
+        for finding in report.findings:
+            by_cluster.setdefault(finding.cluster, []).append(finding)
+            if finding.certificate:
+                self.by_certificate.setdefault(finding.certificate, []).append(finding)
         self.parts: list[tuple[str, Cluster | None, list[Finding]]] = [
-            (f"cluster-{i}", c, [f for f in report.findings if f.cluster == c.name])
+            (f"cluster-{i}", c, by_cluster.get(c.name, []))
             for i, c in enumerate(report.deployment.clusters, start=1)
         ]
         orphans = [f for f in report.findings if f.cluster not in names]
@@ -492,7 +499,7 @@ class _Page:
         if leaf is None:
             why = endpoint.error.message if endpoint.error else "no certificate was presented"
             return h("tr", where, h("td", h("strong", "No certificate: "), why, colspan=3, class_="alert"))
-        about = [f for f in self.report.findings if f.certificate == leaf.sha256]
+        about = self.by_certificate.get(leaf.sha256, [])
         links: list[Child] = []
         for finding in dict.fromkeys(about):
             target = self.rows.get(finding)

@@ -84,9 +84,10 @@ def _details(finding: Finding) -> str:
     return text
 
 
-def _cases(report: Report, cluster: str | None) -> list[_Case]:
+def _cases(
+    cluster: str | None, findings: list[Finding], suppressed: list[Suppression], failing: set[Finding]
+) -> list[_Case]:
     """The testcases of one suite: findings, then suppressed findings, then rules that found nothing."""
-    failing = set(report.failing)
     cases: list[_Case] = []
     names: set[str] = set()
 
@@ -100,12 +101,10 @@ def _cases(report: Report, cluster: str | None) -> list[_Case]:
         names.add(name)
         return name
 
-    for finding in report.findings:
-        if finding.cluster == cluster:
-            cases.append(_Case(unique(finding), finding, failing=finding in failing))
-    for suppression in report.suppressed:
-        if suppression.finding.cluster == cluster:
-            cases.append(_Case(unique(suppression.finding), suppression.finding, suppression=suppression))
+    for finding in findings:
+        cases.append(_Case(unique(finding), finding, failing=finding in failing))
+    for suppression in suppressed:
+        cases.append(_Case(unique(suppression.finding), suppression.finding, suppression=suppression))
     if cluster is not None:
         found = {c.finding.rule for c in cases if c.finding is not None}
         for rule in plugin_manager.rules():
@@ -116,12 +115,24 @@ def _cases(report: Report, cluster: str | None) -> list[_Case]:
 
 def _suites(report: Report) -> list[tuple[str, list[_Case]]]:
     """(suite name, testcases): every cluster in deployment order, then clusters and findings without one."""
-    names: list[str | None] = [c.name for c in report.deployment.clusters]
-    everything = (*report.findings, *(s.finding for s in report.suppressed))
-    names += dict.fromkeys(f.cluster for f in everything if f.cluster is not None and f.cluster not in names)
-    if any(f.cluster is None for f in everything):
-        names.append(None)
-    return [(name if name is not None else NO_CLUSTER, _cases(report, name)) for name in names]
+    findings: dict[str | None, list[Finding]] = {}
+    suppressed: dict[str | None, list[Suppression]] = {}
+    for finding in report.findings:
+        findings.setdefault(finding.cluster, []).append(finding)
+    for suppression in report.suppressed:
+        suppressed.setdefault(suppression.finding.cluster, []).append(suppression)
+    names: dict[str | None, None] = dict.fromkeys(c.name for c in report.deployment.clusters)
+    names.update(dict.fromkeys(n for n in (*findings, *suppressed) if n is not None))
+    if None in findings or None in suppressed:
+        names[None] = None
+    failing = set(report.failing)
+    return [
+        (
+            name if name is not None else NO_CLUSTER,
+            _cases(name, findings.get(name, []), suppressed.get(name, []), failing),
+        )
+        for name in names
+    ]
 
 
 def _testcase(suite: ET.Element, classname: str, case: _Case) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Sequence
 from itertools import groupby
 from typing import TextIO
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
 from confcheck import hookimpl, plan
@@ -46,61 +47,101 @@ def _write(report: Report, con: Console) -> None:
         )
         con.print()
         con.rule(Text(title, style="bold"), align="left")
-        con.print(_findings_table(findings))
-        fixes = _fix_list(findings, report)
+        con.print(_findings_table(findings, con.width), end="", soft_wrap=True)
         if any(f.fix for f in findings):
             con.print(Padding(Text("Fix list", style="bold"), (1, 0, 0, 0)))
-            con.print(fixes)
+            con.print(_fix_list(findings, report, con.width), soft_wrap=True)
     con.print()
     con.print(_summary(report))
 
 
-def _findings_table(findings: list[Finding]) -> Table:
-    table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, expand=False)
-    table.add_column("severity", no_wrap=True)
-    table.add_column("rule", no_wrap=True)
-    table.add_column("message", overflow="fold")
-    for f in findings:
-        table.add_row(
-            Text(f.severity.value, style=STYLES[f.severity]),
-            Text(f"{f.rule} {f.name}"),
-            Text(f.message),
-        )
-    return table
+def _findings_table(findings: list[Finding], width: int) -> Text:
+    rows = [
+        (Text(f.severity.value, style=STYLES[f.severity]), Text(f"{f.rule} {f.name}"), Text(f.message))
+        for f in findings
+    ]
+    header = tuple(Text(title, style="dim") for title in ("severity", "rule", "message"))
+    return _columns([header, *rows], width, gap=2)
 
 
-def _fix_list(findings: list[Finding], report: Report) -> RenderableType:
+def _fix_list(findings: list[Finding], report: Report, width: int) -> Text:
     """The cluster's plan: distinct steps in phase order, DNS records first."""
     steps = plan.build(findings, report.deployment)
-    lines: list[RenderableType] = []
+    lines = Text()
     for phase, group in steps.by_phase():
-        lines.append(Text(f"Phase {int(phase)} · {phase.title}", style="bold dim"))
-        lines += [_step(steps.number(step), step) for step in group]
-    return Group(*lines)
+        lines.append_text(Text(f"Phase {int(phase)} · {phase.title}\n", style="bold dim"))
+        for step in group:
+            lines.append_text(_step(steps.number(step), step, width))
+    lines.rstrip()
+    return lines
 
 
-def _step(number: int, step: plan.Step) -> RenderableType:
-    body = Table.grid(padding=(0, 1))
-    body.add_column(style="dim", no_wrap=True)
-    body.add_column(overflow="fold")
+def _step(number: int, step: plan.Step, width: int) -> Text:
+    rows: list[tuple[Text, Text]] = []
     fix = step.fix
-    body.add_row("where", Text(step.where + (f" — {fix.field}" if fix and fix.field else "")))
+
+    def row(label: str, text: str, style: str = "") -> None:
+        rows.append((Text(label, style="dim"), Text(text, style=style)))
+
+    row("where", step.where + (f" — {fix.field}" if fix and fix.field else ""))
     if fix is not None:
         if fix.current is not None and fix.proposed is not None:
-            body.add_row("change", Text(f"{fix.current} → {fix.proposed}"))
+            row("change", f"{fix.current} → {fix.proposed}")
         for precondition in fix.preconditions:
-            body.add_row("first", Text(precondition))
+            row("first", precondition)
         for step_number, text in enumerate(fix.steps, start=1):
-            body.add_row(f"step {step_number}", Text(text))
+            row(f"step {step_number}", text)
         if fix.impact:
-            body.add_row("impact", Text(fix.impact))
+            row("impact", fix.impact)
     if step.done:
-        body.add_row("status", Text("already in place: DNS answered so at collection", style="green"))
-    item = Table.grid(padding=(0, 1))
-    item.add_column(no_wrap=True, justify="right")
-    item.add_column(overflow="fold")
-    item.add_row(f"{number}.", Group(Text(step.action), body))
-    return Padding(item, (0, 0, 0, 2))
+        row("status", "already in place: DNS answered so at collection", "green")
+    indent = len(f"{number}.") + 3  # two spaces, the number, one space
+    title = _columns([(Text(f"{number}."), Text(step.action))], width - 2, gap=1)
+    body = _columns(rows, width - indent, gap=1)
+    return _indent(title, 2) + _indent(body, indent)
+
+
+def _columns(rows: Sequence[tuple[Text, ...]], width: int, gap: int) -> Text:
+    """Rows of cells: every column as wide as its widest cell, the last folded into what width is left.
+
+    rich's tables measure every cell of every row, which made a 700-finding report take seconds;
+    this layout is linear and reads the same.
+    """
+    if not rows:
+        return Text()
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    lead = sum(widths) + gap * len(widths)
+    room = max(width - lead, 20)
+    out = Text()
+    for cells in rows:
+        lines = _fold(cells[-1], room)
+        for index, line in enumerate(lines):
+            if index == 0:
+                for cell, cell_width in zip(cells[:-1], widths, strict=True):
+                    out.append_text(cell)
+                    out.append(" " * (cell_width - len(cell) + gap))
+            else:
+                out.append(" " * lead)
+            out.append_text(line)
+            out.append("\n")
+    return out
+
+
+def _fold(text: Text, width: int) -> list[Text]:
+    """``text`` wrapped at spaces to ``width`` columns; words longer than that are cut."""
+    plain = text.plain
+    if len(plain) <= width:
+        return [text]
+    pieces = textwrap.wrap(plain, width, break_long_words=True, break_on_hyphens=False) or [""]
+    return [Text(piece, style=text.style) for piece in pieces]
+
+
+def _indent(text: Text, spaces: int) -> Text:
+    out = Text()
+    for line in text.split("\n", include_separator=True):
+        out.append(" " * spaces)
+        out.append_text(line)
+    return out
 
 
 def _changes(report: Report) -> RenderableType:

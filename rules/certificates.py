@@ -104,12 +104,17 @@ def _leaves(ctx: Context) -> Iterator[Presented]:
     return (p for p in _presented(ctx) if p.leaf)
 
 
-def _by_cluster(ctx: Context) -> Iterator[tuple[Cluster, list[Presented]]]:
-    """Each cluster with the leaves its nodes presented, clusters with none left out."""
-    for cluster in ctx.deployment.clusters:
-        leaves = [p for p in _leaves(ctx) if p.cluster is cluster]
-        if leaves:
-            yield cluster, leaves
+def _by_cluster(ctx: Context) -> list[tuple[Cluster, list[Presented]]]:
+    """Each cluster with the leaves its nodes presented, clusters with none left out; grouped once per run."""
+    return ctx.memo((__name__, "by cluster"), lambda: _group(ctx))
+
+
+def _group(ctx: Context) -> list[tuple[Cluster, list[Presented]]]:
+    leaves: dict[int, list[Presented]] = {}
+    for p in _leaves(ctx):
+        if p.cluster is not None:
+            leaves.setdefault(id(p.cluster), []).append(p)
+    return [(c, leaves[id(c)]) for c in ctx.deployment.clusters if id(c) in leaves]
 
 
 def _by_purpose(leaves: Iterable[Presented]) -> dict[str, list[Presented]]:

@@ -18,7 +18,9 @@ import pytest
 from conftest import Run
 
 from confcheck import collect, config, engine, plugin_manager
+from confcheck.certs import Certificate
 from confcheck.engine import LintResult
+from confcheck.errors import InputError
 from confcheck.lab import scenario
 from confcheck.lab.runtime import Lab
 from confcheck.model import Deployment
@@ -30,13 +32,15 @@ _AUDITS: dict[str, tuple[Lab, Deployment, LintResult]] = {}
 
 
 def audit(name: str) -> tuple[Lab, Deployment, LintResult]:
-    """Run the scenario's lab, collect and lint it; once per scenario per session (the lab is stopped after)."""
+    """Run the scenario's lab, collect and lint it as ``confcheck audit`` does (the inventory's ``[check]``
+    included); once per scenario per session (the lab is stopped after)."""
     if name not in _AUDITS:
         with Lab.of(name) as lab:
             saved = {k: os.environ.get(k) for k in lab.environment}
             os.environ.update(lab.environment)
             try:
-                deployment = collect.collect(config.load(lab.config_path, ask=False))
+                inventory = config.load(lab.config_path, ask=False)
+                deployment = collect.collect(inventory)
             finally:
                 for key, value in saved.items():
                     if value is None:
@@ -46,7 +50,7 @@ def audit(name: str) -> tuple[Lab, Deployment, LintResult]:
         _AUDITS[name] = (
             lab,
             deployment,
-            engine.lint(deployment, plugin_manager.catalog(), plugin_manager.rules()),
+            engine.lint(deployment, plugin_manager.catalog(), plugin_manager.rules(), inventory.check),
         )
     return _AUDITS[name]
 
@@ -192,3 +196,249 @@ def test_demo_refuses_to_write_into_the_source_tree(confcheck: Callable[..., Run
     result = confcheck("demo", "--output-dir", str(reports))
     assert result.code == 2
     assert "refusing to write demo output" in result.err
+
+
+# --- the certificates scenario: certificate hygiene and trust, met live ----------------------------
+
+CERTIFICATE_RULES = {f"CC3{n:02}" for n in range(1, 12)} | {"CC401", "CC402"}
+
+
+def _host(name: str | None) -> str:
+    return (name or "").split(".")[0]
+
+
+def _tomcat(deployment: Deployment, host: str) -> tuple[Certificate, ...]:
+    """The chain the node ``host`` presented for Tomcat."""
+    [chain] = [
+        e.chain
+        for c in deployment.clusters
+        for n in c.nodes
+        if _host(n.name) == host
+        for e in n.endpoints
+        if e.purpose == "tomcat"
+    ]
+    return chain
+
+
+def test_certificates_shows_every_certificate_rule_live_and_no_name_problem() -> None:
+    _, _, result = audit("certificates")
+    assert not result.incomplete
+    assert {f.rule for f in result.findings} == CERTIFICATE_RULES  # no CC1xx, CC2xx or CC5xx
+
+
+def test_certificates_findings_name_the_nodes_that_have_the_problems() -> None:
+    _, _, result = audit("certificates")
+    per_node = {(f.rule, _host(f.node)) for f in result.findings if f.node}
+    assert {
+        ("CC301", "cucm2"),
+        ("CC302", "cucm3"),
+        ("CC302", "imp1"),
+        ("CC303", "cucm6"),
+        ("CC303", "imp2"),
+        ("CC307", "cucm6"),
+        ("CC308", "cucm7"),
+        ("CC309", "cucm6"),
+        ("CC311", "cucm4"),
+        ("CC401", "cucm6"),
+        ("CC401", "cucm8"),
+        ("CC402", "cucm9"),
+    } <= per_node
+    per_cluster = {(f.rule, f.cluster) for f in result.findings if f.node is None}
+    assert {
+        ("CC304", "dc-cucm"),
+        ("CC304", "dc-imp"),
+        ("CC305", "dc-cucm"),
+        ("CC306", "dc-cucm"),
+        ("CC306", "dc-imp"),
+        ("CC310", "dc-cucm"),
+    } <= per_cluster
+    [unsent] = [f for f in result.findings if f.rule == "CC401" and _host(f.node) == "cucm8"]
+    assert "does not send the intermediate CA confcheck Lab Issuing CA" in unsent.message
+    [method] = [f for f in result.findings if f.rule == "CC303" and _host(f.node) == "imp2"]
+    assert "(method 2)" in method.message  # judged against the clients' trust store, which holds it
+    [shared] = [f for f in result.findings if f.rule == "CC305"]
+    assert "cucm4.acme.example and cucm5.acme.example" in shared.message
+
+
+def test_certificates_lab_serves_the_certificates_its_scenario_describes() -> None:
+    lab, deployment, _ = audit("certificates")
+    full = _tomcat(deployment, "cucm1")
+    assert [c.subject_cn for c in full] == [
+        ("cucm1.acme.example",),
+        ("confcheck Lab Issuing CA",),
+        ("confcheck Lab Root CA",),
+    ]
+    assert [c.subject_attributes[:-1] for c in full[:1]] == [
+        (("O", "Acme"), ("OU", "UC"), ("L", "Springfield"), ("ST", "Illinois"), ("C", "US"))
+    ]
+    for host in ("cucm8", "cucm9"):  # send_chain = false
+        [leaf] = _tomcat(deployment, host)
+        assert not leaf.self_signed
+    assert _tomcat(deployment, "cucm4")[0].sha256 == _tomcat(deployment, "cucm5")[0].sha256  # shared
+    [install] = _tomcat(deployment, "cucm6")
+    assert install.self_signed
+    assert (install.key.type, install.key.bits) == ("RSA", 1024)
+    assert install.subject_cn == (lab.hosts["cucm6"].address,)
+    assert ("O", "Acme, Inc.") in _tomcat(deployment, "cucm7")[0].subject_attributes
+    collected = deployment.collected_at
+    assert collected is not None
+    expired, expiring = _tomcat(deployment, "cucm2")[0], _tomcat(deployment, "cucm3")[0]
+    assert round((expired.not_after - collected).total_seconds() / 86400) == -21
+    assert round((expiring.not_after - collected).total_seconds() / 86400) == 12
+
+
+def test_audit_of_the_certificates_lab_judges_chains_against_the_clients_trust_store(
+    confcheck: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Lab.of("certificates") as lab:
+        for variable, value in lab.environment.items():
+            monkeypatch.setenv(variable, value)
+        trusted = config.load(lab.config_path, ask=False).check.trust_store  # [check] trust_store
+        result = confcheck("audit", "--config", str(lab.config_path), "--format", "json", "--no-progress")
+    assert trusted is not None
+    assert [c.subject_cn for c in trusted] == [  # the lab root CA and the two pushed certificates
+        ("confcheck Lab Root CA",),
+        ("cucm9.acme.example",),
+        ("imp2.acme.example",),
+    ]
+    assert result.code == 1, result.err  # errors: the expired certificate and the untrusted chains
+    report = json.loads(result.out)
+    assert {f["rule"] for f in report["findings"]} == CERTIFICATE_RULES
+
+
+def test_only_the_certificates_scenario_names_a_trust_store() -> None:
+    """The others predate the trust rules; with a trust store, wildcard-selfsigned would add CC401 errors."""
+    assert [n for n in scenario.names() if scenario.load(n).check.trust_store] == ["certificates"]
+
+
+# --- the certificate table of a scenario ----------------------------------------------------------
+
+
+def _scenario(tmp_path: Path, first: str, second: str = "{}", check: str = "") -> scenario.Scenario:
+    """A two-node scenario whose Tomcat certificates are the TOML inline tables ``first`` and ``second``."""
+    path = tmp_path / "spec.toml"
+    path.write_text(
+        'domain = "t.example"\n'
+        + check
+        + '\n[[cluster]]\nname = "c"\nproduct = "cucm"\nversion = "9.1.2.10000-28"\n'
+        + f'[[cluster.node]]\nhost = "cucm1"\ntomcat = {first}\n'
+        + f'[[cluster.node]]\nhost = "cucm2"\ntomcat = {second}\n'
+    )
+    return scenario.load(str(path))
+
+
+def test_a_certificate_table_without_the_new_keys_is_what_it_always_was(tmp_path: Path) -> None:
+    spec = _scenario(tmp_path, '{ cn = "{fqdn}" }').clusters[0].nodes[0].tomcat
+    assert spec == scenario.CertSpec()
+    assert (spec.days_left, spec.rsa_bits, spec.subject) == (None, None, None)
+    assert (spec.send_chain, spec.shared, spec.pushed) == (True, None, False)
+    assert scenario.load("clean").check == scenario.CheckSpec(trust_store=False)
+
+
+def test_the_certificate_table_reads_every_new_key(tmp_path: Path) -> None:
+    table = (
+        '{ expires_in_days = -5, key = "rsa:1024", subject = { O = "Acme, Inc.", OU = "UC", C = "US" }, '
+        'send_chain = false, shared = "pair", pushed = true }'
+    )
+    loaded = _scenario(tmp_path, table, table, "[check]\ntrust_store = true\n")
+    first, second = (n.tomcat for n in loaded.clusters[0].nodes)
+    assert first == second
+    assert first.days_left == -5
+    assert (first.key, first.rsa_bits) == ("rsa:1024", 1024)
+    assert first.subject == (("O", "Acme, Inc."), ("OU", "UC"), ("C", "US"))
+    assert (first.send_chain, first.shared, first.pushed) == (False, "pair", True)
+    assert loaded.check.trust_store
+
+
+def test_expired_still_means_expired_a_year_ago(tmp_path: Path) -> None:
+    spec = _scenario(tmp_path, "{ expired = true }").clusters[0].nodes[0].tomcat
+    assert spec.expired
+    assert spec.days_left == -scenario.EXPIRED_DAYS == -370
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "check", "message"),
+    [
+        ('{ signer = "other" }', "{}", "", "node cucm1 tomcat: signer must be 'ca' or 'self'"),
+        (
+            '{ key = "rsa:512" }',
+            "{}",
+            "",
+            "node cucm1 tomcat: key must be 'ec' or 'rsa:1024', 'rsa:2048', 'rsa:3072', 'rsa:4096', not 'rsa:512'",
+        ),
+        ('{ key = "dsa" }', "{}", "", "node cucm1 tomcat: key must be 'ec' or 'rsa:1024'"),
+        ("{ expires_in_days = 0 }", "{}", "", "node cucm1 tomcat: expires_in_days must not be 0"),
+        (
+            '{ expires_in_days = "10" }',
+            "{}",
+            "",
+            "node cucm1 tomcat: expires_in_days must be a whole number of days, not '10'",
+        ),
+        (
+            "{ expired = true, expires_in_days = -3 }",
+            "{}",
+            "",
+            "node cucm1 tomcat: give expired = true or expires_in_days, not both",
+        ),
+        ('{ expired = "yes" }', "{}", "", "node cucm1 tomcat: expired must be true or false, not 'yes'"),
+        (
+            '{ subject = { CN = "x" } }',
+            "{}",
+            "",
+            "node cucm1 tomcat: subject field 'CN' is not one of O, OU, L, ST, C (the CN is cn)",
+        ),
+        (
+            '{ subject = { C = "USA" } }',
+            "{}",
+            "",
+            "node cucm1 tomcat: subject C must be a two-letter country code such as 'US', not 'USA'",
+        ),
+        ('{ subject = { O = "" } }', "{}", "", "node cucm1 tomcat: subject O must be a non-empty string"),
+        ('{ subject = "O=Acme" }', "{}", "", "node cucm1 tomcat: subject must be a table"),
+        (
+            '{ cn = "", subject = {} }',
+            "{}",
+            "",
+            'node cucm1 tomcat: cn = "" and subject = {} would leave the subject empty',
+        ),
+        ('{ send_chain = "no" }', "{}", "", "node cucm1 tomcat: send_chain must be true or false, not 'no'"),
+        ("{ sendchain = false }", "{}", "", "node cucm1 tomcat: unknown key 'sendchain' (known: cn, dns,"),
+        ('{ shared = "" }', "{}", "", "node cucm1 tomcat: shared must be a non-empty label"),
+        (
+            '{ shared = "pair" }',
+            "{}",
+            "",
+            "node cucm1 tomcat: shared = 'pair' is the only certificate with that label",
+        ),
+        (
+            '{ shared = "pair" }',
+            '{ shared = "pair", key = "rsa:2048" }',
+            "",
+            "node cucm2 tomcat: shared = 'pair' is described differently from node cucm1 tomcat",
+        ),
+        (
+            "{ pushed = true }",
+            "{}",
+            "",
+            "node cucm1 tomcat: pushed = true needs trust_store = true in the scenario's [check] table",
+        ),
+        ("{}", "{}", '[check]\ntrust_store = "yes"\n', "[check]: trust_store must be true or false"),
+        ("{}", "{}", "[check]\ntrustore = true\n", "[check]: unknown key 'trustore' (known: trust_store)"),
+    ],
+)
+def test_a_bad_certificate_table_is_one_clear_line(
+    tmp_path: Path, first: str, second: str, check: str, message: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        _scenario(tmp_path, first, second, check)
+    text = str(caught.value)
+    assert text.startswith(f"scenario spec: {message}"), text
+    assert "\n" not in text
+
+
+def test_demo_judges_with_the_scenarios_check_settings(confcheck: Callable[..., Run], tmp_path: Path) -> None:
+    # the certificates scenario names the clients' trust store: the demo must judge trust with it
+    result = confcheck("demo", "--scenario", "certificates", "--output-dir", str(tmp_path / "demo"))
+    assert result.code == 1
+    rules = {f["rule"] for f in json.loads((tmp_path / "demo" / "report.json").read_text())["findings"]}
+    assert {"CC401", "CC402"} <= rules

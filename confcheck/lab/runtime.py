@@ -5,6 +5,14 @@ the loopback interface), so every server listens on its real port: Tomcat and AX
 on 5222. The lab's DNS server answers for the scenario's domain, and the lab writes the
 ``confcheck.toml`` that audits it, with the lab CA as the trust anchor for the credentialed
 connections.
+
+The lab CA is two certificates, as in most enterprises: a root (``confcheck Lab Root CA``) and an
+issuing CA under it (``confcheck Lab Issuing CA``) that signs the servers' certificates. A server
+sends its certificate with the issuing CA and the root, unless its scenario says ``send_chain =
+false``. Next to the inventory the lab writes ``lab-ca.pem`` (root and issuing CA: confcheck's own
+trust for its credentialed connections) and ``clients-trust.pem`` (what the simulated Jabber
+clients trust: the root and every ``pushed`` certificate), which the inventory names as
+``[check] trust_store`` when the scenario asks for it.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import random
 import re
 import secrets
 import socket
+import ssl
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -70,6 +79,10 @@ class Lab:
     passwords: dict[str, str] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)
     """SHA-256 of each host's Tomcat certificate."""
+    pushed: list[pki.Issued] = field(default_factory=list)
+    """Server certificates the clients' trust store holds (besides the lab root CA)."""
+    shared: dict[str, pki.Issued] = field(default_factory=dict)
+    """Certificates made once for every spec with the same ``shared`` label."""
     _temp: Any = None
 
     def __enter__(self) -> Lab:
@@ -92,7 +105,8 @@ class Lab:
         self.block = self.block or _free_block()
         self.hosts = self._place()
         self.ca = pki.ca("confcheck Lab Root CA")
-        (self.workdir / "lab-ca.pem").write_text(self.ca.pem)
+        self.issuing = pki.ca("confcheck Lab Issuing CA", issuer=self.ca)
+        (self.workdir / "lab-ca.pem").write_text(self.ca.pem + self.issuing.pem)
         zone = self._zone()
         try:
             for cluster in self.scenario.clusters:
@@ -109,6 +123,7 @@ class Lab:
         except BaseException:
             self.stop()
             raise
+        (self.workdir / "clients-trust.pem").write_text(self.ca.pem + "".join(c.pem for c in self.pushed))
         (self.workdir / "confcheck.toml").write_text(self.config_text)
         return self
 
@@ -148,6 +163,13 @@ class Lab:
             "timeout = 1",
             "",
         ]
+        if self.scenario.check.trust_store:
+            lines += [
+                "[check]",
+                "# what the Jabber clients trust: the lab root CA and the certificates pushed to them",
+                f'trust_store = "{self.workdir / "clients-trust.pem"}"',
+                "",
+            ]
         for cluster in self.scenario.clusters:
             publisher = self.hosts[cluster.nodes[0].host]
             lines += [
@@ -265,31 +287,60 @@ class Lab:
         else:
             self.servers.append(HttpsServer(placed.address, port, tls, {}))
 
-    def _context(self, label: str, spec: CertSpec, placed: _Host) -> Any:
+    def _context(self, label: str, spec: CertSpec, placed: _Host) -> ssl.SSLContext:
+        """Make (or reuse, when shared) the certificate ``spec`` describes; a server context presenting it."""
         assert self.workdir is not None
+        if spec.shared is None:
+            issued = self._issue(spec, placed)
+        elif spec.shared in self.shared:
+            issued = self.shared[spec.shared]
+        else:
+            issued = self.shared[spec.shared] = self._issue(spec, placed)
+        if label.endswith("-tomcat"):
+            self.fingerprints[placed.host] = issued.cert.fingerprint(hashes.SHA256()).hex()
+        cert_file = self.workdir / f"{label}.pem"
+        key_file = self.workdir / f"{label}.key"
+        chain = self.issuing.pem + self.ca.pem if spec.signer == "ca" and spec.send_chain else ""
+        cert_file.write_text(issued.pem + chain)
+        key_file.write_text(issued.key_pem)
+        bits = spec.rsa_bits
+        return (
+            _weak_context(cert_file, key_file)
+            if bits is not None and bits < 2048
+            else context(cert_file, key_file)
+        )
+
+    def _issue(self, spec: CertSpec, placed: _Host) -> pki.Issued:
+        """A new certificate as ``spec`` describes it, its placeholders filled for ``placed``."""
         own = placed.placeholders(self.scenario.domain)
         table = {h: p.placeholders(self.scenario.domain) for h, p in self.hosts.items()}
 
         def fill(text: str) -> str:
             return scenarios.fill(text, own, table)
 
-        start = datetime.now(timezone.utc) - (timedelta(days=400) if spec.expired else timedelta(days=1))
+        now = datetime.now(timezone.utc)
+        left = spec.days_left
+        if left is None:
+            start, days = now - timedelta(days=1), 730
+        else:  # two years long, as the servers make them, unless it ends further out than that
+            days = max(730, left + 1)
+            start = now + timedelta(days=left - days)
+        cn = fill(spec.cn) if spec.cn else None
+        bits = spec.rsa_bits
         issued = pki.server(
-            fill(spec.cn) if spec.cn else None,
+            cn,
             dns=[fill(d) for d in spec.dns],
             xmpp_addr=[fill(x) for x in spec.xmpp_addr],
             srv_name=[fill(s) for s in spec.srv_name],
-            issuer=None if spec.signer == "self" else self.ca,
+            issuer=None if spec.signer == "self" else self.issuing,
+            key=pki.new_key("rsa", bits) if bits else pki.new_key("ec"),
             not_before=start,
-            days=30 if spec.expired else 730,
+            days=days,
+            subject=None if spec.subject is None else pki.name(cn, **dict(spec.subject)),
         )
-        if label.endswith("-tomcat"):
-            self.fingerprints[placed.host] = issued.cert.fingerprint(hashes.SHA256()).hex()
-        cert_file = self.workdir / f"{label}.pem"
-        key_file = self.workdir / f"{label}.key"
-        cert_file.write_text(issued.pem + (self.ca.pem if spec.signer == "ca" else ""))
-        key_file.write_text(issued.key_pem)
-        return context(cert_file, key_file)
+        if spec.pushed:
+            self.pushed.append(issued)
+        return issued
 
     def _axl_data(self, cluster: ClusterSpec, password: str) -> AxlData:
         nodes = [
@@ -337,6 +388,14 @@ def _default_xmpp(cluster: ClusterSpec, xmpp_domain: str) -> CertSpec:
     return CertSpec(
         xmpp_addr=(xmpp_domain,), srv_name=(f"_xmpp-client.{xmpp_domain}",), dns=("{fqdn}", xmpp_domain)
     )
+
+
+def _weak_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
+    """A server context that may present a key below OpenSSL's default security level (RSA 1024)."""
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.set_ciphers("DEFAULT:@SECLEVEL=0")
+    tls.load_cert_chain(cert_file, key_file)
+    return tls
 
 
 def _axl_app(data: AxlData) -> Any:

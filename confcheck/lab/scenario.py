@@ -4,6 +4,27 @@ A scenario describes clusters, nodes and the settings an admin typed, with place
 lab fills in once it has given every node an address: ``{ip}``, ``{fqdn}``, ``{host}`` of the node
 itself, ``{cucm1.ip}`` of another node, ``{domain}`` of the deployment. Certificates are described
 by the identities they hold and who signed them; the lab makes them, real, at start.
+
+A certificate is a table: a node's ``tomcat`` and ``xmpp`` (cup-xmpp), an external's ``cert``.
+Every key is optional; the defaults make a healthy CA-signed certificate for the node's FQDN::
+
+    [cluster.node.tomcat]
+    cn = "{fqdn}"              # the Subject CN; "" for none
+    dns = ["{fqdn}"]           # SAN dNSNames; also xmpp_addr = [...] and srv_name = [...]
+    signer = "ca"              # "ca": the lab's issuing CA (under the lab root), or "self"
+    expires_in_days = 10       # days left from the lab's start; negative: expired that long ago
+    expired = true             # expired a year ago (expires_in_days = -370); not with expires_in_days
+    key = "rsa:1024"           # "ec" (P-256, the default) or "rsa:1024", "rsa:2048", "rsa:3072", "rsa:4096"
+    subject = { O = "Acme, Inc.", OU = "UC", L = "Springfield", ST = "Illinois", C = "US" }
+                               # the fields before the CN, in this order (default O=confcheck, OU=lab)
+    send_chain = false         # the server sends only its leaf, not the CA certificates above it
+    shared = "cucm4-5"         # one certificate for every table with this label (described alike,
+                               # placeholders filled by the first of them in the file)
+    pushed = true              # the clients' trust store holds this exact certificate (method 2)
+
+A scenario's ``[check]`` table says what the lab's inventory asks of the checks: with
+``trust_store = true`` its ``[check] trust_store`` names what the Jabber clients trust, the lab's
+root CA and every certificate marked ``pushed``, so that the trust rules (CC4xx) judge the chains.
 """
 
 from __future__ import annotations
@@ -32,8 +53,54 @@ class CertSpec:
     xmpp_addr: tuple[str, ...] = ()
     srv_name: tuple[str, ...] = ()
     signer: str = "ca"
-    """``ca`` (the lab's issuing CA) or ``self``."""
+    """``ca`` (the lab's issuing CA, under the lab's root) or ``self``."""
     expired: bool = False
+    """Expired a year ago: the same as ``expires_in_days = -370``."""
+    expires_in_days: int | None = None
+    """Days from the lab's start to the end of validity (negative: expired); None: two years ahead."""
+    key: str = "ec"
+    """``ec`` (P-256) or ``rsa:BITS``, BITS one of :data:`RSA_BITS`."""
+    subject: tuple[tuple[str, str], ...] | None = None
+    """The subject's fields before the CN, in order (O, OU, L, ST, C); None: O=confcheck, OU=lab."""
+    send_chain: bool = True
+    """False: the server sends its own certificate only, not the CA certificates that signed it."""
+    shared: str | None = None
+    """A label: every certificate with this label is one and the same (one key, one serial)."""
+    pushed: bool = False
+    """The clients' trust store holds this exact certificate (needs the scenario's trust store)."""
+
+    @property
+    def days_left(self) -> int | None:
+        """Days from the lab's start to the end of validity; None: the default two years."""
+        return -EXPIRED_DAYS if self.expired else self.expires_in_days
+
+    @property
+    def rsa_bits(self) -> int | None:
+        """The RSA key size; None for an EC key."""
+        kind, _, bits = self.key.partition(":")
+        return int(bits) if kind == "rsa" else None
+
+
+EXPIRED_DAYS = 370
+"""How long ago an ``expired = true`` certificate expired."""
+RSA_BITS = (1024, 2048, 3072, 4096)
+SUBJECT_FIELDS = ("O", "OU", "L", "ST", "C")
+CERT_KEYS = frozenset(
+    {
+        "cn",
+        "dns",
+        "xmpp_addr",
+        "srv_name",
+        "signer",
+        "expired",
+        "expires_in_days",
+        "key",
+        "subject",
+        "send_chain",
+        "shared",
+        "pushed",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +187,14 @@ class DnsSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckSpec:
+    """What the lab's inventory sets in its ``[check]`` table."""
+
+    trust_store: bool = False
+    """Name the clients' trust store (the lab root CA and every pushed certificate)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     """A whole simulated deployment."""
 
@@ -129,6 +204,18 @@ class Scenario:
     clusters: tuple[ClusterSpec, ...]
     externals: tuple[ExternalSpec, ...] = ()
     dns: DnsSpec = field(default_factory=DnsSpec)
+    check: CheckSpec = field(default_factory=CheckSpec)
+
+    def certificates(self) -> list[tuple[str, CertSpec]]:
+        """Every certificate the scenario describes, with where: ``node cucm1 tomcat``, ..."""
+        found: list[tuple[str, CertSpec]] = []
+        for cluster in self.clusters:
+            for node in cluster.nodes:
+                found.append((f"node {node.host} tomcat", node.tomcat))
+                if node.xmpp is not None:
+                    found.append((f"node {node.host} xmpp", node.xmpp))
+        found += [(f"external {e.host} cert", e.cert) for e in self.externals]
+        return found
 
 
 def names() -> list[str]:
@@ -154,17 +241,57 @@ def load(name_or_path: str) -> Scenario:
 
 
 def _scenario(name: str, data: dict[str, Any]) -> Scenario:
-    return Scenario(
+    found = Scenario(
         name=name,
         description=data.get("description", ""),
         domain=data["domain"],
         clusters=tuple(_cluster(c) for c in data["cluster"]),
         externals=tuple(
-            ExternalSpec(e["host"], e["purpose"], int(e["port"]), _cert(e.get("cert", {})))
+            ExternalSpec(
+                e["host"],
+                e["purpose"],
+                int(e["port"]),
+                _cert(e.get("cert", {}), f"external {e['host']} cert"),
+            )
             for e in data.get("external", [])
         ),
         dns=_dns(data.get("dns", {})),
+        check=_check(data.get("check", {})),
     )
+    _check_certificates(found)
+    return found
+
+
+def _check(data: dict[str, Any]) -> CheckSpec:
+    unknown = sorted(set(data) - {"trust_store"})
+    if unknown:
+        raise ValueError(f"[check]: unknown key {unknown[0]!r} (known: trust_store)")
+    trust_store = data.get("trust_store", False)
+    if not isinstance(trust_store, bool):
+        raise ValueError("[check]: trust_store must be true or false")
+    return CheckSpec(trust_store=trust_store)
+
+
+def _check_certificates(found: Scenario) -> None:
+    """What no single certificate table can say: sharing labels and pushed certificates."""
+    shared: dict[str, list[tuple[str, CertSpec]]] = {}
+    for where, spec in found.certificates():
+        if spec.pushed and not found.check.trust_store:
+            raise ValueError(
+                f"{where}: pushed = true needs trust_store = true in the scenario's [check] table"
+            )
+        if spec.shared is not None:
+            shared.setdefault(spec.shared, []).append((where, spec))
+    for label, specs in shared.items():
+        if len(specs) < 2:
+            raise ValueError(f"{specs[0][0]}: shared = {label!r} is the only certificate with that label")
+        first_where, first = specs[0]
+        for where, spec in specs[1:]:
+            if spec != first:
+                raise ValueError(
+                    f"{where}: shared = {label!r} is described differently from {first_where}: "
+                    "certificates sharing a label must be described alike"
+                )
 
 
 def _dns(data: dict[str, Any]) -> DnsSpec:
@@ -210,24 +337,98 @@ def _node(data: dict[str, Any]) -> NodeSpec:
     return NodeSpec(
         host=data["host"],
         name=data.get("name", "{fqdn}"),
-        tomcat=_cert(data.get("tomcat", {})),
-        xmpp=_cert(data["xmpp"]) if "xmpp" in data else None,
+        tomcat=_cert(data.get("tomcat", {}), f"node {data['host']} tomcat"),
+        xmpp=_cert(data["xmpp"], f"node {data['host']} xmpp") if "xmpp" in data else None,
         fault=fault,
     )
 
 
-def _cert(data: dict[str, Any]) -> CertSpec:
+def _cert(data: dict[str, Any], where: str = "certificate") -> CertSpec:
+    """A certificate table; ``where`` (``node cucm1 tomcat``) starts every error message."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: expected a table of certificate settings")
+    unknown = sorted(set(data) - CERT_KEYS)
+    if unknown:
+        raise ValueError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(CERT_KEYS))})")
     signer = data.get("signer", "ca")
     if signer not in ("ca", "self"):
-        raise ValueError("signer must be 'ca' or 'self'")
+        raise ValueError(f"{where}: signer must be 'ca' or 'self'")
+    expired = _flag(data, "expired", False, where)
+    expires_in_days = data.get("expires_in_days")
+    if expires_in_days is not None:
+        if not isinstance(expires_in_days, int) or isinstance(expires_in_days, bool):
+            raise ValueError(
+                f"{where}: expires_in_days must be a whole number of days, not {expires_in_days!r}"
+            )
+        if expires_in_days == 0:
+            raise ValueError(
+                f"{where}: expires_in_days must not be 0 (negative: expired that many days ago; "
+                "positive: expires in that many days)"
+            )
+        if abs(expires_in_days) > 36500:
+            raise ValueError(f"{where}: expires_in_days must be within 100 years (36500 days)")
+        if expired:
+            raise ValueError(f"{where}: give expired = true or expires_in_days, not both")
+    cn = data.get("cn", "{fqdn}")
+    subject = _subject(data["subject"], where) if "subject" in data else None
+    if subject == () and not cn:
+        raise ValueError(
+            f'{where}: cn = "" and subject = {{}} would leave the subject empty; give one of them'
+        )
+    shared = data.get("shared")
+    if shared is not None and (not isinstance(shared, str) or not shared):
+        raise ValueError(f'{where}: shared must be a non-empty label, e.g. shared = "cucm-pair"')
     return CertSpec(
-        cn=data.get("cn", "{fqdn}"),
+        cn=cn,
         dns=tuple(data.get("dns", ("{fqdn}",))),
         xmpp_addr=tuple(data.get("xmpp_addr", ())),
         srv_name=tuple(data.get("srv_name", ())),
         signer=signer,
-        expired=bool(data.get("expired", False)),
+        expired=expired,
+        expires_in_days=expires_in_days,
+        key=_key(data.get("key", "ec"), where),
+        subject=subject,
+        send_chain=_flag(data, "send_chain", True, where),
+        shared=shared,
+        pushed=_flag(data, "pushed", False, where),
     )
+
+
+def _flag(data: dict[str, Any], key: str, default: bool, where: str) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"{where}: {key} must be true or false, not {value!r}")
+    return value
+
+
+def _key(value: Any, where: str) -> str:
+    allowed = "'ec' or " + ", ".join(f"'rsa:{b}'" for b in RSA_BITS)
+    if value == "ec":
+        return "ec"
+    if isinstance(value, str):
+        kind, _, bits = value.partition(":")
+        if kind == "rsa" and bits.isdigit() and int(bits) in RSA_BITS:
+            return f"rsa:{int(bits)}"
+    raise ValueError(f"{where}: key must be {allowed}, not {value!r}")
+
+
+def _subject(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise ValueError(f'{where}: subject must be a table, e.g. {{ O = "Acme", C = "US" }}')
+    fields = []
+    for name, text in value.items():
+        if name not in SUBJECT_FIELDS:
+            raise ValueError(
+                f"{where}: subject field {name!r} is not one of {', '.join(SUBJECT_FIELDS)} (the CN is cn)"
+            )
+        if not isinstance(text, str) or not text:
+            raise ValueError(f"{where}: subject {name} must be a non-empty string")
+        if name == "C" and not re.fullmatch(r"[A-Z]{2}", text):
+            raise ValueError(
+                f"{where}: subject C must be a two-letter country code such as 'US', not {text!r}"
+            )
+        fields.append((name, text))
+    return tuple(fields)
 
 
 _PLACEHOLDER = re.compile(r"\{([a-z0-9-]+)(?:\.([a-z]+))?\}")
