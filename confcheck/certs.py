@@ -78,6 +78,8 @@ class Certificate:
     """Why the subjectAltName (or the extensions holding it) could not be read."""
     pem: str
     subject_attributes: tuple[tuple[str, str], ...] = ()
+    issuer_label: str = ""
+    """The issuer as people call it: its CN, else its whole name (``Acme Issuing CA``)."""
     """Every subject attribute as (short name, value), in certificate order: ``("O", "Example, Inc.")``.
 
     The values as encoded, not the RFC 4514 string, whose escaping adds backslashes; short names as
@@ -117,6 +119,7 @@ def parse(cert: x509.Certificate, pem: str | None = None) -> Certificate:
         san_error=san_error,
         pem=pem or cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
         subject_attributes=_attributes(cert.subject),
+        issuer_label=label(cert.issuer),
     )
 
 
@@ -354,6 +357,16 @@ def _name(name: x509.Name) -> str:
         return name.rfc4514_string()
     except ValueError:
         return "<unreadable name>"
+
+
+def label(name: x509.Name) -> str:
+    """A certificate name as people say it: its CN, else the whole name."""
+    try:
+        cns = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    except ValueError:
+        return "<unreadable name>"
+    value = _attr(cns[0].value) if cns else None
+    return value or _name(name) or "(empty name)"
 
 
 def _attributes(name: x509.Name) -> tuple[tuple[str, str], ...]:

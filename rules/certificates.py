@@ -181,7 +181,7 @@ def _evidence(p: Presented) -> tuple[tuple[str, str], ...]:
     return (
         ("endpoint", f"{endpoint.protocol}://{endpoint.host}:{endpoint.port} ({endpoint.purpose})"),
         ("certificate", _short(cert) + ("" if p.leaf else f", certificate {p.position + 1} of the chain")),
-        ("issuer", "itself (self-signed)" if cert.self_signed else cert.issuer),
+        ("issuer", "itself (self-signed)" if cert.self_signed else cert.issuer_label or cert.issuer),
         ("valid", f"{cert.not_before.isoformat()} to {cert.not_after.isoformat()}"),
     )
 
@@ -290,7 +290,7 @@ def _replace_ca(ctx: Context, p: Presented, need: str) -> Fix:
 
 
 def _issuer_name(cert: Certificate) -> str:
-    return f"the CA that issued it ({cert.issuer})" if cert.issuer else "the CA"
+    return f"the CA that issued it ({cert.issuer_label or cert.issuer})" if cert.issuer else "the CA"
 
 
 # --- validity ------------------------------------------------------------------------------------
@@ -497,7 +497,7 @@ def _method_fix(ctx: Context, cluster: Cluster, methods: Sequence[Method]) -> Fi
 
 
 def _signer(cert: Certificate) -> str:
-    return "self-signed" if cert.self_signed else f"signed by {cert.issuer}"
+    return "self-signed" if cert.self_signed else f"signed by {cert.issuer_label or cert.issuer}"
 
 
 @rule("CC305", "shared-certificate", Severity.WARNING)
@@ -623,10 +623,11 @@ def _mixed(ctx: Context, cluster: Cluster, purpose: str, signers: dict[str, list
     ca = target.removeprefix("signed by ")
     fix = Fix(
         phase=Phase.CERTIFICATES,
-        action=f"Have the {title} certificates of {_names(odd)} signed by {ca}, like the other nodes'",
+        action=f"Have the {title} certificate{'s' if len(odd) > 1 else ''} of {_names(odd)} signed by {ca}, "
+        "like the other nodes'",
         where=ctx.line(cluster).certificate_management,
         proposed=target,
-        steps=_sign_steps(purpose, "each of those nodes", ca),
+        steps=_sign_steps(purpose, "each of those nodes" if len(odd) > 1 else odd[0].name, ca),
         impact=certificate_restart(ctx, cluster, purpose, _names(odd)),
     )
     parts = [f"{signer} on {_names([p.node for p in ps])}" for signer, ps in signers.items()]
@@ -677,8 +678,12 @@ def ip_address_identity(ctx: Context) -> Iterator[Finding]:
             current=shown,
             proposed=f"dNSName {fqdn}" if fqdn else "the node's FQDN",
             preconditions=(
-                f"DNS resolves {fqdn or 'the FQDN'} to the node, and the settings that name it by address "
-                "change to the FQDN in the same window (CC102).",
+                f"DNS resolves {fqdn or 'the FQDN'} to the node"
+                + (
+                    ", and the settings that name it by address change to the FQDN in the same window (CC102)."
+                    if _named_by_address(ctx, p.node)
+                    else "."
+                ),
             ),
         )
         yield _finding(
@@ -686,6 +691,13 @@ def ip_address_identity(ctx: Context) -> Iterator[Finding]:
             f"{_cap(_what(p))} names the IP address {shown} as server identity: public CAs require an FQDN.",
             fix,
         )
+
+
+def _named_by_address(ctx: Context, node: Node) -> bool:
+    """Whether a configured setting or node name points to ``node`` by an IP address."""
+    return any(
+        identity.is_ip(c.reference.value) and any(t.node is node for t in c.targets) for c in ctx.checks
+    )
 
 
 def _fqdn(node: Node) -> str | None:
@@ -891,7 +903,8 @@ def multi_server_certificate(ctx: Context) -> Iterator[Finding]:
     ## What it checks
     The certificate each node presents for each purpose: whether its SAN dNSNames and CN name
     two or more servers of the snapshot (cluster nodes and external servers, by configured name
-    or FQDN). Wildcards, the XMPP domain and aliases that are no server's name do not count.
+    or FQDN). Wildcards, the XMPP domain and aliases that are no server's name do not count. A
+    certificate several nodes present is reported once (CC305 names the nodes).
 
     ## Why it matters
     A public CA issues one certificate per FQDN unless a multi-server (multi-SAN) certificate
@@ -907,16 +920,19 @@ def multi_server_certificate(ctx: Context) -> Iterator[Finding]:
     certificate naming those servers, or generate one CSR per node naming that node only.
     """
     servers = ctx.memo((__name__, "servers"), lambda: _server_names(ctx))
+    seen: set[tuple[int, str, str]] = set()
     for p in _leaves(ctx):
         named = {servers[n]: n for n in _dns_names(p.cert) if n in servers}
-        if len(named) < 2:
-            continue
+        key = (id(p.cluster), p.purpose, p.cert.sha256)
+        if len(named) < 2 or key in seen:
+            continue  # one finding per certificate, however many nodes present it (CC305 says who)
+        seen.add(key)
         names = sorted(named.values())
         title = purpose_title(p.purpose)
         fix = Fix(
             phase=Phase.CERTIFICATES,
-            action=f"When a public CA signs this {title} certificate, ask for a multi-server SAN certificate "
-            f"naming {', '.join(names)}, or one certificate per node",
+            action=f"When a public CA next signs this {title} certificate, request a multi-server (SAN) "
+            f"certificate naming {_join(names)}, or one certificate per node instead",
             where=certificate_where(ctx, p.cluster, p.node),
             current=_short(p.cert),
             impact="A public CA issues one certificate per FQDN unless a multi-SAN certificate is requested.",

@@ -30,7 +30,7 @@ from typing import Literal
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.verification import (
     Criticality,
     ExtensionPolicy,
@@ -42,7 +42,7 @@ from cryptography.x509.verification import (
 )
 
 from confcheck import hookimpl
-from confcheck.certs import Certificate, is_self_signed
+from confcheck.certs import Certificate, is_self_signed, label
 from confcheck.engine import Context, ReferenceCheck
 from confcheck.findings import Finding, Fix, Phase, Severity
 from confcheck.model import Cluster, Deployment, Endpoint, Node
@@ -135,7 +135,7 @@ def _pinned(
     """A leaf that is itself in the store: trusted while valid, whatever its chain says."""
     leaf = _load(chain[0].pem)
     dated = _validity(leaf, "leaf", now, sent=True)
-    path = f"{_name(leaf.subject)} (this exact certificate is in the trust store)"
+    path = f"{label(leaf.subject)} (this exact certificate is in the trust store)"
     if dated:
         return Verdict(False, False, tuple(dated), path, "not run: the pinned leaf is outside its validity")
     alone = assess(chain, [c for c in store if c.sha256 != chain[0].sha256], now, known)
@@ -153,14 +153,14 @@ def _walk(
 ) -> tuple[list[Gap], str]:
     """Follow issuers from the leaf to the store, naming each gap on the way."""
     gaps = _validity(leaf, "leaf", now, sent=True)
-    steps = [f"{_name(leaf.subject)} (leaf)"]
+    steps = [f"{label(leaf.subject)} (leaf)"]
     if is_self_signed(leaf):
         gaps.append(
             Gap(
                 "self-signed",
                 "the certificate is self-signed and not in the clients' trust store",
                 "leaf",
-                _name(leaf.subject),
+                label(leaf.subject),
             )
         )
         return gaps, steps[0]
@@ -169,7 +169,7 @@ def _walk(
         anchor = _issuer(current, anchors, now)
         if anchor is not None:
             gaps += _validity(anchor, _role(anchor), now)
-            steps.append(f"{_name(anchor.subject)} (in the trust store)")
+            steps.append(f"{label(anchor.subject)} (in the trust store)")
             break
         if current is not leaf and is_self_signed(current):
             gaps.append(_untrusted_root(current, "the server sends it, which does not make clients trust it"))
@@ -177,7 +177,7 @@ def _walk(
         parent = _issuer(current, sent, now)
         if parent is not None and _fingerprint(parent) not in seen:
             gaps += _validity(parent, _role(parent), now, sent=True)
-            steps.append(f"{_name(parent.subject)} (sent)")
+            steps.append(f"{label(parent.subject)} (sent)")
             seen.add(_fingerprint(parent))
             current = parent
             continue
@@ -185,24 +185,24 @@ def _walk(
         if parent is not None and _fingerprint(parent) not in seen:
             if is_self_signed(parent):
                 gaps.append(_untrusted_root(parent, "nor does the server send it"))
-                steps.append(f"{_name(parent.subject)} (not trusted)")
+                steps.append(f"{label(parent.subject)} (not trusted)")
                 break
             gaps.append(
                 Gap(
                     "not-sent",
-                    f"the server does not send the intermediate CA {_name(parent.subject)}, and it is not "
+                    f"the server does not send the intermediate CA {label(parent.subject)}, and it is not "
                     "in the clients' trust store",
                     "intermediate",
-                    _name(parent.subject),
+                    label(parent.subject),
                 )
             )
             gaps += _validity(parent, "intermediate", now)
-            steps.append(f"{_name(parent.subject)} (not sent)")
+            steps.append(f"{label(parent.subject)} (not sent)")
             seen.add(_fingerprint(parent))
             current = parent
             continue
         gaps.append(_missing_issuer(current, leaf, anchors))
-        steps.append(f"{_name(current.issuer)} (missing)")
+        steps.append(f"{label(current.issuer)} (missing)")
         break
     else:
         gaps.append(Gap("rejected", f"the chain is longer than {MAX_DEPTH} certificates", "chain", ""))
@@ -210,7 +210,7 @@ def _walk(
 
 
 def _untrusted_root(root: x509.Certificate, sent: str) -> Gap:
-    name = _name(root.subject)
+    name = label(root.subject)
     return Gap("root", f"the root CA {name} is not in the clients' trust store ({sent})", "root", name)
 
 
@@ -218,8 +218,8 @@ def _missing_issuer(
     current: x509.Certificate, leaf: x509.Certificate, anchors: list[x509.Certificate]
 ) -> Gap:
     """The issuer of ``current`` is nowhere: say whether a CA of that name is trusted with another key."""
-    name = _name(current.issuer)
-    child = "the certificate" if current is leaf else f"the intermediate CA {_name(current.subject)}"
+    name = label(current.issuer)
+    child = "the certificate" if current is leaf else f"the intermediate CA {label(current.subject)}"
     if any(a.subject == current.issuer for a in anchors):
         return Gap(
             "other-key",
@@ -246,13 +246,13 @@ def _missing_issuer(
 
 
 def _validity(cert: x509.Certificate, role: Role, now: datetime, sent: bool = False) -> list[Gap]:
-    who = "the certificate" if role == "leaf" else f"the {role} CA {_name(cert.subject)}"
+    who = "the certificate" if role == "leaf" else f"the {role} CA {label(cert.subject)}"
     if now > cert.not_valid_after_utc:
         text = f"{who} expired on {cert.not_valid_after_utc:%Y-%m-%d}"
-        return [Gap("expired", text, role, _name(cert.subject), sent=sent)]
+        return [Gap("expired", text, role, label(cert.subject), sent=sent)]
     if now < cert.not_valid_before_utc:
         text = f"{who} is not valid until {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"
-        return [Gap("not-yet-valid", text, role, _name(cert.subject), sent=sent)]
+        return [Gap("not-yet-valid", text, role, label(cert.subject), sent=sent)]
     return []
 
 
@@ -296,7 +296,7 @@ def _verify(
     leaf: x509.Certificate, sent: list[x509.Certificate], anchors: list[x509.Certificate], now: datetime
 ) -> tuple[str, str | None]:
     """(how it was verified, None when trusted or the verifier's reason)."""
-    name = own_name(leaf)
+    name = ownlabel(leaf)
     how = (
         f"server verifier for the leaf's own name {name.value}"
         if name
@@ -316,7 +316,7 @@ def _verify(
     return how, None
 
 
-def own_name(leaf: x509.Certificate) -> Subject | None:
+def ownlabel(leaf: x509.Certificate) -> Subject | None:
     """The name the leaf is identified by: its first usable dNSName (a wildcard's probe), else iPAddress."""
     try:
         san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -362,7 +362,7 @@ def _rejected(reason: str, leaf: x509.Certificate) -> Gap:
         return Gap("rejected", f"the verifier rejects the chain: {text}", "chain", "", text)
     if found.group("dn") == leaf.subject.rfc4514_string():
         return Gap(
-            "rejected", f"the verifier rejects the certificate: {text}", "leaf", _name(leaf.subject), text
+            "rejected", f"the verifier rejects the certificate: {text}", "leaf", label(leaf.subject), text
         )
     dn = found.group("dn")
     return Gap("rejected", f"the verifier rejects the CA {dn}: {text}", "issuer", dn, text)
@@ -400,15 +400,6 @@ def _issuer(
 
 def _role(cert: x509.Certificate) -> Role:
     return "root" if is_self_signed(cert) else "intermediate"
-
-
-def _name(name: x509.Name) -> str:
-    """A certificate as people call it: its CN, else its whole subject."""
-    cns = name.get_attributes_for_oid(NameOID.COMMON_NAME)
-    value = cns[0].value if cns else None
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    return value or name.rfc4514_string() or "(empty name)"
 
 
 # --- the chains references meet ---------------------------------------------------------------
@@ -485,7 +476,7 @@ def _finding(met: _Met, message: str, fix: Fix) -> Finding:
     evidence += [
         ("endpoint", f"{endpoint.protocol}://{endpoint.host}:{endpoint.port} ({endpoint.purpose})"),
         ("certificate", f"{leaf.subject} (SHA-256 {leaf.sha256[:16]}…)"),
-        ("chain sent", " → ".join(_name(_load(c.pem).subject) for c in endpoint.chain)),
+        ("chain sent", " → ".join(label(_load(c.pem).subject) for c in endpoint.chain)),
         ("path", met.verdict.path),
         ("verifier", met.verdict.verifier),
     ]
@@ -686,13 +677,13 @@ def leaf_pinned_in_trust_store(ctx: Context) -> Iterator[Finding]:
         if not verdict.pinned or any(g.kind == "self-signed" for g in verdict.gaps):
             continue  # a pinned self-signed certificate is method 2, which CC303 reports
         where, impact = _server(ctx, met)
-        why = f"its chain alone would not be: {'; '.join(g.text for g in verdict.gaps)}"
+        why = f"its chain alone would not be trusted ({'; '.join(g.text for g in verdict.gaps)})"
         title, node = purpose_title(met.endpoint.purpose), node_label(met.node)
         yield _finding(
             met,
             f"Jabber trusts {_certificate(met)} only because this exact certificate is in the "
-            f"clients' trust store: {why}. A regenerated or renewed certificate will make every client prompt; "
-            "the guide recommends CA-signed certificates (method 3).",
+            f"clients' trust store; {why}. Once it is renewed, every client prompts until the new certificate "
+            "is pushed as well; with the chain fixed, renewals need nothing on the clients.",
             Fix(
                 phase=Phase.CERTIFICATES,
                 action=f"Have the {title} certificate of {node} signed by a CA the Jabber clients trust",

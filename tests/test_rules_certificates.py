@@ -440,7 +440,7 @@ def test_cc306_some_self_signed_some_ca_signed() -> None:
     fix = finding.fix
     assert fix is not None
     assert fix.action == (
-        "Have the Tomcat certificates of cucm2.example.com signed by CN=confcheck Test Root CA,O=confcheck, "
+        "Have the Tomcat certificate of cucm2.example.com signed by confcheck Test Root CA, "
         "like the other nodes'"
     )
 
@@ -448,7 +448,7 @@ def test_cc306_some_self_signed_some_ca_signed() -> None:
 def test_cc306_different_issuing_cas() -> None:
     other = make("cucm2.example.com", ["cucm2.example.com"], issuer=intermediate("Other Issuing CA"))
     d = deployment(cucm(cucm_node("cucm1"), cucm_node("cucm2", https("cucm2", other))))
-    assert "CN=Other Issuing CA" in one(run(d), "CC306").message
+    assert "signed by Other Issuing CA on cucm2.example.com" in one(run(d), "CC306").message
 
 
 def test_cc306_silent_when_every_node_is_signed_alike() -> None:
@@ -473,6 +473,22 @@ def test_cc307_ip_address_as_cn() -> None:
     assert finding.fix is not None
     assert (finding.fix.current, finding.fix.proposed) == ("10.0.0.11", "dNSName cucm1.example.com")
     assert finding.fix.preconditions
+
+
+def test_cc307_asks_for_the_settings_to_change_only_when_one_names_the_node_by_address() -> None:
+    leaf = make("10.0.0.11", self_signed=True)
+    by_fqdn = one(run(deployment(cucm(cucm_node("cucm1", https("10.0.0.11", leaf))))), "CC307")
+    assert by_fqdn.fix is not None
+    assert by_fqdn.fix.preconditions == ("DNS resolves cucm1.example.com to the node.",)
+    by_address = node(
+        "10.0.0.11", https("10.0.0.11", leaf), hostname="cucm1", domain=DOMAIN, addresses=["10.0.0.11"]
+    )
+    finding = one(run(deployment(cucm(by_address))), "CC307")
+    assert finding.fix is not None
+    assert (
+        "the settings that name it by address change to the FQDN in the same window (CC102)"
+        in (finding.fix.preconditions[0])
+    )
 
 
 def test_cc307_ip_address_as_san() -> None:
@@ -628,17 +644,16 @@ def test_cc310_silent_when_only_the_purposes_of_each_node_differ() -> None:
 # --- CC311 multi-server-certificate -------------------------------------------------------------
 
 
-def test_cc311_a_certificate_naming_two_servers_one_step_per_certificate() -> None:
+def test_cc311_a_certificate_on_two_nodes_naming_both_is_one_finding() -> None:
     both = make("imp1.example.com", ["imp1.example.com", "imp2.example.com", DOMAIN], self_signed=False)
     nodes = [imp_node(h, good(h), both) for h in ("imp1", "imp2")]
     findings = of(run(deployment(imp(*nodes))), "CC311")
-    assert [(f.node, f.instance) for f in findings] == [
-        ("imp1.example.com", "cup-xmpp"),
-        ("imp2.example.com", "cup-xmpp"),
-    ]
+    assert [(f.node, f.instance) for f in findings] == [("imp1.example.com", "cup-xmpp")]
     assert "names 2 servers: imp1.example.com, imp2.example.com" in findings[0].message
     assert "multi-SAN" in findings[0].message
-    assert len(plan.build(findings).steps) == 1
+    fix = findings[0].fix
+    assert fix is not None
+    assert "naming imp1.example.com and imp2.example.com, or one certificate per node" in fix.action
 
 
 def test_cc311_counts_servers_of_other_clusters_and_external_servers() -> None:
