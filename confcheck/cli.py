@@ -358,7 +358,8 @@ def check(
         gate=gate.Gate(_codes(args.select), _codes(args.ignore), waivers, baseline, args.baseline or ""),
         create_baseline=Path(args.create_baseline) if args.create_baseline else None,
         changes=Path(args.changes) if getattr(args, "changes", None) else None,
-        check=_at(check_options or CheckOptions(), args.at),
+        check=check_options or CheckOptions(),
+        at=args.at,
     )
     report = judge(deployment, verdict, source)
     if args.create_baseline:
@@ -368,12 +369,6 @@ def check(
         )
     _write(report, reporter_for(args.format), _outputs(args))
     return report.exit_code
-
-
-def _at(options: CheckOptions, moment: datetime | None) -> CheckOptions:
-    from dataclasses import replace
-
-    return options if moment is None else replace(options, now=moment)
 
 
 def _write(report: Report, stdout: Reporter, outputs: list[tuple[Reporter, str]]) -> None:

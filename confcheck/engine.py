@@ -237,7 +237,7 @@ class _NodeIndex:
                 names = ", ".join(sorted(n.fqdn or n.name for _, n in found)[:4])
                 return [], how, f"{value} is ambiguous: {len(found)} servers answer to it ({names}, ...)"
             if found:
-                return found, how, None
+                return list(found), how, None
         missing = "has the address" if address is not None else "is called"
         return [], "", f"no known server {missing} {value}"
 

@@ -77,7 +77,7 @@ def _one_per_certificate(merged: dict[Fix, list[Finding]]) -> dict[Fix, list[Fin
             groups.setdefault(fix.replaces, []).append(fix)
     result: dict[Fix, list[Finding]] = {}
     for fix, found in merged.items():
-        group = groups.get(fix.replaces or "", [fix])
+        group = groups[fix.replaces] if fix.replaces is not None else [fix]
         if len(group) == 1:
             result[fix] = found
         elif fix is group[0]:

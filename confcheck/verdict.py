@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from confcheck import changes, engine, gate, plugin_manager
@@ -23,10 +24,14 @@ class Options:
     create_baseline: Path | None = None
     changes: Path | None = None
     check: CheckOptions = field(default_factory=CheckOptions)
+    at: datetime | None = None
+    """``--at``: judge certificate validity at this time, and say so in the report."""
 
 
 def judge(deployment: Deployment, options: Options, source: str) -> Report:
     """Lint, gate and (with ``options.changes``) compare before and after the proposed change."""
+    if options.at is not None:
+        options = replace(options, check=replace(options.check, now=options.at))
     result = _lint(deployment, options.check)
     the_gate = options.gate
     if options.create_baseline is not None:
@@ -53,9 +58,15 @@ def judge(deployment: Deployment, options: Options, source: str) -> Report:
         fail_on=None if options.fail_on == "never" else Severity.parse(options.fail_on),
         source=source,
         suppressed=gated.suppressed,
-        notes=gated.notes,
+        notes=gated.notes + _at_note(options.at),
         changes=summary,
     )
+
+
+def _at_note(at: datetime | None) -> tuple[str, ...]:
+    if at is None:
+        return ()
+    return (f"certificate validity is judged at {at:%Y-%m-%d %H:%M} UTC (--at), not at the time of this run",)
 
 
 def _lint(deployment: Deployment, check: CheckOptions) -> engine.LintResult:

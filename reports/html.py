@@ -579,7 +579,8 @@ def _setting(finding: Finding) -> list[Child]:
     else:
         parts = [h("span", "\u2014", class_="muted")]
     if finding.node and finding.node != finding.value:
-        how = "points to " if finding.location else "on "  # a setting's target, or a certificate's server
+        # a finding about a certificate names no setting and no value: it is on its server
+        how = "on " if finding.location is None and finding.value is None else "points to "
         parts.append(h("span", how, h("code", finding.node), class_="node"))
     return parts
 

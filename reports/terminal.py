@@ -128,11 +128,15 @@ def _columns(rows: Sequence[tuple[Text, ...]], width: int, gap: int) -> Text:
 
 
 def _fold(text: Text, width: int) -> list[Text]:
-    """``text`` wrapped at spaces to ``width`` columns; words longer than that are cut."""
+    """``text`` wrapped at spaces to ``width`` columns, at its own line breaks too; longer words are cut."""
     plain = text.plain
-    if len(plain) <= width:
+    if len(plain) <= width and "\n" not in plain:
         return [text]
-    pieces = textwrap.wrap(plain, width, break_long_words=True, break_on_hyphens=False) or [""]
+    pieces = [
+        piece
+        for paragraph in plain.split("\n")  # a line break inside a value stays one, in the column
+        for piece in textwrap.wrap(paragraph, width, break_long_words=True, break_on_hyphens=False) or [""]
+    ]
     return [Text(piece, style=text.style) for piece in pieces]
 
 

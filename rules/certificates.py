@@ -39,6 +39,8 @@ REQUEST_FIELDS = ("O", "OU", "L", "ST", "C", "CN")
 """The subject fields of a certificate request, as a Cisco server fills them in."""
 ORGANISATION_FIELDS = ("O", "OU", "L", "ST", "C")
 """Set per node (``set web-security``), so they can drift apart across a cluster's nodes."""
+NO_VALUE = "(none)"
+"""How a subject field a certificate lacks is shown."""
 TRUST_STORES = {"tomcat": "tomcat-trust", "cup-xmpp": "cup-xmpp-trust"}
 """Where a Cisco server keeps the CA certificates it sends along with a purpose's certificate."""
 
@@ -247,9 +249,12 @@ def _reissue(ctx: Context, p: Presented, need: str = "") -> Fix:
     if p.cert.self_signed:
         action = f"Regenerate the self-signed {title} certificate of {node_label(node)}{need}"
         steps: tuple[str, ...] = (
-            (f"Regenerate the {purpose} certificate of {node.name} (CLI: set cert regen {purpose}).",)
+            (
+                f"Regenerate the {purpose} certificate of {node.name} (CLI: set cert regen {purpose}), or "
+                f"instead generate a {purpose} CSR and have a CA sign it (Cisco's recommendation).",
+            )
             if p.cluster
-            else (f"Generate a new self-signed certificate for {node.name}.",)
+            else (f"Generate a new certificate for {node.name}, self-signed or (better) signed by a CA.",)
         )
         if _trusted(ctx, p.cert) is not False:
             steps += (
@@ -628,6 +633,7 @@ def _mixed(ctx: Context, cluster: Cluster, purpose: str, signers: dict[str, list
         where=ctx.line(cluster).certificate_management,
         proposed=target,
         steps=_sign_steps(purpose, "each of those nodes" if len(odd) > 1 else odd[0].name, ca),
+        replaces=replaced_certificate(odd[0], purpose) if len(odd) == 1 else None,
         impact=certificate_restart(ctx, cluster, purpose, _names(odd)),
     )
     parts = [f"{signer} on {_names([p.node for p in ps])}" for signer, ps in signers.items()]
@@ -673,6 +679,19 @@ def ip_address_identity(ctx: Context) -> Iterator[Finding]:
             continue
         shown = ", ".join(dict.fromkeys(addresses))
         fqdn = _fqdn(p.node)
+        if fqdn and identity.normalize(fqdn) in _dns_names(cert):
+            # the FQDN is there already: only the address has to go
+            yield _finding(
+                p,
+                f"{_cap(_what(p))} names the IP address {shown} beside {fqdn}: public CAs do not sign IP "
+                "addresses, so it cannot be renewed as it is.",
+                replace(
+                    _reissue(ctx, p, f" without the IP address {shown}"),
+                    current=f"{shown} and dNSName {fqdn}",
+                    proposed=f"dNSName {fqdn} only",
+                ),
+            )
+            continue
         fix = replace(
             _reissue(ctx, p, f" with {fqdn or 'its FQDN'} as CN and SAN dNSName"),
             current=shown,
@@ -841,7 +860,7 @@ def inconsistent_subject(ctx: Context) -> Iterator[Finding]:
             values: dict[str, list[Presented]] = {}
             per_node: dict[int, set[str]] = {}
             for p in leaves:
-                value = " + ".join(v for n, v in p.cert.subject_attributes if n == name) or "(none)"
+                value = " + ".join(v for n, v in p.cert.subject_attributes if n == name) or NO_VALUE
                 values.setdefault(value, []).append(p)
                 per_node.setdefault(id(p.node), set()).add(value)
             if len({frozenset(v) for v in per_node.values()}) > 1:  # nodes differ, not just purposes
@@ -850,10 +869,16 @@ def inconsistent_subject(ctx: Context) -> Iterator[Finding]:
             yield _inconsistent(ctx, cluster, differing)
 
 
+def _most_common(values: dict[str, list[Presented]]) -> str:
+    """The value most nodes hold; a field some nodes lack is proposed as the value the others set."""
+    present = {v: ps for v, ps in values.items() if v != NO_VALUE} or values
+    return max(present, key=lambda v: len(present[v]))
+
+
 def _inconsistent(
     ctx: Context, cluster: Cluster, differing: dict[str, dict[str, list[Presented]]]
 ) -> Finding:
-    proposed = {name: max(values, key=lambda v: len(values[v])) for name, values in differing.items()}
+    proposed = {name: _most_common(values) for name, values in differing.items()}
     odd = [
         p.node
         for name, values in differing.items()

@@ -537,7 +537,7 @@ def _gap_fix(ctx: Context, met: _Met, gap: Gap) -> Fix:
         return Fix(
             phase=Phase.CERTIFICATES,
             action=f"Have the {title} certificate of {node} signed by a CA the Jabber clients trust (the guide's "
-            f"method 3), or push this exact certificate to {CLIENT_STORE} (method 2)",
+            f"method 3), or push it, and every certificate that replaces it, to {CLIENT_STORE} (method 2)",
             where=where,
             preconditions=(
                 f"For a CA-signed certificate, generate the {met.endpoint.purpose} CSR on {met.node.name}.",
@@ -668,34 +668,21 @@ def leaf_pinned_in_trust_store(ctx: Context) -> Iterator[Finding]:
     today, and prompts the day it is renewed.
 
     ## How to fix
-    Push the root of an enterprise CA to the clients, then have each node's certificate signed by
-    that CA (generate a CSR in Certificate Management, upload the signed certificate, restart the
-    service). Until then, push every regenerated certificate before it is presented.
+    Mend the chain as CC401 would: have the node send the intermediate it omits (upload it as
+    tomcat-trust or cup-xmpp-trust and re-upload the certificate), or push the missing root to
+    the clients. Until then, push every renewed certificate before it is presented.
     """
     for met in _chains(ctx):
         verdict = met.verdict
         if not verdict.pinned or any(g.kind == "self-signed" for g in verdict.gaps):
             continue  # a pinned self-signed certificate is method 2, which CC303 reports
-        where, impact = _server(ctx, met)
         why = f"its chain alone would not be trusted ({'; '.join(g.text for g in verdict.gaps)})"
-        title, node = purpose_title(met.endpoint.purpose), node_label(met.node)
         yield _finding(
             met,
             f"Jabber trusts {_certificate(met)} only because this exact certificate is in the "
             f"clients' trust store; {why}. Once it is renewed, every client prompts until the new certificate "
             "is pushed as well; with the chain fixed, renewals need nothing on the clients.",
-            Fix(
-                phase=Phase.CERTIFICATES,
-                action=f"Have the {title} certificate of {node} signed by a CA the Jabber clients trust",
-                where=where,
-                preconditions=(
-                    f"Push that CA's root to {CLIENT_STORE} first: until the clients have it, the new "
-                    "certificate makes them prompt.",
-                    f"Generate the {met.endpoint.purpose} CSR on {met.node.name}.",
-                ),
-                impact=impact,
-                replaces=replaced_certificate(met.node, met.endpoint.purpose),
-            ),
+            _fix(ctx, met, verdict.gaps),  # what mends the chain, as CC401 would say it
         )
 
 

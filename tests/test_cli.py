@@ -58,6 +58,15 @@ def test_at_judges_certificate_validity_on_another_day(confcheck: Callable[..., 
     assert expiry("2026-10-20") == {"CC301": [], "CC302": ["cucm1.acme.example"]}
 
 
+def test_a_report_judged_at_another_date_says_so(confcheck: Callable[..., Run]) -> None:
+    example = str(ROOT / "examples" / "certificates-snapshot.json")
+    result = confcheck("lint", example, "--at", "2026-12-01")
+    assert "note: certificate validity is judged at 2026-12-01 00:00 UTC (--at)" in result.out
+    notes = json.loads(confcheck("lint", example, "--format", "json", "--at", "2026-12-01").out)["notes"]
+    assert any("judged at 2026-12-01 00:00 UTC" in n for n in notes)
+    assert "judged at" not in confcheck("lint", example).out
+
+
 def test_a_malformed_at_date_is_a_one_line_usage_error(confcheck: Callable[..., Run]) -> None:
     result = confcheck("lint", DEMO, "--at", "next tuesday")
     assert result.code == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 from helpers import cert, cluster, deployment, lint, node, tomcat, xmpp
 
 from confcheck import plan
-from confcheck.findings import Phase
+from confcheck.findings import Finding, Fix, Phase
 from confcheck.model import Deployment, DnsRecord, Setting
 
 
@@ -122,3 +122,13 @@ def test_fixes_replacing_different_certificates_stay_apart() -> None:
         "the Tomcat certificate of cucm1.example.com",
         "the Tomcat certificate of cucm2.example.com",
     ]
+
+
+def test_a_fix_without_a_certificate_to_replace_is_never_merged_away() -> None:
+    blank = Fix(Phase.CERTIFICATES, "Reissue it", "somewhere", replaces="")
+    other = Fix(Phase.CERTIFICATES, "Reissue that", "somewhere", replaces="")
+    alone = Fix(Phase.CLIENT_SETTINGS, "Set the field", "a page")
+    findings = [Finding("a", fix=blank), Finding("b", fix=other), Finding("c", fix=alone)]
+    actions = [s.action for s in plan.build(findings).steps]
+    assert "Set the field" in actions
+    assert len(actions) == 2  # the two fixes that name the same (blank) certificate are one step

@@ -529,3 +529,18 @@ def test_chromium_shows_hostile_values_as_text_and_runs_none_of_them(browser: An
         assert visit.page.title() == f"confcheck report \u2014 {HOSTILE}"
     finally:
         visit.context.close()
+
+
+def test_a_certificate_finding_is_on_its_server_and_a_setting_points_to_one(demo: tuple[Report, str]) -> None:
+    _, document = demo
+    rows = lxml.html.document_fromstring(document).xpath("//tr[td]")
+
+    def node_cell(rule: str) -> str:
+        for row in rows:
+            spans = row.xpath(".//span[@class='node']")
+            if rule in row.text_content() and spans:
+                return squash(spans[0].text_content())
+        raise AssertionError(f"no row for {rule}")
+
+    assert node_cell("CC303").startswith("on ")  # a self-signed certificate is on a server
+    assert node_cell("CC504").startswith("points to ")  # a service record points to a server

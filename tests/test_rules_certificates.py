@@ -445,6 +445,18 @@ def test_cc306_some_self_signed_some_ca_signed() -> None:
     )
 
 
+def test_cc306_for_one_node_joins_that_certificates_replacement_step() -> None:
+    d = deployment(
+        cucm(cucm_node("cucm1"), cucm_node("cucm2", https("cucm2", self_signed("cucm2"))), cucm_node("cucm3"))
+    )
+    findings = run(d)
+    steps = [s for s in plan.build(findings).steps if any(f.node == "cucm2.example.com" for f in s.findings)]
+    # CC303 (self-signed), CC304 (the cluster's method) and CC306 (signed unlike the others)
+    [replacement] = [s for s in steps if s.fix and s.fix.replaces]
+    assert {f.rule for f in replacement.findings} == {"CC303", "CC306"}
+    assert replacement.action.startswith("Replace the Tomcat certificate of cucm2.example.com once")
+
+
 def test_cc306_different_issuing_cas() -> None:
     other = make("cucm2.example.com", ["cucm2.example.com"], issuer=intermediate("Other Issuing CA"))
     d = deployment(cucm(cucm_node("cucm1"), cucm_node("cucm2", https("cucm2", other))))
@@ -491,10 +503,13 @@ def test_cc307_asks_for_the_settings_to_change_only_when_one_names_the_node_by_a
     )
 
 
-def test_cc307_ip_address_as_san() -> None:
+def test_cc307_an_ip_san_beside_the_fqdn_only_has_to_go() -> None:
     leaf = make("cucm1.example.com", ["cucm1.example.com"], ips=["10.0.0.11", "2001:db8::11"])
     finding = one(run(deployment(cucm(cucm_node("cucm1", https("cucm1", leaf))))), "CC307")
-    assert "10.0.0.11, 2001:db8::11" in finding.message
+    assert "names the IP address 10.0.0.11, 2001:db8::11 beside cucm1.example.com" in finding.message
+    assert finding.fix is not None
+    assert finding.fix.action.startswith("Reissue the Tomcat certificate of cucm1.example.com without the IP")
+    assert finding.fix.proposed == "dNSName cucm1.example.com only"
 
 
 def test_cc307_silent_for_fqdn_identities() -> None:
@@ -629,6 +644,17 @@ def test_cc310_a_field_missing_on_one_node_differs_too() -> None:
         cucm_node("cucm2", https("cucm2", org("cucm2", O="Example"))),
     ]
     assert "'(none)' on cucm2.example.com Tomcat" in one(run(deployment(cucm(*nodes))), "CC310").message
+
+
+def test_cc310_proposes_a_value_even_when_most_nodes_lack_the_field() -> None:
+    nodes = [
+        cucm_node("cucm1", https("cucm1", org("cucm1", O="Example", OU="Voice"))),
+        cucm_node("cucm2", https("cucm2", org("cucm2", O="Example"))),
+        cucm_node("cucm3", https("cucm3", org("cucm3", O="Example"))),
+    ]
+    fix = one(run(deployment(cucm(*nodes))), "CC310").fix
+    assert fix is not None
+    assert fix.proposed == "OU=Voice"
 
 
 def test_cc310_silent_when_the_nodes_agree() -> None:

@@ -345,13 +345,23 @@ def test_a_pinned_ca_signed_leaf_is_method_2_only_when_its_chain_would_fail() ->
     finding = one(lint(cucm(leaf()), [leaf()]), "CC402")
     assert finding.severity is Severity.INFO
     assert "only because this exact certificate is in the clients' trust store" in finding.message
-    assert finding.fix is not None
-    assert any("Push that CA's root" in p for p in finding.fix.preconditions)
     assert (
         "its chain alone would not be trusted (the CA that issued the certificate, Corp Issuing CA"
         in finding.message
     )
     assert lint(cucm(leaf(), issuing()), [leaf(), root()]) == []
+
+
+def test_a_pinned_leaf_is_fixed_by_mending_its_chain_not_by_a_new_certificate() -> None:
+    # the clients hold the root and (pushed by hand) the leaf; the server omits the intermediate
+    pinned = one(lint(cucm(leaf()), [root(), leaf()]), "CC402")
+    untrusted = one(lint(cucm(leaf()), [root()]), "CC401")
+    assert pinned.fix is not None
+    assert pinned.fix == untrusted.fix  # the same repair as when nothing was pinned
+    assert pinned.fix.action.startswith(
+        "Find the CA certificate Corp Issuing CA: if it is an intermediate, upload"
+    )
+    assert pinned.fix.replaces is None  # the certificate itself stays
 
 
 # --- what is not judged -----------------------------------------------------------------------

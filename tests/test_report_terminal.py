@@ -1,0 +1,42 @@
+"""The terminal report's own layout: columns that fold long text and keep line breaks in place."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from helpers import cert, cluster, deployment, node, report, tomcat
+
+from confcheck.reports import terminal
+
+
+@pytest.fixture(autouse=True)
+def width_120(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a terminal and no COLUMNS: the report is laid out for 120 columns."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
+def render(name: str) -> str:
+    leaf = cert("cucm1.example.com", dns=["cucm1.example.com"])
+    dep = deployment(cluster("c", "cucm", "9.1", [node(name, tomcat(name, leaf))]))
+    out = io.StringIO()
+    terminal.write(report(dep), out)
+    return out.getvalue()
+
+
+def test_a_line_break_inside_a_configured_name_stays_inside_the_message_column() -> None:
+    text = render("cucm1\nevil.example.com")
+    lines = text.splitlines()
+    [first] = [i for i, line in enumerate(lines) if line.startswith("error")]
+    column = lines[first].index("Node name")
+    continuation = lines[first + 1]
+    assert continuation[:column].strip() == ""  # the rest of the message, aligned under it
+    assert continuation[column:].startswith("evil.example.com")
+    assert all(line == line.rstrip() for line in lines)
+
+
+def test_long_messages_fold_within_the_width_and_lose_nothing() -> None:
+    name = "cucm1." + "very-long-label." * 12 + "example.com"
+    text = render(name)
+    assert all(len(line) <= 120 for line in text.splitlines())
+    assert name in "".join(line.strip() for line in text.splitlines())
