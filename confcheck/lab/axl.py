@@ -24,6 +24,8 @@ from typing import Any
 
 from lxml import etree
 
+from confcheck.transport import xmlparser
+
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 AXL_NS = re.compile(r"http://www\.cisco\.com/AXL/API/(\d+\.\d+)")
 AXL_LINES = ("7.0", "7.1", "8.0", "8.5", "9.0", "9.1")
@@ -260,14 +262,7 @@ def _operation(body: bytes) -> Any:
     """The element inside the SOAP Body, parsed without DTDs, entities or network, size-bounded."""
     if len(body) > MAX_REQUEST:
         raise _Fault(5000, f"Request too large (over {MAX_REQUEST} bytes)")
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    parser = xmlparser.hardened()
     try:
         root = etree.fromstring(body, parser)
     except (etree.XMLSyntaxError, ValueError) as exc:

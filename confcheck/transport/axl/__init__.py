@@ -40,7 +40,7 @@ from zeep.transports import Transport
 from zeep.wsdl import Document
 
 from confcheck.errors import ConfcheckError, ExitCode, InputError, one_line
-from confcheck.transport import https
+from confcheck.transport import https, xmlparser
 from confcheck.transport.https import TlsPolicy
 
 VERSIONS = ("8.5", "9.0", "9.1")
@@ -365,14 +365,7 @@ class _AxlTransport(Transport):
 
     def _soap_body(self, content: bytes, operation: str, status: int) -> Any:
         """The SOAP Body of ``content``, None when it is not SOAP; refuses DTDs and entities."""
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
+        parser = xmlparser.hardened()
         try:
             root = etree.fromstring(content, parser)
         except (etree.XMLSyntaxError, ValueError):
