@@ -1,6 +1,7 @@
 """The collect stage, the only one that does I/O: inventory in, deployment (a snapshot) out.
 
-Product plugins read each cluster's configuration (AXL, admin pages) into a :class:`ClusterPlan`:
+Product plugins read each cluster's configuration (AXL, admin pages) through a
+:class:`~confcheck.collect_context.CollectContext` into a :class:`~confcheck.collect_plan.ClusterPlan`:
 its nodes, the settings that name servers, and which endpoints to meet. This module then resolves
 every name through DNS, fetches every certificate concurrently, and assembles the
 :class:`~confcheck.model.Deployment`. Nothing aborts the run: a cluster that cannot be read
@@ -10,162 +11,26 @@ when its version is known), an endpoint that cannot be reached becomes an error 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
 
 from confcheck import identity, plugin_manager
+from confcheck.collect_context import CollectContext
+from confcheck.collect_plan import ClusterPlan, EndpointPlan, NodePlan, Progress
 from confcheck.config import ClusterConfig, Inventory
 from confcheck.errors import ConfcheckError
 from confcheck.model import (
     Cluster,
     Deployment,
-    DnsRecord,
     Endpoint,
     EndpointError,
     Node,
     Problem,
-    Role,
-    Setting,
     major_version,
 )
 from confcheck.transport import tls
-from confcheck.transport.dns import Resolver
-
-if TYPE_CHECKING:
-    from confcheck.transport.adminweb import AdminSession
-    from confcheck.transport.axl import AxlClient
-
-Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``: called as the collection advances."""
-
-
-@dataclass
-class EndpointPlan:
-    """An endpoint to meet: its certificate's purpose, how to connect, and the name to present."""
-
-    purpose: str
-    scheme: str
-    """A :mod:`confcheck.transport.tls` URL scheme: ``https``, ``xmpp``, ``imap``, ``imaps``, ``tls``."""
-    port: int
-    name: str | None = None
-    """SNI, or the XMPP domain; None: the node's own name when it is a name."""
-
-
-@dataclass
-class NodePlan:
-    """A node as its cluster's configuration lists it."""
-
-    name: str
-    role: Role
-    endpoints: list[EndpointPlan] = field(default_factory=list)
-
-
-@dataclass
-class ExternalHint:
-    """A server a setting names that may be outside the inventory (a mail store, a conferencing server)."""
-
-    name: str
-    purpose: str
-    scheme: str
-    port: int
-
-
-@dataclass
-class ClusterPlan:
-    """What a product plugin read from one cluster, before any certificate is fetched."""
-
-    name: str
-    product: str
-    version: str
-    nodes: list[NodePlan] = field(default_factory=list)
-    settings: list[Setting] = field(default_factory=list)
-    facts: dict[str, str] = field(default_factory=dict)
-    hints: list[ExternalHint] = field(default_factory=list)
-
-
-class CollectContext:
-    """What product plugins collect with: transports built from the inventory, and DNS."""
-
-    def __init__(self, inventory: Inventory) -> None:
-        self.inventory = inventory
-        self.resolver = Resolver(inventory.dns_server, inventory.timeout)
-        self.records: dict[tuple[str, str], DnsRecord] = {}
-        self._addresses: dict[str, list[str]] = {}
-        self._lock = threading.Lock()
-
-    def addresses(self, name: str) -> list[str]:
-        """The addresses of ``name`` (an address is its own), looked up once and recorded."""
-        if identity.is_ip(name):
-            return [identity.canonical_ip(name) or name]
-        key = name.lower().rstrip(".")
-        with self._lock:
-            if key in self._addresses:
-                return self._addresses[key]
-        found, records = self.resolver.addresses(key)
-        with self._lock:
-            self._addresses[key] = found
-            for record in records:
-                self.records[(record.name, record.type)] = record
-        return found
-
-    def reverse(self, address: str) -> str | None:
-        """The name a PTR record gives ``address``, recorded."""
-        name, record = self.resolver.reverse(address)
-        self.record(record)
-        return name
-
-    def record(self, record: DnsRecord) -> None:
-        """Keep a DNS observation for the snapshot."""
-        with self._lock:
-            self.records[(record.name, record.type)] = record
-
-    def url(self, cluster: ClusterConfig, port: int, path: str = "") -> tuple[str, str | None]:
-        """``https://address:port/path`` for the publisher, and its name to verify the certificate against."""
-        host = cluster.publisher
-        if identity.is_ip(host):
-            return f"https://{_bracket(host)}:{port}{path}", None
-        addresses = self.addresses(host)
-        if not addresses:
-            raise ConfcheckError(f"{cluster.name}: the publisher {host} does not resolve")
-        return f"https://{_bracket(addresses[0])}:{port}{path}", host
-
-    def axl(self, cluster: ClusterConfig, version: str) -> AxlClient:
-        """An AXL client for the cluster's publisher, speaking ``version`` (an AXL version line)."""
-        from confcheck.transport.axl import AxlClient, AxlSettings
-
-        url, name = self.url(cluster, cluster.axl_port, "/axl/")
-        settings = AxlSettings(
-            url=url,
-            username=cluster.username or "",
-            password=cluster.password or "",
-            version=version,
-            tls=cluster.tls,
-            server_name=name,
-            connect_timeout=self.inventory.timeout,
-            timeout=max(self.inventory.timeout, 10.0),
-            backoff=self.inventory.timeout / 4,
-        )
-        return AxlClient(settings)
-
-    def admin(self, cluster: ClusterConfig, app: str) -> AdminSession:
-        """A (not yet signed-in) session to the publisher's admin application ``app``."""
-        from confcheck.transport.adminweb import AdminSession, AdminSettings
-
-        url, name = self.url(cluster, cluster.admin_port)
-        settings = AdminSettings(
-            base_url=url,
-            app=app,
-            username=cluster.username or "",
-            password=cluster.password or "",
-            tls=cluster.tls,
-            timeout=max(self.inventory.timeout, 5.0),
-            server_name=name,
-        )
-        return AdminSession(settings)
 
 
 def collect(inventory: Inventory, progress: Progress | None = None) -> Deployment:
@@ -417,7 +282,3 @@ def _observe_dns(
 
 def _protocol(scheme: str) -> str:
     return tls.SCHEMES.get(scheme, ("https", 0))[0]
-
-
-def _bracket(host: str) -> str:
-    return f"[{host}]" if ":" in host else host

@@ -15,7 +15,8 @@ from confcheck import PROJECT
 
 if TYPE_CHECKING:
     from confcheck.catalog import ProductLine
-    from confcheck.collect import ClusterPlan, CollectContext
+    from confcheck.collect_context import CollectContext
+    from confcheck.collect_plan import ClusterPlan
     from confcheck.config import ClusterConfig
     from confcheck.report import Reporter
     from confcheck.rule import Rule

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from confcheck.collect import Progress
+from confcheck.collect_plan import Progress
 from confcheck.console import wants_color
 
 LABELS = {"clusters": "Reading cluster configurations", "certificates": "Fetching certificates"}

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from confcheck import changes, engine, gate, plugin_manager
+from confcheck import changes, gate, lint, plugin_manager
 from confcheck.engine import CheckOptions
 from confcheck.findings import Severity
 from confcheck.gate import Gate
@@ -69,5 +69,5 @@ def _at_note(at: datetime | None) -> tuple[str, ...]:
     return (f"certificate validity is judged at {at:%Y-%m-%d %H:%M} UTC (--at), not at the time of this run",)
 
 
-def _lint(deployment: Deployment, check: CheckOptions) -> engine.LintResult:
-    return engine.lint(deployment, plugin_manager.catalog(), plugin_manager.rules(), check)
+def _lint(deployment: Deployment, check: CheckOptions) -> lint.LintResult:
+    return lint.lint(deployment, plugin_manager.catalog(), plugin_manager.rules(), check)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from confcheck.collect import ClusterPlan, EndpointPlan, ExternalHint, NodePlan
+from confcheck.collect_plan import ClusterPlan, EndpointPlan, ExternalHint, NodePlan
 from confcheck.model import Setting
 from confcheck.plugins._presence import port, scheme
 
 if TYPE_CHECKING:
-    from confcheck.collect import CollectContext
+    from confcheck.collect_context import CollectContext
     from confcheck.config import ClusterConfig
 
 UC_SERVICE_LOCATIONS = {

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from confcheck.collect import ClusterPlan, EndpointPlan, ExternalHint, NodePlan
+from confcheck.collect_plan import ClusterPlan, EndpointPlan, ExternalHint, NodePlan
 from confcheck.model import Setting
 from confcheck.transport.adminweb import AdminSession, Page
 
 if TYPE_CHECKING:
-    from confcheck.collect import CollectContext
+    from confcheck.collect_context import CollectContext
     from confcheck.config import ClusterConfig
 
 APP = "cupadmin"

@@ -11,7 +11,8 @@ from confcheck.plugins import _common, _cucm
 from confcheck.plugins.cucm8 import ADMIN, CERTIFICATE_SERVICES, OS_ADMIN, SERVICEABILITY, server_name
 
 if TYPE_CHECKING:
-    from confcheck.collect import ClusterPlan, CollectContext
+    from confcheck.collect_context import CollectContext
+    from confcheck.collect_plan import ClusterPlan
     from confcheck.config import ClusterConfig
 
 UC_SERVICE = "User Management > User Settings > UC Service"

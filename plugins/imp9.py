@@ -10,7 +10,8 @@ from confcheck.model import major_version
 from confcheck.plugins import _common, _presence
 
 if TYPE_CHECKING:
-    from confcheck.collect import ClusterPlan, CollectContext
+    from confcheck.collect_context import CollectContext
+    from confcheck.collect_plan import ClusterPlan
     from confcheck.config import ClusterConfig
 from confcheck.plugins.cup8 import BACKUP_TFTP_NOTE
 

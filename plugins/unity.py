@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from confcheck import hookimpl
 from confcheck.catalog import ProductLine
-from confcheck.collect import ClusterPlan, EndpointPlan, NodePlan
+from confcheck.collect_plan import ClusterPlan, EndpointPlan, NodePlan
 from confcheck.config import ClusterConfig
 from confcheck.plugins import _common
 

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from confcheck import certs, engine, pki, plugin_manager
+from confcheck import certs, pki, plugin_manager
+from confcheck import lint as linting
 from confcheck.certs import Certificate
-from confcheck.engine import LintResult
 from confcheck.findings import Severity
+from confcheck.lint import LintResult
 from confcheck.model import Cluster, Deployment, DnsRecord, Endpoint, EndpointError, Node, Setting
 from confcheck.report import Report
 
@@ -104,7 +105,7 @@ def deployment(
 
 def lint(deployment: Deployment) -> LintResult:
     """Lint with the installed catalog and rules, as ``confcheck lint`` does."""
-    return engine.lint(deployment, plugin_manager.catalog(), plugin_manager.rules())
+    return linting.lint(deployment, plugin_manager.catalog(), plugin_manager.rules())
 
 
 def codes(result: LintResult) -> list[str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from helpers import cert, cluster, deployment, lint, node, tomcat
 
-from confcheck import engine, plugin_manager
+from confcheck import lint as linting
+from confcheck import plugin_manager
 from confcheck.engine import Context
 from confcheck.findings import Finding, Severity
 from confcheck.model import Cluster, DnsRecord, Setting
@@ -147,7 +148,7 @@ def test_a_crashing_rule_becomes_an_error_finding_and_the_other_rules_still_run(
             [node("cucm1", tomcat("cucm1", cert("cucm1.example.com", dns=["cucm1.example.com"])))],
         )
     )
-    result = engine.lint(dep, plugin_manager.catalog(), [crashes, *plugin_manager.rules()])
+    result = linting.lint(dep, plugin_manager.catalog(), [crashes, *plugin_manager.rules()])
     by_rule = {f.rule: f for f in result.findings}
     assert "CC103" in by_rule
     crash = by_rule["CC999"]

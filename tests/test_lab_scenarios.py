@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from conftest import Run
 
-from confcheck import collect, config, engine, plugin_manager
+from confcheck import collect, config, lint, plugin_manager
 from confcheck.certs import Certificate
-from confcheck.engine import LintResult
 from confcheck.errors import InputError
 from confcheck.lab import scenario
 from confcheck.lab.runtime import Lab
+from confcheck.lint import LintResult
 from confcheck.model import Deployment
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -50,7 +50,7 @@ def audit(name: str) -> tuple[Lab, Deployment, LintResult]:
         _AUDITS[name] = (
             lab,
             deployment,
-            engine.lint(deployment, plugin_manager.catalog(), plugin_manager.rules(), inventory.check),
+            lint.lint(deployment, plugin_manager.catalog(), plugin_manager.rules(), inventory.check),
         )
     return _AUDITS[name]
 

@@ -8,8 +8,8 @@ import pytest
 from helpers import cert, cluster, codes, deployment, lint, node, tomcat, xmpp
 
 from confcheck.certs import Certificate
-from confcheck.engine import LintResult
 from confcheck.findings import Phase
+from confcheck.lint import LintResult
 from confcheck.model import Deployment, DnsRecord, Endpoint, Setting
 
 DOMAIN = "example.com"

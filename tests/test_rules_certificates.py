@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa
 from helpers import cluster, deployment, node, root_ca, tomcat, xmpp
 
-from confcheck import certs, engine, pki, plan, plugin_manager
+from confcheck import certs, lint, pki, plan, plugin_manager
 from confcheck.certs import Certificate
 from confcheck.engine import CheckOptions
 from confcheck.findings import Finding, Phase, Severity
@@ -94,7 +94,7 @@ def imp(*nodes: Node) -> Cluster:
 
 def run(d: Deployment, **options: Any) -> list[Finding]:
     """The findings of the CC3xx rules alone, run the way the engine runs every rule."""
-    result = engine.lint(d, plugin_manager.catalog(), RULES, CheckOptions(now=NOW, **options))
+    result = lint.lint(d, plugin_manager.catalog(), RULES, CheckOptions(now=NOW, **options))
     return list(result.findings)
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from helpers import cert, cluster, deployment, node, tomcat, xmpp
 
-from confcheck import engine, plugin_manager
+from confcheck import lint, plugin_manager
 from confcheck.findings import Finding, Phase
 from confcheck.model import Deployment, DnsRecord, Setting
 from confcheck.rules import dns
 
 
 def run(dep: Deployment) -> list[Finding]:
-    return list(engine.lint(dep, plugin_manager.catalog(), dns.RULES).findings)
+    return list(lint.lint(dep, plugin_manager.catalog(), dns.RULES).findings)
 
 
 def renamed(*records: DnsRecord) -> Deployment:

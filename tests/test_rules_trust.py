@@ -1,6 +1,6 @@
 """CC4xx: the trust prediction, on chains built here, agrees with cryptography's own verifier.
 
-Each scenario builds a real chain and asserts two verdicts: the rules' (through ``engine.lint``)
+Each scenario builds a real chain and asserts two verdicts: the rules' (through ``lint.lint``)
 and cryptography's server verifier called directly. Where they differ on purpose (a self-signed
 leaf pinned in the store, a leaf without a subjectAltName) the test says so and why.
 """
@@ -18,7 +18,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 from helpers import cluster, deployment, node, parse
 
-from confcheck import engine, pki, plugin_manager
+from confcheck import lint as linting
+from confcheck import pki, plugin_manager
 from confcheck.engine import CheckOptions
 from confcheck.findings import Finding, Phase, Severity
 from confcheck.model import Deployment, Endpoint, Node, Setting
@@ -131,7 +132,7 @@ def lint(
 ) -> list[Finding]:
     """The findings of ``rules`` with the clients trusting ``store`` (None: the store is unknown)."""
     options = CheckOptions(now=NOW, trust_store=None if store is None else tuple(parse(c) for c in store))
-    return list(engine.lint(dep, plugin_manager.catalog(), rules, options).findings)
+    return list(linting.lint(dep, plugin_manager.catalog(), rules, options).findings)
 
 
 def verifier_trusts(chain: Sequence[pki.Issued], store: Sequence[pki.Issued], name: str = FQDN) -> bool:
@@ -374,7 +375,7 @@ def test_nothing_is_judged_while_the_trust_store_is_unknown() -> None:
 
 def test_an_empty_trust_store_trusts_nothing() -> None:
     options = CheckOptions(now=NOW, trust_store=())
-    result = engine.lint(cucm(leaf(), issuing()), plugin_manager.catalog(), trust.RULES, options)
+    result = linting.lint(cucm(leaf(), issuing()), plugin_manager.catalog(), trust.RULES, options)
     assert [f.rule for f in result.findings] == ["CC401"]
 
 

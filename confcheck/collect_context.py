@@ -1,0 +1,105 @@
+"""What product plugins collect with: the transports built from the inventory, and DNS.
+
+The only door from a plugin to the network. Kept apart from :mod:`confcheck.collect`, which loads the
+plugins, so that the hook specifications and the plugins can name it without an import circle.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from confcheck import identity
+from confcheck.config import ClusterConfig, Inventory
+from confcheck.errors import ConfcheckError
+from confcheck.model import DnsRecord
+from confcheck.transport.dns import Resolver
+
+if TYPE_CHECKING:
+    from confcheck.transport.adminweb import AdminSession
+    from confcheck.transport.axl import AxlClient
+
+
+class CollectContext:
+    """What product plugins collect with: transports built from the inventory, and DNS."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self.resolver = Resolver(inventory.dns_server, inventory.timeout)
+        self.records: dict[tuple[str, str], DnsRecord] = {}
+        self._addresses: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+
+    def addresses(self, name: str) -> list[str]:
+        """The addresses of ``name`` (an address is its own), looked up once and recorded."""
+        if identity.is_ip(name):
+            return [identity.canonical_ip(name) or name]
+        key = name.lower().rstrip(".")
+        with self._lock:
+            if key in self._addresses:
+                return self._addresses[key]
+        found, records = self.resolver.addresses(key)
+        with self._lock:
+            self._addresses[key] = found
+            for record in records:
+                self.records[(record.name, record.type)] = record
+        return found
+
+    def reverse(self, address: str) -> str | None:
+        """The name a PTR record gives ``address``, recorded."""
+        name, record = self.resolver.reverse(address)
+        self.record(record)
+        return name
+
+    def record(self, record: DnsRecord) -> None:
+        """Keep a DNS observation for the snapshot."""
+        with self._lock:
+            self.records[(record.name, record.type)] = record
+
+    def url(self, cluster: ClusterConfig, port: int, path: str = "") -> tuple[str, str | None]:
+        """``https://address:port/path`` for the publisher, and its name to verify the certificate against."""
+        host = cluster.publisher
+        if identity.is_ip(host):
+            return f"https://{_bracket(host)}:{port}{path}", None
+        addresses = self.addresses(host)
+        if not addresses:
+            raise ConfcheckError(f"{cluster.name}: the publisher {host} does not resolve")
+        return f"https://{_bracket(addresses[0])}:{port}{path}", host
+
+    def axl(self, cluster: ClusterConfig, version: str) -> AxlClient:
+        """An AXL client for the cluster's publisher, speaking ``version`` (an AXL version line)."""
+        from confcheck.transport.axl import AxlClient, AxlSettings
+
+        url, name = self.url(cluster, cluster.axl_port, "/axl/")
+        settings = AxlSettings(
+            url=url,
+            username=cluster.username or "",
+            password=cluster.password or "",
+            version=version,
+            tls=cluster.tls,
+            server_name=name,
+            connect_timeout=self.inventory.timeout,
+            timeout=max(self.inventory.timeout, 10.0),
+            backoff=self.inventory.timeout / 4,
+        )
+        return AxlClient(settings)
+
+    def admin(self, cluster: ClusterConfig, app: str) -> AdminSession:
+        """A (not yet signed-in) session to the publisher's admin application ``app``."""
+        from confcheck.transport.adminweb import AdminSession, AdminSettings
+
+        url, name = self.url(cluster, cluster.admin_port)
+        settings = AdminSettings(
+            base_url=url,
+            app=app,
+            username=cluster.username or "",
+            password=cluster.password or "",
+            tls=cluster.tls,
+            timeout=max(self.inventory.timeout, 5.0),
+            server_name=name,
+        )
+        return AdminSession(settings)
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
