@@ -63,6 +63,7 @@ def collect(inventory: Inventory, progress: Progress | None = None) -> Deploymen
             tuple(endpoints[id(node)] for node in plan.nodes),
             tuple(plan.settings),
             tuple(sorted(plan.facts.items())),
+            plan.configuration_read,
         )
         for plan in plans
     )
@@ -112,9 +113,8 @@ def _plan(cluster: ClusterConfig, context: CollectContext) -> tuple[ClusterPlan 
 def _fallback(cluster: ClusterConfig, version: str) -> ClusterPlan:
     """When the configuration cannot be read: the publisher alone, so its certificates are still checked."""
     endpoints = [EndpointPlan("tomcat", "https", cluster.tomcat_port)]
-    return ClusterPlan(
-        cluster.name, cluster.product, version, [NodePlan(cluster.publisher, "publisher", endpoints)]
-    )
+    nodes = [NodePlan(cluster.publisher, "publisher", endpoints)]
+    return ClusterPlan(cluster.name, cluster.product, version, nodes, configuration_read=False)
 
 
 def _place_hints(plans: list[ClusterPlan], inventory: Inventory, context: CollectContext) -> list[NodePlan]:

@@ -58,3 +58,5 @@ class ClusterPlan:
     settings: list[Setting] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)
     hints: list[ExternalHint] = field(default_factory=list)
+    configuration_read: bool = True
+    """False for the fallback plan of a cluster that could not be read: its certificates, nothing more."""

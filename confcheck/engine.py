@@ -101,7 +101,8 @@ class CheckOptions:
     expiry_warning_days: int = 30
     min_rsa_bits: int = 2048
     trust_store: tuple[Certificate, ...] | None = None
-    """The certificates Jabber clients trust (their platform store plus Enterprise Trust); None: unknown."""
+    """The certificates Jabber clients trust (trusted root CAs, and on Windows the Enterprise Trust store);
+    None: unknown."""
 
 
 class Context:
@@ -133,6 +134,8 @@ class Context:
         """Every reference: node names (one per node) and the settings, cluster by cluster."""
         found: list[Reference] = []
         for cluster in self.deployment.clusters:
+            if not cluster.configuration_read:
+                continue  # its nodes are the inventory's, not names handed to clients
             line = self.line(cluster)
             for location in line.locations:
                 if location.target.scope == "node":
@@ -150,10 +153,28 @@ class Context:
         return tuple(self._check(ref) for ref in self.references)
 
     @cached_property
+    def unmet(self) -> tuple[tuple[Cluster | None, Node, Endpoint], ...]:
+        """Every endpoint that presented no certificate because it could not be met, with its node."""
+        located: list[Located] = [(c, n) for c in self.deployment.clusters for n in c.nodes]
+        located += [(None, n) for n in self.deployment.externals]
+        return tuple((c, n, e) for c, n in located for e in n.endpoints if e.error is not None)
+
+    @cached_property
+    def missing(self) -> tuple[str, ...]:
+        """What collection could not read or meet, one line each: why the audit is incomplete (exit 3)."""
+        lines = [f"{p.cluster}: {p.message}" if p.cluster else p.message for p in self.deployment.problems]
+        for cluster, node, endpoint in self.unmet:
+            assert endpoint.error is not None
+            owner = f"{cluster.name}: " if cluster else "external server "
+            lines.append(
+                f"{owner}{node.name}, {endpoint.purpose} at {_host_port(endpoint)}: {endpoint.error.message}"
+            )
+        return tuple(lines)
+
+    @property
     def incomplete(self) -> bool:
         """True when collection could not read something: a recorded problem or an endpoint error."""
-        nodes = [n for c in self.deployment.clusters for n in c.nodes] + list(self.deployment.externals)
-        return bool(self.deployment.problems) or any(e.error is not None for n in nodes for e in n.endpoints)
+        return bool(self.missing)
 
     def _check(self, ref: Reference) -> ReferenceCheck:
         target = ref.location.target
@@ -271,6 +292,11 @@ class _NodeIndex:
 
 _Group = tuple[list[Located], dict[str | None, list[int]]]
 """Servers found for one key, and their positions in that list by normalized domain."""
+
+
+def _host_port(endpoint: Endpoint) -> str:
+    host = f"[{endpoint.host}]" if ":" in endpoint.host else endpoint.host
+    return f"{host}:{endpoint.port}"
 
 
 def _key(name: str | None) -> str | None:

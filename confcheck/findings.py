@@ -73,6 +73,61 @@ class DnsNeed:
 
 
 @dataclass(frozen=True, slots=True)
+class Renewal:
+    """A certificate to replace, and what its successor must be.
+
+    Rules say why (``demands``) and what (names, key, subject, signer); :mod:`confcheck.renewal`
+    merges the renewals of one certificate and writes the one procedure that meets them all. How
+    the product makes certificates comes with it as data (``trust_store``, ``regenerate``), so the
+    core stays free of product knowledge.
+    """
+
+    certificate: str
+    """The certificate as people name it, and the key renewals merge on: ``the Tomcat certificate of cucm1``."""
+    node: str
+    """The node as configured."""
+    label: str
+    """The node as a sentence names it: ``10.0.0.11 (cucm1.example.com)``."""
+    purpose: str
+    cluster: str | None
+    where: str
+    """Where the node's certificates are managed."""
+    impact: str
+    """What presenting the new certificate costs (the service to restart)."""
+    fqdn: str | None = None
+    """The node's own FQDN: the name a regenerated self-signed certificate carries."""
+    self_signed: bool = False
+    """How the certificate presented today is signed."""
+    demands: tuple[str, ...] = ()
+    """Why it is replaced, one phrase per demand: ``it has expired``, ``a 1024-bit RSA key``."""
+    names: tuple[str, ...] = ()
+    """SAN dNSNames the successor must carry."""
+    without: tuple[str, ...] = ()
+    """Identities it must no longer carry (IP addresses)."""
+    subject: tuple[tuple[str, str], ...] = ()
+    """Subject fields to request, e.g. (("O", "Acme"),)."""
+    min_rsa_bits: int | None = None
+    request: bool = False
+    """It must come from a CA (a CSR), even if today's is self-signed."""
+    signer: str | None = None
+    """The CA that should sign it, when one is known (the CA of the cluster's other nodes)."""
+    pinned: bool | None = False
+    """The clients hold today's exact certificate (method 2); None: unknown (no trust store given)."""
+    trust_store: str | None = None
+    """Where the node keeps the CA certificates of this purpose (``tomcat-trust``); None: not a Cisco server."""
+    regenerate: str | None = None
+    """How to regenerate a self-signed one (``CLI: set cert regen tomcat``); None: it cannot be."""
+    subject_command: str | None = None
+    """How the node's request fields are set (``set web-security ...``), when ``subject`` asks for values."""
+    prepare: tuple[str, ...] = ()
+    """Steps before the request or the regeneration."""
+    notes: tuple[str, ...] = ()
+    """Said after the procedure."""
+    required: bool = True
+    """False: only if the certificate is replaced anyway (a chain to mend, a subject to align)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Fix:
     """One remediation step: where to go, what to change from what to what, and what it costs."""
 
@@ -90,9 +145,16 @@ class Fix:
     """Ordered sub-steps when one change is a procedure (XMPP certificate settings)."""
     dns: tuple[DnsNeed, ...] = ()
     """DNS records that must exist first; the plan turns them into its first phase."""
-    replaces: str | None = None
-    """The certificate this fix has replaced (``the Tomcat certificate of cucm1``): the plan makes every
-    fix that replaces one certificate a single step, since one new certificate answers them all."""
+    renewals: tuple[Renewal, ...] = ()
+    """The certificates this fix replaces, each with what its successor must be. The plan makes every
+    demand on one certificate a single step (:mod:`confcheck.renewal`): one new certificate answers
+    them all. A fix whose renewals are all optional stays a step of its own unless each of its
+    certificates is replaced anyway."""
+
+    @property
+    def replaces(self) -> tuple[str, ...]:
+        """The certificates this fix replaces, as people name them."""
+        return tuple(r.certificate for r in self.renewals)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ class LintResult:
     findings: tuple[Finding, ...]
     references: int
     incomplete: bool
+    missing: tuple[str, ...] = ()
+    """What collection could not read or meet, one line each (see :attr:`Context.missing`)."""
 
 
 def lint(
@@ -58,4 +60,4 @@ def lint(
             f.rule,
         )
     )
-    return LintResult(tuple(findings), len(ctx.references), ctx.incomplete)
+    return LintResult(tuple(findings), len(ctx.references), ctx.incomplete, ctx.missing)

@@ -97,6 +97,9 @@ class Cluster:
     settings: tuple[Setting, ...] = ()
     facts: tuple[tuple[str, str], ...] = ()
     """Other settings the checks need that hand no name to clients (XMPP certificate settings), by key."""
+    configuration_read: bool = True
+    """False when the configuration could not be read (a failed login): the nodes are the inventory's,
+    met for their certificates only, and no node name or setting of the cluster is judged."""
 
     @property
     def major(self) -> int:

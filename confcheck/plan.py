@@ -9,9 +9,10 @@ phase: DNS, certificates, node and server names, client-facing settings, the XMP
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from confcheck.findings import DnsNeed, Finding, Fix, Phase
+from confcheck import renewal
+from confcheck.findings import DnsNeed, Finding, Fix, Phase, Renewal
 from confcheck.model import Deployment
 
 
@@ -27,6 +28,17 @@ class Step:
     findings: tuple[Finding, ...] = ()
     done: bool = False
     """True when the snapshot shows it is already in place (DNS records that already answer)."""
+    see: tuple[str | None, int] | None = None
+    """Where the same step is already listed, (cluster, step number): a DNS record several clusters
+    need is described once, in the first cluster's fix list, and pointed to from the others."""
+
+    @property
+    def see_text(self) -> str:
+        """``hq-cucm, step 2``: where the step is described, for people."""
+        if self.see is None:
+            return ""
+        cluster, number = self.see
+        return f"{cluster or 'deployment-wide'}, step {number}"
 
     @property
     def clusters(self) -> tuple[str, ...]:
@@ -54,14 +66,50 @@ class Plan:
 
 def build(findings: Iterable[Finding], deployment: Deployment | None = None) -> Plan:
     """The plan for ``findings``; ``deployment`` (its DNS answers) marks DNS steps already done."""
+    return _build(findings, _known(deployment) if deployment else None)
+
+
+def per_cluster(findings: Sequence[Finding], deployment: Deployment) -> dict[str | None, Plan]:
+    """Each cluster's plan (the human reports print one per cluster), in the deployment's order.
+
+    A DNS record that several clusters' fixes need is one piece of work: it is described in the
+    first plan that needs it, and the later plans point there (:attr:`Step.see`).
+    """
+    ptr = frozenset(
+        (need.name.lower(), need.address) for f in findings if f.fix for need in f.fix.dns if need.reverse
+    )
+    known = replace(_known(deployment), ptr_needed=ptr)
+    by_cluster: dict[str | None, list[Finding]] = {c.name: [] for c in deployment.clusters}
+    for finding in findings:
+        by_cluster.setdefault(finding.cluster, []).append(finding)
+    plans: dict[str | None, Plan] = {}
+    listed: dict[str, tuple[str | None, int]] = {}
+    for cluster, found in by_cluster.items():
+        plan = _build(found, known)
+        steps = []
+        for number, step in enumerate(plan.steps, start=1):
+            shared = step.phase is Phase.DNS and step.fix is None
+            if shared and step.action in listed:
+                steps.append(replace(step, see=listed[step.action]))
+                continue
+            if shared:
+                listed[step.action] = (cluster, number)
+            steps.append(step)
+        plans[cluster] = Plan(tuple(steps))
+    return plans
+
+
+def _build(findings: Iterable[Finding], known: _Known | None) -> Plan:
     merged: dict[Fix, list[Finding]] = {}
     for finding in findings:
         if finding.fix is not None:
             merged.setdefault(finding.fix, []).append(finding)
-    merged = _one_per_certificate(merged)
-    known = _known(deployment) if deployment else None
     order = known.order if known else {}
-    steps = [Step(fix.phase, fix.action, fix.where, fix, tuple(found)) for fix, found in merged.items()]
+    rest, replacements = _one_per_certificate(merged)
+    # the DNS rules' own fixes are the records the derived DNS steps create: said once, there
+    rest = {fix: found for fix, found in rest.items() if not (fix.phase is Phase.DNS and fix.dns)}
+    steps = [Step(fix.phase, fix.action, fix.where, fix, tuple(found)) for fix, found in rest.items()]
+    steps += replacements
     steps += _dns_steps(merged, known)
     steps.sort(
         key=lambda s: (s.phase, min((order.get(c, len(order)) for c in s.clusters), default=-1), s.action)
@@ -69,69 +117,93 @@ def build(findings: Iterable[Finding], deployment: Deployment | None = None) -> 
     return Plan(tuple(steps))
 
 
-def _one_per_certificate(merged: dict[Fix, list[Finding]]) -> dict[Fix, list[Finding]]:
-    """Fixes that replace the same certificate become one fix: the new certificate must meet them all."""
-    groups: dict[str, list[Fix]] = {}
+def _one_per_certificate(merged: dict[Fix, list[Finding]]) -> tuple[dict[Fix, list[Finding]], list[Step]]:
+    """Every demand on one certificate becomes one step: one new certificate must meet them all.
+
+    A fix whose renewals are all optional (a chain to mend, a subject to align) joins the steps of
+    its certificates only when each of them is replaced anyway; otherwise it stays a step itself.
+    """
+    required: dict[str, list[Renewal]] = {}
     for fix in merged:
-        if fix.replaces is not None:
-            groups.setdefault(fix.replaces, []).append(fix)
-    result: dict[Fix, list[Finding]] = {}
+        for r in fix.renewals:
+            if r.required:
+                required.setdefault(r.certificate, []).append(r)
+    csr = {key: renewal.requests(renewal.merge(found)) for key, found in required.items()}
+    groups: dict[str, tuple[list[Renewal], list[Finding], list[str], list[DnsNeed]]] = {}
+    rest: dict[Fix, list[Finding]] = {}
     for fix, found in merged.items():
-        group = groups[fix.replaces] if fix.replaces is not None else [fix]
-        if len(group) == 1:
-            result[fix] = found
-        elif fix is group[0]:
-            result[_combined(group)] = [f for each in group for f in merged[each]]
-    return result
-
-
-def _combined(fixes: list[Fix]) -> Fix:
-    """One replacement certificate: each fix's demand a step, then their procedures, once each."""
-    label = fixes[0].replaces
-
-    def once(items: Iterable[str]) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(items))
-
-    return Fix(
-        phase=min(f.phase for f in fixes),
-        action=f"Replace {label} once, with a new certificate that meets every demand below",
-        where=fixes[0].where,
-        current=next((f.current for f in fixes if f.current), None),
-        proposed="; ".join(once(f.proposed for f in fixes if f.proposed)) or None,
-        preconditions=once(p for f in fixes for p in f.preconditions),
-        impact=fixes[0].impact,
-        steps=once([f"{f.action}." for f in fixes] + [s for f in fixes for s in f.steps]),
-        dns=tuple(dict.fromkeys(d for f in fixes for d in f.dns)),
-        replaces=label,
-    )
+        if not fix.renewals or not all(r.certificate in required for r in fix.renewals):
+            rest[fix] = found
+            continue
+        for r in fix.renewals:
+            renewals, findings, preconditions, dns = groups.setdefault(r.certificate, ([], [], [], []))
+            if not r.required and r.request and not csr[r.certificate]:
+                renewals.append(renewal.as_alternative(r))  # a recommendation keeps the cluster's method
+            else:
+                renewals.append(r)
+            findings += found
+            preconditions += fix.preconditions
+            dns += fix.dns
+    whole = {key: renewal.merge(group[0]) for key, group in groups.items()}
+    notes = renewal.one_per_fqdn(list(whole.values()))
+    steps = []
+    for key, (_, findings, preconditions, dns) in groups.items():
+        successor = whole[key]
+        if key in notes:
+            successor = replace(successor, notes=(*successor.notes, notes[key]))
+        fix = replace(renewal.fix(successor, dict.fromkeys(preconditions)), dns=tuple(dict.fromkeys(dns)))
+        steps.append(Step(fix.phase, fix.action, fix.where, fix, tuple(dict.fromkeys(findings))))
+    return rest, steps
 
 
 def _dns_steps(merged: dict[Fix, list[Finding]], known: _Known | None) -> list[Step]:
-    """One step per record the fixes need, with every finding whose fix needs it."""
+    """One step per record the fixes need, with every finding whose fix needs it (the DNS rules' own
+    fixes included), worded by what DNS answered at collection: create, or correct what is there."""
     needs: dict[tuple[str, str], tuple[bool, list[Finding]]] = {}
     for fix, found in merged.items():
         for need in fix.dns:
             key = (need.name.lower(), need.address)
-            reverse, findings = needs.get(key, (False, []))
+            reverse, findings = needs.get(key, (bool(known and key in known.ptr_needed), []))
             needs[key] = (reverse or need.reverse, findings + found)
     steps = []
     for (name, address), (reverse, found) in needs.items():
-        need = DnsNeed(name, address, reverse)
-        record = (
-            f"an A record {name} → {address}" if ":" not in address else f"an AAAA record {name} → {address}"
-        )
-        action = f"Create {record}" + (f" and its PTR record {address} → {name}" if reverse else "")
+        action, done = _dns_action(DnsNeed(name, address, reverse), known)
         where = "the DNS servers the nodes and the Jabber clients use"
-        steps.append(Step(Phase.DNS, action, where, None, tuple(dict.fromkeys(found)), _answers(need, known)))
+        steps.append(Step(Phase.DNS, action, where, None, tuple(dict.fromkeys(found)), done))
     return steps
 
 
-def _answers(need: DnsNeed, known: _Known | None) -> bool:
-    """Whether the DNS answers recorded at collection already satisfy ``need``."""
+def _dns_action(need: DnsNeed, known: _Known | None) -> tuple[str, bool]:
+    """What to do on the DNS servers for ``need``, and whether the answers at collection show it done."""
+    name, address = need.name, need.address
+    kind = "AAAA" if ":" in address else "A"
+    create = f"Create an {kind} record {name} → {address}" + (
+        f" and its PTR record {address} → {name}" if need.reverse else ""
+    )
     if known is None:
-        return False
-    forward = (need.name, need.address) in known.forward
-    return forward and (not need.reverse or (need.address, need.name) in known.reverse)
+        return create, False
+    held = known.forward.get(name, frozenset())
+    back = known.reverse.get(address, frozenset()) if need.reverse else frozenset({name})
+    forward = None
+    if not held:
+        forward = f"Create an {kind} record {name} → {address}"
+    elif address not in held:
+        forward = f"Point the {kind} record {name} at {address} (it answers {', '.join(sorted(held))})"
+    reverse = None
+    if name not in back:
+        reverse = (
+            f"correct the PTR record of {address} to {name} (it names {', '.join(sorted(back))})"
+            if back
+            else f"create the PTR record {address} → {name}"
+        )
+    if forward is None and reverse is None:
+        return create, True
+    if not held and need.reverse and not back:  # nothing there yet: both records are new
+        return create, False
+    if forward is None:
+        assert reverse is not None
+        return reverse[0].upper() + reverse[1:], False
+    return forward + (f", and {reverse}" if reverse else ""), False
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,29 +212,26 @@ class _Known:
 
     deployment: Deployment
     order: dict[str, int]
-    forward: frozenset[tuple[str, str]]
-    """(name in lower case, address) of every A and AAAA answer."""
-    reverse: frozenset[tuple[str, str]]
-    """(address, name in lower case) of every PTR answer."""
-
-
-_last: list[_Known] = []
-"""The index of the deployment planned last: reports plan cluster by cluster, over one deployment."""
+    forward: dict[str, frozenset[str]]
+    """Every name (lower case) DNS answered an A or AAAA record for, with its addresses."""
+    reverse: dict[str, frozenset[str]]
+    """Every address DNS answered a PTR record for, with the names (lower case, no trailing dot)."""
+    ptr_needed: frozenset[tuple[str, str]] = frozenset()
+    """(name, address) of every record some fix of the report needs a PTR record for: so that every
+    cluster's plan describes one DNS record the same way."""
 
 
 def _known(deployment: Deployment) -> _Known:
-    if _last and _last[0].deployment is deployment:
-        return _last[0]
-    known = _Known(
+    forward: dict[str, set[str]] = {}
+    reverse: dict[str, set[str]] = {}
+    for record in deployment.dns:
+        if record.type in ("A", "AAAA") and record.answers:
+            forward.setdefault(record.name.lower().rstrip("."), set()).update(record.answers)
+        elif record.type == "PTR" and record.answers:
+            reverse.setdefault(record.name, set()).update(a.lower().rstrip(".") for a in record.answers)
+    return _Known(
         deployment,
         {c.name: i for i, c in enumerate(deployment.clusters)},
-        frozenset((r.name.lower(), a) for r in deployment.dns if r.type in ("A", "AAAA") for a in r.answers),
-        frozenset((r.name, a.lower()) for r in deployment.dns if r.type == "PTR" for a in r.answers),
+        {name: frozenset(found) for name, found in forward.items()},
+        {address: frozenset(found) for address, found in reverse.items()},
     )
-    _last[:] = [known]
-    return known
-
-
-def for_cluster(plan_findings: Sequence[Finding], deployment: Deployment | None, cluster: str | None) -> Plan:
-    """The plan of one cluster's findings (the terminal and HTML reports print one per cluster)."""
-    return build([f for f in plan_findings if f.cluster == cluster], deployment)

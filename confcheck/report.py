@@ -38,6 +38,8 @@ class Report:
     """What the gate wants people to know (an expired waiver, findings left out by --select)."""
     changes: ChangeSummary | None = None
     """Set by ``lint --changes``: then only the findings the change introduces can fail the run."""
+    missing: tuple[str, ...] = ()
+    """What collection could not read or meet, one line each: every report says it when exit is 3."""
 
     @property
     def failing(self) -> tuple[Finding, ...]:

@@ -157,6 +157,7 @@ def to_dict(deployment: Deployment) -> dict[str, Any]:
             "nodes": [node(n) for n in c.nodes],
             "settings": [setting(s) for s in c.settings],
             **({"facts": dict(c.facts)} if c.facts else {}),
+            **({} if c.configuration_read else {"configuration_read": False}),
         }
         for c in deployment.clusters
     ]
@@ -236,7 +237,10 @@ _ROOT_OPTIONAL = ("tool", "collected_at", "externals", "dns", "problems", "certi
 
 def _cluster(value: Any, path: str, store: Mapping[str, Certificate], catalog: Catalog) -> Cluster:
     obj = _object(
-        value, path, required=("name", "product", "version"), optional=("nodes", "settings", "facts")
+        value,
+        path,
+        required=("name", "product", "version"),
+        optional=("nodes", "settings", "facts", "configuration_read"),
     )
     name = _text(obj, "name", path)
     product = _text(obj, "product", path)
@@ -279,7 +283,12 @@ def _cluster(value: Any, path: str, store: Mapping[str, Certificate], catalog: C
     settings = _list(obj.get("settings", []), f"{path}.settings", setting)
     facts = _object(obj.get("facts", {}), f"{path}.facts")
     pairs = tuple((key, _string(value, f"{path}.facts.{key}")) for key, value in facts.items())
-    return Cluster(name, product, version, tuple(nodes), tuple(settings), pairs)
+    read = obj.get("configuration_read", True)
+    if not isinstance(read, bool):
+        raise SnapshotError(f"{path}.configuration_read: expected true or false")
+    if not read and settings:
+        raise SnapshotError(f"{path}.settings: a cluster whose configuration was not read has no settings")
+    return Cluster(name, product, version, tuple(nodes), tuple(settings), pairs, read)
 
 
 def _node(value: Any, path: str, store: Mapping[str, Certificate], external: bool = False) -> Node:

@@ -60,6 +60,7 @@ def judge(deployment: Deployment, options: Options, source: str) -> Report:
         suppressed=gated.suppressed,
         notes=gated.notes + _at_note(options.at),
         changes=summary,
+        missing=result.missing,
     )
 
 

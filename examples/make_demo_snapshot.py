@@ -27,7 +27,7 @@ from typing import Any
 from cryptography import x509
 
 from confcheck import certs, pki, snapshot
-from confcheck.model import Cluster, Deployment, DnsRecord, Endpoint, Node, Problem, Setting
+from confcheck.model import Cluster, Deployment, DnsRecord, Endpoint, EndpointError, Node, Problem, Setting
 
 DOMAIN = "acme.example"
 AT = datetime(2026, 12, 1, tzinfo=timezone.utc)
@@ -248,11 +248,15 @@ def build() -> Deployment:
         DnsRecord(f"cucm3.{DOMAIN}", "A", (), "NXDOMAIN: the name does not exist"),
         DnsRecord("cucm-br.branch.acme.example", "A", ("10.20.0.99",)),
         DnsRecord("10.10.0.11", "PTR", ("cucm-old.acme.example",)),
-        # Service discovery: UDS still lists a retired server (CC505); XMPP sends clients to imp2,
-        # whose cup-xmpp certificate lacks the domain (CC504).
+        # Service discovery: UDS still lists a retired server (CC505) and an alias of cucm1 that its
+        # certificate does not name (CC504); the _xmpp-client record, which third-party XMPP clients
+        # use and Jabber does not, leads to imp2, whose cup-xmpp certificate lacks the domain (CC506).
         DnsRecord(
-            f"_cisco-uds._tcp.{DOMAIN}", "SRV", (f"0 10 8443 cucm2.{DOMAIN}", f"0 10 8443 cucm-old.{DOMAIN}")
+            f"_cisco-uds._tcp.{DOMAIN}",
+            "SRV",
+            (f"0 10 8443 cucm2.{DOMAIN}", f"0 10 8443 cucm-old.{DOMAIN}", f"0 10 8443 uds.{DOMAIN}"),
         ),
+        DnsRecord(f"uds.{DOMAIN}", "A", ("10.10.0.11",)),
         DnsRecord(
             f"_xmpp-client._tcp.{DOMAIN}", "SRV", (f"0 10 5222 imp1.{DOMAIN}", f"0 10 5222 imp2.{DOMAIN}")
         ),
@@ -266,7 +270,8 @@ def build() -> Deployment:
 
 
 def build_incomplete() -> Deployment:
-    """A collection that could not log in to one cluster: what `confcheck lint` says then (exit 3)."""
+    """A collection that could not log in to one cluster and could not reach a Unity Connection subscriber:
+    what `confcheck lint` says then (CC203, CC204; exit 3)."""
     issuing = _ca("Acme Issuing CA")
     leaf = _server(f"cucm1.{DOMAIN}", dns=[f"cucm1.{DOMAIN}"], issuer=issuing)
     cucm = Cluster(
@@ -283,6 +288,43 @@ def build_incomplete() -> Deployment:
                 (_tomcat(f"cucm1.{DOMAIN}", leaf),),
             ),
         ),
+        configuration_read=False,  # only the publisher's certificate was met
+    )
+    unity = Cluster(
+        "hq-cuc",
+        "unity",
+        "12.5.1.10000-6",
+        nodes=(
+            Node(
+                f"cuc1.{DOMAIN}",
+                "publisher",
+                "cuc1",
+                DOMAIN,
+                ("10.10.0.31",),
+                (
+                    _tomcat(
+                        f"cuc1.{DOMAIN}", _server(f"cuc1.{DOMAIN}", dns=[f"cuc1.{DOMAIN}"], issuer=issuing)
+                    ),
+                ),
+            ),
+            Node(
+                f"cuc2.{DOMAIN}",
+                "subscriber",
+                "cuc2",
+                DOMAIN,
+                ("10.10.0.32",),
+                (
+                    Endpoint(
+                        "tomcat",
+                        "https",
+                        "10.10.0.32",
+                        8443,
+                        f"cuc2.{DOMAIN}",
+                        error=EndpointError("refused", "connect to 10.10.0.32:8443: connection refused"),
+                    ),
+                ),
+            ),
+        ),
     )
     problem = Problem(
         "auth",
@@ -290,7 +332,9 @@ def build_incomplete() -> Deployment:
         "hq-cucm",
     )
     return Deployment(
-        clusters=(cucm,), problems=(problem,), collected_at=datetime.now(timezone.utc).replace(microsecond=0)
+        clusters=(cucm, unity),
+        problems=(problem,),
+        collected_at=datetime.now(timezone.utc).replace(microsecond=0),
     )
 
 

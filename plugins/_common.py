@@ -66,7 +66,9 @@ def presence_node_name(line: str, serviceability: str, services: str, xcp_router
             f"In {serviceability} > Tools > Control Center, stop {services}, then {xcp_router}, "
             "on every node.",
             "Change 'Fully Qualified Domain Name/IP Address' from {value} to {proposed} and save.",
-            "Run 'utils dbreplication reset all' and wait until every node shows replication state 2.",
+            "Run 'utils dbreplication runtimestate' on the publisher until every node shows replication state "
+            "2. Only if it does not get there, run 'utils dbreplication reset all' on the publisher and wait "
+            "for state 2 again (Cisco doc 212647).",
             f"Start {xcp_router}, then the other services again.",
         ),
     )

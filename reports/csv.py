@@ -3,7 +3,9 @@
 One row is one ticket: the finding, where it is, and the fix that closes it, in fixed columns
 (:data:`COLUMNS`, never reordered: imports are mapped by position as often as by name).
 Suppressed findings are rows too, marked in the last column, so a waiver or the baseline can be
-reviewed where the work is tracked; nothing is dropped silently.
+reviewed where the work is tracked; nothing is dropped silently. When collection was incomplete
+(exit 3), each thing that could not be read or met is a row too: rule empty, name
+``collection-incomplete``.
 
 Values come from servers and snapshots, and spreadsheets execute cells that look like formulas
 (CSV injection): any cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets
@@ -19,7 +21,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from confcheck import hookimpl
-from confcheck.findings import Finding, Suppression
+from confcheck.findings import Finding, Fix, Phase, Suppression
 from confcheck.report import Report, Reporter
 
 COLUMNS = (
@@ -93,11 +95,23 @@ def _suppressed(suppression: Suppression | None) -> str:
 
 
 def rows(report: Report) -> Iterator[list[str]]:
-    """Every finding, then every suppressed finding."""
+    """Every finding, then every suppressed finding, then what collection could not read (exit 3)."""
     for finding in report.findings:
         yield row(finding)
     for suppression in report.suppressed:
         yield row(suppression.finding, suppression)
+    for item in report.missing:
+        yield row(
+            Finding(
+                item,
+                name=INCOMPLETE,
+                fix=Fix(Phase.AUDIT, "Make it readable or reachable and collect again", "confcheck.toml"),
+            )
+        )
+
+
+INCOMPLETE = "collection-incomplete"
+"""The name column of a row that is the run's own state, not a finding: something could not be read."""
 
 
 def write(report: Report, out: TextIO) -> None:

@@ -172,15 +172,14 @@ def _summary(report: Report) -> Html:
     )
     parts: list[Child] = [h("h2", "Summary"), tallies, _verdict(report)]
     if report.incomplete:
-        problems = [
-            h("li", h("code", p.kind), f" ({p.cluster})" if p.cluster else "", ": ", p.message)
-            for p in report.deployment.problems
-        ]
+        missing = [h("li", item) for item in report.missing]
         parts.append(
             h(
                 "div",
                 h("p", h("strong", "Collection incomplete."), " ", _INCOMPLETE),
-                h("ul", problems) if problems else None,
+                h("ul", missing)
+                if missing
+                else h("p", "What could not be read is not recorded in this report."),
                 class_="callout",
                 role="alert",
             )
@@ -212,8 +211,9 @@ def _verdict(report: Report) -> Html:
         word, text = "Fails", f"{_plural(failing, 'finding')} at or above {report.fail_on.value}."
     else:
         word, text = "Passes", f"no finding at or above {report.fail_on.value}."
-    if report.incomplete:
-        word = f"{word}, incomplete"
+    if report.incomplete:  # a partial check passes nothing
+        word = "Incomplete" if word == "Passes" else f"{word}, incomplete"
+        text = text.replace("no finding", "no finding in what could be checked")
     state = "fail" if failing or report.incomplete else "neutral" if report.fail_on is None else "pass"
     return h(
         "p",
@@ -260,6 +260,8 @@ class _Page:
         orphans = [f for f in report.findings if f.cluster not in names]
         if orphans:
             self.parts.append(("deployment", None, orphans))
+        self.plans = plan.per_cluster(report.findings, report.deployment)
+        self.anchors = {c.name: anchor for anchor, c, _ in self.parts if c is not None}
         self.rows: dict[Finding, str] = {}
         """Where each finding's row is (the first, should two findings be equal)."""
         for anchor, _, findings in self.parts:
@@ -361,7 +363,11 @@ class _Page:
                     "p", "No findings in what could be collected; collection was incomplete.", class_="clean"
                 )
             return h("p", "No findings: every name this cluster hands to clients matches.", class_="clean")
-        steps = plan.build(findings, self.report.deployment)
+        cluster = findings[0].cluster
+        if cluster in self.anchors and all(f.cluster == cluster for f in findings):
+            steps = self.plans[cluster]
+        else:  # findings of clusters the deployment does not hold, shown together
+            steps = plan.build(findings, self.report.deployment)
         numbers: dict[Finding, set[int]] = {}
         for step in steps.steps:
             for finding in step.findings:
@@ -416,6 +422,18 @@ class _Page:
 
     def step(self, anchor: str, number: int, step: plan.Step) -> Html:
         """One numbered step: where, what from what to what, what first, how, what it costs."""
+        if step.see is not None:  # described in an earlier cluster's fix list
+            cluster, other = step.see
+            target = self.anchors.get(cluster or "")
+            where: Child = h("a", step.see_text, href=f"#{target}-s{other}") if target else step.see_text
+            return h(
+                "li",
+                h("p", step.action, class_="action"),
+                h("p", "Described in ", where, ".", class_="muted"),
+                value=number,
+                id=f"{anchor}-s{number}",
+                class_="step",
+            )
         fix = step.fix
         facts: list[Child] = [h("dt", "Where"), h("dd", _menu_path(step.where, fix.field if fix else None))]
         if fix is not None:

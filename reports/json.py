@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import date
 from typing import Any, TextIO
 
 from confcheck import __version__, hookimpl
 from confcheck.errors import InputError
-from confcheck.findings import Finding, Fix, Severity, Suppression
+from confcheck.findings import Finding, Fix, Renewal, Severity, Suppression
 from confcheck.report import ChangeSummary, Report, Reporter
 
 REPORT_VERSION = 1
@@ -28,8 +29,20 @@ def fix_to_dict(fix: Fix) -> dict[str, Any]:
         "impact": fix.impact,
         "steps": list(fix.steps),
         "dns": [{"name": d.name, "address": d.address, "reverse": d.reverse} for d in fix.dns],
-        "replaces": fix.replaces,
+        "replaces": fix.replaces[0] if fix.replaces else None,
+        "renewals": [renewal_to_dict(r) for r in fix.renewals],
     }
+
+
+def renewal_to_dict(renewal: Renewal) -> dict[str, Any]:
+    """A certificate to replace, and what its successor must be, as JSON."""
+    data = {f.name: getattr(renewal, f.name) for f in fields(renewal)}
+    return data | {
+        key: [list(v) for v in data["subject"]] if key == "subject" else list(data[key]) for key in _LISTS
+    }
+
+
+_LISTS = ("demands", "names", "without", "subject", "prepare", "notes")
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
@@ -69,6 +82,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "failing": len(report.failing),
             "incomplete": report.incomplete,
             "exit_code": int(report.exit_code),
+            "missing": list(report.missing),
         },
         "clusters": [
             {"name": c.name, "product": c.product, "version": c.version} for c in report.deployment.clusters
@@ -135,8 +149,16 @@ def read(data: dict[str, Any], source: str) -> Report:
             impact=item.get("impact", ""),
             steps=tuple(item.get("steps", ())),
             dns=tuple(DnsNeed(d["name"], d["address"], d["reverse"]) for d in item.get("dns", ())),
-            replaces=item.get("replaces"),
+            renewals=tuple(renewal(r) for r in item.get("renewals", ())),
         )
+
+    def renewal(item: dict[str, Any]) -> Renewal:
+        known = {f.name for f in fields(Renewal)}
+        values = {k: v for k, v in item.items() if k in known}
+        for key in _LISTS:
+            if key in values:
+                values[key] = tuple(tuple(v) if key == "subject" else v for v in values[key])
+        return Renewal(**values)
 
     def finding(item: dict[str, Any]) -> Finding:
         keys = (
@@ -174,6 +196,7 @@ def read(data: dict[str, Any], source: str) -> Report:
             findings=tuple(finding(f) for f in data["findings"]),
             references=summary["references"],
             incomplete=summary["incomplete"],
+            missing=tuple(summary.get("missing", ())),
             fail_on=None if summary["fail_on"] == "never" else Severity(summary["fail_on"]),
             source=data.get("source") or source,
             suppressed=tuple(suppression(s) for s in data.get("suppressed", [])),

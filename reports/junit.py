@@ -192,7 +192,27 @@ def document(report: Report) -> ET.Element:
             ET.SubElement(properties, "property", name=key, value=xml_text(value))
         for case in cases:
             _testcase(suite, name, case)
+    if report.incomplete:
+        _collection(root, report)
     return root
+
+
+def _collection(root: ET.Element, report: Report) -> None:
+    """The run's own state when collection was incomplete: one errored test naming what is missing."""
+    missing = report.missing or ("what could not be read is not recorded in this report",)
+    suite = ET.SubElement(
+        root, "testsuite", name="collection", tests="1", failures="0", errors="1", skipped="0"
+    )
+    case = ET.SubElement(suite, "testcase", name="collection complete", classname="confcheck.collection")
+    error = ET.SubElement(
+        case,
+        "error",
+        message=xml_text(f"collection incomplete: {len(missing)} could not be read or met"),
+        type="incomplete",
+    )
+    error.text = xml_text("\n".join(missing))
+    root.set("tests", str(int(root.get("tests", "0")) + 1))
+    root.set("errors", str(int(root.get("errors", "0")) + 1))
 
 
 def write(report: Report, out: TextIO) -> None:

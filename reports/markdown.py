@@ -85,8 +85,10 @@ def render(report: Report) -> str:
     lines += _summary(report)
     if report.changes is not None:
         lines += _changes(report)
+    plans = plan.per_cluster(report.findings, report.deployment)
     for title, cluster, findings in _sections(report):
-        lines += _cluster(report, title, cluster, findings)
+        key = cluster.name if cluster else findings[0].cluster if findings else None
+        lines += _cluster(title, cluster, findings, plans.get(key) or plan.build(findings, report.deployment))
     lines += _suppressed(report.suppressed)
     if report.notes:
         lines += ["", "## Notes", ""]
@@ -128,9 +130,11 @@ def _summary(report: Report) -> list[str]:
             "**Collection incomplete.** Something could not be reached or read, so some names were not "
             "checked: the findings below are what could be checked, not a clean bill of health for the rest.",
         ]
-        for problem in report.deployment.problems:
-            where = f" ({escape(problem.cluster)})" if problem.cluster else ""
-            lines.append(f"- {escape(problem.kind)}{where}: {escape(problem.message)}")
+        if report.missing:
+            lines += ["", "What could not be read or met:", ""]
+            lines += [f"- {escape(item)}" for item in report.missing]
+        else:
+            lines += ["", "What could not be read is not recorded in this report."]
     return lines
 
 
@@ -144,8 +148,9 @@ def _verdict(report: Report) -> str:
         text += " introduced by the proposed change." if report.changes is not None else "."
     else:
         word, text = "passes", f"no finding at or above {report.fail_on.value}."
-    if report.incomplete:
-        word += ", incomplete"
+    if report.incomplete:  # a partial check passes nothing: say what it found, and that it is partial
+        word = "incomplete" if word == "passes" else f"{word}, incomplete"
+        text = text.replace("no finding", "no finding in what could be checked")
     return f"**Verdict: {word}** {NONE} {text} Exit code {int(report.exit_code)}."
 
 
@@ -186,9 +191,11 @@ def _sections(report: Report) -> list[tuple[str, Cluster | None, list[Finding]]]
     return sections
 
 
-def _cluster(report: Report, title: str, cluster: Cluster | None, findings: list[Finding]) -> list[str]:
+def _cluster(title: str, cluster: Cluster | None, findings: list[Finding], steps: plan.Plan) -> list[str]:
     lines = ["", f"## {title}", ""]
     if not findings:
+        if cluster is not None and not cluster.configuration_read:
+            return [*lines, "No findings in what could be read: its configuration was not read."]
         return [*lines, "No findings."]
     lines += ["### Findings", ""]
     lines += table(
@@ -204,7 +211,6 @@ def _cluster(report: Report, title: str, cluster: Cluster | None, findings: list
             for f in findings
         ),
     )
-    steps = plan.build(findings, report.deployment)
     if steps.steps:
         lines += ["", "### Fix list", ""]
         lines.append("Carry the steps out in this order: each phase relies on the ones before it.")
@@ -225,6 +231,8 @@ def _step(number: int, step: plan.Step) -> list[str]:
     """One numbered step; its details indented under it so they stay in the list item."""
     marker = f"{number}. "
     head = f"{marker}**{escape(step.action)}**"
+    if step.see is not None:
+        return [f"{head} {NONE} described in {escape(step.see_text)}"]
     if step.done:
         head += f" {NONE} \u2714 done: DNS already answered so at collection"
     pad = " " * len(marker)
@@ -256,7 +264,7 @@ def _resolves(findings: Sequence[Finding]) -> str:
     """The findings a step resolves, by rule and value: what to tick off in the ticket."""
     if not findings:
         return NONE
-    items = [f"{escape(f.rule)} {cell(f.value)}" for f in findings]
+    items = [f"{escape(f.rule)} {cell(f.value or f.node)}" for f in findings]
     return ", ".join(dict.fromkeys(items))
 
 

@@ -271,16 +271,9 @@ def _invocation(report: Report) -> dict[str, Any]:
             "referencesChecked": report.references,
         },
     }
-    problems = [
-        {
-            "level": "error",
-            "message": {"text": f"{p.cluster}: {p.message}" if p.cluster else p.message or p.kind},
-            "properties": {"kind": p.kind, **({"cluster": p.cluster} if p.cluster else {})},
-        }
-        for p in report.deployment.problems
-    ]
-    if problems:
-        invocation["toolExecutionNotifications"] = problems
+    missing = [{"level": "error", "message": {"text": item}} for item in report.missing]
+    if missing:
+        invocation["toolExecutionNotifications"] = missing
     notes = _notifications(report.notes)
     if notes:
         invocation["toolConfigurationNotifications"] = notes

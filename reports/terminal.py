@@ -1,185 +1,282 @@
-"""``--format terminal``: findings grouped by cluster, each cluster followed by its ordered fix list."""
+"""``--format terminal``: findings grouped by cluster, each cluster followed by its ordered fix list.
+
+Laid out with plain strings, coloured only for a person at a terminal (:func:`~confcheck.console.wants_color`):
+a report of thousands of findings renders in about the time the JSON report takes. Every string that came
+from a server or a snapshot is shown with its control characters made visible, so a node name cannot move
+the cursor, clear the screen or set the window title.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import textwrap
+import unicodedata
 from collections.abc import Sequence
-from itertools import groupby
 from typing import TextIO
 
-from rich.console import Console, Group, RenderableType
-from rich.padding import Padding
-from rich.text import Text
-
 from confcheck import hookimpl, plan
-from confcheck.console import console
-from confcheck.findings import Finding, Severity
-from confcheck.model import PRODUCT_TITLES
+from confcheck.console import wants_color
+from confcheck.findings import Finding, Severity, Suppression
+from confcheck.model import PRODUCT_TITLES, Cluster
 from confcheck.report import Report, Reporter
 
-STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+STYLES = {"error": "1;31", "warning": "33", "info": "36", "bold": "1", "dim": "2", "ok": "32", "alert": "33"}
+"""SGR codes by style name."""
+DEFAULT_WIDTH = 120
+
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+"""Control characters (all but the line feed) and bidirectional overrides: shown, never obeyed."""
 
 
 def write(report: Report, out: TextIO) -> None:
     """Render the report for a human reader."""
-    with console(out) as con:
-        _write(report, con)
-
-
-def _write(report: Report, con: Console) -> None:
-    clusters = {c.name: c for c in report.deployment.clusters}
-    header = Text.assemble(
-        ("confcheck", "bold"),
-        f" · {report.source or 'snapshot'} · {len(clusters)} clusters · {report.references} references checked",
-    )
-    con.print(header)
-    if report.changes is not None:
-        con.print(_changes(report))
-    for note in report.notes:
-        con.print(Text(f"note: {note}", style="yellow"))
-    for name, group in groupby(report.findings, key=lambda f: f.cluster):
-        findings = list(group)
-        cluster = clusters.get(name or "")
-        title = (
-            f"{cluster.name} · {PRODUCT_TITLES[cluster.product]} {cluster.version}"
-            if cluster
-            else "deployment"
-        )
-        con.print()
-        con.rule(Text(title, style="bold"), align="left")
-        con.print(_findings_table(findings, con.width), end="", soft_wrap=True)
-        if any(f.fix for f in findings):
-            con.print(Padding(Text("Fix list", style="bold"), (1, 0, 0, 0)))
-            con.print(_fix_list(findings, report, con.width), soft_wrap=True)
-    con.print()
-    con.print(_summary(report))
-
-
-def _findings_table(findings: list[Finding], width: int) -> Text:
-    rows = [
-        (Text(f.severity.value, style=STYLES[f.severity]), Text(f"{f.rule} {f.name}"), Text(f.message))
-        for f in findings
-    ]
-    header = tuple(Text(title, style="dim") for title in ("severity", "rule", "message"))
-    return _columns([header, *rows], width, gap=2)
-
-
-def _fix_list(findings: list[Finding], report: Report, width: int) -> Text:
-    """The cluster's plan: distinct steps in phase order, DNS records first."""
-    steps = plan.build(findings, report.deployment)
-    lines = Text()
-    for phase, group in steps.by_phase():
-        lines.append_text(Text(f"Phase {int(phase)} · {phase.title}\n", style="bold dim"))
-        for step in group:
-            lines.append_text(_step(steps.number(step), step, width))
-    lines.rstrip()
-    return lines
-
-
-def _step(number: int, step: plan.Step, width: int) -> Text:
-    rows: list[tuple[Text, Text]] = []
-    fix = step.fix
-
-    def row(label: str, text: str, style: str = "") -> None:
-        rows.append((Text(label, style="dim"), Text(text, style=style)))
-
-    row("where", step.where + (f" — {fix.field}" if fix and fix.field else ""))
-    if fix is not None:
-        if fix.current is not None and fix.proposed is not None:
-            row("change", f"{fix.current} → {fix.proposed}")
-        for precondition in fix.preconditions:
-            row("first", precondition)
-        for step_number, text in enumerate(fix.steps, start=1):
-            row(f"step {step_number}", text)
-        if fix.impact:
-            row("impact", fix.impact)
-    if step.done:
-        row("status", "already in place: DNS answered so at collection", "green")
-    indent = len(f"{number}.") + 3  # two spaces, the number, one space
-    title = _columns([(Text(f"{number}."), Text(step.action))], width - 2, gap=1)
-    body = _columns(rows, width - indent, gap=1)
-    return _indent(title, 2) + _indent(body, indent)
-
-
-def _columns(rows: Sequence[tuple[Text, ...]], width: int, gap: int) -> Text:
-    """Rows of cells: every column as wide as its widest cell, the last folded into what width is left.
-
-    rich's tables measure every cell of every row, which made a 700-finding report take seconds;
-    this layout is linear and reads the same.
-    """
-    if not rows:
-        return Text()
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    lead = sum(widths) + gap * len(widths)
-    room = max(width - lead, 20)
-    out = Text()
-    for cells in rows:
-        lines = _fold(cells[-1], room)
-        for index, line in enumerate(lines):
-            if index == 0:
-                for cell, cell_width in zip(cells[:-1], widths, strict=True):
-                    out.append_text(cell)
-                    out.append(" " * (cell_width - len(cell) + gap))
-            else:
-                out.append(" " * lead)
-            out.append_text(line)
-            out.append("\n")
-    return out
-
-
-def _fold(text: Text, width: int) -> list[Text]:
-    """``text`` wrapped at spaces to ``width`` columns, at its own line breaks too; longer words are cut."""
-    plain = text.plain
-    if len(plain) <= width and "\n" not in plain:
-        return [text]
-    pieces = [
-        piece
-        for paragraph in plain.split("\n")  # a line break inside a value stays one, in the column
-        for piece in textwrap.wrap(paragraph, width, break_long_words=True, break_on_hyphens=False) or [""]
-    ]
-    return [Text(piece, style=text.style) for piece in pieces]
-
-
-def _indent(text: Text, spaces: int) -> Text:
-    out = Text()
-    for line in text.split("\n", include_separator=True):
-        out.append(" " * spaces)
-        out.append_text(line)
-    return out
-
-
-def _changes(report: Report) -> RenderableType:
-    """What the proposed change does: the edits, what it fixes, what it introduces."""
-    changes = report.changes
-    assert changes is not None
-    lines: list[RenderableType] = [Text("Proposed change", style="bold")]
-    lines += [Text(f"  · {applied}") for applied in changes.applied]
-    lines.append(
-        Text(
-            f"It fixes {len(changes.fixed)} findings and introduces {len(changes.introduced)}.", style="bold"
-        )
-    )
-    for title, findings, style in (
-        ("fixes", changes.fixed, "green"),
-        ("introduces", changes.introduced, "red"),
-    ):
-        lines += [Text(f"  {title}: {f.rule} {f.message}", style=style) for f in findings]
-    return Padding(Group(*lines), (1, 0, 0, 0))
-
-
-def _summary(report: Report) -> Text:
-    counts = ", ".join(f"{report.count(s)} {s.value}" for s in Severity)
-    text = Text.assemble(("Summary: ", "bold"), f"{len(report.findings)} findings ({counts})")
-    if report.fail_on is None:
-        text.append(" · --fail-on never")
+    color = wants_color(out)
+    if color:
+        width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
     else:
-        text.append(f" · {len(report.failing)} at or above {report.fail_on.value}")
-    if report.suppressed:
-        text.append(f" · {len(report.suppressed)} suppressed")
-    if report.incomplete:
-        text.append(" · collection incomplete", style="yellow")
-    text.append(f" · exit {int(report.exit_code)}")
-    return text
+        width = _columns_setting() or DEFAULT_WIDTH
+    lines = _Writer(width, color).report(report)
+    out.write("".join(line.rstrip() + "\n" for line in lines))
+
+
+def _columns_setting() -> int | None:
+    try:
+        value = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        return None
+    return value if value >= 40 else None
+
+
+def safe(text: object) -> str:
+    """``text`` with every control character but the line feed shown as an escape (``\\x1b``)."""
+    value = str(text)
+    if value.isascii() and value.isprintable():
+        return value
+    return _UNSAFE.sub(lambda m: _escape(m.group()), value)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes: wide (East Asian) characters take two."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text
+    )
+
+
+def _plural(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+class _Writer:
+    """Builds the report's lines at one width, with or without colour."""
+
+    def __init__(self, width: int, color: bool) -> None:
+        self.width = max(width, 40)
+        self.color = color
+
+    def style(self, text: str, style: str) -> str:
+        return f"\x1b[{STYLES[style]}m{text}\x1b[0m" if self.color and text else text
+
+    # --- the document ------------------------------------------------------------------------
+
+    def report(self, report: Report) -> list[str]:
+        deployment = report.deployment
+        clusters = len(deployment.clusters)
+        lines = [
+            self.style("confcheck", "bold")
+            + f" · {safe(report.source or 'snapshot')} · {_plural(clusters, 'cluster')} · "
+            + f"{_plural(report.references, 'reference')} checked"
+        ]
+        lines += [self.style(f"note: {safe(note)}", "alert") for note in report.notes]
+        if report.incomplete:
+            lines += self.missing(report)
+        if report.changes is not None:
+            lines += self.changes(report)
+        plans = plan.per_cluster(report.findings, deployment)
+        by_cluster: dict[str | None, list[Finding]] = {c.name: [] for c in deployment.clusters}
+        for finding in report.findings:
+            by_cluster.setdefault(finding.cluster, []).append(finding)
+        known = {c.name: c for c in deployment.clusters}
+        for name, findings in by_cluster.items():
+            lines += self.cluster(name, known.get(name or ""), findings, plans.get(name, plan.Plan()))
+        if report.suppressed:
+            lines += self.suppressed(report.suppressed)
+        lines += ["", self.summary(report)]
+        return lines
+
+    def missing(self, report: Report) -> list[str]:
+        head = "Collection incomplete (exit 3): "
+        if not report.missing:
+            return ["", self.style(head + "what could not be read is not recorded in this report.", "alert")]
+        lines = [
+            "",
+            self.style(head + f"{_plural(len(report.missing), 'thing')} could not be read or met:", "alert"),
+        ]
+        for item in report.missing:
+            lines += self.hanging("  · ", safe(item))
+        lines.append("The findings below are what could be checked, not a clean bill of health for the rest.")
+        return lines
+
+    def cluster(
+        self, name: str | None, cluster: Cluster | None, findings: list[Finding], steps: plan.Plan
+    ) -> list[str]:
+        if cluster is not None:
+            title = f"{safe(cluster.name)} · {PRODUCT_TITLES[cluster.product]} {safe(cluster.version)}"
+        elif name is not None:
+            title = f"{safe(name)} · not collected"
+        else:
+            title = "deployment-wide"
+        rule = "─" * max(self.width - _width(title) - 1, 3)
+        lines = ["", self.style(title, "bold") + " " + rule]
+        if not findings:
+            if cluster is not None and not cluster.configuration_read:
+                return [*lines, "No findings in what could be read (its configuration was not read)."]
+            return [*lines, self.style("No findings.", "ok")]
+        header = [("severity", "dim"), ("rule", "dim"), ("message", "")]
+        rows = [
+            [(f.severity.value, f.severity.value), (f"{f.rule} {safe(f.name)}", ""), (safe(f.message), "")]
+            for f in findings
+        ]
+        lines += self.columns([header, *rows], self.width, gap=2)
+        if steps.steps:
+            lines += ["", self.style("Fix list", "bold")]
+            for phase, group in steps.by_phase():
+                lines.append(self.style(f"Phase {int(phase)} · {phase.title}", "dim"))
+                for step in group:
+                    lines += self.step(steps.number(step), step)
+        return lines
+
+    def step(self, number: int, step: plan.Step) -> list[str]:
+        marker = f"  {number}. "
+        if step.see is not None:
+            return self.hanging(marker, f"{safe(step.action)} (see {safe(step.see_text)})")
+        rows: list[list[tuple[str, str]]] = []
+
+        def row(label: str, text: str, style: str = "") -> None:
+            rows.append([(label, "dim"), (text, style)])
+
+        fix = step.fix
+        row("where", safe(step.where) + (f" — {safe(fix.field)}" if fix and fix.field else ""))
+        if fix is not None:
+            if fix.current is not None and fix.proposed is not None:
+                row("change", f"{safe(fix.current)} → {safe(fix.proposed)}")
+            for precondition in fix.preconditions:
+                row("first", safe(precondition))
+            for index, text in enumerate(fix.steps, start=1):
+                row(f"step {index}", safe(text))
+            if fix.impact:
+                row("impact", safe(fix.impact))
+        if step.done:
+            row("status", "already in place: DNS answered so at collection", "ok")
+        indent = len(marker)
+        return self.hanging(marker, safe(step.action)) + [
+            " " * indent + line for line in self.columns(rows, self.width - indent, gap=1)
+        ]
+
+    def suppressed(self, suppressed: Sequence[Suppression]) -> list[str]:
+        lines = ["", self.style(f"Suppressed, not counted ({len(suppressed)})", "bold")]
+        for s in suppressed:
+            f = s.finding
+            where = f" · {safe(f.cluster)}" if f.cluster else ""
+            lines += self.hanging(
+                "  ", f"{f.severity.value} {f.rule} {safe(f.name)}{where}: {safe(f.message)}"
+            )
+            by = "waived" if s.kind == "waiver" else "baseline"
+            until = f" (until {s.expires.isoformat()})" if s.expires else ""
+            lines += self.hanging("    ", f"{by}: {safe(s.reason)}{until}", "dim")
+        return lines
+
+    def changes(self, report: Report) -> list[str]:
+        """What the proposed change does: the edits, what it fixes, what it introduces."""
+        changes = report.changes
+        assert changes is not None
+        lines = ["", self.style("Proposed change", "bold")]
+        for applied in changes.applied:
+            lines += self.hanging("  · ", safe(applied))
+        counted = "" if report.fail_on is None else f" at or above {report.fail_on.value}"
+        lines.append(
+            self.style(
+                f"It fixes {_plural(len(changes.fixed), 'finding')} and introduces {len(changes.introduced)}; "
+                f"only the findings it introduces{counted} count for the exit code.",
+                "bold",
+            )
+        )
+        for title, findings, style in (
+            ("fixes", changes.fixed, "ok"),
+            ("introduces", changes.introduced, "error"),
+        ):
+            for f in findings:
+                lines += self.hanging(f"  {title}: ", f"{f.rule} {safe(f.message)}", style)
+        return lines
+
+    def summary(self, report: Report) -> str:
+        counts = ", ".join(
+            f"{report.count(s)} {s.value}" if s is Severity.INFO else _plural(report.count(s), s.value)
+            for s in Severity
+        )
+        text = self.style("Summary: ", "bold") + f"{_plural(len(report.findings), 'finding')} ({counts})"
+        if report.fail_on is None:
+            text += " · --fail-on never"
+        elif report.changes is not None:
+            text += f" · {len(report.failing)} introduced by the change at or above {report.fail_on.value}"
+        else:
+            text += f" · {len(report.failing)} at or above {report.fail_on.value}"
+        if report.suppressed:
+            text += f" · {len(report.suppressed)} suppressed"
+        if report.incomplete:
+            text += " · " + self.style("collection incomplete", "alert")
+        return text + f" · exit {int(report.exit_code)}"
+
+    # --- layout --------------------------------------------------------------------------------
+
+    def hanging(self, marker: str, text: str, style: str = "") -> list[str]:
+        """``text`` after ``marker``, folded so that continuation lines align under its first word."""
+        folded = [self.style(line, style) for line in _fold(text, self.width - len(marker))]
+        return [marker + folded[0]] + [" " * len(marker) + line for line in folded[1:]]
+
+    def columns(self, rows: Sequence[Sequence[tuple[str, str]]], width: int, gap: int) -> list[str]:
+        """Rows of (text, style) cells: each column as wide as its widest cell, the last folded into the rest.
+
+        Linear in the size of the report: every cell is measured once.
+        """
+        if not rows:
+            return []
+        widths = [max(_width(r[i][0]) for r in rows) for i in range(len(rows[0]) - 1)]
+        lead = sum(widths) + gap * len(widths)
+        room = max(width - lead, 20)
+        out = []
+        for cells in rows:
+            text, style = cells[-1]
+            for index, line in enumerate(_fold(text, room)):
+                if index == 0:
+                    head = "".join(
+                        self.style(cell, cell_style) + " " * (cell_width - _width(cell) + gap)
+                        for (cell, cell_style), cell_width in zip(cells[:-1], widths, strict=True)
+                    )
+                else:
+                    head = " " * lead
+                out.append(head + self.style(line, style))
+        return out
+
+
+def _fold(text: str, width: int) -> list[str]:
+    """``text`` wrapped at spaces to ``width`` columns, at its own line breaks too; longer words are cut."""
+    if "\n" not in text and _width(text) <= width:
+        return [text]
+    return [
+        piece
+        for paragraph in text.split("\n")  # a line break inside a value stays one, in the column
+        for piece in textwrap.wrap(paragraph, max(width, 10), break_long_words=True, break_on_hyphens=False)
+        or [""]
+    ]
 
 
 @hookimpl

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from confcheck import identity
+from collections import Counter
+from dataclasses import replace
+from typing import Any
+
+from confcheck import identity, renewal
+from confcheck.certs import Certificate
 from confcheck.engine import Context, ReferenceCheck, TargetCheck
-from confcheck.findings import DnsNeed, Fix, Phase
+from confcheck.findings import DnsNeed, Fix, Renewal
 from confcheck.model import PRODUCT_TITLES, Cluster, Node
 
 
@@ -15,6 +20,20 @@ def node_label(node: Node) -> str:
 
 
 PURPOSES = {"tomcat": "Tomcat", "mailstore": "mail store"}
+TRUST_STORES = {"tomcat": "tomcat-trust", "cup-xmpp": "cup-xmpp-trust"}
+"""Where a Cisco server keeps the CA certificates it sends along with a purpose's certificate."""
+
+ROOT_STORE = "the Jabber clients' trusted root CAs (Windows: Trusted Root Certification Authorities)"
+"""Where a CA's root goes on the clients (the guide's method 3)."""
+SERVER_STORE = "the Jabber clients' Enterprise Trust store (Windows)"
+"""Where a self-signed server certificate goes on the clients (the guide's method 2)."""
+METHOD_2_STEPS = (
+    "On a Windows client, import the certificate into Enterprise Trust > Certificates with certmgr.msc.",
+    "Export the registry key HKCU\\Software\\Microsoft\\SystemCertificates\\Trust\\Certificates as a "
+    ".reg file.",
+    "Push the .reg file to every Jabber client by Group Policy.",
+)
+"""Cisco's guide, method 2: how a self-signed server certificate reaches the clients' Enterprise Trust."""
 
 
 def purpose_title(purpose: str) -> str:
@@ -130,35 +149,114 @@ def change_setting(check: ReferenceCheck, target: TargetCheck, proposed: str) ->
     )
 
 
-def service_update(target: TargetCheck) -> tuple[str, ...]:
+def service_update(cluster: Cluster | None) -> tuple[str, ...]:
     """Cisco's guide: apply the release's latest service update before the certificate signing process."""
-    if target.cluster is None:
+    if cluster is None:
         return ()
-    release = ".".join(target.cluster.version.split(".")[:2])
-    title = PRODUCT_TITLES[target.cluster.product]
-    return (
-        f"Apply the latest service update of {title} {release} (it runs {target.cluster.version}) first.",
+    release = ".".join(cluster.version.split(".")[:2])
+    title = PRODUCT_TITLES[cluster.product]
+    return (f"Apply the latest service update of {title} {release} (it runs {cluster.version}) first.",)
+
+
+def own_fqdn(node: Node) -> str | None:
+    """The node's FQDN: what its host name and domain make, or its configured name when that is one."""
+    if node.fqdn:
+        return node.fqdn
+    return node.name if identity.name_kind(node.name) == "fqdn" else None
+
+
+def renew(
+    ctx: Context,
+    cluster: Cluster | None,
+    node: Node,
+    purpose: str,
+    cert: Certificate,
+    demand: str,
+    **wanted: Any,
+) -> Renewal:
+    """A renewal of ``node``'s ``purpose`` certificate for ``demand``, signed the way its cluster is.
+
+    A CA-signed certificate is renewed by its CA. A self-signed one is replaced through a CSR when
+    the cluster's other nodes are CA-signed for that purpose (by the CA most of them use), and
+    regenerated otherwise. ``wanted`` sets the other :class:`~confcheck.findings.Renewal` fields.
+    """
+    signer, request = None, False
+    if not cert.self_signed:
+        signer, request = cert.issuer_label or cert.issuer or None, True
+    elif cluster is not None:
+        signer = _cluster_ca(ctx, cluster, purpose)
+        request = signer is not None
+    cisco = cluster is not None and purpose in TRUST_STORES
+    base = Renewal(
+        certificate=replaced_certificate(node, purpose),
+        node=node.name,
+        label=node_label(node),
+        purpose=purpose,
+        cluster=cluster.name if cluster else None,
+        where=certificate_where(ctx, cluster, node),
+        impact=certificate_restart(ctx, cluster, purpose, node.name),
+        fqdn=own_fqdn(node),
+        self_signed=cert.self_signed,
+        demands=(demand,) if demand else (),
+        request=request,
+        signer=signer,
+        pinned=_pinned(ctx, cert),
+        trust_store=TRUST_STORES.get(purpose) if cisco else None,
+        regenerate=f"CLI: set cert regen {purpose}" if cisco else None,
     )
+    return replace(base, **wanted)
+
+
+def renewal_fix(renewals: Renewal | tuple[Renewal, ...], cluster: Cluster | None = None, **extra: Any) -> Fix:
+    """A finding's fix that replaces certificates, written as the plan writes it (one per certificate)."""
+    found = renewals if isinstance(renewals, tuple) else (renewals,)
+    action = extra.pop("action", None)  # for several certificates; one is named by its own procedure
+    fix = renewal.fix(found[0], service_update(cluster) if renewal.requests(found[0]) else ())
+    if len(found) > 1:
+        steps = tuple(f"{renewal.fix(r).action}." for r in found)
+        fix = replace(fix, action=action or fix.action, steps=steps, proposed=None)
+    return replace(fix, renewals=found, **extra)
+
+
+def _cluster_ca(ctx: Context, cluster: Cluster, purpose: str) -> str | None:
+    """The CA most of the cluster's nodes have their ``purpose`` certificates signed by, if any."""
+
+    def compute() -> str | None:
+        issuers: Counter[str] = Counter()
+        for node in cluster.nodes:
+            endpoint = node.endpoint(purpose)
+            cert = endpoint.certificate if endpoint else None
+            if cert is not None and not cert.self_signed:
+                issuers[cert.issuer_label or cert.issuer] += 1
+        return issuers.most_common(1)[0][0] if issuers else None
+
+    return ctx.memo(("cluster CA", id(cluster), purpose), compute)
+
+
+def _pinned(ctx: Context, cert: Certificate) -> bool | None:
+    """Whether the clients' trust store holds ``cert`` itself; None when it is unknown."""
+    store = ctx.options.trust_store
+    if store is None:
+        return None
+    return cert.sha256 in ctx.memo("trust store fingerprints", lambda: {c.sha256 for c in store})
 
 
 def reissue_certificate(ctx: Context, check: ReferenceCheck, target: TargetCheck, why: str) -> Fix:
     """Have the target's certificate reissued so that it names the configured value in SAN dNSName."""
-    node, purpose = target.node, check.reference.location.target.purpose
-    name = check.reference.value
     cert = target.endpoint.certificate if target.endpoint else None
-    names = identity.identities(cert, check.reference.location.profile) if cert else ()
+    assert cert is not None
+    purpose = check.reference.location.target.purpose
+    name = check.reference.value
+    names = identity.identities(cert, check.reference.location.profile)
     current = ", ".join(f"{field} {value}" for field, value in names) or None
-    title = purpose_title(purpose)
-    return Fix(
-        phase=Phase.CERTIFICATES,
-        action=f"Reissue the {title} certificate of {node_label(node)} with {name} as a SAN dNSName ({why})",
-        where=certificate_where(ctx, target.cluster, node),
-        current=current,
-        proposed=f"dNSName {name}",
-        preconditions=(
-            f"For a CA-signed certificate, generate the {purpose} CSR on {node.name} naming {name}.",
-            *service_update(target),
-        ),
-        impact=certificate_restart(ctx, target.cluster, purpose, node.name),
-        replaces=replaced_certificate(node, purpose),
+    kept = tuple(v for f, v in names if f == "dNSName" and not v.startswith("*"))
+    successor = renew(
+        ctx,
+        target.cluster,
+        target.node,
+        purpose,
+        cert,
+        why,
+        names=(*kept, name) if name not in kept else kept,
     )
+    return replace(renewal_fix(successor, target.cluster), current=current)

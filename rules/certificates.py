@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from confcheck import hookimpl, identity
 from confcheck.certs import Certificate
@@ -26,11 +26,17 @@ from confcheck.findings import Finding, Fix, Phase, Severity
 from confcheck.model import Cluster, Endpoint, Node
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import (
+    ROOT_STORE,
+    SERVER_STORE,
+    TRUST_STORES,
     certificate_restart,
     certificate_where,
     node_label,
+    own_fqdn,
     purpose_title,
-    replaced_certificate,
+    renew,
+    renewal_fix,
+    service_update,
 )
 
 SPECIAL_CHARACTERS = "@&!,"
@@ -41,15 +47,15 @@ ORGANISATION_FIELDS = ("O", "OU", "L", "ST", "C")
 """Set per node (``set web-security``), so they can drift apart across a cluster's nodes."""
 NO_VALUE = "(none)"
 """How a subject field a certificate lacks is shown."""
-TRUST_STORES = {"tomcat": "tomcat-trust", "cup-xmpp": "cup-xmpp-trust"}
-"""Where a Cisco server keeps the CA certificates it sends along with a purpose's certificate."""
+SUBJECT_COMMAND = "set web-security orgunit orgname locality state country"
+"""How a Cisco node's certificate request fields are set (each node keeps its own)."""
 
 Method = Literal["1", "2", "3", "1 or 2"]
 METHODS: dict[Method, str] = {
     "1": "method 1 (users accept each self-signed certificate at a prompt)",
-    "2": "method 2 (self-signed certificates pushed to the clients' Enterprise Trust store)",
+    "2": f"method 2 (self-signed certificates pushed to {SERVER_STORE})",
     "1 or 2": "method 1 or 2 (self-signed certificates: users accept prompts, or the certificates were "
-    "pushed to the clients' Enterprise Trust store)",
+    f"pushed to {SERVER_STORE})",
     "3": "method 3 (CA-signed certificates, Cisco's recommendation)",
 }
 
@@ -208,7 +214,7 @@ def _finding(p: Presented, message: str, fix: Fix, evidence: Iterable[tuple[str,
 def _cluster_finding(
     cluster: Cluster,
     message: str,
-    fix: Fix,
+    fix: Fix | None,
     evidence: Iterable[tuple[str, str]],
     purpose: str | None = None,
     certificate: str | None = None,
@@ -226,53 +232,10 @@ def _cluster_finding(
     )
 
 
-def _sign_steps(purpose: str, node: str, signer: str = "the CA") -> tuple[str, ...]:
-    """Getting a CA-signed ``purpose`` certificate onto ``node``."""
-    trust = TRUST_STORES.get(purpose)
-    if trust is None:  # not a Cisco server: its own tools, in its own words
-        return (
-            f"Generate a certificate signing request on {node}.",
-            f"Have {signer} sign it.",
-            f"Install the CA's root and intermediate certificates and the signed certificate on {node}.",
-        )
-    return (
-        f"Generate a {purpose} certificate signing request (CSR) on {node} and download it.",
-        f"Have {signer} sign it.",
-        f"Upload the CA's root and intermediate certificates to {node} as {trust}, then the signed "
-        f"certificate as {purpose}.",
-    )
-
-
-def _reissue(ctx: Context, p: Presented, need: str = "") -> Fix:
-    """Replace a node's own (leaf) certificate, the way it was made: regenerate, or a new CSR signed."""
-    title, node, purpose = purpose_title(p.purpose), p.node, p.purpose
-    if p.cert.self_signed:
-        action = f"Regenerate the self-signed {title} certificate of {node_label(node)}{need}"
-        steps: tuple[str, ...] = (
-            (
-                f"Regenerate the {purpose} certificate of {node.name} (CLI: set cert regen {purpose}), or "
-                f"instead generate a {purpose} CSR and have a CA sign it (Cisco's recommendation).",
-            )
-            if p.cluster
-            else (f"Generate a new certificate for {node.name}, self-signed or (better) signed by a CA.",)
-        )
-        if _trusted(ctx, p.cert) is not False:
-            steps += (
-                "If the clients' Enterprise Trust store holds the old certificate (method 2), push the new "
-                "one to the clients as well, or they prompt.",
-            )
-    else:
-        action = f"Reissue the {title} certificate of {node_label(node)}{need}"
-        steps = _sign_steps(purpose, node.name, _issuer_name(p.cert))
-    return Fix(
-        phase=Phase.CERTIFICATES,
-        action=action,
-        where=certificate_where(ctx, p.cluster, node),
-        current=_short(p.cert),
-        impact=certificate_restart(ctx, p.cluster, purpose, node.name),
-        steps=steps,
-        replaces=replaced_certificate(node, purpose),
-    )
+def _reissue(ctx: Context, p: Presented, demand: str, **wanted: Any) -> Fix:
+    """Replace a node's own (leaf) certificate, signed the way its cluster signs: regenerate, or a CSR."""
+    successor = renew(ctx, p.cluster, p.node, p.purpose, p.cert, demand, **wanted)
+    return replace(renewal_fix(successor, p.cluster), current=_short(p.cert))
 
 
 def _replace_ca(ctx: Context, p: Presented, need: str) -> Fix:
@@ -292,10 +255,6 @@ def _replace_ca(ctx: Context, p: Presented, need: str) -> Fix:
         ),
         impact=certificate_restart(ctx, p.cluster, purpose, senders),
     )
-
-
-def _issuer_name(cert: Certificate) -> str:
-    return f"the CA that issued it ({cert.issuer_label or cert.issuer})" if cert.issuer else "the CA"
 
 
 # --- validity ------------------------------------------------------------------------------------
@@ -331,7 +290,7 @@ def certificate_expired(ctx: Context) -> Iterator[Finding]:
         if p.cert.not_after >= now:
             continue
         when = f"expired on {_day(p.cert.not_after)} ({_days(now - p.cert.not_after)} ago)"
-        fix = _reissue(ctx, p, " (it has expired)") if p.leaf else _replace_ca(ctx, p, "it has expired")
+        fix = _reissue(ctx, p, "it has expired") if p.leaf else _replace_ca(ctx, p, "it has expired")
         yield _finding(p, f"{_cap(_what(p))} {when}: Jabber cannot validate it.", fix)
 
 
@@ -365,7 +324,7 @@ def certificate_expiring(ctx: Context) -> Iterator[Finding]:
             continue
         when = f"expires on {_day(p.cert.not_after)}, in {_days(p.cert.not_after - now)}"
         need = f"it expires on {_day(p.cert.not_after)}"
-        fix = _reissue(ctx, p, f" ({need})") if p.leaf else _replace_ca(ctx, p, need)
+        fix = _reissue(ctx, p, need) if p.leaf else _replace_ca(ctx, p, need)
         yield _finding(p, f"{_cap(_what(p))} {when}.", fix)
 
 
@@ -406,18 +365,54 @@ def self_signed_certificate(ctx: Context) -> Iterator[Finding]:
             False: " The clients' trust store does not hold it: each user accepts it at a prompt (method 1).",
         }[trusted]
         title = purpose_title(p.purpose)
-        fix = Fix(
-            phase=Phase.CERTIFICATES,
-            action=f"To follow Cisco's recommendation, have the {title} certificate of {node_label(p.node)} "
-            "signed by a CA",
-            where=certificate_where(ctx, p.cluster, p.node),
-            current=_short(p.cert),
-            proposed="a CA-signed certificate",
-            steps=_sign_steps(p.purpose, p.node.name),
-            impact=certificate_restart(ctx, p.cluster, p.purpose, p.node.name),
-            replaces=replaced_certificate(p.node, p.purpose),
-        )
+        fix = _to_method_3(ctx, p.cluster) if p.cluster else _reissue(ctx, p, METHOD_3, request=True)
         yield _finding(p, f"{node_label(p.node)} presents a self-signed {title} certificate.{clients}", fix)
+
+
+METHOD_3 = "Cisco recommends CA-signed certificates (method 3)"
+
+
+def _to_method_3(ctx: Context, cluster: Cluster) -> Fix:
+    """Cisco's recommendation for a cluster's self-signed certificates: one fix, shared by CC303 and CC304.
+
+    A recommendation, not a requirement: it joins the replacement of each certificate when all of them
+    are replaced through a CA anyway, and stays a step of its own otherwise.
+    """
+
+    def compute() -> Fix:
+        leaves = next((ps for c, ps in _by_cluster(ctx) if c is cluster), [])
+        own = [p for p in leaves if p.cert.self_signed]
+        renewals = tuple(
+            renew(ctx, cluster, p.node, p.purpose, p.cert, METHOD_3, request=True, required=False)
+            for p in own
+        )
+        if len(renewals) == 1:
+            return replace(renewal_fix(renewals, cluster), current=_short(own[0].cert))
+        line = ctx.line(cluster)
+        services = (
+            _join(s for _, s in line.certificate_services) if line.certificate_services else "the services"
+        )
+        purposes = _join(dict.fromkeys(p.purpose for p in own))
+        return Fix(
+            phase=Phase.CERTIFICATES,
+            action=f"To move {cluster.name} to method 3 (Cisco's recommendation), have the self-signed "
+            f"certificates of {_names(list(dict.fromkeys(p.node for p in own)))} signed by a CA",
+            where=line.certificate_management,
+            proposed="method 3 (CA-signed certificates)",
+            preconditions=service_update(cluster),
+            steps=(
+                f"On each of those nodes, generate a CSR for each self-signed certificate ({purposes}) and "
+                "have the CA sign it.",
+                "Upload the CA's root and intermediate certificates to each node as the purpose's trust "
+                "certificate (tomcat-trust, cup-xmpp-trust), then each signed certificate for its purpose.",
+                f"Make sure the Jabber clients trust the CA's root: a public CA's root is on the devices "
+                f"already; add a private CA's root to {ROOT_STORE}.",
+            ),
+            impact=f"Restart {services} on each node once its certificates are uploaded.",
+            renewals=renewals,
+        )
+
+    return ctx.memo((__name__, "method 3", id(cluster)), compute)
 
 
 def _method(ctx: Context, p: Presented) -> Method:
@@ -476,29 +471,8 @@ def validation_method(ctx: Context) -> Iterator[Finding]:
                 for m in found
             ]
             message = f"{cluster.name} mixes the validation methods of Cisco's guide: {'; '.join(parts)}."
-        yield _cluster_finding(cluster, message, _method_fix(ctx, cluster, found), evidence)
-
-
-def _method_fix(ctx: Context, cluster: Cluster, methods: Sequence[Method]) -> Fix:
-    line = ctx.line(cluster)
-    services = _join(s for _, s in line.certificate_services) if line.certificate_services else "the services"
-    return Fix(
-        phase=Phase.CERTIFICATES,
-        action=f"To move {cluster.name} to method 3 (Cisco's recommendation), have the certificates of "
-        "every node signed by a CA",
-        where=line.certificate_management,
-        proposed="method 3 (CA-signed certificates)",
-        steps=(
-            "On each node, generate a CSR for each purpose clients meet (tomcat; cup-xmpp on presence "
-            "nodes) and have the CA sign it.",
-            "Upload the CA's root and intermediate certificates as tomcat-trust (cup-xmpp-trust), then each "
-            "signed certificate for its purpose.",
-            "Make sure the clients trust the CA's root: a public CA's is on the devices already; push a "
-            "private CA's root to them.",
-        ),
-        impact=f"Restart {services} on each node once its certificates are uploaded. Alternatively, stay on "
-        "self-signed certificates and push each to the clients' Enterprise Trust store (method 2).",
-    )
+        fix = _to_method_3(ctx, cluster) if any(p.cert.self_signed for p in leaves) else None
+        yield _cluster_finding(cluster, message, fix, evidence)
 
 
 def _signer(cert: Certificate) -> str:
@@ -550,16 +524,21 @@ def _shared(ctx: Context, cluster: Cluster, purpose: str, sharing: list[Presente
         )
     else:
         why = f" It does not name {_names(unnamed)}."
-    fix = Fix(
-        phase=Phase.CERTIFICATES,
-        action=f"Give each of {_names(nodes)} its own {title} certificate",
-        where=ctx.line(cluster).certificate_management,
+    renewals = tuple(
+        renew(
+            ctx,
+            cluster,
+            p.node,
+            purpose,
+            cert,
+            f"{_names([n for n in nodes if n is not p.node])} presents the same certificate",
+            names=(fqdn,) if (fqdn := own_fqdn(p.node)) else (),
+        )
+        for p in sharing
+    )
+    fix = replace(
+        renewal_fix(renewals, cluster, action=f"Give each of {_names(nodes)} its own {title} certificate"),
         current=_short(cert),
-        steps=(
-            f"On each node, regenerate the {purpose} certificate (CLI: set cert regen {purpose}), or generate "
-            f"a {purpose} CSR naming the node's FQDN and have it signed.",
-        ),
-        impact=certificate_restart(ctx, cluster, purpose, f"each of {_names(nodes)}"),
     )
     return _cluster_finding(
         cluster,
@@ -626,16 +605,16 @@ def _mixed(ctx: Context, cluster: Cluster, purpose: str, signers: dict[str, list
     target = by_ca.most_common(1)[0][0]  # ties: the signer met first, i.e. nearest the publisher
     odd = [p.node for s, ps in signers.items() if s != target for p in ps]
     ca = target.removeprefix("signed by ")
-    fix = Fix(
-        phase=Phase.CERTIFICATES,
-        action=f"Have the {title} certificate{'s' if len(odd) > 1 else ''} of {_names(odd)} signed by {ca}, "
-        "like the other nodes'",
-        where=ctx.line(cluster).certificate_management,
-        proposed=target,
-        steps=_sign_steps(purpose, "each of those nodes" if len(odd) > 1 else odd[0].name, ca),
-        replaces=replaced_certificate(odd[0], purpose) if len(odd) == 1 else None,
-        impact=certificate_restart(ctx, cluster, purpose, _names(odd)),
+    demand = f"the other nodes' are signed by {ca}"
+    renewals = tuple(
+        renew(ctx, cluster, p.node, purpose, p.cert, demand, request=True, signer=ca)
+        for s, ps in signers.items()
+        if s != target
+        for p in ps
     )
+    plural = "s" if len(odd) > 1 else ""
+    action = f"Have the {title} certificate{plural} of {_names(odd)} signed by {ca}, like the other nodes'"
+    fix = replace(renewal_fix(renewals, cluster, action=action), proposed=target)
     parts = [f"{signer} on {_names([p.node for p in ps])}" for signer, ps in signers.items()]
     return _cluster_finding(
         cluster,
@@ -678,37 +657,28 @@ def ip_address_identity(ctx: Context) -> Iterator[Finding]:
         if not addresses:
             continue
         shown = ", ".join(dict.fromkeys(addresses))
-        fqdn = _fqdn(p.node)
+        fqdn = own_fqdn(p.node)
+        demand = f"it names the IP address {shown}"
         if fqdn and identity.normalize(fqdn) in _dns_names(cert):
             # the FQDN is there already: only the address has to go
+            fix = _reissue(ctx, p, demand, names=(fqdn,), without=tuple(dict.fromkeys(addresses)))
             yield _finding(
                 p,
                 f"{_cap(_what(p))} names the IP address {shown} beside {fqdn}: public CAs do not sign IP "
                 "addresses, so it cannot be renewed as it is.",
-                replace(
-                    _reissue(ctx, p, f" without the IP address {shown}"),
-                    current=f"{shown} and dNSName {fqdn}",
-                    proposed=f"dNSName {fqdn} only",
-                ),
+                replace(fix, current=f"{shown} and dNSName {fqdn}"),
             )
             continue
-        fix = replace(
-            _reissue(ctx, p, f" with {fqdn or 'its FQDN'} as CN and SAN dNSName"),
-            current=shown,
-            proposed=f"dNSName {fqdn}" if fqdn else "the node's FQDN",
-            preconditions=(
-                f"DNS resolves {fqdn or 'the FQDN'} to the node"
-                + (
-                    ", and the settings that name it by address change to the FQDN in the same window (CC102)."
-                    if _named_by_address(ctx, p.node)
-                    else "."
-                ),
-            ),
+        fix = _reissue(ctx, p, demand, names=(fqdn,) if fqdn else (), without=tuple(dict.fromkeys(addresses)))
+        dns = f"DNS resolves {fqdn or 'the FQDN'} to the node" + (
+            ", and the settings that name it by address change to the FQDN in the same window (CC102)."
+            if _named_by_address(ctx, p.node)
+            else "."
         )
         yield _finding(
             p,
             f"{_cap(_what(p))} names the IP address {shown} as server identity: public CAs require an FQDN.",
-            fix,
+            replace(fix, current=shown, preconditions=(dns, *fix.preconditions)),
         )
 
 
@@ -717,12 +687,6 @@ def _named_by_address(ctx: Context, node: Node) -> bool:
     return any(
         identity.is_ip(c.reference.value) and any(t.node is node for t in c.targets) for c in ctx.checks
     )
-
-
-def _fqdn(node: Node) -> str | None:
-    if node.fqdn:
-        return node.fqdn
-    return node.name if identity.name_kind(node.name) == "fqdn" else None
 
 
 def _request_fields(cert: Certificate) -> tuple[tuple[str, str], ...]:
@@ -760,38 +724,50 @@ def subject_special_characters(ctx: Context) -> Iterator[Finding]:
             continue
         found = _join(f"'{c}'" for c in SPECIAL_CHARACTERS if any(c in v for _, v in bad))
         shown = ", ".join(f"{n}={v!r}" for n, v in bad)
-        fields = [n for n, _ in bad]
         yield _finding(
             p,
             f"{_cap(_what(p))} has {found} in {shown}: a CA request may not hold them.",
-            _subject_fix(ctx, p, fields, f"without {found}"),
+            _subject_fix(ctx, p, bad, f"{found} in {shown}"),
             [(n, v) for n, v in bad],
         )
 
 
-def _subject_fix(ctx: Context, p: Presented, fields: Sequence[str], how: str) -> Fix:
-    """Set the node's organisation fields again (or, for the CN alone, reissue), then renew the certificate."""
-    fields = list(dict.fromkeys(fields))
-    if set(fields) <= {"CN"}:
-        return _reissue(ctx, p, f" with a CN {how}")
-    title = purpose_title(p.purpose)
-    regenerate = _reissue(ctx, p)
-    if p.cluster is None:
-        where = f"the certificate request settings of {p.node.name}"
-        first = f"Set {', '.join(fields)} {how} in the certificate request of {p.node.name}."
-    else:
-        where = f"the command line interface of {p.node.name}"
-        first = f"Run set web-security orgunit orgname locality state country on {p.node.name}, {how}."
-    return Fix(
-        phase=Phase.CERTIFICATES,
-        action=f"Set {', '.join(fields)} of {node_label(p.node)} {how}, then renew its {title} certificate",
-        where=where,
-        field="set web-security" if p.cluster else None,
-        current="; ".join(f"{n}={v}" for n, v in _request_fields(p.cert) if n in fields),
-        steps=(first, *regenerate.steps),
-        impact=regenerate.impact,
-        replaces=regenerate.replaces,
+def _subject_fix(ctx: Context, p: Presented, bad: Sequence[tuple[str, str]], demand: str) -> Fix:
+    """Renew the certificate with request fields free of the characters, as the rest of the cluster has them."""
+    wanted = _subject_targets(ctx, p.cluster)
+    subject = {n: wanted.get(n) or _clean(v) for n, v in bad if n != "CN"}
+    fix = _reissue(
+        ctx,
+        p,
+        demand,
+        subject=tuple(subject.items()),
+        subject_command=SUBJECT_COMMAND if p.cluster else None,
     )
+    return replace(fix, current="; ".join(f"{n}={v}" for n, v in bad))
+
+
+def _clean(value: str) -> str:
+    """A request field without the characters Cisco's guide forbids: ``Smith & Sons, Inc.`` → ``Smith and Sons Inc.``."""
+    words = value.replace("&", " and ").replace("@", " at ").replace(",", " ").replace("!", " ")
+    return " ".join(words.split())
+
+
+def _subject_targets(ctx: Context, cluster: Cluster | None) -> dict[str, str]:
+    """Per organisation field, the value the cluster's requests should carry: the one most of its
+    certificates have, without the forbidden characters. CC308 and CC310 propose the same values."""
+    if cluster is None:
+        return {}
+
+    def compute() -> dict[str, str]:
+        leaves = next((ps for c, ps in _by_cluster(ctx) if c is cluster), [])
+        found: dict[str, Counter[str]] = {}
+        for p in leaves:
+            for name, value in p.cert.subject_attributes:
+                if name in ORGANISATION_FIELDS and _clean(value):
+                    found.setdefault(name, Counter())[_clean(value)] += 1
+        return {name: counts.most_common(1)[0][0] for name, counts in found.items()}
+
+    return ctx.memo((__name__, "subject targets", id(cluster)), compute)
 
 
 @rule("CC309", "weak-key", Severity.WARNING)
@@ -827,7 +803,10 @@ def weak_key(ctx: Context) -> Iterator[Finding]:
         else:
             continue
         need = f"an RSA key of at least {minimum} bits"
-        fix = _reissue(ctx, p, f" with {need}") if p.leaf else _replace_ca(ctx, p, f"re-keyed with {need}")
+        if p.leaf:
+            fix = _reissue(ctx, p, f"it has {why.split(',')[0]}", min_rsa_bits=minimum)
+        else:
+            fix = _replace_ca(ctx, p, f"re-keyed with {need}")
         yield _finding(p, f"{_cap(_what(p))} has {why}.", fix)
 
 
@@ -878,23 +857,39 @@ def _most_common(values: dict[str, list[Presented]]) -> str:
 def _inconsistent(
     ctx: Context, cluster: Cluster, differing: dict[str, dict[str, list[Presented]]]
 ) -> Finding:
-    proposed = {name: _most_common(values) for name, values in differing.items()}
-    odd = [
-        p.node
+    wanted = _subject_targets(ctx, cluster)
+    proposed = {name: wanted.get(name) or _most_common(values) for name, values in differing.items()}
+    off = [
+        p
         for name, values in differing.items()
         for value, ps in values.items()
-        if value != proposed[name]
+        if _clean(value) != proposed[name]
         for p in ps
     ]
-    odd = list(dict.fromkeys(odd))
+    off = list(dict.fromkeys(off))
+    odd = list(dict.fromkeys(p.node for p in off))
     parts = [
         f"{name} is "
         + " and ".join(f"{value!r} on {', '.join(p.label for p in ps)}" for value, ps in values.items())
         for name, values in differing.items()
     ]
     line = ctx.line(cluster)
-    services = _join(s for _, s in line.certificate_services) if line.certificate_services else "the services"
     target = ", ".join(f"{n}={v}" for n, v in proposed.items())
+    renewals = tuple(
+        renew(
+            ctx,
+            cluster,
+            p.node,
+            p.purpose,
+            p.cert,
+            f"its {', '.join(differing)} {'differs' if len(differing) == 1 else 'differ'} from the rest of "
+            f"{cluster.name}",
+            subject=tuple(proposed.items()),
+            subject_command=SUBJECT_COMMAND,
+            required=False,  # nothing is wrong as such: aligned when the certificate is replaced anyway
+        )
+        for p in off
+    )
     fix = Fix(
         phase=Phase.CERTIFICATES,
         action=f"Give every node of {cluster.name} the same {', '.join(differing)} ({target}) before "
@@ -903,10 +898,12 @@ def _inconsistent(
         field="set web-security",
         proposed=target,
         steps=(
-            f"On {_names(odd)}, run set web-security orgunit orgname locality state country with those values.",
-            f"Regenerate the self-signed certificates, or generate new CSRs, in {line.certificate_management}.",
+            f"On {_names(odd)}, run {SUBJECT_COMMAND} with those values.",
+            f"Certificates regenerated or requested in {line.certificate_management} from then on carry "
+            "them; the certificates presented now keep theirs until they are replaced.",
         ),
-        impact=f"Restart {services} on each node whose certificates are replaced.",
+        impact="None until certificates are replaced.",
+        renewals=renewals,
     )
     evidence = [
         (f"{name} {value!r}", ", ".join(p.label for p in ps))
@@ -945,15 +942,18 @@ def multi_server_certificate(ctx: Context) -> Iterator[Finding]:
     certificate naming those servers, or generate one CSR per node naming that node only.
     """
     servers = ctx.memo((__name__, "servers"), lambda: _server_names(ctx))
-    seen: set[tuple[int, str, str]] = set()
+    presenting: dict[tuple[int, str, str], list[Presented]] = {}
     for p in _leaves(ctx):
+        presenting.setdefault((id(p.cluster), p.purpose, p.cert.sha256), []).append(p)
+    for group in presenting.values():
+        p = group[0]  # one finding per certificate, however many nodes present it (CC305 says who)
         named = {servers[n]: n for n in _dns_names(p.cert) if n in servers}
-        key = (id(p.cluster), p.purpose, p.cert.sha256)
-        if len(named) < 2 or key in seen:
-            continue  # one finding per certificate, however many nodes present it (CC305 says who)
-        seen.add(key)
+        if len(named) < 2:
+            continue
         names = sorted(named.values())
         title = purpose_title(p.purpose)
+        # advice for the next request: part of a replacement of the certificate when there is one
+        renewals = tuple(renew(ctx, q.cluster, q.node, q.purpose, q.cert, "", required=False) for q in group)
         fix = Fix(
             phase=Phase.CERTIFICATES,
             action=f"When a public CA next signs this {title} certificate, request a multi-server (SAN) "
@@ -961,6 +961,7 @@ def multi_server_certificate(ctx: Context) -> Iterator[Finding]:
             where=certificate_where(ctx, p.cluster, p.node),
             current=_short(p.cert),
             impact="A public CA issues one certificate per FQDN unless a multi-SAN certificate is requested.",
+            renewals=renewals,
         )
         yield _finding(
             p,

@@ -9,12 +9,12 @@ names nobody asked about at collection are not judged.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from confcheck import hookimpl, identity
 from confcheck.engine import Context, ReferenceCheck, TargetCheck
-from confcheck.findings import Finding, Fix, Phase, Severity
+from confcheck.findings import DnsNeed, Finding, Fix, Phase, Severity
 from confcheck.identity import Profile
 from confcheck.model import Cluster, DnsRecord, Node
 from confcheck.rule import Rule, rule
@@ -22,9 +22,21 @@ from confcheck.rules._fixes import node_label, proposed_name, setting_label
 
 SERVICES: dict[str, tuple[str, Profile, tuple[str, ...], str]] = {
     "_cisco-uds._tcp": ("tomcat", "http", ("cucm",), "CUCM User Data Services, Jabber's service discovery"),
-    "_cuplogin._tcp": ("tomcat", "http", ("imp", "cup"), "IM and Presence sign-in"),
-    "_xmpp-client._tcp": ("cup-xmpp", "xmpp", ("imp", "cup"), "XMPP client connections"),
+    "_cuplogin._tcp": (
+        "tomcat",
+        "http",
+        ("imp", "cup"),
+        "IM and Presence sign-in, Jabber's legacy discovery",
+    ),
+    "_xmpp-client._tcp": ("cup-xmpp", "xmpp", ("imp", "cup"), "discovery for third-party XMPP clients"),
 }
+"""The service records recorded at collection: (certificate purpose, profile, products, what they are for).
+
+Jabber discovers its servers through ``_cisco-uds`` (and ``_collab-edge`` from outside), with ``_cuplogin``
+as the legacy IM and Presence path (Cisco Jabber Planning Guide 14.1, Service Discovery); no Jabber guide
+lists ``_xmpp-client``, which serves other XMPP clients.
+"""
+JABBER_SERVICES = ("_cisco-uds._tcp", "_cuplogin._tcp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +106,14 @@ def _finding(proposal: _Proposal, message: str, fix: Fix) -> Finding:
     )
 
 
-def _dns_fix(action: str) -> Fix:
+def _dns_fix(action: str, needs: Iterable[DnsNeed] = ()) -> Fix:
+    """A DNS change; with ``needs``, the plan makes it one step with every other fix needing those records."""
     return Fix(
         phase=Phase.DNS,
         action=action,
         where="the DNS servers the nodes and the Jabber clients use",
         impact="None by itself; the settings that will use the name wait for it.",
+        dns=tuple(needs),
     )
 
 
@@ -137,7 +151,10 @@ def proposed_name_not_in_dns(ctx: Context) -> Iterator[Finding]:
             proposal,
             f"{proposal.name}, proposed for {node_label(proposal.node)}, does not resolve ({why}): "
             f"create it before the change.",
-            _dns_fix(f"Create an A record {proposal.name} → {to}"),
+            _dns_fix(
+                f"Create an A record {proposal.name} → {to}",
+                (DnsNeed(proposal.name, a, proposal.rename) for a in sorted(_addresses(proposal.node))),
+            ),
         )
 
 
@@ -175,7 +192,10 @@ def proposed_name_elsewhere(ctx: Context) -> Iterator[Finding]:
             proposal,
             f"{proposal.name}, proposed for node {proposal.node.name}, resolves to {', '.join(sorted(answers))}, "
             f"not to the node's address {', '.join(sorted(ours))}.",
-            _dns_fix(f"Point {proposal.name} at {', '.join(sorted(ours))}"),
+            _dns_fix(
+                f"Point {proposal.name} at {', '.join(sorted(ours))}",
+                (DnsNeed(proposal.name, a, proposal.rename) for a in sorted(ours)),
+            ),
         )
 
 
@@ -210,7 +230,10 @@ def reverse_lookup_disagrees(ctx: Context) -> Iterator[Finding]:
             yield _finding(
                 proposal,
                 f"{address} {says}; it should name {proposal.name}, the name node {proposal.node.name} would get.",
-                _dns_fix(f"Create the PTR record {address} → {proposal.name}"),
+                _dns_fix(
+                    f"Create the PTR record {address} → {proposal.name}",
+                    (DnsNeed(proposal.name, address, True),),
+                ),
             )
 
 
@@ -219,16 +242,16 @@ def srv_target_mismatch(ctx: Context) -> Iterator[Finding]:
     """A service record points Jabber at a server whose certificate does not carry the name it was given.
 
     ## What it checks
-    The SRV records recorded at collection for each domain the deployment uses:
-    `_cisco-uds._tcp` (CUCM User Data Services, how Jabber discovers its home cluster) and
-    `_cuplogin._tcp` (IM and Presence sign-in) against the Tomcat certificate of the server each
-    target names, and `_xmpp-client._tcp` against the cup-xmpp certificate of the target, which
-    must identify the XMPP domain.
+    The SRV records Jabber discovers its servers through, recorded at collection for each
+    domain the deployment uses: `_cisco-uds._tcp` (CUCM User Data Services, how Jabber finds
+    its home cluster) and `_cuplogin._tcp` (IM and Presence sign-in, the legacy path), against
+    the Tomcat certificate of the server each target names. `_xmpp-client._tcp` is not a Jabber
+    record: CC506 reports it.
 
     ## Why it matters
     Jabber connects to the target the SRV record gives and checks the certificate against that
-    name (and, for XMPP, the domain): a target whose certificate does not match makes every
-    client prompt at discovery, before any setting is read.
+    name: a target whose certificate does not match makes every client prompt at discovery,
+    before any setting is read.
 
     ## Example
     `_cisco-uds._tcp.acme.example` points to `cucm1.acme.example`, whose Tomcat certificate
@@ -236,10 +259,15 @@ def srv_target_mismatch(ctx: Context) -> Iterator[Finding]:
 
     ## How to fix
     Point the record at a name the server's certificate holds, or reissue the certificate to
-    hold the target's name (for XMPP: put the domain in cup-xmpp).
+    hold the target's name.
     """
+    yield from _mismatches(ctx, jabber=True)
+
+
+def _mismatches(ctx: Context, jabber: bool) -> Iterator[Finding]:
+    """SRV targets whose certificate does not identify the name (or, for XMPP, the domain) given."""
     for record, service, target, node, purpose, profile, what in _srv_targets(ctx):
-        if node is None:
+        if node is None or (service in JABBER_SERVICES) != jabber:
             continue
         endpoint = node.endpoint(purpose)
         cert = endpoint.certificate if endpoint else None
@@ -261,7 +289,7 @@ def srv_target_mismatch(ctx: Context) -> Iterator[Finding]:
                 phase=Phase.DNS,
                 action=f"Point {record.name} at a name {node_label(node)}'s certificate holds, "
                 f"or reissue the certificate to identify {name}",
-                where="the DNS servers the Jabber clients use",
+                where=f"the DNS servers the {'Jabber' if jabber else 'XMPP'} clients use",
             ),
         )
 
@@ -271,9 +299,9 @@ def srv_target_unknown(ctx: Context) -> Iterator[Finding]:
     """A service record points Jabber at a server that is not in the snapshot.
 
     ## What it checks
-    The targets of the `_cisco-uds._tcp`, `_cuplogin._tcp` and `_xmpp-client._tcp` records
-    recorded at collection: each should be a node of the inventory's clusters, so that its
-    certificate could be checked.
+    The targets of the `_cisco-uds._tcp` and `_cuplogin._tcp` records recorded at collection,
+    the records Jabber discovers its servers through: each should be a node of the inventory's
+    clusters, so that its certificate could be checked.
 
     ## Why it matters
     A target nobody audits may be a decommissioned server, a typo, or a cluster missing from
@@ -286,7 +314,7 @@ def srv_target_unknown(ctx: Context) -> Iterator[Finding]:
     Correct the SRV record, or add the server's cluster to the inventory and collect again.
     """
     for record, service, target, node, _, _, what in _srv_targets(ctx):
-        if node is not None:
+        if node is not None or service not in JABBER_SERVICES:
             continue
         yield Finding(
             f"{record.name} ({what}) points to {target}, which is no node of the snapshot.",
@@ -316,12 +344,41 @@ def _srv_targets(
             yield record, service, target, found[0][1] if len(found) == 1 else None, purpose, profile, what
 
 
+@rule("CC506", "xmpp-client-srv-mismatch", Severity.INFO)
+def xmpp_client_srv_mismatch(ctx: Context) -> Iterator[Finding]:
+    """The `_xmpp-client` record points at a server whose cup-xmpp certificate lacks the XMPP domain.
+
+    ## What it checks
+    The `_xmpp-client._tcp` SRV records of each XMPP domain, recorded at collection, against
+    the cup-xmpp certificate of the server each target names, which must identify the XMPP
+    domain (xmppAddr, SRVName, dNSName).
+
+    ## Why it matters
+    Jabber does not use this record: it discovers its servers through `_cisco-uds` (and
+    `_collab-edge` from outside), and learns the IM and Presence servers from CUCM (Cisco
+    Jabber Planning Guide, Service Discovery). Third-party XMPP clients do use it, and they
+    prompt or refuse when the certificate does not identify the domain. Nothing Jabber users
+    see depends on it.
+
+    ## Example
+    `_xmpp-client._tcp.acme.example` points to `imp1.acme.example`, whose cup-xmpp certificate
+    names only `imp1.acme.example`.
+
+    ## How to fix
+    If third-party XMPP clients connect, put the XMPP domain into the cup-xmpp certificate of
+    the target (see CC104), or point the record at a node whose certificate holds it. If none
+    do, nothing needs to change.
+    """
+    yield from _mismatches(ctx, jabber=False)
+
+
 RULES: tuple[Rule, ...] = (
     proposed_name_not_in_dns,
     proposed_name_elsewhere,
     reverse_lookup_disagrees,
     srv_target_mismatch,
     srv_target_unknown,
+    xmpp_client_srv_mismatch,
 )
 
 

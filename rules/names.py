@@ -98,7 +98,7 @@ def name_mismatch(ctx: Context) -> Iterator[Finding]:
         if proposed and identity.normalize(proposed) != identity.normalize(check.reference.value):
             fix = change_setting(check, target, proposed)
         else:
-            fix = reissue_certificate(ctx, check, target, "it does not name the configured server")
+            fix = reissue_certificate(ctx, check, target, f"it does not name {check.reference.value}")
         yield check.finding(
             f"{subject(check)} is not in {certificate_of(check, target)}: {verdict.reason}.",
             target,
@@ -286,7 +286,12 @@ def wildcard_match(ctx: Context) -> Iterator[Finding]:
             f"{subject(check)} matches {certificate_of(check, target)} only through the wildcard "
             f"{verdict.identity}; Cisco servers may not support wildcard certificates.",
             target,
-            _reissue(ctx, check, target, "replace the wildcard"),
+            _reissue(
+                ctx,
+                check,
+                target,
+                f"it names {check.reference.value} only through the wildcard {verdict.identity}",
+            ),
             _evidence(check, target, verdict),
         )
 
@@ -316,7 +321,7 @@ def cn_only_match(ctx: Context) -> Iterator[Finding]:
             f"{subject(check)} matches {certificate_of(check, target)} only through its Subject CN; "
             "the certificate has no SAN identity clients check.",
             target,
-            _reissue(ctx, check, target, "the CN alone is a legacy fallback"),
+            _reissue(ctx, check, target, f"it names {check.reference.value} only in its Subject CN"),
             _evidence(check, target, verdict),
         )
 

@@ -132,7 +132,63 @@ def collection_failed(ctx: Context) -> Iterator[Finding]:
         )
 
 
-RULES: tuple[Rule, ...] = (unknown_target, no_certificate, collection_failed)
+@rule("CC204", "server-not-met", Severity.ERROR)
+def server_not_met(ctx: Context) -> Iterator[Finding]:
+    """A server could not be met at collection, and no configured name led there.
+
+    ## What it checks
+    Every endpoint of every node and external server that presented no certificate because it
+    could not be reached, resolved or completed a handshake, when no reference's check (CC202)
+    already says so: nodes that no setting names, such as Unity Connection subscribers or an IM
+    and Presence node no UC service points to.
+
+    ## Why it matters
+    The server's certificate was not checked, so the audit is incomplete and confcheck exits
+    with code 3: a report that stayed silent about it would read as a clean bill of health. The
+    server may also be down, or unreachable for clients.
+
+    ## Example
+    The inventory lists Unity Connection subscriber `cuc2.example.com`; HTTPS to it on port 8443
+    was refused during collection.
+
+    ## How to fix
+    Make the endpoint reachable from where confcheck runs (name resolution, firewall, service
+    state) or correct the inventory, and collect again.
+    """
+    reported = {
+        (id(target.node), target.endpoint.purpose)
+        for check in ctx.checks
+        for target in check.targets
+        if target.endpoint is not None and target.match is None
+    }
+    for cluster, node, endpoint in ctx.unmet:
+        if (id(node), endpoint.purpose) in reported:
+            continue  # CC202 says it, for the name that led there
+        assert endpoint.error is not None
+        purpose = purpose_title(endpoint.purpose)
+        where = (
+            f"{endpoint.host}:{endpoint.port}"
+            if ":" not in endpoint.host
+            else f"[{endpoint.host}]:{endpoint.port}"
+        )
+        yield Finding(
+            f"{node_label(node)} was not met: {purpose} at {where} failed ({endpoint.error.message}), "
+            "so its certificate is not checked.",
+            cluster=cluster.name if cluster else None,
+            product=cluster.product if cluster else None,
+            version=cluster.version if cluster else None,
+            node=node.name,
+            subject=f"{node.name} {endpoint.purpose}",
+            evidence=(("error kind", endpoint.error.kind),),
+            fix=Fix(
+                phase=Phase.AUDIT,
+                action=f"Make the {purpose} endpoint of {node_label(node)} reachable and collect again",
+                where="confcheck inventory and network path",
+            ),
+        )
+
+
+RULES: tuple[Rule, ...] = (unknown_target, no_certificate, collection_failed, server_not_met)
 
 
 @hookimpl

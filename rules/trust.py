@@ -9,8 +9,8 @@ all, because the CN fallback it relies on is the name rules' business (CC106), n
 
 The verdict is cryptography's Web-PKI verifier, except where it cannot say what Jabber does: a
 leaf whose exact certificate is in the clients' store is trusted by that fact (the guide's
-method 2, self-signed certificates pushed to the Enterprise Trust store; the verifier refuses a
-self-signed leaf even then). The verifier says *that* a path fails, rarely *what* is missing
+method 2, self-signed server certificates pushed to Windows' Enterprise Trust store; the verifier
+refuses a self-signed leaf even then). The verifier says *that* a path fails, rarely *what* is missing
 ("candidates exhausted"), so the chain is also walked here, by names and signatures, to name the
 piece: the root the clients lack, the intermediate the server does not send, the certificate out
 of its validity period. Other certificates of the snapshot tell an unsent intermediate from a
@@ -23,9 +23,9 @@ import functools
 import ipaddress
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -48,21 +48,35 @@ from confcheck.findings import Finding, Fix, Phase, Severity
 from confcheck.model import Cluster, Deployment, Endpoint, Node
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import (
+    METHOD_2_STEPS,
+    ROOT_STORE,
+    SERVER_STORE,
+    TRUST_STORES,
     certificate_restart,
     certificate_where,
     node_label,
     purpose_title,
-    replaced_certificate,
+    renew,
+    renewal_fix,
     subject,
 )
 
 MAX_DEPTH = 8
 """Longer chains than this are not walked (real ones have two to four certificates)."""
 
-CLIENT_STORE = "the Jabber clients' Enterprise Trust store"
-CLIENT_WHERE = "the Jabber clients' Enterprise Trust store, deployed by Group Policy or device management"
-TRUST_PURPOSE = {"tomcat": "tomcat-trust", "cup-xmpp": "cup-xmpp-trust"}
-"""The Certificate Management purpose under which a node keeps the CAs of each of its certificates."""
+METHOD_2_ALTERNATIVE = (
+    "Or stay on self-signed certificates (the guide's method 2): instead of a CSR, push this certificate, and "
+    f"every one that replaces it, to {SERVER_STORE}. " + " ".join(METHOD_2_STEPS)
+)
+CLIENT_WHERE = "the Jabber clients: Group Policy for Windows, device management for macOS, iOS and Android"
+ROOT_STEPS = (
+    "Windows: import it into Trusted Root Certification Authorities (certmgr.msc for one machine; for all, "
+    "Group Policy: Computer Configuration > Policies > Windows Settings > Security Settings > Public Key "
+    "Policies > Trusted Root Certification Authorities).",
+    "macOS: add it to the System keychain and trust it for SSL; iOS, iPadOS and Android: install it as a "
+    "trusted CA through device management.",
+)
+"""Where a CA's root goes on each client platform (the guide's method 3)."""
 
 GapKind = Literal[
     "root", "self-signed", "not-sent", "issuer", "other-key", "expired", "not-yet-valid", "rejected"
@@ -509,12 +523,12 @@ def _push(what: str) -> Fix:
     """Give the clients the root they lack (or, failing that, a certificate from a CA they have)."""
     return Fix(
         phase=Phase.CERTIFICATES,
-        action=f"Push {what} to {CLIENT_STORE}, or have the certificate signed by a CA the clients trust",
+        action=f"Add {what} to {ROOT_STORE}, or have the certificate signed by a CA the clients trust",
         where=CLIENT_WHERE,
-        impact="None on the servers; each client stops prompting once it has the certificate.",
+        impact="None on the servers; each client stops prompting once it trusts the root.",
         steps=(
             f"Export {what} (PEM or DER).",
-            "Deploy it to every Jabber client's Enterprise Trust store (Group Policy, device management).",
+            *ROOT_STEPS,
             "Add it to confcheck's [check] trust_store so that the next lint predicts what the clients do.",
         ),
     )
@@ -524,7 +538,7 @@ def _gap_fix(ctx: Context, met: _Met, gap: Gap) -> Fix:
     """The remedy for one gap, on the server or on the clients."""
     where, impact = _server(ctx, met)
     title, node = purpose_title(met.endpoint.purpose), node_label(met.node)
-    trust = TRUST_PURPOSE.get(met.endpoint.purpose)
+    trust = TRUST_STORES.get(met.endpoint.purpose)
     as_trust = f"as {trust}" if trust else f"as a trust certificate of its {title} service"
     send = (
         f"Upload the intermediate CA {gap.name} to {node} {as_trust} and re-upload the {title} certificate, "
@@ -532,19 +546,24 @@ def _gap_fix(ctx: Context, met: _Met, gap: Gap) -> Fix:
         if met.cluster is not None
         else f"Configure {node} to send the intermediate CA {gap.name} with its {title} certificate"
     )
-    server_fix = Fix(phase=Phase.CERTIFICATES, action="", where=where, impact=impact)
-    if gap.kind == "self-signed":
-        return Fix(
-            phase=Phase.CERTIFICATES,
-            action=f"Have the {title} certificate of {node} signed by a CA the Jabber clients trust (the guide's "
-            f"method 3), or push it, and every certificate that replaces it, to {CLIENT_STORE} (method 2)",
-            where=where,
-            preconditions=(
-                f"For a CA-signed certificate, generate the {met.endpoint.purpose} CSR on {met.node.name}.",
-            ),
-            impact=impact,
-            replaces=replaced_certificate(met.node, met.endpoint.purpose),
+
+    def renewal(demand: str, **wanted: object) -> Any:
+        return renew(
+            ctx, met.cluster, met.node, met.endpoint.purpose, met.endpoint.chain[0], demand, **wanted
         )
+
+    def on_server(action: str, *, mends: str = "") -> Fix:
+        """A step on the server; ``mends``: a chain problem that a replacement of the certificate solves too."""
+        renewals = (renewal(mends, required=False),) if mends else ()
+        return Fix(phase=Phase.CERTIFICATES, action=action, where=where, impact=impact, renewals=renewals)
+
+    if gap.kind == "self-signed":
+        successor = renewal(
+            "the Jabber clients do not trust it (self-signed, and not in their trust store)", request=True
+        )
+        if successor.signer is None:  # no CA in the cluster yet: staying self-signed is the alternative
+            successor = replace(successor, notes=(METHOD_2_ALTERNATIVE,))
+        return renewal_fix(successor, met.cluster)
     if gap.kind == "root":
         return _push(f"the root CA {gap.name}")
     if gap.kind == "other-key":
@@ -552,38 +571,28 @@ def _gap_fix(ctx: Context, met: _Met, gap: Gap) -> Fix:
     if gap.kind == "expired" and gap.role == "root":
         return _push(f"the renewed root CA {gap.name}")
     if gap.kind == "not-sent":
-        return _replace(server_fix, send)
+        return on_server(send, mends=f"the node does not send the intermediate CA {gap.name}")
     if gap.kind == "issuer":
-        return _replace(
-            server_fix,
+        return on_server(
             f"Find the CA certificate {gap.name}: if it is an intermediate, upload it to {node} {as_trust} and "
-            f"re-upload the {title} certificate; if it is the root, push it to {CLIENT_STORE}",
+            f"re-upload the {title} certificate; if it is the root, add it to {ROOT_STORE}",
+            mends=f"its issuer {gap.name} is neither sent nor trusted by the clients",
         )
     if gap.kind == "expired" and gap.role == "intermediate":
-        return _replace(server_fix, send.replace("the intermediate CA", "the renewed intermediate CA", 1))
-    leaf = replaced_certificate(met.node, met.endpoint.purpose)
-    if gap.kind == "expired":
-        return _replace(
-            server_fix, f"Renew the {title} certificate of {node} (new CSR, signed, uploaded)", leaf
+        return on_server(
+            send.replace("the intermediate CA", "the renewed intermediate CA", 1),
+            mends=f"the intermediate CA {gap.name} it sends has expired",
         )
+    if gap.kind == "expired":
+        return renewal_fix(renewal("it has expired"), met.cluster)
     if gap.kind == "not-yet-valid":
-        return _replace(
-            server_fix,
-            f"Check the clocks of {node}, its CA and the clients: {gap.text}; or wait until then",
+        return on_server(
+            f"Check the clocks of {node}, its CA and the clients: {gap.text}; or wait until then"
         )
     if gap.role == "leaf":
-        return _replace(
-            server_fix,
-            f"Reissue the {title} certificate of {node} as a TLS server certificate ({gap.detail})",
-            leaf,
-        )
-    return _replace(
-        server_fix, f"Have the CA chain of the {title} certificate of {node} reissued ({gap.detail})"
-    )
-
-
-def _replace(fix: Fix, action: str, replaces: str | None = None) -> Fix:
-    return Fix(phase=fix.phase, action=action, where=fix.where, impact=fix.impact, replaces=replaces)
+        demand = f"the clients' verifier rejects it ({gap.detail}): it must be a TLS server certificate"
+        return renewal_fix(renewal(demand, request=True), met.cluster)
+    return on_server(f"Have the CA chain of the {title} certificate of {node} reissued ({gap.detail})")
 
 
 def _fix(ctx: Context, met: _Met, gaps: Sequence[Gap]) -> Fix:
@@ -592,6 +601,8 @@ def _fix(ctx: Context, met: _Met, gaps: Sequence[Gap]) -> Fix:
     first = fixes[0]
     if len(fixes) == 1:
         return first
+    # a replacement of the certificate answers the whole fix only if it answers every gap
+    renewals = tuple(r for f in fixes for r in f.renewals) if all(f.renewals for f in fixes) else ()
     return Fix(
         phase=first.phase,
         action=first.action,
@@ -599,6 +610,7 @@ def _fix(ctx: Context, met: _Met, gaps: Sequence[Gap]) -> Fix:
         preconditions=first.preconditions,
         impact=first.impact,
         steps=tuple(f"{f.action}." for f in fixes),
+        renewals=renewals,
     )
 
 
@@ -633,9 +645,11 @@ def untrusted_chain(ctx: Context) -> Iterator[Finding]:
     ## How to fix
     The message names the missing piece. An intermediate the server does not send: upload it to
     the node's Certificate Management as tomcat-trust (cup-xmpp-trust for cup-xmpp) and re-upload
-    the certificate so the node sends the chain. A root or self-signed certificate the clients do
-    not have: push it to the clients' Enterprise Trust store, or have the certificate signed by a
-    CA the clients already trust (Cisco's recommendation). An expired certificate: renew it.
+    the certificate so the node sends the chain. A root the clients do not have: add it to their
+    trusted root CAs (on Windows, Trusted Root Certification Authorities), or have the certificate
+    signed by a CA the clients already trust. A self-signed certificate: have it signed by a CA the
+    clients trust (Cisco's recommendation, method 3), or push that certificate itself to the
+    clients' Enterprise Trust store (Windows, method 2). An expired certificate: renew it.
     """
     for met in _chains(ctx):
         if met.verdict.trusted:
@@ -663,9 +677,9 @@ def leaf_pinned_in_trust_store(ctx: Context) -> Iterator[Finding]:
     again, although it comes from the same CA. Fixing the path once makes renewals free.
 
     ## Example
-    The clients' Enterprise Trust store holds cucm1's Tomcat certificate, signed by
-    `Corp Issuing CA`, but neither that intermediate nor its root: Jabber trusts the certificate
-    today, and prompts the day it is renewed.
+    The clients' trust store holds cucm1's Tomcat certificate itself, signed by `Corp Issuing
+    CA`, but neither that intermediate nor its root: Jabber trusts the certificate today, and
+    prompts the day it is renewed.
 
     ## How to fix
     Mend the chain as CC401 would: have the node send the intermediate it omits (upload it as

@@ -121,6 +121,7 @@ def report(deployment: Deployment, fail_on: str = "error", **extra: Any) -> Repo
         findings=result.findings,
         references=result.references,
         incomplete=result.incomplete,
+        missing=result.missing,
         fail_on=None if fail_on == "never" else Severity.parse(fail_on),
         source=extra.pop("source", "test-snapshot.json"),
         **extra,

@@ -67,6 +67,7 @@ def judged(dep: Deployment, gate: Gate | None = None, fail_on: Severity | None =
         findings=gated.findings,
         references=result.references,
         incomplete=result.incomplete,
+        missing=result.missing,
         fail_on=fail_on,
         source="snap<shot>|1.json",
         suppressed=gated.suppressed,

@@ -225,3 +225,17 @@ def test_plugins_lists_the_built_ins(confcheck: Callable[..., Run]) -> None:
     )
     for name in builtins + reporters:
         assert name in out
+
+
+@pytest.mark.parametrize("fmt", ["terminal", "markdown", "html", "json", "sarif", "junit", "csv"])
+def test_exit_3_always_comes_with_what_is_missing_even_when_its_findings_are_filtered_out(
+    confcheck: Callable[..., Run], fmt: str
+) -> None:
+    example = str(ROOT / "examples" / "incomplete-snapshot.json")
+    result = confcheck("lint", example, "--select", "CC1", "--format", fmt)
+    assert result.code == 3
+    assert "hq-cucm: AXL login failed" in result.out
+    assert "cuc2.acme.example, tomcat at 10.10.0.32:8443" in result.out
+    if fmt == "markdown":
+        assert "**Verdict: incomplete**" in result.out
+        assert "passes" not in result.out

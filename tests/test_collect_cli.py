@@ -165,3 +165,73 @@ def test_lab_runs_until_interrupted_and_its_printed_config_audits(tmp_path: Path
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
+
+
+def test_an_unreachable_unity_connection_cluster_says_what_is_missing_in_every_report(
+    confcheck: Callable[..., Run], tmp_path: Path
+) -> None:
+    # The publisher does not resolve and the subscriber refuses: no setting names either node, yet
+    # exit 3 must come with the reason, in every human and machine format.
+    from confcheck.lab.dns import DnsServer, Zone
+
+    dns = DnsServer("127.0.0.1", Zone("acme.example"))
+    dns.start()
+    try:
+        inventory = tmp_path / "confcheck.toml"
+        inventory.write_text(
+            f'[collect]\ndns_server = "127.0.0.1:{dns.port}"\ntimeout = 1\n\n'
+            '[[cluster]]\nname = "hq-cuc"\nproduct = "unity"\nversion = "12.5.1.10000-6"\n'
+            'publisher = "cuc-gone.acme.example"\nnodes = ["127.0.0.99"]\n'
+        )
+        result = confcheck(
+            "audit",
+            "--config",
+            str(inventory),
+            "--no-progress",
+            "-o",
+            f"markdown={tmp_path / 'r.md'}",
+            "-o",
+            f"json={tmp_path / 'r.json'}",
+            "-o",
+            f"html={tmp_path / 'r.html'}",
+        )
+    finally:
+        dns.stop()
+    assert result.code == 3
+    assert "Collection incomplete (exit 3): 2 things could not be read or met:" in result.out
+    assert "hq-cuc: cuc-gone.acme.example, tomcat at cuc-gone.acme.example:8443:" in result.out
+    assert "hq-cuc: 127.0.0.99, tomcat at 127.0.0.99:8443:" in result.out
+    assert result.out.count("CC204 server-not-met") == 2
+    markdown = (tmp_path / "r.md").read_text()
+    assert "**Verdict: fails, incomplete**" in markdown
+    assert "passes" not in markdown
+    assert "- hq-cuc: 127.0.0.99, tomcat at 127.0.0.99:8443:" in markdown
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["summary"]["exit_code"] == 3
+    assert len(data["summary"]["missing"]) == 2
+    assert {f["rule"] for f in data["findings"]} == {"CC204"}
+    assert "Verdict: Fails, incomplete" in (tmp_path / "r.html").read_text()
+
+
+def test_a_cluster_that_could_not_be_read_is_judged_by_its_certificates_only(
+    confcheck: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The inventory names the publisher by address and the password is wrong: before, the address
+    # became a "Node name" reference and the fix list planned a rename of a setting never read.
+    spec = tmp_path / "locked.toml"
+    spec.write_text(
+        DOWN.replace('version = "9.1.2.10000-28"', 'version = "9.1.2.10000-28"\nrejects_password = true')
+    )
+    with Lab(scenario.load(str(spec))) as lab:
+        for variable, value in lab.environment.items():
+            monkeypatch.setenv(variable, value)
+        address = lab.hosts["cucm1"].address
+        config = lab.config_path.read_text()
+        config = re.sub(r'publisher = "[^"]*"', f'publisher = "{address}"', config, count=1)
+        lab.config_path.write_text(config)
+        audit = confcheck("audit", "--config", str(lab.config_path), "--format", "json", "--fail-on", "never")
+    assert audit.code == 3
+    data = json.loads(audit.out)
+    assert {f["rule"] for f in data["findings"]} == {"CC203"}
+    assert not any(f["location"] for f in data["findings"])  # no setting was read, none is judged
+    assert data["summary"]["references"] == 0

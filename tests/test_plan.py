@@ -5,7 +5,7 @@ from __future__ import annotations
 from helpers import cert, cluster, deployment, lint, node, tomcat, xmpp
 
 from confcheck import plan
-from confcheck.findings import Finding, Fix, Phase
+from confcheck.findings import Finding, Fix, Phase, Renewal
 from confcheck.model import Deployment, DnsRecord, Setting
 
 
@@ -88,25 +88,49 @@ def test_findings_without_fixes_make_no_steps() -> None:
 
 def test_every_demand_on_one_certificate_becomes_one_replacement_step() -> None:
     # cucm1 presents a self-signed certificate naming its IP address, while the node is configured
-    # by FQDN: CC101 (name), CC303 (self-signed) and CC307 (IP identity) all ask for a new certificate.
+    # by FQDN: CC101 (name) and CC307 (IP identity) both ask for a new certificate; CC303 and CC304
+    # recommend a CA-signed one. One step replaces it, by the cluster's method (self-signed: regenerate),
+    # with the recommendation said once as the alternative.
     leaf = cert("10.0.0.11", ips=["10.0.0.11"], self_signed=True)
     dep = deployment(
         cluster("cucm", "cucm", "9.1", [node("cucm1.example.com", tomcat("cucm1.example.com", leaf))])
     )
     findings = lint(dep).findings
-    replacing = [
-        f for f in findings if f.fix and f.fix.replaces == "the Tomcat certificate of cucm1.example.com"
-    ]
-    assert {f.rule for f in replacing} >= {"CC101", "CC303", "CC307"}
+    key = "the Tomcat certificate of cucm1.example.com"
+    replacing = [f for f in findings if f.fix and key in f.fix.replaces]
+    assert {f.rule for f in replacing} == {"CC101", "CC303", "CC304", "CC307"}
     [step] = [s for s in plan.build(findings, dep).steps if s.fix and s.fix.replaces]
-    assert step.action.startswith("Replace the Tomcat certificate of cucm1.example.com once")
+    assert step.action == (
+        "Regenerate the self-signed Tomcat certificate of cucm1.example.com: it does not name "
+        "cucm1.example.com; it names the IP address 10.0.0.11"
+    )
     assert set(step.findings) == set(replacing)
     fix = step.fix
     assert fix is not None
-    for finding in replacing:
-        assert finding.fix is not None
-        assert f"{finding.fix.action}." in fix.steps  # each demand is a step of the one replacement
+    assert fix.steps[0].startswith(
+        "Regenerate the tomcat certificate of cucm1.example.com (CLI: set cert regen"
+    )
+    assert not any("signing request" in s for s in fix.steps[:-1])  # one procedure, not two
+    assert fix.steps[-1].startswith("Cisco recommends CA-signed certificates")
     assert len(fix.steps) == len(set(fix.steps))
+
+
+def test_a_ca_cluster_replaces_a_self_signed_certificate_through_its_ca() -> None:
+    good = cert("cucm1.example.com", dns=["cucm1.example.com"])
+    odd = cert("10.0.0.12", ips=["10.0.0.12"], self_signed=True)
+    nodes = [
+        node("cucm1.example.com", tomcat("cucm1.example.com", good)),
+        node("cucm2.example.com", tomcat("cucm2.example.com", odd)),
+    ]
+    dep = deployment(cluster("cucm", "cucm", "9.1", nodes))
+    [step] = [s for s in plan.build(lint(dep).findings, dep).steps if s.fix and s.fix.replaces]
+    assert step.fix is not None
+    assert step.fix.steps[0].startswith(
+        "Generate a tomcat certificate signing request (CSR) on cucm2.example.com with CN cucm2.example.com"
+    )
+    assert step.fix.steps[1] == "Have confcheck Test Root CA sign it."
+    assert not any("regen" in s for s in step.fix.steps)
+    assert {f.rule for f in step.findings} >= {"CC101", "CC303", "CC304", "CC306", "CC307"}
 
 
 def test_fixes_replacing_different_certificates_stay_apart() -> None:
@@ -118,17 +142,32 @@ def test_fixes_replacing_different_certificates_stay_apart() -> None:
     ]
     dep = deployment(cluster("cucm", "cucm", "9.1", nodes))
     replacements = [s for s in plan.build(lint(dep).findings, dep).steps if s.fix and s.fix.replaces]
-    assert sorted(s.fix.replaces or "" for s in replacements if s.fix) == [
+    assert sorted(r for s in replacements if s.fix for r in s.fix.replaces) == [
         "the Tomcat certificate of cucm1.example.com",
         "the Tomcat certificate of cucm2.example.com",
     ]
 
 
+def _renewal(certificate: str, required: bool = True) -> Renewal:
+    return Renewal(certificate, "cucm1", "cucm1", "tomcat", "c", "somewhere", "", required=required)
+
+
 def test_a_fix_without_a_certificate_to_replace_is_never_merged_away() -> None:
-    blank = Fix(Phase.CERTIFICATES, "Reissue it", "somewhere", replaces="")
-    other = Fix(Phase.CERTIFICATES, "Reissue that", "somewhere", replaces="")
+    one = Fix(Phase.CERTIFICATES, "Reissue it", "somewhere", renewals=(_renewal("the certificate"),))
+    other = Fix(Phase.CERTIFICATES, "Reissue that", "somewhere", renewals=(_renewal("the certificate"),))
     alone = Fix(Phase.CLIENT_SETTINGS, "Set the field", "a page")
-    findings = [Finding("a", fix=blank), Finding("b", fix=other), Finding("c", fix=alone)]
+    findings = [Finding("a", fix=one), Finding("b", fix=other), Finding("c", fix=alone)]
     actions = [s.action for s in plan.build(findings).steps]
     assert "Set the field" in actions
-    assert len(actions) == 2  # the two fixes that name the same (blank) certificate are one step
+    assert len(actions) == 2  # the two fixes that replace the same certificate are one step
+
+
+def test_an_optional_renewal_joins_only_a_certificate_that_is_replaced_anyway() -> None:
+    mend = Fix(
+        Phase.CERTIFICATES, "Send the chain", "somewhere", renewals=(_renewal("cert", required=False),)
+    )
+    alone = plan.build([Finding("a", fix=mend)]).steps
+    assert [s.action for s in alone] == ["Send the chain"]
+    replacement = Fix(Phase.CERTIFICATES, "Replace it", "somewhere", renewals=(_renewal("cert"),))
+    [step] = plan.build([Finding("a", fix=mend), Finding("b", fix=replacement)]).steps
+    assert [f.message for f in step.findings] == ["a", "b"]

@@ -187,8 +187,9 @@ def test_cc301_expired_ca_signed_leaf_asks_for_a_reissue_through_certificate_man
     assert fix is not None
     assert fix.phase is Phase.CERTIFICATES
     assert fix.where == CERT_MANAGEMENT
-    assert fix.action.startswith("Reissue the Tomcat certificate of cucm1.example.com")
+    assert fix.action == "Renew the Tomcat certificate of cucm1.example.com: it has expired"
     assert any("certificate signing request" in s for s in fix.steps)
+    assert any(s == "Have confcheck Test Root CA sign it." for s in fix.steps)
     assert "Restart Cisco Tomcat on cucm1.example.com" in fix.impact
 
 
@@ -440,8 +441,8 @@ def test_cc306_some_self_signed_some_ca_signed() -> None:
     fix = finding.fix
     assert fix is not None
     assert fix.action == (
-        "Have the Tomcat certificate of cucm2.example.com signed by confcheck Test Root CA, "
-        "like the other nodes'"
+        "Replace the self-signed Tomcat certificate of cucm2.example.com with a CA-signed one: "
+        "the other nodes' are signed by confcheck Test Root CA"
     )
 
 
@@ -451,10 +452,16 @@ def test_cc306_for_one_node_joins_that_certificates_replacement_step() -> None:
     )
     findings = run(d)
     steps = [s for s in plan.build(findings).steps if any(f.node == "cucm2.example.com" for f in s.findings)]
-    # CC303 (self-signed), CC304 (the cluster's method) and CC306 (signed unlike the others)
+    # CC303 (self-signed), CC304 (the cluster's method) and CC306 (signed unlike the others): all are
+    # answered by one CA-signed certificate for cucm2, requested through the CA the other nodes use
     [replacement] = [s for s in steps if s.fix and s.fix.replaces]
-    assert {f.rule for f in replacement.findings} == {"CC303", "CC306"}
-    assert replacement.action.startswith("Replace the Tomcat certificate of cucm2.example.com once")
+    assert {f.rule for f in replacement.findings} == {"CC303", "CC304", "CC306"}
+    assert replacement.action.startswith(
+        "Replace the self-signed Tomcat certificate of cucm2.example.com with a CA-signed one: "
+    )
+    assert replacement.fix is not None
+    assert "Have confcheck Test Root CA sign it." in replacement.fix.steps
+    assert len(steps) == 1
 
 
 def test_cc306_different_issuing_cas() -> None:
@@ -483,8 +490,11 @@ def test_cc307_ip_address_as_cn() -> None:
     finding = one(run(deployment(cucm(cucm_node("cucm1", https("10.0.0.11", leaf))))), "CC307")
     assert "10.0.0.11" in finding.message
     assert finding.fix is not None
-    assert (finding.fix.current, finding.fix.proposed) == ("10.0.0.11", "dNSName cucm1.example.com")
+    assert finding.fix.current == "10.0.0.11"
+    assert finding.fix.proposed == "self-signed; SAN dNSName cucm1.example.com; no 10.0.0.11"
     assert finding.fix.preconditions
+    # self-signed in a cluster with no CA: regenerated, and a regenerated certificate names the host name
+    assert any("set cert regen tomcat" in s and "cucm1.example.com" in s for s in finding.fix.steps)
 
 
 def test_cc307_asks_for_the_settings_to_change_only_when_one_names_the_node_by_address() -> None:
@@ -508,8 +518,13 @@ def test_cc307_an_ip_san_beside_the_fqdn_only_has_to_go() -> None:
     finding = one(run(deployment(cucm(cucm_node("cucm1", https("cucm1", leaf))))), "CC307")
     assert "names the IP address 10.0.0.11, 2001:db8::11 beside cucm1.example.com" in finding.message
     assert finding.fix is not None
-    assert finding.fix.action.startswith("Reissue the Tomcat certificate of cucm1.example.com without the IP")
-    assert finding.fix.proposed == "dNSName cucm1.example.com only"
+    assert finding.fix.action == (
+        "Renew the Tomcat certificate of cucm1.example.com: it names the IP address 10.0.0.11, 2001:db8::11"
+    )
+    assert finding.fix.proposed == (
+        "signed by confcheck Test Root CA; SAN dNSName cucm1.example.com; no 10.0.0.11, 2001:db8::11"
+    )
+    assert finding.fix.current == "10.0.0.11, 2001:db8::11 and dNSName cucm1.example.com"
 
 
 def test_cc307_silent_for_fqdn_identities() -> None:
@@ -532,10 +547,14 @@ def test_cc308_special_characters_in_the_organisation() -> None:
     assert ("O", "Smith & Sons, Inc.") in finding.evidence
     fix = finding.fix
     assert fix is not None
-    assert fix.where == "the command line interface of cucm1.example.com"
-    assert fix.field == "set web-security"
+    assert fix.where == CERT_MANAGEMENT
     assert fix.current == "O=Smith & Sons, Inc."
-    assert any("set web-security" in s for s in fix.steps)
+    # the request fields are set first, without the characters, then the CSR carries them
+    assert fix.steps[0] == (
+        "On cucm1.example.com, run set web-security orgunit orgname locality state country so that the "
+        "new certificate has O=Smith and Sons Inc.."
+    )
+    assert "O=Smith and Sons Inc." in fix.steps[1]
     assert "Cisco Tomcat" in fix.impact
 
 
@@ -549,7 +568,8 @@ def test_cc308_a_cn_with_special_characters_is_a_reissue() -> None:
     leaf = make("cucm1!.example.com", ["cucm1.example.com"])
     fix = one(run(deployment(cucm(cucm_node("cucm1", https("cucm1", leaf))))), "CC308").fix
     assert fix is not None
-    assert fix.action.startswith("Reissue the Tomcat certificate")
+    assert fix.action == "Renew the Tomcat certificate of cucm1.example.com: '!' in CN='cucm1!.example.com'"
+    assert not any("set web-security" in s for s in fix.steps)  # the CN is the node's name, not a field
 
 
 def test_cc308_silent_for_characters_rfc4514_escapes() -> None:
@@ -567,7 +587,11 @@ def test_cc309_small_rsa_key() -> None:
     finding = one(run(deployment(cucm(cucm_node("cucm1", https("cucm1", leaf))))), "CC309")
     assert "1024-bit RSA key, below 2048 bits" in finding.message
     assert finding.fix is not None
-    assert "at least 2048 bits" in finding.fix.action
+    assert (
+        finding.fix.action == "Renew the Tomcat certificate of cucm1.example.com: it has a 1024-bit RSA key"
+    )
+    assert "an RSA key of at least 2048 bits" in (finding.fix.proposed or "")
+    assert any("an RSA key of at least 2048 bits" in s for s in finding.fix.steps)
 
 
 @functools.cache

@@ -114,12 +114,17 @@ def test_cc504_srv_targets_whose_certificates_do_not_carry_the_name() -> None:
     )
     login = DnsRecord("_cuplogin._tcp.example.com", "SRV", ("0 10 8443 imp1.example.com",))
     findings = run(srv_deployment(uds, xmpp_srv, login))
-    assert sorted((f.rule, f.node) for f in findings) == [
-        ("CC504", "cucm1.example.com"),
-        ("CC504", "imp2.example.com"),
+    # _cisco-uds and _cuplogin are how Jabber discovers its servers (CC504); _xmpp-client serves
+    # third-party XMPP clients, not Jabber, and is information only (CC506)
+    assert sorted((f.rule, f.node, f.severity.value) for f in findings) == [
+        ("CC504", "cucm1.example.com", "error"),
+        ("CC506", "imp2.example.com", "info"),
     ]
     xmpp_finding = next(f for f in findings if f.node == "imp2.example.com")
     assert "does not identify example.com" in xmpp_finding.message
+    assert "third-party XMPP clients" in xmpp_finding.message
+    assert xmpp_finding.fix is not None
+    assert xmpp_finding.fix.where == "the DNS servers the XMPP clients use"
 
 
 def test_cc505_srv_targets_that_are_no_node() -> None:

@@ -205,9 +205,13 @@ def test_root_missing_names_the_root_and_pushes_it_to_the_clients() -> None:
     fix = finding.fix
     assert fix is not None
     assert fix.phase is Phase.CERTIFICATES
+    # a root goes to the clients' trusted roots (method 3), never to Enterprise Trust (method 2)
     assert fix.action.startswith(
-        "Push the root CA Corp Root CA to the Jabber clients' Enterprise Trust store"
+        "Add the root CA Corp Root CA to the Jabber clients' trusted root CAs "
+        "(Windows: Trusted Root Certification Authorities)"
     )
+    assert not any("Enterprise Trust" in step for step in (fix.action, *fix.steps))
+    assert any("Trusted Root Certification Authorities" in step for step in fix.steps)
     assert any("[check] trust_store" in step for step in fix.steps)
 
 
@@ -257,7 +261,10 @@ def test_an_issuer_met_nowhere_is_named_with_both_possible_fixes() -> None:
     )
     assert finding.fix is not None
     assert "if it is an intermediate, upload it to cucm1.example.com as tomcat-trust" in finding.fix.action
-    assert "if it is the root, push it to the Jabber clients' Enterprise Trust store" in finding.fix.action
+    assert (
+        "if it is the root, add it to the Jabber clients' trusted root CAs "
+        "(Windows: Trusted Root Certification Authorities)" in finding.fix.action
+    )
 
 
 def test_a_root_of_the_same_name_with_another_key_is_called_out() -> None:
@@ -294,9 +301,8 @@ def test_a_ca_certificate_as_leaf_is_a_web_pki_rejection() -> None:
         in finding.message
     )
     assert finding.fix is not None
-    assert finding.fix.action.startswith(
-        "Reissue the Tomcat certificate of cucm1.example.com as a TLS server"
-    )
+    assert finding.fix.action.startswith("Renew the Tomcat certificate of cucm1.example.com: ")
+    assert finding.fix.action.endswith("it must be a TLS server certificate")
 
 
 def test_every_missing_piece_is_named_with_its_fix_in_order() -> None:
@@ -311,7 +317,7 @@ def test_every_missing_piece_is_named_with_its_fix_in_order() -> None:
     assert "the certificate is not valid until" in several.message
     assert several.fix is not None
     assert len(several.fix.steps) == 2
-    assert "Push" in several.fix.steps[1] or "push" in several.fix.steps[1]
+    assert several.fix.steps[1].startswith("Add the root CA Corp Root CA to the Jabber clients' trusted root")
 
 
 # --- self-signed: the guide's method 2 --------------------------------------------------------
@@ -331,8 +337,14 @@ def test_self_signed_not_in_the_store() -> None:
     finding = one(lint(cucm(self_signed()), [root()]), "CC401")
     assert "the certificate is self-signed and not in the clients' trust store" in finding.message
     assert finding.fix is not None
-    assert "method 3" in finding.fix.action
-    assert "method 2" in finding.fix.action
+    # method 3: a CSR signed by a CA the clients trust; or method 2: this certificate to Enterprise Trust
+    assert finding.fix.action.startswith("Replace the self-signed Tomcat certificate of cucm1.example.com")
+    assert any("certificate signing request" in step for step in finding.fix.steps)
+    [alternative] = [step for step in finding.fix.steps if "method 2" in step]
+    assert "Enterprise Trust" in alternative
+    assert "HKCU\\Software\\Microsoft\\SystemCertificates\\Trust\\Certificates" in alternative
+    assert "certmgr.msc" in alternative
+    assert "Group Policy" in alternative
 
 
 def test_expired_self_signed_in_the_store_still_prompts() -> None:
@@ -358,11 +370,14 @@ def test_a_pinned_leaf_is_fixed_by_mending_its_chain_not_by_a_new_certificate() 
     pinned = one(lint(cucm(leaf()), [root(), leaf()]), "CC402")
     untrusted = one(lint(cucm(leaf()), [root()]), "CC401")
     assert pinned.fix is not None
-    assert pinned.fix == untrusted.fix  # the same repair as when nothing was pinned
+    assert untrusted.fix is not None
+    # the same repair as when nothing was pinned
+    assert (pinned.fix.action, pinned.fix.steps) == (untrusted.fix.action, untrusted.fix.steps)
     assert pinned.fix.action.startswith(
         "Find the CA certificate Corp Issuing CA: if it is an intermediate, upload"
     )
-    assert pinned.fix.replaces is None  # the certificate itself stays
+    # the certificate itself stays: only a replacement made for another reason would absorb this step
+    assert not any(r.required for r in pinned.fix.renewals)
 
 
 # --- what is not judged -----------------------------------------------------------------------
@@ -465,7 +480,7 @@ def test_xmpp_domain_chains_with_only_xmpp_addr_are_verified_chain_only() -> Non
     assert "the cup-xmpp certificate of imp1.example.com" in finding.message
     assert "chain only" in dict(finding.evidence)["verifier"]
     assert finding.fix is not None
-    assert finding.fix.where.startswith("the Jabber clients' Enterprise Trust store")
+    assert finding.fix.where.startswith("the Jabber clients: Group Policy for Windows")
 
 
 # --- documentation ----------------------------------------------------------------------------
