@@ -96,6 +96,8 @@ class Renewal:
     """What presenting the new certificate costs (the service to restart)."""
     fqdn: str | None = None
     """The node's own FQDN: the name a regenerated self-signed certificate carries."""
+    automatic: tuple[str, ...] = ()
+    """Other names the product puts into a regenerated certificate itself (the XMPP domain in cup-xmpp)."""
     self_signed: bool = False
     """How the certificate presented today is signed."""
     demands: tuple[str, ...] = ()

@@ -44,6 +44,7 @@ def merge(renewals: Sequence[Renewal]) -> Renewal:
         where=first.where,
         impact=first.impact,
         fqdn=next((r.fqdn for r in renewals if r.fqdn), None),
+        automatic=_once(n for r in renewals for n in r.automatic),
         self_signed=first.self_signed,
         demands=_once(d for r in renewals for d in r.demands),
         names=_once(n for r in renewals for n in r.names),
@@ -76,8 +77,8 @@ def requests(renewal: Renewal) -> bool:
     """
     if renewal.request or not renewal.self_signed or renewal.regenerate is None:
         return True
-    own = (renewal.fqdn or "").lower().rstrip(".")
-    return any(name.lower().rstrip(".") != own for name in renewal.names)
+    own = {n.lower().rstrip(".") for n in (renewal.fqdn or "", *renewal.automatic)}
+    return any(name.lower().rstrip(".") not in own for name in renewal.names)
 
 
 def fix(renewal: Renewal, preconditions: Iterable[str] = ()) -> Fix:
@@ -114,7 +115,7 @@ def _successor(r: Renewal, csr: bool) -> str:
         parts.append(f"signed by {r.signer}" if r.signer else "CA-signed")
     else:
         parts.append("self-signed")
-    names = r.names or ((r.fqdn,) if r.fqdn else ())
+    names = r.names or tuple(n for n in (r.fqdn, *r.automatic) if n)
     if names:
         parts.append("SAN dNSName " + ", ".join(names))
     if r.without:
@@ -135,7 +136,7 @@ def _steps(r: Renewal, csr: bool) -> tuple[str, ...]:
     node = r.node
     if not csr:
         key = f", with a key of at least {r.min_rsa_bits} bits" if r.min_rsa_bits else ""
-        named = f": it names the node's host name {r.fqdn}" if r.fqdn else ""
+        named = f": it names the node's host name {_and([r.fqdn, *r.automatic])}" if r.fqdn else ""
         steps.append(f"Regenerate the {r.purpose} certificate of {node} ({r.regenerate}){key}{named}.")
         if r.pinned is not False:
             condition = (
@@ -151,7 +152,7 @@ def _steps(r: Renewal, csr: bool) -> tuple[str, ...]:
     cn = r.names[0] if r.names else r.fqdn
     if cn:
         contents.append(f"CN {cn}")
-    names = r.names or ((r.fqdn,) if r.fqdn else ())
+    names = r.names or tuple(n for n in (r.fqdn, *r.automatic) if n)
     if names:
         contents.append("SAN dNSName " + ", ".join(names))
     if r.without:

@@ -208,9 +208,17 @@ def _verdict(report: Report) -> Html:
     if report.fail_on is None:
         word, text = "Not gated", "no severity fails this run (--fail-on never)."
     elif failing:
-        word, text = "Fails", f"{_plural(failing, 'finding')} at or above {report.fail_on.value}."
+        word, text = "Fails", f"{_plural(failing, 'finding')} at or above {report.fail_on.value}"
+        text += " introduced by the proposed change." if report.changes is not None else "."
+    elif report.changes is not None:
+        word, text = (
+            "Passes",
+            f"the proposed change introduces no finding at or above {report.fail_on.value}.",
+        )
     else:
         word, text = "Passes", f"no finding at or above {report.fail_on.value}."
+    if report.changes is not None:
+        text += " Only what the change introduces counts; the findings below are the state after it."
     if report.incomplete:  # a partial check passes nothing
         word = "Incomplete" if word == "Passes" else f"{word}, incomplete"
         text = text.replace("no finding", "no finding in what could be checked")

@@ -42,7 +42,7 @@ def renewal_to_dict(renewal: Renewal) -> dict[str, Any]:
     }
 
 
-_LISTS = ("demands", "names", "without", "subject", "prepare", "notes")
+_LISTS = ("automatic", "demands", "names", "without", "subject", "prepare", "notes")
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:

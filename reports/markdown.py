@@ -146,8 +146,15 @@ def _verdict(report: Report) -> str:
     elif failing:
         word, text = "fails", f"{failing} finding{'s' * (failing != 1)} at or above {report.fail_on.value}"
         text += " introduced by the proposed change." if report.changes is not None else "."
+    elif report.changes is not None:
+        word, text = (
+            "passes",
+            f"the proposed change introduces no finding at or above {report.fail_on.value}.",
+        )
     else:
         word, text = "passes", f"no finding at or above {report.fail_on.value}."
+    if report.changes is not None:
+        text += " Only what the change introduces counts; the findings below are the state after it."
     if report.incomplete:  # a partial check passes nothing: say what it found, and that it is partial
         word = "incomplete" if word == "passes" else f"{word}, incomplete"
         text = text.replace("no finding", "no finding in what could be checked")

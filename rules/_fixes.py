@@ -187,6 +187,7 @@ def renew(
         signer = _cluster_ca(ctx, cluster, purpose)
         request = signer is not None
     cisco = cluster is not None and purpose in TRUST_STORES
+    domains = xmpp_domains(cluster) if cluster is not None and purpose == "cup-xmpp" else ()
     base = Renewal(
         certificate=replaced_certificate(node, purpose),
         node=node.name,
@@ -196,6 +197,7 @@ def renew(
         where=certificate_where(ctx, cluster, node),
         impact=certificate_restart(ctx, cluster, purpose, node.name),
         fqdn=own_fqdn(node),
+        automatic=domains,  # modelled: IM and Presence puts the XMPP domain into cup-xmpp as a dNSName
         self_signed=cert.self_signed,
         demands=(demand,) if demand else (),
         request=request,
@@ -204,7 +206,28 @@ def renew(
         trust_store=TRUST_STORES.get(purpose) if cisco else None,
         regenerate=f"CLI: set cert regen {purpose}" if cisco else None,
     )
+    if (
+        domains
+        and cluster is not None
+        and cluster.major < 10
+        and dict(cluster.facts).get("xmpp.use_domain_san") != "true"
+    ):
+        base = replace(base, prepare=(_xmpp_san_first(ctx, cluster, domains),))
     return replace(base, **wanted)
+
+
+def _xmpp_san_first(ctx: Context, cluster: Cluster, domains: tuple[str, ...]) -> str:
+    """Before 10.0, cup-xmpp carries the XMPP domain only once the security settings say so."""
+    return (
+        f"In {ctx.line(cluster).admin} > System > Security > Settings, enter {domains[0]} in 'Domain name for "
+        "XMPP Server-to-Server Certificate Subject Alternative Name' and tick 'Use Domain Name for XMPP "
+        "Certificate Subject Alternative Name', or the new certificate does not carry the domain."
+    )
+
+
+def xmpp_domains(cluster: Cluster) -> tuple[str, ...]:
+    """The XMPP domains a presence cluster's cup-xmpp certificates must identify."""
+    return tuple(dict.fromkeys(s.value for s in cluster.settings if s.location.endswith(".xmpp-domain")))
 
 
 def renewal_fix(renewals: Renewal | tuple[Renewal, ...], cluster: Cluster | None = None, **extra: Any) -> Fix:

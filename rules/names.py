@@ -17,9 +17,10 @@ from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import (
     certificate_of,
     change_setting,
-    node_label,
     proposed_name,
     reissue_certificate,
+    renew,
+    renewal_fix,
     subject,
 )
 
@@ -199,7 +200,7 @@ def xmpp_domain_not_in_certificate(ctx: Context) -> Iterator[Finding]:
     and later add the domain themselves: regenerate only.
     """
     for check, target, verdict in _targets(ctx, "xmpp"):
-        fix, state = _xmpp_domain_fix(check, target)
+        fix, state = _xmpp_domain_fix(ctx, check, target)
         yield check.finding(
             f"The XMPP domain {check.reference.value} is not in {certificate_of(check, target)}: "
             f"{verdict.reason}{state}.",
@@ -209,11 +210,7 @@ def xmpp_domain_not_in_certificate(ctx: Context) -> Iterator[Finding]:
         )
 
 
-REGENERATE_STEPS = 2
-"""The last steps of the XMPP certificate procedure: regenerate cup-xmpp, restart Cisco XCP Router."""
-
-
-def _xmpp_domain_fix(check: ReferenceCheck, target: TargetCheck | None = None) -> tuple[Fix, str]:
+def _xmpp_domain_fix(ctx: Context, check: ReferenceCheck, target: TargetCheck) -> tuple[Fix, str]:
     """The XMPP certificate procedure that applies, and a phrase saying why.
 
     The settings page tells the two cases apart (the ``xmpp.use_domain_san`` fact): with the box
@@ -223,7 +220,6 @@ def _xmpp_domain_fix(check: ReferenceCheck, target: TargetCheck | None = None) -
     ref = check.reference
     steps = tuple(step.replace("{value}", ref.value) for step in ref.location.steps)
     ticked = dict(ref.cluster.facts).get("xmpp.use_domain_san")
-    node = node_label(target.node) if target else "every node"
     if ref.cluster.major >= 10 or ticked == "true":
         why = (
             " (IM and Presence 10.0 and later add the domain when cup-xmpp is generated)"
@@ -231,14 +227,12 @@ def _xmpp_domain_fix(check: ReferenceCheck, target: TargetCheck | None = None) -
             else " (the box 'Use Domain Name for XMPP Certificate Subject Alternative Name' is ticked: "
             "this cup-xmpp certificate was made before it was)"
         )
-        fix = Fix(
-            phase=ref.location.phase,
-            action=f"Regenerate the cup-xmpp certificate of {node} so that it carries {ref.value}",
-            where=ref.where,
-            impact=ref.location.impact,
-            steps=steps[-REGENERATE_STEPS:],
-        )
-        return fix, why
+        # a new cup-xmpp certificate carries the domain: one replacement, with any other demand on it
+        cert = target.endpoint.certificate if target.endpoint else None
+        assert cert is not None
+        demand = f"it does not identify the XMPP domain {ref.value}"
+        successor = renew(ctx, target.cluster, target.node, "cup-xmpp", cert, demand)
+        return renewal_fix(successor, target.cluster), why
     why = (
         " (the box 'Use Domain Name for XMPP Certificate Subject Alternative Name' is unticked)"
         if ticked
@@ -257,7 +251,7 @@ def _xmpp_domain_fix(check: ReferenceCheck, target: TargetCheck | None = None) -
 
 def _reissue(ctx: Context, check: ReferenceCheck, target: TargetCheck, why: str) -> Fix:
     if check.reference.location.profile == "xmpp":
-        return _xmpp_domain_fix(check, target)[0]
+        return _xmpp_domain_fix(ctx, check, target)[0]
     return reissue_certificate(ctx, check, target, why)
 
 

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from conftest import Run
 
-from confcheck import collect, config, lint, plugin_manager
+from confcheck import collect, config, lint, plan, plugin_manager
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
+from confcheck.findings import Phase
 from confcheck.lab import scenario
 from confcheck.lab.runtime import Lab
 from confcheck.lint import LintResult
@@ -442,3 +443,41 @@ def test_demo_judges_with_the_scenarios_check_settings(confcheck: Callable[..., 
     assert result.code == 1
     rules = {f["rule"] for f in json.loads((tmp_path / "demo" / "report.json").read_text())["findings"]}
     assert {"CC401", "CC402"} <= rules
+
+
+def plan_problems(steps: plan.Plan) -> list[str]:
+    """What a consultant would object to in a fix list: a step twice, a procedure twice or out of order."""
+    problems = []
+    actions = [s.action for s in steps.steps]
+    problems += [f"step twice: {a}" for a in {a for a in actions if actions.count(a) > 1}]
+    for step in steps.steps:
+        fix = step.fix
+        if fix is None:
+            continue
+        lines = list(fix.steps)
+        problems += [f"{step.action}: line twice: {x}" for x in {x for x in lines if lines.count(x) > 1}]
+        if not fix.renewals:
+            continue
+        procedure = [x for x in lines if not x.startswith(("Cisco recommends", "Or stay on"))]  # alternatives
+        csr = [i for i, x in enumerate(procedure) if "certificate signing request" in x]
+        regen = [i for i, x in enumerate(procedure) if x.startswith("Regenerate the")]
+        if csr and regen:
+            problems.append(f"{step.action}: both regenerates and requests a CA-signed certificate")
+        if csr:
+            sign = [i for i, x in enumerate(procedure) if x.startswith("Have ") and x.endswith(" sign it.")]
+            upload = [i for i, x in enumerate(procedure) if x.startswith("Upload the")]
+            if not (len(csr) == 1 and sign and upload and csr[0] < sign[0] < min(upload)):
+                problems.append(f"{step.action}: not generate < sign < upload: {procedure}")
+    return problems
+
+
+@pytest.mark.parametrize("name", scenario.names())
+def test_every_fix_list_reads_as_one_procedure_per_step_in_the_order_it_is_done(name: str) -> None:
+    _, deployment, result = audit(name)
+    plans = plan.per_cluster(result.findings, deployment)
+    described: list[str] = []
+    for cluster, steps in plans.items():
+        assert plan_problems(steps) == [], cluster
+        described += [s.action for s in steps.steps if s.phase is Phase.DNS and s.see is None]
+    assert len(described) == len(set(described)), "a DNS record is described in two fix lists"
+    assert plan_problems(plan.build(result.findings, deployment)) == []

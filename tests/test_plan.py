@@ -6,7 +6,7 @@ from helpers import cert, cluster, deployment, lint, node, tomcat, xmpp
 
 from confcheck import plan
 from confcheck.findings import Finding, Fix, Phase, Renewal
-from confcheck.model import Deployment, DnsRecord, Setting
+from confcheck.model import Deployment, DnsRecord, Node, Setting
 
 
 def premigration(*dns: DnsRecord) -> Deployment:
@@ -171,3 +171,42 @@ def test_an_optional_renewal_joins_only_a_certificate_that_is_replaced_anyway() 
     replacement = Fix(Phase.CERTIFICATES, "Replace it", "somewhere", renewals=(_renewal("cert"),))
     [step] = plan.build([Finding("a", fix=mend), Finding("b", fix=replacement)]).steps
     assert [f.message for f in step.findings] == ["a", "b"]
+
+
+def test_a_node_needing_two_ca_signed_certificates_is_told_about_one_certificate_per_fqdn() -> None:
+    # imp2 is self-signed for Tomcat and cup-xmpp where imp1 is CA-signed: both of imp2's certificates
+    # are requested from the CA, and some public CAs sign only one certificate per FQDN (Cisco's guide)
+    domain = "example.com"
+
+    def imp(number: int, signed: bool) -> Node:
+        fqdn = f"imp{number}.{domain}"
+        tomcat_cert = cert(fqdn, dns=[fqdn], self_signed=not signed)
+        xmpp_cert = cert(fqdn, dns=[fqdn, domain], xmpp_addr=[domain], self_signed=not signed)
+        return node(fqdn, tomcat(fqdn, tomcat_cert), xmpp(fqdn, xmpp_cert, domain))
+
+    dep = deployment(
+        cluster("imp", "imp", "9.1.1", [imp(1, True), imp(2, False)], Setting("imp9.xmpp-domain", domain))
+    )
+    steps = [s for s in plan.build(lint(dep).findings, dep).steps if s.fix and s.fix.renewals]
+    assert sorted(s.fix.renewals[0].purpose for s in steps if s.fix) == ["cup-xmpp", "tomcat"]
+    for step in steps:
+        assert step.fix is not None
+        [note] = [x for x in step.fix.steps if "one certificate per FQDN" in x]
+        assert "cup-xmpp and tomcat" in note
+        assert "imp2.example.com" in note
+        assert "different CAs" in note
+    [xmpp_step] = [s for s in steps if s.fix and s.fix.renewals[0].purpose == "cup-xmpp"]
+    assert xmpp_step.fix is not None
+    assert any("SAN dNSName imp2.example.com, example.com" in x for x in xmpp_step.fix.steps)
+
+
+def test_one_ca_signed_certificate_per_node_needs_no_one_per_fqdn_note() -> None:
+    good = cert("cucm1.example.com", dns=["cucm1.example.com"])
+    odd = cert("cucm2.example.com", dns=["cucm2.example.com"], self_signed=True)
+    nodes = [
+        node("cucm1.example.com", tomcat("cucm1.example.com", good)),
+        node("cucm2.example.com", tomcat("cucm2.example.com", odd)),
+    ]
+    dep = deployment(cluster("cucm", "cucm", "9.1", nodes))
+    steps = plan.build(lint(dep).findings, dep).steps
+    assert not any("one certificate per FQDN" in x for s in steps if s.fix for x in s.fix.steps)

@@ -327,14 +327,16 @@ def test_cc104_box_ticked_but_certificate_older_asks_only_to_regenerate_it() -> 
     [finding] = lint(dep).findings
     assert "is ticked: this cup-xmpp certificate was made before it was" in finding.message
     assert finding.fix is not None
-    assert (
-        finding.fix.action
-        == "Regenerate the cup-xmpp certificate of imp1.example.com so that it carries example.com"
+    # a new cup-xmpp certificate carries the domain: the node's certificate is renewed through its CA
+    assert finding.fix.action == (
+        "Renew the cup-xmpp certificate of imp1.example.com: it does not identify the XMPP domain example.com"
     )
-    assert [s.split(",")[0] for s in finding.fix.steps] == [
-        "In Cisco Unified IM and Presence OS Administration > Security > Certificate Management",
-        "In Cisco Unified IM and Presence Serviceability > Tools > Control Center - Network Services",
-    ]
+    assert finding.fix.steps[0].startswith(
+        "Generate a cup-xmpp certificate signing request (CSR) on imp1.example.com with CN imp1.example.com "
+        "and SAN dNSName imp1.example.com, example.com"
+    )
+    assert "Restart Cisco XCP Router on imp1.example.com" in finding.fix.impact
+    assert not any("System > Security > Settings" in s for s in finding.fix.steps)  # the box is ticked
 
 
 def test_cc104_from_10_0_there_is_no_box() -> None:
@@ -342,4 +344,5 @@ def test_cc104_from_10_0_there_is_no_box() -> None:
     [finding] = lint(dep).findings
     assert "10.0 and later add the domain" in finding.message
     assert finding.fix is not None
-    assert len(finding.fix.steps) == 2
+    assert finding.fix.action.endswith("it does not identify the XMPP domain example.com")
+    assert not any("System > Security > Settings" in s for s in finding.fix.steps)  # there is no box
