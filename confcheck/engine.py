@@ -24,6 +24,11 @@ from confcheck.model import Cluster, Deployment, Endpoint, Node
 
 T = TypeVar("T")
 
+NOT_FETCHED = "not-fetched"
+"""The endpoint error kind of a server collection did not connect to on purpose: a setting read off a
+server named a port Jabber does not use for it, or a host outside the inventory's networks and
+``[collect] allow``. Not unreachable, and not a failed collection."""
+
 
 @dataclass(frozen=True, slots=True)
 class Reference:
@@ -151,9 +156,16 @@ class Context:
 
     @cached_property
     def incomplete(self) -> bool:
-        """True when collection could not read something: a recorded problem or an endpoint error."""
+        """True when collection could not read something: a recorded problem or an endpoint error.
+
+        An endpoint confcheck chose not to fetch (:data:`NOT_FETCHED`) does not count: nothing
+        failed, and collecting again would not change it; the references it leaves unchecked are
+        CC202 errors that say why, and the fix is the user's decision (allow it, or correct the setting).
+        """
         nodes = [n for c in self.deployment.clusters for n in c.nodes] + list(self.deployment.externals)
-        return bool(self.deployment.problems) or any(e.error is not None for n in nodes for e in n.endpoints)
+        return bool(self.deployment.problems) or any(
+            e.error is not None and e.error.kind != NOT_FETCHED for n in nodes for e in n.endpoints
+        )
 
     def _check(self, ref: Reference) -> ReferenceCheck:
         target = ref.location.target

@@ -133,10 +133,11 @@ class Listener:
 
     ``serve(conn)`` runs per connection in a daemon thread; by default it reads until the client
     closes, answering nothing (a thief waiting for credentials, or a port confcheck must not probe).
+    ``port`` 0 picks a free one.
     """
 
     def __init__(
-        self, address: str = "127.0.0.1", serve: Callable[[socket.socket], None] | None = None
+        self, address: str = "127.0.0.1", serve: Callable[[socket.socket], None] | None = None, port: int = 0
     ) -> None:
         self.address = address
         self.received: list[bytes] = []
@@ -144,7 +145,7 @@ class Listener:
         self._serve = serve or self._swallow
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((address, 0))
+        self.sock.bind((address, port))
         self.sock.listen(64)
         self.port = int(self.sock.getsockname()[1])
         self._open: list[socket.socket] = []

@@ -22,7 +22,7 @@ import time
 import warnings
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -161,8 +161,16 @@ def fetch(target: Target, policy: Policy | None = None, purpose: str = "") -> En
     return _endpoint(target, purpose, chain=parsed)
 
 
-def fetch_all(targets: Iterable[Target], policy: Policy | None = None, purpose: str = "") -> list[Endpoint]:
-    """Fetch several endpoints concurrently (bounded overall and per host); results in input order."""
+def fetch_all(
+    targets: Iterable[Target],
+    policy: Policy | None = None,
+    purpose: str = "",
+    done: Callable[[int], None] | None = None,
+) -> list[Endpoint]:
+    """Fetch several endpoints concurrently (bounded overall and per host); results in input order.
+
+    ``done(count)``: called in the caller's thread as endpoints finish, with how many have.
+    """
     policy = policy or Policy()
     targets = list(targets)
     if not targets:
@@ -180,9 +188,11 @@ def fetch_all(targets: Iterable[Target], policy: Policy | None = None, purpose: 
     with ThreadPoolExecutor(
         max_workers=min(policy.concurrency, len(targets)), thread_name_prefix="tls"
     ) as pool:
-        futures = {index: pool.submit(one, targets[index]) for index in order}
-        for index, future in futures.items():
-            results[index] = future.result()
+        futures = {pool.submit(one, targets[index]): index for index in order}
+        for count, future in enumerate(as_completed(futures), start=1):
+            results[futures[future]] = future.result()
+            if done is not None:
+                done(count)
     return [r for r in results if r is not None]
 
 
