@@ -87,10 +87,8 @@ def collect(inventory: Inventory, progress: Progress | None = None) -> Deploymen
     context = CollectContext(inventory)
     problems: list[Problem] = []
     plans: list[ClusterPlan] = []
-    clusters = _Phase(report, "clusters", len(inventory.clusters))
-    for plan, found in _each(
-        inventory.clusters, lambda c: _plan(c, context), inventory.concurrency, clusters
-    ):
+    reading = _Phase(report, "clusters", len(inventory.clusters))
+    for plan, found in _each(inventory.clusters, lambda c: _plan(c, context), inventory.concurrency, reading):
         problems += found
         if plan is not None:
             plans.append(plan)

@@ -430,7 +430,7 @@ class _XmppStream:
 
 
 @functools.cache
-def _builder() -> type[ET.TreeBuilder]:
+def _builder() -> Callable[[deque[ET.Element]], ET.TreeBuilder]:
     """The tree builder class for XMPP streams (made on first use: only XMPP endpoints parse XML)."""
     import xml.etree.ElementTree as ET
 
