@@ -8,6 +8,7 @@ hostile pages run behind the lab's HttpsServer, presenting a certificate from co
 from __future__ import annotations
 
 import gzip
+import json
 import logging
 import socket
 import ssl
@@ -21,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from conftest import Run
 from cryptography.hazmat.primitives import hashes
 from hostile import Listener, dripping_https
 
@@ -776,3 +778,33 @@ def test_the_deadline_defaults_to_four_timeouts_and_at_least_ten_seconds() -> No
     assert AdminSettings("https://h", "a", "u", "p", timeout=5).overall == 20
     assert AdminSettings("https://h", "a", "u", "p", timeout=1).overall == 10
     assert AdminSettings("https://h", "a", "u", "p", deadline=3).overall == 3
+
+
+def test_an_audit_whose_login_is_redirected_away_is_cc203_naming_where_and_exits_3(
+    tls: Tls,
+    started: Callable[[Server], Server],
+    thief: Listener,
+    confcheck: Callable[..., Run],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    where = f"https://127.0.0.2:{thief.port}/cupadmin/j_security_check"
+    port = int(redirecting(tls, started, 307, where, on="login").rsplit(":", 1)[1])
+    inventory = tmp_path / "confcheck.toml"
+    inventory.write_text(
+        "[collect]\ntimeout = 0.5\n[[cluster]]\n"
+        f'name = "hq-imp"\nproduct = "imp"\nversion = "9.1.1.20000-5"\npublisher = "127.0.0.1"\n'
+        f'username = "{USER}"\npassword_env = "HQ_IMP_PASSWORD"\nadmin_port = {port}\ntomcat_port = {port}\n'
+        f'[cluster.tls]\nfingerprint = "{tls.fingerprint}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HQ_IMP_PASSWORD", PASSWORD)
+    run = confcheck("audit", "--config", str(inventory), "--format", "json", "--no-progress")
+    assert run.code == 3, run.err
+    report = json.loads(run.out)
+    (finding,) = [f for f in report["findings"] if f["rule"] == "CC203"]
+    assert where in finding["message"]
+    assert finding["value"] == "redirect"
+    assert PASSWORD not in run.out + run.err
+    time.sleep(0.1)
+    assert not thief.contacted
