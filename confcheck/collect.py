@@ -93,9 +93,16 @@ def collect(inventory: Inventory, progress: Progress | None = None) -> Deploymen
         if plan is not None:
             plans.append(plan)
     names = _Phase(report, "names")
-    externals, refused = _place_hints(plans, inventory, context, names)
+    externals, hinted = _place_hints(plans, inventory, context, names)
     nodes = [(plan, node) for plan in plans for node in plan.nodes] + [(None, node) for node in externals]
     placed = _resolve(nodes, context, names)
+    scope = _Scope.of(inventory, context)
+    refused = {
+        id(plan): reason
+        for item in placed
+        for plan in item.node.endpoints
+        if id(plan) in hinted and (reason := scope.refusal(hinted[id(plan)], item.addresses)) is not None
+    }
     endpoints = _fetch(placed, inventory, context, report, refused)
     _observe_dns(plans, placed, endpoints, context, _Phase(report, "dns"))
     clusters = tuple(
@@ -162,11 +169,12 @@ def _fallback(cluster: ClusterConfig, version: str) -> ClusterPlan:
 
 def _place_hints(
     plans: list[ClusterPlan], inventory: Inventory, context: CollectContext, phase: _Phase
-) -> tuple[list[NodePlan], dict[int, str]]:
+) -> tuple[list[NodePlan], dict[int, ExternalHint]]:
     """Hints that name an inventory node become endpoints of it; the rest, external servers.
 
-    Returns the external servers, and why each hinted endpoint that must not be fetched is not
-    (by ``id`` of its plan). Every name involved is looked up first, all at once.
+    Returns the external servers, and the hint behind each endpoint planned from one (by ``id``
+    of its plan), to be judged by :meth:`_Scope.refusal` once every name is resolved. Every name
+    involved is looked up first, all at once.
     """
     hints = [hint for plan in plans for hint in plan.hints]
     lookups = [node.name for plan in plans for node in plan.nodes] + [hint.name for hint in hints]
@@ -174,7 +182,6 @@ def _place_hints(
     unique = list(dict.fromkeys(name.lower().rstrip(".") for name in lookups))
     phase.add(len(unique))
     _each(unique, context.addresses, inventory.concurrency, phase)
-    scope = _Scope.of(inventory, context)
     by_address: dict[str, NodePlan] = {}
     by_name: dict[str, NodePlan] = {}
     for plan in plans:
@@ -183,7 +190,7 @@ def _place_hints(
             for address in context.addresses(node.name):
                 by_address[address] = node
     externals: dict[str, NodePlan] = {}
-    refused: dict[int, str] = {}
+    hinted: dict[int, ExternalHint] = {}
     for hint in hints:
         named = by_name.get(hint.name.lower()) or next(
             (by_address[a] for a in context.addresses(hint.name) if a in by_address), None
@@ -193,15 +200,13 @@ def _place_hints(
         if not any(e.purpose == hint.purpose for e in named.endpoints):
             endpoint = EndpointPlan(hint.purpose, hint.scheme, hint.port)
             named.endpoints.append(endpoint)
-            reason = scope.refusal(hint, context.addresses(hint.name))
-            if reason is not None:
-                refused[id(endpoint)] = reason
+            hinted[id(endpoint)] = hint
     for external in inventory.externals:
         target = tls.parse_url(external.url)
         node = externals.setdefault(external.name.lower(), NodePlan(external.name, "subscriber"))
         node.endpoints = [e for e in node.endpoints if e.purpose != external.purpose]
         node.endpoints.append(EndpointPlan(external.purpose, target.scheme, target.port, target.host))
-    return list(externals.values()), refused
+    return list(externals.values()), hinted
 
 
 def _inventory_names(inventory: Inventory) -> list[str]:
@@ -246,9 +251,10 @@ class _Scope:
         """Why the server ``hint`` names must not be fetched; None if it may be.
 
         The port must be one Jabber uses for that kind of server (:data:`HINT_PORTS`), and the
-        server must be named by the inventory or ``[collect] allow``, or every address it resolves
-        to lie in the inventory's networks or an allowed one. A name that does not resolve is
-        not refused here: nothing is fetched from it anyway, and the snapshot says it does not resolve.
+        server must be named by the inventory or ``[collect] allow``, or every address it resolved
+        to (``addresses``, a short name's through the search domains included) lie in the
+        inventory's networks or an allowed one. A name that does not resolve is not refused here:
+        nothing is fetched from it anyway, and the snapshot says it does not resolve.
         """
         ports = HINT_PORTS.get(hint.purpose, (443, 8443))
         if hint.purpose == "tomcat":

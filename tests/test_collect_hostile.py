@@ -70,6 +70,7 @@ class Hostile:
         self.redis = Listener("127.0.0.5")  # a port no Jabber client uses, on a host outside the inventory
         self.ssh = Listener("127.0.0.6")
         self.outside = Listener(free_8443(), serve=lambda conn: None, port=8443)  # hangs up at once
+        self.far = Listener(free_8443(), port=8443)
         services = [
             UC_SERVICE.format(
                 type="Voicemail", name="VM-REDIS", host="127.0.0.5", port=self.redis.port, protocol="HTTPS"
@@ -83,10 +84,13 @@ class Hostile:
             UC_SERVICE.format(
                 type="MailStore", name="MAIL-OK", host="{mail.fqdn}", port=7993, protocol="TLS"
             ),
+            # a short name, found only through the search domain, at an address outside the inventory
+            UC_SERVICE.format(type="Voicemail", name="VM-SHORT", host="far", port=8443, protocol="HTTPS"),
         ]
         path = tmp_path / "hostile.toml"
         path.write_text(HOSTILE.format(services="".join(services)), encoding="utf-8")
         self.lab = Lab.of(str(path), tmp_path / "lab").start()
+        self.lab.dns.zone.add_host("far.hostile.example", self.far.address)
 
     def inventory(self, monkeypatch: pytest.MonkeyPatch, allow: str = "") -> config.Inventory:
         for variable, value in self.lab.environment.items():
@@ -97,7 +101,7 @@ class Hostile:
 
     def stop(self) -> None:
         self.lab.stop()
-        for listener in (self.redis, self.ssh, self.outside):
+        for listener in (self.redis, self.ssh, self.outside, self.far):
             listener.stop()
 
 
@@ -138,6 +142,11 @@ def test_servers_named_by_a_uc_service_are_fetched_only_on_jabber_ports_inside_t
         in outside.error.message
     )
     assert "[collect] allow" in outside.error.message
+    short = found["far"]
+    assert short.error is not None
+    assert short.error.kind == "not-fetched"
+    assert f"far ({hostile.far.address}) is outside the inventory's networks" in short.error.message
+    assert not hostile.far.contacted
     mail = found["mail.hostile.example"]
     assert mail.error is None  # in the inventory's network, on a mail store port: fetched as before
     assert mail.certificate is not None
@@ -150,7 +159,7 @@ def test_a_server_not_fetched_is_still_checked_by_name_and_leaves_the_audit_comp
     assert not result.incomplete
     not_fetched = [f for f in result.findings if f.rule == "CC202"]
     assert sorted(str(f.value) for f in not_fetched) == sorted(
-        ["127.0.0.5", "127.0.0.6", hostile.outside.address]
+        ["127.0.0.5", "127.0.0.6", hostile.outside.address, "far"]
     )
     for finding in not_fetched:
         assert "was not fetched:" in finding.message
@@ -183,7 +192,7 @@ def test_the_audit_exits_1_not_3_and_says_not_fetched(
     report = json.loads(run.out)
     assert report["summary"]["incomplete"] is False
     messages = [f["message"] for f in report["findings"] if f["rule"] == "CC202"]
-    assert len(messages) == 3
+    assert len(messages) == 4
     assert all("not fetched" in m for m in messages)
 
 
