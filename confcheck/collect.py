@@ -7,21 +7,34 @@ every name through DNS, fetches every certificate concurrently, and assembles th
 :class:`~confcheck.model.Deployment`. Nothing aborts the run: a cluster that cannot be read
 becomes a :class:`~confcheck.model.Problem` (and its publisher's certificates are still fetched
 when its version is known), an endpoint that cannot be reached becomes an error on the endpoint.
+
+Every phase (reading clusters, resolving names, fetching certificates, the DNS observations)
+runs within ``[collect] concurrency`` and reports its progress as each piece finishes.
+
+Servers answer what they like, and settings read off them name other servers (UC services, CUP
+voicemail, mail store and conferencing servers: :class:`~confcheck.collect_plan.ExternalHint`).
+confcheck fetches such a server only as a Jabber client would meet it and only where the user
+said confcheck may go (see :func:`_Scope.refusal`); anything else is recorded on its endpoint as
+``not-fetched`` with the reason, and the name is still checked (CC202 says why it could not be).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+import ipaddress
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from typing import TypeVar
 
 from confcheck import identity, plugin_manager
 from confcheck.collect_context import CollectContext
-from confcheck.collect_plan import ClusterPlan, EndpointPlan, NodePlan, Progress
+from confcheck.collect_plan import ClusterPlan, EndpointPlan, ExternalHint, NodePlan, Progress
 from confcheck.config import ClusterConfig, Inventory
 from confcheck.errors import ConfcheckError
 from confcheck.model import (
+    NOT_FETCHED,
     Cluster,
     Deployment,
     Endpoint,
@@ -32,6 +45,39 @@ from confcheck.model import (
 )
 from confcheck.transport import tls
 
+T = TypeVar("T")
+R = TypeVar("R")
+
+HINT_PORTS: dict[str, tuple[int, ...]] = {
+    "tomcat": (443, 8443),
+    "mailstore": (443, 8443, 143, 993, 7993),
+    "conferencing": (443, 8443),
+}
+"""The ports a server named by a setting is fetched on, by the purpose of its certificate.
+
+* 443: Jabber (CUCM 9.x UC services and CUP 8.x servers alike) ignores the Port and Protocol
+  fields of voicemail and mail store servers and always connects with HTTPS to 443 (Cisco Jabber
+  11.0 Deployment and Installation Guide, "Configure Voicemail"); conferencing web servers
+  (MeetingPlace, WebEx Meetings Server) are HTTPS on 443 (modelled, not confirmed from a Cisco
+  document).
+* 8443: the HTTPS port of Tomcat on every Cisco UC server (what ``tomcat_port`` defaults to).
+* 143, 993: IMAP with STARTTLS and IMAP over TLS (RFC 3501, RFC 8314), for mail stores that
+  older clients read over IMAP; 7993: Unity Connection's IMAP over TLS (modelled, as the lab
+  serves it; not confirmed from a Cisco document here).
+
+Any other port a server answers with is not probed; the inventory's ``tomcat_port`` values are
+also accepted for Tomcat. A server on another port is fetched when the inventory names it
+(``[[external]]`` with its URL).
+"""
+
+PURPOSE_NAMES = {
+    "tomcat": "Tomcat (HTTPS)",
+    "mailstore": "a mail store",
+    "conferencing": "a conferencing server",
+}
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
 
 def collect(inventory: Inventory, progress: Progress | None = None) -> Deployment:
     """Collect every cluster of the inventory into a deployment."""
@@ -39,22 +85,24 @@ def collect(inventory: Inventory, progress: Progress | None = None) -> Deploymen
     context = CollectContext(inventory)
     problems: list[Problem] = []
     plans: list[ClusterPlan] = []
-    report("clusters", 0, len(inventory.clusters))
-    with ThreadPoolExecutor(
-        max_workers=min(4, len(inventory.clusters)), thread_name_prefix="collect"
-    ) as pool:
-        for done, (plan, found) in enumerate(
-            pool.map(lambda c: _plan(c, context), inventory.clusters), start=1
-        ):
-            problems += found
-            if plan is not None:
-                plans.append(plan)
-            report("clusters", done, len(inventory.clusters))
-    externals = _place_hints(plans, inventory, context)
+    reading = _Phase(report, "clusters", len(inventory.clusters))
+    for plan, found in _each(inventory.clusters, lambda c: _plan(c, context), inventory.concurrency, reading):
+        problems += found
+        if plan is not None:
+            plans.append(plan)
+    names = _Phase(report, "names")
+    externals, hinted = _place_hints(plans, inventory, context, names)
     nodes = [(plan, node) for plan in plans for node in plan.nodes] + [(None, node) for node in externals]
-    placed = _resolve(nodes, context)
-    endpoints = _fetch(placed, inventory, context, report)
-    _observe_dns(plans, placed, endpoints, context)
+    placed = _resolve(nodes, context, names)
+    scope = _Scope.of(inventory, context)
+    refused = {
+        id(plan): reason
+        for item in placed
+        for plan in item.node.endpoints
+        if id(plan) in hinted and (reason := scope.refusal(hinted[id(plan)], item.addresses)) is not None
+    }
+    endpoints = _fetch(placed, inventory, context, report, refused)
+    _observe_dns(plans, placed, endpoints, context, _Phase(report, "dns"))
     clusters = tuple(
         Cluster(
             plan.name,
@@ -117,8 +165,21 @@ def _fallback(cluster: ClusterConfig, version: str) -> ClusterPlan:
     return ClusterPlan(cluster.name, cluster.product, version, nodes, configuration_read=False)
 
 
-def _place_hints(plans: list[ClusterPlan], inventory: Inventory, context: CollectContext) -> list[NodePlan]:
-    """Hints that name an inventory node become endpoints of it; the rest, external servers."""
+def _place_hints(
+    plans: list[ClusterPlan], inventory: Inventory, context: CollectContext, phase: _Phase
+) -> tuple[list[NodePlan], dict[int, ExternalHint]]:
+    """Hints that name an inventory node become endpoints of it; the rest, external servers.
+
+    Returns the external servers, and the hint behind each endpoint planned from one (by ``id``
+    of its plan), to be judged by :meth:`_Scope.refusal` once every name is resolved. Every name
+    involved is looked up first, all at once.
+    """
+    hints = [hint for plan in plans for hint in plan.hints]
+    lookups = [node.name for plan in plans for node in plan.nodes] + [hint.name for hint in hints]
+    lookups += _inventory_names(inventory)
+    unique = list(dict.fromkeys(name.lower().rstrip(".") for name in lookups))
+    phase.add(len(unique))
+    _each(unique, context.addresses, inventory.concurrency, phase)
     by_address: dict[str, NodePlan] = {}
     by_name: dict[str, NodePlan] = {}
     for plan in plans:
@@ -127,21 +188,141 @@ def _place_hints(plans: list[ClusterPlan], inventory: Inventory, context: Collec
             for address in context.addresses(node.name):
                 by_address[address] = node
     externals: dict[str, NodePlan] = {}
-    for plan in plans:
-        for hint in plan.hints:
-            named = by_name.get(hint.name.lower()) or next(
-                (by_address[a] for a in context.addresses(hint.name) if a in by_address), None
-            )
-            if named is None:
-                named = externals.setdefault(hint.name.lower(), NodePlan(hint.name, "subscriber"))
-            if not any(e.purpose == hint.purpose for e in named.endpoints):
-                named.endpoints.append(EndpointPlan(hint.purpose, hint.scheme, hint.port))
+    hinted: dict[int, ExternalHint] = {}
+    for hint in hints:
+        named = by_name.get(hint.name.lower()) or next(
+            (by_address[a] for a in context.addresses(hint.name) if a in by_address), None
+        )
+        if named is None:
+            named = externals.setdefault(hint.name.lower(), NodePlan(hint.name, "subscriber"))
+        if not any(e.purpose == hint.purpose for e in named.endpoints):
+            endpoint = EndpointPlan(hint.purpose, hint.scheme, hint.port)
+            named.endpoints.append(endpoint)
+            hinted[id(endpoint)] = hint
     for external in inventory.externals:
         target = tls.parse_url(external.url)
         node = externals.setdefault(external.name.lower(), NodePlan(external.name, "subscriber"))
         node.endpoints = [e for e in node.endpoints if e.purpose != external.purpose]
         node.endpoints.append(EndpointPlan(external.purpose, target.scheme, target.port, target.host))
-    return list(externals.values())
+    return list(externals.values()), hinted
+
+
+def _inventory_names(inventory: Inventory) -> list[str]:
+    """Every server the inventory itself names: publishers, listed nodes, external servers."""
+    names = [c.publisher for c in inventory.clusters] + [n for c in inventory.clusters for n in c.nodes]
+    names += [external.name for external in inventory.externals]
+    return names + [tls.parse_url(external.url).host for external in inventory.externals]
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Where a server named by a setting may be fetched: the inventory's own servers and networks,
+    and what ``[collect] allow`` adds.
+
+    The inventory's networks are the /24 (IPv4) or /64 (IPv6) around every address the
+    inventory's own names resolve to (publishers, listed nodes, external servers): the subnets
+    its servers live in. Node lists read off the clusters do not widen them, since a server's
+    answer must not choose where confcheck goes.
+    """
+
+    hosts: frozenset[str]
+    networks: tuple[Network, ...]
+    allowed: tuple[Network, ...]
+    tomcat_ports: tuple[int, ...] = field(default=())
+
+    @classmethod
+    def of(cls, inventory: Inventory, context: CollectContext) -> _Scope:
+        names = _inventory_names(inventory)
+        networks: dict[Network, None] = {}
+        for name in names:
+            for address in context.addresses(name):
+                ip = ipaddress.ip_address(address)
+                networks[ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 64}", strict=False)] = None
+        return cls(
+            hosts=frozenset(n.lower().rstrip(".") for n in names) | inventory.allow_hosts,
+            networks=tuple(networks),
+            allowed=inventory.allow_networks,
+            tomcat_ports=tuple(c.tomcat_port for c in inventory.clusters),
+        )
+
+    def refusal(self, hint: ExternalHint, addresses: Sequence[str]) -> str | None:
+        """Why the server ``hint`` names must not be fetched; None if it may be.
+
+        The port must be one Jabber uses for that kind of server (:data:`HINT_PORTS`), and the
+        server must be named by the inventory or ``[collect] allow``, or every address it resolved
+        to (``addresses``, a short name's through the search domains included) lie in the
+        inventory's networks or an allowed one. A name that does not resolve is not refused here:
+        nothing is fetched from it anyway, and the snapshot says it does not resolve.
+        """
+        ports = HINT_PORTS.get(hint.purpose, (443, 8443))
+        if hint.purpose == "tomcat":
+            ports = tuple(dict.fromkeys(ports + self.tomcat_ports))
+        kind = PURPOSE_NAMES.get(hint.purpose, hint.purpose)
+        if hint.port not in ports:
+            listed = ", ".join(str(p) for p in ports)
+            return (
+                f"not fetched: port {hint.port} is not a port Jabber uses for {kind} ({listed}); "
+                "to fetch it there anyway, name the server in confcheck.toml's [[external]]"
+            )
+        if hint.name.lower().rstrip(".") in self.hosts or not addresses:
+            return None
+        outside = [
+            a
+            for a in addresses
+            if not any(ipaddress.ip_address(a) in n for n in self.networks + self.allowed)
+        ]
+        if not outside:
+            return None
+        return (
+            f"not fetched: {hint.name} ({', '.join(outside[:3])}) is outside the inventory's networks "
+            f"({_networks(self.networks)}) and [collect] allow; if it is one of yours, add it to [collect] allow"
+        )
+
+
+def _networks(networks: Sequence[Network]) -> str:
+    shown = ", ".join(str(n) for n in networks[:3])
+    return (shown + (f" and {len(networks) - 3} more" if len(networks) > 3 else "")) or "none resolved"
+
+
+class _Phase:
+    """One phase's progress: how much of how much is done, reported as each piece finishes."""
+
+    def __init__(self, report: Progress, stage: str, total: int = 0) -> None:
+        self.report, self.stage, self.total, self.done = report, stage, total, 0
+        self._lock = threading.Lock()
+        report(stage, 0, total)
+
+    def add(self, more: int) -> None:
+        """More pieces became known."""
+        with self._lock:
+            self.total += more
+            self.report(self.stage, self.done, self.total)
+
+    def step(self, count: int = 1) -> None:
+        """Pieces finished."""
+        with self._lock:
+            self.done += count
+            self.report(self.stage, self.done, self.total)
+
+
+def _each(items: Iterable[T], work: Callable[[T], R], workers: int, phase: _Phase | None = None) -> list[R]:
+    """``work(item)`` for every item, at most ``workers`` at once; results in input order.
+
+    Progress is reported from the calling thread as each item finishes, in whatever order.
+    """
+    items = list(items)
+    if not items:
+        return []
+    results: list[R | None] = [None] * len(items)
+    with ThreadPoolExecutor(
+        max_workers=max(1, min(workers, len(items))), thread_name_prefix="collect"
+    ) as pool:
+        futures = {pool.submit(work, item): index for index, item in enumerate(items)}
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            if phase is not None:
+                phase.step()
+    return results  # type: ignore[return-value]  # every slot was filled
 
 
 @dataclass
@@ -155,7 +336,9 @@ class _Placed:
     domain: str | None
 
 
-def _resolve(nodes: Iterable[tuple[ClusterPlan | None, NodePlan]], context: CollectContext) -> list[_Placed]:
+def _resolve(
+    nodes: Iterable[tuple[ClusterPlan | None, NodePlan]], context: CollectContext, phase: _Phase
+) -> list[_Placed]:
     """Addresses (A/AAAA, or the name itself) and host name/domain (the name, or PTR) of every node.
 
     A short name is tried as given, then in the domains the cluster's other nodes turned out to
@@ -182,33 +365,41 @@ def _resolve(nodes: Iterable[tuple[ClusterPlan | None, NodePlan]], context: Coll
     def is_short(item: tuple[ClusterPlan | None, NodePlan]) -> bool:
         return "." not in item[1].name and not identity.is_ip(item[1].name)
 
-    with ThreadPoolExecutor(max_workers=min(16, max(1, len(items))), thread_name_prefix="dns") as pool:
-        placed = list(pool.map(one, [i for i in items if not is_short(i)]))
-        domains: dict[int, list[str]] = {}
-        for item in placed:
-            if item.domain:
-                domains.setdefault(id(item.plan), []).append(item.domain)
-        everywhere = [d for found in domains.values() for d in found]
+    workers = context.inventory.concurrency
+    short = [i for i in items if is_short(i)]
+    phase.add(len(items))
+    placed = _each([i for i in items if not is_short(i)], one, workers, phase)
+    domains: dict[int, list[str]] = {}
+    for item in placed:
+        if item.domain:
+            domains.setdefault(id(item.plan), []).append(item.domain)
+    everywhere = [d for found in domains.values() for d in found]
 
-        def search(item: tuple[ClusterPlan | None, NodePlan]) -> tuple[str, ...]:
-            """The cluster's own domains first, then every other domain seen."""
-            return tuple(dict.fromkeys(domains.get(id(item[0]), []) + everywhere))
+    def search(item: tuple[ClusterPlan | None, NodePlan]) -> tuple[str, ...]:
+        """The cluster's own domains first, then every other domain seen."""
+        return tuple(dict.fromkeys(domains.get(id(item[0]), []) + everywhere))
 
-        short = [i for i in items if is_short(i)]
-        placed += list(pool.map(lambda i: one(i, search(i)), short))
+    placed += _each(short, lambda i: one(i, search(i)), workers, phase)
     order = {id(node): index for index, (_, node) in enumerate(items)}
     return sorted(placed, key=lambda p: order[id(p.node)])
 
 
 def _fetch(
-    placed: list[_Placed], inventory: Inventory, context: CollectContext, report: Progress
+    placed: list[_Placed],
+    inventory: Inventory,
+    context: CollectContext,
+    report: Progress,
+    refused: dict[int, str],
 ) -> dict[int, Node]:
-    """Fetch every planned endpoint at once (bounded by the inventory's limits); nodes by id of their plan."""
+    """Fetch every planned endpoint at once (bounded by the inventory's limits); nodes by id of their plan.
+
+    An endpoint in ``refused`` is not fetched: it gets a ``not-fetched`` error with the reason.
+    """
     jobs: list[tuple[_Placed, EndpointPlan, tls.Target | None]] = []
     for item in placed:
         for plan in item.node.endpoints:
             name = plan.name or (None if identity.is_ip(item.node.name) else item.node.name)
-            host = item.addresses[0] if item.addresses else None
+            host = item.addresses[0] if item.addresses and id(plan) not in refused else None
             jobs.append((item, plan, tls.Target(plan.scheme, host, plan.port, name) if host else None))
     policy = tls.Policy(
         connect_timeout=inventory.timeout,
@@ -219,11 +410,15 @@ def _fetch(
     )
     targets = [target for _, _, target in jobs if target is not None]
     report("certificates", 0, len(targets))
-    fetched = iter(tls.fetch_all(targets, policy))
+    fetched = iter(tls.fetch_all(targets, policy, done=lambda n: report("certificates", n, len(targets))))
     endpoints: dict[int, list[Endpoint]] = {id(item.node): [] for item in placed}
     for item, plan, target in jobs:
         if target is None:
-            error = EndpointError("dns", f"{item.node.name} does not resolve")
+            error = (
+                EndpointError(NOT_FETCHED, refused[id(plan)])
+                if id(plan) in refused
+                else EndpointError("dns", f"{item.node.name} does not resolve")
+            )
             endpoint = Endpoint(
                 plan.purpose, _protocol(plan.scheme), item.node.name, plan.port, plan.name, (), error
             )
@@ -249,7 +444,11 @@ SRV_SERVICES = ("_cisco-uds._tcp", "_cuplogin._tcp")
 
 
 def _observe_dns(
-    plans: list[ClusterPlan], placed: list[_Placed], nodes: dict[int, Node], context: CollectContext
+    plans: list[ClusterPlan],
+    placed: list[_Placed],
+    nodes: dict[int, Node],
+    context: CollectContext,
+    phase: _Phase,
 ) -> None:
     """What the DNS checks need, recorded so that lint stays offline: the names certificates hold
     (the names a fix would propose) and the reverse records of every node's addresses, plus the
@@ -271,13 +470,15 @@ def _observe_dns(
     }
     services = [f"{s}.{d}" for d in sorted(domains) for s in SRV_SERVICES]
     services += [f"_xmpp-client._tcp.{d}" for d in sorted(x for x in xmpp if x)]
-    with ThreadPoolExecutor(max_workers=16, thread_name_prefix="dns") as pool:
-        list(pool.map(context.reverse, sorted(addresses)))
-        targets: set[str] = set()
-        for record in pool.map(context.resolver.srv, services):
-            context.record(record)
-            targets |= {answer.split()[-1].rstrip(".").lower() for answer in record.answers}
-        list(pool.map(context.addresses, sorted(names | targets)))
+    workers = context.inventory.concurrency
+    phase.add(len(addresses) + len(services))
+    _each(sorted(addresses), context.reverse, workers, phase)
+    targets: set[str] = set()
+    for record in _each(services, context.resolver.srv, workers, phase):
+        context.record(record)
+        targets |= {answer.split()[-1].rstrip(".").lower() for answer in record.answers}
+    phase.add(len(names | targets))
+    _each(sorted(names | targets), context.addresses, workers, phase)
 
 
 def _protocol(scheme: str) -> str:

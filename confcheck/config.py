@@ -9,6 +9,7 @@ confcheck asks when it is unset. Every error names the file, the line and the ke
 from __future__ import annotations
 
 import getpass
+import ipaddress
 import os
 import re
 import sys
@@ -22,7 +23,7 @@ from confcheck.engine import CheckOptions
 from confcheck.errors import InputError
 from confcheck.gate import Waiver
 from confcheck.model import PRODUCTS
-from confcheck.transport.https import TlsPolicy
+from confcheck.transport.https import TlsPolicy, check_ca_bundle
 
 if TYPE_CHECKING:
     from confcheck.certs import Certificate
@@ -80,6 +81,10 @@ class Inventory:
     per_host: int = 2
     dns_server: tuple[str, int] | None = None
     """Resolve through this server (``ip[:port]``) instead of the system resolver."""
+    allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    """``[collect] allow`` networks: servers that settings name may be fetched there."""
+    allow_hosts: frozenset[str] = frozenset()
+    """``[collect] allow`` host names (lower case): servers that settings name may be fetched."""
     waivers: tuple[Waiver, ...] = ()
     check: CheckOptions = field(default_factory=CheckOptions)
 
@@ -122,15 +127,24 @@ class _Reader:
         self.lines = key_lines(text)
 
     def fail(self, table: tuple[Any, ...], key: str | None, message: str) -> ConfigError:
-        line = self.lines.get((table, key)) or self.lines.get((table, None)) or 1
+        line = self.line(table, key)
         where = ".".join(f"{p}[{i}]" if isinstance(i, int) else str(p) for p, i in _pairs(table))
         label = f"{where}.{key}" if where and key else where or key or ""
         return ConfigError(f"{self.path}:{line}: {label}: {message}")
 
+    def line(self, table: tuple[Any, ...], key: str | None) -> int:
+        """Where ``table.key`` is written: its own line, else its table's, else the closest enclosing
+        line (a table written inline, ``tls = { ... }``, or dotted, ``tls.ca_bundle = ...``)."""
+        while True:
+            line = self.lines.get((table, key)) or self.lines.get((table, None))
+            if line or not table:
+                return line or 1
+            table, key = (table[:-2], table[-2]) if isinstance(table[-1], int) else (table[:-1], table[-1])
+
     def inventory(self, data: dict[str, Any]) -> Inventory:
         self.known(data, (), {"collect", "check", "cluster", "external", "waiver"})
         collect = self.table(data, (), "collect")
-        self.known(collect, ("collect",), {"timeout", "concurrency", "per_host", "dns_server"})
+        self.known(collect, ("collect",), {"timeout", "concurrency", "per_host", "dns_server", "allow"})
         clusters = [self.cluster(c, i) for i, c in enumerate(self.array(data, (), "cluster"), start=1)]
         if not clusters:
             raise ConfigError(f"{self.path}: no [[cluster]] to collect")
@@ -139,6 +153,7 @@ class _Reader:
             if names.index(name) + 1 != index:
                 raise self.fail(("cluster", index), "name", f"duplicate cluster name {name!r}")
         externals = [self.external(e, i) for i, e in enumerate(self.array(data, (), "external"), start=1)]
+        allowed = self.allow(collect, ("collect",))
         return Inventory(
             path=self.path,
             clusters=tuple(clusters),
@@ -147,9 +162,34 @@ class _Reader:
             concurrency=int(self.number(collect, ("collect",), "concurrency", 64, 1, 1024, integer=True)),
             per_host=int(self.number(collect, ("collect",), "per_host", 2, 1, 64, integer=True)),
             dns_server=self.address(collect, ("collect",), "dns_server"),
+            allow_networks=tuple(n for n in allowed if not isinstance(n, str)),
+            allow_hosts=frozenset(n for n in allowed if isinstance(n, str)),
             waivers=self.waivers(data),
             check=self.check(data),
         )
+
+    def allow(
+        self, data: Mapping[str, Any], at: tuple[Any, ...]
+    ) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network | str]:
+        """``allow``: networks (``10.0.0.0/8``, an address) and host names settings may lead to."""
+        value = data.get("allow", [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(at, "allow", 'expected a list of networks and host names, e.g. ["10.0.0.0/8"]')
+        found: list[ipaddress.IPv4Network | ipaddress.IPv6Network | str] = []
+        for entry in value:
+            text = entry.strip()
+            try:
+                found.append(ipaddress.ip_network(text, strict=False))
+                continue
+            except ValueError:
+                pass
+            name = text.rstrip(".").lower()
+            if not _HOST.fullmatch(name) or len(name) > 253 or name.replace(".", "").isdigit():
+                raise self.fail(
+                    at, "allow", f"{entry!r} is neither a network (10.0.0.0/8, 10.0.0.5) nor a host name"
+                )
+            found.append(name)
+        return found
 
     def check(self, data: dict[str, Any]) -> CheckOptions:
         at = ("check",)
@@ -264,6 +304,8 @@ class _Reader:
             return os.environ[variable]
         if self.ask:
             return getpass.getpass(f"Password for {cluster}: ")
+        if variable and variable in os.environ:
+            raise self.fail(at, "password_env", f"the environment variable {variable} is set but empty")
         if variable:
             raise self.fail(at, "password_env", f"the environment variable {variable} is not set")
         raise self.fail(at, "password_env", "required: the environment variable holding the password")
@@ -280,6 +322,10 @@ class _Reader:
             bundle_path = (self.path.parent / bundle).resolve()
             if not bundle_path.is_file():
                 raise self.fail(where, "ca_bundle", f"{bundle_path}: no such file")
+            try:
+                check_ca_bundle(bundle_path)
+            except ValueError as exc:
+                raise self.fail(where, "ca_bundle", str(exc)) from None
         try:
             return TlsPolicy(
                 ca_bundle=(self.path.parent / bundle).resolve() if bundle else None,
@@ -368,7 +414,9 @@ def _pairs(table: tuple[Any, ...]) -> list[tuple[str, int | None]]:
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+(?:\s*\.\s*[A-Za-z0-9_-]+)*)\s*=\s*(\{)?")
+_INLINE_KEY = re.compile(r"(?:\{|,)\s*([A-Za-z0-9_-]+)\s*=")
+_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 def key_lines(text: str) -> dict[tuple[tuple[Any, ...], str | None], int]:
@@ -385,5 +433,14 @@ def key_lines(text: str) -> dict[tuple[tuple[Any, ...], str | None], int]:
             table = first + tuple(parts[1:])
             found.setdefault((table, None), number)
         elif key := _KEY.match(line):
-            found.setdefault((table, key.group(1)), number)
+            *parents, name = (part.strip() for part in key.group(1).split("."))
+            where = table + tuple(parents)
+            for depth in range(len(parents)):  # dotted keys define their tables on this line
+                found.setdefault((table + tuple(parents[:depth]), parents[depth]), number)
+                found.setdefault((table + tuple(parents[: depth + 1]), None), number)
+            found.setdefault((where, name), number)
+            if key.group(2):  # an inline table: its keys are on this line too
+                found.setdefault(((*where, name), None), number)
+                for inner in _INLINE_KEY.finditer(line, key.end() - 1):
+                    found.setdefault(((*where, name), inner.group(1)), number)
     return found

@@ -20,7 +20,7 @@ from confcheck.certs import Certificate
 from confcheck.errors import InputError
 from confcheck.findings import Finding, Fix
 from confcheck.identity import IdentityMatch
-from confcheck.model import Cluster, Deployment, Endpoint, Node
+from confcheck.model import NOT_FETCHED, Cluster, Deployment, Endpoint, Node
 
 T = TypeVar("T")
 
@@ -157,7 +157,12 @@ class Context:
         """Every endpoint that presented no certificate because it could not be met, with its node."""
         located: list[Located] = [(c, n) for c in self.deployment.clusters for n in c.nodes]
         located += [(None, n) for n in self.deployment.externals]
-        return tuple((c, n, e) for c, n in located for e in n.endpoints if e.error is not None)
+        return tuple(
+            (c, n, e)
+            for c, n in located
+            for e in n.endpoints
+            if e.error is not None and e.error.kind != NOT_FETCHED
+        )
 
     @cached_property
     def missing(self) -> tuple[str, ...]:
@@ -173,7 +178,12 @@ class Context:
 
     @property
     def incomplete(self) -> bool:
-        """True when collection could not read something: a recorded problem or an endpoint error."""
+        """True when collection could not read something: a recorded problem or an endpoint not met.
+
+        An endpoint confcheck chose not to fetch (:data:`~confcheck.model.NOT_FETCHED`) does not count:
+        nothing failed, and collecting again would not change it; the references it leaves unchecked are
+        CC202 errors that say why, and the fix is the user's decision (allow it, or correct the setting).
+        """
         return bool(self.missing)
 
     def _check(self, ref: Reference) -> ReferenceCheck:

@@ -24,6 +24,11 @@ PROTOCOLS = ("https", "tls", "xmpp-client", "imap", "imaps")
 """How an endpoint was met: direct TLS (``https``, ``tls``) or STARTTLS (``xmpp-client``, ``imap``)."""
 
 
+NOT_FETCHED = "not-fetched"
+"""The endpoint error kind of a server confcheck chose not to connect to: a settings-named host or port
+outside what Jabber would use or the inventory allows. Checked by name; not a failure of collection."""
+
+
 @dataclass(frozen=True, slots=True)
 class EndpointError:
     """Why an endpoint presented no certificate: a machine-readable kind and a one-line message."""

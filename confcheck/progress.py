@@ -13,7 +13,13 @@ from contextlib import contextmanager
 from confcheck.collect_plan import Progress
 from confcheck.console import wants_color
 
-LABELS = {"clusters": "Reading cluster configurations", "certificates": "Fetching certificates"}
+LABELS = {
+    "clusters": "Reading cluster configurations",
+    "names": "Resolving names",
+    "certificates": "Fetching certificates",
+    "dns": "Looking up DNS records",
+}
+"""One bar per phase of :func:`confcheck.collect.collect`, in the order they run."""
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from confcheck import hookimpl
 from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
+from confcheck.model import NOT_FETCHED
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import node_label, purpose_title, setting_label, subject
 
@@ -57,9 +58,15 @@ def no_certificate(ctx: Context) -> Iterator[Finding]:
     reference needs (Tomcat, cup-xmpp, mail store, conferencing), or whose endpoint could not
     be reached or completed no TLS handshake at collection time.
 
+    Also every reference whose server confcheck chose not to connect to: a setting read off a
+    server named a port Jabber does not use for that kind of server, or a host outside the
+    inventory's networks and `[collect] allow` (error kind `not-fetched`).
+
     ## Why it matters
-    The name cannot be checked, so the audit is incomplete: confcheck exits with code 3. The
-    server may also be down or unreachable for clients.
+    The name cannot be checked. When the endpoint could not be reached, the audit is incomplete:
+    confcheck exits with code 3, and the server may also be down or unreachable for clients. A
+    server not fetched on purpose leaves the audit complete (collecting again would change
+    nothing): the finding says why, and what to allow if the server is yours.
 
     ## Example
     CUCM's voicemail UC service names `cuc1.example.com`, and HTTPS to cuc1 port 8443 timed out
@@ -67,7 +74,8 @@ def no_certificate(ctx: Context) -> Iterator[Finding]:
 
     ## How to fix
     Make the endpoint reachable from where confcheck runs (firewall, service state) and collect
-    again.
+    again. For a server not fetched: if it is yours, add it to `[collect] allow` (or name it in
+    `[[external]]` with its URL, for another port) and collect again; if not, correct the setting.
     """
     for check in ctx.checks:
         for target in check.targets:
@@ -75,6 +83,22 @@ def no_certificate(ctx: Context) -> Iterator[Finding]:
                 continue
             purpose = purpose_title(check.reference.location.target.purpose)
             endpoint, node = target.endpoint, node_label(target.node)
+            if endpoint is not None and endpoint.error is not None and endpoint.error.kind == NOT_FETCHED:
+                yield check.finding(
+                    f"{subject(check)} cannot be checked: {purpose} at {endpoint.host}:{endpoint.port} "
+                    f"({node}) was {endpoint.error.message}.",
+                    target,
+                    Fix(
+                        phase=Phase.AUDIT,
+                        action=(
+                            f"If {node} is yours, allow it in confcheck.toml and collect again; "
+                            f"if not, correct {setting_label(check)}"
+                        ),
+                        where="confcheck.toml [collect] allow or [[external]], and the setting",
+                    ),
+                    [("error kind", NOT_FETCHED)],
+                )
+                continue
             if endpoint is None:
                 why = f"no {purpose} endpoint of {node} was collected"
             elif endpoint.error is not None:

@@ -1,12 +1,19 @@
-"""Reports of deployments that try to break the report formats, and of gated runs (waived, baselined).
+"""Hostile material for the tests: deployments that try to break the reports, and misbehaving servers.
 
 Names and values are typed by administrators and read off servers: every report must show them
 exactly, without letting them split a table row or a CSV record, run as a spreadsheet formula,
-inject HTML into a wiki, or make an XML file unreadable.
+inject HTML into a wiki, or make an XML file unreadable. Servers answer whatever they like: the
+listeners below (loopback only) drip, redirect and lie, and record whether confcheck came at all.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
@@ -115,3 +122,102 @@ def changed_report() -> tuple[Report, Finding]:
     introduced = next(f for f in rep.findings if f.severity is Severity.ERROR)
     fixed = Finding("fixed by the change", "CC101", "name-mismatch", cluster="hq-cucm", value="old")
     return replace(rep, changes=ChangeSummary(("rename a node",), (fixed,), (introduced,))), introduced
+
+
+# --- misbehaving servers ----------------------------------------------------------------------------
+# Real sockets on loopback, each hostile in one way; every one records who reached it, so a test can
+# assert that confcheck never went there at all.
+
+
+class Listener:
+    """A TCP listener on a loopback address that records every connection and the bytes it received.
+
+    ``serve(conn)`` runs per connection in a daemon thread; by default it reads until the client
+    closes, answering nothing (a thief waiting for credentials, or a port confcheck must not probe).
+    ``port`` 0 picks a free one.
+    """
+
+    def __init__(
+        self, address: str = "127.0.0.1", serve: Callable[[socket.socket], None] | None = None, port: int = 0
+    ) -> None:
+        self.address = address
+        self.received: list[bytes] = []
+        self.connections = 0
+        self._serve = serve or self._swallow
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((address, port))
+        self.sock.listen(64)
+        self.port = int(self.sock.getsockname()[1])
+        self._open: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def contacted(self) -> bool:
+        """Whether anyone connected at all."""
+        return self.connections > 0
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            self._open.append(conn)
+            threading.Thread(target=self._run, args=(conn,), daemon=True).start()
+
+    def _run(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError, ssl.SSLError):
+            conn.settimeout(30)
+            self._serve(conn)
+        with contextlib.suppress(OSError):
+            conn.close()
+
+    def _swallow(self, conn: socket.socket) -> None:
+        while data := conn.recv(4096):
+            self.received.append(data)
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        for conn in self._open:
+            with contextlib.suppress(OSError):
+                conn.close()
+
+
+def read_request(conn: socket.socket) -> bytes:
+    """An HTTP request's head (and whatever body arrived with it)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def dripping_https(
+    tls: ssl.SSLContext, every: float, head: bytes | None = None
+) -> Callable[[socket.socket], None]:
+    """HTTPS that answers each request with ``head`` whole (default: a 200 with a long body promised)
+    and then one byte of the body every ``every`` seconds, forever: no single read ever times out.
+    With ``head`` empty, the head itself is dripped."""
+    promised = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n"
+
+    def serve(conn: socket.socket) -> None:
+        with tls.wrap_socket(conn, server_side=True) as secure:
+            read_request(secure)
+            if head is None:
+                secure.sendall(promised)
+                drip = b"<html><body>" + b"x" * 99988
+            else:
+                secure.sendall(head)
+                drip = promised
+            for byte in drip:
+                time.sleep(every)
+                secure.sendall(bytes([byte]))
+
+    return serve

@@ -8,8 +8,10 @@ hostile pages run behind the lab's HttpsServer, presenting a certificate from co
 from __future__ import annotations
 
 import gzip
+import json
 import logging
 import socket
+import ssl
 import threading
 import time
 import tracemalloc
@@ -20,7 +22,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from conftest import Run
 from cryptography.hazmat.primitives import hashes
+from hostile import Listener, dripping_https
 
 from confcheck import pki
 from confcheck.lab.adminweb import AdminApp, PresenceData
@@ -644,3 +648,163 @@ def test_table_picks_the_one_with_all_the_columns(page: Callable[[str], Page]) -
 
 def test_table_nested_in_a_layout_table_gives_only_its_own_rows(page: Callable[[str], Page]) -> None:
     assert page("/pages/nested").table("Name", "Port") == [{"Name": "VM", "Port": "8443"}]
+
+
+# --- servers that send confcheck elsewhere, or hold it ---------------------------------------------
+
+
+@pytest.fixture
+def thief() -> Iterator[Listener]:
+    """Another loopback host, where a hostile admin page would like the password to go."""
+    listener = Listener("127.0.0.2")
+    yield listener
+    listener.stop()
+
+
+def redirecting(tls: Tls, started: Callable[[Server], Server], status: int, location: str, on: str) -> str:
+    """The imp9 cupadmin, except that ``on`` (``login``: the POST to j_security_check; ``page``: a
+    GET of the topology page) is answered with ``status`` to ``location``."""
+    app = AdminApp(imp9_data())
+
+    def hostile(request: Request) -> Response:
+        posting = request.method == "POST" and request.path.endswith("j_security_check")
+        getting = request.method == "GET" and request.path.startswith(presence.TOPOLOGY)
+        if (on == "login" and posting) or (on == "page" and getting):
+            return Response(status, b"", headers=(("Location", location),))
+        return app(request)
+
+    return https(tls, started, {f"/{presence.APP}": hostile})
+
+
+@pytest.mark.parametrize("status", [307, 308, 302])
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_login_redirected_to_another_host_sends_it_nothing(
+    tls: Tls,
+    started: Callable[[Server], Server],
+    admin: Callable[..., AdminSession],
+    thief: Listener,
+    status: int,
+    scheme: str,
+) -> None:
+    where = f"{scheme}://127.0.0.2:{thief.port}/steal"
+    url = redirecting(tls, started, status, where, on="login")
+    error = fails(lambda: admin(url).login(presence.HOME), "redirect")
+    assert where in str(error)
+    assert f"HTTP {status}" in str(error)
+    assert PASSWORD not in str(error)
+    time.sleep(0.1)
+    assert not thief.contacted
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "http://127.0.0.1:{same}/cupadmin/clusterTopology.do",  # plain http, same host and port
+        "https://127.0.0.1:{thief}/cupadmin/clusterTopology.do",  # same host, another port
+        "//127.0.0.2:{thief}/x",  # scheme-relative, another host
+    ],
+)
+def test_a_pinned_login_redirected_off_origin_is_refused(
+    tls: Tls, started: Callable[[Server], Server], admin: Callable[..., AdminSession], where: str
+) -> None:
+    thief = Listener("127.0.0.1")
+    thief2 = Listener("127.0.0.2")
+    try:
+        probe = redirecting(tls, started, 307, "/", on="login")
+        same = int(probe.rsplit(":", 1)[1])
+        location = where.format(same=same, thief=thief.port if "127.0.0.1" in where else thief2.port)
+        url = redirecting(tls, started, 307, location, on="login")
+        session = admin(url, tls=TlsPolicy(fingerprint=tls.fingerprint), server_name=None)
+        error = fails(lambda: session.login(presence.HOME), "redirect")
+        assert "redirects to" in str(error)
+        time.sleep(0.1)
+        assert not thief.contacted
+        assert not thief2.contacted
+    finally:
+        thief.stop()
+        thief2.stop()
+
+
+def test_a_page_redirected_to_another_host_is_refused_and_the_cookie_stays(
+    tls: Tls, started: Callable[[Server], Server], admin: Callable[..., AdminSession], thief: Listener
+) -> None:
+    where = f"https://127.0.0.2:{thief.port}/cupadmin/clusterTopology.do"
+    session = admin(redirecting(tls, started, 302, where, on="page"))
+    session.login(presence.HOME)  # the login itself redirects within the origin: followed
+    error = fails(lambda: presence.topology(session), "redirect")
+    assert where in str(error)
+    time.sleep(0.1)
+    assert not thief.contacted
+
+
+def test_redirects_within_the_origin_are_followed(
+    tls: Tls, started: Callable[[Server], Server], admin: Callable[..., AdminSession]
+) -> None:
+    url = redirecting(tls, started, 302, presence.SECURITY_SETTINGS, on="page")
+    session = admin(url)
+    session.login(presence.HOME)
+    assert session.page(presence.TOPOLOGY).field(presence.XMPP_SAN_DOMAIN) == "chat.example.com"
+
+
+def test_an_http_base_url_is_refused_before_any_request(thief: Listener) -> None:
+    with pytest.raises(AdminError) as caught:
+        AdminSession(AdminSettings(f"http://127.0.0.2:{thief.port}", presence.APP, USER, PASSWORD))
+    assert caught.value.kind == "tls"
+    assert not thief.contacted
+
+
+@pytest.fixture
+def server_tls(tls: Tls) -> ssl.SSLContext:
+    return context(tls.cert_file, tls.key_file)
+
+
+@pytest.mark.parametrize("part", ["body", "head"])
+def test_a_dripping_server_meets_the_overall_deadline(
+    admin: Callable[..., AdminSession], server_tls: ssl.SSLContext, part: str
+) -> None:
+    """One byte every 0.2 s: no read waits longer than the 0.5 s timeout, the exchange never ends."""
+    drip = Listener(serve=dripping_https(server_tls, 0.2, None if part == "body" else b""))
+    try:
+        session = admin(f"https://127.0.0.1:{drip.port}", timeout=0.5, deadline=1.0)
+        started = time.monotonic()
+        error = fails(lambda: session.login(presence.HOME), "timeout")
+        assert time.monotonic() - started < 2.5
+        assert "overall deadline of 1 s" in str(error)
+    finally:
+        drip.stop()
+
+
+def test_the_deadline_defaults_to_four_timeouts_and_at_least_ten_seconds() -> None:
+    assert AdminSettings("https://h", "a", "u", "p", timeout=5).overall == 20
+    assert AdminSettings("https://h", "a", "u", "p", timeout=1).overall == 10
+    assert AdminSettings("https://h", "a", "u", "p", deadline=3).overall == 3
+
+
+def test_an_audit_whose_login_is_redirected_away_is_cc203_naming_where_and_exits_3(
+    tls: Tls,
+    started: Callable[[Server], Server],
+    thief: Listener,
+    confcheck: Callable[..., Run],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    where = f"https://127.0.0.2:{thief.port}/cupadmin/j_security_check"
+    port = int(redirecting(tls, started, 307, where, on="login").rsplit(":", 1)[1])
+    inventory = tmp_path / "confcheck.toml"
+    inventory.write_text(
+        "[collect]\ntimeout = 0.5\n[[cluster]]\n"
+        f'name = "hq-imp"\nproduct = "imp"\nversion = "9.1.1.20000-5"\npublisher = "127.0.0.1"\n'
+        f'username = "{USER}"\npassword_env = "HQ_IMP_PASSWORD"\nadmin_port = {port}\ntomcat_port = {port}\n'
+        f'[cluster.tls]\nfingerprint = "{tls.fingerprint}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HQ_IMP_PASSWORD", PASSWORD)
+    run = confcheck("audit", "--config", str(inventory), "--format", "json", "--no-progress")
+    assert run.code == 3, run.err
+    report = json.loads(run.out)
+    (finding,) = [f for f in report["findings"] if f["rule"] == "CC203"]
+    assert where in finding["message"]
+    assert finding["value"] == "redirect"
+    assert PASSWORD not in run.out + run.err
+    time.sleep(0.1)
+    assert not thief.contacted

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from confcheck import config
+from confcheck import config, pki
 from confcheck.config import ConfigError
 
 GOOD = """
@@ -174,7 +174,7 @@ def test_a_ca_bundle_is_read_relative_to_the_inventory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HQ_PASSWORD", "x")
-    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    (tmp_path / "ca.pem").write_text(pki.ca("Inventory Test CA").pem)
     text = GOOD.replace('fingerprint = "' + "AB:" * 31 + 'AB"', 'ca_bundle = "ca.pem"')
     inventory = config.load(write(tmp_path, text), ask=False)
     assert inventory.clusters[0].tls.ca_bundle == tmp_path / "ca.pem"

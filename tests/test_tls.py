@@ -122,9 +122,37 @@ def test_server_that_accepts_and_never_answers_times_out(serve: Callable[[Handle
     started = time.monotonic()
     kind, message = _error(_xmpp(port))
     assert kind == "timeout"
-    assert "timed out" in message
+    assert message == "waiting for the stream features: no answer within 1 s"
     assert time.monotonic() - started < 2.5
     assert _error(f"https://127.0.0.1:{port}")[0] == "timeout"
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected", "waited"),
+    [
+        (  # the handshake may take a connect and a read timeout: that is the limit said
+            Policy(connect_timeout=0.2, read_timeout=0.3, deadline=5.0, retries=0),
+            "TLS handshake with {url}: no answer within 0.5 s",
+            0.5,
+        ),
+        (  # the overall deadline comes first: it is the limit said
+            Policy(connect_timeout=0.3, read_timeout=0.5, deadline=0.4, retries=0),
+            "TLS handshake with {url}: no answer within the overall deadline of 0.4 s",
+            0.4,
+        ),
+    ],
+    ids=["handshake-limit", "overall-deadline"],
+)
+def test_a_silent_tls_server_is_reported_with_the_limit_that_expired(
+    serve: Callable[[Handler], int], policy: Policy, expected: str, waited: float
+) -> None:
+    url = f"https://127.0.0.1:{serve(lambda conn: time.sleep(3))}"
+    started = time.monotonic()
+    kind, message = _error(url, policy)
+    elapsed = time.monotonic() - started
+    assert kind == "timeout"
+    assert message == expected.format(url=url)
+    assert waited - 0.05 <= elapsed < waited + 1.0
 
 
 def test_endless_stream_is_cut_at_the_preamble_limit(serve: Callable[[Handler], int]) -> None:
@@ -223,6 +251,32 @@ def test_xmpp_refusals_are_clear_errors(
     kind, message = _error(_xmpp(serve(handler)))
     assert kind in ("xmpp", "protocol")
     assert expected in message
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        [b"<?xml version='1.0'?><!DOC", b"TYPE stream [<!ENT", b"ITY a 'b'>]>"],
+        [b"<?xml version='1.0'?><!", b"DOCTYPE stream [<!", b"ENTITY a 'b'>]>"],
+        [b"<?xml version='1.0'?>", b"<!DOCTYPE stream SYSTEM 'file:///etc/passwd'>"],
+    ],
+    ids=["split-in-keywords", "split-after-bang", "external"],
+)
+def test_a_dtd_split_across_reads_is_refused(serve: Callable[[Handler], int], pieces: list[bytes]) -> None:
+    """The DTD arrives in pieces, one TCP read each; the stream after it would be acceptable."""
+
+    def handler(conn: socket.socket) -> None:
+        _after_header(conn)
+        for piece in pieces:
+            conn.sendall(piece)
+            time.sleep(0.15)  # each piece its own read
+        conn.sendall(FEATURES.replace(b"<?xml version='1.0'?>", b"").replace(b"<required/>", b"&a;"))
+        conn.recv(4096)
+        conn.sendall(PROCEED)
+        time.sleep(0.5)
+
+    kind, message = _error(_xmpp(serve(handler)))
+    assert (kind, message) == ("protocol", "the server sent a DTD, which XMPP forbids")
 
 
 def test_early_close_is_reported(serve: Callable[[Handler], int]) -> None:

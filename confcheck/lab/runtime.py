@@ -298,8 +298,8 @@ class Lab:
             issued = self.shared[spec.shared] = self._issue(spec, placed)
         if label.endswith("-tomcat"):
             self.fingerprints[placed.host] = issued.cert.fingerprint(hashes.SHA256()).hex()
-        cert_file = self.workdir / f"{label}.pem"
-        key_file = self.workdir / f"{label}.key"
+        cert_file = self._file(f"{label}.pem")
+        key_file = self._file(f"{label}.key")
         chain = self.issuing.pem + self.ca.pem if spec.signer == "ca" and spec.send_chain else ""
         cert_file.write_text(issued.pem + chain)
         key_file.write_text(issued.key_pem)
@@ -309,6 +309,15 @@ class Lab:
             if bits is not None and bits < 2048
             else context(cert_file, key_file)
         )
+
+    def _file(self, name: str) -> Path:
+        """``name`` in the work directory; ValueError if it would land anywhere else."""
+        assert self.workdir is not None
+        folder = self.workdir.resolve()
+        path = (folder / name).resolve()
+        if path.parent != folder:
+            raise ValueError(f"{name!r} is not a file name in the lab's work directory {folder}")
+        return path
 
     def _issue(self, spec: CertSpec, placed: _Host) -> pki.Issued:
         """A new certificate as ``spec`` describes it, its placeholders filled for ``placed``."""

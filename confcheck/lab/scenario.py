@@ -22,6 +22,11 @@ Every key is optional; the defaults make a healthy CA-signed certificate for the
                                # placeholders filled by the first of them in the file)
     pushed = true              # the clients' trust store holds this exact certificate (method 2)
 
+Host names are DNS labels (``cucm1``: letters, digits and inner hyphens, at most 63), the domain a
+DNS name made of such labels, and an external server's purpose ``mailstore`` or ``conferencing``:
+the lab names its certificate and key files after them, so nothing in a scenario file can point a
+file outside the lab's work directory.
+
 A scenario's ``[check]`` table says what the lab's inventory asks of the checks: with
 ``trust_store = true`` its ``[check] trust_store`` names what the Jabber clients trust, the lab's
 root CA and every certificate marked ``pushed``, so that the trust rules (CC4xx) judge the chains.
@@ -240,25 +245,56 @@ def load(name_or_path: str) -> Scenario:
         raise InputError(f"scenario {name}: {exc}") from None
 
 
+LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+"""One DNS label: what a host name in a scenario must be."""
+EXTERNAL_PURPOSES = ("mailstore", "conferencing")
+
+
+def host_name(value: Any, where: str) -> str:
+    """``value`` if it is one DNS label; ValueError naming ``where`` otherwise."""
+    if not isinstance(value, str) or not LABEL.fullmatch(value):
+        raise ValueError(
+            f"{where}: host {value!r} is not a host name "
+            "(one DNS label: letters, digits and inner hyphens, at most 63)"
+        )
+    return value
+
+
+def domain_name(value: Any) -> str:
+    """``value`` if it is a DNS name of labels; ValueError otherwise."""
+    labels = value.split(".") if isinstance(value, str) else []
+    if not labels or len(value) > 253 or not all(LABEL.fullmatch(label) for label in labels):
+        raise ValueError(f"domain {value!r} is not a DNS domain name (labels separated by dots)")
+    return str(value)
+
+
+def _external(data: dict[str, Any]) -> ExternalSpec:
+    host = host_name(data["host"], "external")
+    purpose = data["purpose"]
+    if purpose not in EXTERNAL_PURPOSES:
+        raise ValueError(f"external {host}: purpose must be one of {', '.join(EXTERNAL_PURPOSES)}")
+    return ExternalSpec(
+        host, purpose, int(data["port"]), _cert(data.get("cert", {}), f"external {host} cert")
+    )
+
+
 def _scenario(name: str, data: dict[str, Any]) -> Scenario:
     found = Scenario(
         name=name,
         description=data.get("description", ""),
-        domain=data["domain"],
+        domain=domain_name(data["domain"]),
         clusters=tuple(_cluster(c) for c in data["cluster"]),
-        externals=tuple(
-            ExternalSpec(
-                e["host"],
-                e["purpose"],
-                int(e["port"]),
-                _cert(e.get("cert", {}), f"external {e['host']} cert"),
-            )
-            for e in data.get("external", [])
-        ),
+        externals=tuple(_external(e) for e in data.get("external", [])),
         dns=_dns(data.get("dns", {})),
         check=_check(data.get("check", {})),
     )
     _check_certificates(found)
+    hosts = [n.host.lower() for c in found.clusters for n in c.nodes] + [
+        e.host.lower() for e in found.externals
+    ]
+    twice = sorted({h for h in hosts if hosts.count(h) > 1})
+    if twice:
+        raise ValueError(f"host {twice[0]!r} is described twice; every host name is one server")
     return found
 
 
@@ -334,6 +370,7 @@ def _node(data: dict[str, Any]) -> NodeSpec:
     fault = data.get("fault")
     if fault not in (None, "down", "slow"):
         raise ValueError(f"node {data.get('host')}: fault must be 'down' or 'slow'")
+    host_name(data.get("host"), f"cluster node {data.get('host')!r}")
     return NodeSpec(
         host=data["host"],
         name=data.get("name", "{fqdn}"),

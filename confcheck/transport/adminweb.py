@@ -5,6 +5,12 @@ Cisco's admin applications (``cupadmin`` and friends) are Tomcat web apps behind
 when it expired (the login form comes back) and signs in once more. Pages are parsed with a
 hardened lxml HTML parser (no network, no huge trees, a size limit) and read by label, not by
 layout. The password is sent only in the login form and never appears in messages.
+
+The password and the session cookie go to the configured origin only (scheme, host and port of
+``base_url``, which must be ``https://``): redirects within it are followed (Tomcat answers the
+login with one), a redirect anywhere else is an error naming where it pointed. Every exchange,
+redirects included, has an overall deadline, so a server dripping a byte at a time cannot hold
+the audit.
 """
 
 from __future__ import annotations
@@ -12,23 +18,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
 from lxml import html
 
 from confcheck.errors import ConfcheckError
-from confcheck.transport.https import TlsPolicy, session
+from confcheck.transport.https import Deadline, TlsPolicy, session
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
 MAX_PAGE = 4 * 1024 * 1024
+MAX_REDIRECTS = 5
+REDIRECTS = (301, 302, 303, 307, 308)
 _PARSER = html.HTMLParser(no_network=True, huge_tree=False, remove_pis=True, remove_comments=True)
 
 
 class AdminError(ConfcheckError):
-    """An admin page could not be read; ``kind``: auth, connect, timeout, tls, http, protocol."""
+    """An admin page could not be read; ``kind``: auth, connect, timeout, tls, http, protocol, redirect."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -47,8 +56,16 @@ class AdminSettings:
     password: str = field(repr=False)
     tls: TlsPolicy = field(default_factory=TlsPolicy)
     timeout: float = 10.0
+    """Seconds to connect, and to wait for each read."""
     server_name: str | None = None
     """The server's name when ``base_url`` holds its address (SNI and certificate check)."""
+    deadline: float | None = None
+    """Overall seconds per exchange (a page, or the login, with their redirects); None: 4 x timeout, at least 10."""
+
+    @property
+    def overall(self) -> float:
+        """The overall deadline of one exchange, in seconds."""
+        return self.deadline if self.deadline is not None else max(4 * self.timeout, 10.0)
 
 
 class Page:
@@ -115,7 +132,11 @@ class AdminSession:
 
     def __init__(self, settings: AdminSettings) -> None:
         self.settings = settings
-        self.http = session(settings.tls, settings.server_name)
+        self.origin = _origin(settings.base_url)
+        if self.origin[0] != "https":
+            raise AdminError("tls", f"{settings.base_url}: not https://; confcheck signs in only over TLS")
+        self.deadline = Deadline()
+        self.http = session(settings.tls, settings.server_name, https_only=True, deadline=self.deadline)
         self.home: str | None = None
 
     def login(self, home: str) -> Page:
@@ -126,9 +147,8 @@ class AdminSession:
             return page
         action = f"{self.settings.base_url}/{self.settings.app}/j_security_check"
         credentials = {"j_username": self.settings.username, "j_password": self.settings.password}
-        response = self._request("POST", action, data=credentials)
-        page = self._page(response)
-        if response.status_code in (401, 403) or _is_login(page):
+        page = self._exchange("POST", action, data=credentials)
+        if page.status in (401, 403) or _is_login(page):
             raise AdminError(
                 "auth",
                 f"sign-in to {self.settings.base_url}/{self.settings.app} failed as {self.settings.username} "
@@ -154,11 +174,55 @@ class AdminSession:
         return page
 
     def _get(self, path: str) -> Page:
-        return self._page(self._request("GET", f"{self.settings.base_url}{path}"))
+        return self._exchange("GET", f"{self.settings.base_url}{path}")
+
+    def _exchange(self, method: str, url: str, data: dict[str, str] | None = None) -> Page:
+        """One request and the page it leads to, redirects within the origin followed, all within
+        the overall deadline."""
+        limit = self.settings.overall
+        try:
+            with self.deadline.running(limit):
+                for _ in range(MAX_REDIRECTS + 1):
+                    response = self._request(method, url, data)
+                    target = self._redirect(url, response)
+                    if target is None:
+                        return self._page(response)
+                    if response.status_code in (301, 302, 303):  # as browsers do: the form is not sent again
+                        method, data = "GET", None
+                    url = target
+                raise AdminError("http", f"{url}: more than {MAX_REDIRECTS} redirects")
+        except Exception:
+            if self.deadline.expired:
+                raise AdminError(
+                    "timeout", f"{url}: no complete answer within the overall deadline of {limit:g} s"
+                ) from None
+            raise
+
+    def _redirect(self, url: str, response: requests.Response) -> str | None:
+        """Where a redirect within the origin leads; None if ``response`` is no redirect.
+
+        A redirect to another scheme, host or port is refused before anything is sent there: the
+        form would carry the password, and any request the session cookie.
+        """
+        location = response.headers.get("Location")
+        if response.status_code not in REDIRECTS or not location:
+            return None
+        response.close()
+        target = urljoin(url, location.strip())
+        if _origin(target) != self.origin:
+            shown = target if len(target) <= 200 else target[:200] + "..."
+            raise AdminError(
+                "redirect",
+                f"{url}: HTTP {response.status_code} redirects to {shown!r}, away from {self.settings.base_url}; "
+                "confcheck sends the sign-in and the session only to the configured server",
+            )
+        return target
 
     def _request(self, method: str, url: str, data: dict[str, str] | None = None) -> requests.Response:
         try:
-            response = self.http.request(method, url, data=data, timeout=self.settings.timeout, stream=True)
+            response = self.http.request(
+                method, url, data=data, timeout=self.settings.timeout, stream=True, allow_redirects=False
+            )
         except requests.exceptions.SSLError as exc:
             raise AdminError(
                 "tls", f"{url}: TLS verification failed ({self.settings.tls.describe}): {_reason(exc)}"
@@ -170,6 +234,7 @@ class AdminSession:
         except requests.exceptions.RequestException as exc:
             raise AdminError("http", f"{url}: {_reason(exc)}") from None
         if response.status_code >= 400 and response.status_code not in (401, 403):
+            response.close()
             raise AdminError("http", f"{url}: HTTP {response.status_code}")
         return response
 
@@ -193,6 +258,17 @@ class AdminSession:
         except (ValueError, html.etree.ParserError) as exc:
             raise AdminError("protocol", f"{response.url}: not an HTML page ({exc})") from None
         return Page(response.url, document, response.status_code)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of ``url``, the default port made explicit."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ("", url, None)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), port or {"https": 443, "http": 80}.get(scheme)
 
 
 def _is_login(page: Page) -> bool:

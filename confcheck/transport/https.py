@@ -4,12 +4,21 @@ Credentials are sent on these connections, so they verify TLS unless the user ex
 against the system trust store by default, a CA bundle, or a pinned SHA-256 fingerprint of the
 server's certificate (typical for the self-signed Tomcat certificates audits run into). The
 explicit ``insecure`` choice is the caller's to announce.
+
+A session made with ``https_only`` refuses plain ``http://`` outright, and one given a
+:class:`Deadline` shuts its connections when an exchange outlives it: a server that sends one byte
+now and then defeats every per-read timeout, but not an overall deadline.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
+import threading
 import warnings
+import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +26,8 @@ from typing import Any
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPSConnection
+from urllib3.connectionpool import HTTPSConnectionPool
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,16 +56,84 @@ class TlsPolicy:
         return f"CA bundle {self.ca_bundle}" if self.ca_bundle else "system trust store"
 
 
+class Deadline:
+    """An overall time limit on one HTTP exchange at a time, whatever the server's pace.
+
+    Every socket the session opens is watched; when :meth:`running`'s time is up, they are shut
+    down, so the read in progress fails at once and :attr:`expired` says why.
+    """
+
+    def __init__(self) -> None:
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self.expired = False
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """Shut ``sock`` down too if the running exchange's time runs out."""
+        if sock is not None:
+            with self._lock:
+                self._sockets.add(sock)
+
+    @contextlib.contextmanager
+    def running(self, seconds: float) -> Iterator[None]:
+        """Allow what runs inside at most ``seconds``."""
+        self.expired = False
+        timer = threading.Timer(seconds, self._expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+
+    def _expire(self) -> None:
+        self.expired = True
+        with self._lock:
+            watched = list(self._sockets)
+        for sock in watched:
+            with contextlib.suppress(OSError, ValueError):
+                # the plain socket's shutdown: an SSLSocket's own would also drop its TLS state
+                # under the reading thread's feet
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _watched_pool(deadline: Deadline) -> type[HTTPSConnectionPool]:
+    """A connection pool class whose connections report their sockets to ``deadline``."""
+
+    class Connection(HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            deadline.watch(sock)  # the TCP socket, during the TLS handshake
+            return sock
+
+        def connect(self) -> None:
+            super().connect()
+            deadline.watch(self.sock)  # the TLS socket that replaced it
+
+    class Pool(HTTPSConnectionPool):
+        ConnectionCls = Connection
+
+    return Pool
+
+
 class _Adapter(HTTPAdapter):
-    """Pins a certificate fingerprint, and/or names the server when connecting to its address.
+    """Pins a certificate fingerprint, names the server when connecting to its address, and
+    watches the connections for a :class:`Deadline`.
 
     Connecting to an address (resolved through the inventory's DNS server) while verifying the
     certificate against the server's name is what a client does after its own DNS lookup.
     """
 
-    def __init__(self, fingerprint: str | None, server_name: str | None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        fingerprint: str | None,
+        server_name: str | None,
+        deadline: Deadline | None = None,
+        **kwargs: Any,
+    ) -> None:
         self._fingerprint = _hex(fingerprint).lower() if fingerprint else None
         self._server_name = server_name
+        self._deadline = deadline
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
@@ -65,13 +144,33 @@ class _Adapter(HTTPAdapter):
             kwargs["server_hostname"] = self._server_name
             kwargs["assert_hostname"] = False if self._fingerprint else self._server_name
         super().init_poolmanager(*args, **kwargs)
+        if self._deadline is not None:
+            classes = dict(self.poolmanager.pool_classes_by_scheme)
+            classes["https"] = _watched_pool(self._deadline)
+            self.poolmanager.pool_classes_by_scheme = classes
 
 
-def session(policy: TlsPolicy, server_name: str | None = None) -> requests.Session:
+class _Refused(HTTPAdapter):
+    """Mounted on ``http://`` for sessions that carry credentials only over TLS."""
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        raise requests.exceptions.InvalidSchema(
+            f"{request.url}: plain http://; confcheck sends credentials and sessions only over https://"
+        )
+
+
+def session(
+    policy: TlsPolicy,
+    server_name: str | None = None,
+    *,
+    https_only: bool = False,
+    deadline: Deadline | None = None,
+) -> requests.Session:
     """A requests session that verifies TLS as ``policy`` says.
 
     ``server_name``: the server's name when URLs carry its address; sent as SNI and checked against
     the certificate (unless a fingerprint is pinned, which identifies the server by itself).
+    ``https_only``: refuse ``http://`` URLs. ``deadline``: watch every connection for it.
     """
     http = requests.Session()
     http.trust_env = False  # no proxies or CA paths from the environment: talk only to the inventory
@@ -83,10 +182,46 @@ def session(policy: TlsPolicy, server_name: str | None = None) -> requests.Sessi
         http.verify = False
     elif policy.ca_bundle is not None:
         http.verify = str(policy.ca_bundle)
-    if policy.fingerprint or server_name:
-        http.mount("https://", _Adapter(None if policy.insecure else policy.fingerprint, server_name))
+    if policy.fingerprint or server_name or deadline is not None:
+        pin = None if policy.insecure else policy.fingerprint
+        http.mount("https://", _Adapter(pin, server_name, deadline))
+    if https_only:
+        http.mount("http://", _Refused())
     return http
 
 
 def _hex(fingerprint: str) -> str:
     return fingerprint.replace(":", "").strip()
+
+
+MAX_CA_BUNDLE = 4 * 1024 * 1024
+"""A CA bundle larger than this is not one (the Mozilla bundle is about 220 KB)."""
+
+
+def check_ca_bundle(path: Path) -> int:
+    """The number of certificates in the CA bundle at ``path``; ValueError saying why it is unusable.
+
+    Checked when the inventory is read, so that a wrong file fails there, naming itself, and not
+    later as a TLS error on every cluster: empty, not PEM certificates, or holding a private key
+    (a key file picked by mistake, which has no business being passed around as trust).
+    """
+    from cryptography import x509
+
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_CA_BUNDLE + 1)
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > MAX_CA_BUNDLE:
+        raise ValueError(f"{path}: larger than {MAX_CA_BUNDLE // 2**20} MiB; not a CA bundle")
+    if b"PRIVATE KEY-----" in data:
+        raise ValueError(f"{path}: holds a private key; a CA bundle holds only the CA certificates to trust")
+    if not data.strip():
+        raise ValueError(f"{path}: is empty; a CA bundle holds the PEM certificates of the CAs to trust")
+    if b"-----BEGIN CERTIFICATE-----" not in data:
+        raise ValueError(f"{path}: holds no PEM certificate")
+    try:
+        found = x509.load_pem_x509_certificates(data)
+    except ValueError:
+        raise ValueError(f"{path}: a certificate in it is not a readable PEM certificate") from None
+    return len(found)

@@ -22,7 +22,7 @@ import time
 import warnings
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -161,8 +161,16 @@ def fetch(target: Target, policy: Policy | None = None, purpose: str = "") -> En
     return _endpoint(target, purpose, chain=parsed)
 
 
-def fetch_all(targets: Iterable[Target], policy: Policy | None = None, purpose: str = "") -> list[Endpoint]:
-    """Fetch several endpoints concurrently (bounded overall and per host); results in input order."""
+def fetch_all(
+    targets: Iterable[Target],
+    policy: Policy | None = None,
+    purpose: str = "",
+    done: Callable[[int], None] | None = None,
+) -> list[Endpoint]:
+    """Fetch several endpoints concurrently (bounded overall and per host); results in input order.
+
+    ``done(count)``: called in the caller's thread as endpoints finish, with how many have.
+    """
     policy = policy or Policy()
     targets = list(targets)
     if not targets:
@@ -180,9 +188,11 @@ def fetch_all(targets: Iterable[Target], policy: Policy | None = None, purpose: 
     with ThreadPoolExecutor(
         max_workers=min(policy.concurrency, len(targets)), thread_name_prefix="tls"
     ) as pool:
-        futures = {index: pool.submit(one, targets[index]) for index in order}
-        for index, future in futures.items():
-            results[index] = future.result()
+        futures = {pool.submit(one, targets[index]): index for index in order}
+        for count, future in enumerate(as_completed(futures), start=1):
+            results[futures[future]] = future.result()
+            if done is not None:
+                done(count)
     return [r for r in results if r is not None]
 
 
@@ -226,13 +236,13 @@ class _Clock:
             )
         return min(cap, left)
 
-    def timeout(self, doing: str) -> FetchError:
-        """A timeout, blamed on the overall deadline when that is what ran out."""
+    def timeout(self, doing: str, limit: float) -> FetchError:
+        """A timeout after waiting ``limit`` seconds, blamed on the overall deadline when that ran out."""
         if time.monotonic() >= self.deadline - 0.05:
             return FetchError(
                 "timeout", f"{doing}: no answer within the overall deadline of {self.policy.deadline:g} s"
             )
-        return FetchError("timeout", f"{doing}: timed out")
+        return FetchError("timeout", f"{doing}: no answer within {_seconds(limit)} s")
 
     def leftover(self, tag: bytes) -> bytes:
         """What the last read held after the element ``tag`` closed (nothing may follow <proceed/>)."""
@@ -262,8 +272,10 @@ def _connect(target: Target, clock: _Clock) -> socket.socket:
     last: FetchError | None = None
     for family, kind, proto, _, address in infos:
         sock = socket.socket(family, kind, proto)
+        limit = 0.0
         try:
-            sock.settimeout(clock.remaining(clock.policy.connect_timeout))
+            limit = clock.remaining(clock.policy.connect_timeout)
+            sock.settimeout(limit)
             sock.connect(address)
             return sock
         except FetchError:
@@ -271,22 +283,23 @@ def _connect(target: Target, clock: _Clock) -> socket.socket:
             raise
         except OSError as exc:
             sock.close()
-            last = _os_error(exc, f"connect to {target.url}")
+            last = _os_error(exc, f"connect to {target.url}", clock, limit)
     raise last or FetchError("connect", f"{target.host} has no address")
 
 
 def _handshake(sock: socket.socket, target: Target, clock: _Clock) -> list[bytes]:
     context = _inspection_context()
     sni = target.server_name
+    limit = clock.remaining(clock.policy.read_timeout + clock.policy.connect_timeout)
     try:
-        sock.settimeout(clock.remaining(clock.policy.read_timeout + clock.policy.connect_timeout))
+        sock.settimeout(limit)
         with context.wrap_socket(sock, server_hostname=sni, do_handshake_on_connect=False) as tls:
             tls.do_handshake()
             chain = _presented_chain(tls)
     except ssl.SSLError as exc:
         raise FetchError("tls", f"TLS handshake with {target.url} failed: {exc.reason or exc}") from None
     except OSError as exc:
-        raise _os_error(exc, f"TLS handshake with {target.url}") from None
+        raise _os_error(exc, f"TLS handshake with {target.url}", clock, limit) from None
     if not chain:
         raise FetchError("tls", f"{target.url} completed the handshake without a certificate")
     return chain
@@ -323,13 +336,12 @@ def _inspection_context() -> ssl.SSLContext:
 
 
 def _read(sock: socket.socket, clock: _Clock, what: str) -> bytes:
-    sock.settimeout(clock.remaining(clock.policy.read_timeout))
+    limit = clock.remaining(clock.policy.read_timeout)
+    sock.settimeout(limit)
     try:
         data = sock.recv(4096)
-    except TimeoutError:
-        raise clock.timeout(f"waiting for {what}") from None
     except OSError as exc:
-        raise _os_error(exc, f"waiting for {what}") from None
+        raise _os_error(exc, f"waiting for {what}", clock, limit) from None
     if not data:
         raise FetchError("closed", f"the server closed the connection while confcheck waited for {what}")
     clock.bytes_read += len(data)
@@ -342,11 +354,12 @@ def _read(sock: socket.socket, clock: _Clock, what: str) -> bytes:
 
 
 def _send(sock: socket.socket, data: bytes, clock: _Clock) -> None:
-    sock.settimeout(clock.remaining(clock.policy.read_timeout))
+    limit = clock.remaining(clock.policy.read_timeout)
+    sock.settimeout(limit)
     try:
         sock.sendall(data)
     except OSError as exc:
-        raise _os_error(exc, "sending") from None
+        raise _os_error(exc, "sending", clock, limit) from None
 
 
 def _xmpp_starttls(sock: socket.socket, target: Target, clock: _Clock) -> None:
@@ -380,16 +393,18 @@ def _xmpp_starttls(sock: socket.socket, target: Target, clock: _Clock) -> None:
 class _XmppStream:
     """The server's half of the stream, parsed incrementally; elements come out as they close.
 
-    Stream errors, DTDs (which XMPP forbids) and malformed XML become FetchErrors. Elements parsed
-    but not yet asked for stay pending, so nothing a server sent in one packet is lost.
+    Stream errors, DTDs (which XMPP forbids) and malformed XML become FetchErrors. A DTD is
+    caught by the parser as it starts, wherever the server split its bytes between reads, before
+    any entity it declares can be defined. Elements parsed but not yet asked for stay pending, so
+    nothing a server sent in one packet is lost.
     """
 
     def __init__(self, sock: socket.socket, clock: _Clock) -> None:
         import xml.etree.ElementTree as ET  # only XMPP endpoints need a parser
 
         self.sock, self.clock = sock, clock
-        self.parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
         self.pending: deque[ET.Element] = deque()
+        self.parser = ET.XMLParser(target=_builder()(self.pending))
 
     def ends(self, what: str) -> Iterator[ET.Element]:
         """Closed elements, reading from the socket whenever none is pending."""
@@ -402,22 +417,39 @@ class _XmppStream:
         import xml.etree.ElementTree as ET
 
         data = _read(self.sock, self.clock, what)
-        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-            raise FetchError("protocol", "the server sent a DTD, which XMPP forbids")
         try:
             self.parser.feed(data)
-            events = list(self.parser.read_events())
         except ET.ParseError as exc:
             raise FetchError(
                 "protocol", f"the server sent malformed XML while confcheck waited for {what} ({exc})"
             ) from None
-        for event in events:
-            element = event[-1]  # ("end", element): the only events asked for
-            assert isinstance(element, ET.Element)
+        for element in self.pending:
             if element.tag == f"{{{STREAM_NS}}}error":
                 condition = next((_local(child.tag) for child in element), "unknown")
                 raise FetchError("xmpp", f"stream error <{condition}/> from the server")
-            self.pending.append(element)
+
+
+@functools.cache
+def _builder() -> Callable[[deque[ET.Element]], ET.TreeBuilder]:
+    """The tree builder class for XMPP streams (made on first use: only XMPP endpoints parse XML)."""
+    import xml.etree.ElementTree as ET
+
+    class Builder(ET.TreeBuilder):
+        """Builds the stream's elements, queues each as it closes, and refuses a DTD as it begins."""
+
+        def __init__(self, closed: deque[ET.Element]) -> None:
+            super().__init__()
+            self.closed = closed
+
+        def end(self, tag: str) -> ET.Element:
+            element = super().end(tag)
+            self.closed.append(element)
+            return element
+
+        def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+            raise FetchError("protocol", "the server sent a DTD, which XMPP forbids")
+
+    return Builder
 
 
 def _imap_starttls(sock: socket.socket, target: Target, clock: _Clock) -> None:
@@ -449,14 +481,21 @@ def _lines(sock: socket.socket, clock: _Clock, what: str) -> Iterator[bytes]:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _os_error(exc: OSError, doing: str) -> FetchError:
+def _os_error(exc: OSError, doing: str, clock: _Clock | None = None, limit: float = 0.0) -> FetchError:
     if isinstance(exc, TimeoutError | socket.timeout):
+        if clock is not None:
+            return clock.timeout(doing, limit)
         return FetchError("timeout", f"{doing}: timed out")
     if isinstance(exc, ConnectionRefusedError):
         return FetchError("refused", f"{doing}: connection refused")
     if isinstance(exc, ConnectionResetError | BrokenPipeError):
         return FetchError("reset", f"{doing}: connection reset by the server")
     return FetchError("connect", f"{doing}: {exc.strerror or exc}")
+
+
+def _seconds(value: float) -> str:
+    """Seconds as people write them: ``3.4``, ``10``."""
+    return f"{round(value, 2):g}"
 
 
 def _is_address(host: str) -> bool:
