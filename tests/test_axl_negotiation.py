@@ -562,7 +562,7 @@ def test_headers_dripping_a_byte_at_a_time_end_at_the_deadline() -> None:
 
 def test_a_body_dripping_over_https_ends_at_the_deadline(tls_context: ssl.SSLContext) -> None:
     with dripping(ANSWER, 0.2, tls_context, after_headers=ANSWER.index(b"\r\n\r\n") + 4) as port:
-        settings = {"timeout": 5.0, "deadline": 1.0, "tls": TlsPolicy(insecure=True)}
+        settings: dict[str, Any] = {"timeout": 5.0, "deadline": 1.0, "tls": TlsPolicy(insecure=True)}
         error, took = timed_failure(client(f"https://127.0.0.1:{port}/axl/", **settings).process_nodes)
     assert error.kind == "timeout"
     assert "listProcessNode: no complete answer within the overall deadline of 1 s" in str(error)
@@ -571,7 +571,7 @@ def test_a_body_dripping_over_https_ends_at_the_deadline(tls_context: ssl.SSLCon
 
 def test_a_tls_handshake_dripping_ends_at_the_deadline(tls_context: ssl.SSLContext) -> None:
     with serve(lab_handler(cucm()), tls_context) as server, drip_proxy(server.port, 0.05) as port:
-        settings = {"timeout": 5.0, "deadline": 1.0, "tls": TlsPolicy(insecure=True)}
+        settings: dict[str, Any] = {"timeout": 5.0, "deadline": 1.0, "tls": TlsPolicy(insecure=True)}
         error, took = timed_failure(client(f"https://127.0.0.1:{port}/axl/", **settings).ccm_version)
     assert error.kind == "timeout"
     assert "overall deadline of 1 s" in str(error)

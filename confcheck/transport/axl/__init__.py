@@ -82,6 +82,7 @@ __all__ = [
     "ServiceProfile",
     "ServiceProfileEntry",
     "UcService",
+    "major_minor",
     "version_line",
 ]
 

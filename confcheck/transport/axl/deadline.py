@@ -94,7 +94,7 @@ class Watchdog:
 def _pool(pool: type[Any], connection: type[Any], watchdog: Watchdog) -> type[Any]:
     """A connection pool class whose connections tell ``watchdog`` about their sockets."""
 
-    class Watched(connection):  # type: ignore[misc,valid-type]
+    class Watched(connection):  # type: ignore[misc]
         def _new_conn(self) -> socket.socket:
             sock: socket.socket = super()._new_conn()
             watchdog._opened(self, sock)

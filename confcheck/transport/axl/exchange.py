@@ -60,7 +60,7 @@ class Exchange:
         headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{soapaction}"'}
         attempt = 0
         while True:
-            response = self._send(operation, envelope, headers, deadline)
+            response = self._send(operation, version, envelope, headers, deadline)
             if response.status_code != 503 or attempt >= self.axl.retries:
                 break
             delay = self.axl.backoff * 2**attempt
@@ -72,7 +72,7 @@ class Exchange:
         return self._check(response, operation, attempt + 1, version)
 
     def _send(
-        self, operation: str, envelope: bytes, headers: dict[str, str], deadline: float
+        self, operation: str, version: str, envelope: bytes, headers: dict[str, str], deadline: float
     ) -> requests.Response:
         started = time.monotonic()
         remaining = deadline - started
@@ -100,9 +100,10 @@ class Exchange:
         if self.watchdog.fired:  # the answer ended early because the deadline cut it
             raise self._late(operation)
         log.debug(
-            "AXL %s %s: HTTP %d, %d bytes in %.3f s",
+            "AXL %s %s in AXL %s: HTTP %d, %d bytes in %.3f s",
             self.axl.url,
             operation,
+            version,
             response.status_code,
             len(response.content),
             time.monotonic() - started,
