@@ -49,7 +49,7 @@ def test_the_check_catches_a_hand_edited_file(tmp_path: Path, monkeypatch: pytes
 def test_each_compact_wsdl_loads_with_the_operations_of_its_version(version: str) -> None:
     etree.XMLSchema(etree.parse(str(axl.WSDL_DIR / version / "AXLSoap.xsd")))  # a valid XML Schema
     client = zeep.Client(str(axl.WSDL_DIR / version / "AXLAPI.wsdl"))  # type: ignore[no-untyped-call]
-    operations = set(client.wsdl.bindings[axl.BINDING].all())
+    operations = set(client.wsdl.bindings[axl.BINDING].all())  # type: ignore[no-untyped-call]
     basic = {"getCCMVersion", "listProcessNode", "executeSQLQuery"}
     since_9 = {"listUcService", "getUcService", "listServiceProfile", "getServiceProfile"}
     assert operations == (basic if version == "8.5" else basic | since_9)
