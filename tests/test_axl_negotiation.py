@@ -250,6 +250,15 @@ def test_a_blind_8_5_call_to_a_9_1_server_moves_up_once_the_release_is_known() -
     assert versions_spoken(server) == ["8.5", "9.1"]
 
 
+def test_a_version_the_server_listed_is_not_traded_for_confcheck_s_model_of_the_release() -> None:
+    """A CUCM 14 that lists only 12.x: after the retry, learning "14.0.1" must not move the client to 14.0."""
+    data = cucm(supported_versions=("12.0", "12.5"))
+    with serve(lab_handler(data)) as server, client(server.axl, "8.5") as axl_client:
+        assert axl_client.ccm_version() == CUCM14
+        axl_client.process_nodes()
+    assert versions_spoken(server) == ["8.5", "12.5", "12.5"]
+
+
 def test_an_unreadable_599_page_gets_one_retry_a_major_back() -> None:
     data = cucm("12.5.1.11900-146", unlisted_599=True)
     with serve(lab_handler(data)) as server, client(server.axl, "14.0") as axl_client:

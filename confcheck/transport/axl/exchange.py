@@ -97,7 +97,7 @@ class Exchange:
             if self.watchdog.fired:
                 raise self._late(operation) from None
             raise self._failure(exc, operation) from None
-        if self.watchdog.fired:  # the answer ended early because the deadline cut it
+        if self.watchdog.fired and not complete(response):  # the deadline cut the answer short
             raise self._late(operation)
         log.debug(
             "AXL %s %s in AXL %s: HTTP %d, %d bytes in %.3f s",
@@ -202,6 +202,12 @@ class Exchange:
 
     def _tls_reason(self, exc: BaseException) -> str:
         return tls_reason(exc, self.axl.tls.describe)
+
+
+def complete(response: requests.Response) -> bool:
+    """Whether the body read is as long as the answer said it would be (a deadline may fire just after)."""
+    length = response.headers.get("Content-Length", "")
+    return length.isdigit() and int(length) == len(response.content)
 
 
 def tls_reason(exc: BaseException, trust: str) -> str:
