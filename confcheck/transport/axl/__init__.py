@@ -147,9 +147,8 @@ class AxlClient:
 
     def uc_service(self, name: str) -> UcService:
         """One UC service by name with its parameters (getUcService); a ``fault`` 5007 when there is none."""
-        service = answers.child(
-            answers.child(self._call("getUcService", lambda v: {"name": name}), "return"), "ucService"
-        )
+        answer = self._call("getUcService", lambda version: {"name": name})
+        service = answers.child(answers.child(answer, "return"), "ucService")
         if service is None:
             raise self._exchange.error("protocol", "getUcService: the answer holds no ucService")
         return answers.uc_service(service)
