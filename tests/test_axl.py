@@ -603,7 +603,7 @@ def test_the_lab_11_5_answers_out_of_order_and_the_client_reads_it_all() -> None
 
 
 def test_enterprise_wide_data_is_never_a_node_in_any_case() -> None:
-    """CUCM 14 sends the pseudo-node first, and names in the case they were typed (aletheiauc's capture)."""
+    """A captured AXL 14.0 answer has the pseudo-node first, and names in the case they were typed (aletheiauc)."""
     answer = canned_nodes(
         "14.0",
         '<processNode uuid="{00000000-1111-0000-0000-000000000000}"><name>EnterpriseWideData</name>'

@@ -20,9 +20,9 @@ What it imitates, and on what authority (notes/cisco-domain.md §3, notes/curren
   against Cisco's XSD (tested), except where a release is known not to: AXL 11.5's listProcessNode
   answer does not follow its schema's order (ciscocucmapi ``AXL_DEFECTS.rst``); which order it uses
   is not published, so the lab sends the fields alphabetically (*modelled*).
-* The EnterpriseWideData pseudo-node in every listProcessNode answer, with the uuid and usage CUCM
-  14 sends (aletheiauc's captures); IM and Presence nodes in System > Server from 10.0, told apart
-  by ``processNodeRole``.
+* The EnterpriseWideData pseudo-node in every listProcessNode answer, with the uuid and usage of
+  a captured AXL 14.0 answer (aletheiauc's tests); IM and Presence nodes in System > Server from
+  10.0, told apart by ``processNodeRole``.
 * UDS (``/cucm-uds/version`` and ``/cucm-uds/servers``, no credentials) from 10.0, the release that
   brought it; 404 before. The answers follow Cisco's UDS developer guide (``versionInformation``
   with the UDS schema's version as attribute and the release as ``<version>``; ``capabilities``
@@ -78,7 +78,7 @@ HTML = "text/html; charset=utf-8"
 PSEUDO_NODE = "EnterpriseWideData"
 """CUCM's processnode table always holds this row (systemnode 't'); it is not a server."""
 PSEUDO_NODE_UUID = "{00000000-1111-0000-0000-000000000000}"
-"""Its uuid in CUCM 14's answers."""
+"""Its uuid in a captured AXL 14.0 answer."""
 VOICE_VIDEO = "CUCM Voice/Video"
 IM_AND_PRESENCE = "CUCM IM and Presence"
 

@@ -15,11 +15,12 @@ from UDS (:mod:`.uds`, no credentials) or from the inventory; when a server answ
 version both sides have and remembers it in the cluster's :class:`Negotiation`, so a run pays at
 most one refused request per cluster.
 
-What is confirmed and what is modelled: the 599 page and its ``12.x`` form (a CUCM 15 capture in
-Unhall0w3d/aletheiauc's tests), the EnterpriseWideData pseudo-node and names in any case (CUCM 14
-captures, same source), the 11.5 element-order defect (ciscocucmapi ``AXL_DEFECTS.rst``, which does
-not say what order 11.5 uses), Cisco's versioning rules and its acceptance table up to 12.0(1), and
-UDS's answer and first release (Cisco's AXL and UDS developer guides). Modelled: which versions
+What is confirmed and what is modelled: the 599 page and its ``12.x`` form (a CUCM 15 page in
+Unhall0w3d/aletheiauc's tests; it lists 15.0, so the server was 15 or later), the EnterpriseWideData
+pseudo-node and names in any case (an AXL 14.0 answer captured in the same tests), the 11.5
+element-order defect (ciscocucmapi ``AXL_DEFECTS.rst``, which does not say what order 11.5 uses),
+Cisco's versioning rules and its acceptance table up to 12.0(1), and UDS's answer and first
+release (Cisco's AXL and UDS developer guides). Modelled: which versions
 12.5 and 14 accept (from Cisco's rule and the CUCM 15 page), what to retry when a 599 page lists
 nothing (the newest version of the major before), and 8.5 as the first guess when UDS is silent.
 

@@ -17,7 +17,7 @@ from lxml import etree
 
 PSEUDO_NODE = "EnterpriseWideData"
 """The processnode row that holds cluster-wide settings (any case; uuid
-``{00000000-1111-0000-0000-000000000000}`` on CUCM 14 and 15): not a server."""
+``{00000000-1111-0000-0000-000000000000}`` in a captured AXL 14.0 answer): not a server."""
 PSEUDO_NODE_UUID = "{00000000-1111-0000-0000-000000000000}"
 
 
