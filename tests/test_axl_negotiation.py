@@ -24,7 +24,7 @@ import pytest
 from conftest import Run
 from helpers import shared
 
-from confcheck import pki
+from confcheck import collect, lint, pki, plugin_manager
 from confcheck.collect_context import CollectContext
 from confcheck.config import ClusterConfig, Inventory
 from confcheck.lab.axl import AxlData, AxlProcessNode, respond, uds
@@ -462,6 +462,20 @@ def test_a_configured_version_is_trusted_first_and_corrected_by_the_599(tls_cont
     assert server.gets() == []  # the inventory said which release: no UDS
     assert versions_spoken(server) == ["9.1", "14.0", "14.0"]
     assert len(nodes) == 3
+
+
+def test_a_cluster_whose_599_pages_say_nothing_is_cc203_after_two_requests(
+    tls_context: ssl.SSLContext,
+) -> None:
+    with serve(lab_handler(cucm("11.5.1.12900-21", unlisted_599=True)), tls_context) as server:
+        deployment = collect.collect(inventory(server.port, version=CUCM14))
+    assert versions_spoken(server) == ["14.0", "12.5"]
+    [problem] = deployment.problems
+    assert (problem.kind, problem.cluster) == ("version", "hq-cucm")
+    assert "the server refused AXL 14.0 and 12.5; supported axl versions are not listed" in problem.message
+    result = lint.lint(deployment, plugin_manager.catalog(), plugin_manager.rules())
+    assert "CC203" in [f.rule for f in result.findings]
+    assert result.incomplete
 
 
 # --- deadlines ---------------------------------------------------------------------------------------------
