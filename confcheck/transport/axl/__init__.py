@@ -106,8 +106,8 @@ class AxlClient:
     def __init__(self, settings: AxlSettings, negotiation: Negotiation | None = None) -> None:
         self.settings = settings
         self.negotiation = negotiation or Negotiation(settings.version)
-        self._exchange = Exchange(settings)
         self._builder(self.version)  # a missing or broken WSDL is an InputError now, not mid-run
+        self._exchange = Exchange(settings)
 
     @property
     def version(self) -> str:
