@@ -17,7 +17,7 @@ from confcheck.transport.dns import Resolver
 
 if TYPE_CHECKING:
     from confcheck.transport.adminweb import AdminSession
-    from confcheck.transport.axl import AxlClient
+    from confcheck.transport.axl import AxlClient, Negotiation
 
 
 class CollectContext:
@@ -28,6 +28,7 @@ class CollectContext:
         self.resolver = Resolver(inventory.dns_server, inventory.timeout)
         self.records: dict[tuple[str, str], DnsRecord] = {}
         self._addresses: dict[str, list[str]] = {}
+        self._negotiations: dict[str, Negotiation] = {}
         self._lock = threading.Lock()
 
     def addresses(self, name: str) -> list[str]:
@@ -66,23 +67,45 @@ class CollectContext:
             raise ConfcheckError(f"{cluster.name}: the publisher {host} does not resolve")
         return f"https://{_bracket(addresses[0])}:{port}{path}", host
 
-    def axl(self, cluster: ClusterConfig, version: str) -> AxlClient:
-        """An AXL client for the cluster's publisher, speaking ``version`` (an AXL version line)."""
+    def axl(self, cluster: ClusterConfig) -> AxlClient:
+        """An AXL client for the cluster's publisher, speaking the AXL version negotiated for the cluster.
+
+        The first call for a cluster learns which version to speak: from the inventory's version,
+        else from UDS (one GET without credentials); a 599 answer then moves it once. Every later
+        client of the cluster in this run starts where the last one ended.
+        """
         from confcheck.transport.axl import AxlClient, AxlSettings
 
         url, name = self.url(cluster, cluster.axl_port, "/axl/")
+        negotiation = self._negotiation(cluster)
         settings = AxlSettings(
             url=url,
             username=cluster.username or "",
             password=cluster.password or "",
-            version=version,
+            version=negotiation.version,
             tls=cluster.tls,
             server_name=name,
             connect_timeout=self.inventory.timeout,
             timeout=max(self.inventory.timeout, 10.0),
+            deadline=12 * self.inventory.timeout,
             backoff=self.inventory.timeout / 4,
         )
-        return AxlClient(settings)
+        return AxlClient(settings, negotiation)
+
+    def _negotiation(self, cluster: ClusterConfig) -> Negotiation:
+        from confcheck.transport.axl import Negotiation, uds
+
+        with self._lock:
+            known = self._negotiations.get(cluster.name)
+        if known is not None:
+            return known
+        release = cluster.version
+        if release is None:
+            url, name = self.url(cluster, cluster.tomcat_port, uds.PATH)
+            timeout = self.inventory.timeout
+            release = uds.ccm_version(url, cluster.tls, name, timeout=timeout, deadline=4 * timeout)
+        with self._lock:
+            return self._negotiations.setdefault(cluster.name, Negotiation.start(release))
 
     def admin(self, cluster: ClusterConfig, app: str) -> AdminSession:
         """A (not yet signed-in) session to the publisher's admin application ``app``."""

@@ -1,4 +1,8 @@
-"""Reading a CUCM cluster over AXL: System > Server names (8.x and 9.x) and UC services (9.x)."""
+"""Reading a CUCM cluster over AXL: System > Server names (8.x and later) and UC services (9.x and later).
+
+The plugins never name an AXL version: the collect context hands them a client that speaks the
+one negotiated for the cluster (learned from UDS or the inventory, moved once by a 599 answer).
+"""
 
 from __future__ import annotations
 
@@ -23,24 +27,22 @@ UC_SERVICE_LOCATIONS = {
 
 
 def detect_version(cluster: ClusterConfig, context: CollectContext) -> str | None:
-    """``getCCMVersion`` over AXL 8.5, which every 8.5 to 9.x server accepts."""
+    """``getCCMVersion``, in the AXL version the context negotiates for the cluster."""
     if cluster.product != "cucm":
         return None
-    with context.axl(cluster, "8.5") as client:
+    with context.axl(cluster) as client:
         return client.ccm_version()
 
 
 def collect(cluster: ClusterConfig, context: CollectContext, line: str) -> ClusterPlan:
     """System > Server names, publisher first, and (``cucm9``) the UC services that name servers."""
-    from confcheck.transport.axl import version_line
-
     plan = ClusterPlan(cluster.name, cluster.product, cluster.version or "")
-    with context.axl(cluster, version_line(cluster.version or "")) as client:
-        nodes = sorted(client.process_nodes(), key=lambda n: n.node_usage != "Publisher")
+    with context.axl(cluster) as client:
+        nodes = sorted(client.process_nodes(), key=lambda n: not n.is_publisher)
         plan.nodes = [
             NodePlan(
                 n.name,
-                "publisher" if n.node_usage == "Publisher" else "subscriber",
+                "publisher" if n.is_publisher else "subscriber",
                 [EndpointPlan("tomcat", "https", cluster.tomcat_port)],
             )
             for n in nodes

@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives import hashes
 from confcheck import pki
 from confcheck.lab import scenario as scenarios
 from confcheck.lab.adminweb import AdminApp, PresenceData
-from confcheck.lab.axl import AxlData, AxlProcessNode, AxlUcService, respond
+from confcheck.lab.axl import AxlData, AxlProcessNode, AxlUcService, respond, uds
 from confcheck.lab.dns import DnsServer, Zone
 from confcheck.lab.scenario import CertSpec, ClusterSpec, Scenario
 from confcheck.lab.servers import (
@@ -242,8 +242,11 @@ class Lab:
         expected = password + "-rotated" if cluster.rejects_password else password
         xmpp_domain = self._fill(cluster.xmpp_domain)
         routes: dict[str, Any] = {}
+        node_routes: dict[str, Any] = {}  # what every node serves besides the publisher's applications
         if cluster.product == "cucm":
-            routes["/axl/"] = _axl_app(self._axl_data(cluster, expected))
+            data = self._axl_data(cluster, expected)
+            routes["/axl/"] = _axl_app(data)
+            routes["/cucm-uds/"] = node_routes["/cucm-uds/"] = _uds_app(data)  # UDS runs on every node
         elif cluster.product in ("cup", "imp"):
             routes["/cupadmin"] = AdminApp(self._presence_data(cluster, expected, xmpp_domain))
         for index, node in enumerate(cluster.nodes):
@@ -257,7 +260,7 @@ class Lab:
                 continue
             tomcat = self._context(f"{node.host}-tomcat", node.tomcat, placed)
             self.servers.append(
-                HttpsServer(placed.address, TOMCAT_PORT, tomcat, routes if index == 0 else {})
+                HttpsServer(placed.address, TOMCAT_PORT, tomcat, routes if index == 0 else node_routes)
             )
             if cluster.product in ("cup", "imp"):
                 spec = node.xmpp or _default_xmpp(cluster, xmpp_domain)
@@ -410,6 +413,14 @@ def _weak_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
 def _axl_app(data: AxlData) -> Any:
     def app(request: Request) -> Response:
         status, content_type, body = respond(request.body, request.headers, data)
+        return Response(status, body, content_type)
+
+    return app
+
+
+def _uds_app(data: AxlData) -> Any:
+    def app(request: Request) -> Response:
+        status, content_type, body = uds(request.path, request.headers.get("host", ""), data)
         return Response(status, body, content_type)
 
     return app
