@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from confcheck import __version__
 from confcheck.errors import ConfcheckError, ExitCode, one_line
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from confcheck.engine import CheckOptions
     from confcheck.gate import Waiver
     from confcheck.model import Deployment
-    from confcheck.report import Report, Reporter
+    from confcheck.report import Cover, Report, Reporter
 
 FAIL_ON = ("error", "warning", "info", "never")
 
@@ -60,14 +60,22 @@ def _error(message: str) -> None:
     print(f"confcheck: error: {one_line(message)}", file=sys.stderr)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line and a hint instead of the whole usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        _error(f"{message} (see '{self.prog} --help')")
+        raise SystemExit(int(ExitCode.USAGE))
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="confcheck",
         description="Check every server name handed to Jabber clients against the certificate its server presents.",
         epilog="Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 3 collection incomplete.",
     )
     parser.add_argument("--version", action="version", version=f"confcheck {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True, parser_class=_Parser)
 
     _check_commands(commands)
     _lab_commands(commands)
@@ -109,6 +117,7 @@ def _check_commands(commands: Any) -> None:
     rerender.add_argument(
         "--fail-on", choices=FAIL_ON, default="error", help="for a snapshot: the threshold (default: error)"
     )
+    _cover_options(rerender)
     rerender.set_defaults(run=_report)
 
     snap = commands.add_parser("snapshot", help="collect the inventory's clusters into a snapshot file")
@@ -182,8 +191,14 @@ def _reference_commands(commands: Any) -> None:
     plugins.set_defaults(run=_plugins)
 
 
+def _cover_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--title", help="the report's title in every human format (or [report] title)")
+    command.add_argument("--customer", help="who the report is for (or [report] customer)")
+
+
 def _output_options(command: argparse.ArgumentParser, offline: bool = False) -> None:
     command.add_argument("--format", default="terminal", help="standard output's format (default: terminal)")
+    _cover_options(command)
     command.add_argument(
         "-o",
         "--output",
@@ -237,11 +252,15 @@ def _output_options(command: argparse.ArgumentParser, offline: bool = False) -> 
 def _lint(args: argparse.Namespace) -> ExitCode:
     from confcheck import config, plugin_manager, snapshot
     from confcheck.engine import CheckOptions
+    from confcheck.report import Cover
 
     _outputs(args)  # usage errors before any work
     deployment = snapshot.read(args.snapshot, plugin_manager.catalog())
-    waivers, options = config.load_offline(args.config) if args.config else ((), CheckOptions())
-    return check(deployment, args, args.snapshot, waivers, options)
+    if args.config:
+        waivers, options, cover = config.load_offline(args.config)
+    else:
+        waivers, options, cover = (), CheckOptions(), Cover()
+    return check(deployment, args, args.snapshot, waivers, options, cover)
 
 
 def _audit(args: argparse.Namespace) -> ExitCode:
@@ -252,11 +271,12 @@ def _audit(args: argparse.Namespace) -> ExitCode:
     deployment = _collect(inventory, progress=not args.no_progress)
     if args.save_snapshot:
         snapshot.write(deployment, args.save_snapshot)
-    return check(deployment, args, args.config, inventory.waivers, inventory.check)
+    return check(deployment, args, args.config, inventory.waivers, inventory.check, inventory.cover)
 
 
 def _report(args: argparse.Namespace) -> ExitCode:
     import json
+    from dataclasses import replace
     from pathlib import Path
 
     from confcheck import plugin_manager, snapshot
@@ -275,6 +295,7 @@ def _report(args: argparse.Namespace) -> ExitCode:
         report = judge(deployment, Options(fail_on=args.fail_on), args.source)
     else:
         report = json_report.read(data if isinstance(data, dict) else {}, args.source)
+    report = replace(report, cover=_cover(args, report.cover))
     _write(report, reporter_for(args.format), outputs)
     return report.exit_code
 
@@ -344,12 +365,14 @@ def check(
     source: str,
     waivers: tuple[Waiver, ...] = (),
     check_options: CheckOptions | None = None,
+    cover: Cover | None = None,
 ) -> ExitCode:
     """Judge a deployment and write the reports: the shared end of lint, audit and demo."""
     from pathlib import Path
 
     from confcheck import gate
     from confcheck.engine import CheckOptions
+    from confcheck.report import Cover
     from confcheck.verdict import Options, judge
 
     baseline = gate.read_baseline(args.baseline) if args.baseline else frozenset()
@@ -360,6 +383,7 @@ def check(
         changes=Path(args.changes) if getattr(args, "changes", None) else None,
         check=check_options or CheckOptions(),
         at=args.at,
+        cover=_cover(args, cover or Cover()),
     )
     report = judge(deployment, verdict, source)
     if args.create_baseline:
@@ -369,6 +393,13 @@ def check(
         )
     _write(report, reporter_for(args.format), _outputs(args))
     return report.exit_code
+
+
+def _cover(args: argparse.Namespace, configured: Cover) -> Cover:
+    """``--title`` and ``--customer`` over ``[report]`` of confcheck.toml."""
+    from confcheck.report import Cover
+
+    return Cover(args.title or configured.title, args.customer or configured.customer)
 
 
 def _write(report: Report, stdout: Reporter, outputs: list[tuple[Reporter, str]]) -> None:
@@ -541,9 +572,22 @@ def _explain(args: argparse.Namespace) -> ExitCode:
     wanted = args.code.strip()
     for rule in plugin_manager.rules():
         if wanted.upper() == rule.code or wanted.lower() == rule.name:
-            sys.stdout.write(rule.markdown)
+            _markdown(rule.markdown)
             return ExitCode.OK
     raise ConfcheckError(f"unknown rule {wanted!r} (see confcheck rules)")
+
+
+def _markdown(text: str) -> None:
+    """Markdown rendered for a person at a terminal; as it is for a pipe or a file (it is the source)."""
+    from confcheck.console import wants_color
+
+    if not wants_color(sys.stdout):
+        sys.stdout.write(text)
+        return
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    Console(file=sys.stdout, highlight=False, emoji=False).print(Markdown(text))
 
 
 def _plugins(args: argparse.Namespace) -> ExitCode:

@@ -23,6 +23,7 @@ from confcheck.engine import CheckOptions
 from confcheck.errors import InputError
 from confcheck.gate import Waiver
 from confcheck.model import PRODUCTS
+from confcheck.report import Cover
 from confcheck.transport.https import TlsPolicy, check_ca_bundle
 
 if TYPE_CHECKING:
@@ -87,6 +88,8 @@ class Inventory:
     """``[collect] allow`` host names (lower case): servers that settings name may be fetched."""
     waivers: tuple[Waiver, ...] = ()
     check: CheckOptions = field(default_factory=CheckOptions)
+    cover: Cover = field(default_factory=Cover)
+    """``[report]``: the title and customer every human report shows."""
 
 
 def load(path: str | Path, ask: bool | None = None) -> Inventory:
@@ -105,8 +108,9 @@ def load(path: str | Path, ask: bool | None = None) -> Inventory:
     return _Reader(path, text, sys.stdin.isatty() if ask is None else ask).inventory(data)
 
 
-def load_offline(path: str | Path) -> tuple[tuple[Waiver, ...], CheckOptions]:
-    """Only what judging needs: ``[[waiver]]`` and ``[check]`` (``lint --config``: no passwords asked)."""
+def load_offline(path: str | Path) -> tuple[tuple[Waiver, ...], CheckOptions, Cover]:
+    """Only what judging needs: ``[[waiver]]``, ``[check]`` and ``[report]`` (``lint --config``: no password
+    is asked)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -116,7 +120,7 @@ def load_offline(path: str | Path) -> tuple[tuple[Waiver, ...], CheckOptions]:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
     reader = _Reader(path, text, ask=False)
-    return reader.waivers(data), reader.check(data)
+    return reader.waivers(data), reader.check(data), reader.cover(data)
 
 
 class _Reader:
@@ -142,7 +146,7 @@ class _Reader:
             table, key = (table[:-2], table[-2]) if isinstance(table[-1], int) else (table[:-1], table[-1])
 
     def inventory(self, data: dict[str, Any]) -> Inventory:
-        self.known(data, (), {"collect", "check", "cluster", "external", "waiver"})
+        self.known(data, (), {"collect", "check", "cluster", "external", "waiver", "report"})
         collect = self.table(data, (), "collect")
         self.known(collect, ("collect",), {"timeout", "concurrency", "per_host", "dns_server", "allow"})
         clusters = [self.cluster(c, i) for i, c in enumerate(self.array(data, (), "cluster"), start=1)]
@@ -166,6 +170,15 @@ class _Reader:
             allow_hosts=frozenset(n for n in allowed if isinstance(n, str)),
             waivers=self.waivers(data),
             check=self.check(data),
+            cover=self.cover(data),
+        )
+
+    def cover(self, data: dict[str, Any]) -> Cover:
+        table = self.table(data, (), "report")
+        self.known(table, ("report",), {"title", "customer"})
+        return Cover(
+            self.text(table, ("report",), "title", required=False),
+            self.text(table, ("report",), "customer", required=False),
         )
 
     def allow(

@@ -25,6 +25,8 @@ REPORTS = (
     ("html", "report.html"),
     ("markdown", "report.md"),
     ("sarif", "report.sarif"),
+    ("junit", "report.junit.xml"),
+    ("csv", "report.csv"),
 )
 """Report files the demo writes, by format (each when its reporter is installed)."""
 
@@ -54,7 +56,7 @@ def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCod
                 else:
                     os.environ[key] = value
     snapshot.write(deployment, out / "snapshot.json")
-    report = judge(deployment, Options(check=inventory.check), f"lab:{scenario}")
+    report = judge(deployment, Options(check=inventory.check, cover=inventory.cover), f"lab:{scenario}")
     reporters = plugin_manager.reporters()
     written = ["snapshot.json"]
     for name, filename in REPORTS:

@@ -122,7 +122,7 @@ def render(report: Report) -> str:
         Html('<meta name="referrer" content="no-referrer">'),
         Html('<meta name="viewport" content="width=device-width, initial-scale=1">'),
         Html(f'<meta name="generator" content="confcheck {escape(__version__)}">'),
-        h("title", f"confcheck report \u2014 {report.source or 'snapshot'}"),
+        h("title", report.cover.title or f"confcheck report \u2014 {report.source or 'snapshot'}"),
         Html(f"<style>{CSS}</style>"),
     )
     document = f'<!DOCTYPE html>\n<html lang="en">\n{head}\n{body}\n</html>\n'
@@ -138,7 +138,8 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-act
 
 def _header(report: Report) -> Html:
     collected = report.deployment.collected_at
-    facts = [
+    facts: list[tuple[str, Child]] = [("Customer", report.cover.customer)] if report.cover.customer else []
+    facts += [
         ("Source", h("code", report.source or "snapshot")),
         ("Collected", _datetime(collected) if collected else "not recorded in the snapshot"),
         (
@@ -150,7 +151,7 @@ def _header(report: Report) -> Html:
     return h(
         "header",
         h("p", "Certificate identity audit for Cisco Jabber", class_="kicker"),
-        h("h1", "confcheck report"),
+        h("h1", report.cover.title or "confcheck report"),
         h("dl", [[h("dt", k), h("dd", v)] for k, v in facts], class_="facts"),
     )
 

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 from confcheck import __version__, hookimpl
 from confcheck.errors import InputError
 from confcheck.findings import Finding, Fix, Renewal, Severity, Suppression
-from confcheck.report import ChangeSummary, Report, Reporter
+from confcheck.report import ChangeSummary, Cover, Report, Reporter
 
 REPORT_VERSION = 1
 
@@ -90,6 +90,11 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "findings": [finding_to_dict(f) for f in report.findings],
         "suppressed": [suppression_to_dict(s) for s in report.suppressed],
         "notes": list(report.notes),
+        **(
+            {"cover": {"title": report.cover.title, "customer": report.cover.customer}}
+            if report.cover.title or report.cover.customer
+            else {}
+        ),
         **({"changes": changes_to_dict(report.changes)} if report.changes else {}),
     }
 
@@ -128,6 +133,13 @@ def write(report: Report, out: TextIO) -> None:
 @hookimpl
 def confcheck_reporters() -> list[Reporter]:
     return [Reporter("json", "versioned JSON report (schema_version 1)", write, machine=True)]
+
+
+def _cover(value: Any) -> Cover:
+    if not isinstance(value, dict):
+        return Cover()
+    title, customer = value.get("title"), value.get("customer")
+    return Cover(title if isinstance(title, str) else None, customer if isinstance(customer, str) else None)
 
 
 def read(data: dict[str, Any], source: str) -> Report:
@@ -201,6 +213,7 @@ def read(data: dict[str, Any], source: str) -> Report:
             source=data.get("source") or source,
             suppressed=tuple(suppression(s) for s in data.get("suppressed", [])),
             notes=tuple(data.get("notes", [])),
+            cover=_cover(data.get("cover")),
             changes=ChangeSummary(
                 tuple(changes["applied"]),
                 tuple(finding(f) for f in changes["fixed"]),

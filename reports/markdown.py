@@ -102,9 +102,11 @@ def render(report: Report) -> str:
 def _header(report: Report) -> list[str]:
     collected = report.deployment.collected_at
     clusters = len(report.deployment.clusters)
+    cover = report.cover
     return [
-        "# confcheck remediation report",
+        f"# {escape(cover.title) if cover.title else 'confcheck remediation report'}",
         "",
+        *([f"- **Customer:** {escape(cover.customer)}"] if cover.customer else []),
         f"- **Source:** {escape(report.source or 'snapshot')}",
         f"- **Collected:** {_datetime(collected) if collected else 'not recorded in the snapshot'}",
         f"- **Checked:** {report.references} references in {clusters} cluster{'s' * (clusters != 1)}",

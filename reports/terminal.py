@@ -90,11 +90,14 @@ class _Writer:
     def report(self, report: Report) -> list[str]:
         deployment = report.deployment
         clusters = len(deployment.clusters)
-        lines = [
+        cover = report.cover
+        lines = [self.style(safe(cover.title), "bold")] if cover.title else []
+        lines += [f"for {safe(cover.customer)}"] if cover.customer else []
+        lines.append(
             self.style("confcheck", "bold")
             + f" · {safe(report.source or 'snapshot')} · {_plural(clusters, 'cluster')} · "
             + f"{_plural(report.references, 'reference')} checked"
-        ]
+        )
         lines += [self.style(f"note: {safe(note)}", "alert") for note in report.notes]
         if report.incomplete:
             lines += self.missing(report)
