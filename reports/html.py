@@ -266,9 +266,17 @@ class _Page:
             (f"cluster-{i}", c, by_cluster.get(c.name, []))
             for i, c in enumerate(report.deployment.clusters, start=1)
         ]
-        orphans = [f for f in report.findings if f.cluster not in names]
-        if orphans:
-            self.parts.append(("deployment", None, orphans))
+        # findings of a cluster that was never collected (its version could not be read) keep their
+        # cluster's name; only findings about no cluster are deployment-wide
+        self.titles: dict[str, str] = {}
+        orphans: dict[str | None, list[Finding]] = {}
+        for finding in report.findings:
+            if finding.cluster not in names:
+                orphans.setdefault(finding.cluster, []).append(finding)
+        for number, (name, found) in enumerate(sorted(orphans.items(), key=lambda kv: kv[0] is None), 1):
+            anchor = f"uncollected-{number}" if name is not None else "deployment"
+            self.titles[anchor] = f"{name} \u2014 not collected" if name is not None else _DEPLOYMENT
+            self.parts.append((anchor, None, found))
         self.plans = plan.per_cluster(report.findings, report.deployment)
         self.anchors = {c.name: anchor for anchor, c, _ in self.parts if c is not None}
         self.rows: dict[Finding, str] = {}
@@ -281,7 +289,7 @@ class _Page:
         """The table of contents: every section, with its number of findings."""
         items: list[Child] = []
         for anchor, cluster, findings in self.parts:
-            title = _cluster_title(cluster) if cluster else _DEPLOYMENT
+            title = _cluster_title(cluster) if cluster else self.titles[anchor]
             count = _plural(len(findings), "finding") if findings else "no findings"
             items.append(h("li", h("a", title, href=f"#{anchor}"), h("span", f" \u2014 {count}")))
         report = self.report
@@ -303,7 +311,11 @@ class _Page:
             self.cluster(anchor, cluster, findings)
             if cluster
             else h(
-                "section", h("h2", _DEPLOYMENT), self.findings(anchor, findings), class_="cluster", id=anchor
+                "section",
+                h("h2", self.titles[anchor]),
+                self.findings(anchor, findings),
+                class_="cluster",
+                id=anchor,
             )
             for anchor, cluster, findings in self.parts
         ]

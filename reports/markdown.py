@@ -194,7 +194,7 @@ def _sections(report: Report) -> list[tuple[str, Cluster | None, list[Finding]]]
         sections.append((title, cluster, by_cluster.pop(cluster.name, [])))
     for name, findings in by_cluster.items():  # clusters the deployment does not list, then none
         if name is not None:
-            sections.append((escape(name), None, findings))
+            sections.append((f"{escape(name)} {NONE} not collected", None, findings))
     if None in by_cluster:
         sections.append(("Deployment-wide", None, by_cluster[None]))
     return sections

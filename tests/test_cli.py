@@ -289,3 +289,26 @@ def test_an_unknown_report_key_is_a_config_error(confcheck: Callable[..., Run], 
     result = confcheck("lint", DEMO, "--config", str(config))
     assert result.code == 2
     assert "report.titel" in result.err
+
+
+@pytest.mark.parametrize("fmt", ["terminal", "markdown", "html"])
+def test_a_cluster_that_was_never_collected_keeps_its_name_in_every_human_format(
+    confcheck: Callable[..., Run], tmp_path: Path, fmt: str
+) -> None:
+    # its version could not be read, so the snapshot has no cluster for it: its CC203 stays under its name
+    data = json.loads((ROOT / "examples" / "incomplete-snapshot.json").read_text())
+    data["problems"].append(
+        {"kind": "version", "message": "getCCMVersion: HTTP 401", "cluster": "branch-cucm"}
+    )
+    snap = tmp_path / "snap.json"
+    snap.write_text(json.dumps(data))
+    result = confcheck("lint", str(snap), "--format", fmt)
+    assert result.code == 3
+    heading = {
+        "terminal": "branch-cucm · not collected",
+        "markdown": "## branch-cucm \u2014 not collected",
+        "html": "branch-cucm &#8212; not collected",
+    }
+    assert heading[fmt] in result.out
+    assert "deployment-wide" not in result.out.lower()
+    assert "Findings about the deployment as a whole" not in result.out
