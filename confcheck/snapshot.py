@@ -10,17 +10,13 @@ format for other tools.
 from __future__ import annotations
 
 import json
-import os
-import stat
-import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from confcheck import __version__, certs
+from confcheck import __version__, certs, inputs, output_files
 from confcheck.catalog import Catalog
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
@@ -40,7 +36,7 @@ from confcheck.model import (
 )
 
 SCHEMA_VERSION = 1
-MAX_BYTES = 512 * 1024 * 1024
+MAX_BYTES = inputs.SNAPSHOT_BYTES
 DNS_TYPES = ("A", "AAAA", "CNAME", "PTR", "SRV")
 
 T = TypeVar("T")
@@ -51,37 +47,20 @@ class SnapshotError(InputError):
 
 
 def read(path: str | Path, catalog: Catalog) -> Deployment:
-    """Load a snapshot file (``-`` reads standard input)."""
-    source = str(path)
-    try:
-        if source == "-":
-            text = sys.stdin.buffer.read(MAX_BYTES + 1)
-        else:
-            if Path(path).is_dir():
-                raise SnapshotError(f"{source}: is a directory, not a snapshot file")
-            with open(path, "rb") as handle:
-                text = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise SnapshotError(f"{source}: no such file") from None
-    except OSError as exc:
-        raise SnapshotError(f"{source}: cannot read ({exc.strerror or exc})") from None
-    if len(text) > MAX_BYTES:
-        raise SnapshotError(f"{source}: larger than {MAX_BYTES // 2**20} MiB")
-    return loads(text, catalog, source)
+    """Load a snapshot file (``-`` reads standard input), within :data:`confcheck.inputs.SNAPSHOT_BYTES`."""
+    data = inputs.read_bytes(path, MAX_BYTES, "a snapshot file", SnapshotError, stdin=True)
+    return loads(data, catalog, str(path))
 
 
 def loads(text: str | bytes, catalog: Catalog, source: str = "snapshot") -> Deployment:
     """Parse snapshot JSON text."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SnapshotError(
-            f"{source}: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-        ) from None
-    except UnicodeDecodeError:
-        raise SnapshotError(f"{source}: not JSON (not UTF-8 text)") from None
-    except RecursionError:
-        raise SnapshotError(f"{source}: not a snapshot (JSON nested too deeply)") from None
+    if isinstance(text, bytes):
+        text = inputs.decode(text, source, SnapshotError)
+    return from_data(inputs.parse_json(text, source, SnapshotError), catalog, source)
+
+
+def from_data(data: Any, catalog: Catalog, source: str) -> Deployment:
+    """:func:`from_dict`, with ``source`` (the file name) in front of every error."""
     try:
         return from_dict(data, catalog)
     except SnapshotError as exc:
@@ -198,35 +177,12 @@ def write(deployment: Deployment, path: str | Path) -> None:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step, never leaving a half-written file behind."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace ``path`` with ``text`` in one step, never leaving a half-written file behind.
 
-
-def _mode_for(path: Path) -> int:
-    """Keep the permissions of the file replaced; a new file gets the usual 0666 less the umask."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+    The target is checked as every output is (:mod:`confcheck.output_files`): a link, a FIFO, a
+    device or a directory is refused, never replaced.
+    """
+    output_files.write(output_files.check(path, ""), text, "")
 
 
 # --- reading, element by element --------------------------------------------------------------
