@@ -238,7 +238,7 @@ def _locate(text: str) -> tuple[str, str]:
 def parse_toml(text: str, source: str, error: ErrorFactory = InputError) -> dict[str, Any]:
     """Decoded TOML; deep nesting and huge numbers are one-line errors with their line."""
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{source}: not valid TOML ({exc})") from None
     except RecursionError:
@@ -247,6 +247,7 @@ def parse_toml(text: str, source: str, error: ErrorFactory = InputError) -> dict
     except ValueError:  # an integer beyond Python's 4,300-digit conversion limit
         line = next((n for n, t in enumerate(text.splitlines(), 1) if re.search(r"\d{4000}", t)), 1)
         raise error(f"{source}:{line}: a number too long to read") from None
+    return data
 
 
 def read_toml(path: str | Path, what: str, error: ErrorFactory = InputError) -> tuple[str, dict[str, Any]]:
