@@ -13,7 +13,7 @@ machines and pipelines, so every reader goes through here and the same rules hol
   nested at most :data:`MAX_DEPTH` deep; TOML likewise.
 
 Every error is one line naming the file and, where the parsers leave it to us, the element
-(``snap.json: clusters[0].nodes: duplicate key 'nodes'``). Locating the element costs a second
+(``snap.json: clusters[0].nodes: duplicate key: the object has it twice``). Locating the element costs a second
 pass over the text, so it runs only when something is wrong.
 """
 
@@ -190,15 +190,13 @@ def _locate(text: str) -> tuple[str, str]:
     """The path and problem of the first element :func:`parse_json` refuses (a slow second pass)."""
     stack: list[list[Any]] = []  # [kind, key or index, keys seen, expecting a key]
 
-    def path(key: str | None = None) -> str:
+    def path() -> str:
         out = ""
         for kind, at, _, _ in stack:
             if kind == "[":
                 out += f"[{at}]"
             elif at is not None:
                 out += f".{at}" if out else str(at)
-        if key is not None:
-            out += f".{key}" if out else key
         return out
 
     for match in _TOKEN.finditer(text):
@@ -221,10 +219,10 @@ def _locate(text: str) -> tuple[str, str]:
             top[3] = False
         elif kind == "string" and top is not None and top[0] == "{" and top[3]:
             key = json.loads(token)
-            if key in top[2]:
-                return path(), f"duplicate key {key!r}"
-            top[2].add(key)
             top[1] = key
+            if key in top[2]:
+                return path(), "duplicate key: the object has it twice"
+            top[2].add(key)
         elif kind == "number" and len(token) > MAX_NUMBER_CHARS:
             return path(), f"a number of {len(token)} characters (at most {MAX_NUMBER_CHARS})"
         elif kind == "word" and token in ("NaN", "Infinity", "-Infinity"):

@@ -138,7 +138,11 @@ def read(data: Any, source: str) -> Report:
     (another ``schema_version``) or an edited one is refused with the path of the bad element.
     """
     version = data.get("schema_version") if isinstance(data, dict) else None
-    if isinstance(data, dict) and "schema_version" in data and not schema_check._same(version, REPORT_VERSION):
+    if (
+        isinstance(data, dict)
+        and "schema_version" in data
+        and not schema_check._same(version, REPORT_VERSION)
+    ):
         raise InputError(
             f"{source}: schema_version: unsupported report version {version!r} "
             f"(this confcheck reads {REPORT_VERSION})"
