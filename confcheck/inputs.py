@@ -9,8 +9,11 @@ machines and pipelines, so every reader goes through here and the same rules hol
   checked against the file's size before reading and enforced while reading;
 * UTF-8 text;
 * JSON without duplicate keys (which would otherwise resolve last-wins without a word), without
-  ``NaN`` or ``Infinity``, with no number longer than :data:`MAX_NUMBER_CHARS` characters, and
-  nested at most :data:`MAX_DEPTH` deep; TOML likewise.
+  ``NaN`` or ``Infinity``, and with no number longer than :data:`MAX_NUMBER_CHARS` characters;
+* nesting deep enough to exhaust Python's JSON or TOML parser (a ``RecursionError``) is an error
+  naming where the document passes :data:`MAX_DEPTH` levels. Shallower nesting is left to each
+  format's own checks (the snapshot reader, the report schema), which accept only the depths their
+  formats have.
 
 Every error is one line naming the file and, where the parsers leave it to us, the element
 (``snap.json: clusters[0].nodes: duplicate key: the object has it twice``). Locating the element costs a second
@@ -48,7 +51,7 @@ TOML_BYTES = 4 * MiB
 CERTIFICATE_BYTES = 4 * MiB
 """A certificate, chain or trust-store file: real ones are a few kilobytes."""
 MAX_DEPTH = 64
-"""Nesting of JSON arrays and objects, and of TOML arrays and tables; confcheck's own files need 8."""
+"""Where a too-deep document is said to go too deep; confcheck's own files nest at most 8 levels."""
 MAX_NUMBER_CHARS = 100
 """Characters in one JSON number: confcheck's files hold ports, versions and counts."""
 

@@ -108,14 +108,14 @@ def _is(value: Any, name: str) -> bool:
     return isinstance(value, types[name])
 
 
-def _same(a: Any, b: Any) -> bool:
+def same(a: Any, b: Any) -> bool:
     """JSON equality: true is not 1, and 1.0 is 1."""
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if type(a) in (int, float) and type(b) in (int, float):
         return bool(a == b)
     return type(a) is type(b) and bool(a == b)
@@ -160,9 +160,9 @@ class _Checker:
             if not any(_is(value, n) for n in names):
                 wanted = " or ".join(_TYPE_NAMES[n] for n in names)
                 raise self.fail(path, f"expected {wanted}, found {kind(value)}")
-        if "const" in schema and not _same(value, schema["const"]):
+        if "const" in schema and not same(value, schema["const"]):
             raise self.fail(path, f"expected {schema['const']!r}, found {_show(value)}")
-        if "enum" in schema and not any(_same(value, option) for option in schema["enum"]):
+        if "enum" in schema and not any(same(value, option) for option in schema["enum"]):
             options = ", ".join(str(o) for o in schema["enum"])
             raise self.fail(path, f"expected one of {options}, found {_show(value)}")
         if isinstance(value, str):

@@ -141,7 +141,7 @@ def read(data: Any, source: str) -> Report:
     if (
         isinstance(data, dict)
         and "schema_version" in data
-        and not schema_check._same(version, REPORT_VERSION)
+        and not schema_check.same(version, REPORT_VERSION)
     ):
         raise InputError(
             f"{source}: schema_version: unsupported report version {version!r} "

@@ -6,7 +6,8 @@ command line in-process, as a user would run it. Whatever the file holds, the ru
 code 0, 1, 2 or 3; an error is one line on stderr and never an internal error or a traceback;
 and it stays within a few seconds and a bounded amount of memory.
 
-Deterministic (derandomized) and quick by default; ``CONFCHECK_FUZZ_EXAMPLES=2000`` runs more.
+Deterministic (derandomized) and quick by default; ``CONFCHECK_FUZZ_EXAMPLES=2000`` runs more, and
+``CONFCHECK_FUZZ_RANDOM=1`` draws new examples each run (to explore, not for CI).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ PEAK_BYTES = 300 * 2**20
 
 FUZZ = settings(
     max_examples=int(os.environ.get("CONFCHECK_FUZZ_EXAMPLES", "25")),
-    derandomize=True,
+    derandomize=not os.environ.get("CONFCHECK_FUZZ_RANDOM"),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -130,8 +131,10 @@ def json_edits(draw: st.DrawFn, text: str) -> str:
     if draw(st.booleans()):
         return draw(text_edits(text))
     data = json.loads(text)
-    targets = places(data)
     for _ in range(draw(st.integers(1, 3))):
+        targets = places(data)
+        if not targets:
+            break
         path = draw(st.sampled_from(targets))
         doc = data
         for key in path[:-1]:
@@ -139,7 +142,6 @@ def json_edits(draw: st.DrawFn, text: str) -> str:
         kind = draw(st.sampled_from(("replace", "delete", "extra")))
         if kind == "delete":
             del doc[path[-1]]
-            targets = places(data)
         elif kind == "extra" and isinstance(doc, dict):
             doc[draw(st.text(max_size=8))] = draw(JSON_VALUES)
         else:
