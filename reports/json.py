@@ -15,6 +15,8 @@ from confcheck.findings import Finding, Fix, Severity, Suppression
 from confcheck.report import ChangeSummary, Report, Reporter
 
 REPORT_VERSION = 1
+MAX_FINDINGS = 50_000
+"""Findings a stored report may hold (all lists together): seven times the 3,000-cluster benchmark's."""
 
 
 def fix_to_dict(fix: Fix) -> dict[str, Any]:
@@ -138,15 +140,21 @@ def read(data: Any, source: str) -> Report:
     (another ``schema_version``) or an edited one is refused with the path of the bad element.
     """
     version = data.get("schema_version") if isinstance(data, dict) else None
-    if (
-        isinstance(data, dict)
-        and "schema_version" in data
-        and not schema_check.same(version, REPORT_VERSION)
-    ):
+    if isinstance(data, dict) and "schema_version" in data and not schema_check.same(version, REPORT_VERSION):
         raise InputError(
             f"{source}: schema_version: unsupported report version {version!r} "
             f"(this confcheck reads {REPORT_VERSION})"
         )
+    if isinstance(data, dict):
+        lists = [data.get("findings"), data.get("suppressed")]
+        if isinstance(data.get("changes"), dict):
+            lists += [data["changes"].get("fixed"), data["changes"].get("introduced")]
+        count = sum(len(items) for items in lists if isinstance(items, list))
+        if count > MAX_FINDINGS:
+            raise InputError(
+                f"{source}: {count:,} findings (suppressed and changed ones included), "
+                f"more than the limit of {MAX_FINDINGS:,} for a report"
+            )
     try:
         schema_check.validate(data, schema())
     except schema_check.SchemaViolation as exc:

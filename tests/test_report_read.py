@@ -231,3 +231,12 @@ def test_a_stored_report_still_renders_the_same(confcheck: Callable[..., Run], t
     path.write_text(rich_report_text())
     again = confcheck("report", str(path), "--format", "json")
     assert json.loads(again.out) == json.loads(rich_report_text())
+
+
+def test_a_report_with_too_many_findings_is_refused_before_it_is_checked(tmp_path: Path) -> None:
+    data = small_report()
+    data["findings"] = data["findings"] * (json_report.MAX_FINDINGS + 1)
+    with pytest.raises(InputError, match=r"^r\.json: 50,00\d findings .*more than the limit of 50,000"):
+        json_report.read(data, "r.json")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"at most {json_report.MAX_FINDINGS:,} findings" in readme
