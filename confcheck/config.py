@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from confcheck import inputs
 from confcheck.engine import CheckOptions
 from confcheck.errors import InputError
 from confcheck.gate import Waiver
@@ -28,11 +29,6 @@ from confcheck.transport.https import TlsPolicy, check_ca_bundle
 
 if TYPE_CHECKING:
     from confcheck.certs import Certificate
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 PURPOSES = ("tomcat", "cup-xmpp", "mailstore", "conferencing")
 
@@ -95,16 +91,7 @@ class Inventory:
 def load(path: str | Path, ask: bool | None = None) -> Inventory:
     """Read and check an inventory; ``ask``: prompt for unset passwords (default: on a terminal)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    text, data = inputs.read_toml(path, "an inventory", ConfigError)
     return _Reader(path, text, sys.stdin.isatty() if ask is None else ask).inventory(data)
 
 
@@ -112,13 +99,7 @@ def load_offline(path: str | Path) -> tuple[tuple[Waiver, ...], CheckOptions, Co
     """Only what judging needs: ``[[waiver]]``, ``[check]`` and ``[report]`` (``lint --config``: no password
     is asked)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    text, data = inputs.read_toml(path, "an inventory", ConfigError)
     reader = _Reader(path, text, ask=False)
     return reader.waivers(data), reader.check(data), reader.cover(data)
 
