@@ -312,3 +312,17 @@ def test_a_cluster_that_was_never_collected_keeps_its_name_in_every_human_format
     assert heading[fmt] in result.out
     assert "deployment-wide" not in result.out.lower()
     assert "Findings about the deployment as a whole" not in result.out
+
+
+def test_cert_text_output_shows_escape_sequences_in_a_certificate(
+    confcheck: Callable[..., Run], tmp_path: Path
+) -> None:
+    from confcheck import pki
+
+    issued = pki.server("evil\x1b[2J\x1b]0;title\x07.example.com", dns=["cucm1.example.com"])
+    path = tmp_path / "evil.pem"
+    path.write_text(issued.pem)
+    result = confcheck("cert", str(path))
+    assert result.code == 0
+    assert "\x1b" not in result.out and "\x07" not in result.out
+    assert "\\x1b[2J" in result.out
