@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from confcheck import __version__, certs
+from confcheck import __version__, certs, snapshot_migration
 from confcheck.catalog import Catalog
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
@@ -39,7 +39,7 @@ from confcheck.model import (
     major_version,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_BYTES = 512 * 1024 * 1024
 DNS_TYPES = ("A", "AAAA", "CNAME", "PTR", "SRV")
 
@@ -92,6 +92,9 @@ def from_dict(data: Any, catalog: Catalog) -> Deployment:
     """Build a deployment from decoded JSON, validating every element."""
     root = _object(data, "", required=("schema_version", "clusters"), optional=_ROOT_OPTIONAL)
     version = root["schema_version"]
+    if not isinstance(version, bool) and version in snapshot_migration.READS:  # older: migrated first
+        root = snapshot_migration.upgrade(root, catalog)
+        version = root["schema_version"]
     if isinstance(version, bool) or version != SCHEMA_VERSION:
         raise SnapshotError(
             f"schema_version: unsupported version {version!r} (this confcheck reads {SCHEMA_VERSION})"
@@ -144,9 +147,11 @@ def to_dict(deployment: Deployment) -> dict[str, Any]:
         return out
 
     def setting(s: Setting) -> dict[str, Any]:
-        out = {"location": s.location, "value": s.value}
+        out: dict[str, Any] = {"location": s.location, "value": s.value}
         if s.instance is not None:
             out["instance"] = s.instance
+        if s.profiles is not None:
+            out["profiles"] = list(s.profiles)
         return out
 
     clusters = [
@@ -264,7 +269,7 @@ def _cluster(value: Any, path: str, store: Mapping[str, Certificate], catalog: C
         nodes[0] = replace(nodes[0], role="publisher")  # roles left out: the first node is the publisher
 
     def setting(v: Any, p: str) -> Setting:
-        s = _object(v, p, required=("location", "value"), optional=("instance",))
+        s = _object(v, p, required=("location", "value"), optional=("instance", "profiles"))
         location_id = _text(s, "location", p)
         entry = catalog.location(location_id)
         if entry is None:
@@ -278,7 +283,8 @@ def _cluster(value: Any, path: str, store: Mapping[str, Certificate], catalog: C
             raise SnapshotError(
                 f"{p}.location: {location_id!r} is each node's name; set the node's name instead"
             )
-        return Setting(location_id, _text(s, "value", p), _optional_text(s, "instance", p))
+        profiles = tuple(_list(s["profiles"], f"{p}.profiles", _string)) if "profiles" in s else None
+        return Setting(location_id, _text(s, "value", p), _optional_text(s, "instance", p), profiles)
 
     settings = _list(obj.get("settings", []), f"{path}.settings", setting)
     facts = _object(obj.get("facts", {}), f"{path}.facts")
