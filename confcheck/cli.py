@@ -498,7 +498,7 @@ def _print_locations(lines: Sequence[ProductLine], con: Console) -> None:
             con.print(Text(f"  {line.note}"))
         table = Table(box=None, pad_edge=False, show_header=bool(line.locations), header_style="dim")
         for column in ("location", "menu path", "field", "profile", "must match"):
-            table.add_column(column, overflow="fold")
+            table.add_column(column, overflow="fold", no_wrap=column == "location")  # ids are copied whole
         for loc in line.locations:
             menu = loc.menu if loc.admin is None else line.where(loc)  # changed in another application
             table.add_row(loc.id, menu, loc.field or "", loc.profile, loc.checked_against)
