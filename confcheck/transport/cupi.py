@@ -69,8 +69,13 @@ def product_version(
                 )
             if status == 404:
                 continue
-            if status != 200 or content is None:
+            if status != 200:
                 raise CupiError("version", f"{base}{path}: HTTP {status}; set version in confcheck.toml")
+            if content is None:
+                raise CupiError(
+                    "version",
+                    f"{base}{path}: the answer is larger than {MAX_ANSWER // 1024} KiB; set version in confcheck.toml",
+                )
             found = parse(content)
             if found is None:
                 raise CupiError(
