@@ -103,12 +103,13 @@ def is_jabber_config(service: UcService) -> bool:
 
 
 def service_settings(
-    line: str, service: UcService, profiles: tuple[str, ...], tomcat_port: int
+    line: str, service: UcService, profiles: tuple[str, ...] | None, tomcat_port: int
 ) -> tuple[list[Setting], list[ExternalHint]]:
     """The settings a UC service holds (its host, or its Jabber parameters) and the servers to meet.
 
-    A service no profile hands out still gets its settings, marked with no profiles, so that the
-    checks can report it as unused; nothing is fetched for it.
+    A service no profile hands out (``profiles == ()``) still gets its settings, marked with no
+    profiles, so that the checks can report it as unused; nothing is fetched for it. ``None``: which
+    profiles use it is not known, and it is judged as if used.
     """
     if service.product_type.strip().casefold() in CLOUD:
         return [], []
@@ -127,7 +128,7 @@ def service_settings(
         if not value:
             continue
         settings.append(Setting(f"{line}.{names.key}", value, service.name, profiles))
-        if profiles and names.purpose and identity.name_kind(value) in ("ip", "short", "fqdn"):
+        if profiles != () and names.purpose and identity.name_kind(value) in ("ip", "short", "fqdn"):
             default = names.port or tomcat_port
             wanted = port(service.port, default) if not is_jabber_config(service) else default
             hints.append(

@@ -237,10 +237,14 @@ def collect(cluster: ClusterConfig, context: CollectContext) -> ClusterPlan:
         services = client.uc_services()
         profiles = [client.service_profile(p.name) for p in client.service_profiles()]
         using = _uc_services.memberships(profiles)
+        known = {s.name.strip().casefold() for s in services}
+        # profiles that name only services that do not exist mean the names were not matched (a release
+        # that answers them otherwise): then no service is called unused on that evidence
+        trusted = not using or bool(set(using) & known)
         for listed in services:
             # a Jabber Client Configuration service's parameters come with getUcService only
             service = client.uc_service(listed.name) if _uc_services.is_jabber_config(listed) else listed
-            used = using.get(service.name.strip().casefold(), ())
+            used = using.get(service.name.strip().casefold(), ()) if trusted else None
             settings, hints = _uc_services.service_settings(ID, service, used, cluster.tomcat_port)
             plan.settings += settings
             plan.hints += hints

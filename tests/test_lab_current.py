@@ -50,6 +50,20 @@ host = "cuc1"
 IMP_CALL = re.compile(r"AXL https://\S+ (getCUPVersion|getClusterInfo) in AXL (\S+): HTTP (\d+)")
 
 
+def collected(lab: Lab) -> Deployment:
+    """Collect a running lab with its inventory, as ``confcheck snapshot`` does."""
+    saved = {k: os.environ.get(k) for k in lab.environment}
+    os.environ.update(lab.environment)
+    try:
+        return collect.collect(config.load(lab.config_path, ask=False))
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                del os.environ[key]
+            else:
+                os.environ[key] = value
+
+
 def audit(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
@@ -61,16 +75,7 @@ def audit(
     caplog.set_level(logging.DEBUG, logger="confcheck")
     with Lab(scenario.load(str(spec))) as lab:
         lab.config_path.write_text(edit(lab.config_path.read_text()))
-        saved = {k: os.environ.get(k) for k in lab.environment}
-        os.environ.update(lab.environment)
-        try:
-            deployment = collect.collect(config.load(lab.config_path, ask=False))
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    del os.environ[key]
-                else:
-                    os.environ[key] = value
+        deployment = collected(lab)
     return lab, deployment, IMP_CALL.findall(caplog.text)
 
 
@@ -215,3 +220,37 @@ def test_bad_scenario_keys_are_named(tmp_path: Path, change: tuple[str, str], me
     spec.write_text(text.replace(*change, 1))
     with pytest.raises(InputError, match=re.escape(message)):
         scenario.load(str(spec))
+
+
+PROFILES = """
+[[cluster.uc_service]]
+type = "Voicemail"
+product = "Unity Connection"
+name = "VM-HQ"
+host = "{{cuc1.ip}}"
+[[cluster.service_profile]]
+name = "SP-HQ"
+services = [SERVICES]
+"""
+
+
+@pytest.mark.parametrize(
+    ("services", "rules"),
+    [
+        ('"VM-HQ"', ["CC102"]),  # used: judged
+        ("", ["CC205"]),  # a profile lists nothing: VM-HQ reaches no client
+        ('"vm-hq-renamed"', ["CC102"]),  # the profiles name no service there is: membership unknown, judged
+    ],
+)
+def test_service_profiles_decide_whether_a_uc_service_is_judged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, services: str, rules: list[str]
+) -> None:
+    spec = SCENARIO.replace(
+        'host = "cucm1"\n', 'host = "cucm1"\n' + PROFILES.replace("SERVICES", services), 1
+    )
+    path = tmp_path / "profiles.toml"
+    path.write_text(spec.format(cucm="14.0.1.11900-132", imp="14.0.1.11900-9", unity="14.0.1.11900-14"))
+    with Lab(scenario.load(str(path))) as lab:
+        deployment = collected(lab)
+    result = lint.lint(deployment, plugin_manager.catalog(), plugin_manager.rules())
+    assert [f.rule for f in result.findings] == rules
