@@ -71,12 +71,12 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class ProductLine:
-    """One product and version line, e.g. CUCM 9.x and later, with the names of its admin applications."""
+    """One product and version line, e.g. CUCM 10.x and later, with the names of its admin applications."""
 
     id: str
     product: str
     versions: str
-    """Human form of the version range, e.g. ``9.x and later``."""
+    """Human form of the version range, e.g. ``10.x and later``."""
     min_major: int | None
     max_major: int | None
     admin: str

@@ -157,17 +157,10 @@ class Context:
         return tuple(found)
 
     def _judged_as_node(self, value: str, location: Location) -> bool:
-        """Whether a cluster of the location's products, read in full, has a node configured as ``value``."""
-        names = self.memo(
-            ("node names", location.target.products),
-            lambda: {
-                _key(n.name)
-                for c in self.deployment.clusters
-                if c.configuration_read and c.product in location.target.products
-                for n in c.nodes
-            },
-        )
-        return _key(value) in names
+        """Whether ``value`` leads to a node of a cluster of the location's products that was read in full
+        (by name or address, so a node renamed by a proposed change is still that node)."""
+        found, _, _ = self._index.find(value, location.target.products)
+        return any(c is not None and c.configuration_read for c, _ in found)
 
     @cached_property
     def checks(self) -> tuple[ReferenceCheck, ...]:

@@ -289,3 +289,19 @@ def test_profiles_hand_out_services_by_name_primary_to_tertiary_and_jabber_confi
         "jc-hq": ("SP-HQ",),
         "jc-mobile": ("SP-HQ",),
     }
+
+
+def test_renaming_an_im_and_presence_node_introduces_nothing_on_the_cucm_that_names_it(
+    confcheck: Callable[..., Run], tmp_path: Path
+) -> None:
+    """The rename is made in CUCM's System > Server: the name CUCM lists is that node's, before and after."""
+    change = tmp_path / "rename.toml"
+    change.write_text(
+        '[[change]]\ncluster = "site14-imp"\nrename = "10.40.0.22"\nto = "imp2.site14.acme.example"\n'
+    )
+    result = confcheck(
+        "lint", str(CURRENT), "--changes", str(change), "--format", "json", "--at", "2026-12-01"
+    )
+    changes = json.loads(result.out)["changes"]
+    assert [(f["cluster"], f["location"]) for f in changes["fixed"]] == [("site14-imp", "imp10.node-name")]
+    assert changes["introduced"] == []
