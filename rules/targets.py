@@ -18,8 +18,12 @@ def unknown_target(ctx: Context) -> Iterator[Finding]:
 
     ## What it checks
     Every setting that names a server (TFTP, CCMCIP, voicemail, mail store, conferencing, IM and
-    Presence server) whose value is neither the configured name, FQDN, host name or address of
-    a node in the snapshot, nor an external server, nor resolved by a recorded DNS answer to one.
+    Presence server, CUCM 10.x UC services and Jabber Client Configuration parameters) whose value
+    is neither the configured name, FQDN, host name or address of a node in the snapshot, nor an
+    external server, nor resolved by a recorded DNS answer to one. CTI names (UC service CTI,
+    `CtiServer1`) meet no certificate, but must still lead to a CUCM node; a value that is no host
+    name or address at all (`cuc1:8443`, a URL) is reported here too, saying so. Directory (LDAP)
+    names are recorded only.
 
     ## Why it matters
     A name that cannot be tied to a server cannot be checked: it may be a typo, a decommissioned

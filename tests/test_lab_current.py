@@ -15,7 +15,9 @@ from conftest import Run
 
 from confcheck import collect, config, lint, plugin_manager
 from confcheck.errors import ExitCode, InputError
+from confcheck.lab import axl as lab_axl
 from confcheck.lab import scenario
+from confcheck.lab.axl import AxlData
 from confcheck.lab.runtime import Lab
 from confcheck.model import Deployment
 
@@ -187,6 +189,9 @@ def test_demo_of_the_15_scenario_prints_15_menu_paths(tmp_path: Path, confcheck:
     assert "CC205 unused-uc-service" in out
     for old in ("Cluster Topology", "Legacy Clients", "System > Security > Settings", "cucm9.", "imp9."):
         assert old not in out
+    html = (tmp_path / "report.html").read_text()  # the IM and Presence node is renamed in CUCM's application
+    assert "IM and Presence Administration</strong> &#8250; System &#8250; Server" not in html
+    assert html.count("Unified CM Administration</strong> &#8250; System &#8250; Server") >= 3
 
 
 @pytest.mark.parametrize(
@@ -254,3 +259,23 @@ def test_service_profiles_decide_whether_a_uc_service_is_judged(
         deployment = collected(lab)
     result = lint.lint(deployment, plugin_manager.catalog(), plugin_manager.rules())
     assert [f.rule for f in result.findings] == rules
+
+
+def test_a_uc_service_that_cannot_be_read_is_cc203_and_nothing_of_the_cluster_is_judged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(request: object, data: AxlData, version: str) -> object:
+        raise lab_axl._Fault(5007, "Item not valid: The specified UC Service was not found")
+
+    monkeypatch.setitem(lab_axl._HANDLERS, "getUcService", broken)
+    with Lab.of("release-15") as lab:
+        deployment = collected(lab)
+    [problem] = deployment.problems
+    assert (problem.cluster, problem.kind) == ("hq-cucm", "fault")
+    assert "getUcService: AXL fault 5007" in problem.message
+    cucm = deployment.cluster("hq-cucm")
+    assert cucm is not None
+    assert not cucm.configuration_read
+    result = lint.lint(deployment, plugin_manager.catalog(), plugin_manager.rules())
+    assert [f.rule for f in result.findings if f.cluster == "hq-cucm"] == ["CC203"]
+    assert result.incomplete
