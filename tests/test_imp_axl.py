@@ -4,6 +4,10 @@ IM and Presence AXL schema (../shared/imp-axl-schema, 11.5 and 12.5)."""
 from __future__ import annotations
 
 import functools
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -14,7 +18,9 @@ from test_axl import PASSWORD, USER, authorized, body_element, envelope, serve, 
 from confcheck.lab import imp_axl
 from confcheck.lab.axl import IM_AND_PRESENCE, AxlData, AxlProcessNode
 from confcheck.transport.axl import AxlError
-from confcheck.transport.axl.presence import VERSIONS, PresenceAxlClient, answers_axl
+from confcheck.transport.axl.presence import VERSIONS, WSDL_DIR, PresenceAxlClient, answers_axl
+
+ROOT = Path(__file__).resolve().parents[1]
 
 IMP = {
     "11.5": "11.5.1.10000-6",
@@ -124,3 +130,33 @@ def test_only_releases_from_11_5_are_read_over_their_axl() -> None:
         True,
         False,
     ]
+
+
+def generator() -> ModuleType:
+    """tools/imp_axl_wsdl.py, imported from its path (tools/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("imp_axl_wsdl", ROOT / "tools" / "imp_axl_wsdl.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["imp_axl_wsdl"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_shipped_im_and_presence_wsdls_are_what_the_generator_writes() -> None:
+    tool = generator()
+    assert tool.VERSIONS == VERSIONS
+    assert {p for p in WSDL_DIR.rglob("*") if p.is_file()} == set(tool.files())
+    assert tool.main(["--check"]) == 0
+
+
+def test_the_im_and_presence_check_catches_a_hand_edited_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tool = generator()
+    monkeypatch.setattr(tool, "OUT", tmp_path)
+    assert tool.main([]) == 0
+    assert tool.main(["--check"]) == 0
+    edited = tmp_path / "12.5" / "AXLSoap.xsd"
+    edited.write_text(edited.read_text().replace('name="cupservernames"', 'name="servers"'))
+    assert tool.main(["--check"]) == 1

@@ -152,3 +152,14 @@ def test_a_version_2_snapshot_keeps_profiles_and_a_version_1_one_cannot_have_the
     loaded = snapshot.from_dict(doc, plugin_manager.catalog())
     assert loaded.clusters[0].settings[0].profiles == ()
     assert snapshot.to_dict(loaded)["clusters"][0]["settings"][0]["profiles"] == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.json")), ids=lambda p: p.name)
+def test_every_example_is_a_current_snapshot_the_schema_describes(path: Path) -> None:
+    import jsonschema
+
+    schema = json.loads((ROOT / "confcheck" / "schemas" / "snapshot.schema.json").read_text())
+    doc = json.loads(path.read_text())
+    assert doc["schema_version"] == snapshot.SCHEMA_VERSION == 2
+    assert [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)] == []
+    snapshot.from_dict(doc, plugin_manager.catalog())
