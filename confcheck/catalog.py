@@ -15,7 +15,7 @@ from confcheck.errors import CatalogError
 from confcheck.findings import Phase
 from confcheck.identity import Profile
 
-Scope = Literal["node", "cluster", "named"]
+Scope = Literal["node", "cluster", "named", "peer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,14 @@ class Target:
     ``cluster``: every node of the setting's own cluster (the XMPP domain).
     ``named``: the server the value names: a node of a cluster of one of ``products``, or an
     external server (mail store, conferencing) of the deployment.
+    ``peer``: the configured name of a node of a cluster of ``products``, set here (CUCM 10.x and
+    later name their IM and Presence nodes in System > Server). A name is judged once: when a
+    cluster of ``products`` in the snapshot has a node configured with this name, that cluster's
+    own node-name reference judges it and this setting makes none; otherwise it is ``named``.
     ``purpose`` picks the endpoint whose certificate is checked (``tomcat``, ``cup-xmpp``, ...).
+    An empty ``purpose`` checks no certificate, because Jabber meets none of confcheck's there (CTI,
+    an LDAP directory): the name is only tied to a server of ``products`` (CC201 when it names
+    none), and with no ``products`` either it is recorded and not judged.
     """
 
     scope: Scope
@@ -40,7 +47,7 @@ class Location:
 
     id: str
     menu: str
-    """Menu path inside the product line's admin application, e.g. ``System > Server``."""
+    """Menu path inside the admin application, e.g. ``System > Server``."""
     field: str | None
     profile: Profile
     target: Target
@@ -57,16 +64,19 @@ class Location:
     ``{value}`` stands for the configured value and ``{proposed}`` for the proposed one.
     """
     note: str = ""
+    admin: str | None = None
+    """The admin application the setting is changed in, when it is not its product line's: IM and
+    Presence 10.x nodes are named in Cisco Unified CM Administration. None: the line's."""
 
 
 @dataclass(frozen=True, slots=True)
 class ProductLine:
-    """One product and version line, e.g. CUCM 9.x and later, with the names of its admin applications."""
+    """One product and version line, e.g. CUCM 10.x and later, with the names of its admin applications."""
 
     id: str
     product: str
     versions: str
-    """Human form of the version range, e.g. ``9.x and later``."""
+    """Human form of the version range, e.g. ``10.x and later``."""
     min_major: int | None
     max_major: int | None
     admin: str
@@ -87,7 +97,11 @@ class ProductLine:
 
     def where(self, location: Location) -> str:
         """The full menu path of ``location``, application included."""
-        return f"{self.admin} > {location.menu}"
+        return f"{self.admin_of(location)} > {location.menu}"
+
+    def admin_of(self, location: Location) -> str:
+        """The admin application ``location`` is changed in: its own when it names one, else the line's."""
+        return location.admin or self.admin
 
     @property
     def certificate_management(self) -> str:

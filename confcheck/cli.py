@@ -585,9 +585,10 @@ def _print_locations(lines: Sequence[ProductLine], con: Console) -> None:
             con.print(Text(f"  {line.note}"))
         table = Table(box=None, pad_edge=False, show_header=bool(line.locations), header_style="dim")
         for column in ("location", "menu path", "field", "profile", "must match"):
-            table.add_column(column, overflow="fold")
+            table.add_column(column, overflow="fold", no_wrap=column == "location")  # ids are copied whole
         for loc in line.locations:
-            table.add_row(loc.id, loc.menu, loc.field or "", loc.profile, loc.checked_against)
+            menu = loc.menu if loc.admin is None else line.where(loc)  # changed in another application
+            table.add_row(loc.id, menu, loc.field or "", loc.profile, loc.checked_against)
         if line.locations:
             con.print(table)
         con.print()

@@ -17,7 +17,8 @@ from confcheck.transport.dns import Resolver
 
 if TYPE_CHECKING:
     from confcheck.transport.adminweb import AdminSession
-    from confcheck.transport.axl import AxlClient, Negotiation
+    from confcheck.transport.axl import AxlClient, AxlSettings, Negotiation
+    from confcheck.transport.axl.presence import PresenceAxlClient, PresenceNegotiation
 
 
 class CollectContext:
@@ -29,6 +30,7 @@ class CollectContext:
         self.records: dict[tuple[str, str], DnsRecord] = {}
         self._addresses: dict[str, list[str]] = {}
         self._negotiations: dict[str, Negotiation] = {}
+        self._presence: dict[str, PresenceNegotiation] = {}
         self._lock = threading.Lock()
 
     def addresses(self, name: str) -> list[str]:
@@ -74,15 +76,39 @@ class CollectContext:
         else from UDS (one GET without credentials); a 599 answer then moves it once. Every later
         client of the cluster in this run starts where the last one ended.
         """
-        from confcheck.transport.axl import AxlClient, AxlSettings
+        from confcheck.transport.axl import AxlClient
+
+        negotiation = self._negotiation(cluster)
+        return AxlClient(self._axl_settings(cluster, negotiation.version), negotiation)
+
+    def presence_axl(self, cluster: ClusterConfig) -> PresenceAxlClient:
+        """A client of IM and Presence's own AXL service (11.5 and later) on the cluster's publisher,
+        speaking the version negotiated for the cluster (12.5 first, one retry in 11.5 on a 599)."""
+        from confcheck.transport.axl.presence import PresenceAxlClient, PresenceNegotiation
+
+        with self._lock:
+            negotiation = self._presence.setdefault(cluster.name, PresenceNegotiation())
+        return PresenceAxlClient(self._axl_settings(cluster, negotiation.version), negotiation)
+
+    def unity_version(self, cluster: ClusterConfig) -> str:
+        """Unity Connection's release from its provisioning interface (CUPI ``/vmrest/version/product/``)
+        on the publisher, with the inventory's credentials when it has some (see :mod:`~confcheck.transport.cupi`)."""
+        from confcheck.transport import cupi
+
+        base, name = self.url(cluster, cluster.tomcat_port)
+        credentials = (cluster.username, cluster.password or "") if cluster.username else None
+        timeout = self.inventory.timeout
+        return cupi.product_version(base, cluster.tls, name, credentials, timeout, max(4 * timeout, 10.0))
+
+    def _axl_settings(self, cluster: ClusterConfig, version: str) -> AxlSettings:
+        from confcheck.transport.axl import AxlSettings
 
         url, name = self.url(cluster, cluster.axl_port, "/axl/")
-        negotiation = self._negotiation(cluster)
-        settings = AxlSettings(
+        return AxlSettings(
             url=url,
             username=cluster.username or "",
             password=cluster.password or "",
-            version=negotiation.version,
+            version=version,
             tls=cluster.tls,
             server_name=name,
             connect_timeout=self.inventory.timeout,
@@ -90,7 +116,6 @@ class CollectContext:
             deadline=12 * self.inventory.timeout,
             backoff=self.inventory.timeout / 4,
         )
-        return AxlClient(settings, negotiation)
 
     def _negotiation(self, cluster: ClusterConfig) -> Negotiation:
         from confcheck.transport.axl import Negotiation, uds

@@ -254,11 +254,7 @@ class _Reader:
         product = self.text(data, at, "product")
         if product not in PRODUCTS:
             raise self.fail(at, "product", f"{product!r} is not one of {', '.join(PRODUCTS)}")
-        version = self.text(data, at, "version", required=False)
-        if version is None and product == "unity":
-            raise self.fail(
-                at, "version", "required for unity: Unity Connection has no interface confcheck reads it from"
-            )
+        version = self.text(data, at, "version", required=False)  # unity: read from CUPI when absent
         if version is not None and not re.match(r"\s*\d{1,3}([.(\s-]|$)", version):
             raise self.fail(at, "version", f"{version!r} does not start with a version number")
         username = self.text(data, at, "username", required=product in ("cucm", "cup", "imp"))

@@ -131,7 +131,12 @@ class Context:
 
     @cached_property
     def references(self) -> tuple[Reference, ...]:
-        """Every reference: node names (one per node) and the settings, cluster by cluster."""
+        """Every reference: node names (one per node) and the settings, cluster by cluster.
+
+        Not made: a setting of a UC service no service profile hands out (``Setting.profiles`` is
+        empty: it reaches no client; CC205 reports the service), and a ``peer`` setting naming a
+        node whose own cluster is in the snapshot (that node's name reference judges it, once).
+        """
         found: list[Reference] = []
         for cluster in self.deployment.clusters:
             if not cluster.configuration_read:
@@ -144,8 +149,18 @@ class Context:
                 entry = self.catalog.location(setting.location)
                 if entry is None:
                     raise InputError(f"cluster {cluster.name}: unknown location {setting.location!r}")
+                if setting.profiles == ():
+                    continue
+                if entry[1].target.scope == "peer" and self._judged_as_node(setting.value, entry[1]):
+                    continue
                 found.append(Reference(cluster, line, entry[1], setting.value, setting.instance))
         return tuple(found)
+
+    def _judged_as_node(self, value: str, location: Location) -> bool:
+        """Whether ``value`` leads to a node of a cluster of the location's products that was read in full
+        (by name or address, so a node renamed by a proposed change is still that node)."""
+        found, _, _ = self._index.find(value, location.target.products)
+        return any(c is not None and c.configuration_read for c, _ in found)
 
     @cached_property
     def checks(self) -> tuple[ReferenceCheck, ...]:
@@ -195,7 +210,12 @@ class Context:
         elif target.scope == "cluster":
             pairs = [(ref.cluster, n) for n in ref.cluster.nodes]
             how, problem = "every node of the cluster", None if pairs else "the cluster has no nodes"
-        else:
+        elif not target.purpose:  # a name only: tied to a server, never to a certificate
+            if not target.products:
+                return ReferenceCheck(ref, (), "recorded only")
+            _, how, problem = self._index.find(ref.value, target.products, ref.cluster)
+            return ReferenceCheck(ref, (), how, problem)
+        else:  # named, or a peer node whose own cluster is not in the snapshot
             pairs, how, problem = self._index.find(ref.value, target.products, ref.cluster)
         checked = []
         for cluster, node in pairs:

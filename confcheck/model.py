@@ -62,7 +62,8 @@ class Node:
     """A server: its name exactly as configured, what else it is known as, and its endpoints."""
 
     name: str
-    """As configured (CUCM System > Server, IM and Presence Cluster Topology); may be an IP address."""
+    """As configured (CUCM System > Server; IM and Presence Cluster Topology before 10.0); may be an
+    IP address."""
     role: Role = "subscriber"
     hostname: str | None = None
     """The platform host name (``cucm1``), when known."""
@@ -89,6 +90,10 @@ class Setting:
     value: str
     instance: str | None = None
     """Which object holds the setting when there can be several: a UC service, a CCMCIP profile."""
+    profiles: tuple[str, ...] | None = None
+    """The service profiles that hand this setting's UC service to Jabber (read from CUCM 10.x on).
+    ``()``: no profile does, so the setting reaches no client and is not judged; None: not known
+    (not a UC service, or a release whose profiles confcheck does not read)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from confcheck import __version__, certs, inputs, output_files
+from confcheck import __version__, certs, inputs, output_files, snapshot_migration
 from confcheck.catalog import Catalog
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
@@ -35,7 +35,7 @@ from confcheck.model import (
     major_version,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_BYTES = inputs.SNAPSHOT_BYTES
 """A snapshot file larger than this is refused before it is read."""
 DNS_TYPES = ("A", "AAAA", "CNAME", "PTR", "SRV")
@@ -65,6 +65,7 @@ class Limits:
     settings: int = 50_000
     """Settings of all clusters together."""
     settings_per_cluster: int = 1_000
+    profiles_per_setting: int = 256
     facts_per_cluster: int = 256
     addresses_per_node: int = 64
     dns: int = 50_000
@@ -119,6 +120,9 @@ def from_dict(data: Any, catalog: Catalog) -> Deployment:
     """Build a deployment from decoded JSON, validating every element."""
     root = _object(data, "", required=("schema_version", "clusters"), optional=_ROOT_OPTIONAL)
     version = root["schema_version"]
+    if not isinstance(version, bool) and version in snapshot_migration.READS:  # older: migrated first
+        root = snapshot_migration.upgrade(root, catalog)
+        version = root["schema_version"]
     if isinstance(version, bool) or version != SCHEMA_VERSION:
         raise SnapshotError(
             f"schema_version: unsupported version {version!r} (this confcheck reads {SCHEMA_VERSION})"
@@ -190,9 +194,11 @@ def to_dict(deployment: Deployment) -> dict[str, Any]:
         return out
 
     def setting(s: Setting) -> dict[str, Any]:
-        out = {"location": s.location, "value": cut(s.value)}
+        out: dict[str, Any] = {"location": s.location, "value": cut(s.value)}
         if s.instance is not None:
             out["instance"] = cut(s.instance)
+        if s.profiles is not None:
+            out["profiles"] = [cut(p) for p in s.profiles]
         return out
 
     clusters = [
@@ -297,7 +303,7 @@ def _cluster(value: Any, path: str, store: Mapping[str, Certificate], catalog: C
         nodes[0] = replace(nodes[0], role="publisher")  # roles left out: the first node is the publisher
 
     def setting(v: Any, p: str) -> Setting:
-        s = _object(v, p, required=("location", "value"), optional=("instance",))
+        s = _object(v, p, required=("location", "value"), optional=("instance", "profiles"))
         location_id = _text(s, "location", p)
         entry = catalog.location(location_id)
         if entry is None:
@@ -311,7 +317,12 @@ def _cluster(value: Any, path: str, store: Mapping[str, Certificate], catalog: C
             raise SnapshotError(
                 f"{p}.location: {location_id!r} is each node's name; set the node's name instead"
             )
-        return Setting(location_id, _text(s, "value", p), _optional_text(s, "instance", p))
+        profiles = (
+            tuple(_list(s["profiles"], f"{p}.profiles", _string, LIMITS.profiles_per_setting))
+            if "profiles" in s
+            else None
+        )
+        return Setting(location_id, _text(s, "value", p), _optional_text(s, "instance", p), profiles)
 
     settings = _list(obj.get("settings", []), f"{path}.settings", setting, LIMITS.settings_per_cluster)
     facts = _object(obj.get("facts", {}), f"{path}.facts")

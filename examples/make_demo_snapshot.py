@@ -12,6 +12,11 @@ is judged with certificates.toml, which names the clients' trust store certifica
 
 incomplete-snapshot.json is one cluster whose AXL login failed (CC203, exit 3).
 
+current-snapshot.json is Acme's 14.0 site: CUCM, IM and Presence and Unity Connection 14, a
+CUCM subscriber and an IM and Presence node named by IP address in System > Server, a Jabber
+Client Configuration service handing out Unity Connection by IP, and a UC service in no service
+profile (CC205).
+
 Certificates are dated so that judging ``--at 2026-12-01`` gives the same findings forever.
 
     python examples/make_demo_snapshot.py [OUTPUT_DIR]
@@ -27,7 +32,17 @@ from typing import Any
 from cryptography import x509
 
 from confcheck import certs, pki, snapshot
-from confcheck.model import Cluster, Deployment, DnsRecord, Endpoint, EndpointError, Node, Problem, Setting
+from confcheck.model import (
+    Cluster,
+    Deployment,
+    DnsRecord,
+    Endpoint,
+    EndpointError,
+    Node,
+    Problem,
+    Role,
+    Setting,
+)
 
 DOMAIN = "acme.example"
 AT = datetime(2026, 12, 1, tzinfo=timezone.utc)
@@ -407,11 +422,68 @@ def build_certificates() -> tuple[Deployment, list[pki.Issued]]:
     return deployment, [root, pinned]
 
 
+def build_current() -> Deployment:
+    """Acme's 14.0 site, as confcheck collects CUCM, IM and Presence and Unity Connection 10.x and later."""
+    root = _ca("Acme Root CA")
+    issuing = _ca("Acme Issuing CA", issuer=root)
+    domain = f"site14.{DOMAIN}"
+
+    def node(host: str, address: str, role: Role, name: str | None = None, xmpp: bool = False) -> Node:
+        fqdn = f"{host}.{domain}"
+        configured = name or fqdn
+        endpoints = [_tomcat(configured, _server(fqdn, dns=[fqdn], issuer=issuing), issuing)]
+        if xmpp:
+            cert = _server(fqdn, dns=[fqdn, domain], issuer=issuing)
+            endpoints.append(
+                _endpoint("cup-xmpp", "xmpp-client", configured, 5222, cert, issuing, sni=domain)
+            )
+        return Node(configured, role, host, domain, (address,), tuple(endpoints))
+
+    profile = ("SP-Site14",)
+    cucm = Cluster(
+        "site14-cucm",
+        "cucm",
+        "14.0.1.11900-132",
+        nodes=(
+            node("cucm1", "10.40.0.11", "publisher"),
+            node("cucm2", "10.40.0.12", "subscriber", "10.40.0.12"),
+        ),
+        settings=(
+            Setting("cucm10.imp-node-name", f"imp1.{domain}"),
+            Setting("cucm10.imp-node-name", "10.40.0.22"),
+            Setting("cucm10.uc-service-imp", f"imp1.{domain}", "IMP-Site14", profile),
+            Setting("cucm10.uc-service-voicemail", f"cuc1.{domain}", "VM-Site14", profile),
+            Setting("cucm10.uc-service-voicemail", "10.40.0.31", "VM-Pilot", ()),
+            Setting("cucm10.uc-service-cti", f"cucm1.{domain}", "CTI-Site14", profile),
+            Setting("cucm10.jabber-voicemail-primary", "10.40.0.31", "JC-Site14", profile),
+            Setting("cucm10.jabber-tftp-1", f"cucm1.{domain}", "JC-Site14", profile),
+        ),
+    )
+    imp = Cluster(
+        "site14-imp",
+        "imp",
+        "14.0.1.11900-9",
+        nodes=(
+            node("imp1", "10.40.0.21", "publisher", xmpp=True),
+            node("imp2", "10.40.0.22", "subscriber", "10.40.0.22", xmpp=True),
+        ),
+        settings=(Setting("imp10.xmpp-domain", domain),),
+        facts=(("presence.domain", domain),),
+    )
+    unity = Cluster(
+        "site14-cuc", "unity", "14.0.1.11900-14", nodes=(node("cuc1", "10.40.0.31", "publisher"),)
+    )
+    return Deployment(clusters=(cucm, imp, unity), collected_at=AT)
+
+
 if __name__ == "__main__":
     out = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent)
     snapshot.write(build(), out / "demo-snapshot.json")
     snapshot.write(build_incomplete(), out / "incomplete-snapshot.json")
+    snapshot.write(build_current(), out / "current-snapshot.json")
     hygiene, trusted = build_certificates()
     snapshot.write(hygiene, out / "certificates-snapshot.json")
     snapshot.write_atomic(out / "certificates-trust.pem", "".join(c.pem for c in trusted))
-    print(f"wrote the demo, incomplete and certificates snapshots, and certificates-trust.pem, to {out}")
+    print(
+        f"wrote the demo, incomplete, current and certificates snapshots, and certificates-trust.pem, to {out}"
+    )

@@ -34,7 +34,14 @@ def xcp_router_restart(service: str) -> str:
 
 
 def node_name(
-    line: str, menu: str, field: str, impact: str, preconditions: tuple[str, ...], steps: tuple[str, ...] = ()
+    line: str,
+    menu: str,
+    field: str,
+    impact: str,
+    preconditions: tuple[str, ...],
+    steps: tuple[str, ...] = (),
+    note: str = "",
+    admin: str | None = None,
 ) -> Location:
     """The node's own name, checked against that node's Tomcat certificate."""
     return Location(
@@ -48,6 +55,46 @@ def node_name(
         impact=impact,
         preconditions=preconditions,
         steps=steps,
+        note=note,
+        admin=admin,
+    )
+
+
+SERVER_FIELD = "Fully Qualified Domain Name/IP Address"
+"""CUCM 10.x and later, System > Server edit page (Installation Guide for CUCM and IM and Presence
+12.5(1)SU5, Add Subscriber Nodes; Cisco doc 212647)."""
+SERVER_FIELD_NOTE = (
+    "The server list (Find and List Servers) shows this field as 'Host Name/IP Address', as do some "
+    "Cisco documents (doc 211393, the 14 administration guide); the edit page's label is confcheck's "
+    "reading of Cisco's documents, not confirmed on every release."
+)
+IMP_RENAME_IMPACT = (
+    "IM and presence are interrupted on the node while it takes its new name; rename in a maintenance window."
+)
+
+
+def imp_rename_preconditions() -> tuple[str, ...]:
+    """Before renaming IM and Presence 10.x nodes (Administration Guide for CUCM and IM and Presence 14)."""
+    return (
+        REPLICATION_HEALTHY,
+        "Rename the subscribers first and the IM and Presence database publisher last, one node at a time.",
+    )
+
+
+def imp_rename_steps(cucm_admin: str, imp_admin: str) -> tuple[str, ...]:
+    """Renaming an IM and Presence 10.x node, which CUCM's System > Server names (Cisco's Administration
+    Guide for CUCM and IM and Presence 14, "Domain Name and Node Name Changes"): no routine replication
+    reset; Cisco doc 212647's 'utils dbreplication reset all' only when replication does not converge."""
+    return (
+        f"In {cucm_admin} > System > Server (on the CUCM publisher), open the IM and Presence node and "
+        f"change '{SERVER_FIELD}' from {{value}} to {{proposed}}; save.",
+        "On every node of the IM and Presence cluster, check that 'run sql select name from processnode' "
+        "lists {proposed}. Only if it does not: check 'utils dbreplication runtimestate' on the CUCM "
+        "publisher, and only if replication does not return to state 2 there, run 'utils dbreplication "
+        "reset all' on the CUCM publisher and wait for state 2 (Cisco doc 212647).",
+        f"In {imp_admin} > System > Presence Topology, check that the node shows as {{proposed}}.",
+        f"In {cucm_admin} > System > Application Server, update the node's IM and Presence entry to "
+        "{proposed}; if single sign-on is on, upload the SAML SP metadata again.",
     )
 
 

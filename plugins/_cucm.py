@@ -1,4 +1,6 @@
-"""Reading a CUCM cluster over AXL: System > Server names (8.x and later) and UC services (9.x and later).
+"""Reading a CUCM 8.x or 9.x cluster over AXL: System > Server names and (9.x) UC services.
+
+CUCM 10.x and later: :mod:`confcheck.plugins.cucm10`.
 
 The plugins never name an AXL version: the collect context hands them a client that speaks the
 one negotiated for the cluster (learned from UDS or the inventory, moved once by a 599 answer).

@@ -1,4 +1,5 @@
-"""What CUP 8.x and IM and Presence 9.x admin pages look like to confcheck: paths, labels, and reading them.
+"""What CUP 8.x and IM and Presence 9.x and later admin pages look like to confcheck: paths, labels,
+and reading them.
 
 The settings Jabber reads live in the presence server's own database, behind the ``cupadmin``
 web application (there is no AXL for them). confcheck logs in like an admin and reads the
@@ -32,6 +33,10 @@ PRESENCE_SETTINGS = f"/{APP}/presenceSettings.do"
 VOICEMAIL_SERVERS = f"/{APP}/voicemailServerFindList.do"
 MAILSTORES = f"/{APP}/mailstoreFindList.do"
 CONFERENCING_SERVERS = f"/{APP}/conferencingServerFindList.do"
+PRESENCE_TOPOLOGY = f"/{APP}/presenceTopology.do"
+"""IM and Presence 10.x: System > Presence Topology, read only when its AXL cannot be (before 11.5)."""
+DEFAULT_DOMAIN = f"/{APP}/presenceDefaultDomain.do"
+"""IM and Presence 10.x: Presence > Settings > Advanced Configuration > Default Domain."""
 
 NODE_NAME = "Fully Qualified Domain Name/IP Address"
 NODE_TYPE = "Node Type"
@@ -43,6 +48,10 @@ BACKUP_CCMCIP = "Backup CCMCIP Host"
 XMPP_SAN_DOMAIN = "Domain name for XMPP Server-to-Server Certificate Subject Alternative Name"
 XMPP_SAN_CHECKBOX = "Use Domain Name for XMPP Certificate Subject Alternative Name"
 PRESENCE_DOMAIN = "Domain Name"
+TOPOLOGY_NODE = "Node"
+DOMAIN_NOT_SET = "DOMAIN.NOT.SET"
+"""What IM and Presence 10.x shows as its default domain when setting it failed (Cisco's
+Configuration and Administration of IM and Presence 12.5(1)SU2, "Configure the Domain")."""
 HOST = "Hostname/IP Address"
 PORT = "Port"
 PROTOCOL = "Protocol"

@@ -1,4 +1,5 @@
-"""Cisco Unified Communications Manager 9.x and later: server names and the UC Services Jabber reads."""
+"""Cisco Unified Communications Manager 9.x: server names and the UC Services Jabber reads (10.x and
+later: :mod:`confcheck.plugins.cucm10`)."""
 
 from __future__ import annotations
 
@@ -40,9 +41,9 @@ def _uc_service(
 LINE = ProductLine(
     id="cucm9",
     product="cucm",
-    versions="9.x and later",
+    versions="9.x",
     min_major=9,
-    max_major=None,
+    max_major=9,
     admin=ADMIN,
     os_admin=OS_ADMIN,
     serviceability=SERVICEABILITY,

@@ -1,4 +1,5 @@
-"""Cisco Unified CM IM and Presence 9.x and later: Cluster Topology, Legacy Clients and the XMPP domain."""
+"""Cisco Unified CM IM and Presence 9.x: Cluster Topology, Legacy Clients and the XMPP domain (10.x and
+later: :mod:`confcheck.plugins.imp10`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TYPE_CHECKING
 from confcheck import hookimpl
 from confcheck.catalog import ProductLine
 from confcheck.model import major_version
-from confcheck.plugins import _common, _presence
+from confcheck.plugins import _common, _imp, _presence
 
 if TYPE_CHECKING:
     from confcheck.collect_context import CollectContext
@@ -27,9 +28,9 @@ LEGACY_NOTE = (
 LINE = ProductLine(
     id="imp9",
     product="imp",
-    versions="9.x and later",
+    versions="9.x",
     min_major=9,
-    max_major=None,
+    max_major=9,
     admin=ADMIN,
     os_admin=OS_ADMIN,
     serviceability=SERVICEABILITY,
@@ -72,7 +73,7 @@ def confcheck_product_lines() -> list[ProductLine]:
 
 @hookimpl
 def confcheck_detect_version(cluster: ClusterConfig, context: CollectContext) -> str | None:
-    return _presence.detect_version(cluster, context) if cluster.product == "imp" else None
+    return _imp.detect_version(cluster, context)
 
 
 @hookimpl

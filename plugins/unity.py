@@ -1,22 +1,32 @@
-"""Cisco Unity Connection, all versions: no setting to change; voicemail names meet its Tomcat certificate."""
+"""Cisco Unity Connection 9.x and earlier: no setting to change; voicemail names meet its Tomcat certificate."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from confcheck import hookimpl
 from confcheck.catalog import ProductLine
-from confcheck.collect_plan import ClusterPlan, EndpointPlan, NodePlan
-from confcheck.config import ClusterConfig
-from confcheck.plugins import _common
+from confcheck.model import major_version
+from confcheck.plugins import _common, _unity
+
+if TYPE_CHECKING:
+    from confcheck.collect_context import CollectContext
+    from confcheck.collect_plan import ClusterPlan
+    from confcheck.config import ClusterConfig
+
+ADMIN = "Cisco Unity Connection Administration"
+OS_ADMIN = "Cisco Unified OS Administration"
+SERVICEABILITY = "Cisco Unity Connection Serviceability"
 
 LINE = ProductLine(
     id="unity",
     product="unity",
-    versions="all versions",
+    versions="9.x and earlier",
     min_major=None,
-    max_major=None,
-    admin="Cisco Unity Connection Administration",
-    os_admin="Cisco Unified OS Administration",
-    serviceability="Cisco Unity Connection Serviceability",
+    max_major=9,
+    admin=ADMIN,
+    os_admin=OS_ADMIN,
+    serviceability=SERVICEABILITY,
     certificate_services=((_common.TOMCAT, "Cisco Tomcat"),),
     note=(
         "No setting to change: the voicemail and mail store names configured on CUCM 9.x UC Services "
@@ -31,17 +41,13 @@ def confcheck_product_lines() -> list[ProductLine]:
 
 
 @hookimpl
+def confcheck_detect_version(cluster: ClusterConfig, context: CollectContext) -> str | None:
+    return _unity.detect_version(cluster, context)
+
+
+@hookimpl
 def confcheck_collect(cluster: ClusterConfig) -> ClusterPlan | None:
-    """Unity Connection has no interface listing its nodes: the inventory names them."""
-    if cluster.product != LINE.product:
+    """Unity Connection hands no name to clients itself: the inventory names its nodes."""
+    if cluster.product != LINE.product or not LINE.covers(major_version(cluster.version or "")):
         return None
-    names = [cluster.publisher, *cluster.nodes]
-    nodes = [
-        NodePlan(
-            name,
-            "publisher" if i == 0 else "subscriber",
-            [EndpointPlan("tomcat", "https", cluster.tomcat_port)],
-        )
-        for i, name in enumerate(names)
-    ]
-    return ClusterPlan(cluster.name, cluster.product, cluster.version or "", nodes)
+    return _unity.collect(cluster)

@@ -637,7 +637,7 @@ def _location(location: str | None) -> tuple[str, str, str | None] | None:
     if found is None:
         return None
     line, loc = found
-    return line.admin, loc.menu, loc.field
+    return line.admin_of(loc), loc.menu, loc.field
 
 
 def _evidence(evidence: Sequence[tuple[str, str]]) -> Child:

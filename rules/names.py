@@ -76,10 +76,12 @@ def name_mismatch(ctx: Context) -> Iterator[Finding]:
 
     ## What it checks
     Every Table 3 location (node names, server names, TFTP, CCMCIP, voicemail, mail store,
-    conferencing, IM and Presence server) whose value, exactly as configured, matches no identity
-    of the certificate its target presents: SAN dNSName, or the Subject CN when there is no
-    dNSName. IP addresses and short host names have their own rules (CC102, CC103) when the
-    certificate names an FQDN.
+    conferencing, IM and Presence server; from CUCM 10.x the UC services of every type and, from
+    12.5, the server names in Jabber Client Configuration parameters such as
+    `VoicemailPrimaryServer`) whose value, exactly as configured, matches no identity of the
+    certificate its target presents: SAN dNSName, or the Subject CN when there is no dNSName. IP
+    addresses and short host names have their own rules (CC102, CC103) when the certificate names
+    an FQDN. UC services no service profile hands out are not judged (CC205).
 
     ## Why it matters
     Jabber checks that the name it was told to use is the name in the certificate. When it is

@@ -18,8 +18,12 @@ def unknown_target(ctx: Context) -> Iterator[Finding]:
 
     ## What it checks
     Every setting that names a server (TFTP, CCMCIP, voicemail, mail store, conferencing, IM and
-    Presence server) whose value is neither the configured name, FQDN, host name or address of
-    a node in the snapshot, nor an external server, nor resolved by a recorded DNS answer to one.
+    Presence server, CUCM 10.x UC services and Jabber Client Configuration parameters) whose value
+    is neither the configured name, FQDN, host name or address of a node in the snapshot, nor an
+    external server, nor resolved by a recorded DNS answer to one. CTI names (UC service CTI,
+    `CtiServer1`) meet no certificate, but must still lead to a CUCM node; a value that is no host
+    name or address at all (`cuc1:8443`, a URL) is reported here too, saying so. Directory (LDAP)
+    names are recorded only.
 
     ## Why it matters
     A name that cannot be tied to a server cannot be checked: it may be a typo, a decommissioned
@@ -212,7 +216,82 @@ def server_not_met(ctx: Context) -> Iterator[Finding]:
         )
 
 
-RULES: tuple[Rule, ...] = (unknown_target, no_certificate, collection_failed, server_not_met)
+@rule("CC205", "unused-uc-service", Severity.INFO)
+def unused_uc_service(ctx: Context) -> Iterator[Finding]:
+    """A UC service names servers, but no service profile hands it to Jabber.
+
+    ## What it checks
+    Every UC service of a CUCM 10.x or later cluster that names a server (its Host Name/IP
+    Address, or a server-naming parameter of a Jabber Client Configuration service, 12.5 and
+    later) and that no service profile lists: neither as primary, secondary or tertiary service
+    nor as the common, desktop or mobile Jabber configuration. Its names are not checked against
+    certificates: no client is given them.
+
+    ## Why it matters
+    Jabber learns its UC services only from its user's service profile, so a service in no
+    profile is dead configuration: a mismatch in it makes no client prompt today. It is worth
+    knowing because adding it to a profile later brings its names to every user of that profile
+    at once, unchecked by anyone.
+
+    ## Example
+    The UC service `VM-OLD` (Voicemail) names `10.0.0.30`; the service profiles use `VM-HQ`.
+
+    ## How to fix
+    Delete the UC service if nobody needs it; if users should get it, add it to their service
+    profile and audit again, so that its names are checked. Snapshots of CUCM 9.x and earlier,
+    and those written before confcheck read service profiles, carry no profiles: their UC
+    services are judged as if used.
+    """
+    for cluster in ctx.deployment.clusters:
+        if not cluster.configuration_read:
+            continue
+        unused: dict[str, list[tuple[str, str, str | None]]] = {}
+        for setting in cluster.settings:
+            if setting.profiles == ():
+                entry = ctx.catalog.location(setting.location)
+                field = entry[1].field if entry else None
+                unused.setdefault(setting.instance or "", []).append((setting.location, setting.value, field))
+        if not unused:
+            continue
+        line = ctx.line(cluster)
+        for service, names in unused.items():
+            shown = _and([f"{field} {value}" if field else value for _, value, field in names])
+            label = f"UC service {service}" if service else "A UC service"
+            yield Finding(
+                f"{label} is in no service profile: no Jabber client is given {shown}, so confcheck "
+                f"does not check {'it' if len(names) == 1 else 'them'} against certificates.",
+                cluster=cluster.name,
+                product=cluster.product,
+                version=cluster.version,
+                location=names[0][0],
+                instance=service or None,
+                value=names[0][1],
+                evidence=tuple(
+                    ("names", f"{field or location}: {value}") for location, value, field in names
+                ),
+                fix=Fix(
+                    phase=Phase.CLIENT_SETTINGS,
+                    action=(
+                        f"Delete UC service {service} if nobody needs it; otherwise add it to the service "
+                        "profile of the users who do, and audit again"
+                    ),
+                    where=f"{line.admin} > User Management > User Settings > Service Profile",
+                    impact="None today: no client uses it. Once a profile lists it, Jabber reads it at sign-in.",
+                ),
+            )
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+RULES: tuple[Rule, ...] = (
+    unknown_target,
+    no_certificate,
+    collection_failed,
+    server_not_met,
+    unused_uc_service,
+)
 
 
 @hookimpl

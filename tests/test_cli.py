@@ -324,5 +324,6 @@ def test_cert_text_output_shows_escape_sequences_in_a_certificate(
     path.write_text(issued.pem)
     result = confcheck("cert", str(path))
     assert result.code == 0
-    assert "\x1b" not in result.out and "\x07" not in result.out
+    assert "\x1b" not in result.out
+    assert "\x07" not in result.out
     assert "\\x1b[2J" in result.out

@@ -181,3 +181,20 @@ def test_a_ca_bundle_is_read_relative_to_the_inventory(
     missing = GOOD.replace('fingerprint = "' + "AB:" * 31 + 'AB"', 'ca_bundle = "nope.pem"')
     with pytest.raises(ConfigError, match=r":15: cluster\[1\].tls.ca_bundle: .*nope.pem: no such file"):
         config.load(write(tmp_path, missing), ask=False)
+
+
+def test_unity_connection_needs_no_version_and_may_name_an_account(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its release is read from CUPI (10.x and later); ``version`` stays an override."""
+    monkeypatch.setenv("HQ_PASSWORD", "s3cret")
+    monkeypatch.setenv("CUC_PASSWORD", "cuc-s3cret")
+    text = GOOD.replace(
+        'version = "9.1.2.10000-28"\n', 'username = "cucaudit"\npassword_env = "CUC_PASSWORD"\n'
+    )
+    _, cuc = config.load(write(tmp_path, text), ask=False).clusters
+    assert (cuc.product, cuc.version, cuc.username, cuc.password) == ("unity", None, "cucaudit", "cuc-s3cret")
+    _, bare = config.load(
+        write(tmp_path, GOOD.replace('version = "9.1.2.10000-28"\n', "")), ask=False
+    ).clusters
+    assert (bare.version, bare.username, bare.password) == (None, None, None)

@@ -357,7 +357,7 @@ SUBPROCESS_CASES: dict[str, Callable[[str], str]] = {
     "deep": lambda text: text.replace('"clusters": [', '"clusters": ' + "[" * 50_000, 1),
     "huge number": lambda text: text.replace('"port": 8443', '"port": ' + "9" * 100_000, 1),
     "duplicate key": lambda text: text.replace(
-        '"schema_version": 1,', '"schema_version": 1, "schema_version": 2,'
+        '"schema_version": 2,', '"schema_version": 2, "schema_version": 1,'
     ),
     "dropped problems key": lambda text: text.replace('"problems": [', '"problemz": [', 1),
 }

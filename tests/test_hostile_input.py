@@ -217,8 +217,8 @@ def test_nan_and_infinity_are_not_json(confcheck: Callable[..., Run], tmp_path: 
     ("original", "doubled", "says"),
     [
         (
-            '"schema_version": 1,',
-            '"schema_version": 1, "schema_version": 1,',
+            '"schema_version": 2,',
+            '"schema_version": 2, "schema_version": 2,',
             ": schema_version: duplicate key: the object has it twice",
         ),
         (

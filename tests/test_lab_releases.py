@@ -72,6 +72,7 @@ def test_an_audit_of_a_cucm_14_negotiates_14_and_collects_its_server_names(
         ("getCCMVersion", "14.0", "200"),
         ("listProcessNode", "14.0", "200"),
         ("listUcService", "14.0", "200"),
+        ("listServiceProfile", "14.0", "200"),  # 10.x and later: which UC services reach Jabber
     ]
     assert re.search(r"UDS https://\S+/cucm-uds/version: version 14\.0\.1$", caplog.text, re.MULTILINE)
     result = lint.lint(deployment, plugin_manager.catalog(), plugin_manager.rules())
@@ -83,11 +84,11 @@ def test_an_audit_of_a_cucm_14_negotiates_14_and_collects_its_server_names(
     ("release", "spoken"),
     [
         ("9.1.2.10000-28", ["8.5", "9.1", "9.1"]),  # no UDS before 10.0: a blind 8.5, then the release's own
-        ("10.5.2.10000-5", ["10.5"] * 3),
-        ("11.5.1.12900-21", ["11.5"] * 3),  # its listProcessNode answer comes out of order
-        ("12.5.1.11900-146", ["12.5"] * 3),
-        ("15.0.1.10000-32", ["15.0"] * 3),
-        ("16.0.1.10000-1", ["15.0"] * 3),  # a release newer than confcheck: its newest version
+        ("10.5.2.10000-5", ["10.5"] * 4),  # 10.x and later read the service profiles too
+        ("11.5.1.12900-21", ["11.5"] * 4),  # its listProcessNode answer comes out of order
+        ("12.5.1.11900-146", ["12.5"] * 4),
+        ("15.0.1.10000-32", ["15.0"] * 4),
+        ("16.0.1.10000-1", ["15.0"] * 4),  # a release newer than confcheck: its newest version
     ],
 )
 def test_every_release_is_collected_in_the_newest_version_both_sides_have(

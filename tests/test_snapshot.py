@@ -93,10 +93,10 @@ def sample() -> Deployment:
             node("10.0.0.12", chained("10.0.0.12", "cucm2"), addresses=["10.0.0.12", "2001:db8::12"]),
             node("cucm3", tomcat("cucm3", None, "timed out after 5 s"), hostname="cucm3"),
         ],
-        Setting("cucm9.uc-service-imp", "imp1.example.com", "IMP-HQ"),
-        Setting("cucm9.uc-service-voicemail", "cuc1", "VM-HQ"),
-        Setting("cucm9.uc-service-mailstore", "mail.example.com"),
-        Setting("cucm9.uc-service-conferencing", "meet.example.com", "MEET"),
+        Setting("cucm10.uc-service-imp", "imp1.example.com", "IMP-HQ", ("SP-HQ", "SP-IM-only")),
+        Setting("cucm10.uc-service-voicemail", "cuc1", "VM-HQ"),
+        Setting("cucm10.uc-service-mailstore", "mail.example.com"),
+        Setting("cucm10.uc-service-conferencing", "meet.example.com", "MEET", ()),
     )
     branch = cluster(
         "branch-cucm", "cucm", "8.6.2.20000-2", [node("cucm-br", tomcat("cucm-br", c["branch"]))]
@@ -123,9 +123,7 @@ def sample() -> Deployment:
                 ),
             ),
         ],
-        Setting("imp9.xmpp-domain", "example.com"),
-        Setting("imp9.tftp-primary", "10.0.0.11"),
-        Setting("imp9.ccmcip-primary", "cucm1", "Default"),
+        Setting("imp10.xmpp-domain", "example.com"),
     )
     cup = cluster(
         "old-cup",
@@ -327,7 +325,7 @@ EP_PATH = "clusters[0].nodes[0].endpoints[0]"
 # id -> (how to break a good document, the path named, what is said, whether the schema rejects it too)
 BAD: dict[str, tuple[Callable[[dict[str, Any]], None], str, str, bool]] = {
     "missing-schema-version": (drop("schema_version"), "schema_version", "required", True),
-    "schema-version-2": (put("schema_version", value=2), "schema_version", "unsupported version 2", True),
+    "schema-version-3": (put("schema_version", value=3), "schema_version", "unsupported version 3", True),
     "schema-version-string": (put("schema_version", value="1"), "schema_version", "unsupported version", True),
     "missing-clusters": (drop("clusters"), "clusters", "required", True),
     "clusters-not-a-list": (put("clusters", value={}), "clusters", "expected a list, found an object", True),
@@ -344,7 +342,9 @@ BAD: dict[str, tuple[Callable[[dict[str, Any]], None], str, str, bool]] = {
     "unknown-location": (put("clusters", 0, "settings", 0, "location", value="cucm9.nope"), "clusters[0].settings[0].location", "unknown location 'cucm9.nope'", False),
     "location-of-another-product-line": (put("clusters", 0, "settings", 0, "location", value="imp9.tftp-primary"), "clusters[0].settings[0].location", "'imp9.tftp-primary' belongs to imp", False),
     "location-of-another-version-line": (put("clusters", 1, "settings", value=[{"location": "cucm9.uc-service-imp", "value": "x"}]), "clusters[1].settings[0].location", "'cucm9.uc-service-imp' belongs to cucm 9", False),
-    "node-name-location-as-a-setting": (put("clusters", 0, "settings", 1, "location", value="cucm9.node-name"), "clusters[0].settings[1].location", "is each node's name", False),
+    "node-name-location-as-a-setting": (put("clusters", 0, "settings", 1, "location", value="cucm10.node-name"), "clusters[0].settings[1].location", "is each node's name", False),
+    "profiles-not-a-list": (put("clusters", 0, "settings", 0, "profiles", value="SP-HQ"), "clusters[0].settings[0].profiles", "expected a list, found a string", True),
+    "profile-not-a-string": (put("clusters", 0, "settings", 0, "profiles", 1, value=None), "clusters[0].settings[0].profiles[1]", "expected a string, found null", True),
     "setting-value-missing": (drop("clusters", 0, "settings", 2, "value"), "clusters[0].settings[2].value", "required", True),
     "setting-instance-a-number": (put("clusters", 0, "settings", 0, "instance", value=3), "clusters[0].settings[0].instance", "expected a string", True),
     "publisher-not-first": (publisher_second, "clusters[0].nodes[1].role", "the publisher must be the first node", False),

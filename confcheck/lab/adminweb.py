@@ -1,8 +1,10 @@
-"""The lab's ``cupadmin``: CUP 8.x and IM and Presence 9.x admin pages behind Tomcat form login.
+"""The lab's ``cupadmin``: CUP 8.x and IM and Presence admin pages behind Tomcat form login.
 
 The pages carry the labels and page paths confcheck's presence plugins read (see
 :mod:`confcheck.plugins._presence`), in the table-and-label style of Cisco's admin pages; every
-value from the scenario is HTML-escaped.
+value from the scenario is HTML-escaped. IM and Presence 10.x and later serve the pages of their
+release only: no Cluster Topology, Legacy Clients or XMPP certificate settings (404), but the
+Default Domain and the read-only Presence Topology (all modelled, as the 9.x pages are).
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ class PresenceData:
     mailstores: list[tuple[str, str, int, str]] = field(default_factory=list)
     conferencing: list[tuple[str, str, int, str]] = field(default_factory=list)
 
+    @property
+    def current(self) -> bool:
+        """IM and Presence 10.x or later, whose nodes CUCM names and whose domain is the Default Domain."""
+        major = self.version.split(".", 1)[0].strip()
+        return self.product == "imp" and major.isdigit() and int(major) >= 10
+
 
 class AdminApp:
     """Routes ``/cupadmin/...`` for one cluster; sessions live in memory."""
@@ -59,18 +67,29 @@ class AdminApp:
             return Response(
                 200, self._login_form(), headers=(("Set-Cookie", f"JSESSIONID={fresh}; Path=/; Secure"),)
             )
-        render: Callable[[], bytes] | None = {
-            page.HOME: self._home,
-            page.TOPOLOGY: self._topology,
-            page.LEGACY_SETTINGS: self._tftp,
-            page.JABBER_SETTINGS: self._tftp,
-            page.CCMCIP_PROFILES: self._ccmcip,
-            page.SECURITY_SETTINGS: self._security,
-            page.PRESENCE_SETTINGS: self._presence,
-            page.VOICEMAIL_SERVERS: lambda: self._servers("Voicemail Servers", self.data.voicemail),
-            page.MAILSTORES: lambda: self._servers("Mailstores", self.data.mailstores),
-            page.CONFERENCING_SERVERS: lambda: self._servers("Conferencing Servers", self.data.conferencing),
-        }.get(path)
+        pages: dict[str, Callable[[], bytes]] = (
+            {
+                page.HOME: self._home,
+                page.PRESENCE_TOPOLOGY: self._presence_topology,
+                page.DEFAULT_DOMAIN: self._presence,
+            }
+            if self.data.current
+            else {
+                page.HOME: self._home,
+                page.TOPOLOGY: self._topology,
+                page.LEGACY_SETTINGS: self._tftp,
+                page.JABBER_SETTINGS: self._tftp,
+                page.CCMCIP_PROFILES: self._ccmcip,
+                page.SECURITY_SETTINGS: self._security,
+                page.PRESENCE_SETTINGS: self._presence,
+                page.VOICEMAIL_SERVERS: lambda: self._servers("Voicemail Servers", self.data.voicemail),
+                page.MAILSTORES: lambda: self._servers("Mailstores", self.data.mailstores),
+                page.CONFERENCING_SERVERS: lambda: self._servers(
+                    "Conferencing Servers", self.data.conferencing
+                ),
+            }
+        )
+        render = pages.get(path)
         if render is None:
             return Response(
                 404, self._document("Not Found", "<p>The requested resource is not available.</p>")
@@ -105,6 +124,14 @@ class AdminApp:
             for name, publisher in self.data.nodes
         )
         return self._document("Cluster Topology", _table((page.NODE_NAME, page.NODE_TYPE), rows))
+
+    def _presence_topology(self) -> bytes:
+        rows = "".join(
+            f"<tr><td>{escape(name)}</td><td>{'Publisher' if publisher else 'Subscriber'}</td></tr>"
+            for name, publisher in self.data.nodes
+        )
+        body = "<p>Node names are changed in Cisco Unified CM Administration &gt; System &gt; Server.</p>"
+        return self._document("Presence Topology", body + _table((page.TOPOLOGY_NODE, page.NODE_TYPE), rows))
 
     def _tftp(self) -> bytes:
         labels = [page.PRIMARY_TFTP, page.BACKUP_TFTP, page.BACKUP_TFTP]
@@ -143,7 +170,9 @@ class AdminApp:
             f"<table><tr><td class='label'>{page.PRESENCE_DOMAIN}</td><td><input type='text' name='domain' "
             f"value='{escape(self.data.presence_domain, True)}'></td></tr></table>"
         )
-        return self._document("Presence Settings", body)
+        return self._document(
+            "Advanced Presence Settings" if self.data.current else "Presence Settings", body
+        )
 
     def _servers(self, title: str, servers: list[tuple[str, str, int, str]]) -> bytes:
         rows = "".join(

@@ -181,8 +181,11 @@ class _Fault(Exception):
         self.code, self.message = code, message
 
 
-def respond(body: bytes, headers: Mapping[str, str], data: AxlData) -> Answer:
-    """Answer one POST to ``/axl/``: (HTTP status, content type, body)."""
+def respond(
+    body: bytes, headers: Mapping[str, str], data: AxlData, handlers: Mapping[str, Handler] | None = None
+) -> Answer:
+    """Answer one POST to ``/axl/``: (HTTP status, content type, body); ``handlers``: the operations
+    served (CUCM's by default; IM and Presence's AXL service has its own, :mod:`confcheck.lab.imp_axl`)."""
     if not _authorized(headers, data):
         return 401, HTML, _tomcat(401, "", "This request requires HTTP authentication.")
     if data.throttle > 0:
@@ -203,7 +206,7 @@ def respond(body: bytes, headers: Mapping[str, str], data: AxlData) -> Answer:
         return _fault_answer(_Fault(5000, message), operation)
     if version not in data.supported():
         return 599, HTML, _incorrect_version(data)
-    handler = _HANDLERS.get(operation)
+    handler = (_HANDLERS if handlers is None else handlers).get(operation)
     if handler is None or (operation in _SINCE_9 and _major_minor(version) < (9, 0)):
         return _fault_answer(
             _Fault(5000, f"Unknown request: {operation} does not exist in AXL {version}"), operation
@@ -397,7 +400,9 @@ def _processnode_rows(data: AxlData) -> list[dict[str, str]]:
     ]
 
 
-_HANDLERS: dict[str, Callable[[Any, AxlData, str], Any]] = {
+Handler = Callable[[Any, AxlData, str], Any]
+"""Builds the ``<return>`` of one operation from the request, the server's data and the AXL version."""
+_HANDLERS: dict[str, Handler] = {
     "getCCMVersion": _get_ccm_version,
     "listProcessNode": _list_process_node,
     "executeSQLQuery": _execute_sql_query,

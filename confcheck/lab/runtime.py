@@ -32,9 +32,19 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 
 from confcheck import pki
+from confcheck.lab import cupi, imp_axl
 from confcheck.lab import scenario as scenarios
 from confcheck.lab.adminweb import AdminApp, PresenceData
-from confcheck.lab.axl import AxlData, AxlProcessNode, AxlUcService, respond, uds
+from confcheck.lab.axl import (
+    IM_AND_PRESENCE,
+    AxlData,
+    AxlProcessNode,
+    AxlProfileEntry,
+    AxlServiceProfile,
+    AxlUcService,
+    respond,
+    uds,
+)
 from confcheck.lab.dns import DnsServer, Zone
 from confcheck.lab.scenario import CertSpec, ClusterSpec, Scenario
 from confcheck.lab.servers import (
@@ -178,12 +188,18 @@ class Lab:
                 f'product = "{cluster.product}"',
                 f'publisher = "{publisher.fqdn}"',
             ]
-            if cluster.product == "unity":
+            if cluster.product == "unity" and cluster.major < 10:
                 lines.append(f'version = "{cluster.version}"')
                 lines.append(
                     "nodes = [" + ", ".join(f'"{self.hosts[n.host].fqdn}"' for n in cluster.nodes[1:]) + "]"
                 )
             else:
+                if cluster.product == "unity":  # 10.x and later: the version is read from CUPI
+                    lines.append(
+                        "nodes = ["
+                        + ", ".join(f'"{self.hosts[n.host].fqdn}"' for n in cluster.nodes[1:])
+                        + "]"
+                    )
                 lines += [
                     f'username = "{USERNAME}"',
                     f'password_env = "{_variable(cluster.name)}"',
@@ -249,6 +265,10 @@ class Lab:
             routes["/cucm-uds/"] = node_routes["/cucm-uds/"] = _uds_app(data)  # UDS runs on every node
         elif cluster.product in ("cup", "imp"):
             routes["/cupadmin"] = AdminApp(self._presence_data(cluster, expected, xmpp_domain))
+            if cluster.product == "imp" and _major_minor(cluster.version) >= (11, 5):
+                routes["/axl/"] = _presence_axl_app(self._presence_axl_data(cluster, expected))
+        elif cluster.product == "unity" and cluster.major >= 10:
+            routes["/vmrest/"] = cupi.app(cupi.UnityData(cluster.version, USERNAME, expected))
         for index, node in enumerate(cluster.nodes):
             placed = self.hosts[node.host]
             if node.fault == "down":
@@ -355,22 +375,62 @@ class Lab:
         return issued
 
     def _axl_data(self, cluster: ClusterSpec, password: str) -> AxlData:
-        nodes = [
-            AxlProcessNode(self.hosts[n.host].configured, "Publisher" if i == 0 else "Subscriber", "")
-            for i, n in enumerate(cluster.nodes)
-        ]
         services = [
-            AxlUcService(u.type, u.product, u.name, self._fill(u.host), u.port, u.protocol)
+            AxlUcService(
+                u.type,
+                u.product,
+                u.name,
+                self._fill(u.host),
+                u.port,
+                u.protocol or None,
+                xml=tuple((path, self._fill(value)) for path, value in u.params),
+            )
             for u in cluster.uc_services
         ]
         return AxlData(
             version=cluster.version,
             username=USERNAME,
             password=password,
-            process_nodes=nodes,
+            process_nodes=self._process_nodes(cluster),
             uc_services=services,
+            service_profiles=[_profile(p, cluster) for p in cluster.service_profiles],
             throttle=cluster.axl_throttle,
         )
+
+    def _process_nodes(self, cucm: ClusterSpec) -> list[AxlProcessNode]:
+        """System > Server of a CUCM cluster: its own nodes, then (10.x and later) the IM and Presence
+        nodes of the clusters attached to it."""
+        nodes = [
+            AxlProcessNode(self.hosts[n.host].configured, "Publisher" if i == 0 else "Subscriber", "")
+            for i, n in enumerate(cucm.nodes)
+        ]
+        for presence in self.scenario.clusters:
+            if presence.product == "imp" and presence.cucm == cucm.name:
+                nodes += [
+                    AxlProcessNode(self.hosts[n.host].configured, role=IM_AND_PRESENCE)
+                    for n in presence.nodes
+                ]
+        return nodes
+
+    def _presence_axl_data(self, cluster: ClusterSpec, password: str) -> AxlData:
+        """What an IM and Presence publisher's own AXL knows: the System > Server rows it replicates."""
+        cucm = next((c for c in self.scenario.clusters if c.name == cluster.cucm), None)
+        nodes = (
+            self._process_nodes(cucm)
+            if cucm is not None
+            else [AxlProcessNode(self.hosts[n.host].configured, role=IM_AND_PRESENCE) for n in cluster.nodes]
+        )
+        return AxlData(
+            version=cluster.version,
+            username=USERNAME,
+            password=password,
+            process_nodes=[n for n in nodes if n.role != IM_AND_PRESENCE]
+            + [n for n in nodes if n.role == IM_AND_PRESENCE and self._in(cluster, n.name)],
+            throttle=cluster.axl_throttle,
+        )
+
+    def _in(self, cluster: ClusterSpec, configured: str) -> bool:
+        return any(self.hosts[n.host].configured == configured for n in cluster.nodes)
 
     def _presence_data(self, cluster: ClusterSpec, password: str, xmpp_domain: str) -> PresenceData:
         def entries(items: tuple[scenarios.ServerEntry, ...]) -> list[tuple[str, str, int, str]]:
@@ -384,7 +444,8 @@ class Lab:
             nodes=[(self.hosts[n.host].configured, i == 0) for i, n in enumerate(cluster.nodes)],
             tftp=[self._fill(t) for t in cluster.tftp],
             ccmcip=[(name, self._fill(p), self._fill(b)) for name, p, b in cluster.ccmcip],
-            presence_domain=self.scenario.domain,
+            # 10.x and later: the Default Domain is the XMPP domain
+            presence_domain=xmpp_domain if cluster.major >= 10 else self.scenario.domain,
             xmpp_san_domain=xmpp_domain if cluster.use_domain_san else "",
             xmpp_san_checkbox=cluster.use_domain_san,
             voicemail=entries(cluster.voicemail),
@@ -394,7 +455,10 @@ class Lab:
 
 
 def _default_xmpp(cluster: ClusterSpec, xmpp_domain: str) -> CertSpec:
-    """cup-xmpp as the server generates it: the node FQDN, plus the XMPP domain when the box is ticked."""
+    """cup-xmpp as the server generates it: the node FQDN, plus the XMPP domain when the box is ticked
+    (9.x) or always (10.x and later, which add it themselves; as a dNSName: modelled)."""
+    if cluster.product == "imp" and cluster.major >= 10:
+        return CertSpec(dns=("{fqdn}", xmpp_domain))
     if not cluster.use_domain_san:
         return CertSpec()
     return CertSpec(
@@ -416,6 +480,33 @@ def _axl_app(data: AxlData) -> Any:
         return Response(status, body, content_type)
 
     return app
+
+
+def _presence_axl_app(data: AxlData) -> Any:
+    def app(request: Request) -> Response:
+        status, content_type, body = imp_axl.respond(request.body, request.headers, data)
+        return Response(status, body, content_type)
+
+    return app
+
+
+def _profile(profile: scenarios.ProfileSpec, cluster: ClusterSpec) -> AxlServiceProfile:
+    """A scenario's service profile as AXL answers it: one entry per UC service type it lists, the
+    services of a type as primary, secondary and tertiary in the scenario's order. The entries'
+    ``profileName`` (``Voicemail Profile``...) is the lab's model: Cisco's exact strings are not known."""
+    types = {u.name: u.type for u in cluster.uc_services}
+    by_type: dict[str, list[str]] = {}
+    for name in profile.services:
+        by_type.setdefault(types.get(name, "IM and Presence"), []).append(name)
+    entries = tuple(
+        AxlProfileEntry(f"{kind} Profile", *([*names, "", "", ""])[:3]) for kind, names in by_type.items()
+    )
+    return AxlServiceProfile(profile.name, "", profile.default, entries, profile.jabber)
+
+
+def _major_minor(version: str) -> tuple[int, int]:
+    found = re.match(r"\s*(\d+)\.(\d+)", version)
+    return (int(found[1]), int(found[2])) if found else (0, 0)
 
 
 def _uds_app(data: AxlData) -> Any:

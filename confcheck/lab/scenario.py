@@ -27,6 +27,29 @@ DNS name made of such labels, and an external server's purpose ``mailstore`` or 
 the lab names its certificate and key files after them, so nothing in a scenario file can point a
 file outside the lab's work directory.
 
+CUCM 10.x and later (``version``) answer as those releases do (see :mod:`confcheck.lab.axl`), and a
+cluster describes what they add::
+
+    [[cluster.uc_service]]     # any UC service type; host, port and protocol are optional
+    type = "Jabber Client Configuration (jabber-config.xml)"
+    product = "Jabber"
+    name = "JC-HQ"
+    params.Voicemail.VoicemailPrimaryServer = "{cuc1.ip}"   # section, parameter, value
+    params.Phone.TftpServer1 = "{cucm1.fqdn}"
+
+    [[cluster.service_profile]]
+    name = "SP-HQ"
+    default = true             # "Make this the default service profile for the system"
+    services = ["IMP-HQ", "VM-HQ"]   # UC services it lists, primary first within each type
+    jabber = { common = "JC-HQ" }    # 12.5 and later: common, desktop, mobile
+
+An IM and Presence cluster of 10.x or later has its nodes named in a CUCM cluster's System > Server:
+``cucm = "hq-cucm"`` names that cluster (default: the scenario's only CUCM cluster of 10.x or later).
+From 11.5 its publisher answers IM and Presence's own AXL (getCUPVersion, getClusterInfo); before,
+its nodes show on the Presence Topology page. A Unity Connection cluster of 10.x or later answers
+CUPI's ``/vmrest/version/product/`` (with the lab's credentials), and the lab's inventory leaves its
+version out, so that confcheck reads it there.
+
 A scenario's ``[check]`` table says what the lab's inventory asks of the checks: with
 ``trust_store = true`` its ``[check] trust_store`` names what the Jabber clients trust, the lab's
 root CA and every certificate marked ``pushed``, so that the trust rules (CC4xx) judge the chains.
@@ -36,7 +59,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -124,14 +147,27 @@ class NodeSpec:
 
 @dataclass(frozen=True, slots=True)
 class UcServiceSpec:
-    """A CUCM 9.x UC service."""
+    """A CUCM UC service (9.0 and later)."""
 
     type: str
     product: str
     name: str
-    host: str
-    port: int
-    protocol: str
+    host: str = ""
+    port: int | None = None
+    protocol: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+    """``ucServiceXml`` parameters as (``Section/Parameter``, value), e.g. of a Jabber Client Configuration."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSpec:
+    """A CUCM service profile: the UC services it hands to Jabber."""
+
+    name: str
+    default: bool = False
+    services: tuple[str, ...] = ()
+    jabber: tuple[str, str, str] | None = None
+    """(common, desktop, mobile) Jabber Client Configuration services, 12.5 and later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +201,15 @@ class ClusterSpec:
     """Answer this many AXL requests with HTTP 503 before serving."""
     rejects_password: bool = False
     """The lab expects a different password than the one it hands out (a failed login)."""
+    service_profiles: tuple[ProfileSpec, ...] = ()
+    cucm: str | None = None
+    """IM and Presence 10.x and later: the CUCM cluster whose System > Server names its nodes."""
+
+    @property
+    def major(self) -> int:
+        """The release's major number (``14`` for ``14.0.1.11900-132``)."""
+        found = re.match(r"\s*(\d+)", self.version)
+        return int(found[1]) if found else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +340,27 @@ def _scenario(name: str, data: dict[str, Any]) -> Scenario:
     twice = sorted({h for h in hosts if hosts.count(h) > 1})
     if twice:
         raise ValueError(f"host {twice[0]!r} is described twice; every host name is one server")
-    return found
+    return _attach_presence(found)
+
+
+def _attach_presence(found: Scenario) -> Scenario:
+    """Give every IM and Presence cluster of 10.x or later the CUCM cluster that names its nodes."""
+    current = [c.name for c in found.clusters if c.product == "cucm" and c.major >= 10]
+    clusters = []
+    for given in found.clusters:
+        cluster = given
+        if cluster.product == "imp" and cluster.major >= 10:
+            if cluster.cucm is None and len(current) == 1:
+                cluster = replace(cluster, cucm=current[0])
+            elif cluster.cucm is not None and cluster.cucm not in current:
+                raise ValueError(
+                    f"cluster {cluster.name}: cucm = {cluster.cucm!r} is not a CUCM cluster of 10.x or later "
+                    f"in this scenario (there are: {', '.join(current) or 'none'})"
+                )
+        elif cluster.cucm is not None:
+            raise ValueError(f"cluster {cluster.name}: cucm is for IM and Presence clusters of 10.x or later")
+        clusters.append(cluster)
+    return replace(found, clusters=tuple(clusters))
 
 
 def _check(data: dict[str, Any]) -> CheckSpec:
@@ -350,10 +415,9 @@ def _cluster(data: dict[str, Any]) -> ClusterSpec:
         product=data["product"],
         version=data["version"],
         nodes=tuple(_node(n) for n in data["node"]),
-        uc_services=tuple(
-            UcServiceSpec(u["type"], u["product"], u["name"], u["host"], int(u["port"]), u["protocol"])
-            for u in data.get("uc_service", [])
-        ),
+        uc_services=tuple(_uc_service(u) for u in data.get("uc_service", [])),
+        service_profiles=tuple(_profile(p, data["name"]) for p in data.get("service_profile", [])),
+        cucm=data.get("cucm"),
         tftp=tuple(data.get("tftp", ())),
         ccmcip=tuple((c["name"], c["primary"], c.get("backup", "")) for c in data.get("ccmcip", [])),
         xmpp_domain=data.get("xmpp_domain", "{domain}"),
@@ -363,6 +427,51 @@ def _cluster(data: dict[str, Any]) -> ClusterSpec:
         conferencing=entries("conferencing"),
         axl_throttle=int(data.get("axl_throttle", 0)),
         rejects_password=bool(data.get("rejects_password", False)),
+    )
+
+
+def _uc_service(data: dict[str, Any]) -> UcServiceSpec:
+    where = f"uc_service {data.get('name')!r}"
+    params = data.get("params", {})
+    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
+        raise ValueError(
+            f'{where}: params must be a table of sections, e.g. params.Phone.TftpServer1 = "..."'
+        )
+    pairs = []
+    for section, values in params.items():
+        for parameter, value in values.items():
+            if not isinstance(value, str):
+                raise ValueError(f"{where}: params.{section}.{parameter} must be a string")
+            pairs.append((f"{section}/{parameter}", value))
+    port = data.get("port")
+    return UcServiceSpec(
+        str(data["type"]),
+        str(data["product"]),
+        str(data["name"]),
+        str(data.get("host", "")),
+        None if port is None else int(port),
+        str(data.get("protocol", "")),
+        tuple(pairs),
+    )
+
+
+def _profile(data: dict[str, Any], cluster: str) -> ProfileSpec:
+    where = f"cluster {cluster}: service_profile {data.get('name')!r}"
+    unknown = sorted(set(data) - {"name", "default", "services", "jabber"})
+    if unknown:
+        raise ValueError(f"{where}: unknown key {unknown[0]!r} (known: default, jabber, name, services)")
+    jabber = data.get("jabber")
+    if jabber is not None:
+        if not isinstance(jabber, dict) or set(jabber) - {"common", "desktop", "mobile"}:
+            raise ValueError(
+                f'{where}: jabber must be a table of common, desktop and mobile, e.g. {{ common = "JC" }}'
+            )
+        jabber = (jabber.get("common", ""), jabber.get("desktop", ""), jabber.get("mobile", ""))
+    return ProfileSpec(
+        str(data["name"]),
+        _flag(data, "default", False, where),
+        tuple(str(s) for s in data.get("services", ())),
+        jabber,
     )
 
 
