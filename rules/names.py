@@ -50,11 +50,48 @@ def _targets(ctx: Context, outcome: Outcome) -> Iterator[tuple[ReferenceCheck, T
 def _by_outcome(ctx: Context) -> dict[Outcome, list[tuple[ReferenceCheck, TargetCheck, IdentityMatch]]]:
     found: dict[Outcome, list[tuple[ReferenceCheck, TargetCheck, IdentityMatch]]] = {}
     for check in ctx.checks:
+        primaries = {id(t.node): t for t in check.targets if t.primary}
         for target in check.targets:
-            outcome = _outcome(check, target)
+            if target.primary:
+                outcome = _outcome(check, target)
+            else:
+                outcome = _secondary_outcome(check, target, primaries[id(target.node)])
             if outcome is not None and target.match is not None:
                 found.setdefault(outcome, []).append((check, target, target.match))
     return found
+
+
+def _secondary_outcome(check: ReferenceCheck, target: TargetCheck, primary: TargetCheck) -> Outcome | None:
+    """How another certificate of the same server (an ECDSA twin, a SIP OAuth port) answers the reference.
+
+    The setting is judged by the primary certificate: when that one asks for a new value (an FQDN
+    instead of an address or short name), the other certificate must carry that value, and is
+    silent when it does; otherwise it must carry the value as configured. Its own problems are
+    certificate problems (reissue it), never a reason to change the setting.
+    """
+    renamed = _rename(check, primary)
+    cert = target.endpoint.certificate if target.endpoint else None
+    if renamed is not None:
+        if cert is not None and identity.match(renamed, cert, check.reference.location.profile).matched:
+            return None
+        return "mismatch"
+    outcome = _outcome(check, target)
+    return "mismatch" if outcome in ("ip", "short") else outcome
+
+
+def _rename(check: ReferenceCheck, primary: TargetCheck) -> str | None:
+    """The value the primary target's finding proposes for the setting, if it proposes a change."""
+    outcome = _outcome(check, primary)
+    if outcome not in ("ip", "short", "mismatch"):
+        return None
+    proposed = proposed_name(check, primary)
+    if proposed and identity.normalize(proposed) != identity.normalize(check.reference.value):
+        return proposed
+    return None
+
+
+def _primary(check: ReferenceCheck, target: TargetCheck) -> TargetCheck:
+    return next(t for t in check.targets if t.primary and t.node is target.node)
 
 
 def _evidence(check: ReferenceCheck, target: TargetCheck, verdict: IdentityMatch) -> list[tuple[str, str]]:
@@ -96,16 +133,21 @@ def name_mismatch(ctx: Context) -> Iterator[Finding]:
     """
     for check, target, verdict in _targets(ctx, "mismatch"):
         proposed = proposed_name(check, target)
-        if proposed and identity.normalize(proposed) != identity.normalize(check.reference.value):
+        message = f"{subject(check)} is not in {certificate_of(check, target)}: {verdict.reason}."
+        if not target.primary:  # the setting is the primary certificate's business: this one must follow
+            renamed = _rename(check, _primary(check, target))
+            name = renamed or check.reference.value
+            fix = reissue_certificate(ctx, check, target, f"it does not name {name}", name)
+            if renamed:
+                message = (
+                    f"{subject(check)} is to become {renamed}, which {certificate_of(check, target)} does "
+                    "not name either: clients that get this certificate would still prompt."
+                )
+        elif proposed and identity.normalize(proposed) != identity.normalize(check.reference.value):
             fix = change_setting(check, target, proposed)
         else:
             fix = reissue_certificate(ctx, check, target, f"it does not name {check.reference.value}")
-        yield check.finding(
-            f"{subject(check)} is not in {certificate_of(check, target)}: {verdict.reason}.",
-            target,
-            fix,
-            _evidence(check, target, verdict),
-        )
+        yield check.finding(message, target, fix, _evidence(check, target, verdict))
 
 
 @rule("CC102", "ip-address-not-fqdn", Severity.ERROR)
@@ -231,7 +273,8 @@ def _xmpp_domain_fix(ctx: Context, check: ReferenceCheck, target: TargetCheck) -
         cert = target.endpoint.certificate if target.endpoint else None
         assert cert is not None
         demand = f"it does not identify the XMPP domain {ref.value}"
-        successor = renew(ctx, target.cluster, target.node, "cup-xmpp", cert, demand)
+        purpose = target.endpoint.purpose if target.endpoint else "cup-xmpp"
+        successor = renew(ctx, target.cluster, target.node, purpose, cert, demand)
         return renewal_fix(successor, target.cluster), why
     why = (
         " (the box 'Use Domain Name for XMPP Certificate Subject Alternative Name' is unticked)"
