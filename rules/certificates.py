@@ -1287,7 +1287,7 @@ def _restart(ctx: Context, cluster: Cluster, node: Node, endpoints: list[Endpoin
             f"current {title} certificate",
             where=SERVICE_CONTROL if sip else f"the service control of {node.name}",
             current=_dated(old),
-            proposed=_dated(current),
+            proposed=f"the {title} certificate port {first.port} presents",
             impact=(
                 f"CallManager on {node.name} stops while it restarts: devices registered there move to the next node "
                 "of their Cisco Unified CM group, or are down until it is back. Do it in a maintenance window."
@@ -1306,7 +1306,7 @@ def _restart(ctx: Context, cluster: Cluster, node: Node, endpoints: list[Endpoin
             where=f"the command line interface of {node.name}",
             field="utils service restart Cisco Tomcat",
             current=_dated(current),
-            proposed=_dated(old),
+            proposed=f"the {title} certificate the {where} present{'' if plural else 's'}",
             impact=f"The web pages and services of {node.name} (administration, UDS) are unavailable for a few minutes.",
         )
     evidence = [

@@ -118,6 +118,13 @@ def name_mismatch(ctx: Context) -> Iterator[Finding]:
     dNSName. IP addresses and short host names have their own rules (CC102, CC103) when the
     certificate names an FQDN.
 
+    A server of 11.0 or later may also serve an ECDSA twin of the certificate (`tomcat-ECDSA`,
+    `cup-xmpp-ECDSA`) to clients that negotiate ECDSA, and a CUCM node of 12.5 or later presents
+    its Tomcat certificate on the SIP OAuth ports, where Jabber connects to the node's own name.
+    Each such certificate, when it differs from the first, is checked too: it must carry the
+    value, or the FQDN the finding on the first certificate proposes. Its fix reissues it; the
+    setting follows the first certificate only.
+
     ## Why it matters
     Jabber checks that the name it was told to use is the name in the certificate. When it is
     not, every user is prompted to accept the certificate, or the client refuses to connect.
@@ -224,6 +231,8 @@ def xmpp_domain_not_in_certificate(ctx: Context) -> Iterator[Finding]:
     The XMPP domain of every CUP and IM and Presence cluster against the cup-xmpp certificate of
     each of its nodes, under the xmpp profile: SAN xmppAddr (a bare domain), SAN SRVName
     `_xmpp-client.<domain>`, SAN dNSName, and the Subject CN only when none of those is present.
+    From 11.0, the ECDSA twin (`cup-xmpp-ECDSA`) a node serves to clients that negotiate ECDSA is
+    checked as well.
 
     ## Why it matters
     Jabber identifies the XMPP service by the domain users sign in to, not by the node's FQDN.
