@@ -108,10 +108,13 @@ def add_current_endpoints(plan: ClusterPlan) -> None:
     for node in plan.nodes:
         planned: list[EndpointPlan] = []
         taken = {(e.purpose, e.port) for e in node.endpoints}
+        first = {e.purpose: e for e in reversed(node.endpoints)}  # the twin stands beside the first
         for endpoint in node.endpoints:
             planned.append(endpoint)
             products = TWINNED.get(endpoint.purpose, ())
             if plan.product not in products or current < TWINS_FROM or endpoint.offer != "any":
+                continue
+            if first[endpoint.purpose] is not endpoint:
                 continue
             endpoint.offer = "rsa"
             if (twin(endpoint.purpose), endpoint.port) not in taken:
