@@ -54,9 +54,8 @@ class TargetCheck:
     match: IdentityMatch | None
     """None when the endpoint is missing or presented no certificate."""
     primary: bool = True
-    """False for another certificate the same server may present to the same client: the ECDSA twin
-    (``tomcat-ECDSA``) of the endpoint checked, or, for a node's own name, the same purpose on another
-    port (SIP OAuth). Only certificates other than the primary endpoint's are checked again."""
+    """False for the ECDSA twin (``tomcat-ECDSA``) of the endpoint checked: another certificate the same
+    server may present to the same client. A twin is checked only when it differs from the first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +207,7 @@ class Context:
             pairs, how, problem = self._index.find(ref.value, target.products, ref.cluster)
         checked = []
         for cluster, node in pairs:
-            for index, endpoint in enumerate(meets(node, target.purpose, own_name=target.scope == "node")):
+            for index, endpoint in enumerate(meets(node, target.purpose)):
                 cert = endpoint.certificate if endpoint else None
                 verdict = identity.match(ref.value, cert, ref.location.profile) if cert else None
                 checked.append(TargetCheck(cluster, node, endpoint, verdict, index == 0))
@@ -226,30 +225,27 @@ class Context:
 Located = tuple[Cluster | None, Node]
 
 
-def meets(node: Node, purpose: str, own_name: bool = False) -> list[Endpoint | None]:
+def meets(node: Node, purpose: str) -> list[Endpoint | None]:
     """The endpoints of ``node`` a client sent there for ``purpose`` may meet, the primary one first.
 
     The primary is the node's first ``purpose`` endpoint (None when there is none). A client that may
-    negotiate either key type may also get the ECDSA twin on that port (``tomcat-ECDSA``); a client
-    given the node's own name (``own_name``) also meets ``purpose`` on the node's other ports: the
-    SIP OAuth ports, where Jabber connects to the System > Server name of each CUCM node. Each further
-    endpoint is listed only when it presented a certificate other than those already listed, so that
-    one certificate is judged once.
+    negotiate either key type may also get its ECDSA twin on that port (``tomcat-ECDSA``), listed when
+    it presented a certificate other than the primary's, so that one certificate is judged once.
+    The same purpose on another port (SIP OAuth) is not listed: it presents the primary's certificate,
+    judged here already, or an older one, which is a restart not yet made (CC315), not a name to fix.
     """
     primary = node.endpoint(purpose)
     found: list[Endpoint | None] = [primary]
     if primary is None:
         return found
-    seen = {primary.certificate.sha256} if primary.certificate else set()
+    seen = primary.certificate.sha256 if primary.certificate else None
     for endpoint in node.endpoints:
         cert = endpoint.certificate
-        if endpoint is primary or cert is None or cert.sha256 in seen:
+        if cert is None or cert.sha256 == seen or endpoint.port != primary.port:
             continue
-        twinned = endpoint.purpose == twin(purpose) and endpoint.port == primary.port
-        elsewhere = own_name and endpoint.purpose == purpose
-        if twinned or elsewhere:
-            seen.add(cert.sha256)
+        if endpoint.purpose == twin(purpose):
             found.append(endpoint)
+            break
     return found
 
 

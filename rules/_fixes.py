@@ -94,19 +94,13 @@ def subject(check: ReferenceCheck) -> str:
 def certificate_of(check: ReferenceCheck, target: TargetCheck) -> str:
     """The certificate checked: ``its Tomcat certificate`` for a node's own name, else whose it is.
 
-    An ECDSA twin is named by its own purpose (``its tomcat-ECDSA certificate``), a certificate met on
-    another port by the port (``its Tomcat certificate on port 5090``).
+    An ECDSA twin is named by its own purpose (``its tomcat-ECDSA certificate``).
     """
-    wanted = check.reference.location.target.purpose
     endpoint = target.endpoint
-    purpose = purpose_title(endpoint.purpose if endpoint else wanted)
-    if endpoint is not None and not target.primary and endpoint.purpose == wanted:
-        purpose += f" certificate on port {endpoint.port}"
-    else:
-        purpose += " certificate"
+    purpose = purpose_title(endpoint.purpose if endpoint else check.reference.location.target.purpose)
     if check.reference.node is target.node:
-        return f"its {purpose}"
-    return f"the {purpose} of {node_label(target.node)}"
+        return f"its {purpose} certificate"
+    return f"the {purpose} certificate of {node_label(target.node)}"
 
 
 def proposed_name(check: ReferenceCheck, target: TargetCheck) -> str | None:

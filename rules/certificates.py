@@ -1223,8 +1223,9 @@ def restart_pending(ctx: Context) -> Iterator[Finding]:
     From CUCM 12.5, the CallManager service's SIP OAuth ports (5090 for Jabber on premises, 5091
     for Expressway-C) present the node's Tomcat certificate. confcheck meets them beside Tomcat's
     own port; a certificate there that is neither of the certificates Tomcat presents (RSA, or the
-    ECDSA twin) is reported once per node and certificate, with which of the two is newer. A closed
-    port is not reported.
+    ECDSA twin) is reported once per node and certificate, with which of the two is newer, and
+    whether it names the node's configured name (the name Jabber connects to there). A closed port
+    is not reported.
 
     ## Why it matters
     After the Tomcat certificate is replaced, "the CallManager process must be restarted" (Cisco
@@ -1268,50 +1269,59 @@ def _restart(ctx: Context, cluster: Cluster, node: Node, endpoints: list[Endpoin
     assert first is not None
     assert first.certificate is not None
     assert other.certificate is not None
-    current, old = first.certificate, other.certificate
+    tomcat, elsewhere = first.certificate, other.certificate
     title = purpose_title(other.purpose)
     ports = _join(str(e.port) for e in endpoints)
     plural = "s" if len(endpoints) > 1 else ""
+    present = "present" if plural else "presents"
     sip = all(_sip_oauth(e) for e in endpoints)
     where = f"SIP OAuth port{plural} {ports}" if sip else f"port{plural} {ports}"
     label = node_label(node)
-    if current.not_before >= old.not_before:
+    if tomcat.not_before >= elsewhere.not_before:
         service = "Cisco CallManager" if sip else f"the service listening on port{plural} {ports}"
         message = (
-            f"{label}'s {where} {'present' if plural else 'presents'} an older {title} certificate than Tomcat "
-            f"presents on port {first.port}: {service} has not been restarted since the {title} certificate was replaced."
+            f"{label}'s {where} {present} an older {title} certificate than Tomcat presents on port "
+            f"{first.port}: {service} has not been restarted since the {title} certificate was replaced."
         )
+        if not _names_value(elsewhere, node.name):
+            message += f" Until then, clients meet a certificate there that does not name {node.name}."
         fix = Fix(
             phase=Phase.CERTIFICATES,
-            action=f"Restart {service} on {label}, so that its {where} {'present' if plural else 'presents'} the "
-            f"current {title} certificate",
+            action=f"Restart {service} on {label}, so that its {where} {present} the current {title} certificate",
             where=SERVICE_CONTROL if sip else f"the service control of {node.name}",
-            current=_dated(old),
+            current=_dated(elsewhere),
             proposed=f"the {title} certificate port {first.port} presents",
             impact=(
-                f"CallManager on {node.name} stops while it restarts: devices registered there move to the next node "
-                "of their Cisco Unified CM group, or are down until it is back. Do it in a maintenance window."
+                f"CallManager on {node.name} stops while it restarts: devices registered there move to the next "
+                "node of their Cisco Unified CM group, or are down until it is back. Do it in a maintenance window."
                 if sip
                 else f"The service on {node.name} is briefly unavailable."
             ),
         )
     else:
         message = (
-            f"{label}'s {where} {'present' if plural else 'presents'} a newer {title} certificate than Tomcat "
-            f"presents on port {first.port}: Cisco Tomcat has not been restarted since the {title} certificate was replaced."
+            f"{label}'s {where} {present} a newer {title} certificate than Tomcat presents on port "
+            f"{first.port}: Cisco Tomcat has not been restarted since the {title} certificate was replaced."
         )
+        if not _names_value(elsewhere, node.name):
+            message += f" The newer certificate does not name {node.name}: after the restart, port {first.port} prompts too."
         fix = Fix(
             phase=Phase.CERTIFICATES,
-            action=f"Restart Cisco Tomcat on {label}, so that port {first.port} presents the current {title} certificate",
+            action=f"Restart Cisco Tomcat on {label}, so that port {first.port} presents the current {title} "
+            "certificate",
             where=f"the command line interface of {node.name}",
             field="utils service restart Cisco Tomcat",
-            current=_dated(current),
-            proposed=f"the {title} certificate the {where} present{'' if plural else 's'}",
-            impact=f"The web pages and services of {node.name} (administration, UDS) are unavailable for a few minutes.",
+            current=_dated(tomcat),
+            proposed=f"the {title} certificate the {where} {present}",
+            impact=f"The web pages and services of {node.name} (administration, UDS) are unavailable for a few "
+            "minutes.",
         )
     evidence = [
-        (f"port {first.port}", f"{_short(current)}, valid from {current.not_before.isoformat()}"),
-        *((f"port {e.port}", f"{_short(old)}, valid from {old.not_before.isoformat()}") for e in endpoints),
+        (f"port {first.port}", f"{_short(tomcat)}, valid from {tomcat.not_before.isoformat()}"),
+        *(
+            (f"port {e.port}", f"{_short(elsewhere)}, valid from {elsewhere.not_before.isoformat()}")
+            for e in endpoints
+        ),
     ]
     return Finding(
         message,
@@ -1321,10 +1331,15 @@ def _restart(ctx: Context, cluster: Cluster, node: Node, endpoints: list[Endpoin
         instance=other.purpose,
         node=node.name,
         subject=f"{node.name} {other.purpose} {ports}",
-        certificate=old.sha256,
+        certificate=elsewhere.sha256,
         evidence=tuple(evidence),
         fix=fix,
     )
+
+
+def _names_value(cert: Certificate, value: str) -> bool:
+    """Whether ``value`` (a node's configured name) matches ``cert`` the way Jabber checks it."""
+    return identity.match(value, cert, "http").matched
 
 
 def _dated(cert: Certificate) -> str:

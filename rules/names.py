@@ -62,7 +62,7 @@ def _by_outcome(ctx: Context) -> dict[Outcome, list[tuple[ReferenceCheck, Target
 
 
 def _secondary_outcome(check: ReferenceCheck, target: TargetCheck, primary: TargetCheck) -> Outcome | None:
-    """How another certificate of the same server (an ECDSA twin, a SIP OAuth port) answers the reference.
+    """How the ECDSA twin of the certificate checked answers the reference.
 
     The setting is judged by the primary certificate: when that one asks for a new value (an FQDN
     instead of an address or short name), the other certificate must carry that value, and is
@@ -119,11 +119,9 @@ def name_mismatch(ctx: Context) -> Iterator[Finding]:
     certificate names an FQDN.
 
     A server of 11.0 or later may also serve an ECDSA twin of the certificate (`tomcat-ECDSA`,
-    `cup-xmpp-ECDSA`) to clients that negotiate ECDSA, and a CUCM node of 12.5 or later presents
-    its Tomcat certificate on the SIP OAuth ports, where Jabber connects to the node's own name.
-    Each such certificate, when it differs from the first, is checked too: it must carry the
-    value, or the FQDN the finding on the first certificate proposes. Its fix reissues it; the
-    setting follows the first certificate only.
+    `cup-xmpp-ECDSA`) to clients that negotiate ECDSA. The twin, when it differs from the first
+    certificate, is checked too: it must carry the value, or the FQDN the finding on the first
+    certificate proposes. Its fix reissues the twin; the setting follows the first certificate only.
 
     ## Why it matters
     Jabber checks that the name it was told to use is the name in the certificate. When it is

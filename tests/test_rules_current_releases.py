@@ -4,11 +4,15 @@ certificates, extended key usage, and a restart not yet made. Real certificates 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
+import jsonschema
+from conftest import Run
 from helpers import root_ca
 
 from confcheck import certs, lint, pki, plan, plugin_manager, renewal
@@ -25,7 +29,11 @@ from confcheck.model import (
     Node,
     Setting,
 )
+from confcheck.reports import json as json_report
 from confcheck.rules.certificates import RULES as CERTIFICATE_RULES
+
+ROOT = Path(__file__).parents[1]
+REPORT_SCHEMA = json.loads((ROOT / "confcheck" / "schemas" / "report.schema.json").read_text())
 
 NOW = datetime.now(timezone.utc)
 DOMAIN = "example.com"
@@ -112,21 +120,14 @@ def context(d: Deployment) -> Context:
 # --- which certificates a reference meets ----------------------------------------------------------
 
 
-def test_a_node_name_meets_the_twin_and_the_sip_oauth_ports_each_certificate_once() -> None:
+def test_a_reference_meets_the_twin_when_it_differs_and_never_the_sip_oauth_ports() -> None:
     rsa, twin, old = leaf("cucm1", rsa=True), leaf("cucm1"), leaf("cucm1", days=800)
-    node = cnode(
-        "cucm1",
-        ep("tomcat", rsa),
-        ep("tomcat-ECDSA", twin),
-        sip(rsa),
-        sip(old, 5091),
-        sip(None, 5092, NOT_OPEN),
-    )
-    assert meets(node, "tomcat", own_name=True) == [node.endpoints[0], node.endpoints[1], node.endpoints[3]]
-    # a setting naming the node meets the twin on Tomcat's port only: clients meet SIP OAuth by node name
+    node = cnode("cucm1", ep("tomcat", rsa), ep("tomcat-ECDSA", twin), sip(rsa), sip(old, 5091))
     assert meets(node, "tomcat") == [node.endpoints[0], node.endpoints[1]]
     same = cnode("cucm1", ep("tomcat", twin), ep("tomcat-ECDSA", twin))
-    assert meets(same, "tomcat", own_name=True) == [same.endpoints[0]]
+    assert meets(same, "tomcat") == [same.endpoints[0]]
+    unseen = cnode("cucm1", ep("tomcat", rsa), ep("tomcat-ECDSA", None, error=NOT_OFFERED))
+    assert meets(unseen, "tomcat") == [unseen.endpoints[0]]
     assert meets(cnode("cucm1"), "tomcat") == [None]
 
 
@@ -465,6 +466,14 @@ def test_cc315_an_older_certificate_on_the_sip_oauth_ports_is_a_callmanager_rest
     assert finding.fix.renewals == ()
     assert not of(found, "CC301")
     assert not of(found, "CC302")
+    assert "does not name" not in finding.message
+    nameless = leaf("other", rsa=True, not_before=NOW - timedelta(days=700), days=730)
+    found = run(deployment(cucm(cnode("cucm1", ep("tomcat", current), sip(nameless)))))
+    assert (
+        "Until then, clients meet a certificate there that does not name cucm1.example.com"
+        in one(found, "CC315").message
+    )
+    assert not of(found, "CC101")  # the restart is the fix, not a rename or a new certificate
 
 
 def test_cc315_a_newer_certificate_on_the_sip_oauth_port_is_a_tomcat_restart() -> None:
@@ -548,3 +557,32 @@ def test_every_finding_of_the_family_has_a_complete_fix_and_its_own_fingerprint(
         assert finding.fix.action, finding.rule
         assert finding.fix.impact, finding.rule
     assert len({f.fingerprint for f in found}) == len(found)
+
+
+def test_a_multi_server_renewal_survives_the_json_report(confcheck: Callable[..., Run]) -> None:
+    """The report schema knows the field, and a report read back (``confcheck report``) keeps it."""
+    example = str(ROOT / "examples" / "current-releases-snapshot.json")
+    result = confcheck("lint", example, "--format", "json", "--at", "2026-12-01")
+    report = json.loads(result.out)
+    jsonschema.validate(report, REPORT_SCHEMA, cls=jsonschema.Draft202012Validator)
+    shared = [
+        r for f in report["findings"] for r in (f["fix"] or {}).get("renewals", []) if r["multi_server"]
+    ]
+    assert {r["multi_server"] for r in shared} == {"cucm1-ms.acme.example"}
+    back = json_report.read(report, "report.json")
+    renewals = [r for f in back.findings if f.fix for r in f.fix.renewals if r.multi_server]
+    assert {r.multi_server for r in renewals} == {"cucm1-ms.acme.example"}
+
+
+def test_an_old_self_signed_certificate_on_a_sip_oauth_port_is_a_restart_not_a_chain_to_mend() -> None:
+    current = leaf("cucm1", rsa=True)
+    before = leaf("cucm1", rsa=True, self_signed=True, not_before=NOW - timedelta(days=700), days=730)
+    found = run(
+        deployment(cucm(cnode("cucm1", ep("tomcat", current), sip(before)))), trust_store=(parse(root_ca()),)
+    )
+    assert {f.rule for f in found} == {"CC315"}
+    untrusted_twin = cnode(
+        "cucm1", ep("tomcat", current), ep("tomcat-ECDSA", leaf("cucm1", self_signed=True))
+    )
+    found = run(deployment(cucm(untrusted_twin)), trust_store=(parse(root_ca()),))
+    assert "CC401" in {f.rule for f in found}  # a twin clients may negotiate is judged like any chain
