@@ -28,8 +28,9 @@ NOT_FETCHED = "not-fetched"
 """The endpoint error kind of a server confcheck chose not to connect to: a settings-named host or port
 outside what Jabber would use or the inventory allows. Checked by name; not a failure of collection."""
 NOT_OPEN = "not-open"
-"""The endpoint error kind of an optional port that refused the connection (SIP OAuth 5090/5091 on a
-node where CallManager does not listen there): nothing to check, and not a failure of collection."""
+"""The endpoint error kind of an optional port that refused or dropped the connection (SIP OAuth
+5090/5091 on a node where CallManager does not listen, or behind a firewall): nothing to check, and
+not a failure of collection."""
 NOT_OFFERED = "not-offered"
 """The endpoint error kind of a probe for a certificate type the server does not offer: a TLS 1.2
 handshake offering only ECDSA, refused because Tomcat serves RSA only (the HTTPS Ciphers enterprise

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from confcheck import certs, pki
-from confcheck.lab.servers import TlsServer, XmppServer, context
+from confcheck.lab.servers import SilentServer, TlsServer, XmppServer, context
 from confcheck.model import NOT_OFFERED, NOT_OPEN
 from confcheck.transport import tls
 from confcheck.transport.tls import Policy, Target
@@ -168,3 +168,37 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_an_optional_port_that_drops_the_connection_is_not_open_but_one_that_hangs_after_is_a_failure() -> (
+    None
+):
+    """A firewall that drops SIP OAuth is not a failure of the audit; CallManager accepting and then
+    saying nothing is."""
+    quick = Policy(connect_timeout=0.3, read_timeout=0.3, deadline=2.0, retries=0)
+    full = socket.socket()  # a backlog that is full drops further connection attempts, as a firewall does
+    full.bind(("127.0.0.1", 0))
+    full.listen(0)
+    queued = []
+    for _ in range(4):
+        pending = socket.socket()
+        pending.setblocking(False)
+        pending.connect_ex(full.getsockname())
+        queued.append(pending)
+    try:
+        dropped = tls.fetch(Target("tls", "127.0.0.1", full.getsockname()[1], optional=True), quick)
+    finally:
+        for each in (*queued, full):
+            each.close()
+    assert dropped.error is not None
+    assert (dropped.error.kind, "no answer: filtered, or not open" in dropped.error.message) == (
+        NOT_OPEN,
+        True,
+    )
+    silent = SilentServer("127.0.0.1", 0)
+    try:
+        hung = tls.fetch(Target("tls", "127.0.0.1", silent.port, optional=True), quick)
+    finally:
+        silent.stop()
+    assert hung.error is not None
+    assert hung.error.kind == "timeout"

@@ -79,8 +79,9 @@ class Target:
     that a server without an RSA certificate (or speaking TLS 1.3 only) still shows its certificate.
     ``ecdsa``: a server that refuses it gets the error kind ``not-offered``."""
     optional: bool = False
-    """A port that may well be closed (SIP OAuth): a refused connection is not retried and gets the
-    error kind ``not-open``."""
+    """A port that may well be closed (SIP OAuth): a connection refused, or not answered at all (a
+    firewall that drops it), is not retried and gets the error kind ``not-open``. Once connected, a
+    port that then fails is a failure like any other."""
 
     @property
     def protocol(self) -> str:
@@ -151,9 +152,11 @@ def parse_url(text: str, name: str | None = None) -> Target:
 class FetchError(Exception):
     """Why an endpoint presented no chain; ``kind`` is machine-readable."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, connecting: bool = False) -> None:
         super().__init__(message)
         self.kind = kind
+        self.connecting = connecting
+        """True when the TCP connection itself was refused or not answered: nothing listened."""
 
 
 def fetch(target: Target, policy: Policy | None = None, purpose: str = "") -> Endpoint:
@@ -167,10 +170,9 @@ def fetch(target: Target, policy: Policy | None = None, purpose: str = "") -> En
             chain = _fetch_once(target, policy, started + policy.deadline, offer)
             break
         except FetchError as exc:
-            if exc.kind == "refused" and target.optional:
-                return _endpoint(
-                    target, purpose, error=EndpointError(NOT_OPEN, f"{exc} (the port is not open)")
-                )
+            if target.optional and exc.connecting and exc.kind in ("refused", "timeout"):
+                why = "the port is not open" if exc.kind == "refused" else "no answer: filtered, or not open"
+                return _endpoint(target, purpose, error=EndpointError(NOT_OPEN, f"{exc} ({why})"))
             if exc.kind == "tls" and offer == "rsa":
                 offer = "any"  # no RSA certificate, or TLS 1.3 only: show what the server has
                 continue
@@ -327,6 +329,7 @@ def _connect(target: Target, clock: _Clock) -> socket.socket:
         except OSError as exc:
             sock.close()
             last = _os_error(exc, f"connect to {target.url}", clock, limit)
+            last.connecting = True
     raise last or FetchError("connect", f"{target.host} has no address")
 
 
