@@ -46,7 +46,10 @@ def run(
     if fmt == "json":
         out.write(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     else:
-        out.write("\n".join(_text(r) for r in results if "error" not in r))
+        from confcheck.console import safe
+
+        text = "".join(_text(r) for r in results if "error" not in r)
+        out.write("\n".join(safe(line, line_breaks=False) for line in text.split("\n")))
     return worst
 
 

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID, NameOID, ObjectIdentifier
 
+from confcheck import inputs
 from confcheck.errors import InputError
 
 XMPP_ADDR_OID = ObjectIdentifier("1.3.6.1.5.5.7.8.5")
@@ -26,7 +27,7 @@ XMPP_ADDR_OID = ObjectIdentifier("1.3.6.1.5.5.7.8.5")
 SRV_NAME_OID = ObjectIdentifier("1.3.6.1.5.5.7.8.7")
 """id-on-dnsSRV (RFC 4985): an IA5String such as ``_xmpp-client.example.com``."""
 
-MAX_INPUT_BYTES = 4 * 1024 * 1024
+MAX_INPUT_BYTES = inputs.CERTIFICATE_BYTES
 """Certificate files larger than this are refused: real chains are a few kilobytes."""
 
 _UTF8_STRING = 0x0C
@@ -146,16 +147,7 @@ def from_pem(pem: str) -> Certificate:
 
 def read(path: str | Path) -> tuple[Certificate, ...]:
     """Read a certificate or a chain (leaf first) from a PEM, DER or PKCS#7 file."""
-    path = Path(path)
-    try:
-        if path.is_dir():
-            raise CertificateError(f"{path}: is a directory, not a certificate file")
-        with path.open("rb") as handle:
-            data = handle.read(MAX_INPUT_BYTES + 1)
-    except FileNotFoundError:
-        raise CertificateError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise CertificateError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    data = inputs.read_bytes(path, MAX_INPUT_BYTES, "a certificate file", CertificateError)
     return load(data, str(path))
 
 

@@ -22,33 +22,21 @@ and what it breaks. A change file lists the edits, in the admin's terms::
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from confcheck import certs
+from confcheck import certs, inputs
 from confcheck.catalog import Catalog
 from confcheck.config import key_lines
 from confcheck.errors import InputError
 from confcheck.model import Cluster, Deployment, Node, Setting
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 
 def apply(deployment: Deployment, path: str | Path, catalog: Catalog) -> tuple[Deployment, tuple[str, ...]]:
     """``deployment`` with the change file's edits applied, and one sentence per edit."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path}: not a change file ({getattr(exc, 'strerror', None) or exc})") from None
+    text, data = inputs.read_toml(path, "a change file", InputError)
     lines = key_lines(text)
     entries = data.get("change")
     if set(data) - {"change"} or not isinstance(entries, list) or not entries:

@@ -13,7 +13,8 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from confcheck import __version__
 from confcheck.errors import ConfcheckError, ExitCode, one_line
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
     from confcheck.engine import CheckOptions
     from confcheck.gate import Waiver
     from confcheck.model import Deployment
-    from confcheck.report import Report, Reporter
+    from confcheck.output_files import Target
+    from confcheck.report import Cover, Report, Reporter
 
 FAIL_ON = ("error", "warning", "info", "never")
 
@@ -60,14 +62,22 @@ def _error(message: str) -> None:
     print(f"confcheck: error: {one_line(message)}", file=sys.stderr)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line and a hint instead of the whole usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        _error(f"{message} (see '{self.prog} --help')")
+        raise SystemExit(int(ExitCode.USAGE))
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="confcheck",
         description="Check every server name handed to Jabber clients against the certificate its server presents.",
         epilog="Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 3 collection incomplete.",
     )
     parser.add_argument("--version", action="version", version=f"confcheck {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True, parser_class=_Parser)
 
     _check_commands(commands)
     _lab_commands(commands)
@@ -109,6 +119,7 @@ def _check_commands(commands: Any) -> None:
     rerender.add_argument(
         "--fail-on", choices=FAIL_ON, default="error", help="for a snapshot: the threshold (default: error)"
     )
+    _cover_options(rerender)
     rerender.set_defaults(run=_report)
 
     snap = commands.add_parser("snapshot", help="collect the inventory's clusters into a snapshot file")
@@ -182,8 +193,14 @@ def _reference_commands(commands: Any) -> None:
     plugins.set_defaults(run=_plugins)
 
 
+def _cover_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--title", help="the report's title in every human format (or [report] title)")
+    command.add_argument("--customer", help="who the report is for (or [report] customer)")
+
+
 def _output_options(command: argparse.ArgumentParser, offline: bool = False) -> None:
     command.add_argument("--format", default="terminal", help="standard output's format (default: terminal)")
+    _cover_options(command)
     command.add_argument(
         "-o",
         "--output",
@@ -237,57 +254,90 @@ def _output_options(command: argparse.ArgumentParser, offline: bool = False) -> 
 def _lint(args: argparse.Namespace) -> ExitCode:
     from confcheck import config, plugin_manager, snapshot
     from confcheck.engine import CheckOptions
+    from confcheck.report import Cover
 
-    _outputs(args)  # usage errors before any work
+    outputs = _outputs(args, (args.snapshot, args.config, args.baseline, args.changes))  # before any work
     deployment = snapshot.read(args.snapshot, plugin_manager.catalog())
-    waivers, options = config.load_offline(args.config) if args.config else ((), CheckOptions())
-    return check(deployment, args, args.snapshot, waivers, options)
+    if args.config:
+        waivers, options, cover = config.load_offline(args.config)
+    else:
+        waivers, options, cover = (), CheckOptions(), Cover()
+    return check(deployment, args, args.snapshot, waivers, options, outputs, cover)
 
 
 def _audit(args: argparse.Namespace) -> ExitCode:
-    from confcheck import config, snapshot
+    from confcheck import config, gate, output_files, snapshot
 
-    _outputs(args)
-    inventory = config.load(args.config)
-    deployment = _collect(inventory, progress=not args.no_progress)
+    outputs = _outputs(args, (args.config, args.baseline))
+    saved = None
     if args.save_snapshot:
-        snapshot.write(deployment, args.save_snapshot)
-    return check(deployment, args, args.config, inventory.waivers, inventory.check)
+        saved = output_files.check(
+            args.save_snapshot, "the snapshot", (args.config, args.baseline), outputs.all
+        )
+    inventory = config.load(args.config)
+    if args.baseline:
+        gate.read_baseline(args.baseline)  # an unreadable baseline fails now, not after collecting
+    deployment = _collect(inventory, progress=not args.no_progress)
+    try:
+        if saved is not None:
+            output_files.write(saved, snapshot.dumps(deployment), "the snapshot")
+        return check(
+            deployment, args, args.config, inventory.waivers, inventory.check, outputs, inventory.cover
+        )
+    except ConfcheckError as exc:
+        raise _rescued(exc, deployment, saved) from None
+
+
+def _rescued(exc: ConfcheckError, deployment: Deployment, saved: Target | None) -> ConfcheckError:
+    """The error of a write after collecting, saying where the collected snapshot is kept."""
+    from confcheck import output_files, snapshot
+
+    if saved is not None and os.path.isfile(saved.path):
+        return ConfcheckError(f"{exc}; the collected snapshot is in {saved.shown}")
+    try:
+        path = output_files.rescue(snapshot.dumps(deployment))
+    except OSError as error:
+        return ConfcheckError(f"{exc}; the collected snapshot could not be saved either ({error})")
+    return ConfcheckError(f"{exc}; the collected snapshot is saved in {path} (confcheck report {path})")
 
 
 def _report(args: argparse.Namespace) -> ExitCode:
-    import json
-    from pathlib import Path
+    from dataclasses import replace
 
-    from confcheck import plugin_manager, snapshot
+    from confcheck import inputs, plugin_manager, snapshot
     from confcheck.reports import json as json_report
     from confcheck.verdict import Options, judge
 
-    outputs = _outputs(args)
-    try:
-        data = json.loads(Path(args.source).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfcheckError(f"{args.source}: no such file") from None
-    except (OSError, ValueError) as exc:
-        raise ConfcheckError(f"{args.source}: not JSON ({exc})") from None
+    outputs = _outputs(args, (args.source,))
+    data = inputs.read_json(args.source, inputs.SNAPSHOT_BYTES, "a snapshot or a JSON report")
     if isinstance(data, dict) and "summary" not in data:  # a report has a summary, a snapshot has none
-        deployment = snapshot.from_dict(data, plugin_manager.catalog())
+        deployment = snapshot.from_data(data, plugin_manager.catalog(), args.source)
         report = judge(deployment, Options(fail_on=args.fail_on), args.source)
     else:
-        report = json_report.read(data if isinstance(data, dict) else {}, args.source)
-    _write(report, reporter_for(args.format), outputs)
+        report = json_report.read(data, args.source)
+    report = replace(report, cover=_cover(args, report.cover))
+    _write(report, reporter_for(args.format), outputs.reports)
     return report.exit_code
 
 
 def _snapshot(args: argparse.Namespace) -> ExitCode:
-    from confcheck import config, engine, plugin_manager, snapshot
+    from confcheck import config, engine, output_files, plugin_manager, snapshot
 
+    target = output_files.check(args.output, "the snapshot", (args.config,), stdout=True)
     deployment = _collect(config.load(args.config), progress=not args.no_progress)
-    snapshot.write(deployment, args.output)
+    text = snapshot.dumps(deployment)
+    try:
+        if target.stdout:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            output_files.write(target, text, "the snapshot")
+    except ConfcheckError as exc:
+        raise _rescued(exc, deployment, None) from None
     incomplete = engine.Context(deployment, plugin_manager.catalog()).incomplete
     clusters, problems = len(deployment.clusters), len(deployment.problems)
     print(
-        f"confcheck: wrote {args.output}: {clusters} clusters, {problems} collection problems",
+        f"confcheck: wrote {target.shown}: {clusters} clusters, {problems} collection problems",
         file=sys.stderr,
     )
     return ExitCode.INCOMPLETE if incomplete else ExitCode.OK
@@ -318,16 +368,40 @@ def reporter_for(name: str) -> Reporter:
     return reporters[name]
 
 
-def _outputs(args: argparse.Namespace) -> list[tuple[Reporter, str]]:
-    """The report files asked for with -o FORMAT=PATH (checked before any work is done)."""
+@dataclass(frozen=True)
+class Outputs:
+    """Every file a command will write, checked before any work is done."""
+
+    reports: list[tuple[Reporter, Target]]
+    baseline: Target | None = None
+    """``--create-baseline``."""
+
+    @property
+    def all(self) -> list[Target]:
+        return [t for _, t in self.reports] + ([self.baseline] if self.baseline else [])
+
+
+def _outputs(args: argparse.Namespace, inputs: Sequence[str | None]) -> Outputs:
+    """The report files asked for with -o FORMAT=PATH, and --create-baseline, checked before any work.
+
+    ``inputs`` are the files the command reads: none of them may be written over.
+    """
+    from confcheck import output_files
+
     reporter_for(args.format)
-    outputs = []
+    reports: list[tuple[Reporter, Target]] = []
     for spec in args.output:
         name, _, path = spec.partition("=")
         if not path:
             raise ConfcheckError(f"-o {spec}: expected FORMAT=PATH, e.g. -o html=report.html")
-        outputs.append((reporter_for(name.strip()), path))
-    return outputs
+        reporter = reporter_for(name.strip())
+        what = f"the {reporter.name} report"
+        reports.append((reporter, output_files.check(path, what, inputs, [t for _, t in reports])))
+    baseline = None
+    if getattr(args, "create_baseline", None):
+        taken = [t for _, t in reports]
+        baseline = output_files.check(args.create_baseline, "the baseline", inputs, taken)
+    return Outputs(reports, baseline)
 
 
 def _codes(values: list[str]) -> tuple[str, ...]:
@@ -344,12 +418,15 @@ def check(
     source: str,
     waivers: tuple[Waiver, ...] = (),
     check_options: CheckOptions | None = None,
+    outputs: Outputs | None = None,
+    cover: Cover | None = None,
 ) -> ExitCode:
-    """Judge a deployment and write the reports: the shared end of lint, audit and demo."""
+    """Judge a deployment and write the reports: the shared end of lint and audit."""
     from pathlib import Path
 
     from confcheck import gate
     from confcheck.engine import CheckOptions
+    from confcheck.report import Cover
     from confcheck.verdict import Options, judge
 
     baseline = gate.read_baseline(args.baseline) if args.baseline else frozenset()
@@ -360,28 +437,38 @@ def check(
         changes=Path(args.changes) if getattr(args, "changes", None) else None,
         check=check_options or CheckOptions(),
         at=args.at,
+        cover=_cover(args, cover or Cover()),
     )
+    outputs = outputs or _outputs(args, (source, args.baseline))
     report = judge(deployment, verdict, source)
-    if args.create_baseline:
+    if outputs.baseline is not None:
         print(
-            f"confcheck: wrote the baseline {args.create_baseline} ({len(report.suppressed)} findings)",
+            f"confcheck: wrote the baseline {outputs.baseline.shown} ({len(report.suppressed)} findings)",
             file=sys.stderr,
         )
-    _write(report, reporter_for(args.format), _outputs(args))
+    _write(report, reporter_for(args.format), outputs.reports)
     return report.exit_code
 
 
-def _write(report: Report, stdout: Reporter, outputs: list[tuple[Reporter, str]]) -> None:
-    """Each -o file atomically (saying so on stderr), then standard output."""
-    from pathlib import Path
+def _cover(args: argparse.Namespace, configured: Cover) -> Cover:
+    """``--title`` and ``--customer`` over ``[report]`` of confcheck.toml."""
+    from confcheck.report import Cover
 
-    from confcheck.snapshot import write_atomic
+    return Cover(args.title or configured.title, args.customer or configured.customer)
 
-    for reporter, path in outputs:
+
+def _write(report: Report, stdout: Reporter, outputs: list[tuple[Reporter, Target]]) -> None:
+    """Every -o file, all or none (saying so on stderr), then standard output."""
+    from confcheck import output_files
+
+    rendered = []
+    for reporter, target in outputs:
         buffer = io.StringIO()
         reporter.write(report, buffer)
-        write_atomic(Path(path), buffer.getvalue())
-        print(f"confcheck: wrote the {reporter.name} report to {path}", file=sys.stderr)
+        rendered.append((target, buffer.getvalue(), f"the {reporter.name} report"))
+    output_files.write_all(rendered)
+    for reporter, target in outputs:
+        print(f"confcheck: wrote the {reporter.name} report to {target.shown}", file=sys.stderr)
     stdout.write(report, sys.stdout)
 
 
@@ -541,9 +628,22 @@ def _explain(args: argparse.Namespace) -> ExitCode:
     wanted = args.code.strip()
     for rule in plugin_manager.rules():
         if wanted.upper() == rule.code or wanted.lower() == rule.name:
-            sys.stdout.write(rule.markdown)
+            _markdown(rule.markdown)
             return ExitCode.OK
     raise ConfcheckError(f"unknown rule {wanted!r} (see confcheck rules)")
+
+
+def _markdown(text: str) -> None:
+    """Markdown rendered for a person at a terminal; as it is for a pipe or a file (it is the source)."""
+    from confcheck.console import wants_color
+
+    if not wants_color(sys.stdout):
+        sys.stdout.write(text)
+        return
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    Console(file=sys.stdout, highlight=False, emoji=False).print(Markdown(text))
 
 
 def _plugins(args: argparse.Namespace) -> ExitCode:

@@ -19,19 +19,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from confcheck import inputs
 from confcheck.engine import CheckOptions
 from confcheck.errors import InputError
 from confcheck.gate import Waiver
 from confcheck.model import PRODUCTS
+from confcheck.report import Cover
 from confcheck.transport.https import TlsPolicy, check_ca_bundle
 
 if TYPE_CHECKING:
     from confcheck.certs import Certificate
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 PURPOSES = ("tomcat", "cup-xmpp", "mailstore", "conferencing")
 
@@ -87,36 +84,24 @@ class Inventory:
     """``[collect] allow`` host names (lower case): servers that settings name may be fetched."""
     waivers: tuple[Waiver, ...] = ()
     check: CheckOptions = field(default_factory=CheckOptions)
+    cover: Cover = field(default_factory=Cover)
+    """``[report]``: the title and customer every human report shows."""
 
 
 def load(path: str | Path, ask: bool | None = None) -> Inventory:
     """Read and check an inventory; ``ask``: prompt for unset passwords (default: on a terminal)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    text, data = inputs.read_toml(path, "an inventory", ConfigError)
     return _Reader(path, text, sys.stdin.isatty() if ask is None else ask).inventory(data)
 
 
-def load_offline(path: str | Path) -> tuple[tuple[Waiver, ...], CheckOptions]:
-    """Only what judging needs: ``[[waiver]]`` and ``[check]`` (``lint --config``: no passwords asked)."""
+def load_offline(path: str | Path) -> tuple[tuple[Waiver, ...], CheckOptions, Cover]:
+    """Only what judging needs: ``[[waiver]]``, ``[check]`` and ``[report]`` (``lint --config``: no password
+    is asked)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    text, data = inputs.read_toml(path, "an inventory", ConfigError)
     reader = _Reader(path, text, ask=False)
-    return reader.waivers(data), reader.check(data)
+    return reader.waivers(data), reader.check(data), reader.cover(data)
 
 
 class _Reader:
@@ -142,7 +127,7 @@ class _Reader:
             table, key = (table[:-2], table[-2]) if isinstance(table[-1], int) else (table[:-1], table[-1])
 
     def inventory(self, data: dict[str, Any]) -> Inventory:
-        self.known(data, (), {"collect", "check", "cluster", "external", "waiver"})
+        self.known(data, (), {"collect", "check", "cluster", "external", "waiver", "report"})
         collect = self.table(data, (), "collect")
         self.known(collect, ("collect",), {"timeout", "concurrency", "per_host", "dns_server", "allow"})
         clusters = [self.cluster(c, i) for i, c in enumerate(self.array(data, (), "cluster"), start=1)]
@@ -166,6 +151,15 @@ class _Reader:
             allow_hosts=frozenset(n for n in allowed if isinstance(n, str)),
             waivers=self.waivers(data),
             check=self.check(data),
+            cover=self.cover(data),
+        )
+
+    def cover(self, data: dict[str, Any]) -> Cover:
+        table = self.table(data, (), "report")
+        self.known(table, ("report",), {"title", "customer"})
+        return Cover(
+            self.text(table, ("report",), "title", required=False),
+            self.text(table, ("report",), "customer", required=False),
         )
 
     def allow(

@@ -12,8 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from confcheck import collect, config, plugin_manager, snapshot
-from confcheck.errors import ExitCode, InputError
+from confcheck import collect, config, output_files, plugin_manager, snapshot
+from confcheck.errors import ExitCode, InputError, one_line
 from confcheck.lab.runtime import Lab
 from confcheck.progress import display
 from confcheck.verdict import Options, judge
@@ -25,6 +25,8 @@ REPORTS = (
     ("html", "report.html"),
     ("markdown", "report.md"),
     ("sarif", "report.sarif"),
+    ("junit", "report.junit.xml"),
+    ("csv", "report.csv"),
 )
 """Report files the demo writes, by format (each when its reporter is installed)."""
 
@@ -38,7 +40,13 @@ def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCod
         or (out.name == "reports" and (out.parent / "rules").is_dir())
     ):
         raise InputError(f"{out}: refusing to write demo output into confcheck's own source tree")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot make the output directory ({exc.strerror or exc})") from None
+    reporters = plugin_manager.reporters()
+    files = [("snapshot", "snapshot.json")] + [(n, f) for n, f in REPORTS if n in reporters]
+    targets = [output_files.check(out / filename, f"the demo's {filename}") for _, filename in files]
     with Lab.of(scenario) as lab:
         print(f"confcheck: lab '{scenario}' running on {lab.block}.0/24; auditing it", file=sys.stderr)
         saved = {k: os.environ.get(k) for k in lab.environment}
@@ -53,16 +61,16 @@ def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCod
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-    snapshot.write(deployment, out / "snapshot.json")
-    report = judge(deployment, Options(check=inventory.check), f"lab:{scenario}")
-    reporters = plugin_manager.reporters()
-    written = ["snapshot.json"]
-    for name, filename in REPORTS:
-        if name in reporters:
-            buffer = io.StringIO()
-            reporters[name].write(report, buffer)
-            snapshot.write_atomic(out / filename, buffer.getvalue())
-            written.append(filename)
+    report = judge(deployment, Options(check=inventory.check, cover=inventory.cover), f"lab:{scenario}")
+    texts = [snapshot.dumps(deployment)]
+    for name, _ in files[1:]:
+        buffer = io.StringIO()
+        reporters[name].write(report, buffer)
+        texts.append(buffer.getvalue())
+    output_files.write_all(
+        [(target, text, filename) for target, text, (_, filename) in zip(targets, texts, files, strict=True)]
+    )
+    written = [filename for _, filename in files]
     reporters["terminal"].write(report, sys.stdout)
-    print(f"confcheck: wrote {', '.join(written)} to {out}", file=sys.stderr)
+    print(f"confcheck: wrote {', '.join(written)} to {one_line(str(out))}", file=sys.stderr)
     return report.exit_code

@@ -11,12 +11,13 @@ visible as such in the JSON and SARIF reports; they never count toward the exit 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from confcheck import __version__
+from confcheck import __version__, inputs
 from confcheck.errors import InputError
 from confcheck.findings import Finding, Severity, Suppression
 
@@ -131,20 +132,23 @@ def _unused(waiver: Waiver) -> Finding:
 
 def read_baseline(path: str | Path) -> frozenset[str]:
     """The fingerprints in a baseline file written by ``--create-baseline``."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such baseline file (write one with --create-baseline)") from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: not a confcheck baseline ({exc})") from None
-    if not isinstance(data, dict) or data.get("schema_version") != BASELINE_VERSION:
+    if not Path(path).exists():
+        raise InputError(f"{path}: no such baseline file (write one with --create-baseline)")
+    data = inputs.read_json(path, inputs.BASELINE_BYTES, "a baseline", InputError)
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if isinstance(version, bool) or version != BASELINE_VERSION:
         raise InputError(f"{path}: not a confcheck baseline (schema_version {BASELINE_VERSION} expected)")
     entries = data.get("findings")
-    if not isinstance(entries, list) or not all(
-        isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries
-    ):
+    if not isinstance(entries, list):
         raise InputError(f"{path}: findings: expected a list of objects with a fingerprint")
+    for index, entry in enumerate(entries):
+        fingerprint = entry.get("fingerprint") if isinstance(entry, dict) else None
+        if not isinstance(fingerprint, str) or not _FINGERPRINT.fullmatch(fingerprint):
+            raise InputError(f"{path}: findings[{index}].fingerprint: expected 32 hexadecimal digits")
     return frozenset(e["fingerprint"] for e in entries)
+
+
+_FINGERPRINT = re.compile(r"[0-9a-f]{32}")
 
 
 def baseline_text(findings: Iterable[Finding]) -> str:

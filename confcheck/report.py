@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from confcheck.errors import ExitCode
 from confcheck.findings import Finding, Severity, Suppression
 from confcheck.model import Deployment
+
+
+@dataclass(frozen=True, slots=True)
+class Cover:
+    """Who the report is for: a title and the customer's name (``[report]`` in confcheck.toml, ``--title``,
+    ``--customer``), shown at the top of every human format."""
+
+    title: str | None = None
+    customer: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +49,7 @@ class Report:
     """Set by ``lint --changes``: then only the findings the change introduces can fail the run."""
     missing: tuple[str, ...] = ()
     """What collection could not read or meet, one line each: every report says it when exit is 3."""
+    cover: Cover = field(default_factory=Cover)
 
     @property
     def failing(self) -> tuple[Finding, ...]:

@@ -10,17 +10,13 @@ format for other tools.
 from __future__ import annotations
 
 import json
-import os
-import stat
-import sys
-import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from confcheck import __version__, certs
+from confcheck import __version__, certs, inputs, output_files
 from confcheck.catalog import Catalog
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
@@ -40,10 +36,52 @@ from confcheck.model import (
 )
 
 SCHEMA_VERSION = 1
-MAX_BYTES = 512 * 1024 * 1024
+MAX_BYTES = inputs.SNAPSHOT_BYTES
+"""A snapshot file larger than this is refused before it is read."""
 DNS_TYPES = ("A", "AAAA", "CNAME", "PTR", "SRV")
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What a snapshot may hold: checked while reading, before the model, lint and reports spend memory.
+
+    Each is several times what a real deployment needs (Cisco's largest clusters have 21 nodes) and
+    above the 3,000-cluster benchmark deployment (7,000 nodes, 10,000 settings, 11,000
+    certificates), yet keeps ``confcheck lint`` within seconds and a few hundred megabytes.
+    """
+
+    containers: int = 1_000_000
+    """JSON objects and lists in the file (counted as ``{`` and ``[`` before parsing)."""
+    clusters: int = 5_000
+    nodes: int = 25_000
+    """Nodes of all clusters together."""
+    nodes_per_cluster: int = 100
+    externals: int = 10_000
+    endpoints: int = 50_000
+    """Endpoints of all nodes and external servers together."""
+    endpoints_per_node: int = 16
+    settings: int = 50_000
+    """Settings of all clusters together."""
+    settings_per_cluster: int = 1_000
+    facts_per_cluster: int = 256
+    addresses_per_node: int = 64
+    dns: int = 50_000
+    answers_per_record: int = 64
+    problems: int = 10_000
+    certificates: int = 50_000
+    chain: int = 16
+    """Certificates in one presented chain."""
+    endpoints_per_certificate: int = 1_000
+    """Endpoints presenting the same leaf certificate."""
+    string: int = 65_536
+    """Characters in one string (a name, a value, a message)."""
+    pem: int = 1_048_576
+    """Characters in one certificate's PEM."""
+
+
+LIMITS = Limits()
 
 
 class SnapshotError(InputError):
@@ -51,37 +89,26 @@ class SnapshotError(InputError):
 
 
 def read(path: str | Path, catalog: Catalog) -> Deployment:
-    """Load a snapshot file (``-`` reads standard input)."""
-    source = str(path)
-    try:
-        if source == "-":
-            text = sys.stdin.buffer.read(MAX_BYTES + 1)
-        else:
-            if Path(path).is_dir():
-                raise SnapshotError(f"{source}: is a directory, not a snapshot file")
-            with open(path, "rb") as handle:
-                text = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise SnapshotError(f"{source}: no such file") from None
-    except OSError as exc:
-        raise SnapshotError(f"{source}: cannot read ({exc.strerror or exc})") from None
-    if len(text) > MAX_BYTES:
-        raise SnapshotError(f"{source}: larger than {MAX_BYTES // 2**20} MiB")
-    return loads(text, catalog, source)
+    """Load a snapshot file (``-`` reads standard input), within :data:`confcheck.inputs.SNAPSHOT_BYTES`."""
+    data = inputs.read_bytes(path, MAX_BYTES, "a snapshot file", SnapshotError, stdin=True)
+    return loads(data, catalog, str(path))
 
 
 def loads(text: str | bytes, catalog: Catalog, source: str = "snapshot") -> Deployment:
     """Parse snapshot JSON text."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    if isinstance(text, bytes):
+        text = inputs.decode(text, source, SnapshotError)
+    containers = text.count("{") + text.count("[")
+    if containers > LIMITS.containers:
         raise SnapshotError(
-            f"{source}: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-        ) from None
-    except UnicodeDecodeError:
-        raise SnapshotError(f"{source}: not JSON (not UTF-8 text)") from None
-    except RecursionError:
-        raise SnapshotError(f"{source}: not a snapshot (JSON nested too deeply)") from None
+            f"{source}: {containers:,} objects and lists ('{{' and '['), "
+            f"more than the limit of {LIMITS.containers:,} for a snapshot"
+        )
+    return from_data(inputs.parse_json(text, source, SnapshotError), catalog, source)
+
+
+def from_data(data: Any, catalog: Catalog, source: str) -> Deployment:
+    """:func:`from_dict`, with ``source`` (the file name) in front of every error."""
     try:
         return from_dict(data, catalog)
     except SnapshotError as exc:
@@ -99,64 +126,83 @@ def from_dict(data: Any, catalog: Catalog) -> Deployment:
     if "tool" in root:
         for key, value in _object(root["tool"], "tool").items():
             _string(value, f"tool.{key}")
+    _check_totals(root)
     pems = _object(root.get("certificates", {}), "certificates")
+    _count(pems, "certificates", LIMITS.certificates, "certificates")
     store = {key: _certificate(key, pem) for key, pem in pems.items()}
-    clusters = _list(root["clusters"], "clusters", lambda v, p: _cluster(v, p, store, catalog))
-    names = [c.name for c in clusters]
-    for index, name in enumerate(names):
-        if names.index(name) != index:
-            raise SnapshotError(f"clusters[{index}].name: duplicate cluster name {name!r}")
+    clusters = _list(
+        root["clusters"], "clusters", lambda v, p: _cluster(v, p, store, catalog), LIMITS.clusters
+    )
+    seen: set[str] = set()
+    for index, cluster in enumerate(clusters):
+        if cluster.name in seen:
+            raise SnapshotError(f"clusters[{index}].name: duplicate cluster name {cluster.name!r}")
+        seen.add(cluster.name)
+    externals = _list(
+        root.get("externals", []),
+        "externals",
+        lambda v, p: _node(v, p, store, external=True),
+        LIMITS.externals,
+    )
+    _check_sharing([n for c in clusters for n in c.nodes] + externals)
     return Deployment(
         clusters=tuple(clusters),
-        externals=tuple(
-            _list(root.get("externals", []), "externals", lambda v, p: _node(v, p, store, external=True))
-        ),
-        dns=tuple(_list(root.get("dns", []), "dns", _dns_record)),
+        externals=tuple(externals),
+        dns=tuple(_list(root.get("dns", []), "dns", _dns_record, LIMITS.dns)),
         collected_at=_timestamp(root["collected_at"], "collected_at") if "collected_at" in root else None,
-        problems=tuple(_list(root.get("problems", []), "problems", _problem)),
+        problems=tuple(_list(root.get("problems", []), "problems", _problem, LIMITS.problems)),
     )
 
 
 def to_dict(deployment: Deployment) -> dict[str, Any]:
-    """The JSON form of ``deployment`` (certificates stored once each, keyed by SHA-256)."""
+    """The JSON form of ``deployment`` (certificates stored once each, keyed by SHA-256).
+
+    Text longer than :attr:`Limits.string` (what a server sent, or an error message) is cut, with a
+    visible mark, so that every snapshot confcheck writes is one it can read back.
+    """
     store: dict[str, str] = {}
 
     def node(n: Node, external: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": n.name}
+        out: dict[str, Any] = {"name": cut(n.name)}
         if not external:
             out["role"] = n.role
         for key in ("hostname", "domain"):
             if getattr(n, key):
-                out[key] = getattr(n, key)
-        out["addresses"] = list(n.addresses)
+                out[key] = cut(getattr(n, key))
+        out["addresses"] = [cut(a) for a in n.addresses]
         out["endpoints"] = [endpoint(e) for e in n.endpoints]
         return out
 
     def endpoint(e: Endpoint) -> dict[str, Any]:
         for cert in e.chain:
             store[cert.sha256] = cert.pem
-        out: dict[str, Any] = {"purpose": e.purpose, "protocol": e.protocol, "host": e.host, "port": e.port}
+        out: dict[str, Any] = {
+            "purpose": cut(e.purpose),
+            "protocol": e.protocol,
+            "host": cut(e.host),
+            "port": e.port,
+        }
         if e.server_name:
-            out["server_name"] = e.server_name
+            out["server_name"] = cut(e.server_name)
         out["chain"] = [c.sha256 for c in e.chain]
         if e.error:
-            out["error"] = {"kind": e.error.kind, "message": e.error.message}
+            out["error"] = {"kind": cut(e.error.kind), "message": cut(e.error.message)}
         return out
 
     def setting(s: Setting) -> dict[str, Any]:
-        out = {"location": s.location, "value": s.value}
+        out = {"location": s.location, "value": cut(s.value)}
         if s.instance is not None:
-            out["instance"] = s.instance
+            out["instance"] = cut(s.instance)
         return out
 
     clusters = [
         {
-            "name": c.name,
+            "name": cut(c.name),
             "product": c.product,
-            "version": c.version,
+            "version": cut(c.version),
             "nodes": [node(n) for n in c.nodes],
             "settings": [setting(s) for s in c.settings],
-            **({"facts": dict(c.facts)} if c.facts else {}),
+            **({"facts": {k: cut(v) for k, v in c.facts}} if c.facts else {}),
             **({} if c.configuration_read else {"configuration_read": False}),
         }
         for c in deployment.clusters
@@ -173,19 +219,27 @@ def to_dict(deployment: Deployment) -> dict[str, Any]:
     data["externals"] = [node(n, external=True) for n in deployment.externals]
     data["dns"] = [
         {
-            "name": r.name,
+            "name": cut(r.name),
             "type": r.type,
-            "answers": list(r.answers),
-            **({"error": r.error} if r.error else {}),
+            "answers": [cut(a) for a in r.answers],
+            **({"error": cut(r.error)} if r.error else {}),
         }
         for r in deployment.dns
     ]
     data["problems"] = [
-        {"kind": p.kind, "message": p.message, **({"cluster": p.cluster} if p.cluster else {})}
+        {"kind": cut(p.kind), "message": cut(p.message), **({"cluster": cut(p.cluster)} if p.cluster else {})}
         for p in deployment.problems
     ]
     data["certificates"] = dict(sorted(store.items()))
     return data
+
+
+def cut(text: str) -> str:
+    """``text``, or its start and a mark saying how much was cut when it exceeds :attr:`Limits.string`."""
+    if len(text) <= LIMITS.string:
+        return text
+    mark = f" [... {len(text):,} characters in all, cut by confcheck]"
+    return text[: LIMITS.string - len(mark)] + mark
 
 
 def dumps(deployment: Deployment) -> str:
@@ -199,35 +253,12 @@ def write(deployment: Deployment, path: str | Path) -> None:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step, never leaving a half-written file behind."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace ``path`` with ``text`` in one step, never leaving a half-written file behind.
 
-
-def _mode_for(path: Path) -> int:
-    """Keep the permissions of the file replaced; a new file gets the usual 0666 less the umask."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+    The target is checked as every output is (:mod:`confcheck.output_files`): a link, a FIFO, a
+    device or a directory is refused, never replaced.
+    """
+    output_files.write(output_files.check(path, ""), text, "")
 
 
 # --- reading, element by element --------------------------------------------------------------
@@ -256,7 +287,9 @@ def _cluster(value: Any, path: str, store: Mapping[str, Certificate], catalog: C
         raise SnapshotError(
             f"{path}: no installed plugin describes {product} {version} (see confcheck locations)"
         )
-    nodes = _list(obj.get("nodes", []), f"{path}.nodes", lambda v, p: _node(v, p, store))
+    nodes = _list(
+        obj.get("nodes", []), f"{path}.nodes", lambda v, p: _node(v, p, store), LIMITS.nodes_per_cluster
+    )
     for index, node in enumerate(nodes):
         if node.role == "publisher" and index != 0:
             raise SnapshotError(f"{path}.nodes[{index}].role: the publisher must be the first node")
@@ -280,8 +313,9 @@ def _cluster(value: Any, path: str, store: Mapping[str, Certificate], catalog: C
             )
         return Setting(location_id, _text(s, "value", p), _optional_text(s, "instance", p))
 
-    settings = _list(obj.get("settings", []), f"{path}.settings", setting)
+    settings = _list(obj.get("settings", []), f"{path}.settings", setting, LIMITS.settings_per_cluster)
     facts = _object(obj.get("facts", {}), f"{path}.facts")
+    _count(facts, f"{path}.facts", LIMITS.facts_per_cluster, "facts")
     pairs = tuple((key, _string(value, f"{path}.facts.{key}")) for key, value in facts.items())
     read = obj.get("configuration_read", True)
     if not isinstance(read, bool):
@@ -302,9 +336,16 @@ def _node(value: Any, path: str, store: Mapping[str, Certificate], external: boo
         role=role,
         hostname=_optional_text(obj, "hostname", path),
         domain=_optional_text(obj, "domain", path),
-        addresses=tuple(_list(obj.get("addresses", []), f"{path}.addresses", _string)),
+        addresses=tuple(
+            _list(obj.get("addresses", []), f"{path}.addresses", _string, LIMITS.addresses_per_node)
+        ),
         endpoints=tuple(
-            _list(obj.get("endpoints", []), f"{path}.endpoints", lambda v, p: _endpoint(v, p, store))
+            _list(
+                obj.get("endpoints", []),
+                f"{path}.endpoints",
+                lambda v, p: _endpoint(v, p, store),
+                LIMITS.endpoints_per_node,
+            )
         ),
     )
 
@@ -341,7 +382,7 @@ def _endpoint(value: Any, path: str, store: Mapping[str, Certificate]) -> Endpoi
         host=_text(obj, "host", path),
         port=port,
         server_name=_optional_text(obj, "server_name", path),
-        chain=tuple(_list(obj.get("chain", []), f"{path}.chain", chain_entry)),
+        chain=tuple(_list(obj.get("chain", []), f"{path}.chain", chain_entry, LIMITS.chain)),
         error=error,
     )
 
@@ -361,7 +402,7 @@ def _dns_record(value: Any, path: str) -> DnsRecord:
     return DnsRecord(
         name=_text(obj, "name", path),
         type=kind,
-        answers=tuple(_list(obj.get("answers", []), f"{path}.answers", _string)),
+        answers=tuple(_list(obj.get("answers", []), f"{path}.answers", _string, LIMITS.answers_per_record)),
         error=_optional_text(obj, "error", path),
     )
 
@@ -369,7 +410,7 @@ def _dns_record(value: Any, path: str) -> DnsRecord:
 def _certificate(key: str, pem: Any) -> Certificate:
     path = f"certificates.{key}"
     try:
-        cert = certs.from_pem(_string(pem, path))
+        cert = certs.from_pem(_string(pem, path, LIMITS.pem))
     except certs.CertificateError as exc:
         raise SnapshotError(f"{path}: {str(exc).removeprefix('certificate: ')}") from None
     if cert.sha256 != key:
@@ -383,7 +424,47 @@ def _timestamp(value: Any, path: str) -> datetime:
         stamp = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
     except ValueError:
         raise SnapshotError(f"{path}: expected an ISO 8601 time such as 2026-11-27T06:00:00Z") from None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+    try:  # one clock for every report: UTC (0001-01-01T00:00:00+23:59 has no UTC time)
+        return stamp.astimezone(timezone.utc) if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+    except OverflowError:
+        raise SnapshotError(f"{path}: {text!r} is outside the years 1 to 9999 in UTC") from None
+
+
+def _check_totals(root: Mapping[str, Any]) -> None:
+    """The limits on all clusters together, from list lengths alone, before any element is built."""
+
+    def entries(items: Any, key: str) -> list[Any]:
+        return [i.get(key) for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+    def total(lists: list[Any]) -> int:
+        return sum(len(x) for x in lists if isinstance(x, list))
+
+    clusters = root.get("clusters")
+    nodes = [n for ns in entries(clusters, "nodes") if isinstance(ns, list) for n in ns]
+    externals = root.get("externals", [])
+    for count, limit, what in (
+        (total(entries(clusters, "nodes")), LIMITS.nodes, "nodes"),
+        (total(entries(clusters, "settings")), LIMITS.settings, "settings"),
+        (total(entries(nodes, "endpoints") + entries(externals, "endpoints")), LIMITS.endpoints, "endpoints"),
+    ):
+        if count > limit:
+            raise SnapshotError(f"clusters: {count:,} {what} in all, more than the limit of {limit:,}")
+
+
+def _check_sharing(nodes: list[Node]) -> None:
+    """Refuse a leaf certificate presented by more endpoints than :attr:`Limits.endpoints_per_certificate`."""
+    counts: dict[str, int] = {}
+    for node in nodes:
+        for endpoint in node.endpoints:
+            if endpoint.chain:
+                key = endpoint.chain[0].sha256
+                counts[key] = counts.get(key, 0) + 1
+    for key, count in counts.items():
+        if count > LIMITS.endpoints_per_certificate:
+            raise SnapshotError(
+                f"certificates.{key}: presented by {count:,} endpoints, "
+                f"more than the limit of {LIMITS.endpoints_per_certificate:,}"
+            )
 
 
 def _object(
@@ -403,15 +484,27 @@ def _object(
     return value
 
 
-def _list(value: Any, path: str, item: Callable[[Any, str], T]) -> list[T]:
+def _list(value: Any, path: str, item: Callable[[Any, str], T], limit: int) -> list[T]:
     if not isinstance(value, list):
         raise SnapshotError(f"{path}: expected a list, found {_kind(value)}")
+    _count(value, path, limit, "entries")
     return [item(v, f"{path}[{i}]") for i, v in enumerate(value)]
 
 
-def _string(value: Any, path: str) -> str:
+def _count(value: Any, path: str, limit: int, what: str) -> None:
+    """Refuse a list or object with more than ``limit`` entries, before any of them is read."""
+    if len(value) > limit:
+        raise SnapshotError(f"{path}: {len(value):,} {what}, more than the limit of {limit:,}")
+
+
+def _string(value: Any, path: str, limit: int | None = None) -> str:
+    limit = limit or LIMITS.string
     if not isinstance(value, str):
         raise SnapshotError(f"{path}: expected a string, found {_kind(value)}")
+    if len(value) > limit:
+        raise SnapshotError(
+            f"{path}: a string of {len(value):,} characters, more than the limit of {limit:,}"
+        )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

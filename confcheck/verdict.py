@@ -11,7 +11,7 @@ from confcheck.engine import CheckOptions
 from confcheck.findings import Severity
 from confcheck.gate import Gate
 from confcheck.model import Deployment
-from confcheck.report import ChangeSummary, Report
+from confcheck.report import ChangeSummary, Cover, Report
 from confcheck.snapshot import write_atomic
 
 
@@ -26,6 +26,7 @@ class Options:
     check: CheckOptions = field(default_factory=CheckOptions)
     at: datetime | None = None
     """``--at``: judge certificate validity at this time, and say so in the report."""
+    cover: Cover = field(default_factory=Cover)
 
 
 def judge(deployment: Deployment, options: Options, source: str) -> Report:
@@ -61,6 +62,7 @@ def judge(deployment: Deployment, options: Options, source: str) -> Report:
         notes=gated.notes + _at_note(options.at),
         changes=summary,
         missing=result.missing,
+        cover=options.cover,
     )
 
 

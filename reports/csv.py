@@ -12,6 +12,10 @@ Values come from servers and snapshots, and spreadsheets execute cells that look
 a leading apostrophe, which spreadsheets show as text. Rows end in ``\\n`` rather than the csv
 module's ``\\r\\n``: the stream is opened in text mode, which already writes the platform's line
 ending, and ``\\r\\r\\n`` on Windows would be worse than either.
+
+A NUL character is written as U+2400 (``␀``, SYMBOL FOR NULL): Python 3.10's csv module cannot
+write a NUL at all, Python 3.10's reader and many importers refuse a file holding one, and the
+symbol keeps it visible. The output is the same on every Python version.
 """
 
 from __future__ import annotations
@@ -51,9 +55,13 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP's list)."""
 
 
+NUL_SYMBOL = "\u2400"
+"""What a NUL in a value is written as."""
+
+
 def safe(value: object | None) -> str:
     """A cell: empty for None, with a leading apostrophe when a spreadsheet would evaluate it."""
-    text = "" if value is None else str(value)
+    text = "" if value is None else str(value).replace("\x00", NUL_SYMBOL)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

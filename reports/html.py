@@ -122,7 +122,7 @@ def render(report: Report) -> str:
         Html('<meta name="referrer" content="no-referrer">'),
         Html('<meta name="viewport" content="width=device-width, initial-scale=1">'),
         Html(f'<meta name="generator" content="confcheck {escape(__version__)}">'),
-        h("title", f"confcheck report \u2014 {report.source or 'snapshot'}"),
+        h("title", report.cover.title or f"confcheck report \u2014 {report.source or 'snapshot'}"),
         Html(f"<style>{CSS}</style>"),
     )
     document = f'<!DOCTYPE html>\n<html lang="en">\n{head}\n{body}\n</html>\n'
@@ -138,7 +138,8 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-act
 
 def _header(report: Report) -> Html:
     collected = report.deployment.collected_at
-    facts = [
+    facts: list[tuple[str, Child]] = [("Customer", report.cover.customer)] if report.cover.customer else []
+    facts += [
         ("Source", h("code", report.source or "snapshot")),
         ("Collected", _datetime(collected) if collected else "not recorded in the snapshot"),
         (
@@ -150,7 +151,7 @@ def _header(report: Report) -> Html:
     return h(
         "header",
         h("p", "Certificate identity audit for Cisco Jabber", class_="kicker"),
-        h("h1", "confcheck report"),
+        h("h1", report.cover.title or "confcheck report"),
         h("dl", [[h("dt", k), h("dd", v)] for k, v in facts], class_="facts"),
     )
 
@@ -265,9 +266,17 @@ class _Page:
             (f"cluster-{i}", c, by_cluster.get(c.name, []))
             for i, c in enumerate(report.deployment.clusters, start=1)
         ]
-        orphans = [f for f in report.findings if f.cluster not in names]
-        if orphans:
-            self.parts.append(("deployment", None, orphans))
+        # findings of a cluster that was never collected (its version could not be read) keep their
+        # cluster's name; only findings about no cluster are deployment-wide
+        self.titles: dict[str, str] = {}
+        orphans: dict[str | None, list[Finding]] = {}
+        for finding in report.findings:
+            if finding.cluster not in names:
+                orphans.setdefault(finding.cluster, []).append(finding)
+        for number, (name, found) in enumerate(sorted(orphans.items(), key=lambda kv: kv[0] is None), 1):
+            anchor = f"uncollected-{number}" if name is not None else "deployment"
+            self.titles[anchor] = f"{name} \u2014 not collected" if name is not None else _DEPLOYMENT
+            self.parts.append((anchor, None, found))
         self.plans = plan.per_cluster(report.findings, report.deployment)
         self.anchors = {c.name: anchor for anchor, c, _ in self.parts if c is not None}
         self.rows: dict[Finding, str] = {}
@@ -280,7 +289,7 @@ class _Page:
         """The table of contents: every section, with its number of findings."""
         items: list[Child] = []
         for anchor, cluster, findings in self.parts:
-            title = _cluster_title(cluster) if cluster else _DEPLOYMENT
+            title = _cluster_title(cluster) if cluster else self.titles[anchor]
             count = _plural(len(findings), "finding") if findings else "no findings"
             items.append(h("li", h("a", title, href=f"#{anchor}"), h("span", f" \u2014 {count}")))
         report = self.report
@@ -302,7 +311,11 @@ class _Page:
             self.cluster(anchor, cluster, findings)
             if cluster
             else h(
-                "section", h("h2", _DEPLOYMENT), self.findings(anchor, findings), class_="cluster", id=anchor
+                "section",
+                h("h2", self.titles[anchor]),
+                self.findings(anchor, findings),
+                class_="cluster",
+                id=anchor,
             )
             for anchor, cluster, findings in self.parts
         ]

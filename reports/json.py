@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import fields
 from datetime import date
+from pathlib import Path
 from typing import Any, TextIO
 
-from confcheck import __version__, hookimpl
+import confcheck
+from confcheck import __version__, hookimpl, schema_check
 from confcheck.errors import InputError
 from confcheck.findings import Finding, Fix, Renewal, Severity, Suppression
-from confcheck.report import ChangeSummary, Report, Reporter
+from confcheck.report import ChangeSummary, Cover, Report, Reporter
 
 REPORT_VERSION = 1
+MAX_FINDINGS = 50_000
+"""Findings a stored report may hold (all lists together): seven times the 3,000-cluster benchmark's."""
 
 
 def fix_to_dict(fix: Fix) -> dict[str, Any]:
@@ -90,6 +95,11 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "findings": [finding_to_dict(f) for f in report.findings],
         "suppressed": [suppression_to_dict(s) for s in report.suppressed],
         "notes": list(report.notes),
+        **(
+            {"cover": {"title": report.cover.title, "customer": report.cover.customer}}
+            if report.cover.title or report.cover.customer
+            else {}
+        ),
         **({"changes": changes_to_dict(report.changes)} if report.changes else {}),
     }
 
@@ -130,25 +140,73 @@ def confcheck_reporters() -> list[Reporter]:
     return [Reporter("json", "versioned JSON report (schema_version 1)", write, machine=True)]
 
 
-def read(data: dict[str, Any], source: str) -> Report:
-    """A Report back from its JSON (``confcheck report REPORT.json``); certificates are not in it."""
+def _cover(value: Any) -> Cover:
+    if not isinstance(value, dict):
+        return Cover()
+    title, customer = value.get("title"), value.get("customer")
+    return Cover(title if isinstance(title, str) else None, customer if isinstance(customer, str) else None)
+
+
+SCHEMA_PATH = Path(confcheck.__file__).resolve().parent / "schemas" / "report.schema.json"
+"""The shipped schema, ``confcheck/schemas/report.schema.json``."""
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The report schema, as shipped; the reader checks every document against it first."""
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema_check.check_schema(loaded)
+    return loaded
+
+
+def read(data: Any, source: str) -> Report:
+    """A Report back from its JSON (``confcheck report REPORT.json``); certificates are not in it.
+
+    The document is checked against the shipped schema first, so a report from another release
+    (another ``schema_version``) or an edited one is refused with the path of the bad element.
+    """
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if isinstance(data, dict) and "schema_version" in data and not schema_check.same(version, REPORT_VERSION):
+        raise InputError(
+            f"{source}: schema_version: unsupported report version {version!r} "
+            f"(this confcheck reads {REPORT_VERSION})"
+        )
+    if isinstance(data, dict):
+        lists = [data.get("findings"), data.get("suppressed")]
+        if isinstance(data.get("changes"), dict):
+            lists += [data["changes"].get("fixed"), data["changes"].get("introduced")]
+        count = sum(len(items) for items in lists if isinstance(items, list))
+        if count > MAX_FINDINGS:
+            raise InputError(
+                f"{source}: {count:,} findings (suppressed and changed ones included), "
+                f"more than the limit of {MAX_FINDINGS:,} for a report"
+            )
+    try:
+        schema_check.validate(data, schema())
+    except schema_check.SchemaViolation as exc:
+        raise InputError(f"{source}: not a confcheck JSON report: {exc}") from None
+    return _report(data, source)
+
+
+def _report(data: dict[str, Any], source: str) -> Report:
+    """Build the Report from a document that follows the schema."""
     from confcheck.findings import DnsNeed, Phase
     from confcheck.model import Cluster, Deployment
 
     def fix(item: dict[str, Any] | None) -> Fix | None:
-        if not item:
+        if item is None:
             return None
         return Fix(
-            phase=Phase(item["phase"]),
+            phase=Phase(int(item["phase"])),
             action=item["action"],
             where=item["where"],
-            field=item.get("field"),
-            current=item.get("current"),
-            proposed=item.get("proposed"),
-            preconditions=tuple(item.get("preconditions", ())),
-            impact=item.get("impact", ""),
-            steps=tuple(item.get("steps", ())),
-            dns=tuple(DnsNeed(d["name"], d["address"], d["reverse"]) for d in item.get("dns", ())),
+            field=item["field"],
+            current=item["current"],
+            proposed=item["proposed"],
+            preconditions=tuple(item["preconditions"]),
+            impact=item["impact"],
+            steps=tuple(item["steps"]),
+            dns=tuple(DnsNeed(d["name"], d["address"], d["reverse"]) for d in item["dns"]),
             renewals=tuple(renewal(r) for r in item.get("renewals", ())),
         )
 
@@ -161,53 +219,53 @@ def read(data: dict[str, Any], source: str) -> Report:
         return Renewal(**values)
 
     def finding(item: dict[str, Any]) -> Finding:
-        keys = (
-            "cluster",
-            "product",
-            "version",
-            "location",
-            "instance",
-            "node",
-            "value",
-            "certificate",
-            "subject",
-        )
+        keys = ("cluster", "product", "version", "location", "instance", "node", "value", "certificate")
         return Finding(
             item["message"],
             item["rule"],
             item["name"],
             Severity(item["severity"]),
             **{k: item.get(k) for k in keys},
+            subject=item.get("subject"),
             evidence=tuple(item.get("evidence", {}).items()),
-            fix=fix(item.get("fix")),
+            fix=fix(item["fix"]),
         )
 
-    def suppression(item: dict[str, Any]) -> Suppression:
+    def suppression(item: dict[str, Any], path: str) -> Suppression:
         why = item["suppression"]
-        expires = date.fromisoformat(why["expires"]) if why.get("expires") else None
+        expires = None
+        if why["expires"] is not None:
+            try:
+                expires = date.fromisoformat(why["expires"])
+            except ValueError:
+                raise InputError(
+                    f"{source}: not a confcheck JSON report: {path}.suppression.expires: "
+                    "expected a date, YYYY-MM-DD"
+                ) from None
         return Suppression(finding(item), why["kind"], why["reason"], expires)
 
-    try:
-        summary = data["summary"]
-        changes = data.get("changes")
-        clusters = tuple(Cluster(c["name"], c["product"], c["version"]) for c in data.get("clusters", []))
-        return Report(
-            deployment=Deployment(clusters),
-            findings=tuple(finding(f) for f in data["findings"]),
-            references=summary["references"],
-            incomplete=summary["incomplete"],
-            missing=tuple(summary.get("missing", ())),
-            fail_on=None if summary["fail_on"] == "never" else Severity(summary["fail_on"]),
-            source=data.get("source") or source,
-            suppressed=tuple(suppression(s) for s in data.get("suppressed", [])),
-            notes=tuple(data.get("notes", [])),
-            changes=ChangeSummary(
-                tuple(changes["applied"]),
-                tuple(finding(f) for f in changes["fixed"]),
-                tuple(finding(f) for f in changes["introduced"]),
-            )
-            if changes
-            else None,
+    summary = data["summary"]
+    changes = data.get("changes")
+    return Report(
+        deployment=Deployment(
+            tuple(Cluster(c["name"], c["product"], c["version"]) for c in data.get("clusters", []))
+        ),
+        findings=tuple(finding(f) for f in data["findings"]),
+        references=int(summary["references"]),
+        incomplete=summary["incomplete"],
+        missing=tuple(summary.get("missing", ())),
+        fail_on=None if summary["fail_on"] == "never" else Severity(summary["fail_on"]),
+        source=data.get("source") or source,
+        suppressed=tuple(
+            suppression(s, f"suppressed[{i}]") for i, s in enumerate(data.get("suppressed", []))
+        ),
+        notes=tuple(data.get("notes", [])),
+        cover=_cover(data.get("cover")),
+        changes=ChangeSummary(
+            tuple(changes["applied"]),
+            tuple(finding(f) for f in changes["fixed"]),
+            tuple(finding(f) for f in changes["introduced"]),
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{source}: not a confcheck JSON report ({type(exc).__name__}: {exc})") from None
+        if changes
+        else None,
+    )

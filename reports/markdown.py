@@ -102,9 +102,11 @@ def render(report: Report) -> str:
 def _header(report: Report) -> list[str]:
     collected = report.deployment.collected_at
     clusters = len(report.deployment.clusters)
+    cover = report.cover
     return [
-        "# confcheck remediation report",
+        f"# {escape(cover.title) if cover.title else 'confcheck remediation report'}",
         "",
+        *([f"- **Customer:** {escape(cover.customer)}"] if cover.customer else []),
         f"- **Source:** {escape(report.source or 'snapshot')}",
         f"- **Collected:** {_datetime(collected) if collected else 'not recorded in the snapshot'}",
         f"- **Checked:** {report.references} references in {clusters} cluster{'s' * (clusters != 1)}",
@@ -192,7 +194,7 @@ def _sections(report: Report) -> list[tuple[str, Cluster | None, list[Finding]]]
         sections.append((title, cluster, by_cluster.pop(cluster.name, [])))
     for name, findings in by_cluster.items():  # clusters the deployment does not list, then none
         if name is not None:
-            sections.append((escape(name), None, findings))
+            sections.append((f"{escape(name)} {NONE} not collected", None, findings))
     if None in by_cluster:
         sections.append(("Deployment-wide", None, by_cluster[None]))
     return sections

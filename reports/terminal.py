@@ -9,7 +9,6 @@ the cursor, clear the screen or set the window title.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import textwrap
 import unicodedata
@@ -17,7 +16,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from confcheck import hookimpl, plan
-from confcheck.console import wants_color
+from confcheck.console import safe, wants_color
 from confcheck.findings import Finding, Severity, Suppression
 from confcheck.model import PRODUCT_TITLES, Cluster
 from confcheck.report import Report, Reporter
@@ -25,9 +24,6 @@ from confcheck.report import Report, Reporter
 STYLES = {"error": "1;31", "warning": "33", "info": "36", "bold": "1", "dim": "2", "ok": "32", "alert": "33"}
 """SGR codes by style name."""
 DEFAULT_WIDTH = 120
-
-_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-"""Control characters (all but the line feed) and bidirectional overrides: shown, never obeyed."""
 
 
 def write(report: Report, out: TextIO) -> None:
@@ -47,19 +43,6 @@ def _columns_setting() -> int | None:
     except ValueError:
         return None
     return value if value >= 40 else None
-
-
-def safe(text: object) -> str:
-    """``text`` with every control character but the line feed shown as an escape (``\\x1b``)."""
-    value = str(text)
-    if value.isascii() and value.isprintable():
-        return value
-    return _UNSAFE.sub(lambda m: _escape(m.group()), value)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _width(text: str) -> int:
@@ -90,11 +73,14 @@ class _Writer:
     def report(self, report: Report) -> list[str]:
         deployment = report.deployment
         clusters = len(deployment.clusters)
-        lines = [
+        cover = report.cover
+        lines = [self.style(safe(cover.title), "bold")] if cover.title else []
+        lines += [f"for {safe(cover.customer)}"] if cover.customer else []
+        lines.append(
             self.style("confcheck", "bold")
             + f" · {safe(report.source or 'snapshot')} · {_plural(clusters, 'cluster')} · "
             + f"{_plural(report.references, 'reference')} checked"
-        ]
+        )
         lines += [self.style(f"note: {safe(note)}", "alert") for note in report.notes]
         if report.incomplete:
             lines += self.missing(report)

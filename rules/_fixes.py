@@ -69,6 +69,11 @@ def certificate_restart(
         else None
     )
     service = service or f"the {purpose_title(purpose)} service"
+    if purpose == "cup-xmpp" and cluster is not None:  # the XCP Router takes every XCP service with it
+        return (
+            f"Restart (not Stop and Start) {service} on {nodes} to present the new {what}: it restarts every "
+            "XCP service there, so IM and presence are interrupted; plan a maintenance window."
+        )
     return (
         f"Restart {service} on {nodes} to present the new {what}; the service is briefly unavailable there."
     )
@@ -321,9 +326,10 @@ def _names(names: list[str]) -> str:
 def _xmpp_san_first(ctx: Context, cluster: Cluster, domains: tuple[str, ...]) -> str:
     """Before 10.0, cup-xmpp carries the XMPP domain only once the security settings say so."""
     return (
-        f"In {ctx.line(cluster).admin} > System > Security > Settings, enter {domains[0]} in 'Domain name for "
-        "XMPP Server-to-Server Certificate Subject Alternative Name' and tick 'Use Domain Name for XMPP "
-        "Certificate Subject Alternative Name', or the new certificate does not carry the domain."
+        f"Once for the cluster, if not done yet: in {ctx.line(cluster).admin} > System > Security > Settings, "
+        f"enter {domains[0]} in 'Domain name for XMPP Server-to-Server Certificate Subject Alternative Name', "
+        "tick 'Use Domain Name for XMPP Certificate Subject Alternative Name' and save; without it the new "
+        "certificate does not carry the domain."
     )
 
 

@@ -260,43 +260,32 @@ def xmpp_domain_not_in_certificate(ctx: Context) -> Iterator[Finding]:
 
 
 def _xmpp_domain_fix(ctx: Context, check: ReferenceCheck, target: TargetCheck) -> tuple[Fix, str]:
-    """The XMPP certificate procedure that applies, and a phrase saying why.
+    """The node's cup-xmpp certificate replaced so that it carries the domain, and a phrase saying why.
 
-    The settings page tells the two cases apart (the ``xmpp.use_domain_san`` fact): with the box
-    unticked the whole procedure is needed; ticked, the node's cup-xmpp certificate was made
-    before the box was, and regenerating it is enough. From 10.0 on there is no box.
+    The settings page tells the cases apart (the ``xmpp.use_domain_san`` fact): with the box
+    unticked, the security settings change first (the renewal's preparation, said once for the
+    cluster by the plan); ticked, the certificate was made before the box was. From 10.0 on there
+    is no box: a new cup-xmpp certificate carries the domain.
     """
     ref = check.reference
-    steps = tuple(step.replace("{value}", ref.value) for step in ref.location.steps)
     ticked = dict(ref.cluster.facts).get("xmpp.use_domain_san")
-    if ref.cluster.major >= 10 or ticked == "true":
+    if ref.cluster.major >= 10:
+        why = " (IM and Presence 10.0 and later add the domain when cup-xmpp is generated)"
+    elif ticked == "true":
         why = (
-            " (IM and Presence 10.0 and later add the domain when cup-xmpp is generated)"
-            if ref.cluster.major >= 10
-            else " (the box 'Use Domain Name for XMPP Certificate Subject Alternative Name' is ticked: "
+            " (the box 'Use Domain Name for XMPP Certificate Subject Alternative Name' is ticked: "
             "this cup-xmpp certificate was made before it was)"
         )
-        # a new cup-xmpp certificate carries the domain: one replacement, with any other demand on it
-        cert = target.endpoint.certificate if target.endpoint else None
-        assert cert is not None
-        demand = f"it does not identify the XMPP domain {ref.value}"
-        purpose = target.endpoint.purpose if target.endpoint else "cup-xmpp"
-        successor = renew(ctx, target.cluster, target.node, purpose, cert, demand)
-        return renewal_fix(successor, target.cluster), why
-    why = (
-        " (the box 'Use Domain Name for XMPP Certificate Subject Alternative Name' is unticked)"
-        if ticked
-        else ""
-    )
-    fix = Fix(
-        phase=ref.location.phase,
-        action=f"Put the XMPP domain {ref.value} into the cup-xmpp certificate of every node",
-        where=ref.where,
-        field=ref.location.field,
-        impact=ref.location.impact,
-        steps=steps,
-    )
-    return fix, why
+    elif ticked:
+        why = " (the box 'Use Domain Name for XMPP Certificate Subject Alternative Name' is unticked)"
+    else:
+        why = ""
+    cert = target.endpoint.certificate if target.endpoint else None
+    assert cert is not None
+    demand = f"it does not identify the XMPP domain {ref.value}"
+    purpose = target.endpoint.purpose if target.endpoint else "cup-xmpp"  # the ECDSA twin is renewed itself
+    successor = renew(ctx, target.cluster, target.node, purpose, cert, demand)
+    return renewal_fix(successor, target.cluster), why
 
 
 def _reissue(ctx: Context, check: ReferenceCheck, target: TargetCheck, why: str) -> Fix:

@@ -22,6 +22,10 @@ SHARED = Path(os.environ.get("CONFCHECK_SHARED", Path(__file__).resolve().parent
 """The team's shared material (conformance data, schemas); tests may read it, the product never does."""
 
 
+DATA = Path(__file__).resolve().parent / "data"
+"""Third-party test data copied into the project (tests/data/README.md: provenance and licences)."""
+
+
 def shared(relative: str) -> Path:
     """A path under the shared material; skips the test, saying why, when it is not there."""
     path = SHARED / relative
@@ -30,6 +34,19 @@ def shared(relative: str) -> Path:
             f"{path} is missing: check out the shared material beside the project or set CONFCHECK_SHARED"
         )
     return path
+
+
+def find_data(relative: str) -> Path | None:
+    """``relative`` in tests/data, else in the shared material, else None."""
+    for base in (DATA, SHARED):
+        if (base / relative).exists():
+            return base / relative
+    return None
+
+
+def data(relative: str) -> Path:
+    """:func:`find_data`, skipping the test with a reason naming the file when it is in neither place."""
+    return find_data(relative) or shared(relative)
 
 
 @functools.cache

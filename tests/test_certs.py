@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
-from helpers import shared
+from helpers import data
 
 from confcheck import certs, identity, pki
 from confcheck.certs import SRV_NAME_OID, XMPP_ADDR_OID, Certificate, CertificateError
@@ -446,7 +446,7 @@ def test_the_other_name_decoder_reads_long_form_lengths() -> None:
 
 def test_a_san_extension_that_cannot_be_parsed_matches_nothing() -> None:
     """x509-limbo rfc5280::san::malformed: the SAN holds ASCII bytes instead of DER."""
-    limbo = json.loads(shared("conformance/limbo-names.json").read_text())
+    limbo = json.loads(data("conformance/limbo-names.json").read_text())
     case = next(c for c in limbo["testcases"] if c["id"] == "rfc5280::san::malformed")
     (cert,) = certs.load(case["peer_certificate"].encode(), "limbo")
     assert cert.san is None

@@ -177,6 +177,24 @@ def test_usage_errors_exit_two(confcheck: Callable[..., Run], args: list[str]) -
     result = confcheck(*args)
     assert result.code == 2
     assert "Traceback" not in result.err
+    # one line and a hint, not the whole usage text
+    [line] = result.err.splitlines()
+    assert line.startswith("confcheck: error: ")
+    assert line.endswith("--help')")
+    assert "usage:" not in result.err
+
+
+def test_explain_renders_markdown_at_a_terminal_and_passes_it_through_a_pipe(
+    confcheck: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    piped = confcheck("explain", "CC401")
+    assert piped.out.startswith("## CC401 untrusted-chain")
+    assert "### What it checks" in piped.out
+    monkeypatch.setattr("confcheck.console.wants_color", lambda stream: True)
+    shown = confcheck("explain", "CC401")
+    assert "CC401 untrusted-chain" in shown.out
+    assert "## " not in shown.out  # headings rendered, not shown as Markdown source
+    assert "What it checks" in shown.out
 
 
 def test_machine_output_is_the_only_thing_on_stdout(tmp_path: Path) -> None:
@@ -239,3 +257,73 @@ def test_exit_3_always_comes_with_what_is_missing_even_when_its_findings_are_fil
     if fmt == "markdown":
         assert "**Verdict: incomplete**" in result.out
         assert "passes" not in result.out
+
+
+def test_the_report_title_and_customer_appear_in_every_human_format(
+    confcheck: Callable[..., Run], tmp_path: Path
+) -> None:
+    config = tmp_path / "confcheck.toml"
+    config.write_text('[report]\ntitle = "Acme <Jabber> audit"\ncustomer = "Acme & Sons"\n')
+    outputs = {fmt: tmp_path / f"r.{fmt}" for fmt in ("terminal", "markdown", "html", "json")}
+    args = [a for fmt, path in outputs.items() for a in ("-o", f"{fmt}={path}")]
+    result = confcheck("lint", DEMO, "--config", str(config), *args)
+    assert result.code == 1
+    terminal = outputs["terminal"].read_text().splitlines()
+    assert terminal[:2] == ["Acme <Jabber> audit", "for Acme & Sons"]
+    assert (
+        outputs["markdown"]
+        .read_text()
+        .startswith("# Acme &lt;Jabber&gt; audit\n\n- **Customer:** Acme &amp; Sons")
+    )
+    html_text = outputs["html"].read_text()
+    assert "<title>Acme &lt;Jabber&gt; audit</title>" in html_text
+    assert "<h1>Acme &lt;Jabber&gt; audit</h1>" in html_text
+    # --title wins over [report]; a stored JSON report keeps its cover when rendered again
+    again = confcheck("report", str(outputs["json"]), "--format", "markdown", "--title", "Migration day")
+    assert again.out.startswith("# Migration day\n\n- **Customer:** Acme &amp; Sons")
+
+
+def test_an_unknown_report_key_is_a_config_error(confcheck: Callable[..., Run], tmp_path: Path) -> None:
+    config = tmp_path / "confcheck.toml"
+    config.write_text('[report]\ntitel = "typo"\n')
+    result = confcheck("lint", DEMO, "--config", str(config))
+    assert result.code == 2
+    assert "report.titel" in result.err
+
+
+@pytest.mark.parametrize("fmt", ["terminal", "markdown", "html"])
+def test_a_cluster_that_was_never_collected_keeps_its_name_in_every_human_format(
+    confcheck: Callable[..., Run], tmp_path: Path, fmt: str
+) -> None:
+    # its version could not be read, so the snapshot has no cluster for it: its CC203 stays under its name
+    data = json.loads((ROOT / "examples" / "incomplete-snapshot.json").read_text())
+    data["problems"].append(
+        {"kind": "version", "message": "getCCMVersion: HTTP 401", "cluster": "branch-cucm"}
+    )
+    snap = tmp_path / "snap.json"
+    snap.write_text(json.dumps(data))
+    result = confcheck("lint", str(snap), "--format", fmt)
+    assert result.code == 3
+    heading = {
+        "terminal": "branch-cucm · not collected",
+        "markdown": "## branch-cucm \u2014 not collected",
+        "html": "branch-cucm &#8212; not collected",
+    }
+    assert heading[fmt] in result.out
+    assert "deployment-wide" not in result.out.lower()
+    assert "Findings about the deployment as a whole" not in result.out
+
+
+def test_cert_text_output_shows_escape_sequences_in_a_certificate(
+    confcheck: Callable[..., Run], tmp_path: Path
+) -> None:
+    from confcheck import pki
+
+    issued = pki.server("evil\x1b[2J\x1b]0;title\x07.example.com", dns=["cucm1.example.com"])
+    path = tmp_path / "evil.pem"
+    path.write_text(issued.pem)
+    result = confcheck("cert", str(path))
+    assert result.code == 0
+    assert "\x1b" not in result.out
+    assert "\x07" not in result.out
+    assert "\\x1b[2J" in result.out

@@ -1,4 +1,4 @@
-"""Third-party identity vectors (/work/shared/conformance) run through ``identity.match``.
+"""Third-party identity vectors (tests/data/conformance, else ../shared/conformance) run through ``identity.match``.
 
 Three suites: name-level cases collected from CPython, Go, HttpClient, Openfire, bettertls, the RFCs and
 x509-limbo (``hostname-cases.json``); XMPP certificates from seven projects (``xmpp-identity/``); and
@@ -9,7 +9,8 @@ its disagreements in ``DEVIATIONS`` (case id -> why), grouped by cause. A listed
 disagree, and an unlisted one must agree, so the lists stay exact: a change to the matcher that
 flips any verdict fails here, whichever way it flips.
 
-The material is not part of the project: without it, every test here skips and says why.
+The vectors whose licences allow it are copied into tests/data (its README gives their provenance);
+the other XMPP certificates stay in the shared material, and their cases skip, naming the file, without it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from helpers import SHARED, shared
+from helpers import data, find_data
 
 from confcheck import certs, identity
 from confcheck.certs import Certificate, KeyInfo, SubjectAltNames
@@ -35,9 +36,9 @@ LIMBO = "conformance/limbo-names.json"
 
 
 def _load(relative: str) -> Any:
-    """The parsed JSON file, or None when the shared material is not there."""
-    path = SHARED / relative
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    """The parsed JSON file, or None when it is neither in tests/data nor in the shared material."""
+    path = find_data(relative)
+    return json.loads(path.read_text(encoding="utf-8")) if path else None
 
 
 def hostname_cases() -> list[Case]:
@@ -192,7 +193,7 @@ def synthetic(presented: dict[str, Any]) -> Certificate:
 
 @pytest.mark.parametrize("case", params(hostname_cases()))
 def test_hostname_case(case: Case | None) -> None:
-    shared(HOSTNAME)
+    data(HOSTNAME)
     assert case is not None
     result = identity.match(case["reference"], synthetic(case["presented"]), "http")
     check(case["id"], result.matched, case["expected"], HOSTNAME_DEVIATIONS, result.reason)
@@ -213,12 +214,12 @@ PROFILE_BY_SERVICE: dict[str | None, Profile] = {"xmpp-client": "xmpp", "xmpp-se
 @functools.cache
 def xmpp_cert(relative: str) -> Certificate:
     """The leaf in a third-party PEM (most are expired: identity matching does not mind)."""
-    return certs.read(shared(f"{XMPP_CERTS}/{relative}"))[0]
+    return certs.read(data(f"{XMPP_CERTS}/{relative}"))[0]
 
 
 @pytest.mark.parametrize("case", params(xmpp_cases()))
 def test_xmpp_case(case: Case | None) -> None:
-    shared(XMPP)
+    data(XMPP)
     assert case is not None
     profile = PROFILE_BY_SERVICE[case["service"]]
     result = identity.match(case["reference"], xmpp_cert(case["cert"]), profile)
@@ -259,7 +260,7 @@ LIMBO_DEVIATIONS: dict[str, str] = {
 
 @pytest.mark.parametrize("case", params(limbo_cases()))
 def test_limbo_peer_name_case(case: Case | None) -> None:
-    shared(LIMBO)
+    data(LIMBO)
     assert case is not None
     leaf = certs.load(case["peer_certificate"].encode("ascii"), case["id"])[0]
     result = identity.match(case["expected_peer_name"]["value"], leaf, "http")
@@ -279,13 +280,13 @@ def test_limbo_peer_name_case(case: Case | None) -> None:
 )
 def test_deviations_name_cases_that_exist(relative: str, cases: Any, deviations: dict[str, str]) -> None:
     """A renamed or dropped vector must leave its DEVIATIONS entry behind loudly, not silently."""
-    shared(relative)
+    data(relative)
     assert set(deviations) - {case["id"] for case in cases()} == set()
 
 
 def test_malformed_san_in_limbo_is_an_error_not_a_cn_fallback() -> None:
     """rfc5280::san::malformed agrees for the right reason: the SAN is an error, and the CN is not used."""
-    shared(LIMBO)
+    data(LIMBO)
     (case,) = [c for c in limbo_cases() if c["id"] == "rfc5280::san::malformed"]
     leaf = certs.load(case["peer_certificate"].encode("ascii"), case["id"])[0]
     assert leaf.san is None

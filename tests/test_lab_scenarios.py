@@ -175,8 +175,10 @@ def test_confcheck_demo_prints_the_fix_list_and_writes_reports(
     assert "Fix list" in result.out
     assert "Rename node {" not in result.out
     assert sorted(p.name for p in out.iterdir()) == [
+        "report.csv",
         "report.html",
         "report.json",
+        "report.junit.xml",
         "report.md",
         "report.sarif",
         "report.txt",

@@ -63,7 +63,7 @@ def test_identical_fixes_become_one_step_and_phases_keep_their_order() -> None:
     assert steps.number(rename) == 2
 
 
-def test_one_xmpp_procedure_resolves_the_finding_of_every_node() -> None:
+def test_each_node_lacking_the_xmpp_domain_gets_its_cup_xmpp_certificate_replaced_once() -> None:
     nodes = [
         node(
             f"imp{i}.example.com",
@@ -77,9 +77,13 @@ def test_one_xmpp_procedure_resolves_the_finding_of_every_node() -> None:
     dep = deployment(cluster("imp", "imp", "9.1", nodes, Setting("imp9.xmpp-domain", "example.com")))
     findings = lint(dep).findings
     assert [f.rule for f in findings] == ["CC104", "CC104"]
-    [step] = plan.build(findings, dep).steps
-    assert step.phase is Phase.XMPP_DOMAIN
-    assert len(step.findings) == 2
+    steps = plan.build(findings, dep).steps
+    assert [s.phase for s in steps] == [Phase.CERTIFICATES, Phase.CERTIFICATES]
+    assert [s.fix.replaces for s in steps if s.fix] == [
+        ("the cup-xmpp certificate of imp1.example.com",),
+        ("the cup-xmpp certificate of imp2.example.com",),
+    ]
+    assert all(len(s.findings) == 1 for s in steps)
 
 
 def test_findings_without_fixes_make_no_steps() -> None:

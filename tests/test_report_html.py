@@ -185,7 +185,7 @@ def test_every_cluster_has_its_section_and_its_fix_list_in_plan_order(demo: tupl
 def test_the_xmpp_procedure_and_its_restart_are_spelled_out(demo: tuple[Report, str]) -> None:
     _, document = demo
     shown = text(document)
-    assert "restart Cisco XCP Router on every node" in shown
+    assert "Restart (not Stop and Start) Cisco XCP Router on imp2.acme.example" in shown
     assert "plan a maintenance window" in shown
 
 

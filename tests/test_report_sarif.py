@@ -8,7 +8,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from helpers import demo_deployment, report, shared
+from helpers import data, demo_deployment, report
 from hostile import (
     HOSTILE_VALUES,
     WAIVER_REASON,
@@ -33,7 +33,7 @@ def write(rep: Report) -> dict[str, Any]:
 
 def validate(log: dict[str, Any]) -> None:
     """Fail with every schema error, not only the first."""
-    schema = json.loads(shared("schemas/sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    schema = json.loads(data("schemas/sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     validator = jsonschema.Draft4Validator(schema)
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(log)]
     assert not errors, "\n".join(errors[:20])

@@ -40,3 +40,10 @@ def test_long_messages_fold_within_the_width_and_lose_nothing() -> None:
     text = render(name)
     assert all(len(line) <= 120 for line in text.splitlines())
     assert name in "".join(line.strip() for line in text.splitlines())
+
+
+def test_escape_sequences_from_servers_are_shown_not_obeyed() -> None:
+    text = render("cucm1\x1b[2J\x1b]0;owned\x07.example.com")
+    assert "\x1b" not in text
+    assert "\x07" not in text
+    assert "cucm1\\x1b[2J\\x1b]0;owned\\x07.example.com" in text

@@ -146,12 +146,13 @@ def test_cc104_fires_for_each_node_whose_cup_xmpp_lacks_the_domain() -> None:
     finding = result.findings[0]
     assert finding.node == "imp2.example.com"
     assert finding.fix is not None
-    assert finding.fix.phase is Phase.XMPP_DOMAIN
-    assert any(
-        "Use Domain Name for XMPP Certificate Subject Alternative Name" in s for s in finding.fix.steps
-    )
-    assert any("example.com" in s for s in finding.fix.steps)
-    assert "Cisco XCP Router" in finding.fix.impact
+    # the node's cup-xmpp certificate is replaced, and before 10.0 the security setting comes first
+    assert finding.fix.phase is Phase.CERTIFICATES
+    assert finding.fix.replaces == ("the cup-xmpp certificate of imp2.example.com",)
+    first, *rest = finding.fix.steps
+    assert "Use Domain Name for XMPP Certificate Subject Alternative Name" in first
+    assert any("SAN dNSName imp2.example.com, example.com" in s for s in rest)
+    assert "Restart (not Stop and Start) Cisco XCP Router on imp2.example.com" in finding.fix.impact
 
 
 def test_cc104_on_cup8_uses_the_cup_service_names() -> None:
@@ -159,7 +160,10 @@ def test_cc104_on_cup8_uses_the_cup_service_names() -> None:
     only(codes(result), "CC104")
     fix = result.findings[0].fix
     assert fix is not None
-    assert fix.where.startswith("Cisco Unified Presence Administration > System > Security > Settings")
+    assert fix.steps[0].startswith(
+        "Once for the cluster, if not done yet: in Cisco Unified Presence Administration > System > "
+        "Security > Settings"
+    )
     assert "Cisco UP XCP Router" in fix.impact
 
 
@@ -218,7 +222,8 @@ def test_cc106_for_xmpp_points_to_the_xmpp_certificate_procedure() -> None:
     only(codes(result), "CC106")
     fix = result.findings[0].fix
     assert fix is not None
-    assert fix.phase is Phase.XMPP_DOMAIN
+    assert fix.replaces == ("the cup-xmpp certificate of imp1.example.com",)
+    assert any("SAN dNSName imp1.example.com, example.com" in s for s in fix.steps)
 
 
 # --- CC201 unknown-target ---------------------------------------------------------------------
@@ -335,7 +340,7 @@ def test_cc104_box_ticked_but_certificate_older_asks_only_to_regenerate_it() -> 
         "Generate a cup-xmpp certificate signing request (CSR) on imp1.example.com with CN imp1.example.com "
         "and SAN dNSName imp1.example.com, example.com"
     )
-    assert "Restart Cisco XCP Router on imp1.example.com" in finding.fix.impact
+    assert "Restart (not Stop and Start) Cisco XCP Router on imp1.example.com" in finding.fix.impact
     assert not any("System > Security > Settings" in s for s in finding.fix.steps)  # the box is ticked
 
 
