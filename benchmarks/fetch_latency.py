@@ -9,7 +9,17 @@ has no netem). Printed, all measured in this process:
 * the ideal: the slowest endpoint's round trips times the round-trip time, plus the handshake CPU
   of all endpoints (measured without the proxy) spread over the machine's cores.
 
-Goals: within 1.5x of the ideal, at least 10x faster than one at a time. When sslyze is installed
+Goals: within 1.5x of the ideal, at least 10x faster than one at a time.
+
+Then the same endpoints as current releases serve them, each server holding an RSA certificate and
+its ECDSA twin (``tomcat`` and ``tomcat-ECDSA``): confcheck meets each twice, offering only RSA and
+only ECDSA. Those probes are TLS 1.2 (Python cannot restrict a TLS 1.3 offer to one key type), one
+round trip longer than TLS 1.3 for HTTPS, and twice as many handshakes fill the collector's
+concurrency twice as often. Printed against one full-offer probe per endpoint (the cost of the twins)
+and against their own ideal (round trips per wave of ``concurrency`` probes, plus the handshakes'
+CPU spread over the cores), measured in the same process; goal: within 1.5x of the ideal.
+
+When sslyze is installed
 in a separate virtualenv (``--sslyze PATH`` or $SSLYZE_VENV; it pins an older cryptography), it also
 compares ``sslyze --certinfo`` with ``confcheck cert`` on 16 direct-TLS endpoints, whole process each.
 
@@ -45,6 +55,8 @@ PROCEED = b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
 ROUND_TRIPS = {"https": 1, "xmpp": 3}
 """Delayed round trips: the TLS 1.3 hello; XMPP adds the stream header and STARTTLS. The proxy delays
 data, not the TCP handshake itself, so connecting costs no delayed round trip."""
+TLS12_ROUND_TRIPS = {"https": 2, "xmpp": 4}
+"""The same with a TLS 1.2 handshake (the per-key-type probes): one round trip more."""
 
 
 def _listen(address: str) -> socket.socket:
@@ -194,8 +206,75 @@ def main() -> None:
         f"  ideal                 {ideal:7.3f} s   ({max(rtts)} round trips + {cpu:.3f} s handshake CPU / {os.cpu_count()} cores)"
     )
 
+    twins(args.endpoints, args.latency, issuer, workdir)
+
     if args.sslyze:
         compare_sslyze(Path(args.sslyze), [t for t in direct if t.scheme == "https"][:16])
+
+
+def twins(count: int, latency: float, issuer: pki.Issued, workdir: Path) -> None:
+    """Current releases: each endpoint met twice (RSA only, ECDSA only) against once (full offer)."""
+    rsa_key = pki.new_key("rsa")  # one RSA key for every RSA certificate: keys are the slow part
+    single: list[tls.Target] = []
+    probes: list[tls.Target] = []
+    direct: list[tls.Target] = []
+    rtts: list[int] = []
+    for number in range(count):
+        scheme = "https" if number % 2 == 0 else "xmpp"
+        name = f"twin{number}.example.com"
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        for kind, key in (("rsa", rsa_key), ("ec", None)):
+            issued = pki.server(name, dns=[name], issuer=issuer, key=key)
+            chain, private = workdir / f"twin{number}-{kind}.pem", workdir / f"twin{number}-{kind}.key"
+            chain.write_text(issued.pem + issuer.pem)
+            private.write_text(issued.key_pem)
+            context.load_cert_chain(chain, private)
+        address, delayed = f"127.0.3.{number + 1}", f"127.0.4.{number + 1}"
+        port = start_server(address, scheme, context)
+        proxy = start_delay_proxy(delayed, (address, port), latency)
+        single.append(tls.Target(scheme, delayed, proxy, name))
+        for offer in ("rsa", "ecdsa"):
+            probes.append(tls.Target(scheme, delayed, proxy, name, offer))
+            direct.append(tls.Target(scheme, address, port, name, offer))
+        rtts.append(TLS12_ROUND_TRIPS[scheme])
+
+    def timed(targets: list[tls.Target]) -> float:
+        started = time.perf_counter()
+        results = tls.fetch_all(targets)
+        elapsed = time.perf_counter() - started
+        failed = [r for r in results if r.error]
+        if failed:
+            raise SystemExit(f"benchmark endpoints failed: {failed[0]}")
+        kinds = {(t.offer, r.chain[0].key.type) for t, r in zip(targets, results, strict=True)}
+        if ("rsa", "EC") in kinds or ("ecdsa", "RSA") in kinds:
+            raise SystemExit(f"a probe met the other key type: {sorted(kinds)}")
+        return elapsed
+
+    timed(single)  # warm up
+    once = statistics.median(timed(single) for _ in range(3))
+    both = statistics.median(timed(probes) for _ in range(3))
+    cpu = statistics.median(timed_serial(direct) for _ in range(3))
+    at_once = tls.Policy().concurrency
+    waves = -(-len(probes) // at_once)  # endpoints fetched at once are bounded: politeness costs waves
+    ideal = waves * max(rtts) * 2 * latency + cpu / (os.cpu_count() or 1)
+    print(f"{count} endpoints of current releases (an RSA certificate and its ECDSA twin each)")
+    print(f"  one full-offer probe  {once:7.3f} s")
+    print(
+        f"  RSA and ECDSA probes  {both:7.3f} s   ({both / once:.2f}x one probe; {both / ideal:.2f}x their "
+        "ideal, goal at most 1.5x)"
+    )
+    print(
+        f"  their ideal           {ideal:7.3f} s   ({waves} x {max(rtts)} TLS 1.2 round trips, {at_once} probes at "
+        f"a time, + {cpu:.3f} s handshake CPU for {len(direct)} probes / {os.cpu_count()} cores)"
+    )
+
+
+def timed_serial(targets: list[tls.Target]) -> float:
+    """Seconds to fetch ``targets`` one at a time, without added latency: the handshakes' CPU."""
+    started = time.perf_counter()
+    for target in targets:
+        tls.fetch(target)
+    return time.perf_counter() - started
 
 
 def compare_sslyze(venv: Path, targets: list[tls.Target]) -> None:

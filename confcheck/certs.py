@@ -81,6 +81,9 @@ class Certificate:
     subject_attributes: tuple[tuple[str, str], ...] = ()
     issuer_label: str = ""
     """The issuer as people call it: its CN, else its whole name (``Acme Issuing CA``)."""
+    extended_key_usage: tuple[str, ...] | None = None
+    """The extendedKeyUsage purposes, named as in RFC 5280 (``serverAuth``, ``clientAuth``, ...) or by
+    dotted OID; None when the certificate has no such extension (any use is then allowed)."""
     """Every subject attribute as (short name, value), in certificate order: ``("O", "Example, Inc.")``.
 
     The values as encoded, not the RFC 4514 string, whose escaping adds backslashes; short names as
@@ -121,6 +124,7 @@ def parse(cert: x509.Certificate, pem: str | None = None) -> Certificate:
         pem=pem or cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
         subject_attributes=_attributes(cert.subject),
         issuer_label=label(cert.issuer),
+        extended_key_usage=_extended_key_usage(extensions),
     )
 
 
@@ -316,6 +320,28 @@ def is_self_signed(cert: x509.Certificate) -> bool:
     except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True
+
+
+EKU_NAMES = {
+    "1.3.6.1.5.5.7.3.1": "serverAuth",
+    "1.3.6.1.5.5.7.3.2": "clientAuth",
+    "1.3.6.1.5.5.7.3.3": "codeSigning",
+    "1.3.6.1.5.5.7.3.4": "emailProtection",
+    "1.3.6.1.5.5.7.3.5": "ipsecEndSystem",
+    "1.3.6.1.5.5.7.3.8": "timeStamping",
+    "1.3.6.1.5.5.7.3.9": "OCSPSigning",
+    "2.5.29.37.0": "anyExtendedKeyUsage",
+}
+"""RFC 5280's names for the extendedKeyUsage purposes a server certificate may carry (Cisco's CSRs add
+IPSec End System, 1.3.6.1.5.5.7.3.5)."""
+
+
+def _extended_key_usage(extensions: x509.Extensions) -> tuple[str, ...] | None:
+    try:
+        usages = extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return None
+    return tuple(EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in usages)
 
 
 def _is_ca(extensions: x509.Extensions) -> bool:

@@ -30,10 +30,18 @@ from typing import TypeVar
 
 from confcheck import identity, plugin_manager
 from confcheck.collect_context import CollectContext
-from confcheck.collect_plan import ClusterPlan, EndpointPlan, ExternalHint, NodePlan, Progress
+from confcheck.collect_plan import (
+    ClusterPlan,
+    EndpointPlan,
+    ExternalHint,
+    NodePlan,
+    Progress,
+    add_current_endpoints,
+)
 from confcheck.config import ClusterConfig, Inventory
 from confcheck.errors import ConfcheckError
 from confcheck.model import (
+    ECDSA,
     NOT_FETCHED,
     Cluster,
     Deployment,
@@ -89,6 +97,7 @@ def collect(inventory: Inventory, progress: Progress | None = None) -> Deploymen
     for plan, found in _each(inventory.clusters, lambda c: _plan(c, context), inventory.concurrency, reading):
         problems += found
         if plan is not None:
+            add_current_endpoints(plan)  # ECDSA twins, SIP OAuth ports
             plans.append(plan)
     names = _Phase(report, "names")
     externals, hinted = _place_hints(plans, inventory, context, names)
@@ -400,7 +409,10 @@ def _fetch(
         for plan in item.node.endpoints:
             name = plan.name or (None if identity.is_ip(item.node.name) else item.node.name)
             host = item.addresses[0] if item.addresses and id(plan) not in refused else None
-            jobs.append((item, plan, tls.Target(plan.scheme, host, plan.port, name) if host else None))
+            target = (
+                tls.Target(plan.scheme, host, plan.port, name, plan.offer, plan.optional) if host else None
+            )
+            jobs.append((item, plan, target))
     policy = tls.Policy(
         connect_timeout=inventory.timeout,
         read_timeout=inventory.timeout,
@@ -426,6 +438,8 @@ def _fetch(
             endpoint = replace(next(fetched), purpose=plan.purpose)
         endpoints[id(item.node)].append(endpoint)
     report("certificates", len(targets), len(targets))
+    for item in placed:
+        endpoints[id(item.node)] = _without_unmet_twins(endpoints[id(item.node)])
     return {
         id(item.node): Node(
             name=item.node.name,
@@ -437,6 +451,17 @@ def _fetch(
         )
         for item in placed
     }
+
+
+def _without_unmet_twins(endpoints: list[Endpoint]) -> list[Endpoint]:
+    """A node's endpoints, less the ECDSA probes of an endpoint that could not be met at all: the
+    failure is said once, by the endpoint itself."""
+    failed = {(e.purpose, e.port) for e in endpoints if e.error is not None}
+    return [
+        e
+        for e in endpoints
+        if not (e.purpose.endswith(ECDSA) and (e.purpose.removesuffix(ECDSA), e.port) in failed)
+    ]
 
 
 SRV_SERVICES = ("_cisco-uds._tcp", "_cuplogin._tcp")

@@ -20,7 +20,7 @@ from confcheck.certs import Certificate
 from confcheck.errors import InputError
 from confcheck.findings import Finding, Fix
 from confcheck.identity import IdentityMatch
-from confcheck.model import NOT_FETCHED, Cluster, Deployment, Endpoint, Node
+from confcheck.model import QUIET_ERRORS, Cluster, Deployment, Endpoint, Node, twin
 
 T = TypeVar("T")
 
@@ -53,6 +53,9 @@ class TargetCheck:
     endpoint: Endpoint | None
     match: IdentityMatch | None
     """None when the endpoint is missing or presented no certificate."""
+    primary: bool = True
+    """False for the ECDSA twin (``tomcat-ECDSA``) of the endpoint checked: another certificate the same
+    server may present to the same client. A twin is checked only when it differs from the first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,9 @@ class ReferenceCheck:
         """A finding about this reference (and, when given, the target it was checked against)."""
         ref = self.reference
         cert = target.endpoint.certificate if target and target.endpoint else None
+        about = target.node.name if target and ref.location.target.scope == "cluster" else None
+        if target is not None and not target.primary and target.endpoint is not None:
+            about = f"{target.node.name} {target.endpoint.purpose} {target.endpoint.port}"
         return Finding(
             message,
             cluster=ref.cluster.name,
@@ -83,7 +89,7 @@ class ReferenceCheck:
             instance=ref.instance,
             node=target.node.name if target else None,
             value=ref.value,
-            subject=target.node.name if target and ref.location.target.scope == "cluster" else None,
+            subject=about,
             certificate=cert.sha256 if cert else None,
             evidence=tuple(evidence),
             fix=fix,
@@ -176,7 +182,7 @@ class Context:
             (c, n, e)
             for c, n in located
             for e in n.endpoints
-            if e.error is not None and e.error.kind != NOT_FETCHED
+            if e.error is not None and e.error.kind not in QUIET_ERRORS
         )
 
     @cached_property
@@ -198,6 +204,8 @@ class Context:
         An endpoint confcheck chose not to fetch (:data:`~confcheck.model.NOT_FETCHED`) does not count:
         nothing failed, and collecting again would not change it; the references it leaves unchecked are
         CC202 errors that say why, and the fix is the user's decision (allow it, or correct the setting).
+        Nor do an optional port that is closed (``not-open``) or an ECDSA certificate the server does not
+        offer (``not-offered``): see :data:`~confcheck.model.QUIET_ERRORS`.
         """
         return bool(self.missing)
 
@@ -219,10 +227,10 @@ class Context:
             pairs, how, problem = self._index.find(ref.value, target.products, ref.cluster)
         checked = []
         for cluster, node in pairs:
-            endpoint = node.endpoint(target.purpose)
-            cert = endpoint.certificate if endpoint else None
-            verdict = identity.match(ref.value, cert, ref.location.profile) if cert else None
-            checked.append(TargetCheck(cluster, node, endpoint, verdict))
+            for index, endpoint in enumerate(meets(node, target.purpose)):
+                cert = endpoint.certificate if endpoint else None
+                verdict = identity.match(ref.value, cert, ref.location.profile) if cert else None
+                checked.append(TargetCheck(cluster, node, endpoint, verdict, index == 0))
         return ReferenceCheck(ref, tuple(checked), how, problem)
 
     def resolve(self, value: str, products: tuple[str, ...]) -> list[tuple[Cluster | None, Node]]:
@@ -235,6 +243,30 @@ class Context:
 
 
 Located = tuple[Cluster | None, Node]
+
+
+def meets(node: Node, purpose: str) -> list[Endpoint | None]:
+    """The endpoints of ``node`` a client sent there for ``purpose`` may meet, the primary one first.
+
+    The primary is the node's first ``purpose`` endpoint (None when there is none). A client that may
+    negotiate either key type may also get its ECDSA twin on that port (``tomcat-ECDSA``), listed when
+    it presented a certificate other than the primary's, so that one certificate is judged once.
+    The same purpose on another port (SIP OAuth) is not listed: it presents the primary's certificate,
+    judged here already, or an older one, which is a restart not yet made (CC315), not a name to fix.
+    """
+    primary = node.endpoint(purpose)
+    found: list[Endpoint | None] = [primary]
+    if primary is None:
+        return found
+    seen = primary.certificate.sha256 if primary.certificate else None
+    for endpoint in node.endpoints:
+        cert = endpoint.certificate
+        if cert is None or cert.sha256 == seen or endpoint.port != primary.port:
+            continue
+        if endpoint.purpose == twin(purpose):
+            found.append(endpoint)
+            break
+    return found
 
 
 class _NodeIndex:

@@ -127,6 +127,10 @@ class Renewal:
     """Said after the procedure."""
     required: bool = True
     """False: only if the certificate is replaced anyway (a chain to mend, a subject to align)."""
+    multi_server: str | None = None
+    """The CN of a multi-server (SAN) certificate (``cucm1-ms.example.com``): one certificate for every
+    node it names, requested or generated once on the publisher (``node``) with Distribution
+    "Multi-server (SAN)"; ``names`` then lists every node's FQDN. None: the node's own certificate."""
 
 
 @dataclass(frozen=True, slots=True)

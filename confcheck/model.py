@@ -27,6 +27,29 @@ PROTOCOLS = ("https", "tls", "xmpp-client", "imap", "imaps")
 NOT_FETCHED = "not-fetched"
 """The endpoint error kind of a server confcheck chose not to connect to: a settings-named host or port
 outside what Jabber would use or the inventory allows. Checked by name; not a failure of collection."""
+NOT_OPEN = "not-open"
+"""The endpoint error kind of an optional port that refused or dropped the connection (SIP OAuth
+5090/5091 on a node where CallManager does not listen, or behind a firewall): nothing to check, and
+not a failure of collection."""
+NOT_OFFERED = "not-offered"
+"""The endpoint error kind of a probe for a certificate type the server does not offer: a TLS 1.2
+handshake offering only ECDSA, refused because Tomcat serves RSA only (the HTTPS Ciphers enterprise
+parameter's default). Nothing to check, and not a failure of collection."""
+QUIET_ERRORS = frozenset({NOT_FETCHED, NOT_OPEN, NOT_OFFERED})
+"""Endpoint error kinds that say nothing failed: collecting again would not change them."""
+
+ECDSA = "-ECDSA"
+"""What Cisco appends to the name of a certificate's elliptic-curve twin (``tomcat-ECDSA``)."""
+
+
+def twin(purpose: str) -> str:
+    """The purpose of ``purpose``'s ECDSA twin: ``tomcat`` -> ``tomcat-ECDSA``."""
+    return purpose + ECDSA
+
+
+def family(purpose: str) -> str:
+    """The purpose a twin stands beside: ``tomcat-ECDSA`` -> ``tomcat``; others are their own."""
+    return purpose.removesuffix(ECDSA)
 
 
 @dataclass(frozen=True, slots=True)

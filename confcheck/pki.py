@@ -2,7 +2,9 @@
 
 The lab, the demo snapshot, the tests and the benchmarks all need certificates a Cisco server might
 present: CA-signed or self-signed, SAN or CN-only, wildcards, xmppAddr and SRVName identities,
-expired ones. EC P-256 keys keep generation fast; RSA is there for key-size checks.
+expired ones, the extended key usages of Cisco's requests or fewer, and multi-server (SAN)
+certificates. EC P-256 keys keep generation fast (and make the ``-ECDSA`` twins); RSA is there for
+the RSA certificates of current releases and for key-size checks.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -20,6 +23,15 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from confcheck.certs import SRV_NAME_OID, XMPP_ADDR_OID
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+
+SERVER_EKU = ("serverAuth", "clientAuth")
+"""What Cisco's Tomcat, cup-xmpp and CallManager certificates carry: TLS Web Server and TLS Web Client
+Authentication (Preferred Architecture 12.x, Security chapter, Table 7-10)."""
+_EKU_OIDS = {
+    "serverAuth": ExtendedKeyUsageOID.SERVER_AUTH,
+    "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH,
+    "ipsecEndSystem": x509.ObjectIdentifier("1.3.6.1.5.5.7.3.5"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +115,13 @@ def server(
     not_before: datetime | None = None,
     days: int = 730,
     subject: x509.Name | None = None,
+    eku: Iterable[str] | None = SERVER_EKU,
 ) -> Issued:
-    """A server certificate; self-signed when ``issuer`` is None. No SAN extension when all SANs are empty."""
+    """A server certificate; self-signed when ``issuer`` is None. No SAN extension when all SANs are empty.
+
+    ``eku``: the extendedKeyUsage purposes (``serverAuth``, ``clientAuth``, ``ipsecEndSystem``); None
+    for a certificate without the extension.
+    """
     key = key or new_key()
     start = not_before or datetime.now(timezone.utc) - timedelta(days=1)
     subject = subject or name(cn, O="confcheck", OU="lab")
@@ -118,11 +135,9 @@ def server(
         .not_valid_before(start)
         .not_valid_after(start + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
-            critical=False,
-        )
     )
+    if eku is not None:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([_EKU_OIDS[e] for e in eku]), critical=False)
     if san:
         builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=not subject)
     if issuer is not None:
@@ -130,6 +145,24 @@ def server(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False
         )
     return Issued(builder.sign(issuer.key if issuer else key, hashes.SHA256()), key)
+
+
+def multi_server_cn(publisher: str) -> str:
+    """The CN Cisco gives a multi-server (SAN) certificate requested on ``publisher`` (an FQDN): ``-ms``
+    after its host part, ``cucm1.example.com`` -> ``cucm1-ms.example.com`` (PA 12.x, Security chapter)."""
+    host, _, domain = publisher.partition(".")
+    return f"{host}-ms.{domain}" if domain else f"{host}-ms"
+
+
+def multi_server(
+    publisher: str, nodes: Iterable[str], issuer: Issued | None = None, **options: Any
+) -> Issued:
+    """A multi-server (SAN) certificate as a Cisco publisher requests it: CN ``<publisher host>-ms.<domain>``,
+    SAN dNSNames the CN, each of ``nodes`` and the parent domain. ``options`` go to :func:`server`."""
+    cn = multi_server_cn(publisher)
+    domain = publisher.partition(".")[2]
+    dns = list(dict.fromkeys([cn, *nodes, *([domain] if domain else [])]))
+    return server(cn, dns=dns, issuer=issuer, **options)
 
 
 def _san(

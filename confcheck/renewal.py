@@ -60,6 +60,7 @@ def merge(renewals: Sequence[Renewal]) -> Renewal:
         prepare=_once(s for r in renewals for s in r.prepare),
         notes=_once(n for r in renewals for n in r.notes),
         required=any(r.required for r in renewals),
+        multi_server=next((r.multi_server for r in renewals if r.multi_server), None),
     )
 
 
@@ -77,6 +78,8 @@ def requests(renewal: Renewal) -> bool:
     """
     if renewal.request or not renewal.self_signed or renewal.regenerate is None:
         return True
+    if renewal.multi_server:
+        return False  # a self-signed multi-server certificate is generated with every name it needs
     own = {n.lower().rstrip(".") for n in (renewal.fqdn or "", *renewal.automatic)}
     return any(name.lower().rstrip(".") not in own for name in renewal.names)
 
@@ -99,6 +102,16 @@ def fix(renewal: Renewal, preconditions: Iterable[str] = ()) -> Fix:
 
 def _action(r: Renewal, csr: bool) -> str:
     title = _title(r.purpose)
+    if r.multi_server:
+        title = f"multi-server {title}"
+        held = f"{r.multi_server} (on {r.label} and every node it names)"
+        if not r.self_signed:
+            verb = f"Renew the {title} certificate {held}"
+        elif csr:
+            verb = f"Replace the self-signed {title} certificate {held} with a CA-signed one"
+        else:
+            verb = f"Regenerate the self-signed {title} certificate {held}"
+        return f"{verb}: {'; '.join(r.demands)}" if r.demands else verb
     if not r.self_signed:
         verb = f"Renew the {title} certificate of {r.label}"
     elif csr:
@@ -115,6 +128,8 @@ def _successor(r: Renewal, csr: bool) -> str:
         parts.append(f"signed by {r.signer}" if r.signer else "CA-signed")
     else:
         parts.append("self-signed")
+    if r.multi_server:
+        parts.append(f"multi-server (SAN), CN {r.multi_server}")
     names = r.names or tuple(n for n in (r.fqdn, *r.automatic) if n)
     if names:
         parts.append("SAN dNSName " + ", ".join(names))
@@ -134,19 +149,13 @@ def _steps(r: Renewal, csr: bool) -> tuple[str, ...]:
         how = f"run {r.subject_command}" if r.subject_command else "set the certificate request fields"
         steps.append(f"On {r.node}, {how} so that the new certificate has {fields}.")
     node = r.node
+    if r.multi_server:
+        return tuple(steps) + _multi_server_steps(r, csr) + r.notes
     if not csr:
         key = f", with a key of at least {r.min_rsa_bits} bits" if r.min_rsa_bits else ""
         named = f": it names the node's host name {_and([r.fqdn, *r.automatic])}" if r.fqdn else ""
         steps.append(f"Regenerate the {r.purpose} certificate of {node} ({r.regenerate}){key}{named}.")
-        if r.pinned is not False:
-            condition = (
-                "" if r.pinned else "If the clients' trust store holds the old certificate (method 2), "
-            )
-            push = "push" if condition else "Push"
-            steps.append(
-                f"{condition}{push} the new certificate to the clients' Enterprise Trust store as the old "
-                "one was (method 2), or every client prompts."
-            )
+        steps += _push_again(r)
         return tuple(steps) + r.notes
     contents = []
     cn = r.names[0] if r.names else r.fqdn
@@ -182,6 +191,53 @@ def _steps(r: Renewal, csr: bool) -> tuple[str, ...]:
             "push a private CA's root to them (Windows: Trusted Root Certification Authorities)."
         )
     return tuple(steps) + r.notes
+
+
+def _multi_server_steps(r: Renewal, csr: bool) -> tuple[str, ...]:
+    """One certificate for every node it names, made once on the publisher (Cisco doc 118731)."""
+    contents = ["Distribution 'Multi-server (SAN)'", f"CN {r.multi_server}"]
+    if r.names:
+        contents.append("SAN dNSName " + ", ".join(r.names))
+    if r.without:
+        contents.append("no " + ", ".join(r.without))
+    if r.min_rsa_bits:
+        contents.append(f"an RSA key of at least {r.min_rsa_bits} bits")
+    if r.subject:
+        contents.append(", ".join(f"{k}={v}" for k, v in r.subject))
+    described = _and(contents)
+    every = "every node it names"
+    if not csr:
+        return (
+            f"On {r.node}, the publisher, generate a self-signed {r.purpose} certificate with {described}; it "
+            f"replaces the {r.purpose} certificate of {every}.",
+            *_push_again(r),
+        )
+    steps = [
+        f"On {r.node}, the publisher, generate one {r.purpose} certificate signing request (CSR) with "
+        f"{described}, and download it: one CSR for {every}, not one per node.",
+        f"Have {r.signer or 'the CA'} sign it.",
+        f"Upload the CA's root and intermediate certificates to {r.node} as {r.trust_store or 'trust certificates'}.",
+        f"Upload the signed certificate to {r.node} as {r.purpose}: it becomes the {r.purpose} certificate of "
+        f"{every}.",
+    ]
+    if r.signer is None:
+        steps.append(
+            "Make sure the Jabber clients trust the CA's root: a public CA's root is on the devices already; "
+            "push a private CA's root to them (Windows: Trusted Root Certification Authorities)."
+        )
+    return tuple(steps)
+
+
+def _push_again(r: Renewal) -> tuple[str, ...]:
+    """Method 2: a regenerated certificate must reach the clients' Enterprise Trust store again."""
+    if r.pinned is False:
+        return ()
+    condition = "" if r.pinned else "If the clients' trust store holds the old certificate (method 2), "
+    push = "push" if condition else "Push"
+    return (
+        f"{condition}{push} the new certificate to the clients' Enterprise Trust store as the old one was "
+        "(method 2), or every client prompts.",
+    )
 
 
 def one_per_fqdn(renewals: Sequence[Renewal]) -> dict[str, str]:

@@ -16,6 +16,11 @@ current-snapshot.json is Acme's 14.0 site: CUCM, IM and Presence and Unity Conne
 CUCM subscriber and an IM and Presence node named by IP address in System > Server, a Jabber
 Client Configuration service handing out Unity Connection by IP, and a UC service in no service
 profile (CC205).
+current-releases-snapshot.json is a CUCM and IM and Presence 15 pair met the way current releases
+are: each Tomcat and XMPP endpoint with an RSA-only and an ECDSA-only offer, the SIP OAuth ports,
+a multi-server Tomcat certificate one node is missing from, a self-signed ECDSA twin beside a
+CA-signed RSA certificate, a CA profile that dropped TLS Web Client Authentication, and a SIP
+OAuth port still presenting the Tomcat certificate it had before the last renewal.
 
 Certificates are dated so that judging ``--at 2026-12-01`` gives the same findings forever.
 
@@ -476,6 +481,94 @@ def build_current() -> Deployment:
     return Deployment(clusters=(cucm, imp, unity), collected_at=AT)
 
 
+def build_current_releases() -> Deployment:
+    """CUCM and IM and Presence 15 with twins, a multi-server certificate, EKU and a pending restart."""
+    root = _ca("Acme Root CA")
+    issuing = _ca("Acme Issuing CA", issuer=root)
+    release = "15.0.1.12900-234"
+    fqdn = {h: f"{h}.{DOMAIN}" for h in ("cucm1", "cucm2", "cucm3", "imp1", "imp2")}
+    rsa = pki.new_key("rsa")  # one RSA key for the example's RSA certificates: keys are the slow part
+    # one multi-server Tomcat certificate for the CUCM nodes, made before cucm3 joined the cluster
+    shared = pki.multi_server(
+        fqdn["cucm1"],
+        [fqdn["cucm1"], fqdn["cucm2"]],
+        issuer=issuing,
+        key=rsa,
+        not_before=ISSUED,
+        days=LIFETIME,
+    )
+    before = pki.multi_server(
+        fqdn["cucm1"],
+        [fqdn["cucm1"], fqdn["cucm2"]],
+        issuer=issuing,
+        key=rsa,
+        not_before=ISSUED - timedelta(days=700),
+        days=730,
+    )
+    twin = {h: _server(fqdn[h], dns=[fqdn[h]], issuer=issuing) for h in ("cucm2", "cucm3")}
+    twin["cucm1"] = _server(fqdn["cucm1"], dns=[fqdn["cucm1"]])  # install-time, self-signed
+
+    def cucm(index: int, host: str) -> Node:
+        address = f"10.15.0.{10 + index}"
+        sip = shared if host != "cucm2" else before  # CallManager on cucm2 not restarted since the renewal
+        closed = EndpointError(
+            "not-open", f"connect to {address}:5091: connection refused (the port is not open)"
+        )
+        return Node(
+            fqdn[host],
+            "publisher" if index == 1 else "subscriber",
+            host,
+            DOMAIN,
+            (address,),
+            (
+                _endpoint("tomcat", "https", address, 8443, shared, issuing, sni=fqdn[host]),
+                _endpoint("tomcat-ECDSA", "https", address, 8443, twin[host], sni=fqdn[host]),
+                _endpoint("tomcat", "tls", address, 5090, sip, issuing, sni=fqdn[host]),
+                Endpoint("tomcat", "tls", address, 5091, fqdn[host], error=closed),
+            ),
+        )
+
+    def imp(index: int, host: str) -> Node:
+        address = f"10.15.0.{20 + index}"
+        eku = ("serverAuth",) if host == "imp1" else pki.SERVER_EKU  # signed with a web server profile
+        tomcat = _server(fqdn[host], dns=[fqdn[host]], issuer=issuing, key=rsa, eku=eku)
+        xmpp = _server(fqdn[host], dns=[fqdn[host], DOMAIN], xmpp_addr=[DOMAIN], issuer=issuing, key=rsa)
+        refused = EndpointError(
+            "not-offered",
+            f"tls://{address}:8443 refused a TLS 1.2 handshake offering only ECDSA: it offers no ECDSA certificate",
+        )
+        return Node(
+            fqdn[host],
+            "publisher" if index == 1 else "subscriber",
+            host,
+            DOMAIN,
+            (address,),
+            (
+                _endpoint("tomcat", "https", address, 8443, tomcat, issuing, sni=fqdn[host]),
+                Endpoint("tomcat-ECDSA", "https", address, 8443, fqdn[host], error=refused),
+                _endpoint("cup-xmpp", "xmpp-client", address, 5222, xmpp, issuing, sni=DOMAIN),
+                Endpoint("cup-xmpp-ECDSA", "xmpp-client", address, 5222, DOMAIN, error=refused),
+            ),
+        )
+
+    clusters = (
+        Cluster(
+            "dc15-cucm",
+            "cucm",
+            release,
+            nodes=tuple(cucm(i, h) for i, h in enumerate(("cucm1", "cucm2", "cucm3"), 1)),
+        ),
+        Cluster(
+            "dc15-imp",
+            "imp",
+            release,
+            nodes=tuple(imp(i, h) for i, h in enumerate(("imp1", "imp2"), 1)),
+            settings=(Setting("imp10.xmpp-domain", DOMAIN),),
+        ),
+    )
+    return Deployment(clusters=clusters, collected_at=AT)
+
+
 if __name__ == "__main__":
     out = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent)
     snapshot.write(build(), out / "demo-snapshot.json")
@@ -484,6 +577,8 @@ if __name__ == "__main__":
     hygiene, trusted = build_certificates()
     snapshot.write(hygiene, out / "certificates-snapshot.json")
     snapshot.write_atomic(out / "certificates-trust.pem", "".join(c.pem for c in trusted))
+    snapshot.write(build_current_releases(), out / "current-releases-snapshot.json")
     print(
-        f"wrote the demo, incomplete, current and certificates snapshots, and certificates-trust.pem, to {out}"
+        "wrote the demo, incomplete, current, certificates and current-releases snapshots, and "
+        f"certificates-trust.pem, to {out}"
     )

@@ -8,9 +8,10 @@ from typing import Any
 
 from confcheck import identity, renewal
 from confcheck.certs import Certificate
+from confcheck.collect_plan import SIP_OAUTH_PORTS
 from confcheck.engine import Context, ReferenceCheck, TargetCheck
 from confcheck.findings import DnsNeed, Fix, Renewal
-from confcheck.model import PRODUCT_TITLES, Cluster, Node
+from confcheck.model import PRODUCT_TITLES, Cluster, Endpoint, Node, family
 
 
 def node_label(node: Node) -> str:
@@ -20,8 +21,14 @@ def node_label(node: Node) -> str:
 
 
 PURPOSES = {"tomcat": "Tomcat", "mailstore": "mail store"}
-TRUST_STORES = {"tomcat": "tomcat-trust", "cup-xmpp": "cup-xmpp-trust"}
-"""Where a Cisco server keeps the CA certificates it sends along with a purpose's certificate."""
+TRUST_STORES = {
+    "tomcat": "tomcat-trust",
+    "tomcat-ECDSA": "tomcat-trust",
+    "cup-xmpp": "cup-xmpp-trust",
+    "cup-xmpp-ECDSA": "cup-xmpp-trust",
+}
+"""Where a Cisco server keeps the CA certificates it sends along with a purpose's certificate (the
+RSA and ECDSA certificates of a service share one trust store: Cisco's PA 12.x, Security chapter)."""
 
 ROOT_STORE = "the Jabber clients' trusted root CAs (Windows: Trusted Root Certification Authorities)"
 """Where a CA's root goes on the clients (the guide's method 3)."""
@@ -55,7 +62,12 @@ def certificate_restart(
     ctx: Context, cluster: Cluster | None, purpose: str, nodes: str, what: str = "certificate"
 ) -> str:
     """The cost of presenting a new ``purpose`` certificate (or ``chain``) on ``nodes``."""
-    service = ctx.line(cluster).restart_after_certificate(purpose) if cluster else None
+    line = ctx.line(cluster) if cluster else None
+    service = (
+        line.restart_after_certificate(purpose) or line.restart_after_certificate(family(purpose))
+        if line
+        else None
+    )
     service = service or f"the {purpose_title(purpose)} service"
     if purpose == "cup-xmpp" and cluster is not None:  # the XCP Router takes every XCP service with it
         return (
@@ -85,8 +97,12 @@ def subject(check: ReferenceCheck) -> str:
 
 
 def certificate_of(check: ReferenceCheck, target: TargetCheck) -> str:
-    """The certificate checked: ``its Tomcat certificate`` for a node's own name, else whose it is."""
-    purpose = purpose_title(check.reference.location.target.purpose)
+    """The certificate checked: ``its Tomcat certificate`` for a node's own name, else whose it is.
+
+    An ECDSA twin is named by its own purpose (``its tomcat-ECDSA certificate``).
+    """
+    endpoint = target.endpoint
+    purpose = purpose_title(endpoint.purpose if endpoint else check.reference.location.target.purpose)
     if check.reference.node is target.node:
         return f"its {purpose} certificate"
     return f"the {purpose} certificate of {node_label(target.node)}"
@@ -101,7 +117,10 @@ def proposed_name(check: ReferenceCheck, target: TargetCheck) -> str | None:
     hint = target.node.hostname or target.node.fqdn
     if hint is None and identity.name_kind(value) in ("short", "fqdn"):
         hint = value
-    return identity.preferred_fqdn(cert, check.reference.location.profile, hint)
+    fqdn = identity.preferred_fqdn(cert, check.reference.location.profile, hint)
+    if fqdn and hint and multi_server(cert) and fqdn.split(".")[0].lower() != hint.split(".")[0].lower():
+        return None  # another node's name, in a certificate every node presents: the certificate must change
+    return fqdn
 
 
 def _addresses(check: ReferenceCheck, target: TargetCheck) -> list[str]:
@@ -192,16 +211,28 @@ def renew(
         signer = _cluster_ca(ctx, cluster, purpose)
         request = signer is not None
     cisco = cluster is not None and purpose in TRUST_STORES
-    domains = xmpp_domains(cluster) if cluster is not None and purpose == "cup-xmpp" else ()
+    domains = xmpp_domains(cluster) if cluster is not None and family(purpose) == "cup-xmpp" else ()
+    shared = multi_server(cert) if cisco else None
+    served = [node]
+    if shared is not None and cluster is not None:
+        cluster, node, served = multi_server_home(ctx, cert, purpose)
+    impact = certificate_restart(ctx, cluster, purpose, _names([n.name for n in served]))
+    if family(purpose) == purpose and any(_sip_oauth(n, purpose) for n in served):
+        impact += (
+            " Restart Cisco CallManager there too: its SIP OAuth ports present the Tomcat certificate and keep "
+            "the old one until CallManager restarts (Cisco doc 215572)."
+        )
     base = Renewal(
-        certificate=replaced_certificate(node, purpose),
+        certificate=replaced_certificate(node, purpose)
+        if shared is None
+        else f"the multi-server {purpose_title(purpose)} certificate {shared}",
         node=node.name,
         label=node_label(node),
         purpose=purpose,
         cluster=cluster.name if cluster else None,
         where=certificate_where(ctx, cluster, node),
-        impact=certificate_restart(ctx, cluster, purpose, node.name),
-        fqdn=own_fqdn(node),
+        impact=impact,
+        fqdn=own_fqdn(node) if shared is None else None,
         automatic=domains,  # modelled: IM and Presence puts the XMPP domain into cup-xmpp as a dNSName
         self_signed=cert.self_signed,
         demands=(demand,) if demand else (),
@@ -210,6 +241,8 @@ def renew(
         pinned=_pinned(ctx, cert),
         trust_store=TRUST_STORES.get(purpose) if cisco else None,
         regenerate=f"CLI: set cert regen {purpose}" if cisco else None,
+        multi_server=shared,
+        names=_multi_server_names(cert, shared, served) if shared else (),
     )
     if (
         domains
@@ -218,7 +251,76 @@ def renew(
         and dict(cluster.facts).get("xmpp.use_domain_san") != "true"
     ):
         base = replace(base, prepare=(_xmpp_san_first(ctx, cluster, domains),))
+    if shared is not None and "names" in wanted:  # a multi-server certificate keeps naming every node
+        wanted["names"] = tuple(dict.fromkeys((*base.names, *wanted["names"])))
     return replace(base, **wanted)
+
+
+def multi_server(cert: Certificate) -> str | None:
+    """The CN of a Cisco multi-server (SAN) certificate, None for any other certificate.
+
+    Cisco appends ``-ms`` to the host part of the CN of a multi-server certificate (Preferred
+    Architecture 12.x, Security chapter: "With a multi-server certificate, a '-ms' is appended after
+    the hostname portion of the FQDN").
+    """
+    for cn in cert.subject_cn:
+        host, dot, domain = cn.partition(".")
+        if dot and domain and host.lower().endswith("-ms") and len(host) > 3:
+            return cn
+    return None
+
+
+def multi_server_home(ctx: Context, cert: Certificate, purpose: str) -> tuple[Cluster, Node, list[Node]]:
+    """Where a multi-server certificate is requested, and every node it serves.
+
+    It is requested on the publisher of the cluster that owns it (Cisco doc 118731 and PA 12.x: the
+    Tomcat one on the Unified CM publisher, for the CUCM and IM and Presence nodes; cup-xmpp on the IM
+    and Presence publisher), and serves every node of that cluster and every other node that presents it.
+    """
+
+    def compute() -> tuple[Cluster, Node, list[Node]]:
+        owners: list[Cluster] = []
+        presenting: list[Node] = []
+        for cluster in ctx.deployment.clusters:
+            for node in cluster.nodes:
+                if any(
+                    family(e.purpose) == family(purpose)
+                    and e.certificate
+                    and e.certificate.sha256 == cert.sha256
+                    for e in node.endpoints
+                ):
+                    owners.append(cluster)
+                    presenting.append(node)
+        wanted = ("cucm",) if family(purpose) == "tomcat" else ("imp", "cup")
+        home = next((c for c in owners if c.product in wanted), owners[0])
+        served = list(home.nodes) + [n for n in presenting if n not in home.nodes]
+        return home, home.nodes[0], list(dict.fromkeys(served))
+
+    return ctx.memo(("multi-server home", cert.sha256, family(purpose)), compute)
+
+
+def _multi_server_names(cert: Certificate, cn: str, served: list[Node]) -> tuple[str, ...]:
+    """What a multi-server certificate's successor names: its CN, every node it serves, and the other
+    names the current one carries (the parent domain the request form fills in, aliases)."""
+    kept = [n for n in (cert.san.dns if cert.san else ()) if not n.startswith("*") and not identity.is_ip(n)]
+    nodes = [n for n in (own_fqdn(s) for s in served) if n]
+    found: dict[str, str] = {}
+    for name in (cn, *nodes, *kept):
+        found.setdefault(name.lower().rstrip("."), name)
+    return tuple(found.values())
+
+
+def _sip_oauth(node: Node, purpose: str) -> bool:
+    """Whether ``node`` presented its ``purpose`` certificate on a SIP OAuth port."""
+    return any(_is_sip_oauth(e) and e.purpose == purpose and e.chain for e in node.endpoints)
+
+
+def _is_sip_oauth(endpoint: Endpoint) -> bool:
+    return endpoint.protocol == "tls" and endpoint.port in SIP_OAUTH_PORTS
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
 def _xmpp_san_first(ctx: Context, cluster: Cluster, domains: tuple[str, ...]) -> str:
@@ -270,12 +372,17 @@ def _pinned(ctx: Context, cert: Certificate) -> bool | None:
     return cert.sha256 in ctx.memo("trust store fingerprints", lambda: {c.sha256 for c in store})
 
 
-def reissue_certificate(ctx: Context, check: ReferenceCheck, target: TargetCheck, why: str) -> Fix:
-    """Have the target's certificate reissued so that it names the configured value in SAN dNSName."""
-    cert = target.endpoint.certificate if target.endpoint else None
+def reissue_certificate(
+    ctx: Context, check: ReferenceCheck, target: TargetCheck, why: str, name: str | None = None
+) -> Fix:
+    """Have the target's certificate reissued so that it names ``name`` (the configured value unless
+    given) in SAN dNSName."""
+    endpoint = target.endpoint
+    cert = endpoint.certificate if endpoint else None
+    assert endpoint is not None
     assert cert is not None
-    purpose = check.reference.location.target.purpose
-    name = check.reference.value
+    purpose = endpoint.purpose
+    name = name or check.reference.value
     names = identity.identities(cert, check.reference.location.profile)
     current = ", ".join(f"{field} {value}" for field, value in names) or None
     kept = tuple(v for f, v in names if f == "dNSName" and not v.startswith("*"))

@@ -9,6 +9,12 @@ They read the chains the nodes sent, never the references, so a certificate prob
 once per (node, purpose, certificate) however many settings name that node. The cluster-wide
 rules (CC304, CC305, CC306, CC310) compare the leaves of a cluster's nodes and speak once per
 cluster, or once per cluster and purpose.
+
+A node of a current release may present two certificates for one service, an RSA one and its ECDSA
+twin (``tomcat`` and ``tomcat-ECDSA``): each is judged as a certificate of its own, and one
+certificate met by both probes is judged once. The same purpose met on another port (SIP OAuth) is
+judged once too: a different certificate there is a restart not yet made (CC315), not a second
+certificate to renew.
 """
 
 from __future__ import annotations
@@ -21,9 +27,10 @@ from typing import Any, Literal
 
 from confcheck import hookimpl, identity
 from confcheck.certs import Certificate
+from confcheck.collect_plan import SIP_OAUTH_PORTS
 from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
-from confcheck.model import Cluster, Endpoint, Node
+from confcheck.model import ECDSA, Cluster, Endpoint, Node, family
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import (
     ROOT_STORE,
@@ -31,6 +38,8 @@ from confcheck.rules._fixes import (
     TRUST_STORES,
     certificate_restart,
     certificate_where,
+    multi_server,
+    multi_server_home,
     node_label,
     own_fqdn,
     purpose_title,
@@ -101,11 +110,19 @@ def _collect(ctx: Context) -> Iterator[Presented]:
     located += [(None, n) for n in ctx.deployment.externals]
     for cluster, node in located:
         for endpoint in node.endpoints:
+            if _elsewhere(node, endpoint):
+                continue
             for position, cert in enumerate(endpoint.chain):
-                key = (id(node), endpoint.purpose, cert.sha256)
+                key = (id(node), family(endpoint.purpose), cert.sha256)  # one certificate, however met
                 if key not in seen:
                     seen.add(key)
                     yield Presented(cluster, node, endpoint, cert, position)
+
+
+def _elsewhere(node: Node, endpoint: Endpoint) -> bool:
+    """Whether ``endpoint`` is its purpose met again on another port, while the first met a certificate."""
+    first = node.endpoint(endpoint.purpose)
+    return first is not None and first is not endpoint and first.certificate is not None
 
 
 def _leaves(ctx: Context) -> Iterator[Presented]:
@@ -500,8 +517,11 @@ def shared_certificate(ctx: Context) -> Iterator[Finding]:
 
     ## How to fix
     Give each node its own certificate: regenerate it, or generate a CSR on each node and have
-    it signed. If the certificate is a multi-server SAN certificate issued for these nodes on
-    purpose (IM and Presence 10.5 and later generate them), waive this finding.
+    it signed.
+
+    A Cisco multi-server (SAN) certificate (10.5 and later: one certificate for the nodes of a
+    cluster, the host part of its CN ending in `-ms`) is shared by design and not reported here;
+    CC313 checks that it names every node that presents it.
     """
     for cluster, leaves in _by_cluster(ctx):
         for purpose, group in _by_purpose(leaves).items():
@@ -509,7 +529,7 @@ def shared_certificate(ctx: Context) -> Iterator[Finding]:
             for p in group:
                 by_cert.setdefault(p.cert.sha256, []).append(p)
             for sharing in by_cert.values():
-                if len(sharing) > 1:
+                if len(sharing) > 1 and multi_server(sharing[0].cert) is None:
                     yield _shared(ctx, cluster, purpose, sharing)
 
 
@@ -926,7 +946,9 @@ def multi_server_certificate(ctx: Context) -> Iterator[Finding]:
     The certificate each node presents for each purpose: whether its SAN dNSNames and CN name
     two or more servers of the snapshot (cluster nodes and external servers, by configured name
     or FQDN). Wildcards, the XMPP domain and aliases that are no server's name do not count. A
-    certificate several nodes present is reported once (CC305 names the nodes).
+    certificate several nodes present is reported once (CC305 names the nodes). A Cisco
+    multi-server certificate (the host part of its CN ending in `-ms`) was requested as one
+    already: CC313 checks it.
 
     ## Why it matters
     A public CA issues one certificate per FQDN unless a multi-server (multi-SAN) certificate
@@ -947,6 +969,8 @@ def multi_server_certificate(ctx: Context) -> Iterator[Finding]:
         presenting.setdefault((id(p.cluster), p.purpose, p.cert.sha256), []).append(p)
     for group in presenting.values():
         p = group[0]  # one finding per certificate, however many nodes present it (CC305 says who)
+        if multi_server(p.cert) is not None:
+            continue  # requested as a multi-server certificate already (CC313 checks its names)
         named = {servers[n]: n for n in _dns_names(p.cert) if n in servers}
         if len(named) < 2:
             continue
@@ -982,6 +1006,350 @@ def _server_names(ctx: Context) -> dict[str, int]:
     return found
 
 
+# --- current releases: ECDSA twins, multi-server certificates, extended key usage, restarts ------
+
+
+@rule("CC312", "self-signed-ecdsa-twin", Severity.WARNING)
+def self_signed_ecdsa_twin(ctx: Context) -> Iterator[Finding]:
+    """A node serves a self-signed ECDSA certificate beside a CA-signed RSA one.
+
+    ## What it checks
+    Nodes of 11.0 and later hold two certificates for Tomcat and for IM and Presence's XMPP
+    service: an RSA one (`tomcat`, `cup-xmpp`) and its ECDSA twin (`tomcat-ECDSA`,
+    `cup-xmpp-ECDSA`). confcheck meets each such endpoint twice, once offering only RSA and once
+    only ECDSA. This rule reports a node whose ECDSA probe got a self-signed certificate while its
+    RSA probe got a CA-signed one. A twin the server does not serve is not met and not reported:
+    Tomcat serves ECDSA only when the HTTPS Ciphers enterprise parameter allows EC ciphers (not the
+    default).
+
+    ## Why it matters
+    A client that negotiates ECDSA gets the self-signed twin, not the CA-signed certificate: on
+    method 3 (the clients trust the CA's root) it leads to nothing they trust, and they prompt.
+    Cisco does not say whether Jabber negotiates ECDSA when the server offers both; most TLS
+    clients list ECDSA first.
+
+    ## Example
+    cucm1's Tomcat certificate is signed by the enterprise CA. HTTPS Ciphers was set to "All
+    Supported EC and RSA Ciphers", and cucm1 now serves its install-time self-signed tomcat-ECDSA
+    certificate to clients that offer ECDSA.
+
+    ## How to fix
+    Have the twin signed by the same CA: generate a tomcat-ECDSA (or cup-xmpp-ECDSA) CSR on the
+    node, have it signed, upload it as tomcat-ECDSA (cup-xmpp-ECDSA) and restart the service. Or,
+    if no client needs ECDSA, set HTTPS Ciphers back to "RSA Ciphers only" and restart Cisco
+    Tomcat on every node.
+    """
+    for p in _leaves(ctx):
+        if p.cluster is None or not p.purpose.endswith(ECDSA) or not p.cert.self_signed:
+            continue
+        rsa = p.node.endpoint(family(p.purpose))
+        beside = rsa.certificate if rsa is not None else None
+        if beside is None or beside.self_signed or beside.sha256 == p.cert.sha256:
+            continue
+        ca = beside.issuer_label or beside.issuer
+        title = purpose_title(family(p.purpose))
+        trusted = _trusted(ctx, p.cert)
+        clients = {
+            None: "",
+            True: " The clients' trust store holds it (method 2), so they accept it.",
+            False: " The clients' trust store does not hold it: those clients prompt.",
+        }[trusted]
+        notes = (HTTPS_CIPHERS_NOTE,) if family(p.purpose) == "tomcat" else ()
+        fix = _reissue(
+            ctx, p, f"the {title} certificate beside it is signed by {ca}", request=True, signer=ca
+        )
+        fix = replace(fix, steps=(*fix.steps, *notes)) if notes else fix
+        yield _finding(
+            p,
+            f"{node_label(p.node)} serves a self-signed {p.purpose} certificate to clients that negotiate "
+            f"ECDSA, beside its {title} certificate signed by {ca}.{clients}",
+            fix,
+            [(f"{title} certificate", _short(beside))],
+        )
+
+
+HTTPS_CIPHERS_NOTE = (
+    "Or, if no client needs ECDSA: set the HTTPS Ciphers enterprise parameter back to 'RSA Ciphers only' "
+    "(its default) and restart Cisco Tomcat on every node of the cluster; the twin is then no longer served."
+)
+
+
+@rule("CC313", "multi-server-node-missing", Severity.WARNING)
+def multi_server_node_missing(ctx: Context) -> Iterator[Finding]:
+    """A multi-server (SAN) certificate does not name every node it is for.
+
+    ## What it checks
+    Cisco multi-server certificates (10.5 and later; the host part of the CN ends in `-ms`): one
+    certificate, requested once on the publisher, for the nodes of a cluster (Tomcat: the CUCM
+    nodes, and the IM and Presence nodes that present it; cup-xmpp: the IM and Presence nodes).
+    Every node that presents it, and every node of the cluster that requested it, must be named by
+    a SAN dNSName or the CN (its configured name or FQDN).
+
+    ## Why it matters
+    A node that presents the certificate without being named in it makes every client sent to
+    that node prompt (CC101 reports each name that does). A node added after the certificate was
+    made keeps a certificate of its own, signed differently from its neighbours, until a new
+    multi-server CSR names it: Cisco's procedure for adding a node is a new multi-server CSR.
+
+    ## Example
+    `cucm1-ms.example.com` names cucm1 and cucm2; cucm3, added last year, presents it too.
+
+    ## How to fix
+    On the publisher, generate one new CSR for the purpose with Distribution "Multi-server (SAN)":
+    it lists every node of the cluster. Have it signed, upload it on the publisher, and restart the
+    service on every node. Not one CSR per node.
+    """
+    groups: dict[tuple[str, str], list[Presented]] = {}
+    for p in _leaves(ctx):
+        if p.cluster is not None and multi_server(p.cert) is not None:
+            groups.setdefault((p.purpose, p.cert.sha256), []).append(p)
+    for (purpose, _), group in groups.items():
+        first = group[0]
+        cert = first.cert
+        home, publisher, served = multi_server_home(ctx, cert, purpose)
+        missing = [n for n in served if not _names_node(cert, n)]
+        if not missing:
+            continue
+        presenting = {id(n) for c in ctx.deployment.clusters for n in c.nodes if _presents(n, purpose, cert)}
+        title = purpose_title(purpose)
+        wearing = [n for n in missing if id(n) in presenting]
+        own = [n for n in missing if id(n) not in presenting]
+        parts = []
+        if wearing:
+            parts.append(
+                f"{_names(wearing)} {'presents' if len(wearing) == 1 else 'present'} it: clients sent there prompt"
+            )
+        if own:
+            parts.append(
+                f"{_names(own)} {'presents a certificate of its' if len(own) == 1 else 'present certificates of their'} own"
+            )
+        demand = f"it does not name {_names(missing)}"
+        successor = renew(ctx, first.cluster, first.node, purpose, cert, demand)
+        fix = replace(renewal_fix(successor, home), current=_short(cert))
+        evidence = [
+            (
+                n.name,
+                ("named" if n not in missing else "not named")
+                + ("" if id(n) in presenting else ", presents its own"),
+            )
+            for n in served
+        ]
+        yield _cluster_finding(
+            home,
+            f"The multi-server {title} certificate {multi_server(cert)} of {home.name} does not name "
+            f"{_names(missing)}: {'; '.join(parts)}. One new multi-server CSR on {publisher.name} names every node.",
+            fix,
+            evidence,
+            purpose,
+            cert.sha256,
+        )
+
+
+def _presents(node: Node, purpose: str, cert: Certificate) -> bool:
+    return any(
+        e.purpose == purpose and e.certificate and e.certificate.sha256 == cert.sha256 for e in node.endpoints
+    )
+
+
+EKU_LABELS = {"serverAuth": "TLS Web Server Authentication", "clientAuth": "TLS Web Client Authentication"}
+EKU_NOTE = (
+    "The signed certificate must keep both extended key usages of the request, TLS Web Server and TLS Web "
+    "Client Authentication: have the CA use a certificate profile (template) that issues both; one meant for "
+    "web servers may issue TLS Web Server Authentication only."
+)
+
+
+@rule("CC314", "extended-key-usage", Severity.ERROR)
+def extended_key_usage(ctx: Context) -> Iterator[Finding]:
+    """A Tomcat or cup-xmpp certificate lacks TLS Web Server or TLS Web Client Authentication.
+
+    ## What it checks
+    The Tomcat and cup-xmpp certificates, and their ECDSA twins, that the nodes of 10.0 and later
+    clusters present: a certificate with an extended key usage extension must list both TLS Web
+    Server Authentication (serverAuth) and TLS Web Client Authentication (clientAuth), or
+    anyExtendedKeyUsage. A certificate without the extension may be used for anything and is not
+    reported.
+
+    ## Why it matters
+    Cisco requires both for these certificates (Preferred Architecture 12.x, Security chapter): the
+    servers also use the Tomcat certificate as a TLS client, and without TLS Web Client
+    Authentication inter-server connections such as ILS and UDS fail to set up. Without TLS Web
+    Server Authentication, TLS clients that check a certificate's purpose refuse it for a server.
+    CA profiles meant for web servers often issue server authentication only.
+
+    ## Example
+    The enterprise CA signed cucm1's Tomcat CSR with its web server template, which keeps TLS Web
+    Server Authentication only.
+
+    ## How to fix
+    Have the CA sign the node's CSR again with a profile that keeps both extended key usages of the
+    request (Cisco's CSRs ask for both), upload it and restart the service. A regenerated
+    self-signed certificate has both.
+    """
+    for p in _leaves(ctx):
+        usages = p.cert.extended_key_usage
+        cluster = p.cluster
+        if usages is None or cluster is None or cluster.major < 10:
+            continue
+        if family(p.purpose) not in ("tomcat", "cup-xmpp") or "anyExtendedKeyUsage" in usages:
+            continue
+        lacking = [e for e in ("serverAuth", "clientAuth") if e not in usages]
+        if not lacking:
+            continue
+        shown = ", ".join(EKU_LABELS.get(u, u) for u in usages) or "none"
+        why = []
+        if "clientAuth" in lacking:
+            why.append("the servers' own TLS connections that use it as a client certificate (ILS, UDS) fail")
+        if "serverAuth" in lacking:
+            why.append("TLS clients that check a certificate's purpose refuse it for a server")
+        missing = " and ".join(EKU_LABELS[e] for e in lacking)
+        fix = _reissue(ctx, p, f"it lacks {missing}", notes=(EKU_NOTE,))
+        yield _finding(
+            p,
+            f"{_cap(_what(p))} lacks {missing} (its extended key usage: {shown}): {' and '.join(why)}.",
+            fix,
+            [("extended key usage", shown)],
+        )
+
+
+SERVICE_CONTROL = "Cisco Unified Serviceability > Tools > Control Center - Feature Services"
+
+
+@rule("CC315", "restart-pending", Severity.WARNING)
+def restart_pending(ctx: Context) -> Iterator[Finding]:
+    """A SIP OAuth port presents another Tomcat certificate than Tomcat does: a restart is pending.
+
+    ## What it checks
+    From CUCM 12.5, the CallManager service's SIP OAuth ports (5090 for Jabber on premises, 5091
+    for Expressway-C) present the node's Tomcat certificate. confcheck meets them beside Tomcat's
+    own port; a certificate there that is neither of the certificates Tomcat presents (RSA, or the
+    ECDSA twin) is reported once per node and certificate, with which of the two is newer, and
+    whether it names the node's configured name (the name Jabber connects to there). A closed port
+    is not reported.
+
+    ## Why it matters
+    After the Tomcat certificate is replaced, "the CallManager process must be restarted" (Cisco
+    doc 215572, Cisco Jabber and SIP OAuth Mode). Until then Jabber's SIP registration meets the
+    old certificate: if it is expired, untrusted, or lacks the node's name, Jabber fails or
+    prompts although Tomcat's own port looks right. It is the one place where confcheck sees that
+    a certificate is installed but not yet served, without an interface for installed certificates.
+
+    ## Example
+    cucm2's Tomcat certificate was renewed last week; port 5090 still presents the previous one.
+
+    ## How to fix
+    Restart Cisco CallManager on the node (Cisco Unified Serviceability > Tools > Control Center -
+    Feature Services) in a maintenance window. If the SIP OAuth port presents the newer
+    certificate, Tomcat is the one that was not restarted: restart Cisco Tomcat on the node
+    (`utils service restart Cisco Tomcat`).
+    """
+    for cluster in ctx.deployment.clusters:
+        for node in cluster.nodes:
+            stale: dict[str, list[Endpoint]] = {}
+            for endpoint in node.endpoints:
+                cert = endpoint.certificate
+                if cert is None or not _elsewhere(node, endpoint):
+                    continue
+                first = node.endpoint(endpoint.purpose)
+                assert first is not None
+                served = {
+                    e.certificate.sha256
+                    for e in node.endpoints
+                    if e.certificate and e.port == first.port and family(e.purpose) == family(first.purpose)
+                }
+                if cert.sha256 not in served:
+                    stale.setdefault(cert.sha256, []).append(endpoint)
+            for endpoints in stale.values():
+                yield _restart(ctx, cluster, node, endpoints)
+
+
+def _restart(ctx: Context, cluster: Cluster, node: Node, endpoints: list[Endpoint]) -> Finding:
+    other = endpoints[0]
+    first = node.endpoint(other.purpose)
+    assert first is not None
+    assert first.certificate is not None
+    assert other.certificate is not None
+    tomcat, elsewhere = first.certificate, other.certificate
+    title = purpose_title(other.purpose)
+    ports = _join(str(e.port) for e in endpoints)
+    plural = "s" if len(endpoints) > 1 else ""
+    present = "present" if plural else "presents"
+    sip = all(_sip_oauth(e) for e in endpoints)
+    where = f"SIP OAuth port{plural} {ports}" if sip else f"port{plural} {ports}"
+    label = node_label(node)
+    if tomcat.not_before >= elsewhere.not_before:
+        service = "Cisco CallManager" if sip else f"the service listening on port{plural} {ports}"
+        message = (
+            f"{label}'s {where} {present} an older {title} certificate than Tomcat presents on port "
+            f"{first.port}: {service} has not been restarted since the {title} certificate was replaced."
+        )
+        if not _names_value(elsewhere, node.name):
+            message += f" Until then, clients meet a certificate there that does not name {node.name}."
+        fix = Fix(
+            phase=Phase.CERTIFICATES,
+            action=f"Restart {service} on {label}, so that its {where} {present} the current {title} certificate",
+            where=SERVICE_CONTROL if sip else f"the service control of {node.name}",
+            current=_dated(elsewhere),
+            proposed=f"the {title} certificate port {first.port} presents",
+            impact=(
+                f"CallManager on {node.name} stops while it restarts: devices registered there move to the next "
+                "node of their Cisco Unified CM group, or are down until it is back. Do it in a maintenance window."
+                if sip
+                else f"The service on {node.name} is briefly unavailable."
+            ),
+        )
+    else:
+        message = (
+            f"{label}'s {where} {present} a newer {title} certificate than Tomcat presents on port "
+            f"{first.port}: Cisco Tomcat has not been restarted since the {title} certificate was replaced."
+        )
+        if not _names_value(elsewhere, node.name):
+            message += f" The newer certificate does not name {node.name}: after the restart, port {first.port} prompts too."
+        fix = Fix(
+            phase=Phase.CERTIFICATES,
+            action=f"Restart Cisco Tomcat on {label}, so that port {first.port} presents the current {title} "
+            "certificate",
+            where=f"the command line interface of {node.name}",
+            field="utils service restart Cisco Tomcat",
+            current=_dated(tomcat),
+            proposed=f"the {title} certificate the {where} {present}",
+            impact=f"The web pages and services of {node.name} (administration, UDS) are unavailable for a few "
+            "minutes.",
+        )
+    evidence = [
+        (f"port {first.port}", f"{_short(tomcat)}, valid from {tomcat.not_before.isoformat()}"),
+        *(
+            (f"port {e.port}", f"{_short(elsewhere)}, valid from {elsewhere.not_before.isoformat()}")
+            for e in endpoints
+        ),
+    ]
+    return Finding(
+        message,
+        cluster=cluster.name,
+        product=cluster.product,
+        version=cluster.version,
+        instance=other.purpose,
+        node=node.name,
+        subject=f"{node.name} {other.purpose} {ports}",
+        certificate=elsewhere.sha256,
+        evidence=tuple(evidence),
+        fix=fix,
+    )
+
+
+def _names_value(cert: Certificate, value: str) -> bool:
+    """Whether ``value`` (a node's configured name) matches ``cert`` the way Jabber checks it."""
+    return identity.match(value, cert, "http").matched
+
+
+def _dated(cert: Certificate) -> str:
+    return f"{_short(cert)}, valid from {_day(cert.not_before)}"
+
+
+def _sip_oauth(endpoint: Endpoint) -> bool:
+    return endpoint.protocol == "tls" and endpoint.port in SIP_OAUTH_PORTS
+
+
 RULES: tuple[Rule, ...] = (
     certificate_expired,
     certificate_expiring,
@@ -994,6 +1362,10 @@ RULES: tuple[Rule, ...] = (
     weak_key,
     inconsistent_subject,
     multi_server_certificate,
+    self_signed_ecdsa_twin,
+    multi_server_node_missing,
+    extended_key_usage,
+    restart_pending,
 )
 
 

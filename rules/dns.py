@@ -66,8 +66,8 @@ def _proposals(ctx: Context) -> list[_Proposal]:
             if check.reference.location.profile != "http":
                 continue
             for target in check.targets:
-                if target.match is None or target.match.matched:
-                    continue
+                if target.match is None or target.match.matched or not target.primary:
+                    continue  # a twin's names are the name rules' business, never a rename
                 proposed = proposed_name(check, target)
                 if proposed and identity.normalize(proposed) != identity.normalize(check.reference.value):
                     found.setdefault((proposed, id(target.node)), []).append((check, target))

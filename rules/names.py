@@ -50,11 +50,48 @@ def _targets(ctx: Context, outcome: Outcome) -> Iterator[tuple[ReferenceCheck, T
 def _by_outcome(ctx: Context) -> dict[Outcome, list[tuple[ReferenceCheck, TargetCheck, IdentityMatch]]]:
     found: dict[Outcome, list[tuple[ReferenceCheck, TargetCheck, IdentityMatch]]] = {}
     for check in ctx.checks:
+        primaries = {id(t.node): t for t in check.targets if t.primary}
         for target in check.targets:
-            outcome = _outcome(check, target)
+            if target.primary:
+                outcome = _outcome(check, target)
+            else:
+                outcome = _secondary_outcome(check, target, primaries[id(target.node)])
             if outcome is not None and target.match is not None:
                 found.setdefault(outcome, []).append((check, target, target.match))
     return found
+
+
+def _secondary_outcome(check: ReferenceCheck, target: TargetCheck, primary: TargetCheck) -> Outcome | None:
+    """How the ECDSA twin of the certificate checked answers the reference.
+
+    The setting is judged by the primary certificate: when that one asks for a new value (an FQDN
+    instead of an address or short name), the other certificate must carry that value, and is
+    silent when it does; otherwise it must carry the value as configured. Its own problems are
+    certificate problems (reissue it), never a reason to change the setting.
+    """
+    renamed = _rename(check, primary)
+    cert = target.endpoint.certificate if target.endpoint else None
+    if renamed is not None:
+        if cert is not None and identity.match(renamed, cert, check.reference.location.profile).matched:
+            return None
+        return "mismatch"
+    outcome = _outcome(check, target)
+    return "mismatch" if outcome in ("ip", "short") else outcome
+
+
+def _rename(check: ReferenceCheck, primary: TargetCheck) -> str | None:
+    """The value the primary target's finding proposes for the setting, if it proposes a change."""
+    outcome = _outcome(check, primary)
+    if outcome not in ("ip", "short", "mismatch"):
+        return None
+    proposed = proposed_name(check, primary)
+    if proposed and identity.normalize(proposed) != identity.normalize(check.reference.value):
+        return proposed
+    return None
+
+
+def _primary(check: ReferenceCheck, target: TargetCheck) -> TargetCheck:
+    return next(t for t in check.targets if t.primary and t.node is target.node)
 
 
 def _evidence(check: ReferenceCheck, target: TargetCheck, verdict: IdentityMatch) -> list[tuple[str, str]]:
@@ -83,6 +120,11 @@ def name_mismatch(ctx: Context) -> Iterator[Finding]:
     addresses and short host names have their own rules (CC102, CC103) when the certificate names
     an FQDN. UC services no service profile hands out are not judged (CC205).
 
+    A server of 11.0 or later may also serve an ECDSA twin of the certificate (`tomcat-ECDSA`,
+    `cup-xmpp-ECDSA`) to clients that negotiate ECDSA. The twin, when it differs from the first
+    certificate, is checked too: it must carry the value, or the FQDN the finding on the first
+    certificate proposes. Its fix reissues the twin; the setting follows the first certificate only.
+
     ## Why it matters
     Jabber checks that the name it was told to use is the name in the certificate. When it is
     not, every user is prompted to accept the certificate, or the client refuses to connect.
@@ -98,16 +140,21 @@ def name_mismatch(ctx: Context) -> Iterator[Finding]:
     """
     for check, target, verdict in _targets(ctx, "mismatch"):
         proposed = proposed_name(check, target)
-        if proposed and identity.normalize(proposed) != identity.normalize(check.reference.value):
+        message = f"{subject(check)} is not in {certificate_of(check, target)}: {verdict.reason}."
+        if not target.primary:  # the setting is the primary certificate's business: this one must follow
+            renamed = _rename(check, _primary(check, target))
+            name = renamed or check.reference.value
+            fix = reissue_certificate(ctx, check, target, f"it does not name {name}", name)
+            if renamed:
+                message = (
+                    f"{subject(check)} is to become {renamed}, which {certificate_of(check, target)} does "
+                    "not name either: clients that get this certificate would still prompt."
+                )
+        elif proposed and identity.normalize(proposed) != identity.normalize(check.reference.value):
             fix = change_setting(check, target, proposed)
         else:
             fix = reissue_certificate(ctx, check, target, f"it does not name {check.reference.value}")
-        yield check.finding(
-            f"{subject(check)} is not in {certificate_of(check, target)}: {verdict.reason}.",
-            target,
-            fix,
-            _evidence(check, target, verdict),
-        )
+        yield check.finding(message, target, fix, _evidence(check, target, verdict))
 
 
 @rule("CC102", "ip-address-not-fqdn", Severity.ERROR)
@@ -184,6 +231,8 @@ def xmpp_domain_not_in_certificate(ctx: Context) -> Iterator[Finding]:
     The XMPP domain of every CUP and IM and Presence cluster against the cup-xmpp certificate of
     each of its nodes, under the xmpp profile: SAN xmppAddr (a bare domain), SAN SRVName
     `_xmpp-client.<domain>`, SAN dNSName, and the Subject CN only when none of those is present.
+    From 11.0, the ECDSA twin (`cup-xmpp-ECDSA`) a node serves to clients that negotiate ECDSA is
+    checked as well.
 
     ## Why it matters
     Jabber identifies the XMPP service by the domain users sign in to, not by the node's FQDN.
@@ -236,7 +285,8 @@ def _xmpp_domain_fix(ctx: Context, check: ReferenceCheck, target: TargetCheck) -
     cert = target.endpoint.certificate if target.endpoint else None
     assert cert is not None
     demand = f"it does not identify the XMPP domain {ref.value}"
-    successor = renew(ctx, target.cluster, target.node, "cup-xmpp", cert, demand)
+    purpose = target.endpoint.purpose if target.endpoint else "cup-xmpp"  # the ECDSA twin is renewed itself
+    successor = renew(ctx, target.cluster, target.node, purpose, cert, demand)
     return renewal_fix(successor, target.cluster), why
 
 

@@ -168,8 +168,15 @@ class Https:
 
 
 @contextlib.contextmanager
-def nginx(workdir: Path, nodes: Mapping[str, tuple[str, Sequence[pki.Issued]]]) -> Iterator[Https]:
-    """nginx serving each node (name -> (loopback address, chain leaf first)) on its own address."""
+def nginx(
+    workdir: Path,
+    nodes: Mapping[str, tuple[str, Sequence[pki.Issued]]],
+    twins: Mapping[str, Sequence[pki.Issued]] | None = None,
+) -> Iterator[Https]:
+    """nginx serving each node (name -> (loopback address, chain leaf first)) on its own address.
+
+    ``twins``: a second chain per node name, of the other key type (nginx holds an RSA and an ECDSA
+    certificate per server and picks by the client's offer, as a Cisco node with tomcat-ECDSA does)."""
     binary = require("nginx")
     base = workdir / "nginx"
     for sub in ("logs", "tmp", "certs"):
@@ -178,9 +185,14 @@ def nginx(workdir: Path, nodes: Mapping[str, tuple[str, Sequence[pki.Issued]]]) 
     servers = []
     for name, (address, chain) in nodes.items():
         cert, key = _write_pair(base / "certs", name, chain[0], *chain[1:])
+        pairs = f" ssl_certificate {cert}; ssl_certificate_key {key};"
+        twin = (twins or {}).get(name)
+        if twin:
+            cert, key = _write_pair(base / "certs", f"{name}-twin", twin[0], *twin[1:])
+            pairs += f" ssl_certificate {cert}; ssl_certificate_key {key};"
         servers.append(
-            f"  server {{ listen {address}:{port} ssl; server_name {name};"
-            f" ssl_certificate {cert}; ssl_certificate_key {key}; location / {{ return 200 '{name}'; }} }}"
+            f"  server {{ listen {address}:{port} ssl; server_name {name};{pairs}"
+            f" location / {{ return 200 '{name}'; }} }}"
         )
     temp = " ".join(
         f"{kind}_temp_path {base}/tmp/{kind};"

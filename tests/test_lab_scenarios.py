@@ -483,3 +483,126 @@ def test_every_fix_list_reads_as_one_procedure_per_step_in_the_order_it_is_done(
         described += [s.action for s in steps.steps if s.phase is Phase.DNS and s.see is None]
     assert len(described) == len(set(described)), "a DNS record is described in two fix lists"
     assert plan_problems(plan.build(result.findings, deployment)) == []
+
+
+# --- the certificates of current releases, met live --------------------------------------------------
+
+
+def _met(deployment: Deployment) -> dict[str, set[tuple[str, str, int, str]]]:
+    """Per host: (purpose, protocol, port, what was met) for every endpoint collected."""
+    found: dict[str, set[tuple[str, str, int, str]]] = {}
+    for c in deployment.clusters:
+        for n in c.nodes:
+            for e in n.endpoints:
+                leaf = e.certificate
+                seen = f"{leaf.key.type} {leaf.subject_cn[0]}" if leaf else (e.error.kind if e.error else "")
+                found.setdefault(_host(n.name), set()).add((e.purpose, e.protocol, e.port, seen))
+    return found
+
+
+def test_current_releases_are_met_with_an_rsa_and_an_ecdsa_probe_and_on_the_sip_oauth_ports() -> None:
+    _, deployment, result = audit("certificates-15")
+    met = _met(deployment)
+    assert met["cucm1"] == {
+        ("tomcat", "https", 8443, "RSA cucm1-ms.acme.example"),
+        ("tomcat-ECDSA", "https", 8443, "EC cucm1.acme.example"),
+        ("tomcat", "tls", 5090, "RSA cucm1-ms.acme.example"),
+        # 5091 asks for a client certificate: the TLS 1.2 RSA probe is refused, the full offer meets the twin
+        ("tomcat", "tls", 5091, "EC cucm1.acme.example"),
+    }
+    assert ("tomcat", "tls", 5090, "not-open") in met["cucm3"]  # CallManager does not listen there
+    assert met["imp2"] == {
+        ("tomcat", "https", 8443, "RSA imp2.acme.example"),
+        ("tomcat-ECDSA", "https", 8443, "not-offered"),
+        ("cup-xmpp", "xmpp-client", 5222, "RSA imp1-ms.acme.example"),
+        ("cup-xmpp-ECDSA", "xmpp-client", 5222, "not-offered"),
+    }
+    # 11.5 has twins and no SIP OAuth (although the lab listens there); 10.5 is met once, as before
+    assert {(p, port) for p, _, port, _ in met["cucm11"]} == {("tomcat", 8443), ("tomcat-ECDSA", 8443)}
+    assert {(p, port) for p, _, port, _ in met["cucm10"]} == {("tomcat", 8443)}
+    assert not result.incomplete  # closed ports and twins not offered are nothing missing
+
+
+def test_current_releases_findings_name_what_is_wrong_where() -> None:
+    _, _, result = audit("certificates-15")
+    per_node = {(f.rule, _host(f.node), f.instance) for f in result.findings}
+    assert {
+        ("CC101", "cucm3", None),
+        ("CC104", "imp1", None),
+        ("CC312", "cucm2", "tomcat-ECDSA"),
+        ("CC313", "", "tomcat"),
+        ("CC314", "imp1", "tomcat"),
+        ("CC315", "cucm2", "tomcat"),
+    } <= per_node
+    rules = {f.rule for f in result.findings}
+    assert "CC305" not in rules  # the multi-server certificates are shared by design
+    assert "CC311" not in rules
+    assert not [f for f in result.findings if f.cluster in ("br11-cucm", "br10-cucm")]
+
+
+def test_current_releases_plan_one_multi_server_csr_on_the_publisher() -> None:
+    _, deployment, result = audit("certificates-15")
+    steps = plan.per_cluster(result.findings, deployment)["dc15-cucm"].steps
+    shared = [s for s in steps if s.fix and any(r.multi_server for r in s.fix.renewals)]
+    assert len(shared) == 1
+    step = shared[0]
+    assert step.fix is not None
+    [successor] = step.fix.renewals
+    assert successor.node == "cucm1.acme.example"
+    assert {"cucm1.acme.example", "cucm2.acme.example", "cucm3.acme.example"} <= set(successor.names)
+    assert {f.rule for f in step.findings} == {"CC101", "CC313"}
+    restart = [s for s in steps if s.action.startswith("Restart Cisco CallManager on cucm2.acme.example")]
+    assert len(restart) == 1
+
+
+@pytest.mark.parametrize(
+    ("node", "message"),
+    [
+        (
+            'host = "cucm1"\ntomcat_ecdsa = { key = "rsa:2048" }\ntomcat = { key = "rsa:2048" }',
+            "node cucm1 tomcat_ecdsa: key must be 'ec' (an ECDSA twin), not 'rsa:2048'",
+        ),
+        (
+            'host = "cucm1"\ntomcat_ecdsa = {}',
+            'node cucm1 tomcat: give it key = "rsa:2048" beside tomcat_ecdsa',
+        ),
+        ('host = "cucm1"\nxmpp_ecdsa = {}', 'node cucm1 xmpp: give it key = "rsa:2048" beside xmpp_ecdsa'),
+        ('host = "cucm1"\nsip_oauth = "yes"', "node cucm1 sip_oauth: expected true, false or a table"),
+        (
+            'host = "cucm1"\nsip_oauth = { signer = "x" }',
+            "node cucm1 sip_oauth: signer must be 'ca' or 'self'",
+        ),
+        ('host = "cucm1"\ntomcat = { eku = ["web"] }', "node cucm1 tomcat: eku must be a non-empty list of"),
+        ('host = "cucm1"\ntomcat = { eku = [] }', "node cucm1 tomcat: eku must be a non-empty list of"),
+    ],
+)
+def test_a_bad_current_release_key_is_one_clear_line(tmp_path: Path, node: str, message: str) -> None:
+    path = tmp_path / "spec.toml"
+    path.write_text(
+        'domain = "t.example"\n[[cluster]]\nname = "c"\nproduct = "cucm"\nversion = "15.0"\n'
+        f"[[cluster.node]]\n{node}\n"
+    )
+    with pytest.raises(InputError) as caught:
+        scenario.load(str(path))
+    text = str(caught.value)
+    assert text.startswith(f"scenario spec: {message}"), text
+    assert "\n" not in text
+
+
+def test_the_new_certificate_keys_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "spec.toml"
+    path.write_text(
+        'domain = "t.example"\n[[cluster]]\nname = "c"\nproduct = "cucm"\nversion = "15.0"\n'
+        '[[cluster.node]]\nhost = "cucm1"\nsip_oauth = true\n'
+        'tomcat = { key = "rsa:2048", eku = ["server", "ipsec"] }\ntomcat_ecdsa = { signer = "self" }\n'
+        '[[cluster.node]]\nhost = "cucm2"\nsip_oauth = { expires_in_days = 3 }\n'
+    )
+    first, second = scenario.load(str(path)).clusters[0].nodes
+    assert first.tomcat.eku == ("server", "ipsec")
+    assert first.tomcat_ecdsa is not None
+    assert first.tomcat_ecdsa.signer == "self"
+    assert (first.sip_oauth, first.sip_oauth_cert) == (True, None)
+    assert second.sip_oauth
+    assert second.sip_oauth_cert is not None
+    assert second.sip_oauth_cert.days_left == 3
+    assert scenario.CertSpec().eku == ("server", "client")

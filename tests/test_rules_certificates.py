@@ -133,6 +133,10 @@ def test_codes_names_and_severities_are_the_ones_promised() -> None:
         ("CC309", "weak-key", "warning"),
         ("CC310", "inconsistent-subject", "info"),
         ("CC311", "multi-server-certificate", "info"),
+        ("CC312", "self-signed-ecdsa-twin", "warning"),
+        ("CC313", "multi-server-node-missing", "warning"),
+        ("CC314", "extended-key-usage", "error"),
+        ("CC315", "restart-pending", "warning"),
     ]
 
 
@@ -738,7 +742,8 @@ def test_every_finding_carries_a_complete_fix_and_a_distinct_fingerprint() -> No
         "mail.example.com", Endpoint("mailstore", "imaps", "mail.example.com", 993, chain=(expired("mail"),))
     )
     findings = run(deployment(cucm(*nodes), externals=[mail]), trust_store=())
-    assert {f.rule for f in findings} == {r.code for r in RULES}
+    # the rules of current releases (CC312-CC315) need 10.x and later: tests/test_rules_current_releases.py
+    assert {f.rule for f in findings} == {r.code for r in RULES if r.code <= "CC311"}
     for finding in findings:
         fix = finding.fix
         assert fix is not None, finding.rule

@@ -16,6 +16,7 @@ from conftest import Run
 from peers import Https, Xmpp, dovecot, nginx, prosody
 
 from confcheck import pki
+from confcheck.model import NOT_OFFERED
 from confcheck.transport import tls
 
 pytestmark = pytest.mark.real_servers
@@ -194,3 +195,53 @@ def test_imap_starttls_fetches_the_mail_store_certificate(
     [entry] = json.loads(result.out)
     assert entry["match"]["field"] == "dNSName"
     assert entry["certificate"]["key"] == {"type": "RSA", "bits": 2048}
+
+
+# --- an RSA certificate and its ECDSA twin in nginx -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def twin_nodes(tmp_path_factory: pytest.TempPathFactory, ca: pki.Issued) -> Iterator[Https]:
+    """cucm1 holds an RSA certificate and a self-signed ECDSA twin; cucm2 an RSA certificate only."""
+    key = pki.new_key("rsa")
+    rsa = pki.server("cucm1.example.com", dns=["cucm1.example.com"], issuer=ca, key=key)
+    ecdsa = pki.server("cucm1.example.com", dns=["cucm1.example.com"], subject=pki.name("cucm1-ecdsa"))
+    alone = pki.server("cucm2.example.com", dns=["cucm2.example.com"], issuer=ca, key=key)
+    nodes = {"cucm1.example.com": ("127.0.0.6", [rsa, ca]), "cucm2.example.com": ("127.0.0.7", [alone, ca])}
+    with nginx(tmp_path_factory.mktemp("twins"), nodes, {"cucm1.example.com": [ecdsa]}) as server:
+        yield server
+
+
+def test_nginx_with_both_certificates_shows_each_to_the_probe_of_its_key_type(
+    twin_nodes: Https,
+) -> None:
+    """The probes confcheck sends to a current release, against a real server holding tomcat and
+    tomcat-ECDSA: each meets its own certificate, and the ECDSA one here is self-signed."""
+    address, port = twin_nodes.nodes["cucm1.example.com"]
+    met = {
+        offer: tls.fetch(tls.Target("https", address, port, "cucm1.example.com", offer), purpose=purpose)
+        for offer, purpose in (("rsa", "tomcat"), ("ecdsa", "tomcat-ECDSA"))
+    }
+    assert met["rsa"].error is None, met["rsa"].error
+    assert met["ecdsa"].error is None, met["ecdsa"].error
+    assert (met["rsa"].chain[0].key.type, met["rsa"].chain[0].self_signed) == ("RSA", False)
+    assert [c.subject_cn[0] for c in met["rsa"].chain] == ["cucm1.example.com", "Real Peers Root CA"]
+    assert (met["ecdsa"].chain[0].key.type, met["ecdsa"].chain[0].self_signed) == ("EC", True)
+    assert met["ecdsa"].purpose == "tomcat-ECDSA"
+
+
+def test_nginx_with_an_rsa_certificate_only_does_not_offer_ecdsa(twin_nodes: Https) -> None:
+    address, port = twin_nodes.nodes["cucm2.example.com"]
+    ecdsa = tls.fetch(
+        tls.Target("https", address, port, "cucm2.example.com", "ecdsa"), purpose="tomcat-ECDSA"
+    )
+    assert ecdsa.error is not None
+    assert ecdsa.error.kind == NOT_OFFERED
+    assert tls.fetch(tls.Target("https", address, port, offer="rsa")).chain[0].key.type == "RSA"
+
+
+def test_an_ec_only_server_is_met_by_the_rsa_probe_through_the_full_offer(https_nodes: Https) -> None:
+    address, port = https_nodes.nodes["cucm1.example.com"]  # pki's default keys are EC
+    rsa = tls.fetch(tls.Target("https", address, port, offer="rsa"))
+    assert rsa.error is None
+    assert rsa.chain[0].key.type == "EC"

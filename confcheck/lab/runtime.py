@@ -59,6 +59,8 @@ from confcheck.lab.servers import (
 )
 
 TOMCAT_PORT = 8443
+SIP_OAUTH_PORT = 5090
+SIP_MRA_OAUTH_PORT = 5091
 XMPP_PORT = 5222
 UNITY_IMAP_PORT = 7993
 USERNAME = "labadmin"
@@ -88,7 +90,11 @@ class Lab:
     servers: list[Server] = field(default_factory=list)
     passwords: dict[str, str] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)
-    """SHA-256 of each host's Tomcat certificate."""
+    """SHA-256 of the Tomcat certificate each host presents to a client offering everything (its ECDSA
+    twin when it has one: OpenSSL prefers it for TLS 1.3 clients)."""
+    made: dict[str, tuple[Path, Path, bool]] = field(default_factory=dict)
+    """The chain and key files made for each label, and whether the key is weak: made once, served by
+    every context that needs them."""
     pushed: list[pki.Issued] = field(default_factory=list)
     """Server certificates the clients' trust store holds (besides the lab root CA)."""
     shared: dict[str, pki.Issued] = field(default_factory=dict)
@@ -205,9 +211,8 @@ class Lab:
                     f'password_env = "{_variable(cluster.name)}"',
                     "[cluster.tls]",
                 ]
-                if (
-                    cluster.nodes[0].tomcat.signer == "self"
-                ):  # no CA to trust: pin the publisher's certificate
+                publisher_spec = cluster.nodes[0].tomcat_ecdsa or cluster.nodes[0].tomcat
+                if publisher_spec.signer == "self":  # no CA to trust: pin the publisher's certificate
                     lines.append(f'fingerprint = "{self.fingerprints[cluster.nodes[0].host]}"')
                 else:
                     lines.append(f'ca_bundle = "{self.workdir / "lab-ca.pem"}"')
@@ -278,14 +283,23 @@ class Lab:
                 if cluster.product in ("cup", "imp"):
                     self.servers.append(SilentServer(placed.address, XMPP_PORT))
                 continue
-            tomcat = self._context(f"{node.host}-tomcat", node.tomcat, placed)
+            tomcat_labels = self._twins(f"{node.host}-tomcat", node.tomcat, node.tomcat_ecdsa, placed)
+            tomcat = self._context(*tomcat_labels)
             self.servers.append(
                 HttpsServer(placed.address, TOMCAT_PORT, tomcat, routes if index == 0 else node_routes)
             )
             if cluster.product in ("cup", "imp"):
                 spec = node.xmpp or _default_xmpp(cluster, xmpp_domain)
-                xmpp = self._context(f"{node.host}-cup-xmpp", spec, placed)
+                xmpp = self._context(*self._twins(f"{node.host}-cup-xmpp", spec, node.xmpp_ecdsa, placed))
                 self.servers.append(XmppServer(placed.address, XMPP_PORT, {xmpp_domain: xmpp}))
+            if cluster.product == "cucm" and node.sip_oauth:
+                labels = tomcat_labels
+                if node.sip_oauth_cert is not None:
+                    labels = [self._make(f"{node.host}-sip-oauth", node.sip_oauth_cert, placed)]
+                assert self.workdir is not None
+                self.servers.append(TlsServer(placed.address, SIP_OAUTH_PORT, self._context(*labels)))
+                mutual = self._context(*labels, client_ca=self.workdir / "lab-ca.pem")
+                self.servers.append(TlsServer(placed.address, SIP_MRA_OAUTH_PORT, mutual))
             if cluster.product == "unity":
                 self.servers.append(
                     TlsServer(placed.address, UNITY_IMAP_PORT, tomcat, b"* OK IMAP4rev1 ready\r\n")
@@ -304,14 +318,21 @@ class Lab:
 
     def _start_external(self, host: str, purpose: str, port: int, spec: CertSpec) -> None:
         placed = self.hosts[host]
-        tls = self._context(f"{host}-{purpose}", spec, placed)
+        tls = self._context(self._make(f"{host}-{purpose}", spec, placed))
         if purpose == "mailstore":
             self.servers.append(TlsServer(placed.address, port, tls, b"* OK IMAP4rev1 ready\r\n"))
         else:
             self.servers.append(HttpsServer(placed.address, port, tls, {}))
 
-    def _context(self, label: str, spec: CertSpec, placed: _Host) -> ssl.SSLContext:
-        """Make (or reuse, when shared) the certificate ``spec`` describes; a server context presenting it."""
+    def _twins(self, label: str, spec: CertSpec, twin: CertSpec | None, placed: _Host) -> list[str]:
+        """The labels of a certificate and, when the node has one, its ECDSA twin (made now)."""
+        labels = [self._make(label, spec, placed)]
+        if twin is not None:
+            labels.append(self._make(f"{label}-ECDSA", twin, placed))
+        return labels
+
+    def _make(self, label: str, spec: CertSpec, placed: _Host) -> str:
+        """Make (or reuse, when shared) the certificate ``spec`` describes, and its files; returns ``label``."""
         assert self.workdir is not None
         if spec.shared is None:
             issued = self._issue(spec, placed)
@@ -319,7 +340,7 @@ class Lab:
             issued = self.shared[spec.shared]
         else:
             issued = self.shared[spec.shared] = self._issue(spec, placed)
-        if label.endswith("-tomcat"):
+        if label.endswith(("-tomcat", "-tomcat-ECDSA")):
             self.fingerprints[placed.host] = issued.cert.fingerprint(hashes.SHA256()).hex()
         cert_file = self._file(f"{label}.pem")
         key_file = self._file(f"{label}.key")
@@ -327,10 +348,19 @@ class Lab:
         cert_file.write_text(issued.pem + chain)
         key_file.write_text(issued.key_pem)
         bits = spec.rsa_bits
-        return (
-            _weak_context(cert_file, key_file)
-            if bits is not None and bits < 2048
-            else context(cert_file, key_file)
+        self.made[label] = (cert_file, key_file, bits is not None and bits < 2048)
+        return label
+
+    def _context(self, *labels: str, client_ca: Path | None = None) -> ssl.SSLContext:
+        """A server context presenting the certificates made for ``labels`` (one per key type)."""
+        files = [self.made[label] for label in labels]
+        (cert_file, key_file, _), *more = files
+        return context(
+            cert_file,
+            key_file,
+            *((c, k) for c, k, _ in more),
+            client_ca=client_ca,
+            weak=any(weak for _, _, weak in files),
         )
 
     def _file(self, name: str) -> Path:
@@ -369,6 +399,7 @@ class Lab:
             not_before=start,
             days=days,
             subject=None if spec.subject is None else pki.name(cn, **dict(spec.subject)),
+            eku=tuple(scenarios.EKU[e] for e in spec.eku),
         )
         if spec.pushed:
             self.pushed.append(issued)
@@ -464,14 +495,6 @@ def _default_xmpp(cluster: ClusterSpec, xmpp_domain: str) -> CertSpec:
     return CertSpec(
         xmpp_addr=(xmpp_domain,), srv_name=(f"_xmpp-client.{xmpp_domain}",), dns=("{fqdn}", xmpp_domain)
     )
-
-
-def _weak_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
-    """A server context that may present a key below OpenSSL's default security level (RSA 1024)."""
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.set_ciphers("DEFAULT:@SECLEVEL=0")
-    tls.load_cert_chain(cert_file, key_file)
-    return tls
 
 
 def _axl_app(data: AxlData) -> Any:

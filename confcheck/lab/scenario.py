@@ -21,6 +21,19 @@ Every key is optional; the defaults make a healthy CA-signed certificate for the
     shared = "cucm4-5"         # one certificate for every table with this label (described alike,
                                # placeholders filled by the first of them in the file)
     pushed = true              # the clients' trust store holds this exact certificate (method 2)
+    eku = ["server"]           # the extended key usages: "server", "client", "ipsec" (default server
+                               # and client, as Cisco's requests ask)
+
+Current releases hold two certificates per service, an RSA one and its ECDSA twin, and serve the
+one the client's offer allows. A node's ``tomcat_ecdsa`` and ``xmpp_ecdsa`` tables describe the twin
+(an EC key, the same keys as above otherwise); with one, the node's server holds both and picks by
+the client's offer, as Tomcat does when the HTTPS Ciphers enterprise parameter allows EC ciphers.
+Without one, the node serves its RSA or EC certificate alone (give the RSA one ``key = "rsa:2048"``
+to play a current release faithfully). A CUCM node's ``sip_oauth = true`` serves its Tomcat
+certificates on the SIP OAuth ports 5090 and 5091 too (5091 asks for a client certificate, as
+Expressway-C's mutual TLS does); ``[cluster.node.sip_oauth]``, a certificate table, serves that
+certificate there instead: CallManager not restarted since Tomcat's certificate was replaced. A
+multi-server certificate is one ``shared`` certificate whose CN is ``{cucm1.host}-ms.{domain}``.
 
 Host names are DNS labels (``cucm1``: letters, digits and inner hyphens, at most 63), the domain a
 DNS name made of such labels, and an external server's purpose ``mailstore`` or ``conferencing``:
@@ -96,6 +109,8 @@ class CertSpec:
     """A label: every certificate with this label is one and the same (one key, one serial)."""
     pushed: bool = False
     """The clients' trust store holds this exact certificate (needs the scenario's trust store)."""
+    eku: tuple[str, ...] = ("server", "client")
+    """The extended key usages, of :data:`EKU`."""
 
     @property
     def days_left(self) -> int | None:
@@ -112,6 +127,8 @@ class CertSpec:
 EXPIRED_DAYS = 370
 """How long ago an ``expired = true`` certificate expired."""
 RSA_BITS = (1024, 2048, 3072, 4096)
+EKU = {"server": "serverAuth", "client": "clientAuth", "ipsec": "ipsecEndSystem"}
+"""A certificate table's ``eku`` values, and the extended key usages they stand for."""
 SUBJECT_FIELDS = ("O", "OU", "L", "ST", "C")
 CERT_KEYS = frozenset(
     {
@@ -127,6 +144,7 @@ CERT_KEYS = frozenset(
         "send_chain",
         "shared",
         "pushed",
+        "eku",
     }
 )
 
@@ -141,6 +159,14 @@ class NodeSpec:
     tomcat: CertSpec = field(default_factory=CertSpec)
     xmpp: CertSpec | None = None
     """The cup-xmpp certificate (CUP and IM and Presence nodes); None: the default for the cluster."""
+    tomcat_ecdsa: CertSpec | None = None
+    """The ECDSA twin of the Tomcat certificate; None: the node serves its Tomcat certificate alone."""
+    xmpp_ecdsa: CertSpec | None = None
+    """The ECDSA twin of the cup-xmpp certificate."""
+    sip_oauth: bool = False
+    """Serve the SIP OAuth ports 5090 and 5091 (CUCM nodes)."""
+    sip_oauth_cert: CertSpec | None = None
+    """What the SIP OAuth ports present instead of the Tomcat certificates (a restart not yet made)."""
     fault: str | None = None
     """``down`` (nothing listens) or ``slow`` (accepts, never answers)."""
 
@@ -262,8 +288,13 @@ class Scenario:
         for cluster in self.clusters:
             for node in cluster.nodes:
                 found.append((f"node {node.host} tomcat", node.tomcat))
-                if node.xmpp is not None:
-                    found.append((f"node {node.host} xmpp", node.xmpp))
+                more = {
+                    "xmpp": node.xmpp,
+                    "tomcat_ecdsa": node.tomcat_ecdsa,
+                    "xmpp_ecdsa": node.xmpp_ecdsa,
+                    "sip_oauth": node.sip_oauth_cert,
+                }
+                found += [(f"node {node.host} {key}", spec) for key, spec in more.items() if spec is not None]
         found += [(f"external {e.host} cert", e.cert) for e in self.externals]
         return found
 
@@ -480,13 +511,39 @@ def _node(data: dict[str, Any]) -> NodeSpec:
     if fault not in (None, "down", "slow"):
         raise ValueError(f"node {data.get('host')}: fault must be 'down' or 'slow'")
     host_name(data.get("host"), f"cluster node {data.get('host')!r}")
-    return NodeSpec(
-        host=data["host"],
+    host = data["host"]
+    twins = {
+        key: _twin(data[key], f"node {host} {key}") for key in ("tomcat_ecdsa", "xmpp_ecdsa") if key in data
+    }
+    sip = data.get("sip_oauth", False)
+    if not isinstance(sip, bool | dict):
+        raise ValueError(f"node {host} sip_oauth: expected true, false or a table of certificate settings")
+    found = NodeSpec(
+        host=host,
         name=data.get("name", "{fqdn}"),
-        tomcat=_cert(data.get("tomcat", {}), f"node {data['host']} tomcat"),
-        xmpp=_cert(data["xmpp"], f"node {data['host']} xmpp") if "xmpp" in data else None,
+        tomcat=_cert(data.get("tomcat", {}), f"node {host} tomcat"),
+        xmpp=_cert(data["xmpp"], f"node {host} xmpp") if "xmpp" in data else None,
+        tomcat_ecdsa=twins.get("tomcat_ecdsa"),
+        xmpp_ecdsa=twins.get("xmpp_ecdsa"),
+        sip_oauth=sip is not False,
+        sip_oauth_cert=_cert(sip, f"node {host} sip_oauth") if isinstance(sip, dict) else None,
         fault=fault,
     )
+    for key, spec in (("tomcat", found.tomcat), ("xmpp", found.xmpp)):
+        if f"{key}_ecdsa" in twins and (spec is None or spec.rsa_bits is None):
+            raise ValueError(
+                f'node {host} {key}: give it key = "rsa:2048" beside {key}_ecdsa: a server holds one '
+                "certificate per key type, and the twin is the EC one"
+            )
+    return found
+
+
+def _twin(data: dict[str, Any], where: str) -> CertSpec:
+    """An ECDSA twin's table: a certificate table whose key is EC."""
+    spec = _cert(data, where)
+    if spec.key != "ec":
+        raise ValueError(f"{where}: key must be 'ec' (an ECDSA twin), not {spec.key!r}")
+    return spec
 
 
 def _cert(data: dict[str, Any], where: str = "certificate") -> CertSpec:
@@ -537,7 +594,15 @@ def _cert(data: dict[str, Any], where: str = "certificate") -> CertSpec:
         send_chain=_flag(data, "send_chain", True, where),
         shared=shared,
         pushed=_flag(data, "pushed", False, where),
+        eku=_eku(data.get("eku", ["server", "client"]), where),
     )
+
+
+def _eku(value: Any, where: str) -> tuple[str, ...]:
+    known = ", ".join(f"'{k}'" for k in EKU)
+    if not isinstance(value, list) or not value or not all(v in EKU for v in value):
+        raise ValueError(f"{where}: eku must be a non-empty list of {known}, not {value!r}")
+    return tuple(dict.fromkeys(value))
 
 
 def _flag(data: dict[str, Any], key: str, default: bool, where: str) -> bool:

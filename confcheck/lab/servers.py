@@ -46,10 +46,31 @@ class Response:
 App = Callable[[Request], Response]
 
 
-def context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
-    """A server TLS context presenting the chain in ``cert_file`` (leaf first)."""
+def context(
+    cert_file: Path,
+    key_file: Path,
+    *more: tuple[Path, Path],
+    client_ca: Path | None = None,
+    weak: bool = False,
+) -> ssl.SSLContext:
+    """A server TLS context presenting the chain in ``cert_file`` (leaf first).
+
+    ``more``: further (chain, key) files of other key types. OpenSSL keeps one certificate per key
+    type in a context and presents the one the client's offer allows: an RSA certificate to a TLS 1.2
+    client offering only RSA cipher suites, the ECDSA one to a client offering only ECDSA ones, and
+    to a TLS 1.3 client the first its signature algorithms accept (OpenSSL lists ECDSA first), as a
+    Cisco node with an RSA certificate and its ECDSA twin does. ``client_ca``: ask for a client
+    certificate issued by it, and refuse a client without one (mutual TLS). ``weak``: allow keys below
+    OpenSSL's default security level (RSA 1024).
+    """
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.load_cert_chain(cert_file, key_file)
+    if weak:
+        tls.set_ciphers("DEFAULT:@SECLEVEL=0")
+    for chain, key in ((cert_file, key_file), *more):
+        tls.load_cert_chain(chain, key)
+    if client_ca is not None:
+        tls.verify_mode = ssl.CERT_REQUIRED
+        tls.load_verify_locations(client_ca)
     return tls
 
 

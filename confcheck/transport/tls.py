@@ -4,6 +4,15 @@
 domain upgraded with STARTTLS; ``imap://`` is IMAP STARTTLS and ``imaps://`` direct TLS. Nothing is
 verified: we inspect bad certificates on purpose, including old protocol versions and weak keys.
 
+A server may hold an RSA and an ECDSA certificate for one service (Cisco's ``tomcat`` and
+``tomcat-ECDSA``) and present whichever the client's offer allows. A :class:`Target` may therefore
+restrict the offer (:data:`OFFERS`): ``rsa`` or ``ecdsa`` caps the handshake at TLS 1.2 and offers
+only the cipher suites that authenticate with that key type (OpenSSL's ``aRSA`` and ``aECDSA``).
+TLS 1.3 cannot be restricted this way: its cipher suites do not name the key type, the certificate
+is chosen by the signature_algorithms extension, and Python's ``ssl`` module (before 3.15) has no
+call to set that list. A server that refuses TLS 1.2 therefore cannot be probed per key type; the
+RSA probe then falls back to the full offer, and the ECDSA probe says it could not be made.
+
 Servers are treated as hostile and as production systems at once: every read is bounded in size
 and time, each endpoint has an overall deadline, refused or reset connections are retried with
 backoff, concurrency is bounded overall and per host, and every failure becomes data on the
@@ -32,7 +41,7 @@ from confcheck.errors import ConfcheckError
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
-from confcheck.model import Endpoint, EndpointError
+from confcheck.model import NOT_OFFERED, NOT_OPEN, Endpoint, EndpointError
 
 SCHEMES = {
     "https": ("https", 8443),
@@ -44,6 +53,12 @@ SCHEMES["imaps"] = ("imaps", 993)
 
 STREAM_NS = "http://etherx.jabber.org/streams"
 TLS_NS = "urn:ietf:params:xml:ns:xmpp-tls"
+
+
+OFFERS = ("any", "rsa", "ecdsa")
+"""What a ClientHello offers: everything (TLS 1.0-1.3, every cipher suite), or TLS 1.2 cipher suites
+that authenticate with an RSA key only, or with an ECDSA key only."""
+_OFFER_CIPHERS = {"any": "ALL", "rsa": "aRSA", "ecdsa": "aECDSA"}
 
 
 class UrlError(ConfcheckError):
@@ -59,6 +74,14 @@ class Target:
     port: int
     name: str | None = None
     """The XMPP domain, or the server name to send as SNI; None: the host itself when it is a name."""
+    offer: str = "any"
+    """One of :data:`OFFERS`. ``rsa``: a server that refuses it is met again with the full offer, so
+    that a server without an RSA certificate (or speaking TLS 1.3 only) still shows its certificate.
+    ``ecdsa``: a server that refuses it gets the error kind ``not-offered``."""
+    optional: bool = False
+    """A port that may well be closed (SIP OAuth): a connection refused, or not answered at all (a
+    firewall that drops it), is not retried and gets the error kind ``not-open``. Once connected, a
+    port that then fails is a failure like any other."""
 
     @property
     def protocol(self) -> str:
@@ -129,9 +152,11 @@ def parse_url(text: str, name: str | None = None) -> Target:
 class FetchError(Exception):
     """Why an endpoint presented no chain; ``kind`` is machine-readable."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, connecting: bool = False) -> None:
         super().__init__(message)
         self.kind = kind
+        self.connecting = connecting
+        """True when the TCP connection itself was refused or not answered: nothing listened."""
 
 
 def fetch(target: Target, policy: Policy | None = None, purpose: str = "") -> Endpoint:
@@ -139,11 +164,20 @@ def fetch(target: Target, policy: Policy | None = None, purpose: str = "") -> En
     policy = policy or Policy()
     started = time.monotonic()
     attempt = 0
+    offer = target.offer
     while True:
         try:
-            chain = _fetch_once(target, policy, started + policy.deadline)
+            chain = _fetch_once(target, policy, started + policy.deadline, offer)
             break
         except FetchError as exc:
+            if target.optional and exc.connecting and exc.kind in ("refused", "timeout"):
+                why = "the port is not open" if exc.kind == "refused" else "no answer: filtered, or not open"
+                return _endpoint(target, purpose, error=EndpointError(NOT_OPEN, f"{exc} ({why})"))
+            if exc.kind == "tls" and offer == "rsa":
+                offer = "any"  # no RSA certificate, or TLS 1.3 only: show what the server has
+                continue
+            if exc.kind == "tls" and offer == "ecdsa":
+                return _endpoint(target, purpose, error=EndpointError(NOT_OFFERED, _not_offered(target, exc)))
             retryable = exc.kind in ("refused", "reset")
             delay = policy.backoff * 2**attempt
             if (
@@ -159,6 +193,17 @@ def fetch(target: Target, policy: Policy | None = None, purpose: str = "") -> En
     except certs.CertificateError as exc:
         return _endpoint(target, purpose, error=EndpointError("certificate", str(exc)))
     return _endpoint(target, purpose, chain=parsed)
+
+
+def _not_offered(target: Target, exc: FetchError) -> str:
+    """Why an ECDSA-only probe met nothing, in words that stay true for either cause."""
+    if "PROTOCOL_VERSION" in str(exc).upper() or "protocol version" in str(exc):
+        return (
+            f"{target.url} refused a TLS 1.2 handshake offering only ECDSA ({exc}): it may speak TLS 1.3 "
+            "only, where confcheck cannot restrict the offer to ECDSA, so an ECDSA certificate, if it has "
+            "one, was not seen"
+        )
+    return f"{target.url} refused a TLS 1.2 handshake offering only ECDSA: it offers no ECDSA certificate ({exc})"
 
 
 def fetch_all(
@@ -250,7 +295,7 @@ class _Clock:
         return tail[tail.find(b">") + 1 :].strip()
 
 
-def _fetch_once(target: Target, policy: Policy, deadline: float) -> list[bytes]:
+def _fetch_once(target: Target, policy: Policy, deadline: float, offer: str) -> list[bytes]:
     clock = _Clock(deadline, policy)
     sock = _connect(target, clock)
     try:
@@ -258,7 +303,7 @@ def _fetch_once(target: Target, policy: Policy, deadline: float) -> list[bytes]:
             _xmpp_starttls(sock, target, clock)
         elif target.scheme == "imap":
             _imap_starttls(sock, target, clock)
-        return _handshake(sock, target, clock)
+        return _handshake(sock, target, clock, offer)
     finally:
         with contextlib.suppress(OSError):
             sock.close()
@@ -284,11 +329,12 @@ def _connect(target: Target, clock: _Clock) -> socket.socket:
         except OSError as exc:
             sock.close()
             last = _os_error(exc, f"connect to {target.url}", clock, limit)
+            last.connecting = True
     raise last or FetchError("connect", f"{target.host} has no address")
 
 
-def _handshake(sock: socket.socket, target: Target, clock: _Clock) -> list[bytes]:
-    context = _inspection_context()
+def _handshake(sock: socket.socket, target: Target, clock: _Clock, offer: str = "any") -> list[bytes]:
+    context = _inspection_context(offer)
     sni = target.server_name
     limit = clock.remaining(clock.policy.read_timeout + clock.policy.connect_timeout)
     try:
@@ -320,15 +366,30 @@ def _presented_chain(tls: ssl.SSLSocket) -> list[bytes]:
 
 
 @functools.cache
-def _inspection_context() -> ssl.SSLContext:
-    """A client context that accepts anything a server presents, old protocols and weak keys included."""
+def _inspection_context(offer: str = "any") -> ssl.SSLContext:
+    """A client context that accepts anything a server presents, old protocols and weak keys included.
+
+    ``rsa`` and ``ecdsa`` (see :data:`OFFERS`) stop at TLS 1.2 and offer only the cipher suites that
+    authenticate with that key type, so the server must present a certificate of that type or refuse.
+    """
+    if offer not in _OFFER_CIPHERS:
+        raise ValueError(f"unknown offer {offer!r} (one of {', '.join(OFFERS)})")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     with contextlib.suppress(ValueError, ssl.SSLError), warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # TLS 1.0 is deprecated: we inspect, not trust
         context.minimum_version = ssl.TLSVersion.TLSv1
-        context.set_ciphers("ALL:@SECLEVEL=0")
+    ciphers = _OFFER_CIPHERS[offer]
+    if offer == "any":
+        with contextlib.suppress(ssl.SSLError):
+            context.set_ciphers(f"{ciphers}:@SECLEVEL=0")
+        return context
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.set_ciphers(f"{ciphers}:@SECLEVEL=0")
+    except ssl.SSLError:  # a TLS library without security levels: the restriction is what matters
+        context.set_ciphers(ciphers)
     return context
 
 
