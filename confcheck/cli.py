@@ -88,8 +88,33 @@ def _check_commands(commands: Any) -> None:
     audit.add_argument("--config", required=True, metavar="FILE", help="the inventory, confcheck.toml")
     audit.add_argument("--save-snapshot", metavar="PATH", help="also write the collected snapshot here")
     audit.add_argument("--no-progress", action="store_true", help="no progress display on standard error")
+    audit.add_argument(
+        "--pack",
+        metavar="DIR",
+        help="also write the remediation pack to DIR (new or empty), as confcheck pack does",
+    )
     _output_options(audit)
     audit.set_defaults(run=_audit)
+
+    pack = commands.add_parser(
+        "pack", help="write the remediation pack: CSR plan, trust files, change file, runbook"
+    )
+    pack.add_argument(
+        "source", metavar="SNAPSHOT|REPORT.json", help="a snapshot, or a report from --format json"
+    )
+    pack.add_argument("--output-dir", required=True, metavar="DIR", help="the pack directory (new or empty)")
+    pack.add_argument(
+        "--config",
+        metavar="FILE",
+        help="read [[waiver]] and [check] (trust store, key size) from this confcheck.toml",
+    )
+    pack.add_argument(
+        "--at", type=_moment, metavar="DATE", help="judge certificate validity at this date or UTC time"
+    )
+    pack.add_argument(
+        "--force", action="store_true", help="replace DIR and everything in it if it is not empty"
+    )
+    pack.set_defaults(run=_pack)
 
     rerender = commands.add_parser(
         "report", help="render a stored snapshot or JSON report again, in other formats, without any server"
@@ -248,6 +273,12 @@ def _audit(args: argparse.Namespace) -> ExitCode:
     from confcheck import config, snapshot
 
     _outputs(args)
+    if args.pack:
+        from pathlib import Path
+
+        from confcheck.pack import output
+
+        output.check_target(Path(args.pack), False, (args.config,))  # before collecting
     inventory = config.load(args.config)
     deployment = _collect(inventory, progress=not args.no_progress)
     if args.save_snapshot:
@@ -277,6 +308,12 @@ def _report(args: argparse.Namespace) -> ExitCode:
         report = json_report.read(data if isinstance(data, dict) else {}, args.source)
     _write(report, reporter_for(args.format), outputs)
     return report.exit_code
+
+
+def _pack(args: argparse.Namespace) -> ExitCode:
+    from confcheck.pack.command import run
+
+    return run(args.source, args.output_dir, args.config, args.at, args.force)
 
 
 def _snapshot(args: argparse.Namespace) -> ExitCode:
@@ -362,6 +399,10 @@ def check(
         at=args.at,
     )
     report = judge(deployment, verdict, source)
+    if getattr(args, "pack", None):
+        from confcheck.pack.command import write_for_audit
+
+        write_for_audit(report, verdict.check, args.pack, args.config, args.at)
     if args.create_baseline:
         print(
             f"confcheck: wrote the baseline {args.create_baseline} ({len(report.suppressed)} findings)",
