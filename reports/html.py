@@ -831,35 +831,41 @@ def runbook_page(book: Runbook) -> str:
         items.append(
             h("p", "Nothing to fix: the findings carry no fix, so there is no step to take.", class_="clean")
         )
+    dt = {
+        label: h("dt", label)
+        for label in ("Where", "Clusters", "First", "Procedure", "Impact", "Verify", "Roll back", "Resolves")
+    }
     for window in book.windows:
         steps = []
         for item in window.items:
-            facts: list[Child] = [h("dt", "Where"), h("dd", item.where)]
+            facts: list[Child] = [dt["Where"], h("dd", item.where)]
             if item.clusters:
-                facts += [h("dt", "Clusters"), h("dd", ", ".join(item.clusters))]
+                facts += [dt["Clusters"], h("dd", ", ".join(item.clusters))]
             if item.preconditions:
-                facts += [h("dt", "First"), h("dd", h("ul", [h("li", p) for p in item.preconditions]))]
+                facts += [dt["First"], h("dd", h("ul", [h("li", p) for p in item.preconditions]))]
             if item.procedure:
-                facts += [h("dt", "Procedure"), h("dd", h("ol", [h("li", p) for p in item.procedure]))]
-            facts += [h("dt", "Impact"), h("dd", item.impact, class_="impact")]
+                facts += [dt["Procedure"], h("dd", h("ol", [h("li", p) for p in item.procedure]))]
+            facts += [dt["Impact"], h("dd", item.impact, class_="impact")]
             checks = [
                 [h("p", check.text), h("pre", h("code", check.command)) if check.argv else None]
                 for check in item.verify
             ]
-            facts += [h("dt", "Verify"), h("dd", checks)]
-            facts += [h("dt", "Roll back"), h("dd", h("ul", [h("li", r) for r in item.rollback]))]
+            facts += [dt["Verify"], h("dd", checks)]
+            facts += [dt["Roll back"], h("dd", h("ul", [h("li", r) for r in item.rollback]))]
             if item.resolves:
-                facts += [h("dt", "Resolves"), h("dd", ", ".join(item.resolves))]
+                facts += [dt["Resolves"], h("dd", ", ".join(item.resolves))]
             box = "\u2611" if item.done else "\u2610"
             head = h("p", f"{box} {item.action}", class_="action")
-            done = h(
-                "p", h("strong", "\u2713 Done"), " \u2014 already in place at collection.", class_="done"
+            done = (
+                h("p", h("strong", "\u2713 Done"), " \u2014 already in place at collection.", class_="done")
+                if item.done
+                else None
             )
             steps.append(
                 h(
                     "li",
                     head,
-                    done if item.done else None,
+                    done,
                     h("dl", facts, class_="step-facts"),
                     value=item.number,
                     id=f"step-{item.number}",

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -67,10 +68,10 @@ def certificates_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _rows(pack: Path) -> list[dict[str, object]]:
+def _rows(pack: Path) -> list[dict[str, Any]]:
     data = json.loads((pack / "csr-plan.json").read_text())
     jsonschema.validate(data, SCHEMA)
-    rows: list[dict[str, object]] = data["rows"]
+    rows: list[dict[str, Any]] = data["rows"]
     return rows
 
 
@@ -139,7 +140,7 @@ def test_the_csr_plan_of_the_certificates_example_is_consistent_and_free_of_forb
 ) -> None:
     rows = _rows(certificates_pack)
     assert len(rows) == 7
-    organisations: dict[object, set[tuple[object, object]]] = {}
+    organisations: dict[str, set[tuple[str | None, str | None]]] = {}
     for row in rows:
         subject = row["subject"]
         assert isinstance(subject, dict)
@@ -150,12 +151,12 @@ def test_the_csr_plan_of_the_certificates_example_is_consistent_and_free_of_forb
             assert row["san_dns"]
     assert organisations == {"dc-cucm": {("Acme", "UC")}}  # cucm6's 'Acme, Inc.' is requested as Acme
     [cucm6] = [r for r in rows if r["node"] == "cucm6.acme.example"]
-    assert any("set web-security" in str(n) for n in cucm6["notes"])  # type: ignore[union-attr]
+    assert any("set web-security" in str(n) for n in cucm6["notes"])
 
 
 def test_csr_rows_say_where_what_and_why_in_fix_list_order(certificates_pack: Path) -> None:
     rows = _rows(certificates_pack)
-    assert [r["step"] for r in rows] == sorted(r["step"] for r in rows)  # type: ignore[type-var]
+    assert [r["step"] for r in rows] == sorted(r["step"] for r in rows)
     runbook = (certificates_pack / "runbook.md").read_text()
     for row in rows:
         assert (
@@ -163,11 +164,11 @@ def test_csr_rows_say_where_what_and_why_in_fix_list_order(certificates_pack: Pa
             == "Cisco Unified OS Administration > Security > Certificate Management > Generate CSR"
         )
         assert row["key"] == {"type": "RSA", "bits": 2048}
-        assert [e["name"] for e in row["ekus"]] == [  # type: ignore[union-attr]
+        assert [e["name"] for e in row["ekus"]] == [
             "TLS Web Server Authentication",
             "TLS Web Client Authentication",
         ]
-        assert any("latest service update" in str(n) for n in row["notes"])  # type: ignore[union-attr]
+        assert any("latest service update" in str(n) for n in row["notes"])
         assert f"Step {row['step']}. " in runbook
     [cucm5] = [r for r in rows if r["node"] == "cucm5.acme.example"]
     assert cucm5["must_not_name"] == ["10.30.0.15"]
@@ -188,8 +189,8 @@ def test_cup_xmpp_rows_carry_the_xmpp_domain(demo_pack: Path) -> None:
     xmpp_rows = [r for r in _rows(demo_pack) if str(r["purpose"]).startswith("cup-xmpp")]
     assert xmpp_rows, "the demo has a cup-xmpp certificate to request"
     for row in xmpp_rows:
-        assert "acme.example" in row["san_dns"]  # type: ignore[operator]
-        assert any("Use Domain Name for XMPP" in str(n) for n in row["notes"])  # type: ignore[union-attr]
+        assert "acme.example" in row["san_dns"]
+        assert any("Use Domain Name for XMPP" in str(n) for n in row["notes"])
 
 
 @pytest.mark.parametrize("name", ["certificates", "wildcard-selfsigned"])
@@ -242,7 +243,7 @@ def _renewal_row(
     imp2 = node("imp2.example.com", hostname="imp2", domain="example.com")
     dep = deployment(cluster(cluster_name, "imp", version, [imp1, imp2]))
     values = {"O": "Acme & Sons, Inc.", "OU": "UC"}
-    [row] = csr_plan.rows(Plan((step,)), dep, lambda _: values, min_bits)  # type: ignore[arg-type]
+    [row] = csr_plan.rows(Plan((step,)), dep, lambda _: values, min_bits)
     return row
 
 
@@ -269,7 +270,7 @@ def test_a_multi_server_certificate_names_every_node_and_how_the_release_makes_i
 
 
 def test_two_csrs_of_one_node_carry_the_one_certificate_per_fqdn_note() -> None:
-    base = {
+    base: dict[str, Any] = {
         "node": "imp1.example.com",
         "label": "imp1.example.com",
         "cluster": "imp",
@@ -278,10 +279,10 @@ def test_two_csrs_of_one_node_carry_the_one_certificate_per_fqdn_note() -> None:
         "fqdn": "imp1.example.com",
         "request": True,
     }
-    tomcat_r = Renewal(certificate="t", purpose="tomcat", trust_store="tomcat-trust", **base)  # type: ignore[arg-type]
+    tomcat_r = Renewal(certificate="t", purpose="tomcat", trust_store="tomcat-trust", **base)
     xmpp_r = Renewal(
         certificate="x", purpose="cup-xmpp", trust_store="cup-xmpp-trust", automatic=("example.com",), **base
-    )  # type: ignore[arg-type]
+    )
     steps = tuple(
         Step(Phase.CERTIFICATES, r.certificate, "w", Fix(Phase.CERTIFICATES, "a", "w", renewals=(r,)))
         for r in (tomcat_r, xmpp_r)
@@ -606,6 +607,9 @@ def test_force_never_replaces_the_working_directory_or_what_holds_the_source(
     assert "refusing" in result.err
     assert source.exists()
     monkeypatch.chdir(tmp_path / "data")
+    result = confcheck("pack", str(source), "--output-dir", ".")
+    assert result.code == 2
+    assert "refusing to write the pack there" in result.err
     result = confcheck("pack", str(source), "--output-dir", str(tmp_path), "--force")
     assert result.code == 2
     assert "refusing" in result.err
@@ -690,3 +694,13 @@ def test_the_plan_rows_skip_what_is_regenerated_not_requested() -> None:
     )
     assert csr_plan.rows(Plan((step,)), dep, lambda _: {}, 2048) == []
     assert certs.from_pem(selfsigned.pem).self_signed
+
+
+def test_an_incomplete_audit_makes_a_pack_that_says_so_and_exits_3(
+    tmp_path: Path, confcheck: Callable[..., Run]
+) -> None:
+    out = tmp_path / "pack"
+    result = confcheck("pack", str(EXAMPLES / "incomplete-snapshot.json"), "--output-dir", str(out))
+    assert result.code == 3, result.err
+    assert "The audit was incomplete" in (out / "README.md").read_text()
+    assert "## Window 1: complete the audit" in (out / "runbook.md").read_text()

@@ -65,14 +65,15 @@ def build(inputs: Inputs) -> Pack:
         from confcheck.rules.certificates import subject_values
 
         ctx = Context(deployment, catalog, inputs.options)
-        subjects = lambda name: subject_values(ctx, deployment.cluster(name) if name else None)  # noqa: E731
+        clusters = {c.name: c for c in deployment.clusters}
+        subjects = lambda name: subject_values(ctx, clusters.get(name or ""))  # noqa: E731
     rows = csr_plan.rows(plan, deployment, subjects, inputs.options.min_rsa_bits)
     edits = change_file.changes(plan, catalog)
     kept = [c for c in edits if change_file.expressible(c)]
     skipped = tuple(
         f"changes.toml leaves out step {c.step} ({one_line(c.action)}): its values cannot be written as TOML."
         for c in edits
-        if c not in kept
+        if not change_file.expressible(c)
     )
     files: dict[str, bytes] = {}
     prove = _prove(inputs) if kept else None

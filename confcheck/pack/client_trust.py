@@ -102,9 +102,10 @@ def build(deployment: Deployment, store: Sequence[Certificate], plan: Plan, rows
             elif key not in replaced:
                 found.pushed.append(Pushed(leaf, who, optional.get(key), leaf.sha256 in trusted))
             continue
-        anchor = walker.anchor(chain)  # walked even when replaced: it names the CA the new one comes from
         if key in replaced:
+            walker.learn(chain)  # the CA the replacement comes from, when no kept chain has named it yet
             continue
+        anchor = walker.anchor(chain)
         if isinstance(anchor, str):
             found.missing.setdefault(anchor, []).append(who)
         else:
@@ -113,12 +114,12 @@ def build(deployment: Deployment, store: Sequence[Certificate], plan: Plan, rows
         if row.signer is None:
             found.unknown_ca.append((row.certificate, row.step))
             continue
-        anchor = walker.anchor_of_issuer(row.signer)
+        leads = walker.anchor_of_issuer(row.signer)
         new = f"the replacement of {row.certificate}"
-        if anchor is None or isinstance(anchor, str):
-            found.missing.setdefault(anchor or row.signer, []).append(new)
+        if leads is None or isinstance(leads, str):
+            found.missing.setdefault(leads or row.signer, []).append(new)
         else:
-            roots.setdefault(anchor[0].sha256, Root(*anchor)).signs_new.append(new)
+            roots.setdefault(leads[0].sha256, Root(*leads)).signs_new.append(new)
     found.roots = list(roots.values())
     return found
 
@@ -138,7 +139,7 @@ def _regenerated(plan: Plan) -> dict[Key, int]:
 
 
 def _chains(deployment: Deployment) -> Iterable[tuple[Cluster | None, Node, str, tuple[Certificate, ...]]]:
-    located = [(c, n) for c in deployment.clusters for n in c.nodes]
+    located: list[tuple[Cluster | None, Node]] = [(c, n) for c in deployment.clusters for n in c.nodes]
     located += [(None, n) for n in deployment.externals]
     for cluster, node in located:
         for endpoint in node.endpoints:
@@ -172,9 +173,14 @@ class _Walker:
         leaf = chain[0]
         found = self._walk(chain)
         for name in (leaf.issuer_label, leaf.issuer):
-            if isinstance(self.by_issuer.get(name), (str, type(None))):
+            if not isinstance(self.by_issuer.get(name), tuple):
                 self.by_issuer[name] = found  # a path found once is the CA's, whatever other chains lack
         return found
+
+    def learn(self, chain: Sequence[Certificate]) -> None:
+        """Walk ``chain`` only if what its issuer leads to is not known yet (one walk per CA is enough)."""
+        if not isinstance(self.by_issuer.get(chain[0].issuer_label), tuple):
+            self.anchor(chain)
 
     def anchor_of_issuer(self, name: str) -> Anchor | str | None:
         """What the CA that signed some walked leaf leads to, by the name the plan gives it (None: unknown)."""

@@ -131,11 +131,12 @@ def rows(plan: Plan, deployment: Deployment, subjects: SubjectValues, min_rsa_bi
     merged.sort(key=lambda item: item[0])  # the order of the fix list
     notes = renewal.one_per_fqdn([r for _, r in merged])
     servers = _servers(deployment)
+    clusters = {c.name: c for c in deployment.clusters}
     return [
         _row(
             number,
             r,
-            deployment.cluster(r.cluster) if r.cluster else None,
+            clusters.get(r.cluster or ""),
             subjects,
             min_rsa_bits,
             servers,

@@ -24,14 +24,16 @@ def check_target(directory: Path, force: bool, keep: Iterable[str | Path | None]
     """Refuse, before any work, a target the pack may not be written to (InputError, exit 2)."""
     if directory.exists() and not directory.is_dir():
         raise InputError(f"{directory}: exists and is not a directory")
+    target = directory.resolve()
+    for precious in (Path.cwd().resolve(), Path.home().resolve()):
+        if target == precious or target in precious.parents:
+            raise InputError(
+                f"{directory}: refusing to write the pack there: it is or holds {precious}; name a new directory"
+            )
     if not directory.is_dir() or not any(directory.iterdir()):
         return
     if not force:
         raise InputError(f"{directory}: exists and is not empty; use --force to replace it")
-    target = directory.resolve()
-    for precious in (Path.cwd().resolve(), Path.home().resolve()):
-        if target == precious or target in precious.parents:
-            raise InputError(f"{directory}: refusing to replace it, even with --force: it holds {precious}")
     for path in keep:
         if path and str(path) != "-" and target in Path(path).resolve().parents:
             raise InputError(f"{directory}: refusing to replace it, even with --force: it holds {path}")

@@ -26,6 +26,7 @@ from confcheck.pack import regfile
 from confcheck.pack.client_trust import Pushed, Root, TrustPlan
 from confcheck.reports.markdown import escape
 from confcheck.rules._fixes import METHOD_2_STEPS
+from confcheck.rules.trust import ROOT_STEPS
 
 ROOTS_PS1 = "import-trusted-roots.ps1"
 MACOS_SH = "add-trusted-roots.sh"
@@ -148,7 +149,7 @@ def _mdm(roots: Sequence[Root], names: dict[str, str]) -> str:
         "",
         "This note is confcheck's model of the platforms, not taken from a Cisco document.",
         "",
-        escape(VERIFY_FIRST),
+        VERIFY_FIRST,
         "",
         "| file | certificate | SHA-256 | from |",
         "| --- | --- | --- | --- |",
@@ -161,24 +162,29 @@ def _mdm(roots: Sequence[Root], names: dict[str, str]) -> str:
 
 
 def _gpo(pushed: Sequence[Pushed], names: dict[str, str]) -> str:
-    steps = [
-        "Test on one client: double-click enterprise-trust.reg (or run `reg import enterprise-trust.reg`), "
-        "then open certmgr.msc: the certificates are listed under Enterprise Trust > Certificates.",
-        *METHOD_2_STEPS,
-    ]
     lines = [
         "# Enterprise Trust: the self-signed server certificates (Cisco's guide, method 2)",
         "",
         "The clients trust these exact certificates, not a CA: every time one is regenerated, the new one "
         "must be pushed again. Cisco recommends CA-signed certificates (method 3) instead.",
         "",
-        *(f"{i}. {escape(s)}" for i, s in enumerate(steps, start=1)),
+        "With the files here:",
         "",
-        "`enterprise-trust.reg` is written by confcheck from the certificates, in the layout of the key the "
-        "guide exports; see ../README.md for what is confirmed about it and what is modelled. If in doubt, "
-        "make the .reg file on a client as the guide says (steps 2 to 4) from the .cer files here.",
+        f"1. On one Windows client, run `reg import {REG}` as the user (it writes the current user's "
+        "Enterprise Trust store), then open certmgr.msc: the certificates below are listed under Enterprise "
+        "Trust > Certificates.",
+        f"2. Push {REG} to every Jabber client by Group Policy, for example from a user logon script that runs "
+        "`reg import` on it.",
         "",
-        escape(VERIFY_FIRST),
+        f"The guide's own procedure, which makes the same kind of file on a client (use it if {REG} does not "
+        "import as step 1 expects):",
+        "",
+        *(f"{i}. {step}" for i, step in enumerate(METHOD_2_STEPS, start=1)),
+        "",
+        f"`{REG}` is written by confcheck from the certificates, in the layout of the key the guide exports; "
+        "../../README.md says what is confirmed about it and what is modelled.",
+        "",
+        VERIFY_FIRST,
         "",
         "| file | server | subject | SHA-256 | SHA-1 thumbprint (registry key) |",
         "| --- | --- | --- | --- | --- |",
@@ -204,7 +210,7 @@ def readme(found: TrustPlan) -> str:
         "are represented by their CA's root, and certificates it regenerates by nothing (they do not exist "
         "yet). Scripts are plain text for you to read; confcheck never runs them.",
         "",
-        escape(VERIFY_FIRST),
+        VERIFY_FIRST,
     ]
     if found.roots:
         lines += [
@@ -213,6 +219,8 @@ def readme(found: TrustPlan) -> str:
             "",
             "In `bundle.pem` (for `[check] trust_store`), `windows-trusted-root/` (with "
             f"`{ROOTS_PS1}`), `macos/` (with `{MACOS_SH}`) and `mobile/` (with `MDM.md`).",
+            "",
+            *(f"- {step}" for step in ROOT_STEPS),
             "",
             "| root | SHA-256 | from | needed by | signs the new |",
             "| --- | --- | --- | --- | --- |",
