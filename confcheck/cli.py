@@ -402,7 +402,7 @@ def check(
     if getattr(args, "pack", None):
         from confcheck.pack.command import write_for_audit
 
-        write_for_audit(report, verdict.check, args.pack, args.config, args.at)
+        write_for_audit(report, verdict.check, args.pack, args.config, args.at, args.save_snapshot)
     if args.create_baseline:
         print(
             f"confcheck: wrote the baseline {args.create_baseline} ({len(report.suppressed)} findings)",

@@ -645,7 +645,16 @@ def test_audit_writes_the_pack_of_what_it_collected(tmp_path: Path, confcheck: C
         saved = {k: os.environ.get(k) for k in lab.environment}
         os.environ.update(lab.environment)
         try:
-            result = confcheck("audit", "--config", str(lab.config_path), "--no-progress", "--pack", str(out))
+            result = confcheck(
+                "audit",
+                "--config",
+                str(lab.config_path),
+                "--no-progress",
+                "--save-snapshot",
+                str(tmp_path / "snap.json"),
+                "--pack",
+                str(out),
+            )
         finally:
             for key, value in saved.items():
                 if value is None:
@@ -656,7 +665,14 @@ def test_audit_writes_the_pack_of_what_it_collected(tmp_path: Path, confcheck: C
     assert "wrote the remediation pack" in result.err
     assert (out / "changes.toml").exists()
     assert (out / "runbook.md").exists()
-    assert str(lab.config_path) in (out / "runbook.md").read_text()
+    runbook = (out / "runbook.md").read_text()
+    assert f"confcheck audit --config {lab.config_path} --select CC1" in runbook
+    prove = f"confcheck lint {tmp_path / 'snap.json'} --changes {out}/changes.toml --config {lab.config_path}"
+    assert prove in runbook
+    result = confcheck(
+        "lint", str(tmp_path / "snap.json"), "--changes", str(out / "changes.toml"), "--format", "json"
+    )
+    assert json.loads(result.out)["changes"]["introduced"] == []
 
 
 def test_audit_refuses_a_non_empty_pack_directory_before_collecting(

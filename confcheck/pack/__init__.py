@@ -18,6 +18,7 @@ from datetime import datetime
 
 from confcheck import plan as plans
 from confcheck import plugin_manager
+from confcheck.catalog import Catalog
 from confcheck.engine import CheckOptions, Context
 from confcheck.errors import one_line
 from confcheck.findings import Finding
@@ -40,6 +41,8 @@ class Inputs:
     """The pack directory as the user named it (commands in the pack use it)."""
     incomplete: bool = False
     missing: tuple[str, ...] = ()
+    snapshot: str | None = None
+    """The snapshot the change file is proven against (None: not saved; the command says SNAPSHOT.json)."""
     inventory: str | None = None
     """The confcheck.toml the runbook's audit commands name."""
     offline_config: str | None = None
@@ -60,14 +63,7 @@ def build(inputs: Inputs) -> Pack:
     catalog = plugin_manager.catalog()
     deployment = inputs.deployment
     plan = plans.build(inputs.findings, deployment)
-    subjects: csr_plan.SubjectValues = lambda _: {}  # noqa: E731 - a JSON report holds no certificates
-    if inputs.certificates:
-        from confcheck.rules.certificates import subject_values
-
-        ctx = Context(deployment, catalog, inputs.options)
-        clusters = {c.name: c for c in deployment.clusters}
-        subjects = lambda name: subject_values(ctx, clusters.get(name or ""))  # noqa: E731
-    rows = csr_plan.rows(plan, deployment, subjects, inputs.options.min_rsa_bits)
+    rows = csr_plan.rows(plan, deployment, _subjects(inputs, catalog), inputs.options.min_rsa_bits)
     edits = change_file.changes(plan, catalog)
     kept = [c for c in edits if change_file.expressible(c)]
     skipped = tuple(
@@ -98,7 +94,9 @@ def build(inputs: Inputs) -> Pack:
         roots, pushed = len(trust.roots), len(trust.pushed)
     facts = readme.Facts(
         source=inputs.source,
-        judged_at=f"{inputs.options.now:%Y-%m-%d %H:%M} UTC" + (" (--at)" if inputs.at else ""),
+        judged_at=f"{inputs.options.now:%Y-%m-%d %H:%M} UTC" + (" (--at)" if inputs.at else "")
+        if inputs.certificates
+        else "the time the JSON report was made",
         certificates=inputs.certificates,
         findings=sum(1 for f in inputs.findings if f.fix is not None),
         steps=len(plan.steps),
@@ -116,9 +114,20 @@ def build(inputs: Inputs) -> Pack:
     return Pack({"README.md": readme_text.encode("utf-8"), **files}, facts)
 
 
+def _subjects(inputs: Inputs, catalog: Catalog) -> csr_plan.SubjectValues:
+    """Each cluster's request fields as CC308 and CC310 propose them; none without certificates."""
+    if not inputs.certificates:
+        return lambda _: {}
+    from confcheck.rules.certificates import subject_values
+
+    ctx = Context(inputs.deployment, catalog, inputs.options)
+    clusters = {c.name: c for c in inputs.deployment.clusters}
+    return lambda name: subject_values(ctx, clusters.get(name or ""))
+
+
 def _prove(inputs: Inputs) -> tuple[str, ...]:
     """``confcheck lint SNAPSHOT --changes DIR/changes.toml``, judged as the pack was."""
-    snapshot = inputs.source if inputs.certificates else "SNAPSHOT.json"
+    snapshot = inputs.snapshot or "SNAPSHOT.json"
     argv = ["confcheck", "lint", snapshot, "--changes", f"{inputs.directory.rstrip('/')}/changes.toml"]
     if inputs.offline_config:
         argv += ["--config", inputs.offline_config]
@@ -136,6 +145,11 @@ def _notes(inputs: Inputs) -> list[str]:
         notes.append(
             "Made from a JSON report: the snapshot it was made from is needed to prove the change file "
             "(SNAPSHOT.json in the command below)."
+        )
+    elif inputs.snapshot is None:
+        notes.append(
+            "The audit's snapshot was not saved (audit --save-snapshot): the command that proves the change "
+            "file names SNAPSHOT.json in its place."
         )
     if inputs.incomplete:
         notes.append("The audit was incomplete: what could not be read is not in this plan.")

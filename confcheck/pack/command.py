@@ -40,7 +40,16 @@ def run(source: str, directory: str, config: str | None, at: datetime | None, fo
         certificates = False
     if at is not None:
         options = replace(options, now=at)
-    made = make(report, options, directory, certificates, inventory=config, offline_config=config, at=at)
+    made = make(
+        report,
+        options,
+        directory,
+        certificates,
+        snapshot=source if certificates else None,
+        inventory=config,
+        offline_config=config,
+        at=at,
+    )
     output.write(made.files, target, force, (source, config))
     _announce(made, directory)
     return ExitCode.INCOMPLETE if report.incomplete else ExitCode.OK
@@ -51,6 +60,7 @@ def make(
     options: CheckOptions,
     directory: str,
     certificates: bool = True,
+    snapshot: str | None = None,
     inventory: str | None = None,
     offline_config: str | None = None,
     at: datetime | None = None,
@@ -66,6 +76,7 @@ def make(
             directory=directory,
             incomplete=report.incomplete,
             missing=report.missing,
+            snapshot=snapshot,
             inventory=inventory,
             offline_config=offline_config,
             at=at,
@@ -74,10 +85,23 @@ def make(
 
 
 def write_for_audit(
-    report: Report, options: CheckOptions, directory: str, inventory: str, at: datetime | None
+    report: Report,
+    options: CheckOptions,
+    directory: str,
+    inventory: str,
+    at: datetime | None,
+    snapshot: str | None,
 ) -> None:
     """``audit --pack DIR``: the pack of the audit just judged (the target was checked before collecting)."""
-    made = make(report, replace(options, now=at) if at else options, directory, True, inventory, None, at)
+    made = make(
+        report,
+        replace(options, now=at) if at else options,
+        directory,
+        snapshot=snapshot,
+        inventory=inventory,
+        offline_config=inventory,  # lint --config reads the inventory's [check] and its waivers
+        at=at,
+    )
     output.write(made.files, Path(directory), False, (inventory,))
     _announce(made, directory)
 
