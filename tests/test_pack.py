@@ -720,3 +720,26 @@ def test_an_incomplete_audit_makes_a_pack_that_says_so_and_exits_3(
     assert result.code == 3, result.err
     assert "The audit was incomplete" in (out / "README.md").read_text()
     assert "## Window 1: complete the audit" in (out / "runbook.md").read_text()
+
+
+@pytest.mark.parametrize("name", scenario.names())
+def test_every_certificate_file_of_every_lab_scenarios_pack_parses(name: str, tmp_path: Path) -> None:
+    _, dep, _ = audit(name)
+    options = CheckOptions(now=MOMENT)
+    made = make(judge(dep, Options(fail_on="never", check=options), name), options, str(tmp_path))
+    for path, data in made.files.items():
+        if path.endswith(".pem"):
+            assert x509.load_pem_x509_certificates(data), path
+        elif path.endswith(".cer"):
+            x509.load_der_x509_certificate(data)
+        elif path.endswith(".reg"):
+            for blob in regfile.parse(data).values():
+                x509.load_der_x509_certificate(blob[12:])
+
+
+def test_a_cup_xmpp_request_of_release_10_says_the_domain_comes_by_itself() -> None:
+    row = _renewal_row(purpose="cup-xmpp", version="11.5.1", automatic=("example.com",))
+    assert "example.com" in row.san_dns
+    assert any("put the XMPP domain into the cup-xmpp request" in n for n in row.notes)
+    old = _renewal_row(purpose="cup-xmpp", automatic=("example.com",))
+    assert not any("put the XMPP domain" in n for n in old.notes)

@@ -43,6 +43,10 @@ fail); their -ECDSA twins too."""
 MULTI_SERVER_FROM = (10, 5)
 """Cisco servers generate multi-server (SAN) CSRs from 10.5 (Cisco doc 118731)."""
 
+XMPP_DOMAIN_AUTOMATIC = 10
+"""From this major release IM and Presence adds the XMPP domain to cup-xmpp itself (Cisco's Jabber guide:
+"Provide XMPP Domain to Clients" is not required from 10.0); how, in which SAN type, is not confirmed."""
+
 EC_BITS = 256
 """The smallest EC key the -ECDSA certificates of Cisco servers offer (P-256); modelled."""
 
@@ -178,6 +182,12 @@ def _row(
     if r.purpose.lower().startswith("cup-xmpp") and not r.automatic:
         notes.append(
             "The snapshot names no XMPP domain for this cluster: add the XMPP domain as a SAN dNSName."
+        )
+    elif r.automatic and cluster is not None and cluster.major >= XMPP_DOMAIN_AUTOMATIC:
+        notes.append(
+            f"IM and Presence {XMPP_DOMAIN_AUTOMATIC}.0 and later put the XMPP domain into the cup-xmpp request "
+            "themselves (modelled: Cisco's guide drops the manual step from 10.0): check that the CSR lists "
+            f"{', '.join(r.automatic)}."
         )
     if multi:
         notes += _multi_server(r, cluster)

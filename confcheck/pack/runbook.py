@@ -223,8 +223,8 @@ def _verify(kind: Kind, step: Step, ctx: Context) -> list[Check]:
     if kind == "clients":
         checks.append(
             Check(
-                "on a Windows client, certmgr.msc lists the root under Trusted Root Certification Authorities; "
-                "add it to [check] trust_store, then"
+                "On a Windows client, certmgr.msc lists the root under Trusted Root Certification Authorities. "
+                "Add it to [check] trust_store too, so that confcheck judges the chains as the clients do"
             )
         )
     return [*dict.fromkeys(checks), _audit(ctx, step)]
