@@ -142,6 +142,8 @@ def _item(number: int, step: Step, ctx: Context) -> Item:
         impact = "No restart: servers and clients see the records once their caches expire."
         if step.done:
             impact = "Nothing to do: DNS already answered so at collection. Verify it still does."
+    elif kind == "audit":
+        impact = "None on the servers."
     else:
         impact = fix.impact if fix and fix.impact else "No restart recorded for this step."
     return Item(
@@ -291,6 +293,8 @@ def _rollback(kind: Kind, step: Step, ctx: Context) -> list[str]:
     if kind == "dns":
         if step.done:
             return ["Nothing to roll back: nothing was changed."]
+        if fix is not None:  # a record to correct (a service record), not one the fixes need created
+            return ["Point the records back to what they answered at collection."]
         return [f"Delete the records this step created{_before(step, ctx)}."]
     assert fix is not None
     if kind in ("rename", "set"):
