@@ -98,8 +98,33 @@ def _check_commands(commands: Any) -> None:
     audit.add_argument("--config", required=True, metavar="FILE", help="the inventory, confcheck.toml")
     audit.add_argument("--save-snapshot", metavar="PATH", help="also write the collected snapshot here")
     audit.add_argument("--no-progress", action="store_true", help="no progress display on standard error")
+    audit.add_argument(
+        "--pack",
+        metavar="DIR",
+        help="also write the remediation pack to DIR (new or empty), as confcheck pack does",
+    )
     _output_options(audit)
     audit.set_defaults(run=_audit)
+
+    pack = commands.add_parser(
+        "pack", help="write the remediation pack: CSR plan, trust files, change file, runbook"
+    )
+    pack.add_argument(
+        "source", metavar="SNAPSHOT|REPORT.json", help="a snapshot, or a report from --format json"
+    )
+    pack.add_argument("--output-dir", required=True, metavar="DIR", help="the pack directory (new or empty)")
+    pack.add_argument(
+        "--config",
+        metavar="FILE",
+        help="read [[waiver]] and [check] (trust store, key size) from this confcheck.toml",
+    )
+    pack.add_argument(
+        "--at", type=_moment, metavar="DATE", help="judge certificate validity at this date or UTC time"
+    )
+    pack.add_argument(
+        "--force", action="store_true", help="replace DIR and everything in it if it is not empty"
+    )
+    pack.set_defaults(run=_pack)
 
     rerender = commands.add_parser(
         "report", help="render a stored snapshot or JSON report again, in other formats, without any server"
@@ -270,6 +295,12 @@ def _audit(args: argparse.Namespace) -> ExitCode:
 
     outputs = _outputs(args, (args.config, args.baseline))
     saved = None
+    if args.pack:
+        from pathlib import Path
+
+        from confcheck.pack import output
+
+        output.check_target(Path(args.pack), False, (args.config,))  # before collecting
     if args.save_snapshot:
         saved = output_files.check(
             args.save_snapshot, "the snapshot", (args.config, args.baseline), outputs.all
@@ -318,6 +349,12 @@ def _report(args: argparse.Namespace) -> ExitCode:
     report = replace(report, cover=_cover(args, report.cover))
     _write(report, reporter_for(args.format), outputs.reports)
     return report.exit_code
+
+
+def _pack(args: argparse.Namespace) -> ExitCode:
+    from confcheck.pack.command import run
+
+    return run(args.source, args.output_dir, args.config, args.at, args.force)
 
 
 def _snapshot(args: argparse.Namespace) -> ExitCode:
@@ -441,6 +478,10 @@ def check(
     )
     outputs = outputs or _outputs(args, (source, args.baseline))
     report = judge(deployment, verdict, source)
+    if getattr(args, "pack", None):
+        from confcheck.pack.command import write_for_audit
+
+        write_for_audit(report, verdict.check, args.pack, args.config, args.at, args.save_snapshot)
     if outputs.baseline is not None:
         print(
             f"confcheck: wrote the baseline {outputs.baseline.shown} ({len(report.suppressed)} findings)",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from confcheck import changes, gate, lint, plugin_manager
 from confcheck.engine import CheckOptions
-from confcheck.findings import Severity
+from confcheck.findings import Finding, Severity
 from confcheck.gate import Gate
 from confcheck.model import Deployment
 from confcheck.report import ChangeSummary, Cover, Report
@@ -43,12 +43,14 @@ def judge(deployment: Deployment, options: Options, source: str) -> Report:
     gated = gate.apply(result.findings, the_gate)
     summary = None
     if options.changes is not None:
+        before = deployment
         deployment, applied = changes.apply(deployment, options.changes, plugin_manager.catalog())
         result = _lint(deployment, options.check)
         after = gate.apply(result.findings, the_gate)
-        old = {f.fingerprint for f in gated.findings}
+        renames = _renames(before, deployment)
+        old = {_renamed(f, renames).fingerprint for f in gated.findings}
         new = {f.fingerprint for f in after.findings}
-        fixed = tuple(f for f in gated.findings if f.fingerprint not in new)
+        fixed = tuple(f for f in gated.findings if _renamed(f, renames).fingerprint not in new)
         summary = ChangeSummary(applied, fixed, tuple(f for f in after.findings if f.fingerprint not in old))
         gated = after
     return Report(
@@ -64,6 +66,27 @@ def judge(deployment: Deployment, options: Options, source: str) -> Report:
         missing=result.missing,
         cover=options.cover,
     )
+
+
+def _renames(before: Deployment, after: Deployment) -> dict[tuple[str, str], str]:
+    """(cluster, old name) -> new name of every node a change file renamed (a rename keeps its place)."""
+    found = {}
+    for old, new in zip(before.clusters, after.clusters, strict=True):
+        for a, b in zip(old.nodes, new.nodes, strict=True):
+            if a.name != b.name:
+                found[(old.name, a.name)] = b.name
+    return found
+
+
+def _renamed(finding: Finding, renames: dict[tuple[str, str], str]) -> Finding:
+    """``finding`` as it reads once its node is renamed: a finding about a renamed node's certificate
+    is the same finding under the node's new name, not one the change introduces."""
+    subject = finding.subject
+    if not renames or finding.cluster is None or subject is None:
+        return finding
+    name, _, rest = subject.partition(" ")
+    new = renames.get((finding.cluster, name))
+    return replace(finding, subject=f"{new} {rest}" if rest else new) if new else finding
 
 
 def _at_note(at: datetime | None) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ import html
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
-from typing import TextIO, TypeAlias
+from typing import TYPE_CHECKING, TextIO, TypeAlias
 
 from confcheck import __version__, hookimpl, plan
 from confcheck.certs import Certificate
@@ -28,6 +28,9 @@ from confcheck.errors import ConfcheckError
 from confcheck.findings import Finding, Severity, Suppression
 from confcheck.model import PRODUCT_TITLES, Cluster, Endpoint, Node
 from confcheck.report import Report, Reporter
+
+if TYPE_CHECKING:
+    from confcheck.pack.runbook import Runbook
 
 SOON_DAYS = 30
 """A certificate expiring within this many days of collection is flagged."""
@@ -828,6 +831,96 @@ def _sentence(text: str) -> str:
 def _datetime(moment: datetime) -> str:
     utc = moment.astimezone(timezone.utc) if moment.tzinfo else moment
     return utc.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def runbook_page(book: Runbook) -> str:
+    """The remediation pack's runbook as one self-contained page: the same windows, steps, checks and
+    rollbacks as runbook.md, with the report's CSS, policy and escaping (ASCII only)."""
+    items: list[Child] = []
+    if book.prove is not None:
+        items.append(h("p", _sentence(book.prove.text), ":", class_="muted"))
+        items.append(h("pre", h("code", book.prove.command)))
+    if not book.windows:
+        items.append(
+            h("p", "Nothing to fix: the findings carry no fix, so there is no step to take.", class_="clean")
+        )
+    dt = {
+        label: h("dt", label)
+        for label in ("Where", "Clusters", "First", "Procedure", "Impact", "Verify", "Roll back", "Resolves")
+    }
+    for window in book.windows:
+        steps = []
+        for item in window.items:
+            facts: list[Child] = [dt["Where"], h("dd", item.where)]
+            if item.clusters:
+                facts += [dt["Clusters"], h("dd", ", ".join(item.clusters))]
+            if item.preconditions:
+                facts += [dt["First"], h("dd", h("ul", [h("li", p) for p in item.preconditions]))]
+            if item.procedure:
+                facts += [dt["Procedure"], h("dd", h("ol", [h("li", p) for p in item.procedure]))]
+            facts += [dt["Impact"], h("dd", item.impact, class_="impact")]
+            checks = [
+                [h("p", check.text), h("pre", h("code", check.command)) if check.argv else None]
+                for check in item.verify
+            ]
+            facts += [dt["Verify"], h("dd", checks)]
+            facts += [dt["Roll back"], h("dd", h("ul", [h("li", r) for r in item.rollback]))]
+            if item.resolves:
+                facts += [dt["Resolves"], h("dd", ", ".join(item.resolves))]
+            box = "\u2611" if item.done else "\u2610"
+            head = h("p", f"{box} {item.action}", class_="action")
+            done = (
+                h("p", h("strong", "\u2713 Done"), " \u2014 already in place at collection.", class_="done")
+                if item.done
+                else None
+            )
+            steps.append(
+                h(
+                    "li",
+                    head,
+                    done,
+                    h("dl", facts, class_="step-facts"),
+                    value=item.number,
+                    id=f"step-{item.number}",
+                    class_="step done" if item.done else "step",
+                )
+            )
+        items.append(
+            h(
+                "section",
+                h("h2", window.title),
+                h("p", window.summary, class_="muted"),
+                h("ol", steps, class_="steps"),
+                class_="cluster",
+                id=f"window-{window.number}",
+            )
+        )
+    header = h(
+        "header",
+        h("p", "Remediation pack", class_="kicker"),
+        h("h1", "Runbook"),
+        h(
+            "dl",
+            [
+                h("dt", "Source"),
+                h("dd", h("code", book.source)),
+                h("dt", "Tool"),
+                h("dd", f"confcheck {__version__}"),
+            ],
+            class_="facts",
+        ),
+        h("ul", [h("li", n) for n in book.notes]) if book.notes else None,
+    )
+    head = h(
+        "head",
+        Html('<meta charset="utf-8">'),
+        Html(f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'),
+        Html('<meta name="referrer" content="no-referrer">'),
+        h("title", f"confcheck runbook \u2014 {book.source}"),
+        Html(f"<style>{CSS}pre {{ white-space: pre-wrap; margin: 0.2rem 0 0.5rem; }}</style>"),
+    )
+    document = f'<!DOCTYPE html>\n<html lang="en">\n{head}\n{h("body", header, h("main", items), _footer())}\n</html>\n'
+    return document.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 CSS = """

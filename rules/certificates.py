@@ -790,6 +790,18 @@ def _subject_targets(ctx: Context, cluster: Cluster | None) -> dict[str, str]:
     return ctx.memo((__name__, "subject targets", id(cluster)), compute)
 
 
+def subject_values(ctx: Context, cluster: Cluster | None) -> dict[str, str]:
+    """The organisation fields (O, OU, L, ST, C) a cluster's certificate requests should carry, the
+    values CC308 and CC310 propose: what most of its certificates have, free of ``@ & ! ,``. Empty for
+    no cluster. Public so that the remediation pack's CSR plan requests exactly what the fixes propose."""
+    return _subject_targets(ctx, cluster)
+
+
+def clean_subject_value(value: str) -> str:
+    """A request field without the characters Cisco's guide forbids (see :func:`subject_values`)."""
+    return _clean(value)
+
+
 @rule("CC309", "weak-key", Severity.WARNING)
 def weak_key(ctx: Context) -> Iterator[Finding]:
     """A server's certificate, or a CA certificate in its chain, has a weak key.
