@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from dataclasses import field as attribute
 from datetime import date
 from enum import Enum, IntEnum
 
@@ -50,6 +51,13 @@ class Phase(IntEnum):
             4: "client-facing settings",
             5: "XMPP domain",
         }[self.value]
+
+
+def _cached_hash(value: object) -> None:
+    """Hash a frozen value once, when it is made: findings and fixes are dict keys many times over
+    (the plan merges them, reports link them), and a fix can hold many renewals."""
+    parts = tuple(getattr(value, f.name) for f in fields(value) if f.compare)  # type: ignore[arg-type]
+    object.__setattr__(value, "_hash", hash(parts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +139,13 @@ class Renewal:
     """The CN of a multi-server (SAN) certificate (``cucm1-ms.example.com``): one certificate for every
     node it names, requested or generated once on the publisher (``node``) with Distribution
     "Multi-server (SAN)"; ``names`` then lists every node's FQDN. None: the node's own certificate."""
+    _hash: int = attribute(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _cached_hash(self)
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +171,14 @@ class Fix:
     demand on one certificate a single step (:mod:`confcheck.renewal`): one new certificate answers
     them all. A fix whose renewals are all optional stays a step of its own unless each of its
     certificates is replaced anyway."""
+
+    _hash: int = attribute(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _cached_hash(self)
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def replaces(self) -> tuple[str, ...]:
@@ -186,6 +209,14 @@ class Finding:
     """What tells apart several findings about one value (the node, for the XMPP domain's per-node checks)."""
     evidence: tuple[tuple[str, str], ...] = ()
     fix: Fix | None = None
+
+    _hash: int = attribute(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _cached_hash(self)
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def fingerprint(self) -> str:

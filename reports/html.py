@@ -260,11 +260,13 @@ class _Page:
         self.report = report
         names = {c.name for c in report.deployment.clusters}
         by_cluster: dict[str | None, list[Finding]] = {}
-        self.by_certificate: dict[str, list[Finding]] = {}
+        self.by_certificate: dict[tuple[str, str | None], list[Finding]] = {}
+        """Findings by (certificate, node): a certificate many nodes share lists, on each node's row, the
+        findings about it there and the ones about the certificate as a whole, never every node's."""
         for finding in report.findings:
             by_cluster.setdefault(finding.cluster, []).append(finding)
             if finding.certificate:
-                self.by_certificate.setdefault(finding.certificate, []).append(finding)
+                self.by_certificate.setdefault((finding.certificate, finding.node), []).append(finding)
         self.parts: list[tuple[str, Cluster | None, list[Finding]]] = [
             (f"cluster-{i}", c, by_cluster.get(c.name, []))
             for i, c in enumerate(report.deployment.clusters, start=1)
@@ -541,7 +543,10 @@ class _Page:
         if leaf is None:
             why = endpoint.error.message if endpoint.error else "no certificate was presented"
             return h("tr", where, h("td", h("strong", "No certificate: "), why, colspan=3, class_="alert"))
-        about = self.by_certificate.get(leaf.sha256, [])
+        about = [
+            *self.by_certificate.get((leaf.sha256, node.name), ()),
+            *self.by_certificate.get((leaf.sha256, None), ()),
+        ]
         links: list[Child] = []
         for finding in dict.fromkeys(about):
             target = self.rows.get(finding)

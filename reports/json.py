@@ -41,7 +41,7 @@ def fix_to_dict(fix: Fix) -> dict[str, Any]:
 
 def renewal_to_dict(renewal: Renewal) -> dict[str, Any]:
     """A certificate to replace, and what its successor must be, as JSON."""
-    data = {f.name: getattr(renewal, f.name) for f in fields(renewal)}
+    data = {f.name: getattr(renewal, f.name) for f in fields(renewal) if f.init}
     return data | {
         key: [list(v) for v in data["subject"]] if key == "subject" else list(data[key]) for key in _LISTS
     }
@@ -211,7 +211,7 @@ def _report(data: dict[str, Any], source: str) -> Report:
         )
 
     def renewal(item: dict[str, Any]) -> Renewal:
-        known = {f.name for f in fields(Renewal)}
+        known = {f.name for f in fields(Renewal) if f.init}
         values = {k: v for k, v in item.items() if k in known}
         for key in _LISTS:
             if key in values:

@@ -33,7 +33,6 @@ from confcheck.findings import Finding, Fix, Phase, Severity
 from confcheck.model import ECDSA, Cluster, Endpoint, Node, family
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import (
-    ROOT_STORE,
     SERVER_STORE,
     TRUST_STORES,
     certificate_restart,
@@ -45,7 +44,6 @@ from confcheck.rules._fixes import (
     purpose_title,
     renew,
     renewal_fix,
-    service_update,
 )
 
 SPECIAL_CHARACTERS = "@&!,"
@@ -382,54 +380,13 @@ def self_signed_certificate(ctx: Context) -> Iterator[Finding]:
             False: " The clients' trust store does not hold it: each user accepts it at a prompt (method 1).",
         }[trusted]
         title = purpose_title(p.purpose)
-        fix = _to_method_3(ctx, p.cluster) if p.cluster else _reissue(ctx, p, METHOD_3, request=True)
+        # Cisco's recommendation, not a requirement: it joins a replacement made through a CA anyway,
+        # and is said as the alternative when the certificate is regenerated for another reason
+        fix = _reissue(ctx, p, METHOD_3, request=True, required=p.cluster is None)
         yield _finding(p, f"{node_label(p.node)} presents a self-signed {title} certificate.{clients}", fix)
 
 
 METHOD_3 = "Cisco recommends CA-signed certificates (method 3)"
-
-
-def _to_method_3(ctx: Context, cluster: Cluster) -> Fix:
-    """Cisco's recommendation for a cluster's self-signed certificates: one fix, shared by CC303 and CC304.
-
-    A recommendation, not a requirement: it joins the replacement of each certificate when all of them
-    are replaced through a CA anyway, and stays a step of its own otherwise.
-    """
-
-    def compute() -> Fix:
-        leaves = next((ps for c, ps in _by_cluster(ctx) if c is cluster), [])
-        own = [p for p in leaves if p.cert.self_signed]
-        renewals = tuple(
-            renew(ctx, cluster, p.node, p.purpose, p.cert, METHOD_3, request=True, required=False)
-            for p in own
-        )
-        if len(renewals) == 1:
-            return replace(renewal_fix(renewals, cluster), current=_short(own[0].cert))
-        line = ctx.line(cluster)
-        services = (
-            _join(s for _, s in line.certificate_services) if line.certificate_services else "the services"
-        )
-        purposes = _join(dict.fromkeys(p.purpose for p in own))
-        return Fix(
-            phase=Phase.CERTIFICATES,
-            action=f"To move {cluster.name} to method 3 (Cisco's recommendation), have the self-signed "
-            f"certificates of {_names(list(dict.fromkeys(p.node for p in own)))} signed by a CA",
-            where=line.certificate_management,
-            proposed="method 3 (CA-signed certificates)",
-            preconditions=service_update(cluster),
-            steps=(
-                f"On each of those nodes, generate a CSR for each self-signed certificate ({purposes}) and "
-                "have the CA sign it.",
-                "Upload the CA's root and intermediate certificates to each node as the purpose's trust "
-                "certificate (tomcat-trust, cup-xmpp-trust), then each signed certificate for its purpose.",
-                f"Make sure the Jabber clients trust the CA's root: a public CA's root is on the devices "
-                f"already; add a private CA's root to {ROOT_STORE}.",
-            ),
-            impact=f"Restart {services} on each node once its certificates are uploaded.",
-            renewals=renewals,
-        )
-
-    return ctx.memo((__name__, "method 3", id(cluster)), compute)
 
 
 def _method(ctx: Context, p: Presented) -> Method:
@@ -488,8 +445,8 @@ def validation_method(ctx: Context) -> Iterator[Finding]:
                 for m in found
             ]
             message = f"{cluster.name} mixes the validation methods of Cisco's guide: {'; '.join(parts)}."
-        fix = _to_method_3(ctx, cluster) if any(p.cert.self_signed for p in leaves) else None
-        yield _cluster_finding(cluster, message, fix, evidence)
+        # a summary: the work is each self-signed certificate's CC303 step, said once per certificate
+        yield _cluster_finding(cluster, message, None, evidence)
 
 
 def _signer(cert: Certificate) -> str:
@@ -551,7 +508,7 @@ def _shared(ctx: Context, cluster: Cluster, purpose: str, sharing: list[Presente
             p.node,
             purpose,
             cert,
-            f"{_names([n for n in nodes if n is not p.node])} presents the same certificate",
+            _shared_with([n for n in nodes if n is not p.node]),
             names=(fqdn,) if (fqdn := own_fqdn(p.node)) else (),
         )
         for p in sharing
@@ -569,6 +526,13 @@ def _shared(ctx: Context, cluster: Cluster, purpose: str, sharing: list[Presente
         purpose,
         cert.sha256,
     )
+
+
+def _shared_with(others: Sequence[Node]) -> str:
+    """Why a shared certificate is renewed, naming the others only while that stays short (linear reports)."""
+    if len(others) <= 3:
+        return f"{_names(others)} {'presents' if len(others) == 1 else 'present'} the same certificate"
+    return f"{len(others)} other nodes present the same certificate"
 
 
 def _names_node(cert: Certificate, node: Node) -> bool:
