@@ -25,7 +25,7 @@ from confcheck.errors import InputError
 from confcheck.gate import Waiver
 from confcheck.model import PRODUCTS
 from confcheck.report import Cover
-from confcheck.transport.https import TlsPolicy, check_ca_bundle
+from confcheck.transport.tls_policy import TlsPolicy, check_ca_bundle
 
 if TYPE_CHECKING:
     from confcheck.certs import Certificate

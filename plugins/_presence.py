@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from confcheck.collect_plan import ClusterPlan, EndpointPlan, ExternalHint, NodePlan
 from confcheck.model import Setting
-from confcheck.transport.adminweb import AdminSession, Page
 
 if TYPE_CHECKING:
     from confcheck.collect_context import CollectContext
     from confcheck.config import ClusterConfig
+    from confcheck.transport.adminweb import AdminSession, Page
 
 APP = "cupadmin"
 HOME = f"/{APP}/showHome.do"

@@ -8,19 +8,20 @@ explicit ``insecure`` choice is the caller's to announce.
 A session made with ``https_only`` refuses plain ``http://`` outright, and one given a
 :class:`Deadline` shuts its connections when an exchange outlives it: a server that sends one byte
 now and then defeats every per-read timeout, but not an overall deadline.
+
+The policy itself (:class:`TlsPolicy`, :func:`check_ca_bundle`) lives in the light
+:mod:`confcheck.transport.tls_policy`, so reading an inventory does not import requests; it is
+re-exported here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 import socket
 import threading
 import warnings
 import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -29,31 +30,9 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPSConnection
 from urllib3.connectionpool import HTTPSConnectionPool
 
+from confcheck.transport.tls_policy import MAX_CA_BUNDLE, TlsPolicy, check_ca_bundle, fingerprint_hex
 
-@dataclass(frozen=True, slots=True)
-class TlsPolicy:
-    """How to trust the server: system store (default), ``ca_bundle``, ``fingerprint`` or ``insecure``."""
-
-    ca_bundle: Path | None = None
-    fingerprint: str | None = None
-    """SHA-256 of the server's leaf certificate, hex, colons allowed."""
-    insecure: bool = False
-
-    def __post_init__(self) -> None:
-        chosen = sum((self.ca_bundle is not None, self.fingerprint is not None, self.insecure))
-        if chosen > 1:
-            raise ValueError("choose one of ca_bundle, fingerprint and insecure")
-        if self.fingerprint is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", _hex(self.fingerprint)):
-            raise ValueError("fingerprint must be a SHA-256: 64 hex digits, colons allowed")
-
-    @property
-    def describe(self) -> str:
-        """One phrase for messages: how the server is trusted."""
-        if self.insecure:
-            return "not verified (insecure = true)"
-        if self.fingerprint:
-            return f"pinned SHA-256 {_hex(self.fingerprint)[:16]}..."
-        return f"CA bundle {self.ca_bundle}" if self.ca_bundle else "system trust store"
+__all__ = ["MAX_CA_BUNDLE", "Deadline", "TlsPolicy", "check_ca_bundle", "session"]
 
 
 class Deadline:
@@ -131,7 +110,7 @@ class _Adapter(HTTPAdapter):
         deadline: Deadline | None = None,
         **kwargs: Any,
     ) -> None:
-        self._fingerprint = _hex(fingerprint).lower() if fingerprint else None
+        self._fingerprint = fingerprint_hex(fingerprint).lower() if fingerprint else None
         self._server_name = server_name
         self._deadline = deadline
         super().__init__(**kwargs)
@@ -188,40 +167,3 @@ def session(
     if https_only:
         http.mount("http://", _Refused())
     return http
-
-
-def _hex(fingerprint: str) -> str:
-    return fingerprint.replace(":", "").strip()
-
-
-MAX_CA_BUNDLE = 4 * 1024 * 1024
-"""A CA bundle larger than this is not one (the Mozilla bundle is about 220 KB)."""
-
-
-def check_ca_bundle(path: Path) -> int:
-    """The number of certificates in the CA bundle at ``path``; ValueError saying why it is unusable.
-
-    Checked when the inventory is read, so that a wrong file fails there, naming itself, and not
-    later as a TLS error on every cluster: empty, not PEM certificates, or holding a private key
-    (a key file picked by mistake, which has no business being passed around as trust).
-    """
-    from cryptography import x509
-
-    try:
-        with path.open("rb") as file:
-            data = file.read(MAX_CA_BUNDLE + 1)
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if len(data) > MAX_CA_BUNDLE:
-        raise ValueError(f"{path}: larger than {MAX_CA_BUNDLE // 2**20} MiB; not a CA bundle")
-    if b"PRIVATE KEY-----" in data:
-        raise ValueError(f"{path}: holds a private key; a CA bundle holds only the CA certificates to trust")
-    if not data.strip():
-        raise ValueError(f"{path}: is empty; a CA bundle holds the PEM certificates of the CAs to trust")
-    if b"-----BEGIN CERTIFICATE-----" not in data:
-        raise ValueError(f"{path}: holds no PEM certificate")
-    try:
-        found = x509.load_pem_x509_certificates(data)
-    except ValueError:
-        raise ValueError(f"{path}: a certificate in it is not a readable PEM certificate") from None
-    return len(found)
