@@ -7,6 +7,8 @@ can always be re-parsed. A subjectAltName extension that cannot be parsed is rec
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +17,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID, NameOID, ObjectIdentifier
 
@@ -91,15 +93,22 @@ class Certificate:
     """
 
 
-def parse(cert: x509.Certificate, pem: str | None = None) -> Certificate:
-    """Read everything confcheck uses from a cryptography certificate (``pem``: its PEM, if at hand)."""
+def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = None) -> Certificate:
+    """Read everything confcheck uses from a cryptography certificate (``pem``: its PEM, ``der``: its
+    DER encoding, if at hand; either saves encoding it again).
+
+    A snapshot of thousands of clusters holds tens of thousands of certificates, so this is written for
+    speed: one pass over the extensions and over the subject, the issuer's name read once per distinct
+    issuer (:func:`_issuer`), the fingerprint hashed from the DER bytes.
+    """
     try:
         extensions = cert.extensions
         extension_error = None
     except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
         extensions = x509.Extensions([])
         extension_error = str(exc)
-    san, san_error = _subject_alt_names(extensions)
+    san_extension, eku, constraints = _wanted_extensions(extensions)
+    san, san_error = _san_values(san_extension)
     if extension_error is not None:
         what = (
             "subjectAltName"
@@ -107,30 +116,70 @@ def parse(cert: x509.Certificate, pem: str | None = None) -> Certificate:
             else "certificate extensions (which hold the subjectAltName)"
         )
         san_error = f"the {what} cannot be parsed: {extension_error}"
+    subject = cert.subject
+    common_names, attributes = _subject_values(subject)
+    issuer_name, issuer, issuer_label = _issuer(cert)
+    if der is None:
+        der = cert.public_bytes(serialization.Encoding.DER)
     return Certificate(
-        subject=_name(cert.subject),
-        subject_cn=tuple(_attr(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)),
-        issuer=_name(cert.issuer),
+        subject=_name(subject),
+        subject_cn=common_names,
+        issuer=issuer,
         serial=format(cert.serial_number, "x"),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
         key=_key_info(cert),
         signature_algorithm=_oid_name(cert.signature_algorithm_oid),
-        sha256=cert.fingerprint(hashes.SHA256()).hex(),
-        self_signed=is_self_signed(cert),
-        is_ca=_is_ca(extensions),
+        sha256=hashlib.sha256(der).hexdigest(),
+        self_signed=issuer_name == subject and _signed_by_itself(cert),
+        is_ca=constraints.ca if constraints is not None else False,
         san=san,
         san_error=san_error,
-        pem=pem or cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
-        subject_attributes=_attributes(cert.subject),
-        issuer_label=label(cert.issuer),
-        extended_key_usage=_extended_key_usage(extensions),
+        pem=pem or _pem(der),
+        subject_attributes=attributes,
+        issuer_label=issuer_label,
+        extended_key_usage=tuple(EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in eku)
+        if eku is not None
+        else None,
     )
+
+
+_PEM_HEAD = b"-----BEGIN CERTIFICATE-----\n"
+_PEM_TAIL = b"-----END CERTIFICATE-----\n"
+
+
+def _pem(der: bytes) -> str:
+    """The PEM encoding cryptography (and OpenSSL) write: base64 in lines of 64, LF line ends."""
+    body = base64.b64encode(der)
+    lines = b"\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+    return (_PEM_HEAD + lines + b"\n" + _PEM_TAIL).decode("ascii")
+
+
+def _canonical_der(data: bytes) -> bytes | None:
+    """The DER inside ``data`` when ``data`` is exactly the PEM that :func:`_pem` writes for it, else None.
+
+    Snapshots store each certificate that way: such a PEM is read without encoding it again to compare.
+    """
+    if not (data.startswith(_PEM_HEAD) and data.endswith(_PEM_TAIL)):
+        return None
+    try:
+        der = base64.b64decode(data[len(_PEM_HEAD) : -len(_PEM_TAIL)])
+    except ValueError:
+        return None
+    return der if _pem(der).encode("ascii") == data else None
 
 
 def from_pem(pem: str) -> Certificate:
     """Parse exactly one PEM certificate, as snapshots store them (the hot path of loading one)."""
     data = pem.encode("utf-8", "replace")
+    der = _canonical_der(data)
+    if der is not None:
+        try:
+            loaded = x509.load_der_x509_certificate(der)
+        except ValueError:
+            pass  # let load() explain what is wrong
+        else:
+            return parse(loaded, pem, der)
     if data.count(b"-----BEGIN ") == 1 and data.lstrip().startswith(b"-----BEGIN CERTIFICATE-----"):
         try:
             cert = x509.load_pem_x509_certificate(data)
@@ -261,18 +310,53 @@ def chain_order(certs: list[x509.Certificate]) -> list[x509.Certificate]:
     return ordered + remaining
 
 
-def _subject_alt_names(extensions: x509.Extensions) -> tuple[SubjectAltNames | None, str | None]:
-    try:
-        ext = extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
-    except x509.ExtensionNotFound:
+def _wanted_extensions(
+    extensions: x509.Extensions,
+) -> tuple[
+    x509.Extension[x509.ExtensionType] | None, x509.ExtendedKeyUsage | None, x509.BasicConstraints | None
+]:
+    """The subjectAltName extension, the extendedKeyUsage and basicConstraints values (None when absent),
+    found in one pass: the first of each, as ``get_extension_for_oid`` and ``get_extension_for_class`` do."""
+    san: x509.Extension[x509.ExtensionType] | None = None
+    eku: x509.ExtendedKeyUsage | None = None
+    constraints: x509.BasicConstraints | None = None
+    for extension in extensions:
+        value = extension.value
+        if san is None and extension.oid == ExtensionOID.SUBJECT_ALTERNATIVE_NAME:
+            san = extension
+        if eku is None and isinstance(value, x509.ExtendedKeyUsage):
+            eku = value
+        elif constraints is None and isinstance(value, x509.BasicConstraints):
+            constraints = value
+    return san, eku, constraints
+
+
+def _san_values(ext: x509.Extension[x509.ExtensionType] | None) -> tuple[SubjectAltNames | None, str | None]:
+    if ext is None:
         return None, None
     value = ext.value
     if not isinstance(value, x509.SubjectAlternativeName):  # UnrecognizedExtension
         return None, "the subjectAltName cannot be parsed"
+    dns: list[str] = []
+    ip: list[str] = []
+    uri: list[str] = []
+    email: list[str] = []
+    others: list[x509.OtherName] = []
+    for name in value:  # one pass, each kind in certificate order
+        if isinstance(name, x509.DNSName):
+            dns.append(name.value)
+        elif isinstance(name, x509.IPAddress):
+            ip.append(str(name.value))
+        elif isinstance(name, x509.OtherName):
+            others.append(name)
+        elif isinstance(name, x509.UniformResourceIdentifier):
+            uri.append(name.value)
+        elif isinstance(name, x509.RFC822Name):
+            email.append(name.value)
     xmpp_addr: list[str] = []
     srv_name: list[str] = []
     try:
-        for other in value.get_values_for_type(x509.OtherName):
+        for other in others:
             if other.type_id == XMPP_ADDR_OID:
                 xmpp_addr.append(_der_string(other.value, _UTF8_STRING, "xmppAddr"))
             elif other.type_id == SRV_NAME_OID:
@@ -281,15 +365,94 @@ def _subject_alt_names(extensions: x509.Extensions) -> tuple[SubjectAltNames | N
         return None, f"the subjectAltName cannot be parsed: {exc}"
     return (
         SubjectAltNames(
-            dns=tuple(value.get_values_for_type(x509.DNSName)),
-            ip=tuple(str(ip) for ip in value.get_values_for_type(x509.IPAddress)),
+            dns=tuple(dns),
+            ip=tuple(ip),
             xmpp_addr=tuple(xmpp_addr),
             srv_name=tuple(srv_name),
-            uri=tuple(value.get_values_for_type(x509.UniformResourceIdentifier)),
-            email=tuple(value.get_values_for_type(x509.RFC822Name)),
+            uri=tuple(uri),
+            email=tuple(email),
         ),
         None,
     )
+
+
+def _subject_values(subject: x509.Name) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The subject's common names and its (short name, value) attributes, in one pass over it."""
+    common_names: list[str] = []
+    attributes: list[tuple[str, str]] = []
+    for attribute in subject:
+        value = _attr(attribute.value)
+        if attribute.oid == NameOID.COMMON_NAME:
+            common_names.append(value)
+        attributes.append((attribute.rfc4514_attribute_name, value))
+    return tuple(common_names), tuple(attributes)
+
+
+_ISSUERS: dict[bytes, tuple[x509.Name, str, str]] = {}
+"""Issuer names already read, by their DER encoding: (name, RFC 4514 string, label). A deployment's
+certificates come from a handful of issuers, and reading a name is most of the cost of parsing."""
+_ISSUERS_KEPT = 4096
+
+
+def _issuer(cert: x509.Certificate) -> tuple[x509.Name, str, str]:
+    """The issuer's name, its RFC 4514 string and its label, read once per distinct issuer."""
+    key = _issuer_der(cert.tbs_certificate_bytes)
+    found = _ISSUERS.get(key) if key is not None else None
+    if found is None:
+        name = cert.issuer
+        found = (name, _name(name), label(name))
+        if key is not None:
+            if len(_ISSUERS) >= _ISSUERS_KEPT:
+                _ISSUERS.clear()
+            _ISSUERS[key] = found
+    return found
+
+
+def _issuer_der(tbs: bytes) -> bytes | None:
+    """The issuer Name's DER in a TBSCertificate (RFC 5280 4.1): after the optional version, the serial
+    number and the signature algorithm. None when the bytes are not laid out so (cryptography has read
+    them already; this only finds where the name is, to recognise an issuer seen before)."""
+    outer = _header(tbs, 0)
+    if outer is None or tbs[0] != 0x30:
+        return None
+    offset = outer[0]
+    if offset < len(tbs) and tbs[offset] == 0xA0:  # [0] version
+        version = _header(tbs, offset)
+        if version is None:
+            return None
+        offset = version[1]
+    for tag in (0x02, 0x30):  # the serial number, the signature algorithm
+        element = _header(tbs, offset) if offset < len(tbs) and tbs[offset] == tag else None
+        if element is None:
+            return None
+        offset = element[1]
+    issuer = _header(tbs, offset) if offset < len(tbs) and tbs[offset] == 0x30 else None
+    return tbs[offset : issuer[1]] if issuer is not None else None
+
+
+def _header(der: bytes, offset: int) -> tuple[int, int] | None:
+    """(start of the content, end of the element) of the DER element at ``offset``, or None."""
+    if offset + 2 > len(der):
+        return None
+    length = der[offset + 1]
+    start = offset + 2
+    if length & 0x80:
+        count = length & 0x7F
+        if count == 0 or count > 4 or start + count > len(der):
+            return None
+        length = int.from_bytes(der[start : start + count], "big")
+        start += count
+    end = start + length
+    return (start, end) if end <= len(der) else None
+
+
+def _signed_by_itself(cert: x509.Certificate) -> bool:
+    """The signature verifies with the certificate's own key (its names are known to match)."""
+    try:
+        cert.verify_directly_issued_by(cert)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return False
+    return True
 
 
 def _der_string(der: bytes, tag: int, what: str) -> str:
@@ -313,13 +476,7 @@ def _der_string(der: bytes, tag: int, what: str) -> str:
 
 def is_self_signed(cert: x509.Certificate) -> bool:
     """Issuer equals subject and the signature verifies with the certificate's own key."""
-    if cert.issuer != cert.subject:
-        return False
-    try:
-        cert.verify_directly_issued_by(cert)
-    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
-        return False
-    return True
+    return cert.issuer == cert.subject and _signed_by_itself(cert)
 
 
 EKU_NAMES = {
@@ -334,22 +491,6 @@ EKU_NAMES = {
 }
 """RFC 5280's names for the extendedKeyUsage purposes a server certificate may carry (Cisco's CSRs add
 IPSec End System, 1.3.6.1.5.5.7.3.5)."""
-
-
-def _extended_key_usage(extensions: x509.Extensions) -> tuple[str, ...] | None:
-    try:
-        usages = extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound:
-        return None
-    return tuple(EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in usages)
-
-
-def _is_ca(extensions: x509.Extensions) -> bool:
-    try:
-        constraints = extensions.get_extension_for_class(x509.BasicConstraints).value
-    except x509.ExtensionNotFound:
-        return False
-    return constraints.ca
 
 
 def _key_info(cert: x509.Certificate) -> KeyInfo:
@@ -385,13 +526,6 @@ def label(name: x509.Name) -> str:
         return "<unreadable name>"
     value = _attr(cns[0].value) if cns else None
     return value or _name(name) or "(empty name)"
-
-
-def _attributes(name: x509.Name) -> tuple[tuple[str, str], ...]:
-    try:
-        return tuple((a.rfc4514_attribute_name, _attr(a.value)) for a in name)
-    except ValueError:
-        return ()
 
 
 def _attr(value: str | bytes) -> str:

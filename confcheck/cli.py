@@ -461,7 +461,7 @@ def check(
     """Judge a deployment and write the reports: the shared end of lint and audit."""
     from pathlib import Path
 
-    from confcheck import gate
+    from confcheck import gate, gc_pause
     from confcheck.engine import CheckOptions
     from confcheck.report import Cover
     from confcheck.verdict import Options, judge
@@ -477,17 +477,18 @@ def check(
         cover=_cover(args, cover or Cover()),
     )
     outputs = outputs or _outputs(args, (source, args.baseline))
-    report = judge(deployment, verdict, source)
-    if getattr(args, "pack", None):
-        from confcheck.pack.command import write_for_audit
+    with gc_pause.paused():  # what is judged and written lives to the end of the run (see gc_pause)
+        report = judge(deployment, verdict, source)
+        if getattr(args, "pack", None):
+            from confcheck.pack.command import write_for_audit
 
-        write_for_audit(report, verdict.check, args.pack, args.config, args.at, args.save_snapshot)
-    if outputs.baseline is not None:
-        print(
-            f"confcheck: wrote the baseline {outputs.baseline.shown} ({len(report.suppressed)} findings)",
-            file=sys.stderr,
-        )
-    _write(report, reporter_for(args.format), outputs.reports)
+            write_for_audit(report, verdict.check, args.pack, args.config, args.at, args.save_snapshot)
+        if outputs.baseline is not None:
+            print(
+                f"confcheck: wrote the baseline {outputs.baseline.shown} ({len(report.suppressed)} findings)",
+                file=sys.stderr,
+            )
+        _write(report, reporter_for(args.format), outputs.reports)
     return report.exit_code
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from confcheck import gc_pause
 from confcheck.catalog import Catalog
 from confcheck.engine import CheckOptions, Context
 from confcheck.errors import InputError
@@ -32,6 +33,13 @@ def lint(
     deployment: Deployment, catalog: Catalog, rules: Iterable[Rule], options: CheckOptions | None = None
 ) -> LintResult:
     """Run ``rules`` over ``deployment``; a rule that crashes becomes a finding, not a lost run."""
+    with gc_pause.paused():  # the findings and what rules index live to the end of the run: no cycles
+        return _lint(deployment, catalog, rules, options)
+
+
+def _lint(
+    deployment: Deployment, catalog: Catalog, rules: Iterable[Rule], options: CheckOptions | None
+) -> LintResult:
     ctx = Context(deployment, catalog, options)
     findings: list[Finding] = []
     for rule in rules:

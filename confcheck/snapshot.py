@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from confcheck import __version__, certs, inputs, output_files, snapshot_migration
+from confcheck import __version__, certs, gc_pause, inputs, output_files, snapshot_migration
 from confcheck.catalog import Catalog
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
@@ -105,7 +105,8 @@ def loads(text: str | bytes, catalog: Catalog, source: str = "snapshot") -> Depl
             f"{source}: {containers:,} objects and lists ('{{' and '['), "
             f"more than the limit of {LIMITS.containers:,} for a snapshot"
         )
-    return from_data(inputs.parse_json(text, source, SnapshotError), catalog, source)
+    with gc_pause.paused():  # a large snapshot is millions of objects, none of them in a cycle
+        return from_data(inputs.parse_json(text, source, SnapshotError), catalog, source)
 
 
 def from_data(data: Any, catalog: Catalog, source: str) -> Deployment:

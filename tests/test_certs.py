@@ -7,6 +7,7 @@ CLI exit code 2 with one ``confcheck: error:`` line and never a traceback.
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import random
@@ -359,6 +360,74 @@ def test_self_signed_needs_the_names_to_match_and_the_signature_to_verify() -> N
     # signed by its own key but naming another issuer: not self-signed either
     other = load_one(build(name, pki.name("someone else"), ec_key().public_key(), ec_key()))
     assert not other.self_signed
+
+
+def reference(cert: x509.Certificate) -> dict[str, Any]:
+    """What parsing must give, read plainly through cryptography's API (as confcheck once did)."""
+    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    issuer_cns = cert.issuer.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return {
+        "subject": cert.subject.rfc4514_string(),
+        "subject_cn": tuple(str(a.value) for a in cns),
+        "subject_attributes": tuple((a.rfc4514_attribute_name, str(a.value)) for a in cert.subject),
+        "issuer": cert.issuer.rfc4514_string(),
+        "issuer_label": str(issuer_cns[0].value) if issuer_cns else cert.issuer.rfc4514_string(),
+        "sha256": cert.fingerprint(hashes.SHA256()).hex(),
+        "pem": cert.public_bytes(serialization.Encoding.PEM).decode(),
+    }
+
+
+def fields_of(cert: Certificate) -> dict[str, Any]:
+    return {key: getattr(cert, key) for key in reference(x509.load_pem_x509_certificate(cert.pem.encode()))}
+
+
+def test_issuers_read_once_are_told_apart_by_their_encoding() -> None:
+    """An issuer's name is read once and remembered: certificates of other issuers never get it."""
+    name = pki.name("shared.example.com", O="confcheck")
+    first = build(name, pki.name("Issuer One", O="confcheck"), ec_key().public_key(), ec_key())
+    second = build(name, pki.name("Issuer Two", O="confcheck"), ec_key().public_key(), ec_key())
+    same_text = build(name, pki.name("Issuer One", O="confcheck\u00a0"), ec_key().public_key(), ec_key())
+    for cert in [first, second, first, same_text, second, same_text]:
+        assert fields_of(load_one(cert)) == reference(cert)
+    assert load_one(first).issuer_label == "Issuer One"
+    assert load_one(second).issuer_label == "Issuer Two"
+
+
+def test_a_version_1_certificate_without_a_version_field_reads_its_issuer() -> None:
+    """X.509 v1 has no ``[0] version``: the issuer is then the third element of the TBSCertificate."""
+    cert = build(pki.name("v1.example.com"), pki.name("Old CA"), ec_key().public_key(), ec_key())
+    tbs = cert.tbs_certificate_bytes
+    content = 2 + (tbs[1] & 0x7F if tbs[1] & 0x80 else 0)
+    assert tbs[content] == 0xA0  # v3: [0] version first; drop it to get the shape of a v1 TBSCertificate
+    v1 = _tlv(0x30, tbs[content + 2 + tbs[content + 1] :])
+    assert certs._issuer_der(tbs) == cert.issuer.public_bytes()
+    assert certs._issuer_der(v1) == cert.issuer.public_bytes()
+    assert certs._issuer_der(b"\x30\x03\x02\x01") is None  # truncated: not recognised, read the slow way
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["canonical", "crlf", "76-column lines", "leading blank line", "no final newline", "text before"],
+)
+def test_any_pem_spelling_reads_the_same_and_is_stored_canonical(spelling: str) -> None:
+    """Snapshots store canonical PEM and read it without encoding it again; other spellings still read the
+    same certificate, stored as cryptography writes it."""
+    issued = leaf()
+    body = base64.b64encode(der(issued)).decode()
+    text = {
+        "canonical": issued.pem,
+        "crlf": issued.pem.replace("\n", "\r\n"),
+        "76-column lines": "-----BEGIN CERTIFICATE-----\n"
+        + "\n".join(body[i : i + 76] for i in range(0, len(body), 76))
+        + "\n-----END CERTIFICATE-----\n",
+        "leading blank line": "\n" + issued.pem,
+        "no final newline": issued.pem.rstrip("\n"),
+        "text before": "subject=CN = cucm1\n" + issued.pem,
+    }[spelling]
+    cert = certs.from_pem(text)
+    assert cert == parsed(issued)
+    assert fields_of(cert) == reference(issued.cert)
+    assert cert.pem == issued.pem
 
 
 def test_is_ca_comes_from_basic_constraints() -> None:

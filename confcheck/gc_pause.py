@@ -1,0 +1,27 @@
+"""The cyclic garbage collector, paused while a large model is built or judged.
+
+Loading a snapshot and running the rules allocate millions of objects that live to the end of the run
+and form no reference cycles (frozen dataclasses, tuples, strings). The collector would walk the whole
+growing heap again each time the long-lived objects grow by a quarter: at 10,000 clusters that was a
+third of ``confcheck lint``'s time. Garbage without cycles is still freed at once by reference counting;
+cycles, if any, wait for the collector's next pass once it runs again.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Run the body with the collector off, then back as it was (nested pauses resume at the outermost)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
