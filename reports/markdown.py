@@ -32,6 +32,8 @@ _BACKSLASHED = frozenset("\\`*_[]|~#")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 """Raw HTML and character references are turned off by writing these three as references."""
 _NAMED_CONTROLS = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_PLAIN = str.maketrans({**{c: "\\" + c for c in _BACKSLASHED}, **_ENTITIES})
+"""What :func:`escape` does to printable text (which holds no character of the categories it shows)."""
 
 
 def escape(text: object) -> str:
@@ -41,8 +43,11 @@ def escape(text: object) -> str:
     escapes such as ``\\n`` or ``\\u202e``: a line break would end a table row or a list item, and in
     a report about names, what was configured must be what is seen.
     """
+    value = str(text)
+    if value.isprintable():  # the usual case: no control or invisible character, one C-speed pass
+        return value.translate(_PLAIN)
     out: list[str] = []
-    for char in str(text):
+    for char in value:
         if char in _ENTITIES:
             out.append(_ENTITIES[char])
         elif char in _BACKSLASHED:

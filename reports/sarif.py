@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, TextIO
 
 from confcheck import __version__, hookimpl, plugin_manager
@@ -50,8 +51,87 @@ FINGERPRINT = "confcheck/v1"
 
 def write(report: Report, out: TextIO) -> None:
     """Write the report as one SARIF log with one run."""
-    json.dump(log(report), out, indent=1, ensure_ascii=False)
+    out.write(_indented(log(report)))
     out.write("\n")
+
+
+# --- JSON with one space of indentation, as json.dump(indent=1, ensure_ascii=False) writes it ----------
+#
+# Python encodes indented JSON in pure Python, a generator step per value: for thousands of results
+# that was most of the time. Here each container whose values are all scalars is encoded by the C
+# encoder in one call (separated by a line break and the indentation of its depth), and only the
+# containers around them are walked in Python. The text is byte for byte what json.dump writes.
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_BREAKS = tuple("\n" + " " * depth for depth in range(66))
+_FLAT = (
+    tuple(
+        c_make_encoder(
+            None, None, encode_basestring, None, ": ", "," + _BREAKS[depth + 1], False, False, True
+        )
+        for depth in range(64)
+    )
+    if c_make_encoder is not None
+    else ()
+)
+
+
+def _indented(value: Any) -> str:
+    if not _FLAT or type(value) not in (dict, list) or not value:
+        return json.dumps(value, indent=1, ensure_ascii=False)
+    out: list[str] = []
+    _container(value, 0, out)
+    return "".join(out)
+
+
+def _scalar(value: Any) -> str:
+    return encode_basestring(value) if type(value) is str else json.dumps(value)
+
+
+def _container(value: dict[Any, Any] | list[Any], depth: int, out: list[str]) -> None:
+    """A non-empty dict or list at ``depth``, appended to ``out``."""
+    if depth + 2 >= len(_FLAT):
+        out.append(json.dumps(value, indent=1, ensure_ascii=False).replace("\n", _BREAKS[depth]))
+        return
+    inner = _BREAKS[depth + 1]
+    is_dict = type(value) is dict
+    items = value.values() if is_dict else value  # type: ignore[union-attr]
+    if all(type(item) in _SCALARS for item in items) and (not is_dict or all(type(k) is str for k in value)):
+        opening, closing = ("{", "}") if is_dict else ("[", "]")
+        out.append(opening + inner + "".join(_FLAT[depth](value, 0))[1:-1] + _BREAKS[depth] + closing)
+        return
+    if is_dict:
+        out.append("{")
+        separator = inner
+        for key, item in value.items():
+            head = separator + (encode_basestring(key) if type(key) is str else _key(key)) + ": "
+            separator = "," + inner
+            _item(head, item, depth, out)
+        out.append(_BREAKS[depth] + "}")
+    else:
+        out.append("[")
+        separator = inner
+        for item in value:
+            _item(separator, item, depth, out)
+            separator = "," + inner
+        out.append(_BREAKS[depth] + "]")
+
+
+def _item(head: str, item: Any, depth: int, out: list[str]) -> None:
+    kind = type(item)
+    if kind in _SCALARS:
+        out.append(head + _scalar(item))
+    elif kind is not dict and kind is not list:  # tuples, subclasses: as json.dumps writes them
+        out.append(head + json.dumps(item, indent=1, ensure_ascii=False).replace("\n", _BREAKS[depth + 1]))
+    elif not item:
+        out.append(head + ("{}" if kind is dict else "[]"))
+    else:
+        out.append(head)
+        _container(item, depth + 1, out)
+
+
+def _key(key: Any) -> str:
+    return json.dumps({key: None})[1:-7]
 
 
 def log(report: Report) -> dict[str, Any]:

@@ -7,6 +7,7 @@ systems render it) and read back as HTML: what a reader sees is what is checked.
 from __future__ import annotations
 
 import io
+import unicodedata
 from dataclasses import replace
 
 import lxml.html
@@ -23,6 +24,8 @@ from hostile import (
     hostile_report,
     incomplete_report,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml.html import HtmlElement
 from markdown_it import MarkdownIt
 
@@ -197,3 +200,34 @@ def test_a_proposed_change_says_what_it_fixes_and_introduces() -> None:
         f"introduces: {introduced.rule} {introduced.name} ({introduced.cluster}): {introduced.message}"
         in (texts(root, "//h2[.='Proposed change']/following-sibling::ul[2]/li"))
     )
+
+
+HOSTILE_TEXTS = (
+    "plain cucm1.example.com",
+    "a|b <c> & [d](e) *f* _g_ `h` ~i~ #j \\k",
+    "nb\u00a0sp and wide \u4e2d\u6587 and e\u0301",
+    "bidi \u202e and \u2066 iso, zero\u200bwidth",
+    "line\nbreak\ttab\rcr\x00nul\x7f\x85",
+    "sep\u2028line\u2029para",
+)
+
+
+def _escaped_character_by_character(text: str) -> str:
+    """The escaping rule spelled out one character at a time: what the fast path must equal."""
+    out = []
+    for char in text:
+        if char in "&<>":
+            out.append({"&": "&amp;", "<": "&lt;", ">": "&gt;"}[char])
+        elif char in "\\`*_[]|~#":
+            out.append("\\" + char)
+        elif unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            out.append("\\" + markdown._visible(char))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(), max_size=40) | st.sampled_from(list(HOSTILE_TEXTS)))
+def test_escaping_printable_text_at_c_speed_gives_what_the_rule_says(text: str) -> None:
+    assert markdown.escape(text) == _escaped_character_by_character(text)

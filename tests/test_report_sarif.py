@@ -17,6 +17,8 @@ from hostile import (
     hostile_report,
     incomplete_report,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from confcheck import plugin_manager
 from confcheck.report import Report
@@ -189,3 +191,28 @@ def test_a_proposed_change_marks_what_it_introduces_as_new() -> None:
     assert changes["introduced"] == [introduced.fingerprint]
     assert rep.changes is not None
     assert changes["fixed"] == [f.fingerprint for f in rep.changes.fixed]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=6) | st.integers() | st.booleans(), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_the_log_is_written_exactly_as_json_dump_with_indent_one_writes_it(value: Any) -> None:
+    """SARIF is written by a faster encoder than json.dump's pure-Python indenting one: same bytes."""
+    assert sarif._indented(value) == json.dumps(value, indent=1, ensure_ascii=False)
+
+
+def test_deeply_nested_values_are_written_as_json_dump_writes_them() -> None:
+    deep: Any = ["leaf", {"n": 1.5, "t": (1, 2)}]
+    for depth in range(80):
+        deep = {f"level {depth}": deep, "list": [deep]} if depth % 7 == 0 else [deep, None]
+    assert sarif._indented(deep) == json.dumps(deep, indent=1, ensure_ascii=False)
