@@ -8,7 +8,9 @@ the cursor, clear the screen or set the window title.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import textwrap
 import unicodedata
@@ -46,12 +48,19 @@ def _columns_setting() -> int | None:
 
 
 def _width(text: str) -> int:
-    """Columns ``text`` takes: wide (East Asian) characters take two."""
+    """Columns ``text`` takes: wide (East Asian) characters take two, combining marks none."""
     if text.isascii():
         return len(text)
-    return sum(
-        2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text
-    )
+    return len(text) + sum(_extra_width(c) for c in _NOT_ASCII.findall(text))
+
+
+_NOT_ASCII = re.compile("[^\x00-\x7f]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _extra_width(char: str) -> int:
+    """Columns a non-ASCII character takes beyond one: 1 (wide), -1 (combining) or 0."""
+    return 1 if unicodedata.east_asian_width(char) in "WF" else -1 if unicodedata.combining(char) else 0
 
 
 def _plural(count: int, noun: str, plural: str | None = None) -> str:
@@ -257,12 +266,52 @@ def _fold(text: str, width: int) -> list[str]:
     """``text`` wrapped at spaces to ``width`` columns, at its own line breaks too; longer words are cut."""
     if "\n" not in text and _width(text) <= width:
         return [text]
+    width = max(width, 10)
     return [
         piece
         for paragraph in text.split("\n")  # a line break inside a value stays one, in the column
-        for piece in textwrap.wrap(paragraph, max(width, 10), break_long_words=True, break_on_hyphens=False)
-        or [""]
+        for piece in _wrap(paragraph, width) or [""]
     ]
+
+
+_OTHER_SPACE = re.compile(r"[^\S ]")
+"""Whitespace other than the space: left to textwrap, as are spaces at either end or two in a row."""
+
+
+def _wrap(paragraph: str, width: int) -> list[str]:
+    """``textwrap.wrap(paragraph, width, break_long_words=True, break_on_hyphens=False)``, line for line.
+
+    Reports fold tens of thousands of values; textwrap splits each into chunks and fits them one at a
+    time in Python. Words separated by single spaces (nearly every value) are fitted here by slicing:
+    each line ends at the last space that fits, or is cut at ``width`` when a word is longer than a line
+    (textwrap then fills the line up to ``width``). Anything else goes to textwrap itself.
+    """
+    if (
+        not paragraph
+        or paragraph[0] == " "
+        or paragraph[-1] == " "
+        or "  " in paragraph
+        or _OTHER_SPACE.search(paragraph)
+    ):
+        return textwrap.wrap(paragraph, width, break_long_words=True, break_on_hyphens=False)
+    lines = []
+    start, end = 0, len(paragraph)
+    while end - start > width:
+        limit = start + width  # the line may take paragraph[start:limit]
+        if paragraph[limit] == " ":  # a word ends exactly at the edge
+            lines.append(paragraph[start:limit])
+            start = limit + 1
+            continue
+        space = paragraph.rfind(" ", start, limit)
+        after = paragraph.find(" ", limit, end)  # where the word running over the edge ends
+        if space == -1 or (end if after == -1 else after) - (space + 1) > width:
+            lines.append(paragraph[start:limit])  # that word is longer than a line: cut to fill this one
+            start = limit
+            continue
+        lines.append(paragraph[start:space])
+        start = space + 1
+    lines.append(paragraph[start:end])
+    return lines
 
 
 @hookimpl

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import textwrap
 
 import pytest
 from helpers import cert, cluster, deployment, node, report, tomcat
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from confcheck.reports import terminal
 
@@ -47,3 +50,17 @@ def test_escape_sequences_from_servers_are_shown_not_obeyed() -> None:
     assert "\x1b" not in text
     assert "\x07" not in text
     assert "cucm1\\x1b[2J\\x1b]0;owned\\x07.example.com" in text
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "bc", "word", "x" * 30, " ", " ", "  ", "\t", "\u00a0", "é", "\u4e2d", "-"]),
+        max_size=40,
+    ).map("".join),
+    st.integers(min_value=10, max_value=40),
+)
+def test_values_fold_exactly_as_textwrap_folds_them(text: str, width: int) -> None:
+    """The terminal report folds with its own fast path for words between single spaces: same lines."""
+    expected = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
+    assert terminal._wrap(text, width) == expected
