@@ -128,7 +128,15 @@ def _one_per_certificate(merged: dict[Fix, list[Finding]]) -> tuple[dict[Fix, li
         for r in fix.renewals:
             if r.required:
                 required.setdefault(r.certificate, []).append(r)
-    csr = {key: renewal.requests(renewal.merge(found)) for key, found in required.items()}
+    merges: dict[tuple[Renewal, ...], Renewal] = {}
+
+    def merge(renewals: list[Renewal]) -> Renewal:  # the same renewals are merged twice: once suffices
+        key = tuple(renewals)
+        if key not in merges:
+            merges[key] = renewal.merge(renewals)
+        return merges[key]
+
+    csr = {key: renewal.requests(merge(found)) for key, found in required.items()}
     groups: dict[str, tuple[list[Renewal], list[Finding], list[str], list[DnsNeed]]] = {}
     rest: dict[Fix, list[Finding]] = {}
     for fix, found in merged.items():
@@ -144,7 +152,7 @@ def _one_per_certificate(merged: dict[Fix, list[Finding]]) -> tuple[dict[Fix, li
             findings += found
             preconditions += fix.preconditions
             dns += fix.dns
-    whole = {key: renewal.merge(group[0]) for key, group in groups.items()}
+    whole = {key: merge(group[0]) for key, group in groups.items()}
     notes = renewal.one_per_fqdn(list(whole.values()))
     steps = []
     for key, (_, findings, preconditions, dns) in groups.items():

@@ -16,6 +16,7 @@ dropped for ink and severity is always a word and a shape, never a colour alone.
 
 from __future__ import annotations
 
+import functools
 import html
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -55,9 +56,16 @@ def escape(text: object) -> Html:
     A node name holding a right-to-left override or a NUL would otherwise read as something it is
     not; in a report about names, what was configured must be what is seen.
     """
-    text = str(text)
-    shown = text if text.isprintable() else "".join(_visible(c) for c in text)  # the usual case, at C speed
-    return Html(html.escape(shown, quote=True))
+    return Html(_escaped(text if type(text) is str else str(text)))
+
+
+def _escaped(text: str) -> str:
+    """:func:`escape` without the :class:`Html` mark, for :func:`h` to put in place at once."""
+    if text.isprintable():  # the usual case, at C speed: often nothing to escape at all
+        if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+            return html.escape(text, quote=True)
+        return text
+    return html.escape("".join(_visible(c) for c in text), quote=True)
 
 
 def _visible(char: str) -> str:
@@ -72,36 +80,91 @@ def h(tag: str, *children: Child, **attrs: str | int | bool | None) -> Html:
 
     ``class_`` stands for ``class``; ``data_x`` for ``data-x``; False and None attributes are left out.
     """
-    parts = [f"<{tag}"]
-    for key, value in attrs.items():
-        if value is None or value is False:
-            continue
-        name = key.rstrip("_").replace("_", "-")
-        parts.append(f" {name}" if value is True else f' {name}="{escape(value)}"')
-    parts.append(">")
+    if attrs:
+        parts = [f"<{tag}"]
+        for key, value in attrs.items():
+            if value is None or value is False:
+                continue
+            name = _ATTRIBUTES.get(key) or _attribute(key)
+            parts.append(f" {name}" if value is True else f' {name}="{_escaped(str(value))}"')
+        parts.append(">")
+        head = "".join(parts)
+    else:
+        head = f"<{tag}>"
     if tag in _VOID:
-        return Html("".join(parts))
-    parts.append(join(children))
-    parts.append(f"</{tag}>")
-    return Html("".join(parts))
+        return Html(head)
+    if len(children) == 1:  # most elements: one text or one element, put in place without a list
+        child = children[0]
+        kind = type(child)
+        if kind is Html:
+            return Html(f"{head}{child}</{tag}>")
+        if kind is str:
+            return Html(f"{head}{_escaped(child)}</{tag}>")  # type: ignore[arg-type]
+    body = [head]
+    _extend(body, children)
+    body.append(f"</{tag}>")
+    return Html("".join(body))
 
 
 _VOID = frozenset({"meta", "br", "hr", "col", "wbr"})
+_ATTRIBUTES: dict[str, str] = {}
+
+
+def _attribute(key: str) -> str:
+    """The attribute a keyword stands for (``class_`` is ``class``, ``aria_label`` is ``aria-label``)."""
+    name = _ATTRIBUTES[key] = key.rstrip("_").replace("_", "-")
+    return name
 
 
 def join(children: Iterable[Child]) -> Html:
     """Children as markup: Html as is, other strings escaped, None skipped, lists flattened."""
     out: list[str] = []
+    _extend(out, children)
+    return Html("".join(out))
+
+
+def _extend(out: list[str], children: Iterable[Child]) -> None:
+    """Append ``children`` to ``out`` as :func:`join` says, nested lists flattened into the same list."""
     for child in children:
-        if child is None:
+        kind = type(child)
+        if kind is Html:
+            out.append(child)  # type: ignore[arg-type]
+        elif kind is str:
+            out.append(_escaped(child))  # type: ignore[arg-type]
+        elif child is None:
             continue
-        if isinstance(child, Html):
+        elif isinstance(child, Html):
             out.append(child)
         elif isinstance(child, str):
             out.append(escape(child))
         else:
-            out.append(join(child))
-    return Html("".join(out))
+            _extend(out, child)  # type: ignore[arg-type]
+
+
+class _Markup:
+    """Markup written once, with ``{}`` where values go, each escaped as :func:`h` escapes a child: text
+    escaped, :class:`Html` as is, lists joined, None left out. A row the page repeats thousands of times
+    is one fill instead of a dozen :func:`h` calls, with the same guarantee: no value goes in unescaped.
+    A value in an attribute (``href="#{}"``) must be text, escaped as :func:`h` escapes attributes."""
+
+    __slots__ = ("_head", "_rest")
+
+    def __init__(self, markup: str) -> None:
+        self._head, *rest = markup.split("{}")
+        self._rest = tuple(rest)
+
+    def __call__(self, *values: Child) -> Html:
+        out = [self._head]
+        for value, piece in zip(values, self._rest, strict=True):
+            kind = type(value)
+            if kind is str:
+                out.append(_escaped(value))  # type: ignore[arg-type]
+            elif kind is Html:
+                out.append(value)  # type: ignore[arg-type]
+            elif value is not None:
+                _extend(out, (value,))
+            out.append(piece)
+        return Html("".join(out))
 
 
 def write(report: Report, out: TextIO) -> None:
@@ -258,6 +321,7 @@ class _Page:
 
     def __init__(self, report: Report) -> None:
         self.report = report
+        self._made = datetime.now(timezone.utc)
         names = {c.name for c in report.deployment.clusters}
         by_cluster: dict[str | None, list[Finding]] = {}
         self.by_certificate: dict[tuple[str, str | None], list[Finding]] = {}
@@ -358,25 +422,17 @@ class _Page:
         product = PRODUCT_TITLES.get(cluster.product, cluster.product)
         publisher = cluster.nodes[0].name if cluster.nodes else None
         nodes: Child = (
-            [f"{len(cluster.nodes)} \u2014 publisher ", h("code", publisher)]
-            if publisher
-            else "none collected"
+            [f"{len(cluster.nodes)} \u2014 publisher ", _CODE(publisher)] if publisher else "none collected"
         )
-        return h(
-            "section",
-            h("h2", h("span", cluster.name, class_="name"), " ", h("span", f"{product} {cluster.version}")),
-            h(
-                "dl",
-                [h("dt", "Product"), h("dd", product)],
-                [h("dt", "Version"), h("dd", h("code", cluster.version))],
-                [h("dt", "Nodes"), h("dd", nodes)],
-                class_="facts compact",
-            ),
+        return _CLUSTER(
+            anchor,
+            cluster.name,
+            f"{product} {cluster.version}",
+            product,
+            cluster.version,
+            nodes,
             self.findings(anchor, findings),
-            h("h3", "Certificates presented"),
             self.inventory(cluster.nodes, cluster.name),
-            class_="cluster",
-            id=anchor,
         )
 
     # --- findings and their fix list ---
@@ -407,7 +463,7 @@ class _Page:
                 h("h3", "Findings"),
                 h(
                     "table",
-                    h("thead", h("tr", [h("th", c, scope="col") for c in _FINDING_COLUMNS])),
+                    _thead(_FINDING_COLUMNS),
                     h("tbody", rows),
                     class_="findings",
                 ),
@@ -420,16 +476,10 @@ class _Page:
         if not steps.steps:
             return None
         phases = [
-            h(
-                "section",
-                h(
-                    "h4",
-                    h("span", f"Phase {int(phase)}", class_="phase-no"),
-                    " \u00b7 ",
-                    _sentence(phase.title),
-                ),
-                h("ol", [self.step(anchor, steps.number(s), s) for s in group], class_="steps"),
-                class_="phase",
+            _PHASE(
+                f"Phase {int(phase)}",
+                _sentence(phase.title),
+                [self.step(anchor, steps.number(s), s) for s in group],
             )
             for phase, group in steps.by_phase()
         ]
@@ -461,44 +511,32 @@ class _Page:
                 class_="step",
             )
         fix = step.fix
-        facts: list[Child] = [h("dt", "Where"), h("dd", _menu_path(step.where, fix.field if fix else None))]
+        facts: list[Child] = [_dt("Where"), _where(step.where, fix.field if fix else None)]
         if fix is not None:
             if fix.current is not None and fix.proposed is not None:
-                change = [
-                    h("code", fix.current),
-                    h("span", " \u2192 ", class_="arrow"),
-                    h("code", fix.proposed, class_="proposed"),
-                ]
-                facts += [h("dt", "Change"), h("dd", change)]
+                facts.append(_CHANGE(fix.current, fix.proposed))
             elif fix.current is not None:
-                facts += [h("dt", "Now"), h("dd", h("code", fix.current))]
+                facts.append(_NOW(fix.current))
             if fix.preconditions:
-                facts += [h("dt", "First"), h("dd", h("ul", [h("li", p) for p in fix.preconditions]))]
+                facts += [_dt("First"), _listed("ul", fix.preconditions)]
             if fix.steps:
-                facts += [h("dt", "Procedure"), h("dd", h("ol", [h("li", s) for s in fix.steps]))]
+                facts += [_dt("Procedure"), _listed("ol", fix.steps)]
             if fix.impact:
-                facts += [h("dt", "Impact"), h("dd", fix.impact, class_="impact")]
+                facts += [_dt("Impact"), _dd(fix.impact, "impact")]
         resolves: list[Child] = []
         for finding in dict.fromkeys(step.findings):
             target = self.rows.get(finding)
-            code = h("a", finding.rule, href=f"#{target}") if target else finding.rule
-            resolves.append(h("span", code, " ", finding.value or finding.node or ""))
+            code = _LINK(f"#{target}", finding.rule) if target else finding.rule
+            resolves.append(_ABOUT(code, finding.value or finding.node or "", None))
         if resolves:
-            facts += [h("dt", "Resolves"), h("dd", _series(resolves))]
-        done = h(
-            "p",
-            h("strong", "\u2713 Done"),
-            " \u2014 already in place: DNS answered so at collection.",
-            class_="done",
-        )
-        return h(
-            "li",
-            h("p", step.action, class_="action"),
-            done if step.done else None,
-            h("dl", facts, class_="step-facts"),
-            value=number,
-            id=f"{anchor}-s{number}",
-            class_="step done" if step.done else "step",
+            facts.append(_RESOLVES(_series(resolves)))
+        return _STEP(
+            str(number),
+            f"{anchor}-s{number}",
+            "step done" if step.done else "step",
+            step.action,
+            _done() if step.done else None,
+            facts,
         )
 
     # --- certificates ---
@@ -523,21 +561,18 @@ class _Page:
         columns = ("Server and endpoint", "Identity", "Issuer and chain", until)
         return h(
             "table",
-            h("thead", h("tr", [h("th", c, scope="col") for c in columns])),
+            _thead(columns),
             h("tbody", rows),
             class_="certs",
         )
 
     def endpoint(self, node: Node, endpoint: Endpoint, cluster: str | None) -> Html:
         """One endpoint's row; findings of other clusters about its certificate name their cluster."""
-        where = h(
-            "td",
+        where = _WHERE(
             _node_cell(node),
-            h("span", endpoint.purpose, class_="purpose"),
-            h("span", f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}", class_="endpoint"),
-            h("span", f"name sent: {endpoint.server_name}", class_="endpoint")
-            if endpoint.server_name
-            else None,
+            endpoint.purpose,
+            f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}",
+            _SENT(f"name sent: {endpoint.server_name}") if endpoint.server_name else None,
         )
         leaf = endpoint.certificate
         if leaf is None:
@@ -550,29 +585,45 @@ class _Page:
         links: list[Child] = []
         for finding in dict.fromkeys(about):
             target = self.rows.get(finding)
-            code = h("a", finding.rule, href=f"#{target}") if target else finding.rule
+            code = _LINK(f"#{target}", finding.rule) if target else finding.rule
             elsewhere = f" ({finding.cluster})" if finding.cluster and finding.cluster != cluster else ""
-            links.append(h("span", code, " ", finding.value or "", elsewhere))
-        return h(
-            "tr",
+            links.append(_ABOUT(code, finding.value or "", elsewhere))
+        return _ENDPOINT(
             where,
-            h(
-                "td",
-                _identity(leaf),
-                h("div", "Findings: ", _series(links), class_="fixed-by") if links else None,
-            ),
-            h("td", _issuer(leaf, endpoint.chain[1:], self._at)),
-            h("td", h("p", _expiry(leaf, self._at))),
+            _identity(leaf),
+            _FINDINGS_HERE(_series(links)) if links else None,
+            _issuer(leaf, endpoint.chain[1:], self._at),
+            _expiry(leaf, self._at),
         )
 
     @property
     def _at(self) -> datetime:
-        """Expiry is judged at collection time: the report is a pure function of the snapshot."""
-        return self.report.deployment.collected_at or datetime.now(timezone.utc)
+        """Expiry is judged at collection time: the report is a pure function of the snapshot (without
+        one, at the time the page is made, read once so that every row of the page counts from it)."""
+        return self.report.deployment.collected_at or self._made
 
 
+_CLUSTER = _Markup(
+    '<section class="cluster" id="{}"><h2><span class="name">{}</span> <span>{}</span></h2>'
+    '<dl class="facts compact"><dt>Product</dt><dd>{}</dd><dt>Version</dt><dd><code>{}</code></dd>'
+    "<dt>Nodes</dt><dd>{}</dd></dl>{}<h3>Certificates presented</h3>{}</section>"
+)
+_PHASE = _Markup(
+    '<section class="phase"><h4><span class="phase-no">{}</span> \u00b7 {}</h4><ol class="steps">{}</ol></section>'
+)
+_WHERE = _Markup('<td>{}<span class="purpose">{}</span><span class="endpoint">{}</span>{}</td>')
+_SENT = _Markup('<span class="endpoint">{}</span>')
+_LINK = _Markup('<a href="{}">{}</a>')
+_ABOUT = _Markup("<span>{} {}{}</span>")
+_FINDINGS_HERE = _Markup('<div class="fixed-by">Findings: {}</div>')
+_ENDPOINT = _Markup("<tr>{}<td>{}{}</td><td>{}</td><td><p>{}</p></td></tr>")
 _DEPLOYMENT = "Findings about the deployment as a whole"
 _FINDING_COLUMNS = ("Severity", "Rule", "Setting", "Value", "What is wrong")
+
+
+@functools.lru_cache(maxsize=64)
+def _thead(columns: tuple[str, ...]) -> Html:
+    return h("thead", h("tr", [h("th", c, scope="col") for c in columns]))
 
 
 def _cluster_title(cluster: Cluster) -> str:
@@ -582,22 +633,34 @@ def _cluster_title(cluster: Cluster) -> str:
 def _finding_row(finding: Finding, row_id: str, steps: list[str]) -> Html:
     fixed_by: Child = None
     if steps:
-        links = [h("a", f"step {s.rsplit('-s', 1)[1]}", href=f"#{s}") for s in steps]
-        fixed_by = h("div", "Fixed by ", _series(links, ", "), class_="fixed-by")
-    return h(
-        "tr",
-        h("td", _severity(finding.severity)),
-        h("td", _rule(finding)),
-        h("td", _setting(finding)),
-        h("td", _value(finding)),
-        h("td", h("p", finding.message, class_="message"), _evidence(finding.evidence), fixed_by),
-        id=row_id,
-        class_=f"sev-{finding.severity.value}",
+        links = [_LINK(f"#{s}", f"step {s.rsplit('-s', 1)[1]}") for s in steps]
+        fixed_by = _FIXED_BY(_series(links, ", "))
+    return _FINDING(
+        row_id,
+        f"sev-{finding.severity.value}",
+        _severity(finding.severity),
+        _rule(finding),
+        _setting(finding),
+        _value(finding),
+        finding.message,
+        _evidence(finding.evidence),
+        fixed_by,
     )
 
 
+_FIXED_BY = _Markup('<div class="fixed-by">Fixed by {}</div>')
+_FINDING = _Markup(
+    '<tr id="{}" class="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><p class="message">{}</p>{}{}</td></tr>'
+)
+
+
 def _rule(finding: Finding) -> Html:
-    return join([h("code", finding.rule), h("span", finding.name, class_="rule-name")])
+    return _rule_of(finding.rule, finding.name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _rule_of(code: str, name: str) -> Html:
+    return join([h("code", code), h("span", name, class_="rule-name")])
 
 
 def _value(finding: Finding) -> Html:
@@ -651,9 +714,13 @@ def _location(location: str | None) -> tuple[str, str, str | None] | None:
 def _evidence(evidence: Sequence[tuple[str, str]]) -> Child:
     if not evidence:
         return None
-    return h("dl", [[h("dt", k), h("dd", v)] for k, v in evidence], class_="evidence")
+    return _EVIDENCE([_SAN(k, v) for k, v in evidence])
 
 
+_EVIDENCE = _Markup('<dl class="evidence">{}</dl>')
+
+
+@functools.lru_cache(maxsize=4096)
 def _menu_path(where: str, field: str | None = None) -> Html:
     """``App > Menu > Item`` with the admin application (where to log in) in bold, then the field."""
     first, sep, rest = where.partition(" > ")
@@ -665,17 +732,72 @@ def _menu_path(where: str, field: str | None = None) -> Html:
     return h("span", path, class_="path")
 
 
+_CHANGE = _Markup(
+    '<dt>Change</dt><dd><code>{}</code><span class="arrow"> \u2192 </span><code class="proposed">{}</code></dd>'
+)
+_NOW = _Markup("<dt>Now</dt><dd><code>{}</code></dd>")
+_RESOLVES = _Markup("<dt>Resolves</dt><dd>{}</dd>")
+_STEP = _Markup(
+    '<li value="{}" id="{}" class="{}"><p class="action">{}</p>{}<dl class="step-facts">{}</dl></li>'
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _done() -> Html:
+    return h(
+        "p",
+        h("strong", "\u2713 Done"),
+        " \u2014 already in place: DNS answered so at collection.",
+        class_="done",
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _where(where: str, field: str | None) -> Html:
+    return h("dd", _menu_path(where, field))
+
+
+def _listed(tag: str, items: tuple[str, ...]) -> Html:
+    """A step's preconditions (``ul``) or procedure (``ol``)."""
+    return (_PRECONDITIONS if tag == "ul" else _PROCEDURE)([_ITEM(item) for item in items])
+
+
+_ITEM = _Markup("<li>{}</li>")
+_PRECONDITIONS = _Markup("<dd><ul>{}</ul></dd>")
+_PROCEDURE = _Markup("<dd><ol>{}</ol></dd>")
+
+
+@functools.lru_cache(maxsize=256)
+def _dt(label: str) -> Html:
+    """A definition term: the same few labels on every row."""
+    return h("dt", label)
+
+
+@functools.lru_cache(maxsize=4096)
+def _dd(text: str, class_: str | None = None) -> Html:
+    """A definition that recurs from row to row (an impact, a key type): made once."""
+    return h("dd", text, class_=class_)
+
+
 def _node_cell(node: Node) -> Html:
-    role = h("span", "publisher", class_="tag") if node.role == "publisher" else None
-    return join([h("code", node.name, class_="node-name"), " " if role else None, role])
+    return _node_cell_of(node.name, node.role)
+
+
+def _node_cell_of(name: str, role: str) -> Html:
+    """A node's name and role."""
+    return (_PUBLISHER if role == "publisher" else _NODE)(name)
+
+
+_NODE = _Markup('<code class="node-name">{}</code>')
+_PUBLISHER = _Markup('<code class="node-name">{}</code> <span class="tag">publisher</span>')
 
 
 def _identity(cert: Certificate) -> Html:
-    names: list[Child] = [h("dt", "Subject"), h("dd", h("code", _dn(cert.subject)))]
+    names: list[Child] = [_SUBJECT(_dn(cert.subject))]
     if cert.san_error:
-        names += [h("dt", "SAN"), h("dd", h("strong", "unreadable: "), cert.san_error, class_="alert")]
+        names += [_dt("SAN"), h("dd", h("strong", "unreadable: "), cert.san_error, class_="alert")]
     elif cert.san is None:
-        names += [h("dt", "SAN"), h("dd", "none (only the Subject CN names the server)", class_="muted")]
+        names += [_dt("SAN"), _dd("none (only the Subject CN names the server)", "muted")]
     else:
         kinds = [
             ("dNSName", cert.san.dns),
@@ -686,19 +808,25 @@ def _identity(cert: Certificate) -> Html:
             ("email", cert.san.email),
         ]
         present = [(kind, values) for kind, values in kinds if values]
-        names += [[h("dt", kind), h("dd", _codes(values))] for kind, values in present]
+        names += [_SAN(kind, _codes(values)) for kind, values in present]
         if not present:
-            names += [h("dt", "SAN"), h("dd", "empty", class_="muted")]
+            names += [_dt("SAN"), _dd("empty", "muted")]
     bits = f" {cert.key.bits}" if cert.key.bits else ""
-    names += [
-        h("dt", "Key"),
-        h("dd", f"{cert.key.type}{bits}, {cert.signature_algorithm}", class_="small"),
-        h("dt", "SHA-256"),
-        h("dd", h("code", cert.sha256[:16] + "\u2026", title=cert.sha256), class_="small"),
-    ]
-    return h("dl", names, class_="identity")
+    names.append(
+        _KEY(f"{cert.key.type}{bits}, {cert.signature_algorithm}", cert.sha256, cert.sha256[:16] + "\u2026")
+    )
+    return _IDENTITY(names)
 
 
+_SUBJECT = _Markup("<dt>Subject</dt><dd><code>{}</code></dd>")
+_SAN = _Markup("<dt>{}</dt><dd>{}</dd>")
+_KEY = _Markup(
+    '<dt>Key</dt><dd class="small">{}</dd><dt>SHA-256</dt><dd class="small"><code title="{}">{}</code></dd>'
+)
+_IDENTITY = _Markup('<dl class="identity">{}</dl>')
+
+
+@functools.lru_cache(maxsize=4096)
 def _dn(name: str) -> Html:
     """A distinguished name that may wrap after its commas rather than in the middle of a word."""
     pieces = [escape(piece) for piece in name.split(",")]
@@ -714,29 +842,42 @@ def _series(items: Sequence[Child], separator: str = "; ") -> Html:
 
 
 def _codes(values: Sequence[str]) -> Html:
-    return _series([h("code", v) for v in values], ", ")
+    return _series([_CODE(v) for v in values], ", ")
+
+
+_CODE = _Markup("<code>{}</code>")
 
 
 def _issuer(cert: Certificate, chain: Sequence[Certificate], at: datetime) -> Html:
+    shown = tuple((c.subject, c.self_signed, c.is_ca, c.not_before, c.not_after) for c in chain)
+    return _issuer_of(None if cert.self_signed else cert.issuer, cert.is_ca, shown, at)
+
+
+_Shown = tuple[tuple[str, bool, bool, datetime, datetime], ...]
+
+
+@functools.lru_cache(maxsize=4096)
+def _issuer_of(issuer: str | None, is_ca: bool, chain: _Shown, at: datetime) -> Html:
+    """:func:`_issuer` from what it shows: every certificate of one CA's chain shows the same."""
     parts: list[Child] = []
-    if cert.self_signed:
+    if issuer is None:
         parts.append(h("p", h("span", "self-signed", class_="tag"), " no CA vouches for it"))
     else:
-        parts.append(h("code", _dn(cert.issuer)))
-    if cert.is_ca:
+        parts.append(h("code", _dn(issuer)))
+    if is_ca:
         parts.append(h("p", h("span", "CA certificate", class_="tag"), " presented as a server certificate"))
     if chain:
         items = [
             h(
                 "li",
-                h("code", _dn(c.subject)),
-                [" ", h("span", "self-signed" if c.self_signed else "CA", class_="tag")]
-                if c.self_signed or c.is_ca
+                h("code", _dn(subject)),
+                [" ", h("span", "self-signed" if self_signed else "CA", class_="tag")]
+                if self_signed or ca
                 else None,
                 h("br"),
-                h("span", "until ", _expiry(c, at), class_="small"),
+                h("span", "until ", _validity(not_before, not_after, at), class_="small"),
             )
-            for c in chain
+            for subject, self_signed, ca, not_before, not_after in chain
         ]
         parts += [
             h("p", "Rest of the chain presented:", class_="chain-label"),
@@ -749,13 +890,19 @@ def _issuer(cert: Certificate, chain: Sequence[Certificate], at: datetime) -> Ht
 
 def _expiry(cert: Certificate, at: datetime) -> Html:
     """The expiry date and the days left at ``at``; EXPIRED and NOT YET VALID in words, not colour."""
-    date = cert.not_after.strftime("%Y-%m-%d")
-    if cert.not_after <= at:
-        late = _plural((at - cert.not_after).days, "day")
+    return _validity(cert.not_before, cert.not_after, at)
+
+
+@functools.lru_cache(maxsize=4096)
+def _validity(not_before: datetime, not_after: datetime, at: datetime) -> Html:
+    """:func:`_expiry` of any certificate valid from ``not_before`` to ``not_after`` (CAs recur on every row)."""
+    date = not_after.strftime("%Y-%m-%d")
+    if not_after <= at:
+        late = _plural((at - not_after).days, "day")
         return h("span", h("strong", "EXPIRED"), f" {date} ({late} before collection)", class_="alert")
-    if cert.not_before > at:
-        return h("span", h("strong", "NOT YET VALID"), f" before {cert.not_before:%Y-%m-%d}", class_="alert")
-    days = (cert.not_after - at).days
+    if not_before > at:
+        return h("span", h("strong", "NOT YET VALID"), f" before {not_before:%Y-%m-%d}", class_="alert")
+    days = (not_after - at).days
     label = f"{date} ({_plural(days, 'day')} left)"
     if days <= SOON_DAYS:
         return h("span", h("strong", "expires soon: "), label, class_="soon")
@@ -813,6 +960,7 @@ def _suppressed_section(suppressed: Sequence[Suppression]) -> Html:
 # --- small pieces ---------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16)
 def _severity(severity: Severity, plural: bool = False) -> Html:
     word = severity.value + ("s" if plural and severity is not Severity.INFO else "")
     return h(

@@ -6,6 +6,7 @@ import functools
 import json
 from dataclasses import fields
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -41,13 +42,15 @@ def fix_to_dict(fix: Fix) -> dict[str, Any]:
 
 def renewal_to_dict(renewal: Renewal) -> dict[str, Any]:
     """A certificate to replace, and what its successor must be, as JSON."""
-    data = {f.name: getattr(renewal, f.name) for f in fields(renewal) if f.init}
-    return data | {
-        key: [list(v) for v in data["subject"]] if key == "subject" else list(data[key]) for key in _LISTS
-    }
+    data = dict(zip(_RENEWAL_FIELDS, _renewal_values(renewal), strict=True))
+    for key in _LISTS:
+        data[key] = [list(v) for v in data[key]] if key == "subject" else list(data[key])
+    return data
 
 
 _LISTS = ("automatic", "demands", "names", "without", "subject", "prepare", "notes")
+_RENEWAL_FIELDS = tuple(f.name for f in fields(Renewal) if f.init)
+_renewal_values = attrgetter(*_RENEWAL_FIELDS)
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:

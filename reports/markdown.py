@@ -14,6 +14,7 @@ escaped inside them.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -34,6 +35,8 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _NAMED_CONTROLS = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _PLAIN = str.maketrans({**{c: "\\" + c for c in _BACKSLASHED}, **_ENTITIES})
 """What :func:`escape` does to printable text (which holds no character of the categories it shows)."""
+_MARKUP = re.compile("[" + re.escape("".join(sorted(_BACKSLASHED)) + "".join(_ENTITIES)) + "]")
+"""Whether printable text holds anything to escape (most does not)."""
 
 
 def escape(text: object) -> str:
@@ -44,8 +47,8 @@ def escape(text: object) -> str:
     a report about names, what was configured must be what is seen.
     """
     value = str(text)
-    if value.isprintable():  # the usual case: no control or invisible character, one C-speed pass
-        return value.translate(_PLAIN)
+    if value.isprintable():  # the usual case: no control or invisible character, at C speed
+        return value.translate(_PLAIN) if _MARKUP.search(value) else value
     out: list[str] = []
     for char in value:
         if char in _ENTITIES:

@@ -63,6 +63,7 @@ def write(report: Report, out: TextIO) -> None:
 # containers around them are walked in Python. The text is byte for byte what json.dump writes.
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_CONTAINERS = frozenset({dict, list, tuple})
 _BREAKS = tuple("\n" + " " * depth for depth in range(66))
 _FLAT = (
     tuple(
@@ -77,61 +78,73 @@ _FLAT = (
 
 
 def _indented(value: Any) -> str:
-    if not _FLAT or type(value) not in (dict, list) or not value:
+    if not _FLAT or type(value) not in _CONTAINERS or not value:
         return json.dumps(value, indent=1, ensure_ascii=False)
     out: list[str] = []
     _container(value, 0, out)
     return "".join(out)
 
 
-def _scalar(value: Any) -> str:
-    return encode_basestring(value) if type(value) is str else json.dumps(value)
-
-
 def _container(value: dict[Any, Any] | list[Any], depth: int, out: list[str]) -> None:
-    """A non-empty dict or list at ``depth``, appended to ``out``."""
+    """A non-empty dict or list at ``depth``, appended to ``out``.
+
+    Consecutive values the C encoder writes as the indenting encoder would (scalars, empty containers)
+    go to it together, in one call per run; only non-empty containers are walked here.
+    """
     if depth + 2 >= len(_FLAT):
-        out.append(json.dumps(value, indent=1, ensure_ascii=False).replace("\n", _BREAKS[depth]))
+        out.append(_other(value, depth))
         return
     inner = _BREAKS[depth + 1]
-    is_dict = type(value) is dict
-    items = value.values() if is_dict else value  # type: ignore[union-attr]
-    if all(type(item) in _SCALARS for item in items) and (not is_dict or all(type(k) is str for k in value)):
-        opening, closing = ("{", "}") if is_dict else ("[", "]")
-        out.append(opening + inner + "".join(_FLAT[depth](value, 0))[1:-1] + _BREAKS[depth] + closing)
-        return
-    if is_dict:
+    separator = "," + inner
+    flat = _FLAT[depth]
+    lead = inner
+    if type(value) is dict:
         out.append("{")
-        separator = inner
+        run: dict[Any, Any] = {}
         for key, item in value.items():
-            head = separator + (encode_basestring(key) if type(key) is str else _key(key)) + ": "
-            separator = "," + inner
-            _item(head, item, depth, out)
+            kind = type(item)
+            if kind in _SCALARS or (not item and kind in _CONTAINERS):
+                run[key] = item
+                continue
+            if run:
+                out.append(lead + "".join(flat(run, 0))[1:-1])
+                lead, run = separator, {}
+            out.append(lead + "".join(flat({key: 0}, 0))[1:-2])  # the key and ": ", as json.dump writes them
+            lead = separator
+            _nested(item, depth + 1, out)
+        if run:
+            out.append(lead + "".join(flat(run, 0))[1:-1])
         out.append(_BREAKS[depth] + "}")
-    else:
-        out.append("[")
-        separator = inner
-        for item in value:
-            _item(separator, item, depth, out)
-            separator = "," + inner
-        out.append(_BREAKS[depth] + "]")
+        return
+    out.append("[")
+    items: list[Any] = []
+    for item in value:
+        kind = type(item)
+        if kind in _SCALARS or (not item and kind in _CONTAINERS):
+            items.append(item)
+            continue
+        if items:
+            out.append(lead + "".join(flat(items, 0))[1:-1])
+            lead, items = separator, []
+        out.append(lead)
+        lead = separator
+        _nested(item, depth + 1, out)
+    if items:
+        out.append(lead + "".join(flat(items, 0))[1:-1])
+    out.append(_BREAKS[depth] + "]")
 
 
-def _item(head: str, item: Any, depth: int, out: list[str]) -> None:
+def _nested(item: Any, depth: int, out: list[str]) -> None:
     kind = type(item)
-    if kind in _SCALARS:
-        out.append(head + _scalar(item))
-    elif kind is not dict and kind is not list:  # tuples, subclasses: as json.dumps writes them
-        out.append(head + json.dumps(item, indent=1, ensure_ascii=False).replace("\n", _BREAKS[depth + 1]))
-    elif not item:
-        out.append(head + ("{}" if kind is dict else "[]"))
+    if kind is dict or kind is list or kind is tuple:
+        _container(item, depth, out)
     else:
-        out.append(head)
-        _container(item, depth + 1, out)
+        out.append(_other(item, depth))
 
 
-def _key(key: Any) -> str:
-    return json.dumps({key: None})[1:-7]
+def _other(value: Any, depth: int) -> str:
+    """An empty container, a tuple or a subclass at ``depth``: as json.dumps writes it there."""
+    return json.dumps(value, indent=1, ensure_ascii=False).replace("\n", _BREAKS[depth])
 
 
 def log(report: Report) -> dict[str, Any]:
