@@ -157,8 +157,13 @@ class _Markup:
         out = [self._head]
         for value, piece in zip(values, self._rest, strict=True):
             kind = type(value)
-            if kind is str:
-                out.append(_escaped(value))  # type: ignore[arg-type]
+            if kind is str:  # as _escaped, inline: this runs for every value of every row
+                if value.isprintable() and not (  # type: ignore[union-attr]
+                    "&" in value or "<" in value or ">" in value or '"' in value or "'" in value  # type: ignore[operator]
+                ):
+                    out.append(value)  # type: ignore[arg-type]
+                else:
+                    out.append(_escaped(value))  # type: ignore[arg-type]
             elif kind is Html:
                 out.append(value)  # type: ignore[arg-type]
             elif value is not None:
@@ -835,6 +840,8 @@ def _dn(name: str) -> Html:
 
 def _series(items: Sequence[Child], separator: str = "; ") -> Html:
     """Items separated by real text, so copying or reading without CSS keeps them apart."""
+    if all(type(item) is Html for item in items):  # the usual case: elements, joined at once
+        return Html(_escaped(separator).join(items))  # type: ignore[arg-type]
     out: list[Child] = []
     for i, item in enumerate(items):
         out += [separator if i else None, item]
