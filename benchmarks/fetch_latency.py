@@ -1,13 +1,17 @@
-"""Benchmark: fetching 64 chains (HTTPS and XMPP STARTTLS mixed) over a link with 50 ms each way.
+"""Benchmark: fetching 64, 256 and 1,024 chains (HTTPS and XMPP STARTTLS mixed) over a link with 50 ms each way.
 
-The endpoints are TLS and XMPP servers in this process, each on its own loopback address, reached
-through an in-process TCP proxy that delays every chunk by 50 ms in each direction (this kernel
-has no netem). Printed, all measured in this process:
+The endpoints are TLS and XMPP servers, each on its own loopback address, reached through a TCP
+proxy that delays every chunk by 50 ms in each direction (this kernel has no netem); servers and
+proxies run on one asyncio loop in a process of their own (``tls_farm.py``), so that they take
+nothing from the collector's interpreter. Printed for each count, measured in this process:
 
 * confcheck's collector (``transport.tls.fetch_all``, default policy);
-* a one-at-a-time loop over the same endpoints (the baseline);
-* the ideal: the slowest endpoint's round trips times the round-trip time, plus the handshake CPU
-  of all endpoints (measured without the proxy) spread over the machine's cores.
+* a one-at-a-time loop over the same endpoints (the baseline; for the first count only, as it takes
+  N times the round trips);
+* the ideal: the round trips the collector must wait for, at most ``concurrency`` endpoints at a time
+  (``[collect] concurrency``, 64): the slowest endpoint's, or all endpoints' round trips shared by the
+  64 slots when there are more endpoints than slots; plus the handshake CPU of all endpoints
+  (measured without the proxy) spread over the machine's cores.
 
 Goals: within 1.5x of the ideal, at least 10x faster than one at a time.
 
@@ -23,35 +27,29 @@ When sslyze is installed
 in a separate virtualenv (``--sslyze PATH`` or $SSLYZE_VENV; it pins an older cryptography), it also
 compares ``sslyze --certinfo`` with ``confcheck cert`` on 16 direct-TLS endpoints, whole process each.
 
-    python benchmarks/fetch_latency.py [--endpoints 64] [--latency 0.05] [--sslyze VENV]
+    python benchmarks/fetch_latency.py [--endpoints 64,256,1024] [--latency 0.05] [--sslyze VENV]
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import queue
 import shutil
-import socket
-import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+
+from tls_farm import Farm, Spec
+
 from confcheck import pki
 from confcheck.transport import tls
 
-FEATURES = (
-    b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
-    b"id='b' version='1.0'><stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>"
-)
-PROCEED = b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
 ROUND_TRIPS = {"https": 1, "xmpp": 3}
 """Delayed round trips: the TLS 1.3 hello; XMPP adds the stream header and STARTTLS. The proxy delays
 data, not the TCP handshake itself, so connecting costs no delayed round trip."""
@@ -59,125 +57,77 @@ TLS12_ROUND_TRIPS = {"https": 2, "xmpp": 4}
 """The same with a TLS 1.2 handshake (the per-key-type probes): one round trip more."""
 
 
-def _listen(address: str) -> socket.socket:
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((address, 0))
-    sock.listen(128)
-    return sock
+def address(network: int, number: int) -> str:
+    """The loopback address of endpoint ``number`` in ``network`` (127.network.0.0/16): any count."""
+    return f"127.{network}.{number // 250}.{number % 250 + 1}"
 
 
-def _accept_forever(listener: socket.socket, handle: Callable[[socket.socket], None]) -> None:
-    def loop() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=_guard, args=(handle, conn), daemon=True).start()
+def round_trips(rtts: list[int], at_once: int) -> float:
+    """The delayed round trips no collector can avoid, ``at_once`` endpoints at a time.
 
-    threading.Thread(target=loop, daemon=True).start()
-
-
-def _guard(handle: Callable[[socket.socket], None], conn: socket.socket) -> None:
-    try:
-        handle(conn)
-    except (OSError, ssl.SSLError):
-        pass
-    finally:
-        conn.close()
-
-
-def start_server(address: str, scheme: str, context: ssl.SSLContext) -> int:
-    """A TLS (https) or XMPP STARTTLS server on ``address``; returns its port."""
-
-    def https(conn: socket.socket) -> None:
-        with context.wrap_socket(conn, server_side=True) as tls_conn:
-            tls_conn.recv(1)
-
-    def xmpp(conn: socket.socket) -> None:
-        conn.recv(4096)
-        conn.sendall(FEATURES)
-        conn.recv(4096)
-        conn.sendall(PROCEED)
-        https(conn)
-
-    listener = _listen(address)
-    _accept_forever(listener, https if scheme == "https" else xmpp)
-    return int(listener.getsockname()[1])
-
-
-def start_delay_proxy(address: str, upstream: tuple[str, int], delay: float) -> int:
-    """A TCP proxy on ``address`` delaying every chunk by ``delay`` seconds each way; returns its port."""
-
-    def pump(source: socket.socket, sink: socket.socket) -> None:
-        chunks: queue.Queue[tuple[float, bytes]] = queue.Queue()
-
-        def writer() -> None:
-            while True:
-                due, data = chunks.get()
-                if not data:
-                    break
-                time.sleep(max(0.0, due - time.monotonic()))
-                try:
-                    sink.sendall(data)
-                except OSError:
-                    break
-            with contextlib.suppress(OSError):
-                sink.shutdown(socket.SHUT_WR)
-
-        thread = threading.Thread(target=writer, daemon=True)
-        thread.start()
-        while True:
-            try:
-                data = source.recv(65536)
-            except OSError:
-                data = b""
-            chunks.put((time.monotonic() + delay, data))
-            if not data:
-                break
-        thread.join()
-
-    def handle(client: socket.socket) -> None:
-        with socket.create_connection(upstream) as server:
-            back = threading.Thread(target=pump, args=(server, client), daemon=True)
-            back.start()
-            pump(client, server)
-            back.join()
-
-    listener = _listen(address)
-    _accept_forever(listener, handle)
-    return int(listener.getsockname()[1])
+    With more endpoints than slots, the slots share all the endpoints' round trips (a slot takes the
+    next endpoint as soon as one ends); never fewer than the slowest endpoint's own."""
+    return max(*rtts, sum(rtts) / at_once)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--endpoints", type=int, default=64)
+    parser.add_argument("--endpoints", default="64,256,1024", help="comma-separated endpoint counts")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added in each direction")
     parser.add_argument(
         "--sslyze", default=os.environ.get("SSLYZE_VENV"), help="virtualenv with sslyze installed"
     )
     args = parser.parse_args()
-
+    counts = [int(n) for n in args.endpoints.split(",")]
+    farm = Farm()  # before this process starts any thread
     issuer = pki.ca("Bench CA")
     workdir = Path(tempfile.mkdtemp())
-    direct: list[tls.Target] = []
-    delayed: list[tls.Target] = []
+    for index, count in enumerate(counts):
+        direct = chains(farm, count, args.latency, issuer, workdir, serial=index == 0, network=1 + 2 * index)
+    twins(farm, counts[0], args.latency, issuer, workdir, network=1 + 2 * len(counts))
+
+    if args.sslyze:
+        compare_sslyze(Path(args.sslyze), [t for t in direct if t.scheme == "https"][:16])
+
+
+def chains(
+    farm: Farm, count: int, latency: float, issuer: pki.Issued, workdir: Path, serial: bool, network: int
+) -> list[tls.Target]:
+    """``count`` endpoints behind the delaying proxy: the collector against its ideal (and, with
+    ``serial``, against one at a time). Returns the endpoints without the proxy."""
+    specs: list[Spec] = []
+    names: list[str] = []
     rtts: list[int] = []
-    for number in range(args.endpoints):
+    key = pki.new_key()
+    for number in range(count):
         scheme = "https" if number % 2 == 0 else "xmpp"
-        address = f"127.0.1.{number + 1}"
         name = f"node{number}.example.com"
-        issued = pki.server(name, dns=[name], xmpp_addr=[name] if scheme == "xmpp" else [], issuer=issuer)
-        (workdir / f"{number}.pem").write_text(issued.pem + issuer.pem)
-        (workdir / f"{number}.key").write_text(issued.key_pem)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(workdir / f"{number}.pem", workdir / f"{number}.key")
-        port = start_server(address, scheme, context)
-        proxy = start_delay_proxy(f"127.0.2.{number + 1}", (address, port), args.latency)
-        direct.append(tls.Target(scheme, address, port, name))
-        delayed.append(tls.Target(scheme, f"127.0.2.{number + 1}", proxy, name))
+        issued = pki.server(
+            name, dns=[name], xmpp_addr=[name] if scheme == "xmpp" else [], issuer=issuer, key=key
+        )
+        chain, private = workdir / f"{network}-{number}.pem", workdir / f"{network}-{number}.key"
+        chain.write_text(issued.pem + issuer.pem)
+        private.write_text(issued.key_pem)
+        specs.append(
+            Spec(
+                scheme,
+                address(network, number),
+                ((str(chain), str(private)),),
+                address(network + 1, number),
+                latency,
+            )
+        )
+        names.append(name)
         rtts.append(ROUND_TRIPS[scheme])
+    ports = farm.start(specs)
+    direct = [
+        tls.Target(spec.scheme, spec.address, port, name)
+        for spec, (port, _), name in zip(specs, ports, names, strict=True)
+    ]
+    delayed = [
+        tls.Target(spec.scheme, spec.proxy_address or "", proxy or 0, name)
+        for spec, (_, proxy), name in zip(specs, ports, names, strict=True)
+    ]
 
     def timed(work: Callable[[], list[object]]) -> float:
         started = time.perf_counter()
@@ -191,52 +141,55 @@ def main() -> None:
     timed(lambda: list(tls.fetch_all(direct)))  # warm up: imports, contexts, server threads
     cpu = statistics.median(timed(lambda: [tls.fetch(t) for t in direct]) for _ in range(3))
     collector = statistics.median(timed(lambda: list(tls.fetch_all(delayed))) for _ in range(3))
-    serial = timed(lambda: [tls.fetch(t) for t in delayed])
-    ideal = max(rtts) * 2 * args.latency + cpu / (os.cpu_count() or 1)
-    print(
-        f"{args.endpoints} endpoints (HTTPS and XMPP STARTTLS), {args.latency * 1000:.0f} ms added each way"
-    )
+    at_once = tls.Policy().concurrency
+    waits = round_trips(rtts, at_once)
+    ideal = waits * 2 * latency + cpu / (os.cpu_count() or 1)
+    print(f"{count} endpoints (HTTPS and XMPP STARTTLS), {latency * 1000:.0f} ms added each way")
     print(
         f"  confcheck collector   {collector:7.3f} s   ({collector / ideal:.2f}x the ideal; goal at most 1.5x)"
     )
+    if serial:
+        alone = timed(lambda: [tls.fetch(t) for t in delayed])
+        print(
+            f"  one at a time         {alone:7.3f} s   (collector is {alone / collector:.1f}x faster; goal at least 10x)"
+        )
     print(
-        f"  one at a time         {serial:7.3f} s   (collector is {serial / collector:.1f}x faster; goal at least 10x)"
+        f"  ideal                 {ideal:7.3f} s   ({waits:.1f} round trips, {at_once} endpoints at a time, + "
+        f"{cpu:.3f} s handshake CPU / {os.cpu_count()} cores)"
     )
-    print(
-        f"  ideal                 {ideal:7.3f} s   ({max(rtts)} round trips + {cpu:.3f} s handshake CPU / {os.cpu_count()} cores)"
-    )
-
-    twins(args.endpoints, args.latency, issuer, workdir)
-
-    if args.sslyze:
-        compare_sslyze(Path(args.sslyze), [t for t in direct if t.scheme == "https"][:16])
+    return direct
 
 
-def twins(count: int, latency: float, issuer: pki.Issued, workdir: Path) -> None:
+def twins(farm: Farm, count: int, latency: float, issuer: pki.Issued, workdir: Path, network: int) -> None:
     """Current releases: each endpoint met twice (RSA only, ECDSA only) against once (full offer)."""
     rsa_key = pki.new_key("rsa")  # one RSA key for every RSA certificate: keys are the slow part
     single: list[tls.Target] = []
     probes: list[tls.Target] = []
     direct: list[tls.Target] = []
     rtts: list[int] = []
+    specs: list[Spec] = []
+    names: list[str] = []
+    ec_key = pki.new_key()
     for number in range(count):
         scheme = "https" if number % 2 == 0 else "xmpp"
         name = f"twin{number}.example.com"
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        for kind, key in (("rsa", rsa_key), ("ec", None)):
+        files = []
+        for kind, key in (("rsa", rsa_key), ("ec", ec_key)):
             issued = pki.server(name, dns=[name], issuer=issuer, key=key)
             chain, private = workdir / f"twin{number}-{kind}.pem", workdir / f"twin{number}-{kind}.key"
             chain.write_text(issued.pem + issuer.pem)
             private.write_text(issued.key_pem)
-            context.load_cert_chain(chain, private)
-        address, delayed = f"127.0.3.{number + 1}", f"127.0.4.{number + 1}"
-        port = start_server(address, scheme, context)
-        proxy = start_delay_proxy(delayed, (address, port), latency)
-        single.append(tls.Target(scheme, delayed, proxy, name))
-        for offer in ("rsa", "ecdsa"):
-            probes.append(tls.Target(scheme, delayed, proxy, name, offer))
-            direct.append(tls.Target(scheme, address, port, name, offer))
+            files.append((str(chain), str(private)))
+        specs.append(
+            Spec(scheme, address(network, number), tuple(files), address(network + 1, number), latency)
+        )
+        names.append(name)
         rtts.append(TLS12_ROUND_TRIPS[scheme])
+    for spec, (port, proxy), name in zip(specs, farm.start(specs), names, strict=True):
+        single.append(tls.Target(spec.scheme, spec.proxy_address or "", proxy or 0, name))
+        for offer in ("rsa", "ecdsa"):
+            probes.append(tls.Target(spec.scheme, spec.proxy_address or "", proxy or 0, name, offer))
+            direct.append(tls.Target(spec.scheme, spec.address, port, name, offer))
 
     def timed(targets: list[tls.Target]) -> float:
         started = time.perf_counter()
