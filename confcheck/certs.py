@@ -1,39 +1,33 @@
 """Parsed, serialisable views of the X.509 certificates servers present.
 
-Everything the rules need is read once, here, into plain values; the PEM is kept so a snapshot
-can always be re-parsed. A subjectAltName extension that cannot be parsed is recorded as
-``san_error`` and never silently replaced by the Subject CN.
+Everything the rules need is read once into plain values; the PEM is kept so a snapshot can always
+be re-parsed. A subjectAltName extension that cannot be parsed is recorded as ``san_error`` and never
+silently replaced by the Subject CN. The reading itself, with cryptography, is in
+:mod:`confcheck.certs_x509`, imported by the functions here when they are first called: the model,
+the rules' documentation and the catalog use these values without importing cryptography.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.x509.oid import ExtensionOID, NameOID, ObjectIdentifier
+from typing import TYPE_CHECKING, Any
 
 from confcheck import inputs
 from confcheck.errors import InputError
 
-XMPP_ADDR_OID = ObjectIdentifier("1.3.6.1.5.5.7.8.5")
-"""id-on-xmppAddr (RFC 6120): a UTF8String JID."""
-SRV_NAME_OID = ObjectIdentifier("1.3.6.1.5.5.7.8.7")
-"""id-on-dnsSRV (RFC 4985): an IA5String such as ``_xmpp-client.example.com``."""
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.x509.oid import ObjectIdentifier
+
+XMPP_ADDR = "1.3.6.1.5.5.7.8.5"
+"""id-on-xmppAddr (RFC 6120): a UTF8String JID (``XMPP_ADDR_OID``: as a cryptography ObjectIdentifier)."""
+SRV_NAME = "1.3.6.1.5.5.7.8.7"
+"""id-on-dnsSRV (RFC 4985): an IA5String such as ``_xmpp-client.example.com`` (``SRV_NAME_OID``)."""
 
 MAX_INPUT_BYTES = inputs.CERTIFICATE_BYTES
 """Certificate files larger than this are refused: real chains are a few kilobytes."""
-
-_UTF8_STRING = 0x0C
-_IA5_STRING = 0x16
 
 
 class CertificateError(InputError):
@@ -94,104 +88,17 @@ class Certificate:
 
 
 def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = None) -> Certificate:
-    """Read everything confcheck uses from a cryptography certificate (``pem``: its PEM, ``der``: its
-    DER encoding, if at hand; either saves encoding it again).
+    """Read everything confcheck uses from a cryptography certificate (see :mod:`confcheck.certs_x509`)."""
+    from confcheck import certs_x509
 
-    A snapshot of thousands of clusters holds tens of thousands of certificates, so this is written for
-    speed: one pass over the extensions and over the subject, the issuer's name read once per distinct
-    issuer (:func:`_issuer`), the fingerprint hashed from the DER bytes.
-    """
-    try:
-        extensions = cert.extensions
-        extension_error = None
-    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
-        extensions = x509.Extensions([])
-        extension_error = str(exc)
-    san_extension, eku, constraints = _wanted_extensions(extensions)
-    san, san_error = _san_values(san_extension)
-    if extension_error is not None:
-        what = (
-            "subjectAltName"
-            if "subject_alt" in extension_error or "subjectAltName" in extension_error
-            else "certificate extensions (which hold the subjectAltName)"
-        )
-        san_error = f"the {what} cannot be parsed: {extension_error}"
-    subject = cert.subject
-    common_names, attributes = _subject_values(subject)
-    issuer_name, issuer, issuer_label = _issuer(cert)
-    if der is None:
-        der = cert.public_bytes(serialization.Encoding.DER)
-    return Certificate(
-        subject=_name(subject),
-        subject_cn=common_names,
-        issuer=issuer,
-        serial=format(cert.serial_number, "x"),
-        not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc,
-        key=_key_info(cert),
-        signature_algorithm=_oid_name(cert.signature_algorithm_oid),
-        sha256=hashlib.sha256(der).hexdigest(),
-        self_signed=issuer_name == subject and _signed_by_itself(cert),
-        is_ca=constraints.ca if constraints is not None else False,
-        san=san,
-        san_error=san_error,
-        pem=pem or _pem(der),
-        subject_attributes=attributes,
-        issuer_label=issuer_label,
-        extended_key_usage=tuple(EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in eku)
-        if eku is not None
-        else None,
-    )
-
-
-_PEM_HEAD = b"-----BEGIN CERTIFICATE-----\n"
-_PEM_TAIL = b"-----END CERTIFICATE-----\n"
-
-
-def _pem(der: bytes) -> str:
-    """The PEM encoding cryptography (and OpenSSL) write: base64 in lines of 64, LF line ends."""
-    body = base64.b64encode(der)
-    lines = b"\n".join(body[i : i + 64] for i in range(0, len(body), 64))
-    return (_PEM_HEAD + lines + b"\n" + _PEM_TAIL).decode("ascii")
-
-
-def _canonical_der(data: bytes) -> bytes | None:
-    """The DER inside ``data`` when ``data`` is exactly the PEM that :func:`_pem` writes for it, else None.
-
-    Snapshots store each certificate that way: such a PEM is read without encoding it again to compare.
-    """
-    if not (data.startswith(_PEM_HEAD) and data.endswith(_PEM_TAIL)):
-        return None
-    try:
-        der = base64.b64decode(data[len(_PEM_HEAD) : -len(_PEM_TAIL)])
-    except ValueError:
-        return None
-    return der if _pem(der).encode("ascii") == data else None
+    return certs_x509.parse(cert, pem, der)
 
 
 def from_pem(pem: str) -> Certificate:
     """Parse exactly one PEM certificate, as snapshots store them (the hot path of loading one)."""
-    data = pem.encode("utf-8", "replace")
-    der = _canonical_der(data)
-    if der is not None:
-        try:
-            loaded = x509.load_der_x509_certificate(der)
-        except ValueError:
-            pass  # let load() explain what is wrong
-        else:
-            return parse(loaded, pem, der)
-    if data.count(b"-----BEGIN ") == 1 and data.lstrip().startswith(b"-----BEGIN CERTIFICATE-----"):
-        try:
-            cert = x509.load_pem_x509_certificate(data)
-        except ValueError:
-            pass  # let load() explain what is wrong
-        else:
-            canonical = cert.public_bytes(serialization.Encoding.PEM)
-            return parse(cert, pem if data == canonical else canonical.decode("ascii"))
-    certs = load(data, "certificate")
-    if len(certs) != 1:
-        raise CertificateError(f"expected one certificate, found {len(certs)}")
-    return certs[0]
+    from confcheck import certs_x509
+
+    return certs_x509.from_pem(pem)
 
 
 def read(path: str | Path) -> tuple[Certificate, ...]:
@@ -202,257 +109,44 @@ def read(path: str | Path) -> tuple[Certificate, ...]:
 
 def load(data: bytes, source: str) -> tuple[Certificate, ...]:
     """Parse PEM (one or more CERTIFICATE blocks, or PKCS7), DER, or DER PKCS#7 bytes."""
-    if len(data) > MAX_INPUT_BYTES:
-        raise CertificateError(
-            f"{source}: larger than {MAX_INPUT_BYTES // 1024 // 1024} MiB; not a certificate"
-        )
-    if not data.strip():
-        raise CertificateError(f"{source}: empty, no certificate in it")
-    looks_der = data[:1] == b"\x30"  # a DER SEQUENCE: its fields may hold any text, "-----BEGIN " included
-    raw = (
-        _der_certificates(data, source)
-        if looks_der or b"-----BEGIN " not in data
-        else _pem_certificates(data, source)
-    )
-    return tuple(parse(c) for c in raw)
+    from confcheck import certs_x509
 
-
-def _pem_certificates(data: bytes, source: str) -> list[x509.Certificate]:
-    blocks = list(_pem_blocks(data, source))
-    certs: list[x509.Certificate] = []
-    for number, (label, block) in enumerate(blocks, start=1):
-        try:
-            if label in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"):
-                certs.append(x509.load_pem_x509_certificate(block))
-            elif label == "PKCS7":
-                certs.extend(_pkcs7(block, pem=True))
-        except ValueError as exc:
-            raise CertificateError(
-                f"{source}: PEM block {number} ({label}) cannot be parsed: {_first_line(exc)}"
-            ) from None
-    if certs:
-        return certs
-    labels = {label for label, _ in blocks}
-    if any("PRIVATE KEY" in label for label in labels):
-        raise CertificateError(f"{source}: holds a private key, not a certificate")
-    if any("CERTIFICATE REQUEST" in label for label in labels):
-        raise CertificateError(f"{source}: is a certificate signing request (CSR), not a certificate")
-    found = ", ".join(sorted(labels)) or "nothing"
-    raise CertificateError(f"{source}: no certificate in the PEM data (found {found})")
-
-
-def _pem_blocks(data: bytes, source: str) -> list[tuple[str, bytes]]:
-    """Split PEM text into (label, block) pairs in one linear pass; a block without its END is an error."""
-    blocks: list[tuple[str, bytes]] = []
-    pos = 0
-    while (start := data.find(b"-----BEGIN ", pos)) != -1:
-        label_end = data.find(b"-----", start + 11)
-        if label_end == -1 or label_end - start > 80:
-            raise CertificateError(f"{source}: malformed PEM header")
-        label = data[start + 11 : label_end]
-        footer = b"-----END " + label + b"-----"
-        end = data.find(footer, label_end)
-        if end == -1:
-            shown = label.decode("ascii", "replace")
-            raise CertificateError(f"{source}: truncated PEM: '-----BEGIN {shown}-----' has no END line")
-        blocks.append((label.decode("ascii", "replace"), data[start : end + len(footer)]))
-        pos = end + len(footer)
-    return blocks
-
-
-def _der_certificates(data: bytes, source: str) -> list[x509.Certificate]:
-    try:
-        return [x509.load_der_x509_certificate(data)]
-    except ValueError as exc:
-        der_error = _first_line(exc)
-    try:
-        return _pkcs7(data, pem=False)
-    except ValueError:
-        pass
-    raise CertificateError(f"{source}: neither a PEM nor a DER certificate ({der_error})")
-
-
-def _pkcs7(data: bytes, pem: bool) -> list[x509.Certificate]:
-    """A PKCS#7 bundle's certificates in chain order, leaf first.
-
-    PKCS#7 holds a SET, which DER sorts by encoding, so the file order says nothing about the
-    chain. Bundles OpenSSL writes in file order are BER, not DER: cryptography reads them with a
-    warning that is not the user's business.
-    """
-    from cryptography.hazmat.primitives.serialization import pkcs7  # rare: import on demand
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        found = (pkcs7.load_pem_pkcs7_certificates if pem else pkcs7.load_der_pkcs7_certificates)(data)
-    return chain_order(list(found))
+    return certs_x509.load(data, source)
 
 
 def chain_order(certs: list[x509.Certificate]) -> list[x509.Certificate]:
-    """Order an unordered set of certificates as a chain: the leaf, then its issuer, and so on.
+    """Order an unordered set of certificates as a chain: the leaf, then its issuer, and so on."""
+    from confcheck import certs_x509
 
-    The leaf is the certificate that issued none of the others; certificates off the chain keep
-    their order at the end. Names decide (issuer equals subject), which is how bundles are meant.
-    """
-    remaining = list(certs)
-    issuers = {c.issuer for c in remaining if c.issuer != c.subject}
-    leaves = [c for c in remaining if c.subject not in issuers] or remaining[:1]
-    ordered = [leaves[0]]
-    remaining.remove(leaves[0])
-    while remaining:
-        current = ordered[-1]
-        parent = next(
-            (c for c in remaining if c.subject == current.issuer and current.issuer != current.subject), None
-        )
-        if parent is None:
-            break
-        ordered.append(parent)
-        remaining.remove(parent)
-    return ordered + remaining
+    return certs_x509.chain_order(certs)
 
 
-def _wanted_extensions(
-    extensions: x509.Extensions,
-) -> tuple[
-    x509.Extension[x509.ExtensionType] | None, x509.ExtendedKeyUsage | None, x509.BasicConstraints | None
-]:
-    """The subjectAltName extension, the extendedKeyUsage and basicConstraints values (None when absent),
-    found in one pass: the first of each, as ``get_extension_for_oid`` and ``get_extension_for_class`` do."""
-    san: x509.Extension[x509.ExtensionType] | None = None
-    eku: x509.ExtendedKeyUsage | None = None
-    constraints: x509.BasicConstraints | None = None
-    for extension in extensions:
-        value = extension.value
-        if san is None and extension.oid == ExtensionOID.SUBJECT_ALTERNATIVE_NAME:
-            san = extension
-        if eku is None and isinstance(value, x509.ExtendedKeyUsage):
-            eku = value
-        elif constraints is None and isinstance(value, x509.BasicConstraints):
-            constraints = value
-    return san, eku, constraints
+def is_self_signed(cert: x509.Certificate) -> bool:
+    """Issuer equals subject and the signature verifies with the certificate's own key."""
+    from confcheck import certs_x509
+
+    return certs_x509.is_self_signed(cert)
 
 
-def _san_values(ext: x509.Extension[x509.ExtensionType] | None) -> tuple[SubjectAltNames | None, str | None]:
-    if ext is None:
-        return None, None
-    value = ext.value
-    if not isinstance(value, x509.SubjectAlternativeName):  # UnrecognizedExtension
-        return None, "the subjectAltName cannot be parsed"
-    dns: list[str] = []
-    ip: list[str] = []
-    uri: list[str] = []
-    email: list[str] = []
-    others: list[x509.OtherName] = []
-    for name in value:  # one pass, each kind in certificate order
-        if isinstance(name, x509.DNSName):
-            dns.append(name.value)
-        elif isinstance(name, x509.IPAddress):
-            ip.append(str(name.value))
-        elif isinstance(name, x509.OtherName):
-            others.append(name)
-        elif isinstance(name, x509.UniformResourceIdentifier):
-            uri.append(name.value)
-        elif isinstance(name, x509.RFC822Name):
-            email.append(name.value)
-    xmpp_addr: list[str] = []
-    srv_name: list[str] = []
-    try:
-        for other in others:
-            if other.type_id == XMPP_ADDR_OID:
-                xmpp_addr.append(_der_string(other.value, _UTF8_STRING, "xmppAddr"))
-            elif other.type_id == SRV_NAME_OID:
-                srv_name.append(_der_string(other.value, _IA5_STRING, "SRVName"))
-    except ValueError as exc:
-        return None, f"the subjectAltName cannot be parsed: {exc}"
-    return (
-        SubjectAltNames(
-            dns=tuple(dns),
-            ip=tuple(ip),
-            xmpp_addr=tuple(xmpp_addr),
-            srv_name=tuple(srv_name),
-            uri=tuple(uri),
-            email=tuple(email),
-        ),
-        None,
-    )
+def label(name: x509.Name) -> str:
+    """A certificate name as people say it: its CN, else the whole name."""
+    from confcheck import certs_x509
+
+    return certs_x509.label(name)
 
 
-def _subject_values(subject: x509.Name) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """The subject's common names and its (short name, value) attributes, in one pass over it."""
-    common_names: list[str] = []
-    attributes: list[tuple[str, str]] = []
-    for attribute in subject:
-        value = _attr(attribute.value)
-        if attribute.oid == NameOID.COMMON_NAME:
-            common_names.append(value)
-        attributes.append((attribute.rfc4514_attribute_name, value))
-    return tuple(common_names), tuple(attributes)
+def __getattr__(name: str) -> ObjectIdentifier:
+    """``XMPP_ADDR_OID`` and ``SRV_NAME_OID``, made when first asked for (they need cryptography)."""
+    if name in ("XMPP_ADDR_OID", "SRV_NAME_OID"):
+        from confcheck import certs_x509
+
+        oid: ObjectIdentifier = getattr(certs_x509, name)
+        return oid
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_ISSUERS: dict[bytes, tuple[x509.Name, str, str]] = {}
-"""Issuer names already read, by their DER encoding: (name, RFC 4514 string, label). A deployment's
-certificates come from a handful of issuers, and reading a name is most of the cost of parsing."""
-_ISSUERS_KEPT = 4096
-
-
-def _issuer(cert: x509.Certificate) -> tuple[x509.Name, str, str]:
-    """The issuer's name, its RFC 4514 string and its label, read once per distinct issuer."""
-    key = _issuer_der(cert.tbs_certificate_bytes)
-    found = _ISSUERS.get(key) if key is not None else None
-    if found is None:
-        name = cert.issuer
-        found = (name, _name(name), label(name))
-        if key is not None:
-            if len(_ISSUERS) >= _ISSUERS_KEPT:
-                _ISSUERS.clear()
-            _ISSUERS[key] = found
-    return found
-
-
-def _issuer_der(tbs: bytes) -> bytes | None:
-    """The issuer Name's DER in a TBSCertificate (RFC 5280 4.1): after the optional version, the serial
-    number and the signature algorithm. None when the bytes are not laid out so (cryptography has read
-    them already; this only finds where the name is, to recognise an issuer seen before)."""
-    outer = _header(tbs, 0)
-    if outer is None or tbs[0] != 0x30:
-        return None
-    offset = outer[0]
-    if offset < len(tbs) and tbs[offset] == 0xA0:  # [0] version
-        version = _header(tbs, offset)
-        if version is None:
-            return None
-        offset = version[1]
-    for tag in (0x02, 0x30):  # the serial number, the signature algorithm
-        element = _header(tbs, offset) if offset < len(tbs) and tbs[offset] == tag else None
-        if element is None:
-            return None
-        offset = element[1]
-    issuer = _header(tbs, offset) if offset < len(tbs) and tbs[offset] == 0x30 else None
-    return tbs[offset : issuer[1]] if issuer is not None else None
-
-
-def _header(der: bytes, offset: int) -> tuple[int, int] | None:
-    """(start of the content, end of the element) of the DER element at ``offset``, or None."""
-    if offset + 2 > len(der):
-        return None
-    length = der[offset + 1]
-    start = offset + 2
-    if length & 0x80:
-        count = length & 0x7F
-        if count == 0 or count > 4 or start + count > len(der):
-            return None
-        length = int.from_bytes(der[start : start + count], "big")
-        start += count
-    end = start + length
-    return (start, end) if end <= len(der) else None
-
-
-def _signed_by_itself(cert: x509.Certificate) -> bool:
-    """The signature verifies with the certificate's own key (its names are known to match)."""
-    try:
-        cert.verify_directly_issued_by(cert)
-    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
-        return False
-    return True
+_UTF8_STRING = 0x0C
+_IA5_STRING = 0x16
 
 
 def _der_string(der: bytes, tag: int, what: str) -> str:
@@ -472,73 +166,6 @@ def _der_string(der: bytes, tag: int, what: str) -> str:
         return body.decode("utf-8") if tag == _UTF8_STRING else body.decode("ascii")
     except UnicodeDecodeError:
         raise ValueError(f"{what} is not valid {'UTF-8' if tag == _UTF8_STRING else 'ASCII'}") from None
-
-
-def is_self_signed(cert: x509.Certificate) -> bool:
-    """Issuer equals subject and the signature verifies with the certificate's own key."""
-    return cert.issuer == cert.subject and _signed_by_itself(cert)
-
-
-EKU_NAMES = {
-    "1.3.6.1.5.5.7.3.1": "serverAuth",
-    "1.3.6.1.5.5.7.3.2": "clientAuth",
-    "1.3.6.1.5.5.7.3.3": "codeSigning",
-    "1.3.6.1.5.5.7.3.4": "emailProtection",
-    "1.3.6.1.5.5.7.3.5": "ipsecEndSystem",
-    "1.3.6.1.5.5.7.3.8": "timeStamping",
-    "1.3.6.1.5.5.7.3.9": "OCSPSigning",
-    "2.5.29.37.0": "anyExtendedKeyUsage",
-}
-"""RFC 5280's names for the extendedKeyUsage purposes a server certificate may carry (Cisco's CSRs add
-IPSec End System, 1.3.6.1.5.5.7.3.5)."""
-
-
-def _key_info(cert: x509.Certificate) -> KeyInfo:
-    try:
-        key = cert.public_key()
-    except (ValueError, UnsupportedAlgorithm):
-        return KeyInfo("unknown", None)
-    if isinstance(key, rsa.RSAPublicKey):
-        return KeyInfo("RSA", key.key_size)
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return KeyInfo("EC", key.key_size)
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return KeyInfo("Ed25519", 256)
-    if isinstance(key, ed448.Ed448PublicKey):
-        return KeyInfo("Ed448", 456)
-    if isinstance(key, dsa.DSAPublicKey):
-        return KeyInfo("DSA", key.key_size)
-    return KeyInfo(type(key).__name__, None)
-
-
-def _name(name: x509.Name) -> str:
-    try:
-        return name.rfc4514_string()
-    except ValueError:
-        return "<unreadable name>"
-
-
-def label(name: x509.Name) -> str:
-    """A certificate name as people say it: its CN, else the whole name."""
-    try:
-        cns = name.get_attributes_for_oid(NameOID.COMMON_NAME)
-    except ValueError:
-        return "<unreadable name>"
-    value = _attr(cns[0].value) if cns else None
-    return value or _name(name) or "(empty name)"
-
-
-def _attr(value: str | bytes) -> str:
-    return value if isinstance(value, str) else value.decode("utf-8", "replace")
-
-
-def _oid_name(oid: ObjectIdentifier) -> str:
-    name = oid._name
-    return oid.dotted_string if name == "Unknown OID" else name
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def to_dict(cert: Certificate) -> dict[str, Any]:

@@ -33,11 +33,6 @@ from typing import Any
 
 from confcheck.errors import InputError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 MiB = 1024 * 1024
 
 SNAPSHOT_BYTES = 32 * MiB
@@ -238,6 +233,11 @@ def _locate(text: str) -> tuple[str, str]:
 
 def parse_toml(text: str, source: str, error: ErrorFactory = InputError) -> dict[str, Any]:
     """Decoded TOML; deep nesting and huge numbers are one-line errors with their line."""
+    # imported here: snapshots, reports and certificates are not TOML
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -138,7 +138,7 @@ def _extend(out: list[str], children: Iterable[Child]) -> None:
         elif isinstance(child, str):
             out.append(escape(child))
         else:
-            _extend(out, child)  # type: ignore[arg-type]
+            _extend(out, child)
 
 
 class _Markup:

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 from helpers import data
 
-from confcheck import certs, identity, pki
+from confcheck import certs, certs_x509, identity, pki
 from confcheck.certs import SRV_NAME_OID, XMPP_ADDR_OID, Certificate, CertificateError
 
 START = datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
@@ -400,9 +400,9 @@ def test_a_version_1_certificate_without_a_version_field_reads_its_issuer() -> N
     content = 2 + (tbs[1] & 0x7F if tbs[1] & 0x80 else 0)
     assert tbs[content] == 0xA0  # v3: [0] version first; drop it to get the shape of a v1 TBSCertificate
     v1 = _tlv(0x30, tbs[content + 2 + tbs[content + 1] :])
-    assert certs._issuer_der(tbs) == cert.issuer.public_bytes()
-    assert certs._issuer_der(v1) == cert.issuer.public_bytes()
-    assert certs._issuer_der(b"\x30\x03\x02\x01") is None  # truncated: not recognised, read the slow way
+    assert certs_x509._issuer_der(tbs) == cert.issuer.public_bytes()
+    assert certs_x509._issuer_der(v1) == cert.issuer.public_bytes()
+    assert certs_x509._issuer_der(b"\x30\x03\x02\x01") is None  # truncated: not recognised, read the slow way
 
 
 @pytest.mark.parametrize(
