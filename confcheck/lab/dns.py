@@ -52,6 +52,8 @@ class DnsServer:
 
     def stop(self) -> None:
         self._stopping.set()
+        with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as waker:
+            waker.sendto(b"", (self.address, self.port))  # wakes recvfrom now, not at its next timeout
         self._thread.join(timeout=2)
         with contextlib.suppress(OSError):
             self.sock.close()

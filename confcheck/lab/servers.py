@@ -8,6 +8,7 @@ confcheck do, and no more.
 from __future__ import annotations
 
 import contextlib
+import selectors
 import socket
 import ssl
 import threading
@@ -99,14 +100,27 @@ class HttpsServer(Server):
         self.httpd.socket = tls.wrap_socket(
             self.httpd.socket, server_side=True, do_handshake_on_connect=False
         )
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, name=f"lab-https-{address}", daemon=True
-        )
+        self.httpd.timeout = 0.5  # handle_request() returns when a connection went away before accept()
+        self._wake, self._waker = socket.socketpair()
+        self.thread = threading.Thread(target=self._serve, name=f"lab-https-{address}", daemon=True)
         self.thread.start()
 
+    def _serve(self) -> None:
+        """Accept until stopped. Unlike ``serve_forever``, which looks for a shutdown every half second,
+        this waits on the listening socket and on a wake-up socket, so the lab stops at once."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.httpd, selectors.EVENT_READ)
+            selector.register(self._wake, selectors.EVENT_READ)
+            while all(key.fileobj is not self._wake for key, _ in selector.select()):
+                self.httpd.handle_request()
+
     def stop(self) -> None:
-        self.httpd.shutdown()
+        with contextlib.suppress(OSError):
+            self._waker.send(b"x")
+        self.thread.join()
         self.httpd.server_close()
+        self._wake.close()
+        self._waker.close()
 
 
 class _QuietServer(ThreadingHTTPServer):
