@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from datetime import date
 from operator import attrgetter
@@ -77,7 +78,13 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
 
 def report_to_dict(report: Report) -> dict[str, Any]:
     """The whole report as JSON."""
-    return {
+    return _document(report, findings=True)
+
+
+def _document(report: Report, findings: bool) -> dict[str, Any]:
+    """The report as JSON, with or without its findings and suppressed findings (:func:`write` writes
+    those itself, one at a time)."""
+    data: dict[str, Any] = {
         "schema_version": REPORT_VERSION,
         "tool": {"name": "confcheck", "version": __version__},
         "source": report.source,
@@ -95,16 +102,16 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "clusters": [
             {"name": c.name, "product": c.product, "version": c.version} for c in report.deployment.clusters
         ],
-        "findings": [finding_to_dict(f) for f in report.findings],
-        "suppressed": [suppression_to_dict(s) for s in report.suppressed],
-        "notes": list(report.notes),
-        **(
-            {"cover": {"title": report.cover.title, "customer": report.cover.customer}}
-            if report.cover.title or report.cover.customer
-            else {}
-        ),
-        **({"changes": changes_to_dict(report.changes)} if report.changes else {}),
     }
+    if findings:
+        data["findings"] = [finding_to_dict(f) for f in report.findings]
+        data["suppressed"] = [suppression_to_dict(s) for s in report.suppressed]
+    data["notes"] = list(report.notes)
+    if report.cover.title or report.cover.customer:
+        data["cover"] = {"title": report.cover.title, "customer": report.cover.customer}
+    if report.changes:
+        data["changes"] = changes_to_dict(report.changes)
+    return data
 
 
 def changes_to_dict(changes: ChangeSummary) -> dict[str, Any]:
@@ -128,14 +135,29 @@ def suppression_to_dict(suppression: Suppression) -> dict[str, Any]:
 
 
 def write(report: Report, out: TextIO) -> None:
-    """Write the report as JSON, one finding per line: readable, diffable, and fast to encode."""
-    data = report_to_dict(report)
-    lists = {key: data.pop(key) for key in ("findings", "suppressed")}
-    text = json.dumps(data, ensure_ascii=False)[:-1]
-    for key, items in lists.items():
-        body = ",\n  ".join(json.dumps(item, ensure_ascii=False) for item in items)
-        text += f',\n "{key}": [\n  {body}\n ]' if items else f', "{key}": []'
-    out.write(text + "}\n")
+    """Write the report as JSON, one finding per line: readable, diffable, and fast to encode.
+
+    The findings are encoded and written a thousand at a time, each dict dropped once encoded: a
+    report of tens of thousands of findings never holds them all as dicts, nor the whole text twice.
+    """
+    out.write(_ENCODER.encode(_document(report, findings=False))[:-1])
+    lists: tuple[tuple[str, Sequence[Any], Callable[[Any], dict[str, Any]]], ...] = (
+        ("findings", report.findings, finding_to_dict),
+        ("suppressed", report.suppressed, suppression_to_dict),
+    )
+    for key, items, to_dict in lists:
+        if not items:
+            out.write(f', "{key}": []')
+            continue
+        out.write(f',\n "{key}": [\n  ')
+        for start in range(0, len(items), 1000):
+            batch = ",\n  ".join(_ENCODER.encode(to_dict(item)) for item in items[start : start + 1000])
+            out.write(batch if start == 0 else ",\n  " + batch)
+        out.write("\n ]")
+    out.write("}\n")
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 @hookimpl
