@@ -39,7 +39,7 @@ from confcheck.collect_plan import (
     add_current_endpoints,
 )
 from confcheck.config import ClusterConfig, Inventory
-from confcheck.errors import ConfcheckError
+from confcheck.errors import MESSAGE_LIMIT, ConfcheckError, cut
 from confcheck.model import (
     ECDSA,
     NOT_FETCHED,
@@ -157,7 +157,7 @@ def _plan(cluster: ClusterConfig, context: CollectContext) -> tuple[ClusterPlan 
         return plan, []
     except ConfcheckError as exc:
         kind = getattr(exc, "kind", "collect")
-        problem = Problem(kind, str(exc), cluster.name)
+        problem = Problem(kind, cut(str(exc)), cluster.name)
     except ValueError:
         return None, [
             Problem("version", f"{cluster.product} reported an unreadable version {version!r}", cluster.name)
@@ -436,6 +436,10 @@ def _fetch(
             )
         else:
             endpoint = replace(next(fetched), purpose=plan.purpose)
+            if endpoint.error is not None and len(endpoint.error.message) > MESSAGE_LIMIT:
+                endpoint = replace(
+                    endpoint, error=replace(endpoint.error, message=cut(endpoint.error.message))
+                )
         endpoints[id(item.node)].append(endpoint)
     report("certificates", len(targets), len(targets))
     for item in placed:

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from confcheck import __version__, certs, inputs, output_files, snapshot_migration
+from confcheck import __version__, certs, errors, inputs, output_files, snapshot_migration
 from confcheck.catalog import Catalog
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
@@ -242,10 +242,7 @@ def to_dict(deployment: Deployment) -> dict[str, Any]:
 
 def cut(text: str) -> str:
     """``text``, or its start and a mark saying how much was cut when it exceeds :attr:`Limits.string`."""
-    if len(text) <= LIMITS.string:
-        return text
-    mark = f" [... {len(text):,} characters in all, cut by confcheck]"
-    return text[: LIMITS.string - len(mark)] + mark
+    return errors.cut(text, LIMITS.string)
 
 
 def dumps(deployment: Deployment) -> str:
