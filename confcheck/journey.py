@@ -110,6 +110,9 @@ class Hop:
     notes: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
     """The findings about this hop: their fixes clear it."""
+    judged_by: str | None = None
+    """Who verifies the certificate here: None for the clients; behind Expressway-C, that cluster (its
+    verdict is every platform's)."""
 
     def verdicts(self) -> set[str]:
         return {o.verdict for o in self.outcomes}
@@ -684,7 +687,18 @@ class _Builder:
                 matched=primary.match.matched,
                 reason=primary.match.reason,
             )
-        return Hop(kind, title, ref.value, where, endpoint.chain[0], outcomes, tuple(notes), _unique(related))
+        judged_by = behind.name if behind is not None else None
+        return Hop(
+            kind,
+            title,
+            ref.value,
+            where,
+            endpoint.chain[0],
+            outcomes,
+            tuple(notes),
+            _unique(related),
+            judged_by,
+        )
 
     def behind(self, core: Cluster, name: str, target: TargetCheck) -> tuple[Outcome, ...]:
         """Expressway-C's TLS verify of ``name`` against the target's certificate: the same for every platform."""
