@@ -456,7 +456,7 @@ class _Reader:
         found = [(key, self.text(table, where, key)) for key in BOOTSTRAP_KEYS if key in table]
         path = self.text(data, at, "bootstrap_file", required=False)
         if path is None:
-            return found, self.path.name
+            return found, "installer arguments"
         if found:
             raise self.fail(at, "bootstrap_file", "give bootstrap or bootstrap_file, not both")
         text = self.small_file(at, "bootstrap_file", path).decode("utf-8", "replace")

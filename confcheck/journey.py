@@ -79,6 +79,8 @@ STORE_TITLES = {
     "android": "the Android trust store",
     "trust_store": "the clients' trust store ([check] trust_store)",
 }
+CLIENT_TRUST = frozenset({"CC401", "CC402", "CC403"})
+"""Findings about what the clients trust: not Expressway-C's business."""
 SRV_RULES = frozenset({"CC504", "CC505", "CC506", "CC507", "CC508", "CC509"})
 """Findings about DNS records: linked to the SRV hops by value, never by certificate."""
 
@@ -170,6 +172,8 @@ class Journey:
             fails = sum(1 for o in outcomes if o.verdict == "fail")
             if any(o.verdict == "silent" for o in outcomes):
                 text = "never prompts: this release does not validate certificates"
+                if fails:
+                    text += "; " + _count(fails, "hop", "fails at")
             elif prompts or fails:
                 parts = [_count(prompts, "hop", "prompts at")] if prompts else []
                 parts += [_count(fails, "hop", "fails at")] if fails else []
@@ -315,6 +319,12 @@ class _Builder:
             notes.append(
                 f"{client_title(client)} predates certificate validation (first validating release "
                 f"{FIRST_VALIDATING[client.platform]}, Cisco doc 116917 Table 1): it never prompts, and checks nothing."
+            )
+        unjudged = [client_title(c) for c in self.clients if validates(c) and self.trust.store(c.platform) is None]
+        if unjudged:
+            notes.append(
+                f"Trust is not judged for {', '.join(unjudged)}: no trust store for the platform "
+                "([check] trust_store, or [check.trust_stores]); names are."
             )
         if self.behavior == "RejectAndNotify":
             notes.append(
@@ -676,7 +686,11 @@ class _Builder:
             return Hop(
                 kind, title, ref.value, where, None, self.same("unknown", why), tuple(notes), _unique(related)
             )
-        related += self.links.by_certificate.get(endpoint.chain[0].sha256, ())
+        related += [
+            f
+            for f in self.links.by_certificate.get(endpoint.chain[0].sha256, ())
+            if behind is None or f.rule not in CLIENT_TRUST  # Expressway-C's trust is not the clients'
+        ]
         if behind is not None:
             outcomes = self.behind(behind, ref.value, primary)
         else:

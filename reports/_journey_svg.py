@@ -46,7 +46,7 @@ def picture(journey: Journey, path: Path, uid: str) -> tuple[str, int, int]:
     """(the picture's markup, its width, its height) for one path; ``uid`` keeps its ids unique in a page."""
     stages = path.stages or ()
     rows = max((len(s.hops) for s in stages), default=1)
-    width = max(2 * MARGIN + len(stages) * COLUMN, 2 * MARGIN + 6 * 140)
+    width = max(2 * MARGIN + len(stages) * COLUMN, 2 * MARGIN + 6 * 165)
     height = HEADER + rows * (BOX_HEIGHT + GAP) + LEGEND
     parts = [
         f'<defs><marker id="{uid}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
@@ -131,7 +131,7 @@ def _badge(x: int, y: int, width: int, label: str, verdict: str) -> str:
 def _legend(y: int) -> str:
     parts = []
     for index, (verdict, meaning) in enumerate(LEGEND_TEXT):
-        x = MARGIN + index * 140
+        x = MARGIN + index * 165
         word = COLOURS[verdict][2]
         parts.append(_badge(x, y, 56, word, verdict))
         parts.append(

@@ -83,8 +83,9 @@ def expressway_domain_not_in_certificate(ctx: Context) -> Iterator[Finding]:
     """Expressway-E's certificate lacks the services domain or an XMPP domain.
 
     ## What it checks
-    For every services domain collected (`[[jabber]]`), the certificate each Expressway-E node of
-    the inventory presents: its SAN dNSNames must hold the services domain or
+    For every services domain collected (`[[jabber]]`), the certificate of each Expressway-E node its
+    external `_collab-edge` record leads to (every Expressway-E of the inventory when the external DNS
+    was not asked): its SAN dNSNames must hold the services domain or
     `collab-edge.<services domain>`, and every XMPP domain. Wildcards do not count. The SRV target's
     own name is checked by the journey like any name.
 
@@ -104,13 +105,28 @@ def expressway_domain_not_in_certificate(ctx: Context) -> Iterator[Finding]:
     SAN dNSNames, have the CA sign it, upload it and restart Expressway-E.
     """
     for d in ctx.deployment.discovery:
-        for cluster, node in _edges(ctx):
+        for cluster, node in _serving(ctx, d):
             endpoint = node.endpoint("expressway")
             if endpoint is None or not endpoint.chain:
                 continue
             cert = endpoint.chain[0]
             for wanted, demand in edge_demands(cert, d.services_domain, d.xmpp_domains):
                 yield _edge_finding(ctx, cluster, node, cert, d, demand, wanted)
+
+
+def _serving(ctx: Context, d: Discovery) -> list[tuple[Cluster, Node]]:
+    """The Expressway-E nodes a services domain's users meet: those its external ``_collab-edge`` record
+    leads to; when the external DNS was not asked, every Expressway-E of the inventory (modelled: which
+    domains an Expressway serves is its configuration, which confcheck does not read)."""
+    view = d.view("external")
+    if view is None:
+        return _edges(ctx)
+    record = _records(view.records, d.services_domain).get("_collab-edge._tls")
+    targets = {a.split()[-1].rstrip(".").lower() for a in (record.answers if record else ())}
+    found = []
+    for target in sorted(targets):
+        found += [(c, n) for c, n in ctx.resolve(target, ("expressway-e",)) if c is not None]
+    return list({id(n): (c, n) for c, n in found}.values())
 
 
 def _edge_finding(
@@ -120,7 +136,7 @@ def _edge_finding(
     successor = renew(ctx, cluster, node, "expressway", cert, demand, names=(*kept, wanted), request=True)
     return Finding(
         f"Jabber outside the office prompts at Expressway-E {node_label(node)} for {d.services_domain}: "
-        f"its certificate {demand}.",
+        f"its certificate {demand.removeprefix('it ')}.",
         cluster=cluster.name,
         product=cluster.product,
         version=cluster.version,
@@ -245,6 +261,7 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
                 (cluster, node, endpoint, True),
             )
     known = [c for cl in ctx.deployment.clusters for n in cl.nodes for e in n.endpoints for c in e.chain]
+    in_use = {c.platform for d in ctx.deployment.discovery for c in d.clients} or set(PLATFORM_TITLES)
     for cluster, node, endpoint, edge in met.values():
         untrusted: list[tuple[str, trust.Verdict]] = []
         for key in ("windows", "macos", "ios", "android"):
@@ -264,12 +281,24 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
                 untrusted.append((key, replace(verdict, gaps=tuple(gaps))))
         if not untrusted:
             continue
-        platforms = [p for p in PLATFORM_TITLES if STORE_KEYS[p] in {k for k, _ in untrusted}]
+        platforms = [p for p in PLATFORM_TITLES if STORE_KEYS[p] in {k for k, _ in untrusted} and p in in_use]
+        if not platforms:
+            continue  # only platforms nobody uses
         who = ", ".join(PLATFORM_TITLES[p] for p in platforms)
         clauses = "; ".join(f"{STORE_TITLES[k]}: {'; '.join(g.text for g in v.gaps)}" for k, v in untrusted)
         purpose = "server" if endpoint.purpose == "expressway" else endpoint.purpose
         first = untrusted[0][1]
         fix = trust._fix(ctx, trust._Met(cluster, node, endpoint, (), first), first.gaps)
+        fix = replace(
+            fix,
+            steps=tuple(
+                s.replace(
+                    "confcheck's [check] trust_store",
+                    "confcheck's [check.trust_stores] of the platforms that lack it",
+                )
+                for s in fix.steps
+            ),
+        )
         yield Finding(
             f"Jabber for {who} (releases that validate certificates) prompts for the {purpose} certificate of "
             f"{node_label(node)}: not trusted by {clauses}.",
