@@ -26,7 +26,7 @@ from confcheck.findings import Finding, Fix, Phase, Severity
 from confcheck.journey import PLATFORM_TITLES, STORE_KEYS, STORE_TITLES, edge_demands
 from confcheck.model import Cluster, Discovery, DnsRecord, Endpoint, Node
 from confcheck.rule import Rule, rule
-from confcheck.rules._fixes import node_label, renew, renewal_fix
+from confcheck.rules._fixes import node_label, purpose_title, renew, renewal_fix
 
 RECORDS = ("_cisco-uds._tcp", "_cuplogin._tcp", "_collab-edge._tls")
 UNREADABLE = frozenset({"html", "redirect", "oversized", "malformed", "unexpected", "http"})
@@ -286,7 +286,7 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
             continue  # only platforms nobody uses
         who = ", ".join(PLATFORM_TITLES[p] for p in platforms)
         clauses = "; ".join(f"{STORE_TITLES[k]}: {'; '.join(g.text for g in v.gaps)}" for k, v in untrusted)
-        purpose = "server" if endpoint.purpose == "expressway" else endpoint.purpose
+        purpose = purpose_title(endpoint.purpose)
         first = untrusted[0][1]
         fix = trust._fix(ctx, trust._Met(cluster, node, endpoint, (), first), first.gaps)
         fix = replace(
