@@ -124,14 +124,14 @@ def collect(inventory: Inventory, progress: Progress | None = None) -> Deploymen
         )
         for plan in plans
     )
-    found = discovery.collect(inventory, clusters, report)  # Jabber's service discovery ([[jabber]])
+    discovered = discovery.collect(inventory, clusters, report)  # Jabber's service discovery ([[jabber]])
     return Deployment(
-        clusters=clusters + found.clusters,
+        clusters=clusters + discovered.clusters,
         externals=tuple(endpoints[id(node)] for node in externals),
         dns=tuple(sorted(context.records.values(), key=lambda r: (r.name, r.type))),
         collected_at=datetime.now(timezone.utc).replace(microsecond=0),
-        problems=tuple(problems) + found.problems,
-        discovery=found.discovery,
+        problems=tuple(problems) + discovered.problems,
+        discovery=discovered.discovery,
     )
 
 

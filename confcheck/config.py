@@ -422,7 +422,7 @@ class _Reader:
         )
 
     def domain(self, data: Mapping[str, Any], at: tuple[Any, ...], key: str, label: str | None = None) -> str:
-        value = self.text(data, at, key)
+        value: str = self.text(data, at, key)
         name = value.rstrip(".").lower()
         if not _HOST.fullmatch(name) or "." not in name or len(name) > 253:
             raise self.fail(at, label or key, f"{value!r} is not a DNS domain (labels separated by dots)")

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from confcheck import identity
+from confcheck.certs import Certificate
 from confcheck.collect_plan import Progress
 from confcheck.config import ClusterConfig, Inventory, JabberConfig
 from confcheck.model import (
@@ -249,8 +250,8 @@ class _Domain:
                 )
             self._failed(shown, error)
             return Fetch("uds-servers", shown, answer.status, error=error)
-        names, error = http.parse_servers(answer.body)
-        return Fetch("uds-servers", shown, answer.status, names, error)
+        names, unusable = http.parse_servers(answer.body)
+        return Fetch("uds-servers", shown, answer.status, names, unusable)
 
     # --- TFTP ------------------------------------------------------------------------------------
 
@@ -309,7 +310,7 @@ class _Domain:
             why = "is no node of the inventory's CUCM clusters" if node is None else "has no address"
             return Fetch("tftp-config", shown, error=EndpointError(NOT_FETCHED, f"not fetched: {name} {why}"))
         address = node.addresses[0]
-        chain = ()
+        chain: tuple[Certificate, ...] = ()
         if port == TFTP_HTTPS:
             met = chains.get(f"{address}:{port}")
             if met is not None and met.error is not None and met.error.kind == NOT_OPEN:
@@ -334,8 +335,8 @@ class _Domain:
             error = answer.error or EndpointError("http", "no answer")
             self._failed(shown, error)
             return Fetch("tftp-config", shown, answer.status, error=error, chain=chain)
-        names, error = http.parse_config(answer.body, _server_parameters())
-        return Fetch("tftp-config", shown, answer.status, names, error, chain)
+        names, unusable = http.parse_config(answer.body, _server_parameters())
+        return Fetch("tftp-config", shown, answer.status, names, unusable, chain)
 
     def _file(self) -> list[Fetch]:
         """The jabber-config.xml the inventory names, parsed as TFTP's would be."""

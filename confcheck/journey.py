@@ -320,7 +320,9 @@ class _Builder:
                 f"{client_title(client)} predates certificate validation (first validating release "
                 f"{FIRST_VALIDATING[client.platform]}, Cisco doc 116917 Table 1): it never prompts, and checks nothing."
             )
-        unjudged = [client_title(c) for c in self.clients if validates(c) and self.trust.store(c.platform) is None]
+        unjudged = [
+            client_title(c) for c in self.clients if validates(c) and self.trust.store(c.platform) is None
+        ]
         if unjudged:
             notes.append(
                 f"Trust is not judged for {', '.join(unjudged)}: no trust store for the platform "

@@ -43,7 +43,7 @@ def run(
             "give a SNAPSHOT, or --config with the inventory to collect (see 'confcheck journey --help')"
         )
     reads = (snapshot_path, config_path)
-    targets = []
+    targets: list[tuple[str, output_files.Target]] = []
     for spec in outputs:
         name, _, path = spec.partition("=")
         if not path or name not in FORMATS:

@@ -585,7 +585,9 @@ def build_journey() -> tuple[Deployment, list[pki.Issued], list[pki.Issued]]:
     issuing = _ca("Acme Issuing CA", issuer=root)
     public = _ca("Acme Public CA")
 
-    def node(host: str, address: str, role: Role, purpose: str = "tomcat", signer: pki.Issued = issuing) -> Node:
+    def node(
+        host: str, address: str, role: Role, purpose: str = "tomcat", signer: pki.Issued = issuing
+    ) -> Node:
         fqdn = f"{host}.{DOMAIN}"
         cert = _server(fqdn, dns=[fqdn], issuer=signer)
         chain = (cert, issuing) if signer is issuing else (cert,)
@@ -642,7 +644,9 @@ def build_journey() -> tuple[Deployment, list[pki.Issued], list[pki.Issued]]:
         )
         return DnsView(kind, server, records)
 
-    tftp_chain = (certs.load(_server(f"cucm1.{DOMAIN}", dns=[f"cucm1.{DOMAIN}"], issuer=issuing).pem.encode(), "t")[0],)
+    tftp_chain = (
+        certs.load(_server(f"cucm1.{DOMAIN}", dns=[f"cucm1.{DOMAIN}"], issuer=issuing).pem.encode(), "t")[0],
+    )
     fetches = (
         Fetch(
             "uds-servers",

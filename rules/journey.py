@@ -249,17 +249,15 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
     met: dict[tuple[int, str, tuple[str, ...]], tuple[Cluster | None, Node, Endpoint, bool]] = {}
     for check in ctx.checks:
         for target in check.targets:
-            endpoint = target.endpoint
-            if endpoint is not None and endpoint.chain:
-                key = (id(target.node), endpoint.purpose, tuple(c.sha256 for c in endpoint.chain))
-                met.setdefault(key, (target.cluster, target.node, endpoint, False))
-    for cluster, node in _edges(ctx):
-        endpoint = node.endpoint("expressway")
-        if endpoint is not None and endpoint.chain:
-            met.setdefault(
-                (id(node), endpoint.purpose, tuple(c.sha256 for c in endpoint.chain)),
-                (cluster, node, endpoint, True),
-            )
+            found = target.endpoint
+            if found is not None and found.chain:
+                chain = (id(target.node), found.purpose, tuple(c.sha256 for c in found.chain))
+                met.setdefault(chain, (target.cluster, target.node, found, False))
+    for edge_cluster, edge_node in _edges(ctx):
+        found = edge_node.endpoint("expressway")
+        if found is not None and found.chain:
+            chain = (id(edge_node), found.purpose, tuple(c.sha256 for c in found.chain))
+            met.setdefault(chain, (edge_cluster, edge_node, found, True))
     known = [c for cl in ctx.deployment.clusters for n in cl.nodes for e in n.endpoints for c in e.chain]
     in_use = {c.platform for d in ctx.deployment.discovery for c in d.clients} or set(PLATFORM_TITLES)
     for cluster, node, endpoint, edge in met.values():

@@ -47,7 +47,9 @@ def test_confcheck_journey_of_the_example_snapshot(confcheck: Callable[..., Run]
     assert "Jabber for Android 9.5: never prompts: this release does not validate certificates" in out
     # the edge lacks the services domain (everyone is prompted), and the Macs lack its CA besides
     assert "Windows PROMPT  Mac PROMPT  Android no check" in out
-    assert "not trusted by the macOS keychain: the CA that issued the certificate, Acme Public CA" in squash(out)
+    assert "not trusted by the macOS keychain: the CA that issued the certificate, Acme Public CA" in squash(
+        out
+    )
     assert "fix (CC107)" in out
     assert "fix (CC508): Remove _cisco-uds._tcp.acme.example from the external DNS" in out
     assert "Jabber sign-in journey · branch.acme.example (jabber-branch)" in out
@@ -143,8 +145,9 @@ def test_journey_text_render_stays_plain_for_a_pipe() -> None:
 
 @pytest.mark.real_servers
 def test_chromium_draws_the_journey_offline_and_red_where_a_platform_prompts(
-    browser: Any, tmp_path: Path
-) -> None:  # noqa: F811
+    browser: Any,  # noqa: F811  (test_report_html's fixture)
+    tmp_path: Path,
+) -> None:
     page_file = tmp_path / "report.html"
     page_file.write_text(html.render(example()), encoding="ascii")
     visit = Visit(browser, page_file)
