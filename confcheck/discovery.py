@@ -216,13 +216,14 @@ class _Domain:
     # --- UDS -------------------------------------------------------------------------------------
 
     def _uds(self, internal: DnsView) -> list[Fetch]:
-        """``/cucm-uds/servers`` from each ``_cisco-uds`` target, in the record's order."""
+        """``/cucm-uds/servers`` from the ``_cisco-uds`` targets in the record's order (priority, then
+        weight), as Jabber asks them: the next only when one cannot be used. Every target's certificate
+        is met anyway, as its node's."""
         record = next(
             (r for r in internal.records if r.type == "SRV" and r.name.startswith("_cisco-uds.")), None
         )
-        targets = sorted({srv_target(a) for a in (record.answers if record else ())}, key=str)
-        jobs: list[tuple[str, str | None, str, str | None]] = []  # url shown, address url, name, refusal
-        for name, port in targets:
+        found = []
+        for name, port in srv_order(record.answers if record else ()):
             shown = f"https://{name}:{port}{http.UDS_SERVERS}"
             located = self._node(name, internal)
             refusal = None
@@ -234,8 +235,11 @@ class _Domain:
             if refusal is None and address is None:
                 refusal = f"not fetched: {name} has no address"
             url = f"https://{_bracket(address)}:{port}{http.UDS_SERVERS}" if address and not refusal else None
-            jobs.append((shown, url, name, refusal))
-        return _each(jobs, self._uds_one, 8)
+            fetch = self._uds_one((shown, url, name, refusal))
+            found.append(fetch)
+            if fetch.error is None:
+                break
+        return found
 
     def _uds_one(self, job: tuple[str, str | None, str, str | None]) -> Fetch:
         shown, url, name, refusal = job
@@ -270,6 +274,7 @@ class _Domain:
                 if s.location.rsplit(".", 1)[-1] in ("jabber-tftp-1", "jabber-tftp-2")
                 and (profile is None or s.profiles is None or profile in s.profiles)
             ]
+        explicit = bool(named)
         if not named:
             named = [n for f in uds if f.error is None for _, n in f.names]
         if not named and home is not None:
@@ -280,9 +285,20 @@ class _Domain:
             servers.setdefault(
                 (identity.normalize(name) or name).lower(), (name, located[1] if located else None)
             )
-        jobs = [(name, node, port) for name, node in servers.values() for port in (TFTP_HTTP, TFTP_HTTPS)]
-        chains = self._chains([(name, node) for name, node in servers.values() if node is not None])
-        return _each(jobs, lambda job: self._tftp_one(*job, chains), 8)
+        if explicit:  # every server the clients are given: each may serve another file
+            jobs = [(name, node, port) for name, node in servers.values() for port in (TFTP_HTTP, TFTP_HTTPS)]
+            chains = self._chains([(name, node) for name, node in servers.values() if node is not None])
+            return _each(jobs, lambda job: self._tftp_one(*job, chains), 8)
+        found = []  # none named: the nodes in order, until one runs TFTP (modelled)
+        for name, node in servers.values():
+            first = self._tftp_one(name, node, TFTP_HTTP, {})
+            found.append(first)
+            if first.error is not None and first.error.kind in (NOT_OPEN, NOT_FETCHED):
+                continue
+            chains = self._chains([(name, node)] if node is not None else [])
+            found.append(self._tftp_one(name, node, TFTP_HTTPS, chains))
+            break
+        return found
 
     def _chains(self, servers: Sequence[tuple[str, Node]]) -> dict[str, Endpoint]:
         """The chain each TFTP server presents on 6972, fetched as every certificate is."""
@@ -407,6 +423,18 @@ def release(version: str | None) -> tuple[int, ...]:
             break
         parts.append(int(part))
     return tuple(parts)
+
+
+def srv_order(answers: Iterable[str]) -> list[tuple[str, int]]:
+    """The (target, port) of SRV answers in the order a client tries them: priority, then weight
+    (highest first; RFC 2782 picks among equal priorities at random, weighted), then name."""
+    found: dict[tuple[str, int], tuple[int, int, tuple[str, int]]] = {}
+    for answer in answers:
+        fields = answer.split()
+        if len(fields) == 4 and fields[0].isdigit() and fields[1].isdigit():
+            target = srv_target(answer)
+            found.setdefault(target, (int(fields[0]), -int(fields[1]), target))
+    return [target for *_, target in sorted(found.values())]
 
 
 def srv_target(answer: str) -> tuple[str, int]:
