@@ -172,3 +172,21 @@ def test_chromium_draws_the_journey_offline_and_red_where_a_platform_prompts(
     page.locator("#journey").screenshot(path=str(tmp_path / "journey.png"))
     assert (tmp_path / "journey.png").stat().st_size > 20_000
     visit.context.close()
+
+
+def test_the_jabber_row_and_expressway_are_in_confcheck_locations(confcheck: Callable[..., Run]) -> None:
+    lines = {line["line"]: line for line in json.loads(confcheck("locations", "--format", "json").out)}
+    jabber = {loc["id"] for loc in lines["jabber"]["locations"]}
+    assert {
+        "jabber.bootstrap-cup-address",
+        "jabber.bootstrap-tftp",
+        "jabber.bootstrap-cti",
+        "jabber.bootstrap-ccmcip",
+    } <= jabber
+    assert {"jabber.login-server", "jabber.config-voicemail-primary", "jabber.config-tftp-1"} <= jabber
+    assert lines["expressway-e"]["locations"] == []
+    assert "_collab-edge" in lines["expressway-e"]["note"]
+    core = {loc["id"]: loc for loc in lines["expressway-c"]["locations"]}
+    assert core["expressway-c.unified-cm"]["menu"] == (
+        "Cisco Expressway-C > Configuration > Unified Communications > Unified CM servers"
+    )
