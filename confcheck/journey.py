@@ -33,7 +33,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from confcheck import identity
 from confcheck.catalog import Catalog
@@ -52,9 +51,7 @@ from confcheck.model import (
     Fetch,
     Node,
 )
-
-if TYPE_CHECKING:
-    from confcheck.rules.trust import Verdict as TrustVerdict
+from confcheck.platforms import FIRST_VALIDATING, Trust, client_title, validates
 
 VERDICTS = ("ok", "prompt", "fail", "silent", "unknown", "none")
 """An outcome per platform: ``ok`` (no prompt), ``prompt`` (the user is asked, or refused under
@@ -62,23 +59,6 @@ RejectAndNotify), ``fail`` (the hop cannot work: no record, Expressway-C's TLS v
 ``silent`` (a client that does not validate certificates), ``unknown`` (not judged), ``none`` (no
 certificate of the client's to judge: a DNS record, a service profile, CTI)."""
 BAD = frozenset({"prompt", "fail"})
-FIRST_VALIDATING = {"mac": "9.2", "windows": "9.2.5", "iphone": "9.5", "ipad": "9.6", "android": "9.6"}
-"""The first Jabber release of each platform that validates certificates (Cisco doc 116917, Table 1)."""
-PLATFORM_TITLES = {
-    "windows": "Windows",
-    "mac": "Mac",
-    "iphone": "iPhone",
-    "ipad": "iPad",
-    "android": "Android",
-}
-STORE_KEYS = {"windows": "windows", "mac": "macos", "iphone": "ios", "ipad": "ios", "android": "android"}
-STORE_TITLES = {
-    "windows": "Windows' Trusted Root Certification Authorities",
-    "macos": "the macOS keychain",
-    "ios": "the iOS and iPadOS trust store",
-    "android": "the Android trust store",
-    "trust_store": "the clients' trust store ([check] trust_store)",
-}
 CLIENT_TRUST = frozenset({"CC401", "CC402", "CC403"})
 """Findings about what the clients trust: not Expressway-C's business."""
 SRV_RULES = frozenset({"CC504", "CC505", "CC506", "CC507", "CC508", "CC509"})
@@ -123,11 +103,6 @@ class Hop:
     def bad(self) -> bool:
         """Whether some platform is prompted here, or the hop fails."""
         return bool(self.verdicts() & BAD)
-
-    @property
-    def split(self) -> bool:
-        """Whether platforms disagree here: one is prompted and another is not."""
-        return len(self.verdicts()) > 1 and bool(self.verdicts() & BAD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,12 +165,6 @@ def _count(n: int, noun: str, verb: str) -> str:
     return f"{verb} {n} {noun}{'s' if n != 1 else ''}"
 
 
-def client_title(client: Client) -> str:
-    """``Jabber for Mac 14.1``, ``Jabber for Android`` (release not given)."""
-    title = f"Jabber for {PLATFORM_TITLES.get(client.platform, client.platform)}"
-    return f"{title} {client.version}" if client.version else title
-
-
 def build(
     deployment: Deployment, catalog: Catalog, options: CheckOptions, findings: Sequence[Finding]
 ) -> tuple[Journey, ...]:
@@ -204,68 +173,6 @@ def build(
         return ()
     builder = _Builder(Context(deployment, catalog, options), findings)
     return tuple(builder.journey(d) for d in deployment.discovery)
-
-
-# --- who trusts what --------------------------------------------------------------------------------
-
-
-class _Trust:
-    """Per platform store, whether a chain is trusted; each (store, chain) judged once."""
-
-    def __init__(self, options: CheckOptions, known: Sequence[Certificate]) -> None:
-        self.options = options
-        self.stores = dict(options.platform_stores)
-        self.known = known
-        self._cache: dict[tuple[str, tuple[str, ...]], TrustVerdict | None] = {}
-
-    def store(self, platform: str) -> tuple[str, tuple[Certificate, ...]] | None:
-        """(which store, its certificates) a platform judges by; None when none is known."""
-        key = STORE_KEYS[platform]
-        if key in self.stores:
-            return key, self.stores[key]
-        if self.options.trust_store is not None:
-            return "trust_store", self.options.trust_store
-        return None
-
-    def judge(self, platform: str, chain: Sequence[Certificate]) -> tuple[bool | None, str]:
-        """(trusted, why); trusted is None when the platform's store is unknown."""
-        found = self.store(platform)
-        if found is None:
-            return (
-                None,
-                "trust not judged: no trust store for this platform ([check] trust_store, [check.trust_stores])",
-            )
-        key, store = found
-        anchors = tuple(store)
-        if platform == "windows":
-            enterprise = self.stores.get("windows_enterprise", self.options.trust_store or ())
-            if chain[0].sha256 in {c.sha256 for c in enterprise}:
-                anchors += (chain[0],)  # method 2: the server certificate itself, in Enterprise Trust
-        cache_key = (
-            key + ("+" + chain[0].sha256 if len(anchors) > len(store) else ""),
-            tuple(c.sha256 for c in chain),
-        )
-        if cache_key not in self._cache:
-            from confcheck.rules.trust import assess
-
-            self._cache[cache_key] = assess(chain, anchors, self.options.now, self.known)
-        verdict = self._cache[cache_key]
-        assert verdict is not None
-        where = STORE_TITLES[key]
-        if verdict.trusted:
-            how = " (this exact certificate is trusted)" if verdict.pinned else ""
-            return True, f"trusted through {where}{how}"
-        gaps = "; ".join(g.text for g in verdict.gaps) or "the chain is not trusted"
-        return False, f"not trusted by {where}: {gaps}"
-
-
-def validates(client: Client) -> bool:
-    """Whether the client's release validates certificates (unknown releases are assumed to)."""
-    from confcheck.discovery import release
-
-    first = FIRST_VALIDATING.get(client.platform)
-    have = release(client.version)
-    return first is None or not have or have >= release(first)
 
 
 # --- the builder --------------------------------------------------------------------------------------
@@ -287,7 +194,7 @@ class _Builder:
         self.ctx = ctx
         self.deployment = ctx.deployment
         known = {c.sha256: c for c in _certificates(ctx.deployment)}
-        self.trust = _Trust(ctx.options, list(known.values()))
+        self.trust = Trust(ctx.options, list(known.values()))
         self.links = _Links()
         for f in findings:
             if f.location is not None:
@@ -1058,10 +965,3 @@ def _certificates(deployment: Deployment) -> list[Certificate]:
         for f in d.fetches:
             found.update((c.sha256, c) for c in f.chain)
     return list(found.values())
-
-
-def worst(outcomes: Iterable[Outcome]) -> str:
-    """The most serious verdict among ``outcomes`` (prompt and fail first)."""
-    order = {"fail": 0, "prompt": 1, "unknown": 2, "silent": 3, "ok": 4, "none": 5}
-    verdicts = [o.verdict for o in outcomes]
-    return min(verdicts, key=lambda v: order.get(v, 9)) if verdicts else "none"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from confcheck.journey import BAD, Hop, Journey, Path, client_title
+from confcheck.journey import BAD, Hop, Journey, Path
+from confcheck.platforms import client_title
 from confcheck.reports import _journey_svg
 from confcheck.reports.html import Child, Html, h
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from confcheck.journey import BAD, Hop, Journey, Path, client_title
+from confcheck.journey import BAD, Hop, Journey, Path
+from confcheck.platforms import client_title
 from confcheck.reports.html import escape
 
 COLUMN, BOX_WIDTH, BOX_HEIGHT, GAP = 226, 202, 78, 12

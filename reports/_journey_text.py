@@ -13,7 +13,8 @@ import textwrap
 from collections.abc import Callable, Sequence
 
 from confcheck.console import safe
-from confcheck.journey import BAD, Hop, Journey, Outcome, Path, client_title
+from confcheck.journey import BAD, Hop, Journey, Outcome, Path
+from confcheck.platforms import client_title
 
 Style = Callable[[str, str], str]
 """``style(text, name)``: colour for a terminal (names: error, warning, info, ok, dim, bold, alert)."""

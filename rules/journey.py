@@ -23,8 +23,9 @@ from confcheck import hookimpl
 from confcheck.certs import Certificate
 from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
-from confcheck.journey import PLATFORM_TITLES, STORE_KEYS, STORE_TITLES, edge_demands
+from confcheck.journey import edge_demands
 from confcheck.model import Cluster, Discovery, DnsRecord, Endpoint, Node
+from confcheck.platforms import PLATFORM_TITLES, STORE_KEYS, STORE_TITLES, anchors
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import node_label, purpose_title, renew, renewal_fix
 
@@ -268,12 +269,9 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
                 store = fallback  # CC401 never sees Expressway-E's chain
             if store is None:
                 continue
-            anchors = tuple(store)
-            if key == "windows":
-                enterprise = stores.get("windows_enterprise", fallback or ())
-                if endpoint.chain[0].sha256 in {c.sha256 for c in enterprise}:
-                    anchors += (endpoint.chain[0],)
-            verdict = trust.assess(endpoint.chain, anchors, ctx.options.now, known)
+            verdict = trust.assess(
+                endpoint.chain, anchors(ctx.options, key, store, endpoint.chain), ctx.options.now, known
+            )
             gaps = [g for g in verdict.gaps if not (g.kind == "expired" and g.sent)]
             if not verdict.trusted and gaps:
                 untrusted.append((key, replace(verdict, gaps=tuple(gaps))))

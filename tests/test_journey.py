@@ -11,7 +11,7 @@ from helpers import cert, cluster, node, root_ca, tomcat
 from confcheck import certs, journey, pki, plugin_manager, snapshot
 from confcheck.engine import CheckOptions
 from confcheck.findings import Finding
-from confcheck.journey import Hop, Journey, validates
+from confcheck.journey import Hop, Journey
 from confcheck.model import (
     Client,
     Cluster,
@@ -24,6 +24,7 @@ from confcheck.model import (
     Fetch,
     Setting,
 )
+from confcheck.platforms import validates
 from confcheck.snapshot import SnapshotError
 from confcheck.verdict import Options, judge
 
