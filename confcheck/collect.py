@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TypeVar
 
-from confcheck import identity, plugin_manager
+from confcheck import discovery, identity, plugin_manager
 from confcheck.collect_context import CollectContext
 from confcheck.collect_plan import (
     ClusterPlan,
@@ -124,12 +124,14 @@ def collect(inventory: Inventory, progress: Progress | None = None) -> Deploymen
         )
         for plan in plans
     )
+    discovered = discovery.collect(inventory, clusters, report)  # Jabber's service discovery ([[jabber]])
     return Deployment(
-        clusters=clusters,
+        clusters=clusters + discovered.clusters,
         externals=tuple(endpoints[id(node)] for node in externals),
         dns=tuple(sorted(context.records.values(), key=lambda r: (r.name, r.type))),
         collected_at=datetime.now(timezone.utc).replace(microsecond=0),
-        problems=tuple(problems),
+        problems=tuple(problems) + discovered.problems,
+        discovery=discovered.discovery,
     )
 
 

@@ -34,6 +34,8 @@ JABBER_NOTE = (
     "the value is what Jabber connects to."
 )
 NAME_ONLY = "no certificate: the name must lead to {what} (CC201 when it leads nowhere)"
+DEFAULT_PROFILE = "service-profile.default"
+"""The cluster fact naming CUCM's default service profile ("Make this the default service profile")."""
 
 
 def server_name() -> Location:
@@ -224,6 +226,9 @@ def collect(cluster: ClusterConfig, context: CollectContext) -> ClusterPlan:
             plan.hints.append(ExternalHint(node.name, _common.TOMCAT, "https", cluster.tomcat_port))
         services = client.uc_services()
         profiles = [client.service_profile(p.name) for p in client.service_profiles()]
+        default = next((p.name for p in profiles if p.is_default), None)
+        if default:  # the profile users get unless another is assigned: the one Jabber's journey follows
+            plan.facts[DEFAULT_PROFILE] = default
         using = _uc_services.memberships(profiles)
         known = {s.name.strip().casefold() for s in services}
         # profiles that name only services that do not exist mean the names were not matched (a release
