@@ -88,6 +88,9 @@ class ProductLine:
     """(certificate purpose, service to restart after replacing it), e.g. ("tomcat", "Cisco Tomcat")."""
     note: str = ""
     """Anything Table 3 says about the line as a whole (Unity Connection: no setting to change)."""
+    certificates_menu: str | None = None
+    """Where certificates are managed, when it is not ``<os_admin> > Security > Certificate Management``
+    (Expressway: Maintenance > Security > Server certificate)."""
 
     def covers(self, major: int) -> bool:
         """Whether this line describes version ``major`` of its product."""
@@ -106,7 +109,7 @@ class ProductLine:
     @property
     def certificate_management(self) -> str:
         """Where certificates are generated, signed and uploaded on this product line."""
-        return f"{self.os_admin} > Security > Certificate Management"
+        return f"{self.os_admin} > {self.certificates_menu or 'Security > Certificate Management'}"
 
     def restart_after_certificate(self, purpose: str) -> str | None:
         """The service to restart once a ``purpose`` certificate is replaced."""

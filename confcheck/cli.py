@@ -80,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True, parser_class=_Parser)
 
     _check_commands(commands)
+    _journey_command(commands)
     _lab_commands(commands)
     _reference_commands(commands)
     return parser
@@ -154,6 +155,47 @@ def _check_commands(commands: Any) -> None:
     )
     snap.add_argument("--no-progress", action="store_true", help="no progress display on standard error")
     snap.set_defaults(run=_snapshot)
+
+
+def _journey_command(commands: Any) -> None:
+    """journey: Jabber's sign-in, hop by hop, per services domain and client platform."""
+    journey = commands.add_parser(
+        "journey",
+        help="show Jabber's sign-in, inside and outside, hop by hop: which platforms are prompted where",
+    )
+    journey.add_argument(
+        "snapshot",
+        nargs="?",
+        metavar="SNAPSHOT",
+        help="a snapshot (offline); without one, --config is collected",
+    )
+    journey.add_argument(
+        "--config",
+        metavar="FILE",
+        help="with SNAPSHOT: read [check] (the trust stores per platform) from it; without: the inventory to collect",
+    )
+    journey.add_argument(
+        "--format", default="text", help="standard output's format: text (default), svg, json"
+    )
+    journey.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        default=[],
+        metavar="FORMAT=PATH",
+        help="also write the journey to a file, e.g. -o svg=journey.svg (repeatable)",
+    )
+    journey.add_argument(
+        "--at", type=_moment, metavar="DATE", help="judge certificate validity at this date or UTC time"
+    )
+    journey.add_argument("--no-progress", action="store_true", help="no progress display on standard error")
+    journey.set_defaults(run=_journey)
+
+
+def _journey(args: argparse.Namespace) -> ExitCode:
+    from confcheck.journey_command import run
+
+    return run(args.snapshot, args.config, args.format, args.output, args.at, not args.no_progress)
 
 
 def _lab_commands(commands: Any) -> None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TypeVar
 
-from confcheck import identity, plugin_manager
+from confcheck import discovery, identity, plugin_manager
 from confcheck.collect_context import CollectContext
 from confcheck.collect_plan import (
     ClusterPlan,
@@ -39,7 +39,7 @@ from confcheck.collect_plan import (
     add_current_endpoints,
 )
 from confcheck.config import ClusterConfig, Inventory
-from confcheck.errors import ConfcheckError
+from confcheck.errors import MESSAGE_LIMIT, ConfcheckError, cut
 from confcheck.model import (
     ECDSA,
     NOT_FETCHED,
@@ -124,12 +124,14 @@ def collect(inventory: Inventory, progress: Progress | None = None) -> Deploymen
         )
         for plan in plans
     )
+    discovered = discovery.collect(inventory, clusters, report)  # Jabber's service discovery ([[jabber]])
     return Deployment(
-        clusters=clusters,
+        clusters=clusters + discovered.clusters,
         externals=tuple(endpoints[id(node)] for node in externals),
         dns=tuple(sorted(context.records.values(), key=lambda r: (r.name, r.type))),
         collected_at=datetime.now(timezone.utc).replace(microsecond=0),
-        problems=tuple(problems),
+        problems=tuple(problems) + discovered.problems,
+        discovery=discovered.discovery,
     )
 
 
@@ -157,7 +159,7 @@ def _plan(cluster: ClusterConfig, context: CollectContext) -> tuple[ClusterPlan 
         return plan, []
     except ConfcheckError as exc:
         kind = getattr(exc, "kind", "collect")
-        problem = Problem(kind, str(exc), cluster.name)
+        problem = Problem(kind, cut(str(exc)), cluster.name)
     except ValueError:
         return None, [
             Problem("version", f"{cluster.product} reported an unreadable version {version!r}", cluster.name)
@@ -436,6 +438,10 @@ def _fetch(
             )
         else:
             endpoint = replace(next(fetched), purpose=plan.purpose)
+            if endpoint.error is not None and len(endpoint.error.message) > MESSAGE_LIMIT:
+                endpoint = replace(
+                    endpoint, error=replace(endpoint.error, message=cut(endpoint.error.message))
+                )
         endpoints[id(item.node)].append(endpoint)
     report("certificates", len(targets), len(targets))
     for item in placed:

@@ -23,7 +23,7 @@ from confcheck import inputs
 from confcheck.engine import CheckOptions
 from confcheck.errors import InputError
 from confcheck.gate import Waiver
-from confcheck.model import PRODUCTS
+from confcheck.model import INVENTORY_PRODUCTS, PLATFORMS, Client
 from confcheck.report import Cover
 from confcheck.transport.tls_policy import TlsPolicy, check_ca_bundle
 
@@ -55,6 +55,53 @@ class ClusterConfig:
     admin_port: int = 8443
     tomcat_port: int = 8443
     xmpp_port: int = 5222
+    unified_cm: tuple[str, ...] = ()
+    """Expressway-C: the Unified CM publisher addresses as configured (Configuration > Unified
+    Communications > Unified CM servers), exactly as typed there."""
+    im_and_presence: tuple[str, ...] = ()
+    """Expressway-C: the IM and Presence Service publisher addresses as configured."""
+    unity_connection: tuple[str, ...] = ()
+    """Expressway-C: the Unity Connection servers as configured."""
+    tls_verify: bool = True
+    """Expressway-C: TLS verify mode of those servers (Cisco recommends On)."""
+
+
+BOOTSTRAP_KEYS = ("CUP_ADDRESS", "TFTP", "CTI", "CCMCIP")
+"""Jabber for Windows installer arguments that name servers (On-Premises Deployment for Cisco Jabber
+12.9: they take a host name, an IP address or an FQDN)."""
+CERTIFICATE_BEHAVIORS = ("RejectAndNotify", "PromptPerSession")
+"""``InvalidCertificateBehavior`` (the same guide): refuse with a warning, or let the user accept."""
+TRUST_STORE_KEYS = ("windows", "windows_enterprise", "macos", "ios", "android")
+"""``[check.trust_stores]``: Windows' Trusted Root Certification Authorities, Windows' Enterprise Trust,
+the macOS keychain, the iOS/iPadOS and Android trust stores."""
+MAX_JABBER_FILE = 1024 * 1024
+"""A jabber-config.xml or bootstrap file larger than this is not one."""
+
+
+@dataclass(frozen=True, slots=True)
+class JabberConfig:
+    """One ``[[jabber]]``: a services domain users sign in with, and what the inventory knows of its clients."""
+
+    name: str
+    """The name of the ``jabber`` cluster the clients' settings are filed under."""
+    services_domain: str
+    xmpp_domains: tuple[str, ...]
+    home: str | None = None
+    """The CUCM cluster users of this domain are homed on; None: found from the SRV targets."""
+    internal_dns: tuple[str, int] | None = None
+    """The office's DNS server; None: ``[collect] dns_server`` (or the system resolver)."""
+    external_dns: tuple[str, int] | None = None
+    """A DNS server answering as the Internet does; None: the outside is not asked."""
+    clients: tuple[Client, ...] = ()
+    service_profile: str | None = None
+    """The service profile of the users followed (a test user's); None: CUCM's default profile."""
+    invalid_certificate_behavior: str | None = None
+    bootstrap: tuple[tuple[str, str], ...] = ()
+    """(installer argument, value), e.g. ("TFTP", "10.0.0.11"), and ("login_server", ...)."""
+    bootstrap_source: str = ""
+    """Where the bootstrap values come from: confcheck.toml, or the bootstrap file."""
+    jabber_config: tuple[str, bytes] | None = None
+    """(path, content) of a jabber-config.xml the inventory names, when the clients do not get it from TFTP."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +133,8 @@ class Inventory:
     check: CheckOptions = field(default_factory=CheckOptions)
     cover: Cover = field(default_factory=Cover)
     """``[report]``: the title and customer every human report shows."""
+    jabber: tuple[JabberConfig, ...] = ()
+    """``[[jabber]]``: the services domains whose sign-in journey is collected."""
 
 
 def load(path: str | Path, ask: bool | None = None) -> Inventory:
@@ -127,7 +176,7 @@ class _Reader:
             table, key = (table[:-2], table[-2]) if isinstance(table[-1], int) else (table[:-1], table[-1])
 
     def inventory(self, data: dict[str, Any]) -> Inventory:
-        self.known(data, (), {"collect", "check", "cluster", "external", "waiver", "report"})
+        self.known(data, (), {"collect", "check", "cluster", "external", "waiver", "report", "jabber"})
         collect = self.table(data, (), "collect")
         self.known(collect, ("collect",), {"timeout", "concurrency", "per_host", "dns_server", "allow"})
         clusters = [self.cluster(c, i) for i, c in enumerate(self.array(data, (), "cluster"), start=1)]
@@ -139,6 +188,12 @@ class _Reader:
                 raise self.fail(("cluster", index), "name", f"duplicate cluster name {name!r}")
         externals = [self.external(e, i) for i, e in enumerate(self.array(data, (), "external"), start=1)]
         allowed = self.allow(collect, ("collect",))
+        jabber = [self.jabber(j, i, clusters) for i, j in enumerate(self.array(data, (), "jabber"), start=1)]
+        taken = set(names)
+        for index, entry in enumerate(jabber, start=1):
+            if entry.name in taken:
+                raise self.fail(("jabber", index), "name", f"{entry.name!r} is already the name of a cluster")
+            taken.add(entry.name)
         return Inventory(
             path=self.path,
             clusters=tuple(clusters),
@@ -152,6 +207,7 @@ class _Reader:
             waivers=self.waivers(data),
             check=self.check(data),
             cover=self.cover(data),
+            jabber=tuple(jabber),
         )
 
     def cover(self, data: dict[str, Any]) -> Cover:
@@ -188,15 +244,26 @@ class _Reader:
     def check(self, data: dict[str, Any]) -> CheckOptions:
         at = ("check",)
         table = self.table(data, (), "check")
-        self.known(table, at, {"trust_store", "expiry_warning_days", "min_rsa_bits"})
+        self.known(table, at, {"trust_store", "expiry_warning_days", "min_rsa_bits", "trust_stores"})
         store = self.text(table, at, "trust_store", required=False)
+        stores = self.table(table, at, "trust_stores")
+        where = (*at, "trust_stores")
+        self.known(stores, where, set(TRUST_STORE_KEYS))
+        platform_stores = tuple(
+            (key, self.trust_store(where, self.text(stores, where, key), key))
+            for key in TRUST_STORE_KEYS
+            if key in stores
+        )
         return CheckOptions(
             expiry_warning_days=int(self.number(table, at, "expiry_warning_days", 30, 0, 3650, integer=True)),
             min_rsa_bits=int(self.number(table, at, "min_rsa_bits", 2048, 512, 16384, integer=True)),
             trust_store=self.trust_store(at, store) if store else None,
+            platform_stores=platform_stores,
         )
 
-    def trust_store(self, at: tuple[Any, ...], value: str) -> tuple[Certificate, ...]:
+    def trust_store(
+        self, at: tuple[Any, ...], value: str, key: str = "trust_store"
+    ) -> tuple[Certificate, ...]:
         """A bundle file, or a directory of .pem/.crt/.cer files, relative to the inventory."""
         from confcheck import certs
 
@@ -207,13 +274,13 @@ class _Reader:
             else [path]
         )
         if not files:
-            raise self.fail(at, "trust_store", f"{path}: no .pem, .crt or .cer file in it")
+            raise self.fail(at, key, f"{path}: no .pem, .crt or .cer file in it")
         found: list[Certificate] = []
         for file in files:
             try:
                 found += certs.read(file)
             except certs.CertificateError as exc:
-                raise self.fail(at, "trust_store", str(exc)) from None
+                raise self.fail(at, key, str(exc)) from None
         return tuple(found)
 
     def waivers(self, data: dict[str, Any]) -> tuple[Waiver, ...]:
@@ -249,14 +316,31 @@ class _Reader:
         if "password" in data:
             raise self.fail(at, "password", "passwords are not kept in the inventory: use password_env")
         keys = {"name", "product", "version", "publisher", "username", "password_env", "tls", "nodes"}
-        self.known(data, at, keys | {"axl_port", "admin_port", "tomcat_port", "xmpp_port"})
+        keys |= {"axl_port", "admin_port", "tomcat_port", "xmpp_port"}
+        product = data.get("product")
+        edge = product in ("expressway-e", "expressway-c")
+        if product == "expressway-c":
+            keys |= {"unified_cm", "im_and_presence", "unity_connection", "tls_verify"}
+        self.known(data, at, keys)
         name = self.text(data, at, "name")
         product = self.text(data, at, "product")
-        if product not in PRODUCTS:
-            raise self.fail(at, "product", f"{product!r} is not one of {', '.join(PRODUCTS)}")
-        version = self.text(data, at, "version", required=False)  # unity: read from CUPI when absent
-        if version is not None and not re.match(r"\s*\d{1,3}([.(\s-]|$)", version):
+        if product not in INVENTORY_PRODUCTS:
+            raise self.fail(at, "product", f"{product!r} is not one of {', '.join(INVENTORY_PRODUCTS)}")
+        # unity: read from CUPI when absent; Expressway: its interface is not read, so the inventory says
+        version = self.text(data, at, "version", required=edge)
+        if version is not None and not re.match(r"\s*[Xx]?\d{1,3}([.(\s-]|$)", version):
             raise self.fail(at, "version", f"{version!r} does not start with a version number")
+        if edge and any(k in data for k in ("username", "password_env")):
+            key = "username" if "username" in data else "password_env"
+            raise self.fail(
+                at,
+                key,
+                "confcheck does not log in to Expressway: it meets its certificates only, and reads "
+                "what Expressway-C is configured with from the inventory (unified_cm, im_and_presence)",
+            )
+        verify = data.get("tls_verify", True)
+        if not isinstance(verify, bool):
+            raise self.fail(at, "tls_verify", "expected true or false")
         username = self.text(data, at, "username", required=product in ("cucm", "cup", "imp"))
         return ClusterConfig(
             name=name,
@@ -271,7 +355,130 @@ class _Reader:
             admin_port=self.port(data, at, "admin_port", 8443),
             tomcat_port=self.port(data, at, "tomcat_port", 8443),
             xmpp_port=self.port(data, at, "xmpp_port", 5222),
+            unified_cm=tuple(self.texts(data, at, "unified_cm")),
+            im_and_presence=tuple(self.texts(data, at, "im_and_presence")),
+            unity_connection=tuple(self.texts(data, at, "unity_connection")),
+            tls_verify=verify,
         )
+
+    def jabber(self, data: dict[str, Any], index: int, clusters: list[ClusterConfig]) -> JabberConfig:
+        """One ``[[jabber]]``: a services domain, its DNS views, its clients and their settings."""
+        at = ("jabber", index)
+        self.known(
+            data,
+            at,
+            {
+                "name",
+                "services_domain",
+                "xmpp_domains",
+                "cluster",
+                "internal_dns",
+                "external_dns",
+                "clients",
+                "service_profile",
+                "invalid_certificate_behavior",
+                "bootstrap",
+                "bootstrap_file",
+                "login_server",
+                "jabber_config",
+            },
+        )
+        domain = self.domain(data, at, "services_domain")
+        xmpp = data.get("xmpp_domains", [domain])
+        if not isinstance(xmpp, list) or not xmpp:
+            raise self.fail(at, "xmpp_domains", "expected a non-empty list of domains")
+        domains = tuple(self.domain({"x": d}, at, "x", label="xmpp_domains") for d in xmpp)
+        home = self.text(data, at, "cluster", required=False)
+        if home is not None and not any(c.name == home and c.product == "cucm" for c in clusters):
+            known = ", ".join(c.name for c in clusters if c.product == "cucm") or "none"
+            raise self.fail(
+                at, "cluster", f"{home!r} is not a CUCM cluster of this inventory (there are: {known})"
+            )
+        behavior = self.text(data, at, "invalid_certificate_behavior", required=False)
+        if behavior is not None and behavior not in CERTIFICATE_BEHAVIORS:
+            raise self.fail(
+                at,
+                "invalid_certificate_behavior",
+                f"{behavior!r} is not one of {', '.join(CERTIFICATE_BEHAVIORS)}",
+            )
+        bootstrap, source = self.bootstrap(data, at)
+        login = self.text(data, at, "login_server", required=False)
+        if login is not None:
+            bootstrap.append(("login_server", login))
+        config = self.text(data, at, "jabber_config", required=False)
+        return JabberConfig(
+            name=self.text(data, at, "name", required=False) or f"jabber-{domain}",
+            services_domain=domain,
+            xmpp_domains=tuple(dict.fromkeys(domains)),
+            home=home,
+            internal_dns=self.address(data, at, "internal_dns"),
+            external_dns=self.address(data, at, "external_dns"),
+            clients=self.clients(data, at),
+            service_profile=self.text(data, at, "service_profile", required=False),
+            invalid_certificate_behavior=behavior,
+            bootstrap=tuple(bootstrap),
+            bootstrap_source=source,
+            jabber_config=(config, self.small_file(at, "jabber_config", config)) if config else None,
+        )
+
+    def domain(self, data: Mapping[str, Any], at: tuple[Any, ...], key: str, label: str | None = None) -> str:
+        value: str = self.text(data, at, key)
+        name = value.rstrip(".").lower()
+        if not _HOST.fullmatch(name) or "." not in name or len(name) > 253:
+            raise self.fail(at, label or key, f"{value!r} is not a DNS domain (labels separated by dots)")
+        return name
+
+    def clients(self, data: Mapping[str, Any], at: tuple[Any, ...]) -> tuple[Client, ...]:
+        """``clients = [{ platform = "windows", version = "14.1.3" }, ...]``."""
+        value = data.get("clients", [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(
+                at, "clients", 'expected a list of tables, e.g. [{ platform = "windows", version = "14.1" }]'
+            )
+        found = []
+        for entry in value:
+            self.known(entry, (*at, "clients"), {"platform", "version"})
+            platform = self.text(entry, (*at, "clients"), "platform").lower()
+            if platform not in PLATFORMS:
+                raise self.fail(at, "clients", f"platform {platform!r} is not one of {', '.join(PLATFORMS)}")
+            version = self.text(entry, (*at, "clients"), "version", required=False)
+            if version is not None and not re.fullmatch(r"\d{1,3}(\.\d{1,5}){0,3}", version):
+                raise self.fail(at, "clients", f"version {version!r} is not a Jabber release such as 14.1.3")
+            found.append(Client(platform, version))
+        return tuple(found)
+
+    def bootstrap(self, data: Mapping[str, Any], at: tuple[Any, ...]) -> tuple[list[tuple[str, str]], str]:
+        """The installer arguments that name servers: a ``bootstrap`` table, or a ``bootstrap_file``
+        of ``KEY=VALUE`` lines (the installer's argument names)."""
+        table = self.table(data, at, "bootstrap")
+        where = (*at, "bootstrap")
+        self.known(table, where, set(BOOTSTRAP_KEYS))
+        found = [(key, self.text(table, where, key)) for key in BOOTSTRAP_KEYS if key in table]
+        path = self.text(data, at, "bootstrap_file", required=False)
+        if path is None:
+            return found, "installer arguments"
+        if found:
+            raise self.fail(at, "bootstrap_file", "give bootstrap or bootstrap_file, not both")
+        text = self.small_file(at, "bootstrap_file", path).decode("utf-8", "replace")
+        for raw in text.splitlines():
+            line = raw.strip()
+            if not line or line.startswith(("#", ";")):
+                continue
+            key, equals, value = line.partition("=")
+            key = key.strip().upper()
+            if not equals or key not in BOOTSTRAP_KEYS:
+                continue  # other installer arguments name no server
+            if value.strip():
+                found.append((key, value.strip()))
+        return found, path
+
+    def small_file(self, at: tuple[Any, ...], key: str, value: str) -> bytes:
+        """A small file the inventory names (jabber-config.xml, a bootstrap file), read within limits."""
+        path = (self.path.parent / value).resolve()
+        try:
+            return inputs.read_bytes(str(path), MAX_JABBER_FILE, "a Jabber file", ConfigError)
+        except ConfigError as exc:
+            raise self.fail(at, key, str(exc)) from None
 
     def external(self, data: dict[str, Any], index: int) -> ExternalConfig:
         at = ("external", index)

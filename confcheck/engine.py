@@ -109,6 +109,9 @@ class CheckOptions:
     trust_store: tuple[Certificate, ...] | None = None
     """The certificates Jabber clients trust (trusted root CAs, and on Windows the Enterprise Trust store);
     None: unknown."""
+    platform_stores: tuple[tuple[str, tuple[Certificate, ...]], ...] = ()
+    """``[check.trust_stores]``: a store per client platform (``windows``, ``windows_enterprise``, ``macos``,
+    ``ios``, ``android``) where it differs from ``trust_store``; the journey judges each platform by its own."""
 
 
 class Context:

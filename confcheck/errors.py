@@ -35,3 +35,16 @@ class CatalogError(ConfcheckError):
 def one_line(text: str) -> str:
     """``text`` with line breaks and other control characters escaped: error messages stay one line."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+MESSAGE_LIMIT = 2_000
+"""Characters kept of a message a server wrote (an AXL fault, a stream error): reports stay readable
+and their cost stays proportional to the deployment, not to what a server chose to send."""
+
+
+def cut(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text``, or its start and a mark saying how much was cut when it is longer than ``limit``."""
+    if len(text) <= limit:
+        return text
+    mark = f" [... {len(text):,} characters in all, cut by confcheck]"
+    return text[: max(limit - len(mark), 0)] + mark

@@ -9,13 +9,19 @@ from typing import Literal
 
 from confcheck.certs import Certificate
 
-Product = Literal["cucm", "cup", "imp", "unity"]
-PRODUCTS: tuple[Product, ...] = ("cucm", "cup", "imp", "unity")
+Product = Literal["cucm", "cup", "imp", "unity", "expressway-e", "expressway-c", "jabber"]
+PRODUCTS: tuple[Product, ...] = ("cucm", "cup", "imp", "unity", "expressway-e", "expressway-c", "jabber")
+INVENTORY_PRODUCTS: tuple[Product, ...] = ("cucm", "cup", "imp", "unity", "expressway-e", "expressway-c")
+"""What a ``[[cluster]]`` of the inventory may be; ``jabber`` is made from ``[[jabber]]``: the settings the
+clients themselves hold (installer arguments, jabber-config.xml), which have no nodes."""
 PRODUCT_TITLES: dict[str, str] = {
     "cucm": "Cisco Unified Communications Manager",
     "cup": "Cisco Unified Presence",
     "imp": "Cisco Unified CM IM and Presence",
     "unity": "Cisco Unity Connection",
+    "expressway-e": "Cisco Expressway-E",
+    "expressway-c": "Cisco Expressway-C",
+    "jabber": "Cisco Jabber clients",
 }
 Role = Literal["publisher", "subscriber"]
 ROLES: tuple[Role, ...] = ("publisher", "subscriber")
@@ -160,6 +166,91 @@ class Problem:
 
 
 @dataclass(frozen=True, slots=True)
+class DnsView:
+    """What one DNS server answered for a services domain: the office's (``internal``) or the
+    Internet's (``external``), as a Jabber client in that place would be answered."""
+
+    view: str
+    """``internal`` or ``external``."""
+    server: str | None
+    """``ip:port`` of the server asked; None: the system resolver."""
+    records: tuple[DnsRecord, ...] = ()
+
+
+FETCH_KINDS = ("uds-servers", "tftp-config", "config-file")
+"""What discovery reads: UDS's server list (``/cucm-uds/servers``, no credentials), ``jabber-config.xml``
+from TFTP (HTTP 6970, HTTPS 6972), and a jabber-config.xml file the inventory names (``file:PATH``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """One answer discovery asked a server for, as the server gave it (or why there is none)."""
+
+    kind: str
+    """One of :data:`FETCH_KINDS`."""
+    url: str
+    """What was asked, with the name Jabber uses as the host (``https://cucm1.example.com:8443/cucm-uds/servers``)."""
+    status: int | None = None
+    """The HTTP status; None when no answer came."""
+    names: tuple[tuple[str, str], ...] = ()
+    """What the answer names, in its order: ``("server", "cucm1.example.com")`` for UDS, the parameter and
+    its value (``("VoicemailPrimaryServer", "10.0.0.5")``) for jabber-config.xml."""
+    error: EndpointError | None = None
+    """Why the answer is not what Jabber expects (``html``, ``redirect``, ``oversized``, ``malformed``,
+    ``unexpected``, ``http``) or could not be had (``refused``, ``timeout``, ...); quiet kinds
+    (:data:`QUIET_ERRORS`, ``absent``) say nothing failed."""
+    chain: tuple[Certificate, ...] = ()
+    """For HTTPS: the chain the server presented on that port, leaf first."""
+
+
+ABSENT = "absent"
+"""The fetch error kind of a file the server does not have (HTTP 404 for jabber-config.xml): Jabber
+works without it, so it is no failure."""
+
+PLATFORMS = ("windows", "mac", "iphone", "ipad", "android")
+"""Jabber's client platforms, as Table 1 of Cisco's certificate validation guide (doc 116917) lists them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """A Jabber client in use: its platform (:data:`PLATFORMS`) and release, when known."""
+
+    platform: str
+    version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """How Jabber users of one services domain find their servers, as collected: what each SRV record
+    answered in each DNS view, what UDS and TFTP served, and which service profile users get.
+
+    The settings the clients hold (installer arguments, jabber-config.xml) are those of the cluster
+    named ``jabber`` (product ``jabber``).
+    """
+
+    jabber: str
+    """The name of the ``jabber`` cluster holding the clients' settings."""
+    services_domain: str
+    xmpp_domains: tuple[str, ...] = ()
+    home: str | None = None
+    """The CUCM cluster the users' UDS answers come from (the inventory's, else the SRV targets')."""
+    views: tuple[DnsView, ...] = ()
+    fetches: tuple[Fetch, ...] = ()
+    service_profile: str | None = None
+    """The service profile whose UC services the journey follows; None: not known."""
+    profile_source: str | None = None
+    """``inventory`` (the profile the inventory names for its test user) or ``default`` (CUCM's default)."""
+    clients: tuple[Client, ...] = ()
+    """The clients in use; empty: not given (every platform, versions that validate, is assumed)."""
+    invalid_certificate_behavior: str | None = None
+    """``RejectAndNotify`` or ``PromptPerSession`` when the inventory says how clients are installed."""
+
+    def view(self, name: str) -> DnsView | None:
+        """The DNS view called ``name`` (``internal``, ``external``), if it was asked."""
+        return next((v for v in self.views if v.view == name), None)
+
+
+@dataclass(frozen=True, slots=True)
 class Deployment:
     """Everything collected: the clusters, external servers (mail store, conferencing) and DNS answers."""
 
@@ -169,17 +260,20 @@ class Deployment:
     collected_at: datetime | None = None
     problems: tuple[Problem, ...] = ()
     """What collection could not read; any problem makes the audit incomplete (exit 3)."""
+    discovery: tuple[Discovery, ...] = ()
+    """Jabber's service discovery per services domain (``[[jabber]]`` in the inventory)."""
 
     def cluster(self, name: str) -> Cluster | None:
         """The cluster called ``name``."""
         return next((c for c in self.clusters if c.name == name), None)
 
 
-_MAJOR = re.compile(r"\s*(\d{1,3})(?:[.(\s-]|$)")
+_MAJOR = re.compile(r"\s*[Xx]?(\d{1,3})(?:[.(\s-]|$)")
 
 
 def major_version(version: str) -> int:
-    """The leading number of a Cisco version string; ValueError if there is none."""
+    """The leading number of a Cisco version string (``X`` before it, as Expressway writes ``X14.2``,
+    allowed); ValueError if there is none."""
     found = _MAJOR.match(version)
     if found is None:
         raise ValueError(f"not a version: {version!r}")

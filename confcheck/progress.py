@@ -18,6 +18,7 @@ LABELS = {
     "names": "Resolving names",
     "certificates": "Fetching certificates",
     "dns": "Looking up DNS records",
+    "discovery": "Following Jabber's discovery",
 }
 """One bar per phase of :func:`confcheck.collect.collect`, in the order they run."""
 

@@ -130,6 +130,12 @@ def _successor(r: Renewal, csr: bool) -> str:
         parts.append("self-signed")
     if r.multi_server:
         parts.append(f"multi-server (SAN), CN {r.multi_server}")
+    return "; ".join(parts + _contents(r))
+
+
+def _contents(r: Renewal) -> list[str]:
+    """What the new certificate carries beyond its CN: names, what it must not name, key, subject."""
+    parts = []
     names = r.names or tuple(n for n in (r.fqdn, *r.automatic) if n)
     if names:
         parts.append("SAN dNSName " + ", ".join(names))
@@ -139,7 +145,7 @@ def _successor(r: Renewal, csr: bool) -> str:
         parts.append(f"an RSA key of at least {r.min_rsa_bits} bits")
     if r.subject:
         parts.append(", ".join(f"{k}={v}" for k, v in r.subject))
-    return "; ".join(parts)
+    return parts
 
 
 def _steps(r: Renewal, csr: bool) -> tuple[str, ...]:
@@ -157,19 +163,8 @@ def _steps(r: Renewal, csr: bool) -> tuple[str, ...]:
         steps.append(f"Regenerate the {r.purpose} certificate of {node} ({r.regenerate}){key}{named}.")
         steps += _push_again(r)
         return tuple(steps) + r.notes
-    contents = []
     cn = r.names[0] if r.names else r.fqdn
-    if cn:
-        contents.append(f"CN {cn}")
-    names = r.names or tuple(n for n in (r.fqdn, *r.automatic) if n)
-    if names:
-        contents.append("SAN dNSName " + ", ".join(names))
-    if r.without:
-        contents.append("no " + ", ".join(r.without))
-    if r.min_rsa_bits:
-        contents.append(f"an RSA key of at least {r.min_rsa_bits} bits")
-    if r.subject:
-        contents.append(", ".join(f"{k}={v}" for k, v in r.subject))
+    contents = ([f"CN {cn}"] if cn else []) + _contents(r)
     described = f" with {_and(contents)}" if contents else ""
     signer = r.signer or "the CA"
     if r.trust_store is None:  # not a Cisco server: its own tools, in its own words

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from confcheck.errors import ExitCode
 from confcheck.findings import Finding, Severity, Suppression
 from confcheck.model import Deployment
+
+if TYPE_CHECKING:
+    from confcheck.journey import Journey
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,9 @@ class Report:
     missing: tuple[str, ...] = ()
     """What collection could not read or meet, one line each: every report says it when exit is 3."""
     cover: Cover = field(default_factory=Cover)
+    journeys: tuple[Journey, ...] = ()
+    """Jabber's sign-in journey per services domain (:mod:`confcheck.journey`), when discovery was
+    collected; a report read back from JSON has none."""
 
     @property
     def failing(self) -> tuple[Finding, ...]:

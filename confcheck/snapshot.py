@@ -16,19 +16,25 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from confcheck import __version__, certs, gc_pause, inputs, output_files, snapshot_migration
+from confcheck import __version__, certs, errors, gc_pause, inputs, output_files, snapshot_migration
 from confcheck.catalog import Catalog
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
 from confcheck.model import (
+    FETCH_KINDS,
+    PLATFORMS,
     PRODUCTS,
     PROTOCOLS,
     ROLES,
+    Client,
     Cluster,
     Deployment,
+    Discovery,
     DnsRecord,
+    DnsView,
     Endpoint,
     EndpointError,
+    Fetch,
     Node,
     Problem,
     Setting,
@@ -80,6 +86,13 @@ class Limits:
     """Characters in one string (a name, a value, a message)."""
     pem: int = 1_048_576
     """Characters in one certificate's PEM."""
+    discovery: int = 1_000
+    """Services domains whose discovery was collected."""
+    views_per_discovery: int = 4
+    records_per_view: int = 1_000
+    fetches_per_discovery: int = 1_000
+    names_per_fetch: int = 256
+    clients_per_discovery: int = 64
 
 
 LIMITS = Limits()
@@ -150,12 +163,22 @@ def from_dict(data: Any, catalog: Catalog) -> Deployment:
         LIMITS.externals,
     )
     _check_sharing([n for c in clusters for n in c.nodes] + externals)
+    discovery = _list(
+        root.get("discovery", []), "discovery", lambda v, p: _discovery(v, p, store), LIMITS.discovery
+    )
+    jabber = {c.name for c in clusters if c.product == "jabber"}
+    for index, entry in enumerate(discovery):
+        if entry.jabber not in jabber:
+            raise SnapshotError(
+                f"discovery[{index}].jabber: no cluster of product jabber is called {entry.jabber!r}"
+            )
     return Deployment(
         clusters=tuple(clusters),
         externals=tuple(externals),
         dns=tuple(_list(root.get("dns", []), "dns", _dns_record, LIMITS.dns)),
         collected_at=_timestamp(root["collected_at"], "collected_at") if "collected_at" in root else None,
         problems=tuple(_list(root.get("problems", []), "problems", _problem, LIMITS.problems)),
+        discovery=tuple(discovery),
     )
 
 
@@ -224,29 +247,29 @@ def to_dict(deployment: Deployment) -> dict[str, Any]:
         data["collected_at"] = stamp.isoformat().replace("+00:00", "Z")
     data["clusters"] = clusters
     data["externals"] = [node(n, external=True) for n in deployment.externals]
-    data["dns"] = [
-        {
+
+    def dns_record(r: DnsRecord) -> dict[str, Any]:
+        return {
             "name": cut(r.name),
             "type": r.type,
             "answers": [cut(a) for a in r.answers],
             **({"error": cut(r.error)} if r.error else {}),
         }
-        for r in deployment.dns
-    ]
+
+    data["dns"] = [dns_record(r) for r in deployment.dns]
     data["problems"] = [
         {"kind": cut(p.kind), "message": cut(p.message), **({"cluster": cut(p.cluster)} if p.cluster else {})}
         for p in deployment.problems
     ]
+    if deployment.discovery:
+        data["discovery"] = [_discovery_dict(d, store, dns_record) for d in deployment.discovery]
     data["certificates"] = dict(sorted(store.items()))
     return data
 
 
 def cut(text: str) -> str:
     """``text``, or its start and a mark saying how much was cut when it exceeds :attr:`Limits.string`."""
-    if len(text) <= LIMITS.string:
-        return text
-    mark = f" [... {len(text):,} characters in all, cut by confcheck]"
-    return text[: LIMITS.string - len(mark)] + mark
+    return errors.cut(text, LIMITS.string)
 
 
 def dumps(deployment: Deployment) -> str:
@@ -270,7 +293,7 @@ def write_atomic(path: Path, text: str) -> None:
 
 # --- reading, element by element --------------------------------------------------------------
 
-_ROOT_OPTIONAL = ("tool", "collected_at", "externals", "dns", "problems", "certificates")
+_ROOT_OPTIONAL = ("tool", "collected_at", "externals", "dns", "problems", "discovery", "certificates")
 
 
 def _cluster(value: Any, path: str, store: Mapping[str, Certificate], catalog: Catalog) -> Cluster:
@@ -416,6 +439,133 @@ def _dns_record(value: Any, path: str) -> DnsRecord:
         type=kind,
         answers=tuple(_list(obj.get("answers", []), f"{path}.answers", _string, LIMITS.answers_per_record)),
         error=_optional_text(obj, "error", path),
+    )
+
+
+def _discovery_dict(
+    d: Discovery, store: dict[str, str], dns_record: Callable[[DnsRecord], dict[str, Any]]
+) -> dict[str, Any]:
+    """The JSON form of one services domain's discovery (certificates go to ``store``)."""
+
+    def fetch(f: Fetch) -> dict[str, Any]:
+        for cert in f.chain:
+            store[cert.sha256] = cert.pem
+        out: dict[str, Any] = {"kind": f.kind, "url": cut(f.url)}
+        if f.status is not None:
+            out["status"] = f.status
+        out["names"] = [[cut(k), cut(v)] for k, v in f.names]
+        if f.error:
+            out["error"] = {"kind": cut(f.error.kind), "message": cut(f.error.message)}
+        if f.chain:
+            out["chain"] = [c.sha256 for c in f.chain]
+        return out
+
+    out: dict[str, Any] = {
+        "jabber": cut(d.jabber),
+        "services_domain": cut(d.services_domain),
+        "xmpp_domains": [cut(x) for x in d.xmpp_domains],
+    }
+    if d.home is not None:
+        out["home"] = cut(d.home)
+    out["views"] = [
+        {
+            "view": v.view,
+            **({"server": cut(v.server)} if v.server else {}),
+            "records": [dns_record(r) for r in v.records],
+        }
+        for v in d.views
+    ]
+    out["fetches"] = [fetch(f) for f in d.fetches]
+    for key in ("service_profile", "profile_source", "invalid_certificate_behavior"):
+        if getattr(d, key) is not None:
+            out[key] = cut(getattr(d, key))
+    out["clients"] = [
+        {"platform": c.platform, **({"version": cut(c.version)} if c.version else {})} for c in d.clients
+    ]
+    return out
+
+
+def _discovery(value: Any, path: str, store: Mapping[str, Certificate]) -> Discovery:
+    obj = _object(
+        value,
+        path,
+        required=("jabber", "services_domain"),
+        optional=(
+            "xmpp_domains",
+            "home",
+            "views",
+            "fetches",
+            "service_profile",
+            "profile_source",
+            "clients",
+            "invalid_certificate_behavior",
+        ),
+    )
+
+    def view(v: Any, p: str) -> DnsView:
+        o = _object(v, p, required=("view",), optional=("server", "records"))
+        name = _text(o, "view", p)
+        if name not in ("internal", "external"):
+            raise SnapshotError(f"{p}.view: {name!r} is not one of internal, external")
+        records = _list(o.get("records", []), f"{p}.records", _dns_record, LIMITS.records_per_view)
+        return DnsView(name, _optional_text(o, "server", p), tuple(records))
+
+    def fetch(v: Any, p: str) -> Fetch:
+        o = _object(v, p, required=("kind", "url"), optional=("status", "names", "error", "chain"))
+        kind = _text(o, "kind", p)
+        if kind not in FETCH_KINDS:
+            raise SnapshotError(f"{p}.kind: {kind!r} is not one of {', '.join(FETCH_KINDS)}")
+        status = o.get("status")
+        if status is not None and (
+            isinstance(status, bool) or not isinstance(status, int) or not 100 <= status < 600
+        ):
+            raise SnapshotError(f"{p}.status: expected an HTTP status (100-599)")
+
+        def pair(item: Any, q: str) -> tuple[str, str]:
+            if not isinstance(item, list) or len(item) != 2:
+                raise SnapshotError(f"{q}: expected a pair [name, value]")
+            return _string(item[0], f"{q}[0]"), _string(item[1], f"{q}[1]")
+
+        def chain_entry(item: Any, q: str) -> Certificate:
+            key = _string(item, q)
+            if key not in store:
+                raise SnapshotError(f"{q}: no certificate {key!r} in 'certificates'")
+            return store[key]
+
+        error = None
+        if o.get("error") is not None:
+            e = _object(o["error"], f"{p}.error", required=("kind", "message"))
+            error = EndpointError(_text(e, "kind", f"{p}.error"), _text(e, "message", f"{p}.error"))
+        return Fetch(
+            kind,
+            _text(o, "url", p),
+            status,
+            tuple(_list(o.get("names", []), f"{p}.names", pair, LIMITS.names_per_fetch)),
+            error,
+            tuple(_list(o.get("chain", []), f"{p}.chain", chain_entry, LIMITS.chain)),
+        )
+
+    def client(v: Any, p: str) -> Client:
+        o = _object(v, p, required=("platform",), optional=("version",))
+        platform = _text(o, "platform", p)
+        if platform not in PLATFORMS:
+            raise SnapshotError(f"{p}.platform: {platform!r} is not one of {', '.join(PLATFORMS)}")
+        return Client(platform, _optional_text(o, "version", p))
+
+    source = _optional_text(obj, "profile_source", path)
+    if source is not None and source not in ("inventory", "default"):
+        raise SnapshotError(f"{path}.profile_source: {source!r} is not one of inventory, default")
+    return Discovery(
+        jabber=_text(obj, "jabber", path),
+        services_domain=_text(obj, "services_domain", path),
+        xmpp_domains=tuple(_list(obj.get("xmpp_domains", []), f"{path}.xmpp_domains", _string, 64)),
+        home=_optional_text(obj, "home", path),
+        views=tuple(_list(obj.get("views", []), f"{path}.views", view, LIMITS.views_per_discovery)),
+        fetches=tuple(_list(obj.get("fetches", []), f"{path}.fetches", fetch, LIMITS.fetches_per_discovery)),
+        service_profile=_optional_text(obj, "service_profile", path),
+        profile_source=source,
+        clients=tuple(_list(obj.get("clients", []), f"{path}.clients", client, LIMITS.clients_per_discovery)),
+        invalid_certificate_behavior=_optional_text(obj, "invalid_certificate_behavior", path),
     )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from confcheck import changes, gate, lint, plugin_manager
+from confcheck import changes, gate, journey, lint, plugin_manager
 from confcheck.engine import CheckOptions
 from confcheck.findings import Finding, Severity
 from confcheck.gate import Gate
@@ -65,6 +65,7 @@ def judge(deployment: Deployment, options: Options, source: str) -> Report:
         changes=summary,
         missing=result.missing,
         cover=options.cover,
+        journeys=journey.build(deployment, plugin_manager.catalog(), options.check, gated.findings),
     )
 
 

@@ -16,6 +16,12 @@ current-snapshot.json is Acme's 14.0 site: CUCM, IM and Presence and Unity Conne
 CUCM subscriber and an IM and Presence node named by IP address in System > Server, a Jabber
 Client Configuration service handing out Unity Connection by IP, and a UC service in no service
 profile (CC205).
+journey-snapshot.json is Jabber's sign-in collected for three services domains (judged with journey.toml,
+which gives Windows and macOS trust stores of their own): UDS on one node answers a login page and one
+TFTP server malformed XML, the Internet's DNS publishes _cisco-uds, Expressway-E's certificate is from a
+public CA the Macs do not trust and lacks the services domain, Expressway-C names CUCM by IP address, a
+branch domain has no SRV record at all and a partner domain none outside.
+
 current-releases-snapshot.json is a CUCM and IM and Presence 15 pair met the way current releases
 are: each Tomcat and XMPP endpoint with an RSA-only and an ECDSA-only offer, the SIP OAuth ports,
 a multi-server Tomcat certificate one node is missing from, a self-signed ECDSA twin beside a
@@ -38,11 +44,15 @@ from cryptography import x509
 
 from confcheck import certs, pki, snapshot
 from confcheck.model import (
+    Client,
     Cluster,
     Deployment,
+    Discovery,
     DnsRecord,
+    DnsView,
     Endpoint,
     EndpointError,
+    Fetch,
     Node,
     Problem,
     Role,
@@ -569,6 +579,143 @@ def build_current_releases() -> Deployment:
     return Deployment(clusters=clusters, collected_at=AT)
 
 
+def build_journey() -> tuple[Deployment, list[pki.Issued], list[pki.Issued]]:
+    """Jabber's discovery for three services domains, and the Windows and macOS trust stores to judge it by."""
+    root = _ca("Acme Root CA")
+    issuing = _ca("Acme Issuing CA", issuer=root)
+    public = _ca("Acme Public CA")
+
+    def node(
+        host: str, address: str, role: Role, purpose: str = "tomcat", signer: pki.Issued = issuing
+    ) -> Node:
+        fqdn = f"{host}.{DOMAIN}"
+        cert = _server(fqdn, dns=[fqdn], issuer=signer)
+        chain = (cert, issuing) if signer is issuing else (cert,)
+        return Node(fqdn, role, host, DOMAIN, (address,), (_endpoint(purpose, "https", fqdn, 8443, *chain),))
+
+    profile = ("SP-HQ",)
+    cucm = Cluster(
+        "hq-cucm",
+        "cucm",
+        "14.0.1.11900-132",
+        nodes=(node("cucm1", "10.50.0.11", "publisher"), node("cucm2", "10.50.0.12", "subscriber")),
+        settings=(Setting("cucm10.uc-service-voicemail", f"cuc1.{DOMAIN}", "VM-HQ", profile),),
+        facts=(("service-profile.default", "SP-HQ"),),
+    )
+    unity = Cluster("hq-cuc", "unity", "14.0.1.11900-14", nodes=(node("cuc1", "10.50.0.21", "publisher"),))
+    edge = Cluster(
+        "edge",
+        "expressway-e",
+        "X15.0.1",
+        nodes=(node("expe1", "203.0.113.10", "publisher", "expressway", public),),
+    )
+    core = Cluster(
+        "core",
+        "expressway-c",
+        "X15.0.1",
+        nodes=(node("expc1", "10.50.0.31", "publisher", "expressway"),),
+        settings=(Setting("expressway-c.unified-cm", "10.50.0.11"),),
+        facts=(("tls_verify", "true"),),
+    )
+    clients = (Client("windows", "14.1.3"), Client("mac", "14.1.2"), Client("android", "9.5"))
+    jabber = Cluster(
+        "jabber-acme.example",
+        "jabber",
+        "9.5 (Android), 14.1.2 (Mac), 14.1.3 (Windows)",
+        settings=(
+            Setting("jabber.bootstrap-ccmcip", "cucm1", "installer arguments"),
+            Setting("jabber.config-voicemail-primary", f"cuc1.{DOMAIN}", "jabber-config.xml (TFTP)"),
+        ),
+        facts=(("services.domain", DOMAIN),),
+    )
+    branch = Cluster("jabber-branch", "jabber", "9.6 and later (client versions not given)")
+    partner = Cluster("jabber-partner", "jabber", "9.6 and later (client versions not given)")
+
+    def srv(name: str, *targets: str) -> DnsRecord:
+        if not targets:
+            return DnsRecord(name, "SRV", (), "NXDOMAIN: the name does not exist")
+        return DnsRecord(name, "SRV", tuple(f"0 10 8443 {t}.{DOMAIN}" for t in targets))
+
+    def view(kind: str, domain: str, server: str, uds: tuple[str, ...], edges: tuple[str, ...]) -> DnsView:
+        records = (
+            srv(f"_cisco-uds._tcp.{domain}", *uds),
+            srv(f"_cuplogin._tcp.{domain}"),
+            srv(f"_collab-edge._tls.{domain}", *edges),
+        )
+        return DnsView(kind, server, records)
+
+    tftp_chain = (
+        certs.load(_server(f"cucm1.{DOMAIN}", dns=[f"cucm1.{DOMAIN}"], issuer=issuing).pem.encode(), "t")[0],
+    )
+    fetches = (
+        Fetch(
+            "uds-servers",
+            f"https://cucm1.{DOMAIN}:8443/cucm-uds/servers",
+            200,
+            (("server", f"cucm1.{DOMAIN}"), ("server", f"cucm2.{DOMAIN}")),
+        ),
+        Fetch(
+            "uds-servers",
+            f"https://cucm2.{DOMAIN}:8443/cucm-uds/servers",
+            200,
+            error=EndpointError("html", "answered an HTML page, not XML"),
+        ),
+        Fetch(
+            "tftp-config",
+            f"https://cucm1.{DOMAIN}:6972/jabber-config.xml",
+            200,
+            (("VoicemailPrimaryServer", f"cuc1.{DOMAIN}"),),
+            chain=tftp_chain,
+        ),
+        Fetch(
+            "tftp-config",
+            f"http://cucm2.{DOMAIN}:6970/jabber-config.xml",
+            200,
+            error=EndpointError("malformed", "not well-formed XML (mismatched tag, line 3, column 2)"),
+        ),
+    )
+    discovery = (
+        Discovery(
+            "jabber-acme.example",
+            DOMAIN,
+            (DOMAIN,),
+            "hq-cucm",
+            (
+                view("internal", DOMAIN, "10.50.0.53:53", ("cucm1", "cucm2"), ()),
+                view("external", DOMAIN, "198.51.100.53:53", ("cucm1",), ("expe1",)),
+            ),
+            fetches,
+            "SP-HQ",
+            "default",
+            clients,
+        ),
+        Discovery(
+            "jabber-branch",
+            f"branch.{DOMAIN}",
+            (f"branch.{DOMAIN}",),
+            "hq-cucm",
+            (
+                view("internal", f"branch.{DOMAIN}", "10.50.0.53:53", (), ()),
+                view("external", f"branch.{DOMAIN}", "198.51.100.53:53", (), ()),
+            ),
+        ),
+        Discovery(
+            "jabber-partner",
+            f"partner.{DOMAIN}",
+            (f"partner.{DOMAIN}",),
+            "hq-cucm",
+            (
+                view("internal", f"partner.{DOMAIN}", "10.50.0.53:53", ("cucm1",), ()),
+                view("external", f"partner.{DOMAIN}", "198.51.100.53:53", (), ()),
+            ),
+        ),
+    )
+    deployment = Deployment(
+        clusters=(cucm, unity, edge, core, jabber, branch, partner), collected_at=AT, discovery=discovery
+    )
+    return deployment, [root, public], [root]
+
+
 if __name__ == "__main__":
     out = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent)
     snapshot.write(build(), out / "demo-snapshot.json")
@@ -578,7 +725,11 @@ if __name__ == "__main__":
     snapshot.write(hygiene, out / "certificates-snapshot.json")
     snapshot.write_atomic(out / "certificates-trust.pem", "".join(c.pem for c in trusted))
     snapshot.write(build_current_releases(), out / "current-releases-snapshot.json")
+    journey, windows, macos = build_journey()
+    snapshot.write(journey, out / "journey-snapshot.json")
+    snapshot.write_atomic(out / "journey-trust-windows.pem", "".join(c.pem for c in windows))
+    snapshot.write_atomic(out / "journey-trust-macos.pem", "".join(c.pem for c in macos))
     print(
-        "wrote the demo, incomplete, current, certificates and current-releases snapshots, and "
-        f"certificates-trust.pem, to {out}"
+        "wrote the demo, incomplete, current, certificates, current-releases and journey snapshots, and "
+        f"certificates-trust.pem and the journey's trust stores, to {out}"
     )

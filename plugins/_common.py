@@ -158,3 +158,26 @@ def xmpp_domain(line: str, admin: str, os_admin: str, serviceability: str, xcp_r
         ),
         note="IM and Presence 10.0 and later put the domain in the cup-xmpp certificate themselves.",
     )
+
+
+UC_SERVICE = "User Management > User Settings > UC Service"
+UC_SERVICE_IMPACT = (
+    "Jabber reads UC services from its service profile at sign-in: users sign out and back in (or reset "
+    "Jabber) to pick up the change. No server restart."
+)
+
+
+def uc_service(
+    line: str, key: str, service_type: str, field: str, target: Target, checked_against: str, note: str = ""
+) -> Location:
+    """A UC service's server field (CUCM 9.x and later): ``field`` is the label of that line's page."""
+    return Location(
+        id=f"{line}.uc-service-{key}",
+        menu=f"{UC_SERVICE} ({service_type})",
+        field=field,
+        profile="http",
+        target=target,
+        checked_against=checked_against,
+        impact=UC_SERVICE_IMPACT,
+        note=note,
+    )

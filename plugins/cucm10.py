@@ -20,7 +20,6 @@ from confcheck.findings import Phase
 from confcheck.model import Setting, major_version
 from confcheck.plugins import _common, _cucm, _uc_services
 from confcheck.plugins.cucm8 import ADMIN, CERTIFICATE_SERVICES, OS_ADMIN, SERVICEABILITY
-from confcheck.plugins.cucm9 import UC_SERVICE, UC_SERVICE_IMPACT
 
 if TYPE_CHECKING:
     from confcheck.collect_context import CollectContext
@@ -29,14 +28,14 @@ if TYPE_CHECKING:
 ID = "cucm10"
 IMP_ADMIN = "Cisco Unified CM IM and Presence Administration"
 IMP_ROLE = "CUCM IM and Presence"
-JABBER_CONFIG = (
-    f"{UC_SERVICE} (Jabber Client Configuration (jabber-config.xml)) > Jabber Configuration Parameters"
-)
+JABBER_CONFIG = f"{_common.UC_SERVICE} (Jabber Client Configuration (jabber-config.xml)) > Jabber Configuration Parameters"
 JABBER_NOTE = (
     "CUCM 12.5 and later. One row of Jabber Configuration Parameters (Section, Parameter, Value); "
     "the value is what Jabber connects to."
 )
 NAME_ONLY = "no certificate: the name must lead to {what} (CC201 when it leads nowhere)"
+DEFAULT_PROFILE = "service-profile.default"
+"""The cluster fact naming CUCM's default service profile ("Make this the default service profile")."""
 
 
 def server_name() -> Location:
@@ -89,16 +88,7 @@ def imp_node_name() -> Location:
 def _uc_service(
     key: str, service_type: str, target: Target, checked_against: str, note: str = ""
 ) -> Location:
-    return Location(
-        id=f"{ID}.uc-service-{key}",
-        menu=f"{UC_SERVICE} ({service_type})",
-        field="Host Name/IP Address",
-        profile="http",
-        target=target,
-        checked_against=checked_against,
-        impact=UC_SERVICE_IMPACT,
-        note=note,
-    )
+    return _common.uc_service(ID, key, service_type, "Host Name/IP Address", target, checked_against, note)
 
 
 def _jabber(key: str, parameter: str, target: Target, checked_against: str, note: str = "") -> Location:
@@ -109,7 +99,7 @@ def _jabber(key: str, parameter: str, target: Target, checked_against: str, note
         profile="http",
         target=target,
         checked_against=checked_against,
-        impact=UC_SERVICE_IMPACT,
+        impact=_common.UC_SERVICE_IMPACT,
         note=f"{JABBER_NOTE} {note}".strip(),
     )
 
@@ -236,6 +226,9 @@ def collect(cluster: ClusterConfig, context: CollectContext) -> ClusterPlan:
             plan.hints.append(ExternalHint(node.name, _common.TOMCAT, "https", cluster.tomcat_port))
         services = client.uc_services()
         profiles = [client.service_profile(p.name) for p in client.service_profiles()]
+        default = next((p.name for p in profiles if p.is_default), None)
+        if default:  # the profile users get unless another is assigned: the one Jabber's journey follows
+            plan.facts[DEFAULT_PROFILE] = default
         using = _uc_services.memberships(profiles)
         known = {s.name.strip().casefold() for s in services}
         # profiles that name only services that do not exist mean the names were not matched (a release

@@ -16,25 +16,12 @@ if TYPE_CHECKING:
     from confcheck.collect_plan import ClusterPlan
     from confcheck.config import ClusterConfig
 
-UC_SERVICE = "User Management > User Settings > UC Service"
-UC_SERVICE_IMPACT = (
-    "Jabber reads UC services from its service profile at sign-in: users sign out and back in (or reset "
-    "Jabber) to pick up the change. No server restart."
-)
-
 
 def _uc_service(
     key: str, product_type: str, target: Target, checked_against: str, note: str = ""
 ) -> Location:
-    return Location(
-        id=f"cucm9.uc-service-{key}",
-        menu=f"{UC_SERVICE} ({product_type})",
-        field="Hostname/IP Address",
-        profile="http",
-        target=target,
-        checked_against=checked_against,
-        impact=UC_SERVICE_IMPACT,
-        note=note,
+    return _common.uc_service(
+        "cucm9", key, product_type, "Hostname/IP Address", target, checked_against, note
     )
 
 

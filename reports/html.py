@@ -183,7 +183,7 @@ def render(report: Report) -> str:
     body = h(
         "body",
         _header(report),
-        h("main", _summary(report), page.contents(), page.sections()),
+        h("main", _summary(report), page.contents(), _journeys(report), page.sections()),
         _footer(),
     )
     head = h(
@@ -201,6 +201,17 @@ def render(report: Report) -> str:
 
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+
+def _journeys(report: Report) -> Html:
+    """Jabber's sign-in journey, drawn ([[jabber]] in the inventory); nothing otherwise."""
+    if not report.journeys:
+        return Html("")
+    from confcheck.reports import _journey_html
+
+    return _journey_html.section(report.journeys)
+
+
 """Nothing may be fetched, framed, submitted or run; only the inline style applies."""
 
 
@@ -367,6 +378,8 @@ class _Page:
             count = _plural(len(findings), "finding") if findings else "no findings"
             items.append(h("li", h("a", title, href=f"#{anchor}"), h("span", f" \u2014 {count}")))
         report = self.report
+        if report.journeys:
+            items.insert(0, h("li", h("a", "Jabber sign-in journey", href="#journey")))
         if report.deployment.externals:
             items.append(h("li", h("a", "External servers", href="#externals")))
         if report.suppressed:

@@ -97,6 +97,10 @@ def render(report: Report) -> str:
     for title, cluster, findings in _sections(report):
         key = cluster.name if cluster else findings[0].cluster if findings else None
         lines += _cluster(title, cluster, findings, plans.get(key) or plan.build(findings, report.deployment))
+    if report.journeys:  # [[jabber]]: the sign-in journey, hop by hop
+        from confcheck.reports import _journey_text
+
+        lines += _journey_text.markdown(report.journeys)
     lines += _suppressed(report.suppressed)
     if report.notes:
         lines += ["", "## Notes", ""]

@@ -102,6 +102,10 @@ class _Writer:
         known = {c.name: c for c in deployment.clusters}
         for name, findings in by_cluster.items():
             lines += self.cluster(name, known.get(name or ""), findings, plans.get(name, plan.Plan()))
+        if report.journeys:  # [[jabber]]: the sign-in journey, hop by hop
+            from confcheck.reports import _journey_text
+
+            lines += _journey_text.lines(report.journeys, self.width, self.style)
         if report.suppressed:
             lines += self.suppressed(report.suppressed)
         lines += ["", self.summary(report)]

@@ -20,7 +20,7 @@ def node_label(node: Node) -> str:
     return f"{node.name} ({fqdn})" if fqdn and fqdn.lower() != node.name.lower() else node.name
 
 
-PURPOSES = {"tomcat": "Tomcat", "mailstore": "mail store"}
+PURPOSES = {"tomcat": "Tomcat", "mailstore": "mail store", "expressway": "Expressway server"}
 TRUST_STORES = {
     "tomcat": "tomcat-trust",
     "tomcat-ECDSA": "tomcat-trust",

@@ -659,3 +659,29 @@ def test_an_audit_of_a_dripping_cucm_is_cc203_and_exit_3(
     assert "listProcessNode: no complete answer within the overall deadline of 3 s" in result.out
     assert PASSWORD not in result.out + result.err
     assert took < 8.0
+
+
+def test_a_giant_axl_fault_is_cut_before_it_reaches_the_report(
+    confcheck: Callable[..., Run],
+    tls_context: ssl.SSLContext,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server chooses what its fault says: 5 MB of it would make every report megabytes long."""
+    monkeypatch.setenv("CONFCHECK_DRIP_PASSWORD", PASSWORD)
+    text = "A" * 5_000_000
+    fault = (
+        '<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
+        "<soapenv:Body><soapenv:Fault><faultcode>soapenv:Client</faultcode>"
+        f"<faultstring>{text}</faultstring><detail><axlError><axlcode>5007</axlcode>"
+        f"<axlmessage>{text}</axlmessage></axlError></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"
+    ).encode()
+    with serve(lambda *_: (500, "text/xml", fault), tls_context) as server:
+        config = tmp_path / "confcheck.toml"
+        config.write_text(DRIP_CONFIG.replace("timeout = 0.25", "timeout = 5").format(port=server.port))
+        result = confcheck("audit", "--config", str(config), "--format", "terminal", "--fail-on", "never")
+    assert result.code == 3, result.err
+    assert "AXL fault 5007" in result.out
+    assert "5,000,0" in result.out
+    assert "characters in all, cut by confcheck" in result.out
+    assert len(result.out) < 50_000

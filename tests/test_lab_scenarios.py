@@ -362,7 +362,7 @@ def test_expired_still_means_expired_a_year_ago(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("first", "second", "check", "message"),
     [
-        ('{ signer = "other" }', "{}", "", "node cucm1 tomcat: signer must be 'ca' or 'self'"),
+        ('{ signer = "other" }', "{}", "", "node cucm1 tomcat: signer must be 'ca', 'public' or 'self'"),
         (
             '{ key = "rsa:512" }',
             "{}",
@@ -426,7 +426,12 @@ def test_expired_still_means_expired_a_year_ago(tmp_path: Path) -> None:
             "node cucm1 tomcat: pushed = true needs trust_store = true in the scenario's [check] table",
         ),
         ("{}", "{}", '[check]\ntrust_store = "yes"\n', "[check]: trust_store must be true or false"),
-        ("{}", "{}", "[check]\ntrustore = true\n", "[check]: unknown key 'trustore' (known: trust_store)"),
+        (
+            "{}",
+            "{}",
+            "[check]\ntrustore = true\n",
+            "[check]: unknown key 'trustore' (known: trust_store, trust_stores)",
+        ),
     ],
 )
 def test_a_bad_certificate_table_is_one_clear_line(
@@ -570,7 +575,7 @@ def test_current_releases_plan_one_multi_server_csr_on_the_publisher() -> None:
         ('host = "cucm1"\nsip_oauth = "yes"', "node cucm1 sip_oauth: expected true, false or a table"),
         (
             'host = "cucm1"\nsip_oauth = { signer = "x" }',
-            "node cucm1 sip_oauth: signer must be 'ca' or 'self'",
+            "node cucm1 sip_oauth: signer must be 'ca', 'public' or 'self'",
         ),
         ('host = "cucm1"\ntomcat = { eku = ["web"] }', "node cucm1 tomcat: eku must be a non-empty list of"),
         ('host = "cucm1"\ntomcat = { eku = [] }', "node cucm1 tomcat: eku must be a non-empty list of"),

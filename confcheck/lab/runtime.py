@@ -46,7 +46,7 @@ from confcheck.lab.axl import (
     uds,
 )
 from confcheck.lab.dns import DnsServer, Zone
-from confcheck.lab.scenario import CertSpec, ClusterSpec, Scenario
+from confcheck.lab.scenario import CertSpec, ClusterSpec, NodeSpec, Scenario
 from confcheck.lab.servers import (
     HttpsServer,
     Request,
@@ -59,6 +59,8 @@ from confcheck.lab.servers import (
 )
 
 TOMCAT_PORT = 8443
+TFTP_HTTP_PORT = 6970
+TFTP_HTTPS_PORT = 6972
 SIP_OAUTH_PORT = 5090
 SIP_MRA_OAUTH_PORT = 5091
 XMPP_PORT = 5222
@@ -122,6 +124,7 @@ class Lab:
         self.hosts = self._place()
         self.ca = pki.ca("confcheck Lab Root CA")
         self.issuing = pki.ca("confcheck Lab Issuing CA", issuer=self.ca)
+        self.public = pki.ca("confcheck Lab Public Root CA")
         (self.workdir / "lab-ca.pem").write_text(self.ca.pem + self.issuing.pem)
         zone = self._zone()
         try:
@@ -134,12 +137,20 @@ class Lab:
                 zone.srv.setdefault(f"{service}.{self.scenario.domain}", []).append(
                     (0, 10, port, f"{host}.{self.scenario.domain}")
                 )
+            for service in self.scenario.dns.without:
+                zone.srv.pop(f"{service}.{self.scenario.domain}", None)
             self.dns = DnsServer(f"{self.block}.53", zone)
             self.dns.start()
+            if any(j.external_dns for j in self.scenario.jabber):
+                self.external_dns = DnsServer(f"{self.block}.54", self._external_zone())
+                self.external_dns.start()
         except BaseException:
             self.stop()
             raise
         (self.workdir / "clients-trust.pem").write_text(self.ca.pem + "".join(c.pem for c in self.pushed))
+        held = {"lab": self.ca.pem, "public": self.public.pem, "pushed": "".join(c.pem for c in self.pushed)}
+        for key, contents in self.scenario.check.trust_stores:
+            (self.workdir / f"trust-{key}.pem").write_text("".join(held[c] for c in contents))
         (self.workdir / "confcheck.toml").write_text(self.config_text)
         return self
 
@@ -151,6 +162,8 @@ class Lab:
         self.servers.clear()
         if getattr(self, "dns", None) is not None:
             self.dns.stop()
+        if getattr(self, "external_dns", None) is not None:
+            self.external_dns.stop()
         if self._temp is not None:
             self._temp.cleanup()
             self._temp = None
@@ -186,6 +199,12 @@ class Lab:
                 f'trust_store = "{self.workdir / "clients-trust.pem"}"',
                 "",
             ]
+        if self.scenario.check.trust_stores:
+            lines += ["[check.trust_stores]", "# what each client platform trusts"]
+            lines += [
+                f'{k} = "{self.workdir / f"trust-{k}.pem"}"' for k, _ in self.scenario.check.trust_stores
+            ]
+            lines.append("")
         for cluster in self.scenario.clusters:
             publisher = self.hosts[cluster.nodes[0].host]
             lines += [
@@ -194,7 +213,9 @@ class Lab:
                 f'product = "{cluster.product}"',
                 f'publisher = "{publisher.fqdn}"',
             ]
-            if cluster.product == "unity" and cluster.major < 10:
+            if cluster.product in EXPRESSWAY:
+                lines += self._expressway_lines(cluster)
+            elif cluster.product == "unity" and cluster.major < 10:
                 lines.append(f'version = "{cluster.version}"')
                 lines.append(
                     "nodes = [" + ", ".join(f'"{self.hosts[n.host].fqdn}"' for n in cluster.nodes[1:]) + "]"
@@ -217,7 +238,57 @@ class Lab:
                 else:
                     lines.append(f'ca_bundle = "{self.workdir / "lab-ca.pem"}"')
             lines.append("")
+        lines += self._jabber_lines()
         return "\n".join(line for line in lines if line is not None) + "\n"
+
+    def _expressway_lines(self, cluster: ClusterSpec) -> list[str]:
+        """An Expressway cluster of the inventory: its version and nodes, and what Expressway-C names."""
+        lines = [f'version = "{cluster.version}"']
+        if len(cluster.nodes) > 1:
+            lines.append(
+                "nodes = [" + ", ".join(f'"{self.hosts[n.host].fqdn}"' for n in cluster.nodes[1:]) + "]"
+            )
+        for key in ("unified_cm", "im_and_presence", "unity_connection"):
+            values = getattr(cluster, key)
+            if values:
+                lines.append(f"{key} = [" + ", ".join(f'"{self._fill(v)}"' for v in values) + "]")
+        if cluster.product == "expressway-c" and not cluster.tls_verify:
+            lines.append("tls_verify = false")
+        return lines
+
+    def _jabber_lines(self) -> list[str]:
+        """The inventory's ``[[jabber]]`` tables, the lab's DNS servers as the internal and external views."""
+        lines: list[str] = []
+        for spec in self.scenario.jabber:
+            lines += ["[[jabber]]", f'services_domain = "{self._fill(spec.services_domain)}"']
+            if spec.name:
+                lines.append(f'name = "{spec.name}"')
+            if spec.cluster:
+                lines.append(f'cluster = "{spec.cluster}"')
+            if spec.xmpp_domains:
+                lines.append(
+                    "xmpp_domains = [" + ", ".join(f'"{self._fill(x)}"' for x in spec.xmpp_domains) + "]"
+                )
+            if getattr(self, "dns", None) is not None:
+                lines.append(f'internal_dns = "{self.dns.address}:{self.dns.port}"')
+            if spec.external_dns and getattr(self, "external_dns", None) is not None:
+                lines.append(f'external_dns = "{self.external_dns.address}:{self.external_dns.port}"')
+            if spec.service_profile:
+                lines.append(f'service_profile = "{spec.service_profile}"')
+            if spec.invalid_certificate_behavior:
+                lines.append(f'invalid_certificate_behavior = "{spec.invalid_certificate_behavior}"')
+            if spec.clients:
+                shown = [
+                    f'{{ platform = "{p}"' + (f', version = "{v}"' if v else "") + " }"
+                    for p, v in spec.clients
+                ]
+                lines.append("clients = [" + ", ".join(shown) + "]")
+            if spec.bootstrap:
+                lines.append(
+                    "bootstrap = { " + ", ".join(f'{k} = "{self._fill(v)}"' for k, v in spec.bootstrap) + " }"
+                )
+            lines.append("")
+        return lines
 
     # --- placing and starting -----------------------------------------------------------------
 
@@ -257,7 +328,25 @@ class Lab:
             zone.reverse[self.hosts[host].address] = f"{name}.{self.scenario.domain}"
         return zone
 
+    def _start_expressway(self, cluster: ClusterSpec) -> None:
+        """An Expressway stand-in: HTTPS on 8443 with the node's certificate, nothing else."""
+        for node in cluster.nodes:
+            placed = self.hosts[node.host]
+            if node.fault != "down":
+                tls = self._context(self._make(f"{node.host}-tomcat", node.tomcat, placed))
+                self.servers.append(HttpsServer(placed.address, TOMCAT_PORT, tls, {}))
+
+    def _start_tftp(self, cluster: ClusterSpec, node: NodeSpec, tomcat: ssl.SSLContext) -> None:
+        """TFTP's HTTP (6970) and HTTPS (6972, the Tomcat certificate) interfaces serving jabber-config.xml."""
+        placed = self.hosts[node.host]
+        tftp = {"/jabber-config.xml": self._tftp_app(cluster, node.tftp, placed.fqdn)}
+        self.servers.append(HttpsServer(placed.address, TFTP_HTTP_PORT, None, tftp))
+        self.servers.append(HttpsServer(placed.address, TFTP_HTTPS_PORT, tomcat, tftp))
+
     def _start_cluster(self, cluster: ClusterSpec, zone: Zone) -> None:
+        if cluster.product in EXPRESSWAY:
+            self._start_expressway(cluster)
+            return
         password = secrets.token_urlsafe(12)
         self.passwords[cluster.name] = password
         expected = password + "-rotated" if cluster.rejects_password else password
@@ -285,9 +374,12 @@ class Lab:
                 continue
             tomcat_labels = self._twins(f"{node.host}-tomcat", node.tomcat, node.tomcat_ecdsa, placed)
             tomcat = self._context(*tomcat_labels)
-            self.servers.append(
-                HttpsServer(placed.address, TOMCAT_PORT, tomcat, routes if index == 0 else node_routes)
-            )
+            served = dict(routes if index == 0 else node_routes)
+            if cluster.product == "cucm" and node.uds is not None:
+                served["/cucm-uds/"] = _faulty(node.uds, "servers", placed.fqdn)
+            self.servers.append(HttpsServer(placed.address, TOMCAT_PORT, tomcat, served))
+            if cluster.product == "cucm" and self.scenario.jabber and node.tftp != "none":
+                self._start_tftp(cluster, node, tomcat)
             if cluster.product in ("cup", "imp"):
                 spec = node.xmpp or _default_xmpp(cluster, xmpp_domain)
                 xmpp = self._context(*self._twins(f"{node.host}-cup-xmpp", spec, node.xmpp_ecdsa, placed))
@@ -304,6 +396,10 @@ class Lab:
                 self.servers.append(
                     TlsServer(placed.address, UNITY_IMAP_PORT, tomcat, b"* OK IMAP4rev1 ready\r\n")
                 )
+        self._srv(cluster, zone, xmpp_domain)
+
+    def _srv(self, cluster: ClusterSpec, zone: Zone, xmpp_domain: str) -> None:
+        """The SRV records a cluster's product publishes: _cuplogin and _xmpp-client, or _cisco-uds."""
         if cluster.product in ("cup", "imp"):
             imp_nodes = [self.hosts[n.host] for n in cluster.nodes]
             zone.srv[f"_cuplogin._tcp.{self.scenario.domain}"] = [
@@ -315,6 +411,35 @@ class Lab:
             zone.srv[f"_cisco-uds._tcp.{self.scenario.domain}"] = [
                 (0, 10, TOMCAT_PORT, n.fqdn) for n in cucm_nodes
             ]
+
+    def _tftp_app(self, cluster: ClusterSpec, fault: str | None, fqdn: str) -> Any:
+        """TFTP's jabber-config.xml (the cluster's, placeholders filled), or the node's fault."""
+        if fault is not None:
+            return _faulty(fault, "config", fqdn)
+        body = self._fill(cluster.jabber_config).encode() if cluster.jabber_config else None
+
+        def app(request: Request) -> Response:
+            if body is None:
+                return Response(404, b"<html><body>Not Found</body></html>")
+            return Response(200, body, "application/xml")
+
+        return app
+
+    def _external_zone(self) -> Zone:
+        """What the Internet's DNS answers: the Expressway-E nodes and the external SRV records."""
+        zone = Zone(self.scenario.domain)
+        edges = [n.host for c in self.scenario.clusters if c.product == "expressway-e" for n in c.nodes]
+        records = self.scenario.dns.external_srv
+        if records is None:
+            records = tuple(("_collab-edge._tls", host) for host in edges)
+        for host in {*edges, *(h for _, h in records)}:
+            placed = self.hosts[host]
+            zone.forward.setdefault(placed.fqdn, []).append(placed.address)
+        for service, host in records:
+            zone.srv.setdefault(f"{service}.{self.scenario.domain}", []).append(
+                (0, 10, TOMCAT_PORT, self.hosts[host].fqdn)
+            )
+        return zone
 
     def _start_external(self, host: str, purpose: str, port: int, spec: CertSpec) -> None:
         placed = self.hosts[host]
@@ -345,6 +470,8 @@ class Lab:
         cert_file = self._file(f"{label}.pem")
         key_file = self._file(f"{label}.key")
         chain = self.issuing.pem + self.ca.pem if spec.signer == "ca" and spec.send_chain else ""
+        if spec.signer == "public" and spec.send_chain:
+            chain = self.public.pem
         cert_file.write_text(issued.pem + chain)
         key_file.write_text(issued.key_pem)
         bits = spec.rsa_bits
@@ -394,7 +521,11 @@ class Lab:
             dns=[fill(d) for d in spec.dns],
             xmpp_addr=[fill(x) for x in spec.xmpp_addr],
             srv_name=[fill(s) for s in spec.srv_name],
-            issuer=None if spec.signer == "self" else self.issuing,
+            issuer=None
+            if spec.signer == "self"
+            else self.public
+            if spec.signer == "public"
+            else self.issuing,
             key=pki.new_key("rsa", bits) if bits else pki.new_key("ec"),
             not_before=start,
             days=days,
@@ -495,6 +626,30 @@ def _default_xmpp(cluster: ClusterSpec, xmpp_domain: str) -> CertSpec:
     return CertSpec(
         xmpp_addr=(xmpp_domain,), srv_name=(f"_xmpp-client.{xmpp_domain}",), dns=("{fqdn}", xmpp_domain)
     )
+
+
+EXPRESSWAY = ("expressway-e", "expressway-c")
+
+
+def _faulty(fault: str, what: str, fqdn: str) -> Any:
+    """An answer Jabber cannot use, as a broken or fronted server gives it (``what``: servers or config)."""
+
+    def app(request: Request) -> Response:
+        if fault == "html":
+            return Response(200, b"<!DOCTYPE html><html><body><form>Sign in</form></body></html>")
+        if fault == "redirect":
+            return Response(302, b"", headers=(("Location", f"https://sso.{fqdn.partition('.')[2]}/login"),))
+        if fault == "oversized":
+            return Response(
+                200,
+                b"<" + what.encode() + b">" + b" " * (600 * 1024) + b"</" + what.encode() + b">",
+                "application/xml",
+            )
+        return Response(
+            200, b"<" + what.encode() + b"><server>" + fqdn.encode() + b"</serv", "application/xml"
+        )
+
+    return app
 
 
 def _axl_app(data: AxlData) -> Any:

@@ -66,6 +66,32 @@ version out, so that confcheck reads it there.
 A scenario's ``[check]`` table says what the lab's inventory asks of the checks: with
 ``trust_store = true`` its ``[check] trust_store`` names what the Jabber clients trust, the lab's
 root CA and every certificate marked ``pushed``, so that the trust rules (CC4xx) judge the chains.
+``trust_stores`` gives each client platform its own store (``windows``, ``windows_enterprise``,
+``macos``, ``ios``, ``android``), each a list of ``lab`` (the lab's root CA), ``public`` (the lab's
+second root, which signs certificates with ``signer = "public"``, as a public CA would) and
+``pushed``.
+
+Jabber's sign-in journey (``[[jabber]]``) needs more of the deployment, and a scenario can describe it::
+
+    [[cluster]]                # Expressway stand-ins: HTTPS on 8443 with the node's "tomcat" certificate
+    name = "edge"
+    product = "expressway-e"   # or "expressway-c", which also takes:
+    version = "X15.0.1"        # unified_cm = ["{cucm1.fqdn}"], im_and_presence = [...], tls_verify = true
+
+    [[cluster]]                # a CUCM cluster: its nodes serve jabber-config.xml over TFTP (HTTP 6970,
+    jabber_config = '<config version="1.0">...</config>'   # HTTPS 6972) when the scenario has [[jabber]]
+    [[cluster.node]]
+    uds = "html"               # faults of a node's answers: "html", "redirect", "oversized", "malformed";
+    tftp = "malformed"         # tftp also "none" (no TFTP on that node)
+
+    [[jabber]]                 # becomes the inventory's [[jabber]] (placeholders filled)
+    services_domain = "{domain}"
+    clients = [{ platform = "mac", version = "14.1" }]
+    external_dns = true        # the lab's second DNS server, answering as the Internet does
+
+    [dns]
+    external_srv = [{ service = "_collab-edge._tls", target = "expe1" }]   # default: every Expressway-E node
+    without = ["_cisco-uds._tcp"]   # records the internal zone leaves out
 """
 
 from __future__ import annotations
@@ -94,7 +120,8 @@ class CertSpec:
     xmpp_addr: tuple[str, ...] = ()
     srv_name: tuple[str, ...] = ()
     signer: str = "ca"
-    """``ca`` (the lab's issuing CA, under the lab's root) or ``self``."""
+    """``ca`` (the lab's issuing CA, under the lab's root), ``public`` (the lab's second root, as a
+    public CA) or ``self``."""
     expired: bool = False
     """Expired a year ago: the same as ``expires_in_days = -370``."""
     expires_in_days: int | None = None
@@ -169,6 +196,14 @@ class NodeSpec:
     """What the SIP OAuth ports present instead of the Tomcat certificates (a restart not yet made)."""
     fault: str | None = None
     """``down`` (nothing listens) or ``slow`` (accepts, never answers)."""
+    uds: str | None = None
+    """How the node's UDS answers wrongly (:data:`ANSWER_FAULTS`); None: as CUCM does."""
+    tftp: str | None = None
+    """How the node's TFTP answers wrongly (:data:`ANSWER_FAULTS`, or ``none``: no TFTP there)."""
+
+
+ANSWER_FAULTS = ("html", "redirect", "oversized", "malformed")
+"""How a lab server can answer what Jabber cannot use: a login page, a redirect, too much, broken XML."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +265,13 @@ class ClusterSpec:
     service_profiles: tuple[ProfileSpec, ...] = ()
     cucm: str | None = None
     """IM and Presence 10.x and later: the CUCM cluster whose System > Server names its nodes."""
+    jabber_config: str | None = None
+    """CUCM: the jabber-config.xml its TFTP serves (placeholders filled); None: none (HTTP 404)."""
+    unified_cm: tuple[str, ...] = ()
+    """Expressway-C: the Unified CM publisher addresses it is configured with."""
+    im_and_presence: tuple[str, ...] = ()
+    unity_connection: tuple[str, ...] = ()
+    tls_verify: bool = True
 
     @property
     def major(self) -> int:
@@ -260,6 +302,10 @@ class DnsSpec:
     """(host, name): the PTR record of the host's address names ``name`` (in the domain) instead."""
     srv: tuple[tuple[str, str], ...] = ()
     """(service, host): extra SRV targets, e.g. ("_cisco-uds._tcp", "cucm-old")."""
+    external_srv: tuple[tuple[str, str], ...] | None = None
+    """(service, host): the external view's SRV records; None: ``_collab-edge._tls`` to every Expressway-E node."""
+    without: tuple[str, ...] = ()
+    """SRV records (``_cisco-uds._tcp``) the internal zone leaves out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +314,24 @@ class CheckSpec:
 
     trust_store: bool = False
     """Name the clients' trust store (the lab root CA and every pushed certificate)."""
+    trust_stores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Per platform store (``windows``, ``windows_enterprise``, ``macos``, ``ios``, ``android``): what it holds,
+    of ``lab``, ``public`` and ``pushed``."""
+
+
+@dataclass(frozen=True, slots=True)
+class JabberSpec:
+    """A services domain the lab's inventory names in ``[[jabber]]`` (placeholders filled by the lab)."""
+
+    services_domain: str = "{domain}"
+    name: str | None = None
+    xmpp_domains: tuple[str, ...] = ()
+    clients: tuple[tuple[str, str | None], ...] = ()
+    external_dns: bool = False
+    service_profile: str | None = None
+    bootstrap: tuple[tuple[str, str], ...] = ()
+    invalid_certificate_behavior: str | None = None
+    cluster: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +345,7 @@ class Scenario:
     externals: tuple[ExternalSpec, ...] = ()
     dns: DnsSpec = field(default_factory=DnsSpec)
     check: CheckSpec = field(default_factory=CheckSpec)
+    jabber: tuple[JabberSpec, ...] = ()
 
     def certificates(self) -> list[tuple[str, CertSpec]]:
         """Every certificate the scenario describes, with where: ``node cucm1 tomcat``, ..."""
@@ -363,6 +428,7 @@ def _scenario(name: str, data: dict[str, Any]) -> Scenario:
         externals=tuple(_external(e) for e in data.get("external", [])),
         dns=_dns(data.get("dns", {})),
         check=_check(data.get("check", {})),
+        jabber=tuple(_jabber(j) for j in data.get("jabber", [])),
     )
     _check_certificates(found)
     hosts = [n.host.lower() for c in found.clusters for n in c.nodes] + [
@@ -395,20 +461,69 @@ def _attach_presence(found: Scenario) -> Scenario:
 
 
 def _check(data: dict[str, Any]) -> CheckSpec:
-    unknown = sorted(set(data) - {"trust_store"})
+    unknown = sorted(set(data) - {"trust_store", "trust_stores"})
     if unknown:
-        raise ValueError(f"[check]: unknown key {unknown[0]!r} (known: trust_store)")
+        raise ValueError(f"[check]: unknown key {unknown[0]!r} (known: trust_store, trust_stores)")
     trust_store = data.get("trust_store", False)
     if not isinstance(trust_store, bool):
         raise ValueError("[check]: trust_store must be true or false")
-    return CheckSpec(trust_store=trust_store)
+    stores = data.get("trust_stores", {})
+    keys = ("windows", "windows_enterprise", "macos", "ios", "android")
+    if not isinstance(stores, dict) or set(stores) - set(keys):
+        raise ValueError(f"[check]: trust_stores must be a table of {', '.join(keys)}")
+    for key, held in stores.items():
+        if not isinstance(held, list) or set(held) - {"lab", "public", "pushed"}:
+            raise ValueError(f"[check]: trust_stores.{key} must be a list of 'lab', 'public' and 'pushed'")
+    return CheckSpec(trust_store=trust_store, trust_stores=tuple((k, tuple(v)) for k, v in stores.items()))
+
+
+JABBER_KEYS = frozenset(
+    {
+        "services_domain",
+        "name",
+        "xmpp_domains",
+        "clients",
+        "external_dns",
+        "service_profile",
+        "bootstrap",
+        "invalid_certificate_behavior",
+        "cluster",
+    }
+)
+
+
+def _jabber(data: dict[str, Any]) -> JabberSpec:
+    unknown = sorted(set(data) - JABBER_KEYS)
+    if unknown:
+        raise ValueError(f"[[jabber]]: unknown key {unknown[0]!r} (known: {', '.join(sorted(JABBER_KEYS))})")
+    clients = data.get("clients", [])
+    if not isinstance(clients, list) or not all(isinstance(c, dict) and "platform" in c for c in clients):
+        raise ValueError(
+            '[[jabber]]: clients must be a list of tables, e.g. [{ platform = "mac", version = "14.1" }]'
+        )
+    bootstrap = data.get("bootstrap", {})
+    if not isinstance(bootstrap, dict):
+        raise ValueError("[[jabber]]: bootstrap must be a table of installer arguments")
+    return JabberSpec(
+        services_domain=str(data.get("services_domain", "{domain}")),
+        name=data.get("name"),
+        xmpp_domains=tuple(str(x) for x in data.get("xmpp_domains", ())),
+        clients=tuple((str(c["platform"]), c.get("version")) for c in clients),
+        external_dns=_flag(data, "external_dns", False, "[[jabber]]"),
+        service_profile=data.get("service_profile"),
+        bootstrap=tuple((str(k), str(v)) for k, v in bootstrap.items()),
+        invalid_certificate_behavior=data.get("invalid_certificate_behavior"),
+        cluster=data.get("cluster"),
+    )
 
 
 def _check_certificates(found: Scenario) -> None:
     """What no single certificate table can say: sharing labels and pushed certificates."""
     shared: dict[str, list[tuple[str, CertSpec]]] = {}
     for where, spec in found.certificates():
-        if spec.pushed and not found.check.trust_store:
+        if spec.pushed and not (
+            found.check.trust_store or any("pushed" in v for _, v in found.check.trust_stores)
+        ):
             raise ValueError(
                 f"{where}: pushed = true needs trust_store = true in the scenario's [check] table"
             )
@@ -427,11 +542,14 @@ def _check_certificates(found: Scenario) -> None:
 
 
 def _dns(data: dict[str, Any]) -> DnsSpec:
+    external = data.get("external_srv")
     return DnsSpec(
         missing=tuple(data.get("missing", ())),
         elsewhere=tuple(data.get("elsewhere", {}).items()),
         ptr=tuple(data.get("ptr", {}).items()),
         srv=tuple((s["service"], s["target"]) for s in data.get("srv", [])),
+        external_srv=None if external is None else tuple((s["service"], s["target"]) for s in external),
+        without=tuple(data.get("without", ())),
     )
 
 
@@ -458,6 +576,11 @@ def _cluster(data: dict[str, Any]) -> ClusterSpec:
         conferencing=entries("conferencing"),
         axl_throttle=int(data.get("axl_throttle", 0)),
         rejects_password=bool(data.get("rejects_password", False)),
+        jabber_config=data.get("jabber_config"),
+        unified_cm=tuple(data.get("unified_cm", ())),
+        im_and_presence=tuple(data.get("im_and_presence", ())),
+        unity_connection=tuple(data.get("unity_connection", ())),
+        tls_verify=bool(data.get("tls_verify", True)),
     )
 
 
@@ -510,6 +633,9 @@ def _node(data: dict[str, Any]) -> NodeSpec:
     fault = data.get("fault")
     if fault not in (None, "down", "slow"):
         raise ValueError(f"node {data.get('host')}: fault must be 'down' or 'slow'")
+    for key, allowed in (("uds", ANSWER_FAULTS), ("tftp", (*ANSWER_FAULTS, "none"))):
+        if data.get(key) not in (None, *allowed):
+            raise ValueError(f"node {data.get('host')}: {key} must be one of {', '.join(allowed)}")
     host_name(data.get("host"), f"cluster node {data.get('host')!r}")
     host = data["host"]
     twins = {
@@ -528,6 +654,8 @@ def _node(data: dict[str, Any]) -> NodeSpec:
         sip_oauth=sip is not False,
         sip_oauth_cert=_cert(sip, f"node {host} sip_oauth") if isinstance(sip, dict) else None,
         fault=fault,
+        uds=data.get("uds"),
+        tftp=data.get("tftp"),
     )
     for key, spec in (("tomcat", found.tomcat), ("xmpp", found.xmpp)):
         if f"{key}_ecdsa" in twins and (spec is None or spec.rsa_bits is None):
@@ -554,8 +682,8 @@ def _cert(data: dict[str, Any], where: str = "certificate") -> CertSpec:
     if unknown:
         raise ValueError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(CERT_KEYS))})")
     signer = data.get("signer", "ca")
-    if signer not in ("ca", "self"):
-        raise ValueError(f"{where}: signer must be 'ca' or 'self'")
+    if signer not in ("ca", "public", "self"):
+        raise ValueError(f"{where}: signer must be 'ca', 'public' or 'self'")
     expired = _flag(data, "expired", False, where)
     expires_in_days = data.get("expires_in_days")
     if expires_in_days is not None:

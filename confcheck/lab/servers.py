@@ -86,9 +86,13 @@ class Server:
 
 
 class HttpsServer(Server):
-    """HTTPS on one address, dispatching to ``routes`` by path prefix; ``/`` answers like Tomcat's root."""
+    """HTTPS on one address, dispatching to ``routes`` by path prefix; ``/`` answers like Tomcat's root.
 
-    def __init__(self, address: str, port: int, tls: ssl.SSLContext, routes: Mapping[str, App]) -> None:
+    ``tls`` None serves plain HTTP (TFTP's HTTP interface, 6970)."""
+
+    def __init__(
+        self, address: str, port: int, tls: ssl.SSLContext | None, routes: Mapping[str, App]
+    ) -> None:
         self.address, self.port = address, port
         handler = _handler(routes)
         self.httpd = _QuietServer((address, port), handler, bind_and_activate=False)
@@ -97,9 +101,10 @@ class HttpsServer(Server):
         self.httpd.server_bind()
         self.httpd.server_activate()
         self.port = int(self.httpd.server_address[1])
-        self.httpd.socket = tls.wrap_socket(
-            self.httpd.socket, server_side=True, do_handshake_on_connect=False
-        )
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(
+                self.httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
         self.httpd.timeout = 0.5  # handle_request() returns when a connection went away before accept()
         self._wake, self._waker = socket.socketpair()
         self.thread = threading.Thread(target=self._serve, name=f"lab-https-{address}", daemon=True)
