@@ -284,7 +284,7 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
         clauses = "; ".join(f"{STORE_TITLES[k]}: {'; '.join(g.text for g in v.gaps)}" for k, v in untrusted)
         purpose = purpose_title(endpoint.purpose)
         first = untrusted[0][1]
-        fix = trust._fix(ctx, trust._Met(cluster, node, endpoint, (), first), first.gaps)
+        fix = trust.chain_fix(ctx, cluster, node, endpoint, first)
         fix = replace(
             fix,
             steps=tuple(

@@ -595,6 +595,12 @@ def _gap_fix(ctx: Context, met: _Met, gap: Gap) -> Fix:
     return on_server(f"Have the CA chain of the {title} certificate of {node} reissued ({gap.detail})")
 
 
+def chain_fix(ctx: Context, cluster: Cluster | None, node: Node, endpoint: Endpoint, verdict: Verdict) -> Fix:
+    """What mends the chain ``endpoint`` presents, as CC401 says it: for rules that judge the same chain
+    against other trust stores (CC403, per client platform)."""
+    return _fix(ctx, _Met(cluster, node, endpoint, (), verdict), verdict.gaps)
+
+
 def _fix(ctx: Context, met: _Met, gaps: Sequence[Gap]) -> Fix:
     """The first gap's remedy; with several gaps, every remedy in order as the steps."""
     fixes = [_gap_fix(ctx, met, g) for g in gaps]
