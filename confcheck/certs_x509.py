@@ -63,11 +63,12 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
         san_error = f"the {what} cannot be parsed: {extension_error}"
     subject = cert.subject
     common_names, attributes = _subject_values(subject)
-    issuer_name, issuer, issuer_label = _issuer(cert)
+    subject_text = _name(subject)
+    issuer, issuer_label = _issuer(cert)
     if der is None:
         der = cert.public_bytes(serialization.Encoding.DER)
     return Certificate(
-        subject=_name(subject),
+        subject=subject_text,
         subject_cn=common_names,
         issuer=issuer,
         serial=format(cert.serial_number, "x"),
@@ -76,7 +77,8 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
         key=_key_info(cert),
         signature_algorithm=_oid_name(cert.signature_algorithm_oid),
         sha256=hashlib.sha256(der).hexdigest(),
-        self_signed=issuer_name == subject and _signed_by_itself(cert),
+        # names compared as their RFC 4514 strings, which are at hand (comparing Name objects is not cheap)
+        self_signed=issuer == subject_text and _signed_by_itself(cert),
         is_ca=constraints.ca if constraints is not None else False,
         san=san,
         san_error=san_error,
@@ -341,19 +343,19 @@ def _subject_values(subject: x509.Name) -> tuple[tuple[str, ...], tuple[tuple[st
     return tuple(common_names), tuple(attributes)
 
 
-_ISSUERS: dict[bytes, tuple[x509.Name, str, str]] = {}
-"""Issuer names already read, by their DER encoding: (name, RFC 4514 string, label). A deployment's
+_ISSUERS: dict[bytes, tuple[str, str]] = {}
+"""Issuer names already read, by their DER encoding: (RFC 4514 string, label). A deployment's
 certificates come from a handful of issuers, and reading a name is most of the cost of parsing."""
 _ISSUERS_KEPT = 4096
 
 
-def _issuer(cert: x509.Certificate) -> tuple[x509.Name, str, str]:
-    """The issuer's name, its RFC 4514 string and its label, read once per distinct issuer."""
+def _issuer(cert: x509.Certificate) -> tuple[str, str]:
+    """The issuer's RFC 4514 string and its label, read once per distinct issuer."""
     key = _issuer_der(cert.tbs_certificate_bytes)
     found = _ISSUERS.get(key) if key is not None else None
     if found is None:
         name = cert.issuer
-        found = (name, _name(name), label(name))
+        found = (_name(name), label(name))
         if key is not None:
             if len(_ISSUERS) >= _ISSUERS_KEPT:
                 _ISSUERS.clear()
