@@ -111,8 +111,9 @@ def _build(findings: Iterable[Finding], known: _Known | None) -> Plan:
     steps = [Step(fix.phase, fix.action, fix.where, fix, tuple(found)) for fix, found in rest.items()]
     steps += replacements
     steps += _dns_steps(merged, known)
+    last = len(order)
     steps.sort(
-        key=lambda s: (s.phase, min((order.get(c, len(order)) for c in s.clusters), default=-1), s.action)
+        key=lambda s: (s.phase, min((order.get(f.cluster, last) for f in s.findings if f.cluster), default=-1), s.action)
     )
     return Plan(tuple(steps))
 
@@ -159,7 +160,7 @@ def _one_per_certificate(merged: dict[Fix, list[Finding]]) -> tuple[dict[Fix, li
         successor = whole[key]
         if key in notes:
             successor = replace(successor, notes=(*successor.notes, notes[key]))
-        fix = replace(renewal.fix(successor, dict.fromkeys(preconditions)), dns=tuple(dict.fromkeys(dns)))
+        fix = renewal.fix(successor, dict.fromkeys(preconditions), dict.fromkeys(dns))
         steps.append(Step(fix.phase, fix.action, fix.where, fix, tuple(dict.fromkeys(findings))))
     return rest, steps
 

@@ -248,21 +248,24 @@ class _Writer:
         """
         if not rows:
             return []
-        widths = [max(_width(r[i][0]) for r in rows) for i in range(len(rows[0]) - 1)]
+        sizes = [[_width(cell) for cell, _ in cells[:-1]] for cells in rows]
+        widths = [max(column) for column in zip(*sizes, strict=True)]
         lead = sum(widths) + gap * len(widths)
         room = max(width - lead, 20)
+        blank = " " * lead
+        style = self.style
         out = []
-        for cells in rows:
-            text, style = cells[-1]
-            for index, line in enumerate(_fold(text, room)):
-                if index == 0:
-                    head = "".join(
-                        self.style(cell, cell_style) + " " * (cell_width - _width(cell) + gap)
-                        for (cell, cell_style), cell_width in zip(cells[:-1], widths, strict=True)
-                    )
-                else:
-                    head = " " * lead
-                out.append(head + self.style(line, style))
+        for cells, measured in zip(rows, sizes, strict=True):
+            text, text_style = cells[-1]
+            first, *more = _fold(text, room)
+            head = "".join(
+                [
+                    style(cell, cell_style) + " " * (cell_width - size + gap)
+                    for (cell, cell_style), cell_width, size in zip(cells, widths, measured, strict=False)
+                ]
+            )
+            out.append(head + style(first, text_style))
+            out += [blank + style(line, text_style) for line in more]
         return out
 
 
