@@ -90,7 +90,10 @@ def per_cluster(findings: Sequence[Finding], deployment: Deployment) -> dict[str
         for number, step in enumerate(plan.steps, start=1):
             shared = step.phase is Phase.DNS and step.fix is None
             if shared and step.action in listed:
-                steps.append(replace(step, see=listed[step.action]))
+                see = listed[step.action]
+                steps.append(
+                    Step(step.phase, step.action, step.where, step.fix, step.findings, step.done, see)
+                )
                 continue
             if shared:
                 listed[step.action] = (cluster, number)
@@ -112,9 +115,13 @@ def _build(findings: Iterable[Finding], known: _Known | None) -> Plan:
     steps += replacements
     steps += _dns_steps(merged, known)
     last = len(order)
-    steps.sort(
-        key=lambda s: (s.phase, min((order.get(f.cluster, last) for f in s.findings if f.cluster), default=-1), s.action)
-    )
+
+    def position(step: Step) -> tuple[Phase, int, str]:
+        """The phase, the first of the step's clusters in the deployment's order, the action."""
+        first = min((order.get(f.cluster, last) for f in step.findings if f.cluster), default=-1)
+        return step.phase, first, step.action
+
+    steps.sort(key=position)
     return Plan(tuple(steps))
 
 

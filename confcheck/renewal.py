@@ -74,10 +74,16 @@ def _merged(r: Renewal) -> bool:
             return False
     if len(dict(r.subject)) != len(r.subject):
         return False
-    for value in (r.fqdn, r.min_rsa_bits, r.signer, r.trust_store, r.regenerate, r.subject_command, r.multi_server):
-        if value is not None and not value:
-            return False
-    return True
+    optional = (
+        r.fqdn,
+        r.min_rsa_bits,
+        r.signer,
+        r.trust_store,
+        r.regenerate,
+        r.subject_command,
+        r.multi_server,
+    )
+    return all(value is None or value for value in optional)
 
 
 def as_alternative(renewal: Renewal) -> Renewal:

@@ -73,6 +73,16 @@ class _Writer:
     def __init__(self, width: int, color: bool) -> None:
         self.width = max(width, 40)
         self.color = color
+        self.folded: dict[tuple[str, int], list[str]] = {}
+        """Each text folded at each width, once: preconditions, steps and impacts recur in every cluster."""
+
+    def fold(self, text: str, width: int) -> list[str]:
+        """``_fold(text, width)``, remembered for this report (the list is never changed)."""
+        key = (text, width)
+        folded = self.folded.get(key)
+        if folded is None:
+            folded = self.folded[key] = _fold(text, width)
+        return folded
 
     def style(self, text: str, style: str) -> str:
         return f"\x1b[{STYLES[style]}m{text}\x1b[0m" if self.color and text else text
@@ -238,7 +248,7 @@ class _Writer:
 
     def hanging(self, marker: str, text: str, style: str = "") -> list[str]:
         """``text`` after ``marker``, folded so that continuation lines align under its first word."""
-        folded = [self.style(line, style) for line in _fold(text, self.width - len(marker))]
+        folded = [self.style(line, style) for line in self.fold(text, self.width - len(marker))]
         return [marker + folded[0]] + [" " * len(marker) + line for line in folded[1:]]
 
     def columns(self, rows: Sequence[Sequence[tuple[str, str]]], width: int, gap: int) -> list[str]:
@@ -248,24 +258,21 @@ class _Writer:
         """
         if not rows:
             return []
-        sizes = [[_width(cell) for cell, _ in cells[:-1]] for cells in rows]
-        widths = [max(column) for column in zip(*sizes, strict=True)]
+        widths = [max(_width(r[i][0]) for r in rows) for i in range(len(rows[0]) - 1)]
         lead = sum(widths) + gap * len(widths)
         room = max(width - lead, 20)
-        blank = " " * lead
-        style = self.style
         out = []
-        for cells, measured in zip(rows, sizes, strict=True):
-            text, text_style = cells[-1]
-            first, *more = _fold(text, room)
-            head = "".join(
-                [
-                    style(cell, cell_style) + " " * (cell_width - size + gap)
-                    for (cell, cell_style), cell_width, size in zip(cells, widths, measured, strict=False)
-                ]
-            )
-            out.append(head + style(first, text_style))
-            out += [blank + style(line, text_style) for line in more]
+        for cells in rows:
+            text, style = cells[-1]
+            for index, line in enumerate(self.fold(text, room)):
+                if index == 0:
+                    head = "".join(
+                        self.style(cell, cell_style) + " " * (cell_width - _width(cell) + gap)
+                        for (cell, cell_style), cell_width in zip(cells[:-1], widths, strict=True)
+                    )
+                else:
+                    head = " " * lead
+                out.append(head + self.style(line, style))
         return out
 
 
