@@ -36,7 +36,7 @@ def write(report: Report, out: TextIO) -> None:
     else:
         width = _columns_setting() or DEFAULT_WIDTH
     lines = _Writer(width, color).report(report)
-    out.write("".join(line.rstrip() + "\n" for line in lines))
+    out.write("\n".join([line.rstrip() for line in lines]) + "\n" if lines else "")
 
 
 def _columns_setting() -> int | None:
@@ -157,10 +157,13 @@ class _Writer:
         lines += self.columns([header, *rows], self.width, gap=2)
         if steps.steps:
             lines += ["", self.style("Fix list", "bold")]
+            numbers: dict[plan.Step, int] = {}  # steps.number(step) for every step, in one pass
+            for number, step in enumerate(steps.steps, start=1):
+                numbers.setdefault(step, number)
             for phase, group in steps.by_phase():
                 lines.append(self.style(f"Phase {int(phase)} · {phase.title}", "dim"))
                 for step in group:
-                    lines += self.step(steps.number(step), step)
+                    lines += self.step(numbers[step], step)
         return lines
 
     def step(self, number: int, step: plan.Step) -> list[str]:
@@ -267,8 +270,10 @@ class _Writer:
             for index, line in enumerate(self.fold(text, room)):
                 if index == 0:
                     head = "".join(
-                        self.style(cell, cell_style) + " " * (cell_width - _width(cell) + gap)
-                        for (cell, cell_style), cell_width in zip(cells[:-1], widths, strict=True)
+                        [
+                            self.style(cell, cell_style) + " " * (cell_width - _width(cell) + gap)
+                            for (cell, cell_style), cell_width in zip(cells[:-1], widths, strict=True)
+                        ]
                     )
                 else:
                     head = " " * lead
