@@ -21,8 +21,9 @@ and ``unchanged`` for the rest. Nothing here names a URL that a viewer would fet
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, TextIO
 
@@ -50,8 +51,13 @@ FINGERPRINT = "confcheck/v1"
 
 
 def write(report: Report, out: TextIO) -> None:
-    """Write the report as one SARIF log with one run."""
-    out.write(_indented(log(report)))
+    """Write the report as one SARIF log with one run.
+
+    Each result is made as it is written and dropped once encoded, as the JSON report does with its
+    findings: the log of thousands of findings is never held as dicts, which the garbage collector
+    would otherwise walk again and again while the log grows.
+    """
+    out.write(_indented(_log(report, one_by_one=bool(_FLAT))))
     out.write("\n")
 
 
@@ -117,10 +123,7 @@ def _container(value: dict[Any, Any] | list[Any], depth: int, out: list[str]) ->
                 lead, run = separator, {}
             out.append(lead + _key(key, flat))
             lead = separator
-            if kind is dict or kind is list or kind is tuple:
-                _container(nested, depth + 1, out)
-            else:
-                out.append(_other(nested, depth + 1))
+            _nested(nested, depth + 1, out)
         if run:
             out.append(lead + "".join(flat(run, 0))[1:-1])
         out.append(_BREAKS[depth] + "}")
@@ -137,12 +140,37 @@ def _container(value: dict[Any, Any] | list[Any], depth: int, out: list[str]) ->
             lead, items = separator, []
         out.append(lead)
         lead = separator
-        if kind is dict or kind is list or kind is tuple:
-            _container(nested, depth + 1, out)
-        else:
-            out.append(_other(nested, depth + 1))
+        _nested(nested, depth + 1, out)
     if items:
         out.append(lead + "".join(flat(items, 0))[1:-1])
+    out.append(_BREAKS[depth] + "]")
+
+
+def _nested(item: Any, depth: int, out: list[str]) -> None:
+    kind = type(item)
+    if kind is dict or kind is list or kind is tuple:
+        _container(item, depth, out)
+    elif kind is _OneByOne:
+        _one_by_one(item, depth, out)
+    else:
+        out.append(_other(item, depth))
+
+
+class _OneByOne:
+    """A non-empty list of dicts made while they are written (:func:`write`'s results)."""
+
+    def __init__(self, items: Iterator[dict[str, Any]]) -> None:
+        self.items = items
+
+
+def _one_by_one(value: _OneByOne, depth: int, out: list[str]) -> None:
+    """``value`` at ``depth``, written as :func:`_container` writes a list of dicts, one dict at a time."""
+    lead = _BREAKS[depth + 1]
+    out.append("[")
+    for item in value.items:
+        out.append(lead)
+        lead = "," + _BREAKS[depth + 1]
+        _container(item, depth + 1, out)
     out.append(_BREAKS[depth] + "]")
 
 
@@ -158,10 +186,18 @@ def _other(value: Any, depth: int) -> str:
 
 def log(report: Report) -> dict[str, Any]:
     """The SARIF log as JSON-ready data."""
+    return _log(report, one_by_one=False)
+
+
+def _log(report: Report, one_by_one: bool) -> dict[str, Any]:
+    """The SARIF log; with ``one_by_one``, its results are made as :func:`_indented` writes them."""
     rules = _rules(report)
     results = _Results(report, {rule["id"]: i for i, rule in enumerate(rules)})
-    kept = [results.result(f) for f in report.findings]
-    suppressed = [results.result(s.finding, s) for s in report.suppressed]
+    made = itertools.chain(
+        (results.result(f) for f in report.findings),
+        (results.result(s.finding, s) for s in report.suppressed),
+    )
+    lazily = one_by_one and bool(report.findings or report.suppressed)  # an empty list is written []
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -172,7 +208,7 @@ def log(report: Report) -> dict[str, Any]:
             }
         },
         "invocations": [_invocation(report)],
-        "results": kept + suppressed,
+        "results": _OneByOne(made) if lazily else list(made),
         "properties": _run_properties(report),
     }
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
