@@ -105,7 +105,7 @@ def _container(value: dict[Any, Any] | list[Any], depth: int, out: list[str]) ->
     values = value.values() if type(value) is dict else value
     if _SCALARS.issuperset(map(type, values)):  # every value a scalar (most containers): one call, no copy
         brackets = "{}" if type(value) is dict else "[]"
-        out.append(brackets[0] + inner + "".join(flat(value, 0))[1:-1] + _BREAKS[depth] + brackets[1])
+        out += (brackets[0] + inner, "".join(flat(value, 0))[1:-1], _BREAKS[depth] + brackets[1])
         return
     separator = "," + inner
     lead = inner
