@@ -90,7 +90,10 @@ def per_cluster(findings: Sequence[Finding], deployment: Deployment) -> dict[str
         for number, step in enumerate(plan.steps, start=1):
             shared = step.phase is Phase.DNS and step.fix is None
             if shared and step.action in listed:
-                steps.append(replace(step, see=listed[step.action]))
+                see = listed[step.action]
+                steps.append(
+                    Step(step.phase, step.action, step.where, step.fix, step.findings, step.done, see)
+                )
                 continue
             if shared:
                 listed[step.action] = (cluster, number)
@@ -111,9 +114,14 @@ def _build(findings: Iterable[Finding], known: _Known | None) -> Plan:
     steps = [Step(fix.phase, fix.action, fix.where, fix, tuple(found)) for fix, found in rest.items()]
     steps += replacements
     steps += _dns_steps(merged, known)
-    steps.sort(
-        key=lambda s: (s.phase, min((order.get(c, len(order)) for c in s.clusters), default=-1), s.action)
-    )
+    last = len(order)
+
+    def position(step: Step) -> tuple[Phase, int, str]:
+        """The phase, the first of the step's clusters in the deployment's order, the action."""
+        first = min((order.get(f.cluster, last) for f in step.findings if f.cluster), default=-1)
+        return step.phase, first, step.action
+
+    steps.sort(key=position)
     return Plan(tuple(steps))
 
 
@@ -159,7 +167,7 @@ def _one_per_certificate(merged: dict[Fix, list[Finding]]) -> tuple[dict[Fix, li
         successor = whole[key]
         if key in notes:
             successor = replace(successor, notes=(*successor.notes, notes[key]))
-        fix = replace(renewal.fix(successor, dict.fromkeys(preconditions)), dns=tuple(dict.fromkeys(dns)))
+        fix = renewal.fix(successor, dict.fromkeys(preconditions), dict.fromkeys(dns))
         steps.append(Step(fix.phase, fix.action, fix.where, fix, tuple(dict.fromkeys(findings))))
     return rest, steps
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from confcheck.findings import Fix, Phase, Renewal
+from confcheck.findings import DnsNeed, Fix, Phase, Renewal
 
 PUBLIC_CA_ONE_PER_FQDN = (
     "Some public CAs sign only one certificate per FQDN, and this node needs two ({purposes}) naming "
@@ -32,6 +32,8 @@ CA_ALTERNATIVE = (
 def merge(renewals: Sequence[Renewal]) -> Renewal:
     """One renewal meeting every demand of ``renewals`` (all of one certificate), in their order."""
     first = renewals[0]
+    if len(renewals) == 1 and _merged(first):
+        return first  # most certificates have one renewal: it is its own merge, not made again
     subject: dict[str, str] = {}
     for r in renewals:
         subject.update(dict(r.subject))
@@ -64,6 +66,26 @@ def merge(renewals: Sequence[Renewal]) -> Renewal:
     )
 
 
+def _merged(r: Renewal) -> bool:
+    """Whether ``r`` is already what :func:`merge` makes of it alone: no item said twice, no subject field
+    given twice, and no empty value that merging reads as none."""
+    for items in (r.automatic, r.demands, r.names, r.without, r.prepare, r.notes):
+        if len(set(items)) != len(items):
+            return False
+    if len(dict(r.subject)) != len(r.subject):
+        return False
+    optional = (
+        r.fqdn,
+        r.min_rsa_bits,
+        r.signer,
+        r.trust_store,
+        r.regenerate,
+        r.subject_command,
+        r.multi_server,
+    )
+    return all(value is None or value for value in optional)
+
+
 def as_alternative(renewal: Renewal) -> Renewal:
     """A recommendation to request a CA-signed certificate, joining a regeneration: said, not imposed."""
     return replace(renewal, request=False, demands=(), notes=(*renewal.notes, CA_ALTERNATIVE))
@@ -84,8 +106,9 @@ def requests(renewal: Renewal) -> bool:
     return any(name.lower().rstrip(".") not in own for name in renewal.names)
 
 
-def fix(renewal: Renewal, preconditions: Iterable[str] = ()) -> Fix:
-    """The step that replaces the certificate: what it must be, and the one procedure that gets it."""
+def fix(renewal: Renewal, preconditions: Iterable[str] = (), dns: Iterable[DnsNeed] = ()) -> Fix:
+    """The step that replaces the certificate: what it must be, and the one procedure that gets it
+    (after ``preconditions``, and the DNS records in ``dns``)."""
     csr = requests(renewal)
     return Fix(
         phase=Phase.CERTIFICATES,
@@ -96,6 +119,7 @@ def fix(renewal: Renewal, preconditions: Iterable[str] = ()) -> Fix:
         preconditions=tuple(preconditions),
         impact=renewal.impact,
         steps=_steps(renewal, csr),
+        dns=tuple(dns),
         renewals=(renewal,),
     )
 

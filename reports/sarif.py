@@ -21,8 +21,9 @@ and ``unchanged`` for the rest. Nothing here names a URL that a viewer would fet
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, TextIO
 
@@ -50,8 +51,13 @@ FINGERPRINT = "confcheck/v1"
 
 
 def write(report: Report, out: TextIO) -> None:
-    """Write the report as one SARIF log with one run."""
-    out.write(_indented(log(report)))
+    """Write the report as one SARIF log with one run.
+
+    Each result is made as it is written and dropped once encoded, as the JSON report does with its
+    findings: the log of thousands of findings is never held as dicts, which the garbage collector
+    would otherwise walk again and again while the log grows.
+    """
+    out.write(_indented(_log(report, one_by_one=bool(_FLAT))))
     out.write("\n")
 
 
@@ -95,40 +101,46 @@ def _container(value: dict[Any, Any] | list[Any], depth: int, out: list[str]) ->
         out.append(_other(value, depth))
         return
     inner = _BREAKS[depth + 1]
-    separator = "," + inner
     flat = _FLAT[depth]
+    values = value.values() if type(value) is dict else value
+    if _SCALARS.issuperset(map(type, values)):  # every value a scalar (most containers): one call, no copy
+        brackets = "{}" if type(value) is dict else "[]"
+        out += (brackets[0] + inner, "".join(flat(value, 0))[1:-1], _BREAKS[depth] + brackets[1])
+        return
+    separator = "," + inner
     lead = inner
+    nested: Any
     if type(value) is dict:
         out.append("{")
         run: dict[Any, Any] = {}
-        for key, item in value.items():
-            kind = type(item)
-            if kind in _SCALARS or (not item and kind in _CONTAINERS):
-                run[key] = item
+        for key, nested in value.items():
+            kind = type(nested)
+            if kind in _SCALARS or (not nested and kind in _CONTAINERS):
+                run[key] = nested
                 continue
             if run:
                 out.append(lead + "".join(flat(run, 0))[1:-1])
                 lead, run = separator, {}
-            out.append(lead + "".join(flat({key: 0}, 0))[1:-2])  # the key and ": ", as json.dump writes them
+            out.append(lead + _key(key, flat))
             lead = separator
-            _nested(item, depth + 1, out)
+            _nested(nested, depth + 1, out)
         if run:
             out.append(lead + "".join(flat(run, 0))[1:-1])
         out.append(_BREAKS[depth] + "}")
         return
     out.append("[")
     items: list[Any] = []
-    for item in value:
-        kind = type(item)
-        if kind in _SCALARS or (not item and kind in _CONTAINERS):
-            items.append(item)
+    for nested in value:
+        kind = type(nested)
+        if kind in _SCALARS or (not nested and kind in _CONTAINERS):
+            items.append(nested)
             continue
         if items:
             out.append(lead + "".join(flat(items, 0))[1:-1])
             lead, items = separator, []
         out.append(lead)
         lead = separator
-        _nested(item, depth + 1, out)
+        _nested(nested, depth + 1, out)
     if items:
         out.append(lead + "".join(flat(items, 0))[1:-1])
     out.append(_BREAKS[depth] + "]")
@@ -138,8 +150,33 @@ def _nested(item: Any, depth: int, out: list[str]) -> None:
     kind = type(item)
     if kind is dict or kind is list or kind is tuple:
         _container(item, depth, out)
+    elif kind is _OneByOne:
+        _one_by_one(item, depth, out)
     else:
         out.append(_other(item, depth))
+
+
+class _OneByOne:
+    """A non-empty list of dicts made while they are written (:func:`write`'s results)."""
+
+    def __init__(self, items: Iterator[dict[str, Any]]) -> None:
+        self.items = items
+
+
+def _one_by_one(value: _OneByOne, depth: int, out: list[str]) -> None:
+    """``value`` at ``depth``, written as :func:`_container` writes a list of dicts, one dict at a time."""
+    lead = _BREAKS[depth + 1]
+    out.append("[")
+    for item in value.items:
+        out.append(lead)
+        lead = "," + _BREAKS[depth + 1]
+        _container(item, depth + 1, out)
+    out.append(_BREAKS[depth] + "]")
+
+
+def _key(key: Any, flat: Any) -> str:
+    """``"key": ``, as json.dump writes a key."""
+    return encode_basestring(key) + ": " if type(key) is str else "".join(flat({key: 0}, 0))[1:-2]
 
 
 def _other(value: Any, depth: int) -> str:
@@ -149,10 +186,18 @@ def _other(value: Any, depth: int) -> str:
 
 def log(report: Report) -> dict[str, Any]:
     """The SARIF log as JSON-ready data."""
+    return _log(report, one_by_one=False)
+
+
+def _log(report: Report, one_by_one: bool) -> dict[str, Any]:
+    """The SARIF log; with ``one_by_one``, its results are made as :func:`_indented` writes them."""
     rules = _rules(report)
-    index = {rule["id"]: i for i, rule in enumerate(rules)}
-    kept = [_result(report, f, index) for f in report.findings]
-    suppressed = [_result(report, s.finding, index, s) for s in report.suppressed]
+    results = _Results(report, {rule["id"]: i for i, rule in enumerate(rules)})
+    made = itertools.chain(
+        (results.result(f) for f in report.findings),
+        (results.result(s.finding, s) for s in report.suppressed),
+    )
+    lazily = one_by_one and bool(report.findings or report.suppressed)  # an empty list is written []
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -163,7 +208,7 @@ def log(report: Report) -> dict[str, Any]:
             }
         },
         "invocations": [_invocation(report)],
-        "results": kept + suppressed,
+        "results": _OneByOne(made) if lazily else list(made),
         "properties": _run_properties(report),
     }
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
@@ -224,75 +269,103 @@ def _unknown_rule(finding: Finding) -> dict[str, Any]:
 # --- results --------------------------------------------------------------------------------------
 
 
-def _result(
-    report: Report, finding: Finding, index: dict[str, int], suppression: Suppression | None = None
-) -> dict[str, Any]:
-    text = finding.message if finding.message.strip() else f"{finding.rule} {finding.name}"
-    result: dict[str, Any] = {
-        "ruleId": finding.rule,
-        "ruleIndex": index[finding.rule],
-        "level": LEVELS[finding.severity],
-        "message": {"text": text, "markdown": _markdown(finding)},
-        "locations": [_location(finding)],
-        "partialFingerprints": {FINGERPRINT: finding.fingerprint},
-        "properties": _properties(finding),
-    }
-    if suppression is not None:
-        result["suppressions"] = [_suppression(suppression)]
-    state = _baseline_state(report, finding, suppression)
-    if state is not None:
-        result["baselineState"] = state
-    return result
+class _Results:
+    """The results of one log. What findings share is worked out once: the admin menu of each location,
+    the escaped Markdown of each text (a fix's preconditions, steps, menu paths and impact recur from
+    cluster to cluster), and for ``lint --changes`` the fingerprints the change introduces."""
+
+    def __init__(self, report: Report, index: dict[str, int]) -> None:
+        self.report = report
+        self.index = index
+        changes = report.changes
+        self.introduced = frozenset(f.fingerprint for f in changes.introduced) if changes else frozenset()
+        self.escaped = _Escaped()
+        self.menus: dict[str, str | None] = {}
+
+    def result(self, finding: Finding, suppression: Suppression | None = None) -> dict[str, Any]:
+        text = finding.message if finding.message.strip() else f"{finding.rule} {finding.name}"
+        fingerprint = finding.fingerprint
+        result: dict[str, Any] = {
+            "ruleId": finding.rule,
+            "ruleIndex": self.index[finding.rule],
+            "level": LEVELS[finding.severity],
+            "message": {"text": text, "markdown": self.markdown(finding)},
+            "locations": [self.location(finding)],
+            "partialFingerprints": {FINGERPRINT: fingerprint},
+            "properties": _properties(finding),
+        }
+        if suppression is not None:
+            result["suppressions"] = [_suppression(suppression)]
+        state = self.baseline_state(fingerprint, suppression)
+        if state is not None:
+            result["baselineState"] = state
+        return result
+
+    def markdown(self, finding: Finding) -> str:
+        """The message and its fix, escaped like the Markdown report (values come from servers)."""
+        escaped = self.escaped
+        text = escaped[finding.message] or escaped[f"{finding.rule} {finding.name}"]
+        fix = finding.fix
+        if fix is None:
+            return text
+        lines = [
+            text,
+            "",
+            f"**Fix** (phase {int(fix.phase)}, {escaped[fix.phase.title]}): {escaped[fix.action]}",
+            "",
+        ]
+        where = escaped[fix.where] + (f", field \u201c{escaped[fix.field]}\u201d" if fix.field else "")
+        lines.append(f"- Where: {where}")
+        if fix.current is not None or fix.proposed is not None:
+            current = escaped[fix.current] if fix.current is not None else "\u2014"
+            proposed = escaped[fix.proposed] if fix.proposed is not None else "\u2014"
+            lines.append(f"- Change: {current} \u2192 {proposed}")
+        lines += [f"- Before: {escaped[p]}" for p in fix.preconditions]
+        lines += [f"- Step {i}: {escaped[s]}" for i, s in enumerate(fix.steps, start=1)]
+        if fix.impact:
+            lines.append(f"- Impact: {escaped[fix.impact]}")
+        return "\n".join(lines)
+
+    def location(self, finding: Finding) -> dict[str, Any]:
+        """A logical location ``cluster/location[/instance]/value[/subject]`` with its admin menu path."""
+        parts = [finding.cluster, finding.location, finding.instance, finding.value, finding.subject]
+        qualified = "/".join(p for p in parts if p) or finding.rule
+        properties: dict[str, Any] = {}
+        if finding.cluster:
+            properties["cluster"] = finding.cluster
+        if finding.location:
+            properties["location"] = finding.location
+            if finding.location not in self.menus:
+                self.menus[finding.location] = _menu(finding.location)
+            menu = self.menus[finding.location]
+            if menu is not None:
+                properties["adminMenu"] = menu
+        logical: dict[str, Any] = {
+            "name": finding.value or finding.location or finding.rule,
+            "fullyQualifiedName": qualified,
+            "kind": "resource",
+        }
+        if properties:
+            logical["properties"] = properties
+        location: dict[str, Any] = {"logicalLocations": [logical]}
+        if "adminMenu" in properties:
+            location["message"] = {"text": properties["adminMenu"]}
+        return location
+
+    def baseline_state(self, fingerprint: str, suppression: Suppression | None) -> str | None:
+        if suppression is not None and suppression.kind == "baseline":
+            return "unchanged"
+        if self.report.changes is not None and suppression is None:
+            return "new" if fingerprint in self.introduced else "unchanged"
+        return None
 
 
-def _markdown(finding: Finding) -> str:
-    """The message and its fix, escaped like the Markdown report (values come from servers)."""
-    text = escape(finding.message) or escape(f"{finding.rule} {finding.name}")
-    fix = finding.fix
-    if fix is None:
-        return text
-    lines = [
-        text,
-        "",
-        f"**Fix** (phase {int(fix.phase)}, {escape(fix.phase.title)}): {escape(fix.action)}",
-        "",
-    ]
-    where = escape(fix.where) + (f", field \u201c{escape(fix.field)}\u201d" if fix.field else "")
-    lines.append(f"- Where: {where}")
-    if fix.current is not None or fix.proposed is not None:
-        current = escape(fix.current) if fix.current is not None else "\u2014"
-        proposed = escape(fix.proposed) if fix.proposed is not None else "\u2014"
-        lines.append(f"- Change: {current} \u2192 {proposed}")
-    lines += [f"- Before: {escape(p)}" for p in fix.preconditions]
-    lines += [f"- Step {i}: {escape(s)}" for i, s in enumerate(fix.steps, start=1)]
-    if fix.impact:
-        lines.append(f"- Impact: {escape(fix.impact)}")
-    return "\n".join(lines)
+class _Escaped(dict[str, str]):
+    """Texts escaped as the Markdown report escapes them, each once."""
 
-
-def _location(finding: Finding) -> dict[str, Any]:
-    """A logical location ``cluster/location[/instance]/value[/subject]`` with its admin menu path."""
-    parts = [finding.cluster, finding.location, finding.instance, finding.value, finding.subject]
-    qualified = "/".join(p for p in parts if p) or finding.rule
-    properties: dict[str, Any] = {}
-    if finding.cluster:
-        properties["cluster"] = finding.cluster
-    if finding.location:
-        properties["location"] = finding.location
-        menu = _menu(finding.location)
-        if menu is not None:
-            properties["adminMenu"] = menu
-    logical: dict[str, Any] = {
-        "name": finding.value or finding.location or finding.rule,
-        "fullyQualifiedName": qualified,
-        "kind": "resource",
-    }
-    if properties:
-        logical["properties"] = properties
-    location: dict[str, Any] = {"logicalLocations": [logical]}
-    if "adminMenu" in properties:
-        location["message"] = {"text": properties["adminMenu"]}
-    return location
+    def __missing__(self, text: str) -> str:
+        escaped = self[text] = escape(text)
+        return escaped
 
 
 def _menu(location_id: str) -> str | None:
@@ -339,28 +412,20 @@ def _suppression(suppression: Suppression) -> dict[str, Any]:
     return entry
 
 
-def _baseline_state(report: Report, finding: Finding, suppression: Suppression | None) -> str | None:
-    if suppression is not None and suppression.kind == "baseline":
-        return "unchanged"
-    if report.changes is not None and suppression is None:
-        introduced = {f.fingerprint for f in report.changes.introduced}
-        return "new" if finding.fingerprint in introduced else "unchanged"
-    return None
-
-
 # --- the invocation and the run -------------------------------------------------------------------
 
 
 def _invocation(report: Report) -> dict[str, Any]:
     """Whether the audit is complete (exit 3 when not), with what could not be collected."""
+    failing = len(report.failing)  # a pass over every finding: once
     invocation: dict[str, Any] = {
         "executionSuccessful": not report.incomplete,
         "exitCode": int(report.exit_code),
-        "exitCodeDescription": _exit_description(report),
+        "exitCodeDescription": _exit_description(report, failing),
         "properties": {
             "incomplete": report.incomplete,
             "failOn": report.fail_on.value if report.fail_on else "never",
-            "failing": len(report.failing),
+            "failing": failing,
             "referencesChecked": report.references,
         },
     }
@@ -378,13 +443,13 @@ def _notifications(notes: Sequence[str]) -> list[dict[str, Any]]:
     return [{"level": "warning", "message": {"text": note}} for note in notes if note.strip()]
 
 
-def _exit_description(report: Report) -> str:
+def _exit_description(report: Report, failing: int) -> str:
     if report.incomplete:
         return "collection incomplete: something could not be reached or read"
     if report.fail_on is None:
         return "--fail-on never: no finding fails the run"
-    if report.failing:
-        return f"{len(report.failing)} findings at or above {report.fail_on.value}"
+    if failing:
+        return f"{failing} findings at or above {report.fail_on.value}"
     return f"no finding at or above {report.fail_on.value}"
 
 

@@ -36,7 +36,7 @@ def write(report: Report, out: TextIO) -> None:
     else:
         width = _columns_setting() or DEFAULT_WIDTH
     lines = _Writer(width, color).report(report)
-    out.write("".join(line.rstrip() + "\n" for line in lines))
+    out.write("\n".join([line.rstrip() for line in lines]) + "\n" if lines else "")
 
 
 def _columns_setting() -> int | None:
@@ -73,6 +73,16 @@ class _Writer:
     def __init__(self, width: int, color: bool) -> None:
         self.width = max(width, 40)
         self.color = color
+        self.folded: dict[tuple[str, int], list[str]] = {}
+        """Each text folded at each width, once: preconditions, steps and impacts recur in every cluster."""
+
+    def fold(self, text: str, width: int) -> list[str]:
+        """``_fold(text, width)``, remembered for this report (the list is never changed)."""
+        key = (text, width)
+        folded = self.folded.get(key)
+        if folded is None:
+            folded = self.folded[key] = _fold(text, width)
+        return folded
 
     def style(self, text: str, style: str) -> str:
         return f"\x1b[{STYLES[style]}m{text}\x1b[0m" if self.color and text else text
@@ -147,10 +157,13 @@ class _Writer:
         lines += self.columns([header, *rows], self.width, gap=2)
         if steps.steps:
             lines += ["", self.style("Fix list", "bold")]
+            numbers: dict[plan.Step, int] = {}  # steps.number(step) for every step, in one pass
+            for number, step in enumerate(steps.steps, start=1):
+                numbers.setdefault(step, number)
             for phase, group in steps.by_phase():
                 lines.append(self.style(f"Phase {int(phase)} · {phase.title}", "dim"))
                 for step in group:
-                    lines += self.step(steps.number(step), step)
+                    lines += self.step(numbers[step], step)
         return lines
 
     def step(self, number: int, step: plan.Step) -> list[str]:
@@ -238,7 +251,7 @@ class _Writer:
 
     def hanging(self, marker: str, text: str, style: str = "") -> list[str]:
         """``text`` after ``marker``, folded so that continuation lines align under its first word."""
-        folded = [self.style(line, style) for line in _fold(text, self.width - len(marker))]
+        folded = [self.style(line, style) for line in self.fold(text, self.width - len(marker))]
         return [marker + folded[0]] + [" " * len(marker) + line for line in folded[1:]]
 
     def columns(self, rows: Sequence[Sequence[tuple[str, str]]], width: int, gap: int) -> list[str]:
@@ -254,11 +267,13 @@ class _Writer:
         out = []
         for cells in rows:
             text, style = cells[-1]
-            for index, line in enumerate(_fold(text, room)):
+            for index, line in enumerate(self.fold(text, room)):
                 if index == 0:
                     head = "".join(
-                        self.style(cell, cell_style) + " " * (cell_width - _width(cell) + gap)
-                        for (cell, cell_style), cell_width in zip(cells[:-1], widths, strict=True)
+                        [
+                            self.style(cell, cell_style) + " " * (cell_width - _width(cell) + gap)
+                            for (cell, cell_style), cell_width in zip(cells[:-1], widths, strict=True)
+                        ]
                     )
                 else:
                     head = " " * lead

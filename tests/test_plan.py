@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from helpers import cert, cluster, deployment, lint, node, tomcat, xmpp
 
-from confcheck import plan
+from confcheck import plan, renewal
 from confcheck.findings import Finding, Fix, Phase, Renewal
 from confcheck.model import Deployment, DnsRecord, Node, Setting
 
@@ -214,3 +216,25 @@ def test_one_ca_signed_certificate_per_node_needs_no_one_per_fqdn_note() -> None
     dep = deployment(cluster("cucm", "cucm", "9.1", nodes))
     steps = plan.build(lint(dep).findings, dep).steps
     assert not any("one certificate per FQDN" in x for s in steps if s.fix for x in s.fix.steps)
+
+
+def test_a_renewal_merged_alone_is_itself_unless_merging_tidies_it() -> None:
+    """The plan merges every certificate's renewals, most of them one alone: that one is kept as it is,
+    and one that repeats a demand or gives an empty signer is still tidied as any merge does."""
+    alone = Renewal(
+        "the Tomcat certificate of cucm1",
+        "cucm1",
+        "cucm1",
+        "tomcat",
+        "cucm",
+        "Cisco Unified OS Administration > Security > Certificate Management",
+        "Restart Cisco Tomcat.",
+        fqdn="cucm1.example.com",
+        demands=("it has expired",),
+        subject=(("O", "Acme"),),
+    )
+    assert renewal.merge([alone]) is alone
+    untidy = replace(alone, demands=("it has expired", "it has expired"), signer="", min_rsa_bits=0)
+    assert renewal.merge([untidy]) == alone
+    twice = replace(alone, subject=(("O", "Acme"), ("O", "Acme Corp")))
+    assert renewal.merge([twice]).subject == (("O", "Acme Corp"),)
