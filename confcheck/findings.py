@@ -24,7 +24,7 @@ class Severity(Enum):
     @property
     def rank(self) -> int:
         """Higher is more severe."""
-        return {"error": 3, "warning": 2, "info": 1}[self.value]
+        return _RANKS[self.value]
 
     @classmethod
     def parse(cls, text: str) -> Severity:
@@ -45,14 +45,18 @@ class Phase(IntEnum):
     @property
     def title(self) -> str:
         """Human name of the phase."""
-        return {
-            0: "complete the audit",
-            1: "DNS records",
-            2: "certificates",
-            3: "node and server names",
-            4: "client-facing settings",
-            5: "XMPP domain",
-        }[self.value]
+        return _PHASE_TITLES[self.value]
+
+
+_RANKS = {"error": 3, "warning": 2, "info": 1}
+_PHASE_TITLES = {
+    0: "complete the audit",
+    1: "DNS records",
+    2: "certificates",
+    3: "node and server names",
+    4: "client-facing settings",
+    5: "XMPP domain",
+}
 
 
 def _cached_hash(value: object) -> None:
@@ -220,6 +224,7 @@ class Finding:
     fix: Fix | None = None
 
     _hash: int = attribute(default=0, init=False, repr=False, compare=False)
+    _fingerprint: str = attribute(default="", init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _cached_hash(self)
@@ -229,6 +234,12 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
+        """See :meth:`_fingerprinted`; computed once per finding (every report format and the gate ask)."""
+        if not self._fingerprint:
+            object.__setattr__(self, "_fingerprint", self._fingerprinted())
+        return self._fingerprint
+
+    def _fingerprinted(self) -> str:
         """Stable identity made of content, never of position: survives re-ordering and re-collection.
 
         A finding about a configured value is keyed by that value, not by the server or certificate
