@@ -596,8 +596,7 @@ class _Page:
         if fix is not None and fix.current is not None:
             change = _CHANGE(fix.current, fix.proposed) if fix.proposed is not None else _NOW(fix.current)
         resolves = [
-            self.about(finding, finding.value or finding.node or "")
-            for finding in dict.fromkeys(step.findings)
+            (finding, finding.value or finding.node or "", "") for finding in dict.fromkeys(step.findings)
         ]
         return _STEP(
             number=str(number),
@@ -610,15 +609,18 @@ class _Page:
             first=_FIRST(_ITEM.each(fix.preconditions)) if fix and fix.preconditions else None,
             procedure=_PROCEDURE(_ITEM.each(fix.steps)) if fix and fix.steps else None,
             impact=_IMPACT(fix.impact) if fix and fix.impact else None,
-            resolves=_RESOLVES(_series(resolves)) if resolves else None,
+            resolves=_RESOLVES(self.about(resolves)) if resolves else None,
         )
 
-    def about(self, finding: Finding, text: str, elsewhere: str = "") -> Html:
-        """A finding named by its rule, linked to its row, and ``text`` (its value, say)."""
-        target = self.rows.get(finding)
-        if target:
-            return _ABOUT_LINKED(f"#{target}", finding.rule, text, elsewhere)
-        return _ABOUT(finding.rule, text, elsewhere)
+    def about(self, findings: Sequence[tuple[Finding, str, str]]) -> Html:
+        """Findings, each named by its rule linked to its row, then a text (its value, say) and where else
+        it is: ``(finding, text, elsewhere)``; separated by "; "."""
+        items = [
+            (self.rows.get(finding), finding.rule, text, elsewhere) for finding, text, elsewhere in findings
+        ]
+        if all(target for target, *_ in items):  # every row is on the page: one fill for them all
+            return _ABOUT_LINKED.rows(items, "; ")
+        return _series([_ABOUT_LINKED(*item) if item[0] else _ABOUT(*item[1:]) for item in items])
 
     # --- certificates ---
 
@@ -635,33 +637,34 @@ class _Page:
 
     def endpoint(self, node: Node, endpoint: Endpoint, cluster: str | None) -> Html:
         """One endpoint's row; findings of other clusters about its certificate name their cluster."""
-        where = _WHERE(
-            node=_node_cell(node),
-            purpose=endpoint.purpose,
-            url=f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}",
-            sent=_SENT(f"name sent: {endpoint.server_name}") if endpoint.server_name else None,
-        )
+        where = {
+            "node": node.name,
+            "publisher": _PUBLISHER_TAG if node.role == "publisher" else None,
+            "purpose": endpoint.purpose,
+            "url": f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}",
+            "sent": _SENT(f"name sent: {endpoint.server_name}") if endpoint.server_name else None,
+        }
         leaf = endpoint.certificate
         if leaf is None:
             why = endpoint.error.message if endpoint.error else "no certificate was presented"
-            return _NO_CERTIFICATE(where, why)
+            return _NO_CERTIFICATE(**where, why=why)
         about = [
             *self.by_certificate.get((leaf.sha256, node.name), ()),
             *self.by_certificate.get((leaf.sha256, None), ()),
         ]
         links = [
-            self.about(f, f.value or "", f" ({f.cluster})" if f.cluster and f.cluster != cluster else "")
+            (f, f.value or "", f" ({f.cluster})" if f.cluster and f.cluster != cluster else "")
             for f in dict.fromkeys(about)
         ]
         bits = f" {leaf.key.bits}" if leaf.key.bits else ""
         return _ENDPOINT(
-            where=where,
+            **where,
             subject=_dn(leaf.subject),
             names=_names(leaf),
             key=f"{leaf.key.type}{bits}, {leaf.signature_algorithm}",
             sha256=leaf.sha256,
             fingerprint=leaf.sha256[:16] + "\u2026",
-            findings=_FINDINGS_HERE(_series(links)) if links else None,
+            findings=_FINDINGS_HERE(self.about(links)) if links else None,
             issuer=_issuer(leaf, endpoint.chain[1:], self._at),
             expiry=_expiry(leaf, self._at),
         )
@@ -696,21 +699,26 @@ _PHASE = _Markup(
     '<section class="phase"><h4><span class="phase-no">{}</span> \u00b7 {}</h4><ol class="steps">{}</ol></section>'
 )
 _CERTIFICATES = _Markup('<table class="certs">{}<tbody>{}</tbody></table>')
-_WHERE = _Markup(
-    '<td>{node}<span class="purpose">{purpose}</span><span class="endpoint">{url}</span>{sent}</td>'
+_WHERE = (
+    '<td><code class="node-name">{node}</code>{publisher}<span class="purpose">{purpose}</span>'
+    '<span class="endpoint">{url}</span>{sent}</td>'
 )
+"""The first cell of an endpoint's row: the server, the endpoint, the name sent to it."""
+_PUBLISHER_TAG = Html(' <span class="tag">publisher</span>')
 _SENT = _Markup('<span class="endpoint">{}</span>')
 _ENDPOINT = _Markup(
-    '<tr>{where}<td><dl class="identity"><dt>Subject</dt><dd><code>{subject}</code></dd>{names}'
+    "<tr>" + _WHERE + '<td><dl class="identity"><dt>Subject</dt><dd><code>{subject}</code></dd>{names}'
     '<dt>Key</dt><dd class="small">{key}</dd>'
     '<dt>SHA-256</dt><dd class="small"><code title="{sha256}">{fingerprint}</code></dd></dl>{findings}</td>'
     "<td>{issuer}</td><td><p>{expiry}</p></td></tr>"
 )
-_NO_CERTIFICATE = _Markup('<tr>{}<td colspan="3" class="alert"><strong>No certificate: </strong>{}</td></tr>')
+_NO_CERTIFICATE = _Markup(
+    "<tr>" + _WHERE + '<td colspan="3" class="alert"><strong>No certificate: </strong>{why}</td></tr>'
+)
 _NO_ENDPOINT = _Markup('<tr><td>{}</td><td colspan="3" class="muted">no endpoint was collected</td></tr>')
 _LINK = _Markup('<a href="{}">{}</a>')
 _ABOUT = _Markup("<span>{} {}{}</span>")
-_ABOUT_LINKED = _Markup('<span><a href="{}">{}</a> {}{}</span>')
+_ABOUT_LINKED = _Markup('<span><a href="#{}">{}</a> {}{}</span>')
 _FINDINGS_HERE = _Markup('<div class="fixed-by">Findings: {}</div>')
 _DEPLOYMENT = "Findings about the deployment as a whole"
 _FINDING_COLUMNS = ("Severity", "Rule", "Setting", "Value", "What is wrong")
