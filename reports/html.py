@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import functools
 import html
+import operator
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -66,6 +68,13 @@ def _escaped(text: str) -> str:
             return html.escape(text, quote=True)
         return text
     return html.escape("".join(_visible(c) for c in text), quote=True)
+
+
+def _plain(text: str) -> bool:
+    """True when :func:`_escaped` would return ``text`` as it is (at C speed)."""
+    return text.isprintable() and not (
+        "&" in text or "<" in text or ">" in text or '"' in text or "'" in text
+    )
 
 
 def _visible(char: str) -> str:
@@ -142,34 +151,67 @@ def _extend(out: list[str], children: Iterable[Child]) -> None:
 
 
 class _Markup:
-    """Markup written once, with ``{}`` where values go, each escaped as :func:`h` escapes a child: text
+    """Markup written once, with holes where values go, each escaped as :func:`h` escapes a child: text
     escaped, :class:`Html` as is, lists joined, None left out. A row the page repeats thousands of times
     is one fill instead of a dozen :func:`h` calls, with the same guarantee: no value goes in unescaped.
-    A value in an attribute (``href="#{}"``) must be text, escaped as :func:`h` escapes attributes."""
 
-    __slots__ = ("_head", "_rest")
+    Holes are ``{}``, filled in order, or ``{name}``, filled by keyword (a row with a dozen values reads
+    better by name); the markup holds no other brace. A value in an attribute (``href="#{}"``) must be
+    text, escaped as :func:`h` escapes attributes.
+    """
+
+    __slots__ = ("_by_name", "_head", "_names", "_rest")
 
     def __init__(self, markup: str) -> None:
-        self._head, *rest = markup.split("{}")
-        self._rest = tuple(rest)
+        self._head, *holes = _HOLE.split(markup)
+        self._names = tuple(holes[0::2])
+        self._rest = tuple(holes[1::2])
+        named = len(self._names) > 1 and all(self._names)
+        self._by_name = operator.itemgetter(*self._names) if named else None
 
-    def __call__(self, *values: Child) -> Html:
-        out = [self._head]
+    def __call__(self, *values: Child, **named: Child) -> Html:
+        if named:
+            if self._by_name is None or values or len(named) != len(self._names):
+                raise TypeError(f"fill by name, every hole and no other: {', '.join(self._names)}")
+            values = self._by_name(named)
+        out: list[str] = []
+        self._fill(out, values)
+        return Html("".join(out))
+
+    def each(self, values: Iterable[Child], separator: str = "") -> Html:
+        """The markup filled once per value (it has one hole), separated by ``separator`` (text)."""
+        return self.rows([(value,) for value in values], separator)
+
+    def rows(self, rows: Iterable[Sequence[Child]], separator: str = "") -> Html:
+        """The markup filled once per row of values, separated by ``separator`` (text): a list of a
+        hundred items is one string made once, not a hundred made and then joined."""
+        out: list[str] = []
+        between = _escaped(separator)
+        for values in rows:
+            if out and between:
+                out.append(between)
+            self._fill(out, values)
+        return Html("".join(out))
+
+    def _fill(self, out: list[str], values: Sequence[Child]) -> None:
+        """Append the markup with ``values`` in its holes to ``out``."""
+        # the text of a row is checked at once: when none of it needs escaping (the usual case), each
+        # value goes in as it is, without a check of its own
+        plain = _plain("".join([value for value in values if type(value) is str]))
+        out.append(self._head)
         for value, piece in zip(values, self._rest, strict=True):
             kind = type(value)
-            if kind is str:  # as _escaped, inline: this runs for every value of every row
-                if value.isprintable() and not (  # type: ignore[union-attr]
-                    "&" in value or "<" in value or ">" in value or '"' in value or "'" in value  # type: ignore[operator]
-                ):
-                    out.append(value)  # type: ignore[arg-type]
-                else:
-                    out.append(_escaped(value))  # type: ignore[arg-type]
-            elif kind is Html:
+            if kind is Html or (plain and kind is str):
                 out.append(value)  # type: ignore[arg-type]
+            elif kind is str:
+                out.append(_escaped(value))  # type: ignore[arg-type]
             elif value is not None:
                 _extend(out, (value,))
             out.append(piece)
-        return Html("".join(out))
+
+
+_HOLE = re.compile(r"\{(\w*)\}")
+"""A hole in :class:`_Markup`: ``{}`` or ``{name}``."""
 
 
 def write(report: Report, out: TextIO) -> None:
@@ -180,12 +222,6 @@ def write(report: Report, out: TextIO) -> None:
 def render(report: Report) -> str:
     """The whole document, ASCII only."""
     page = _Page(report)
-    body = h(
-        "body",
-        _header(report),
-        h("main", _summary(report), page.contents(), _journeys(report), page.sections()),
-        _footer(),
-    )
     head = h(
         "head",
         Html('<meta charset="utf-8">'),
@@ -196,8 +232,23 @@ def render(report: Report) -> str:
         h("title", report.cover.title or f"confcheck report \u2014 {report.source or 'snapshot'}"),
         Html(f"<style>{CSS}</style>"),
     )
-    document = f'<!DOCTYPE html>\n<html lang="en">\n{head}\n{body}\n</html>\n'
-    return document.encode("ascii", "xmlcharrefreplace").decode("ascii")
+    # pieces joined once: the sections of a large deployment are tens of megabytes, which nesting them
+    # in body and main would copy once per level
+    document: list[Html] = [
+        Html('<!DOCTYPE html>\n<html lang="en">\n'),
+        head,
+        Html("\n<body>"),
+        _header(report),
+        Html("<main>"),
+        _summary(report),
+        page.contents(),
+        _journeys(report),
+        *page.sections(),
+        Html("</main>"),
+        _footer(),
+        Html("</body>\n</html>\n"),
+    ]
+    return "".join(document).encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -369,17 +420,25 @@ class _Page:
         for anchor, _, findings in self.parts:
             for i, finding in enumerate(findings, start=1):
                 self.rows.setdefault(finding, f"{anchor}-f{i}")
+        self.places: dict[tuple[str | None, str | None, str | None], Html] = {}
+        """The setting cell of each (location, instance, fix's menu path): the same on many rows."""
 
     def contents(self) -> Html:
         """The table of contents: every section, with its number of findings."""
-        items: list[Child] = []
-        for anchor, cluster, findings in self.parts:
-            title = _cluster_title(cluster) if cluster else self.titles[anchor]
-            count = _plural(len(findings), "finding") if findings else "no findings"
-            items.append(h("li", h("a", title, href=f"#{anchor}"), h("span", f" \u2014 {count}")))
         report = self.report
+        items: list[Child] = []
         if report.journeys:
-            items.insert(0, h("li", h("a", "Jabber sign-in journey", href="#journey")))
+            items.append(h("li", h("a", "Jabber sign-in journey", href="#journey")))
+        items.append(
+            _CONTENTS_ITEM.rows(
+                (
+                    anchor,
+                    _cluster_title(cluster) if cluster else self.titles[anchor],
+                    _plural(len(findings), "finding") if findings else "no findings",
+                )
+                for anchor, cluster, findings in self.parts
+            )
+        )
         if report.deployment.externals:
             items.append(h("li", h("a", "External servers", href="#externals")))
         if report.suppressed:
@@ -391,10 +450,10 @@ class _Page:
             items.append(h("li", h("a", "Notes", href="#notes")))
         return h("nav", h("h2", "Contents"), h("ol", items), class_="toc", aria_label="Contents")
 
-    def sections(self) -> Html:
+    def sections(self) -> list[Html]:
         """Every section, in the order of the contents."""
         report = self.report
-        parts: list[Child] = [
+        parts = [
             self.cluster(anchor, cluster, findings)
             if cluster
             else h(
@@ -433,7 +492,7 @@ class _Page:
                     id="notes",
                 )
             )
-        return join(parts)
+        return parts
 
     def cluster(self, anchor: str, cluster: Cluster, findings: list[Finding]) -> Html:
         """A cluster's page: what it is, its findings, its fix list, the certificates its nodes presented."""
@@ -443,14 +502,14 @@ class _Page:
             [f"{len(cluster.nodes)} \u2014 publisher ", _CODE(publisher)] if publisher else "none collected"
         )
         return _CLUSTER(
-            anchor,
-            cluster.name,
-            f"{product} {cluster.version}",
-            product,
-            cluster.version,
-            nodes,
-            self.findings(anchor, findings),
-            self.inventory(cluster.nodes, cluster.name),
+            anchor=anchor,
+            name=cluster.name,
+            title=f"{product} {cluster.version}",
+            product=product,
+            version=cluster.version,
+            nodes=nodes,
+            findings=self.findings(anchor, findings),
+            certificates=self.inventory(cluster.nodes, cluster.name),
         )
 
     # --- findings and their fix list ---
@@ -468,28 +527,43 @@ class _Page:
             steps = self.plans[cluster]
         else:  # findings of clusters the deployment does not hold, shown together
             steps = plan.build(findings, self.report.deployment)
-        numbers: dict[Finding, set[int]] = {}
+        numbers = _numbers(steps)
+        fixed_by: dict[Finding, set[int]] = {}
         for step in steps.steps:
             for finding in step.findings:
-                numbers.setdefault(finding, set()).add(steps.number(step))
+                fixed_by.setdefault(finding, set()).add(numbers[step])
         rows = [
-            _finding_row(f, f"{anchor}-f{i}", [f"{anchor}-s{n}" for n in sorted(numbers.get(f, ()))])
+            self.finding_row(f, f"{anchor}-f{i}", anchor, sorted(fixed_by.get(f, ())))
             for i, f in enumerate(findings, start=1)
         ]
-        return join(
-            [
-                h("h3", "Findings"),
-                h(
-                    "table",
-                    _thead(_FINDING_COLUMNS),
-                    h("tbody", rows),
-                    class_="findings",
-                ),
-                self.fix_list(anchor, steps),
-            ]
+        return _FINDINGS(
+            head=_thead(_FINDING_COLUMNS), rows=rows, fix_list=self.fix_list(anchor, steps, numbers)
         )
 
-    def fix_list(self, anchor: str, steps: plan.Plan) -> Child:
+    def finding_row(self, finding: Finding, row_id: str, anchor: str, steps: list[int]) -> Html:
+        """A finding's row, with links to the steps of the fix list that resolve it."""
+        links = _LINK.rows(((f"#{anchor}-s{n}", f"step {n}") for n in steps), ", ") if steps else None
+        return _FINDING(
+            id=row_id,
+            severity=finding.severity.value,
+            mark=_severity(finding.severity),
+            rule=_rule(finding),
+            setting=self.setting(finding),
+            value=_value(finding),
+            message=finding.message,
+            evidence=_EVIDENCE(_SAN.rows(finding.evidence)) if finding.evidence else None,
+            fixed_by=_FIXED_BY(links) if links is not None else None,
+        )
+
+    def setting(self, finding: Finding) -> Html:
+        """:func:`_setting`, its place in the admin's menus made once per location (many rows share one)."""
+        key = (finding.location, finding.instance, finding.fix.where if finding.fix is not None else None)
+        place = self.places.get(key)
+        if place is None:
+            place = self.places[key] = _place(finding)
+        return _on_node(place, finding)
+
+    def fix_list(self, anchor: str, steps: plan.Plan, numbers: dict[plan.Step, int]) -> Child:
         """The fix list: phases in order, steps numbered across phases, as the plan orders them."""
         if not steps.steps:
             return None
@@ -497,22 +571,11 @@ class _Page:
             _PHASE(
                 f"Phase {int(phase)}",
                 _sentence(phase.title),
-                [self.step(anchor, steps.number(s), s) for s in group],
+                [self.step(anchor, numbers[s], s) for s in group],
             )
             for phase, group in steps.by_phase()
         ]
-        return join(
-            [
-                h("h3", "Fix list"),
-                h(
-                    "p",
-                    "Carry the steps out in order: each phase makes the next one safe. "
-                    "Steps already in place at collection are marked done.",
-                    class_="muted",
-                ),
-                phases,
-            ]
-        )
+        return [_FIX_LIST_HEAD, phases]
 
     def step(self, anchor: str, number: int, step: plan.Step) -> Html:
         """One numbered step: where, what from what to what, what first, how, what it costs."""
@@ -529,89 +592,81 @@ class _Page:
                 class_="step",
             )
         fix = step.fix
-        facts: list[Child] = [_dt("Where"), _where(step.where, fix.field if fix else None)]
-        if fix is not None:
-            if fix.current is not None and fix.proposed is not None:
-                facts.append(_CHANGE(fix.current, fix.proposed))
-            elif fix.current is not None:
-                facts.append(_NOW(fix.current))
-            if fix.preconditions:
-                facts += [_dt("First"), _listed("ul", fix.preconditions)]
-            if fix.steps:
-                facts += [_dt("Procedure"), _listed("ol", fix.steps)]
-            if fix.impact:
-                facts += [_dt("Impact"), _dd(fix.impact, "impact")]
-        resolves: list[Child] = []
-        for finding in dict.fromkeys(step.findings):
-            target = self.rows.get(finding)
-            code = _LINK(f"#{target}", finding.rule) if target else finding.rule
-            resolves.append(_ABOUT(code, finding.value or finding.node or "", None))
-        if resolves:
-            facts.append(_RESOLVES(_series(resolves)))
+        change: Child = None
+        if fix is not None and fix.current is not None:
+            change = _CHANGE(fix.current, fix.proposed) if fix.proposed is not None else _NOW(fix.current)
+        resolves = [
+            (finding, finding.value or finding.node or "", "") for finding in dict.fromkeys(step.findings)
+        ]
         return _STEP(
-            str(number),
-            f"{anchor}-s{number}",
-            "step done" if step.done else "step",
-            step.action,
-            _done() if step.done else None,
-            facts,
+            number=str(number),
+            id=f"{anchor}-s{number}",
+            class_="step done" if step.done else "step",
+            action=step.action,
+            done=_done() if step.done else None,
+            where=_menu_path(step.where, fix.field if fix else None),
+            change=change,
+            first=_FIRST(_ITEM.each(fix.preconditions)) if fix and fix.preconditions else None,
+            procedure=_PROCEDURE(_ITEM.each(fix.steps)) if fix and fix.steps else None,
+            impact=_IMPACT(fix.impact) if fix and fix.impact else None,
+            resolves=_RESOLVES(self.about(resolves)) if resolves else None,
         )
+
+    def about(self, findings: Sequence[tuple[Finding, str, str]]) -> Html:
+        """Findings, each named by its rule linked to its row, then a text (its value, say) and where else
+        it is: ``(finding, text, elsewhere)``; separated by "; "."""
+        items = [
+            (self.rows.get(finding), finding.rule, text, elsewhere) for finding, text, elsewhere in findings
+        ]
+        if all(target for target, *_ in items):  # every row is on the page: one fill for them all
+            return _ABOUT_LINKED.rows(items, "; ")
+        return _series([_ABOUT_LINKED(*item) if item[0] else _ABOUT(*item[1:]) for item in items])
 
     # --- certificates ---
 
     def inventory(self, nodes: Sequence[Node], cluster: str | None = None) -> Html:
         """Every endpoint of ``nodes`` and the certificate it presented (or why there is none)."""
         rows = [self.endpoint(node, e, cluster) for node in nodes for e in node.endpoints]
-        rows += [
-            h(
-                "tr",
-                h("td", _node_cell(node)),
-                h("td", "no endpoint was collected", colspan=3, class_="muted"),
-            )
-            for node in nodes
-            if not node.endpoints
-        ]
+        rows += [_NO_ENDPOINT(_node_cell(node)) for node in nodes if not node.endpoints]
         if not rows:
             return h("p", "No node was collected.", class_="muted")
         until = (
             "Valid until (days left at collection)" if self.report.deployment.collected_at else "Valid until"
         )
-        columns = ("Server and endpoint", "Identity", "Issuer and chain", until)
-        return h(
-            "table",
-            _thead(columns),
-            h("tbody", rows),
-            class_="certs",
-        )
+        return _CERTIFICATES(_thead(("Server and endpoint", "Identity", "Issuer and chain", until)), rows)
 
     def endpoint(self, node: Node, endpoint: Endpoint, cluster: str | None) -> Html:
         """One endpoint's row; findings of other clusters about its certificate name their cluster."""
-        where = _WHERE(
-            _node_cell(node),
-            endpoint.purpose,
-            f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}",
-            _SENT(f"name sent: {endpoint.server_name}") if endpoint.server_name else None,
-        )
+        where = {
+            "node": node.name,
+            "publisher": _PUBLISHER_TAG if node.role == "publisher" else None,
+            "purpose": endpoint.purpose,
+            "url": f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}",
+            "sent": _SENT(f"name sent: {endpoint.server_name}") if endpoint.server_name else None,
+        }
         leaf = endpoint.certificate
         if leaf is None:
             why = endpoint.error.message if endpoint.error else "no certificate was presented"
-            return h("tr", where, h("td", h("strong", "No certificate: "), why, colspan=3, class_="alert"))
+            return _NO_CERTIFICATE(**where, why=why)
         about = [
             *self.by_certificate.get((leaf.sha256, node.name), ()),
             *self.by_certificate.get((leaf.sha256, None), ()),
         ]
-        links: list[Child] = []
-        for finding in dict.fromkeys(about):
-            target = self.rows.get(finding)
-            code = _LINK(f"#{target}", finding.rule) if target else finding.rule
-            elsewhere = f" ({finding.cluster})" if finding.cluster and finding.cluster != cluster else ""
-            links.append(_ABOUT(code, finding.value or "", elsewhere))
+        links = [
+            (f, f.value or "", f" ({f.cluster})" if f.cluster and f.cluster != cluster else "")
+            for f in dict.fromkeys(about)
+        ]
+        bits = f" {leaf.key.bits}" if leaf.key.bits else ""
         return _ENDPOINT(
-            where,
-            _identity(leaf),
-            _FINDINGS_HERE(_series(links)) if links else None,
-            _issuer(leaf, endpoint.chain[1:], self._at),
-            _expiry(leaf, self._at),
+            **where,
+            subject=_dn(leaf.subject),
+            names=_names(leaf),
+            key=f"{leaf.key.type}{bits}, {leaf.signature_algorithm}",
+            sha256=leaf.sha256,
+            fingerprint=leaf.sha256[:16] + "\u2026",
+            findings=_FINDINGS_HERE(self.about(links)) if links else None,
+            issuer=_issuer(leaf, endpoint.chain[1:], self._at),
+            expiry=_expiry(leaf, self._at),
         )
 
     @property
@@ -621,20 +676,50 @@ class _Page:
         return self.report.deployment.collected_at or self._made
 
 
+def _numbers(steps: plan.Plan) -> dict[plan.Step, int]:
+    """Each step's number, as :meth:`plan.Plan.number` gives it, for all the steps at once."""
+    numbers: dict[plan.Step, int] = {}
+    for number, step in enumerate(steps.steps, start=1):
+        numbers.setdefault(step, number)
+    return numbers
+
+
+_CONTENTS_ITEM = _Markup('<li><a href="#{}">{}</a><span> \u2014 {}</span></li>')
 _CLUSTER = _Markup(
-    '<section class="cluster" id="{}"><h2><span class="name">{}</span> <span>{}</span></h2>'
-    '<dl class="facts compact"><dt>Product</dt><dd>{}</dd><dt>Version</dt><dd><code>{}</code></dd>'
-    "<dt>Nodes</dt><dd>{}</dd></dl>{}<h3>Certificates presented</h3>{}</section>"
+    '<section class="cluster" id="{anchor}"><h2><span class="name">{name}</span> <span>{title}</span></h2>'
+    '<dl class="facts compact"><dt>Product</dt><dd>{product}</dd><dt>Version</dt><dd><code>{version}</code></dd>'
+    "<dt>Nodes</dt><dd>{nodes}</dd></dl>{findings}<h3>Certificates presented</h3>{certificates}</section>"
+)
+_FINDINGS = _Markup('<h3>Findings</h3><table class="findings">{head}<tbody>{rows}</tbody></table>{fix_list}')
+_FIX_LIST_HEAD = Html(
+    '<h3>Fix list</h3><p class="muted">Carry the steps out in order: each phase makes the next one safe. '
+    "Steps already in place at collection are marked done.</p>"
 )
 _PHASE = _Markup(
     '<section class="phase"><h4><span class="phase-no">{}</span> \u00b7 {}</h4><ol class="steps">{}</ol></section>'
 )
-_WHERE = _Markup('<td>{}<span class="purpose">{}</span><span class="endpoint">{}</span>{}</td>')
+_CERTIFICATES = _Markup('<table class="certs">{}<tbody>{}</tbody></table>')
+_WHERE = (
+    '<td><code class="node-name">{node}</code>{publisher}<span class="purpose">{purpose}</span>'
+    '<span class="endpoint">{url}</span>{sent}</td>'
+)
+"""The first cell of an endpoint's row: the server, the endpoint, the name sent to it."""
+_PUBLISHER_TAG = Html(' <span class="tag">publisher</span>')
 _SENT = _Markup('<span class="endpoint">{}</span>')
+_ENDPOINT = _Markup(
+    "<tr>" + _WHERE + '<td><dl class="identity"><dt>Subject</dt><dd><code>{subject}</code></dd>{names}'
+    '<dt>Key</dt><dd class="small">{key}</dd>'
+    '<dt>SHA-256</dt><dd class="small"><code title="{sha256}">{fingerprint}</code></dd></dl>{findings}</td>'
+    "<td>{issuer}</td><td><p>{expiry}</p></td></tr>"
+)
+_NO_CERTIFICATE = _Markup(
+    "<tr>" + _WHERE + '<td colspan="3" class="alert"><strong>No certificate: </strong>{why}</td></tr>'
+)
+_NO_ENDPOINT = _Markup('<tr><td>{}</td><td colspan="3" class="muted">no endpoint was collected</td></tr>')
 _LINK = _Markup('<a href="{}">{}</a>')
 _ABOUT = _Markup("<span>{} {}{}</span>")
+_ABOUT_LINKED = _Markup('<span><a href="#{}">{}</a> {}{}</span>')
 _FINDINGS_HERE = _Markup('<div class="fixed-by">Findings: {}</div>')
-_ENDPOINT = _Markup("<tr>{}<td>{}{}</td><td>{}</td><td><p>{}</p></td></tr>")
 _DEPLOYMENT = "Findings about the deployment as a whole"
 _FINDING_COLUMNS = ("Severity", "Rule", "Setting", "Value", "What is wrong")
 
@@ -648,27 +733,10 @@ def _cluster_title(cluster: Cluster) -> str:
     return f"{cluster.name} \u00b7 {PRODUCT_TITLES.get(cluster.product, cluster.product)} {cluster.version}"
 
 
-def _finding_row(finding: Finding, row_id: str, steps: list[str]) -> Html:
-    fixed_by: Child = None
-    if steps:
-        links = [_LINK(f"#{s}", f"step {s.rsplit('-s', 1)[1]}") for s in steps]
-        fixed_by = _FIXED_BY(_series(links, ", "))
-    return _FINDING(
-        row_id,
-        f"sev-{finding.severity.value}",
-        _severity(finding.severity),
-        _rule(finding),
-        _setting(finding),
-        _value(finding),
-        finding.message,
-        _evidence(finding.evidence),
-        fixed_by,
-    )
-
-
 _FIXED_BY = _Markup('<div class="fixed-by">Fixed by {}</div>')
 _FINDING = _Markup(
-    '<tr id="{}" class="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><p class="message">{}</p>{}{}</td></tr>'
+    '<tr id="{id}" class="sev-{severity}"><td>{mark}</td><td>{rule}</td><td>{setting}</td><td>{value}</td>'
+    '<td><p class="message">{message}</p>{evidence}{fixed_by}</td></tr>'
 )
 
 
@@ -682,15 +750,23 @@ def _rule_of(code: str, name: str) -> Html:
 
 
 def _value(finding: Finding) -> Html:
-    return h("code", finding.value) if finding.value is not None else h("span", "\u2014", class_="muted")
+    return _CODE(finding.value) if finding.value is not None else _NO_VALUE
 
 
-def _setting(finding: Finding) -> list[Child]:
+_NO_VALUE = Html('<span class="muted">\u2014</span>')
+
+
+def _setting(finding: Finding) -> Html:
     """The field, its instance and menu path, as the admin sees them.
 
     A location the installed catalog does not know shows as its id; a finding about no setting
     (a DNS record) shows where its fix is made.
     """
+    return _on_node(_place(finding), finding)
+
+
+def _place(finding: Finding) -> Html:
+    """:func:`_setting` but the server: what depends on the location alone, shared by many findings."""
     found = _location(finding.location)
     instance = f" ({finding.instance})" if finding.instance else None
     if found is not None:
@@ -705,12 +781,20 @@ def _setting(finding: Finding) -> list[Child]:
     elif finding.fix is not None:
         parts = [h("span", _menu_path(finding.fix.where), class_="menu")]
     else:
-        parts = [h("span", "\u2014", class_="muted")]
+        parts = [_NO_VALUE]
+    return join(parts)
+
+
+def _on_node(place: Html, finding: Finding) -> Html:
+    """``place`` and, when the finding is about a server other than its value, that server."""
     if finding.node and finding.node != finding.value:
         # a finding about a certificate names no setting and no value: it is on its server
         how = "on " if finding.location is None and finding.value is None else "points to "
-        parts.append(h("span", how, h("code", finding.node), class_="node"))
-    return parts
+        return _NODE_OF(place, how, finding.node)
+    return place
+
+
+_NODE_OF = _Markup('{}<span class="node">{}<code>{}</code></span>')
 
 
 def _location(location: str | None) -> tuple[str, str, str | None] | None:
@@ -727,12 +811,6 @@ def _location(location: str | None) -> tuple[str, str, str | None] | None:
         return None
     line, loc = found
     return line.admin_of(loc), loc.menu, loc.field
-
-
-def _evidence(evidence: Sequence[tuple[str, str]]) -> Child:
-    if not evidence:
-        return None
-    return _EVIDENCE([_SAN(k, v) for k, v in evidence])
 
 
 _EVIDENCE = _Markup('<dl class="evidence">{}</dl>')
@@ -754,9 +832,14 @@ _CHANGE = _Markup(
     '<dt>Change</dt><dd><code>{}</code><span class="arrow"> \u2192 </span><code class="proposed">{}</code></dd>'
 )
 _NOW = _Markup("<dt>Now</dt><dd><code>{}</code></dd>")
+_FIRST = _Markup("<dt>First</dt><dd><ul>{}</ul></dd>")
+_PROCEDURE = _Markup("<dt>Procedure</dt><dd><ol>{}</ol></dd>")
+_ITEM = _Markup("<li>{}</li>")
+_IMPACT = _Markup('<dt>Impact</dt><dd class="impact">{}</dd>')
 _RESOLVES = _Markup("<dt>Resolves</dt><dd>{}</dd>")
 _STEP = _Markup(
-    '<li value="{}" id="{}" class="{}"><p class="action">{}</p>{}<dl class="step-facts">{}</dl></li>'
+    '<li value="{number}" id="{id}" class="{class_}"><p class="action">{action}</p>{done}'
+    '<dl class="step-facts"><dt>Where</dt><dd>{where}</dd>{change}{first}{procedure}{impact}{resolves}</dl></li>'
 )
 
 
@@ -770,21 +853,6 @@ def _done() -> Html:
     )
 
 
-@functools.lru_cache(maxsize=4096)
-def _where(where: str, field: str | None) -> Html:
-    return h("dd", _menu_path(where, field))
-
-
-def _listed(tag: str, items: tuple[str, ...]) -> Html:
-    """A step's preconditions (``ul``) or procedure (``ol``)."""
-    return (_PRECONDITIONS if tag == "ul" else _PROCEDURE)([_ITEM(item) for item in items])
-
-
-_ITEM = _Markup("<li>{}</li>")
-_PRECONDITIONS = _Markup("<dd><ul>{}</ul></dd>")
-_PROCEDURE = _Markup("<dd><ol>{}</ol></dd>")
-
-
 @functools.lru_cache(maxsize=256)
 def _dt(label: str) -> Html:
     """A definition term: the same few labels on every row."""
@@ -793,55 +861,40 @@ def _dt(label: str) -> Html:
 
 @functools.lru_cache(maxsize=4096)
 def _dd(text: str, class_: str | None = None) -> Html:
-    """A definition that recurs from row to row (an impact, a key type): made once."""
+    """A definition that recurs from row to row (a key type, a note): made once."""
     return h("dd", text, class_=class_)
 
 
 def _node_cell(node: Node) -> Html:
-    return _node_cell_of(node.name, node.role)
-
-
-def _node_cell_of(name: str, role: str) -> Html:
     """A node's name and role."""
-    return (_PUBLISHER if role == "publisher" else _NODE)(name)
+    return (_PUBLISHER if node.role == "publisher" else _NODE)(node.name)
 
 
 _NODE = _Markup('<code class="node-name">{}</code>')
 _PUBLISHER = _Markup('<code class="node-name">{}</code> <span class="tag">publisher</span>')
 
 
-def _identity(cert: Certificate) -> Html:
-    names: list[Child] = [_SUBJECT(_dn(cert.subject))]
+def _names(cert: Certificate) -> Html:
+    """The names a certificate holds besides its subject: its SAN, by kind, or why there is none."""
     if cert.san_error:
-        names += [_dt("SAN"), h("dd", h("strong", "unreadable: "), cert.san_error, class_="alert")]
-    elif cert.san is None:
-        names += [_dt("SAN"), _dd("none (only the Subject CN names the server)", "muted")]
-    else:
-        kinds = [
-            ("dNSName", cert.san.dns),
-            ("iPAddress", cert.san.ip),
-            ("xmppAddr", cert.san.xmpp_addr),
-            ("SRVName", cert.san.srv_name),
-            ("URI", cert.san.uri),
-            ("email", cert.san.email),
-        ]
-        present = [(kind, values) for kind, values in kinds if values]
-        names += [_SAN(kind, _codes(values)) for kind, values in present]
-        if not present:
-            names += [_dt("SAN"), _dd("empty", "muted")]
-    bits = f" {cert.key.bits}" if cert.key.bits else ""
-    names.append(
-        _KEY(f"{cert.key.type}{bits}, {cert.signature_algorithm}", cert.sha256, cert.sha256[:16] + "\u2026")
-    )
-    return _IDENTITY(names)
+        return join([_dt("SAN"), h("dd", h("strong", "unreadable: "), cert.san_error, class_="alert")])
+    if cert.san is None:
+        return join([_dt("SAN"), _dd("none (only the Subject CN names the server)", "muted")])
+    kinds = [
+        ("dNSName", cert.san.dns),
+        ("iPAddress", cert.san.ip),
+        ("xmppAddr", cert.san.xmpp_addr),
+        ("SRVName", cert.san.srv_name),
+        ("URI", cert.san.uri),
+        ("email", cert.san.email),
+    ]
+    present = [(kind, _CODE.each(values, ", ")) for kind, values in kinds if values]
+    if not present:
+        return join([_dt("SAN"), _dd("empty", "muted")])
+    return _SAN.rows(present)
 
 
-_SUBJECT = _Markup("<dt>Subject</dt><dd><code>{}</code></dd>")
 _SAN = _Markup("<dt>{}</dt><dd>{}</dd>")
-_KEY = _Markup(
-    '<dt>Key</dt><dd class="small">{}</dd><dt>SHA-256</dt><dd class="small"><code title="{}">{}</code></dd>'
-)
-_IDENTITY = _Markup('<dl class="identity">{}</dl>')
 
 
 @functools.lru_cache(maxsize=4096)
@@ -859,10 +912,6 @@ def _series(items: Sequence[Child], separator: str = "; ") -> Html:
     for i, item in enumerate(items):
         out += [separator if i else None, item]
     return join(out)
-
-
-def _codes(values: Sequence[str]) -> Html:
-    return _series([_CODE(v) for v in values], ", ")
 
 
 _CODE = _Markup("<code>{}</code>")

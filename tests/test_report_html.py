@@ -546,3 +546,19 @@ def test_a_certificate_finding_is_on_its_server_and_a_setting_points_to_one(demo
 
     assert node_cell("CC303").startswith("on ")  # a self-signed certificate is on a server
     assert node_cell("CC504").startswith("points to ")  # a service record points to a server
+
+
+def test_a_row_template_escapes_each_hostile_value_and_passes_only_its_own_markup() -> None:
+    """A row's text is checked at once; one hostile value among plain ones is still escaped, in place."""
+    row = html._Markup('<tr id="{id}"><td>{name}</td><td>{cell}</td>{extra}</tr>')
+    filled = row(id="r1", name=HOSTILE, cell=html.Html("<b>ok</b>"), extra=None)
+    assert filled == f'<tr id="r1"><td>{ESCAPED}</td><td><b>ok</b></td></tr>'
+    assert row(id=BREAKOUT, name="plain", cell="<i>", extra=["a", html.Html("<br>")]) == (
+        '<tr id="&quot;&#x27;&gt;&lt;img src=x onerror=alert(2)&gt;"><td>plain</td><td>&lt;i&gt;</td>a<br></tr>'
+    )
+    item = html._Markup("<li>{}</li>")
+    assert item.each(["a", HOSTILE, "\u202eb"], ", ") == f"<li>a</li>, <li>{ESCAPED}</li>, <li>\\u202eb</li>"
+    pair = html._Markup("<dt>{}</dt><dd>{}</dd>")
+    assert pair.rows([("k", "<v>"), ("x", "y")]) == "<dt>k</dt><dd>&lt;v&gt;</dd><dt>x</dt><dd>y</dd>"
+    with pytest.raises(TypeError):
+        row(id="r1", name="n", cell="c")  # a hole left empty is a mistake, not an empty string
