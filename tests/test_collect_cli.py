@@ -137,9 +137,17 @@ def test_lab_list_names_every_scenario(confcheck: Callable[..., Run]) -> None:
     assert [line.split()[0] for line in out.splitlines()] == scenario.names()
 
 
+INTERRUPTIBLE = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from confcheck import cli; sys.exit(cli.main(sys.argv[1:]))"
+)
+"""``confcheck`` that Ctrl-C interrupts as at a terminal, however the suite was started: a suite run in
+the background of a script (``bash .ci/run &``) inherits SIGINT ignored, and passes it on ignored."""
+
+
 def test_lab_runs_until_interrupted_and_its_printed_config_audits(tmp_path: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "confcheck", "lab", "--scenario", "clean", "--workdir", str(tmp_path)],
+        [sys.executable, "-c", INTERRUPTIBLE, "lab", "--scenario", "clean", "--workdir", str(tmp_path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
