@@ -121,7 +121,7 @@ def _get(
                 allow_redirects=False,
             ) as response,
         ):
-            content = _read(response) if response.status_code == 200 else b""
+            content = https.read_bounded(response, MAX_ANSWER) if response.status_code == 200 else b""
             status = response.status_code
     except requests.exceptions.SSLError:
         raise CupiError(
@@ -134,13 +134,3 @@ def _get(
     if watchdog.fired:
         raise CupiError("timeout", f"{url}: no complete answer within {deadline:g} s")
     return status, content
-
-
-def _read(response: requests.Response) -> bytes | None:
-    chunks, size = [], 0
-    for chunk in response.iter_content(16 * 1024):
-        size += len(chunk)
-        if size > MAX_ANSWER:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)

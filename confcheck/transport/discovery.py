@@ -80,7 +80,7 @@ def get(url: str, server_name: str | None, timeout: float, deadline: float) -> A
                 return Answer(status, error=EndpointError(ABSENT, "not there (HTTP 404)"))
             if status != 200:
                 return Answer(status, error=EndpointError("http", f"answered HTTP {status}, not 200"))
-            body = _read(response)
+            body = https.read_bounded(response, MAX_ANSWER)
             kind = response.headers.get("Content-Type", "")
         if watchdog.fired:
             return Answer(status, error=EndpointError("timeout", f"no complete answer within {deadline:g} s"))
@@ -111,16 +111,6 @@ def _connection_error(exc: requests.exceptions.ConnectionError) -> EndpointError
     if "timed out" in text.lower():
         return EndpointError("timeout", "the connection timed out")
     return EndpointError("connect", "the connection failed")
-
-
-def _read(response: requests.Response) -> bytes | None:
-    chunks, size = [], 0
-    for chunk in response.iter_content(16 * 1024):
-        size += len(chunk)
-        if size > MAX_ANSWER:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _document(body: bytes, root_name: str, what: str) -> tuple[etree._Element | None, EndpointError | None]:

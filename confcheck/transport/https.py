@@ -167,3 +167,15 @@ def session(
     if https_only:
         http.mount("http://", _Refused())
     return http
+
+
+def read_bounded(response: requests.Response, limit: int) -> bytes | None:
+    """A streamed response's body, or None once it grows past ``limit`` bytes: a server decides how
+    much it sends, so what confcheck reads from it is capped as it arrives, never after."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(16 * 1024):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

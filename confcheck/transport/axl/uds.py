@@ -62,7 +62,7 @@ def ccm_version(
             if response.status_code != 200:
                 log.debug("UDS %s: HTTP %d, no version", url, response.status_code)
                 return None
-            content = _read(response)
+            content = https.read_bounded(response, MAX_ANSWER)
         if watchdog.fired or content is None:
             log.debug("UDS %s: no complete answer within %g s or %d bytes", url, deadline, MAX_ANSWER)
             return None
@@ -91,13 +91,3 @@ def parse(content: bytes) -> str | None:
     value = (element.text or "") if element is not None else (root.get("version") or "")
     value = value.strip()
     return value if re.fullmatch(r"\d+\.\d+[\w.()-]*", value) else None
-
-
-def _read(response: requests.Response) -> bytes | None:
-    chunks, size = [], 0
-    for chunk in response.iter_content(16 * 1024):
-        size += len(chunk)
-        if size > MAX_ANSWER:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
