@@ -567,26 +567,10 @@ class _Builder:
             if not ref.location.target.purpose:
                 reason = "no certificate: Jabber meets none of confcheck's there"
                 verdict = "none" if check.problem is None else "unknown"
-                return Hop(
-                    kind,
-                    title,
-                    ref.value,
-                    None,
-                    None,
-                    self.same(verdict, check.problem or reason),
-                    (),
-                    _unique(related),
-                )
-            return Hop(
-                kind,
-                title,
-                ref.value,
-                None,
-                None,
-                self.same("unknown", check.problem or "no server found"),
-                (),
-                _unique(related),
-            )
+            else:
+                reason, verdict = "no server found", "unknown"
+            verdicts = self.same(verdict, check.problem or reason)
+            return Hop(kind, title, ref.value, None, None, verdicts, (), _unique(related))
         endpoint = primary.endpoint
         where = f"{endpoint.protocol}://{ref.value}:{endpoint.port}" if endpoint else None
         notes = [n for n in (_twin_note(check, primary),) if n]
