@@ -339,6 +339,38 @@ def test_fetch_all_keeps_input_order_and_isolates_failures(
     assert all(e.purpose == "tomcat" for e in results)
 
 
+def test_fetch_all_reads_every_chain_in_the_calling_thread(
+    serve: Callable[[Handler], int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers only talk to servers: were they to read chains, each would import the parser and read
+    the CA every endpoint presents, all at once, before any had cached it."""
+    issuer = pki.ca("Shared Issuing CA")
+    issued = pki.server("node.example.com", dns=["node.example.com"], issuer=issuer)
+    (tmp_path / "chain.pem").write_text(issued.pem + issuer.pem)
+    (tmp_path / "key.pem").write_text(issued.key_pem)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "chain.pem", tmp_path / "key.pem")
+
+    def handler(conn: socket.socket) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls_conn:
+            tls_conn.recv(1)
+
+    port = serve(handler)
+    readers: set[str] = set()
+    load = tls.certs.load
+
+    def recording_load(data: bytes, source: str) -> tuple[tls.certs.Certificate, ...]:
+        readers.add(threading.current_thread().name)
+        return load(data, source)
+
+    monkeypatch.setattr(tls.certs, "load", recording_load)
+    results = tls.fetch_all([tls.parse_url(f"tls://127.0.0.1:{port}")] * 4, FAST)
+    assert [[c.subject_cn for c in e.chain] for e in results] == [
+        [("node.example.com",), ("Shared Issuing CA",)]
+    ] * 4
+    assert readers == {threading.current_thread().name}
+
+
 # --- URLs ---------------------------------------------------------------------------------------
 
 

@@ -161,14 +161,20 @@ class FetchError(Exception):
 
 def fetch(target: Target, policy: Policy | None = None, purpose: str = "") -> Endpoint:
     """The chain ``target`` presents, or the reason it presented none, as an Endpoint."""
-    policy = policy or Policy()
+    return _read_chain(target, purpose, _fetch_chain(target, policy or Policy(), purpose))
+
+
+def _fetch_chain(target: Target, policy: Policy, purpose: str) -> list[bytes] | Endpoint:
+    """The chain's DER certificates as ``target`` presented them, leaf first, or an Endpoint saying why none.
+
+    Network only: :func:`fetch_all` runs this in its worker threads and reads the chains itself.
+    """
     started = time.monotonic()
     attempt = 0
     offer = target.offer
     while True:
         try:
-            chain = _fetch_once(target, policy, started + policy.deadline, offer)
-            break
+            return _fetch_once(target, policy, started + policy.deadline, offer)
         except FetchError as exc:
             if target.optional and exc.connecting and exc.kind in ("refused", "timeout"):
                 why = "the port is not open" if exc.kind == "refused" else "no answer: filtered, or not open"
@@ -188,8 +194,14 @@ def fetch(target: Target, policy: Policy | None = None, purpose: str = "") -> En
                 return _endpoint(target, purpose, error=EndpointError(exc.kind, str(exc)))
             attempt += 1
             time.sleep(delay)
+
+
+def _read_chain(target: Target, purpose: str, fetched: list[bytes] | Endpoint) -> Endpoint:
+    """The Endpoint for what :func:`_fetch_chain` returned: its certificates read, or its error as it was."""
+    if isinstance(fetched, Endpoint):
+        return fetched
     try:
-        parsed = tuple(certs.load(der, target.url)[0] for der in chain)
+        parsed = tuple(certs.load(der, target.url)[0] for der in fetched)
     except certs.CertificateError as exc:
         return _endpoint(target, purpose, error=EndpointError("certificate", str(exc)))
     return _endpoint(target, purpose, chain=parsed)
@@ -215,6 +227,12 @@ def fetch_all(
     """Fetch several endpoints concurrently (bounded overall and per host); results in input order.
 
     ``done(count)``: called in the caller's thread as endpoints finish, with how many have.
+
+    The worker threads only talk to servers; the caller's thread reads each chain as it arrives. So
+    the certificate parser is imported once, by one thread, while the first handshakes are still on
+    the wire (not by every worker at once, each waiting for the import to end), and the CA
+    certificates every endpoint presents after its own are read once from the cache of
+    :func:`confcheck.certs.load` (not once per worker racing to fill it).
     """
     policy = policy or Policy()
     targets = list(targets)
@@ -224,9 +242,9 @@ def fetch_all(
     for target in targets:
         gates[target.host.lower()]  # create every gate before the threads start
 
-    def one(target: Target) -> Endpoint:
+    def one(target: Target) -> list[bytes] | Endpoint:
         with gates[target.host.lower()]:
-            return fetch(target, policy, purpose)
+            return _fetch_chain(target, policy, purpose)
 
     order = sorted(range(len(targets)), key=_interleave_hosts(targets))
     results: list[Endpoint | None] = [None] * len(targets)
@@ -235,7 +253,8 @@ def fetch_all(
     ) as pool:
         futures = {pool.submit(one, targets[index]): index for index in order}
         for count, future in enumerate(as_completed(futures), start=1):
-            results[futures[future]] = future.result()
+            index = futures[future]
+            results[index] = _read_chain(targets[index], purpose, future.result())
             if done is not None:
                 done(count)
     return [r for r in results if r is not None]
