@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
@@ -44,12 +43,14 @@ def run(
             worst = _worse(worst, ExitCode.FINDINGS)
         results.append(_result(source, chain, verdict))
     if fmt == "json":
+        import json
+
         out.write(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     else:
         from confcheck.console import safe
 
-        text = "".join(_text(r) for r in results if "error" not in r)
-        out.write("\n".join(safe(line, line_breaks=False) for line in text.split("\n")))
+        # one pass over the whole text: safe() escapes every control character but the line feed
+        out.write(safe("".join(_text(r) for r in results if "error" not in r)))
     return worst
 
 
@@ -75,11 +76,8 @@ def _match(name: str, cert: Certificate, profile: Profile) -> IdentityMatch:
 
 
 def _result(source: str, chain: tuple[Certificate, ...], verdict: IdentityMatch | None) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "source": source,
-        "certificate": certs.to_dict(chain[0]),
-        "chain": [certs.to_dict(c) for c in chain],
-    }
+    shown = [certs.to_dict(c) for c in chain]
+    result: dict[str, Any] = {"source": source, "certificate": shown[0], "chain": shown}
     if verdict is not None:
         result["match"] = {
             "name": verdict.name,
@@ -129,8 +127,7 @@ def _rows(cert: dict[str, Any]) -> list[tuple[str, str]]:
             rows.append((label, ", ".join(san[key])))
     if not cert["san_error"] and not any(san.values()):
         rows.append(("SAN", "none (clients fall back to the Subject CN)"))
-    sha = cert["sha256"].upper()
-    rows.append(("SHA-256", ":".join(sha[i : i + 2] for i in range(0, len(sha), 2))))
+    rows.append(("SHA-256", bytes.fromhex(cert["sha256"]).hex(":").upper()))
     return rows
 
 
