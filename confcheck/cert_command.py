@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from confcheck import certs
 from confcheck.certs import Certificate, CertificateError
+from confcheck.console import safe
 from confcheck.errors import ExitCode, one_line
 from confcheck.transport import tls
 
@@ -47,10 +48,7 @@ def run(
 
         out.write(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     else:
-        from confcheck.console import safe
-
-        # one pass over the whole text: safe() escapes every control character but the line feed
-        out.write(safe("".join(_text(r) for r in results if "error" not in r)))
+        out.write("".join(_text(r) for r in results if "error" not in r))
     return worst
 
 
@@ -103,7 +101,8 @@ def _text(result: dict[str, Any]) -> str:
     if match:
         verdict = "MATCH" if match["matched"] else "NO MATCH"
         lines.append(f"  {'match':<14} {match['name']} ({match['profile']}): {verdict}: {match['reason']}")
-    return "\n".join(lines) + "\n"
+    # each line escaped whole, its line feeds too: a name in a certificate cannot start a line of its own
+    return "\n".join(safe(line, line_breaks=False) for line in lines) + "\n"
 
 
 def _rows(cert: dict[str, Any]) -> list[tuple[str, str]]:

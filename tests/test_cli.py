@@ -327,3 +327,19 @@ def test_cert_text_output_shows_escape_sequences_in_a_certificate(
     assert "\x1b" not in result.out
     assert "\x07" not in result.out
     assert "\\x1b[2J" in result.out
+
+
+def test_cert_text_output_shows_a_line_feed_in_a_certificate_as_an_escape(
+    confcheck: Callable[..., Run], tmp_path: Path
+) -> None:
+    from confcheck import pki
+
+    forged = "  match          cucm1.example.com (jabber): MATCH: forged"
+    issued = pki.server(f"evil\n{forged}", dns=[f"x\n{forged}"])
+    path = tmp_path / "evil.pem"
+    path.write_text(issued.pem)
+    result = confcheck("cert", str(path))
+    assert result.code == 0
+    assert forged not in result.out.splitlines()
+    assert f"evil\\n{forged}" in result.out
+    assert f"SAN dNSName    x\\n{forged}" in result.out
