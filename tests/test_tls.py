@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from confcheck import pki
+from confcheck import certs, pki
 from confcheck.transport import tls
 from confcheck.transport.tls import Policy, UrlError
 
@@ -357,13 +357,13 @@ def test_fetch_all_reads_every_chain_in_the_calling_thread(
 
     port = serve(handler)
     readers: set[str] = set()
-    load = tls.certs.load
+    load = certs.load
 
-    def recording_load(data: bytes, source: str) -> tuple[tls.certs.Certificate, ...]:
+    def recording_load(data: bytes, source: str) -> tuple[certs.Certificate, ...]:
         readers.add(threading.current_thread().name)
         return load(data, source)
 
-    monkeypatch.setattr(tls.certs, "load", recording_load)
+    monkeypatch.setattr(certs, "load", recording_load)
     results = tls.fetch_all([tls.parse_url(f"tls://127.0.0.1:{port}")] * 4, FAST)
     assert [[c.subject_cn for c in e.chain] for e in results] == [
         [("node.example.com",), ("Shared Issuing CA",)]
