@@ -8,8 +8,11 @@ then, whatever it implements. A built-in plugin is imported when the hooks of it
 called: what a command does not use costs it no start-up time (``confcheck lint`` imports no
 collection code and one reporter). The kind of a built-in is its package: ``confcheck.plugins``
 (product lines and their collection), ``confcheck.rules`` (rules) and ``confcheck.reports``
-(reporters, one format each, registered as ``report-FORMAT``); tests/test_plugins_lazy.py holds each
-built-in to the hooks of its kind.
+(reporters, one format each, registered as ``report-FORMAT``); tests/test_imports.py holds each
+built-in to the hooks of its kind. Which hooks a third-party plugin implements cannot be known without
+importing it. Third-party plugins are registered before the built-ins, so for the hooks where the first
+answer wins (version detection, collection) a built-in answers first for the products it covers; a
+third-party plugin that means to answer for them marks its implementation ``tryfirst``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Literal
 
@@ -56,6 +60,11 @@ def kind(entry_point: EntryPoint) -> Kind | None:
     return KINDS.get(package)
 
 
+_LOCK = threading.RLock()
+"""Held while plugins are imported and registered: collection reads clusters in threads, and each must
+see a manager with every plugin it asked for registered, not one another thread is still filling."""
+
+
 class _Plugins:
     """The plugin manager and the entry points not imported yet."""
 
@@ -87,19 +96,20 @@ class _Plugins:
 
     def load(self, wanted: Callable[[EntryPoint], bool]) -> pluggy.PluginManager:
         """Import and register the pending entry points ``wanted`` selects; returns the manager."""
-        chosen = [ep for ep in self.pending if wanted(ep)]
-        if not chosen:
+        with _LOCK:
+            chosen = [ep for ep in self.pending if wanted(ep)]
+            if not chosen:
+                return self.pm
+            self.pending = [ep for ep in self.pending if not wanted(ep)]
+            try:
+                for ep in chosen:
+                    self.pm.register(ep.load(), name=ep.name)
+            except Exception as exc:
+                raise ConfcheckError(
+                    f"a plugin failed to load ({type(exc).__name__}: {exc}); block it with CONFCHECK_DISABLE_PLUGINS"
+                ) from None
+            self.pm.check_pending()
             return self.pm
-        self.pending = [ep for ep in self.pending if not wanted(ep)]
-        try:
-            for ep in chosen:
-                self.pm.register(ep.load(), name=ep.name)
-        except Exception as exc:
-            raise ConfcheckError(
-                f"a plugin failed to load ({type(exc).__name__}: {exc}); block it with CONFCHECK_DISABLE_PLUGINS"
-            ) from None
-        self.pm.check_pending()
-        return self.pm
 
     def of_kind(self, wanted: Kind) -> pluggy.PluginManager:
         """The manager with every plugin that may implement the hooks of ``wanted`` registered."""
@@ -115,9 +125,15 @@ class _Plugins:
         }
 
 
-@functools.cache
+_made: list[_Plugins] = []
+
+
 def _plugins() -> _Plugins:
-    return _Plugins()
+    """The process-wide plugins: one, however many threads ask first."""
+    with _LOCK:
+        if not _made:
+            _made.append(_Plugins())
+        return _made[0]
 
 
 def plugin_manager() -> pluggy.PluginManager:

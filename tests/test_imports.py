@@ -201,3 +201,30 @@ def test_a_third_party_format_that_a_built_in_declares_is_refused_whatever_forma
     run = _confcheck(env, "lint", str(EXAMPLES / "demo-snapshot.json"), "--format", "json")
     assert run.returncode == 2
     assert "output format 'sarif' is declared twice" in run.stderr
+
+
+RACE = """
+import threading
+from confcheck import plugin_manager
+start, seen = threading.Barrier(8), []
+def ask():
+    start.wait()
+    seen.append((len(plugin_manager.plugin_manager().get_plugins()), len(plugin_manager.catalog().lines)))
+threads = [threading.Thread(target=ask) for _ in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(sorted(set(seen)))
+"""
+
+
+def test_threads_that_ask_for_the_plugins_at_once_each_get_all_of_them() -> None:
+    """Collection reads clusters in threads; each asks for the plugin manager (and the catalog)."""
+    for _ in range(3):
+        run = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True, check=True)
+        plugins, lines = (
+            len(plugin_manager.plugin_manager().get_plugins()),
+            len(plugin_manager.catalog().lines),
+        )
+        assert run.stdout.strip() == str([(plugins, lines)])
