@@ -319,13 +319,15 @@ def _output_options(command: argparse.ArgumentParser, offline: bool = False) -> 
 
 
 def _lint(args: argparse.Namespace) -> ExitCode:
-    from confcheck import config, plugin_manager, snapshot
+    from confcheck import plugin_manager, snapshot
     from confcheck.engine import CheckOptions
     from confcheck.report import Cover
 
     outputs = _outputs(args, (args.snapshot, args.config, args.baseline, args.changes))  # before any work
     deployment = snapshot.read(args.snapshot, plugin_manager.catalog())
     if args.config:
+        from confcheck import config
+
         waivers, options, cover = config.load_offline(args.config)
     else:
         waivers, options, cover = (), CheckOptions(), Cover()
@@ -441,10 +443,11 @@ def _collect(inventory: Inventory, progress: bool) -> Deployment:
 def reporter_for(name: str) -> Reporter:
     from confcheck import plugin_manager
 
-    reporters = plugin_manager.reporters()
-    if name not in reporters:
-        raise ConfcheckError(f"unknown format {name!r} (choose from {', '.join(sorted(reporters))})")
-    return reporters[name]
+    reporter = plugin_manager.reporter(name)
+    if reporter is None:
+        choices = ", ".join(sorted(plugin_manager.reporters()))
+        raise ConfcheckError(f"unknown format {name!r} (choose from {choices})")
+    return reporter
 
 
 @dataclass(frozen=True)

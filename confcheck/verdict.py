@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from confcheck import changes, gate, journey, lint, plugin_manager
+from confcheck import gate, journey, lint, plugin_manager
 from confcheck.engine import CheckOptions
 from confcheck.findings import Finding, Severity
 from confcheck.gate import Gate
@@ -43,6 +43,8 @@ def judge(deployment: Deployment, options: Options, source: str) -> Report:
     gated = gate.apply(result.findings, the_gate)
     summary = None
     if options.changes is not None:
+        from confcheck import changes  # reads TOML as the inventory does: only for a change file
+
         before = deployment
         deployment, applied = changes.apply(deployment, options.changes, plugin_manager.catalog())
         result = _lint(deployment, options.check)

@@ -3,16 +3,23 @@
 ``lint``, ``report``, ``rules``, ``locations`` and ``explain`` never talk to a server, so importing
 requests, urllib3, zeep or lxml.html would only cost every run its start-up time (about 80 ms). Each
 command runs in a fresh interpreter, and the modules it loaded are read from ``sys.modules`` there.
+
+Built-in plugins are imported by kind, when their hooks are first called (see
+:mod:`confcheck.plugin_manager`): a lint imports the reporter it writes with and no other, and no
+collection code; third-party plugins are all imported, and work, as before.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from confcheck import plugin_manager
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 HEAVY = ("requests", "urllib3", "zeep", "lxml.html")
@@ -75,3 +82,149 @@ def test_collecting_still_imports_the_http_stack() -> None:
     code = "import sys, confcheck.transport.adminweb; print('requests' in sys.modules, 'lxml.html' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.split() == ["True", "True"]
+
+
+def test_a_lint_imports_one_reporter_and_nothing_of_collection_or_the_inventory() -> None:
+    code, modules = loaded("lint", str(EXAMPLES / "demo-snapshot.json"), "--format", "json")
+    assert code == 1
+    reporters = sorted(m for m in modules if m.startswith("confcheck.reports."))
+    assert reporters == ["confcheck.reports.json"]
+    unused = ("confcheck.config", "confcheck.changes", "confcheck.collect", "rich", "getpass")
+    assert [m for m in unused if m in modules] == []
+    assert "confcheck.rules.trust" in modules  # every rule still runs
+    assert "confcheck.plugins.cucm10" in modules  # and every product line is known
+
+
+def test_rules_imports_no_product_plugin_and_no_reporter() -> None:
+    code, modules = loaded("rules")
+    assert code == 0
+    assert sorted(m for m in modules if m.startswith(("confcheck.plugins.", "confcheck.reports."))) == []
+
+
+def test_each_built_in_plugin_implements_only_the_hooks_of_its_kind() -> None:
+    """What lets the plugin manager import a built-in only when the hooks of its kind are called."""
+    import importlib.metadata
+
+    pm = plugin_manager.plugin_manager()
+    built_in = [
+        ep for ep in importlib.metadata.distribution("confcheck").entry_points if ep.group == "confcheck"
+    ]
+    assert len(built_in) > 20
+    for ep in built_in:
+        kind = plugin_manager.kind(ep)
+        assert kind is not None, f"{ep.name}: {ep.value} is not in a package of a built-in kind"
+        module = ep.load()
+        hooks = {h.name for h in pm.get_hookcallers(module) or []}
+        assert hooks, f"{ep.name} implements no hook"
+        assert hooks <= plugin_manager.HOOKS[kind], f"{ep.name} implements {sorted(hooks)}"
+        if kind == "reports":
+            formats = [r.name for r in module.confcheck_reporters()]
+            assert [plugin_manager.REPORT_PREFIX + f for f in formats] == [ep.name]
+
+
+THIRD_PARTY = """
+from confcheck import hookimpl
+from confcheck.findings import Finding, Severity
+from confcheck.report import Reporter
+from confcheck.rule import rule
+
+
+@rule("CC801", "third-party-rule", Severity.INFO)
+def _always(context):
+    \"\"\"Always says hello.
+
+    ## What it checks
+    Nothing.
+
+    ## Why it matters
+    It proves a third-party rule runs.
+
+    ## Example
+    Any snapshot.
+
+    ## How to fix
+    Uninstall it.
+    \"\"\"
+    return iter(())
+
+
+def _write(report, stream):
+    stream.write(f"third-party: {len(report.findings)} findings\\n")
+
+
+@hookimpl
+def confcheck_rules():
+    return [_always]
+
+
+@hookimpl
+def confcheck_reporters():
+    return [Reporter("{name}", "a third-party format", _write)]
+"""
+
+
+def _third_party(tmp_path: Path, format_name: str) -> dict[str, str]:
+    """An installed third-party plugin (a dist-info with its entry point), and the environment to see it."""
+    (tmp_path / "cc_third_party.py").write_text(THIRD_PARTY.replace("{name}", format_name))
+    info = tmp_path / "cc_third_party-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: cc-third-party\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[confcheck]\nthird = cc_third_party\n")
+    return {**os.environ, "PYTHONPATH": str(tmp_path)}
+
+
+def _confcheck(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "confcheck", *args], capture_output=True, text=True, env=env, check=False
+    )
+
+
+def test_a_third_party_plugin_is_loaded_its_format_used_and_listed(tmp_path: Path) -> None:
+    env = _third_party(tmp_path, "thirdformat")
+    run = _confcheck(env, "lint", str(EXAMPLES / "demo-snapshot.json"), "--format", "thirdformat")
+    assert (run.returncode, run.stderr) == (1, "")
+    assert run.stdout.startswith("third-party: ")
+    assert "third " in _confcheck(env, "plugins").stdout
+    assert "CC801" in _confcheck(env, "rules").stdout
+    assert "third-party-rule" in _confcheck(env, "explain", "CC801").stdout
+    blocked = {**env, "CONFCHECK_DISABLE_PLUGINS": "third"}
+    run = _confcheck(blocked, "lint", str(EXAMPLES / "demo-snapshot.json"), "--format", "thirdformat")
+    assert run.returncode == 2
+    assert "unknown format 'thirdformat'" in run.stderr
+
+
+def test_a_third_party_format_that_a_built_in_declares_is_refused_whatever_format_is_asked(
+    tmp_path: Path,
+) -> None:
+    """Built-in reporters other than the one asked for are not imported, yet a clash is still found."""
+    env = _third_party(tmp_path, "sarif")
+    run = _confcheck(env, "lint", str(EXAMPLES / "demo-snapshot.json"), "--format", "json")
+    assert run.returncode == 2
+    assert "output format 'sarif' is declared twice" in run.stderr
+
+
+RACE = """
+import threading
+from confcheck import plugin_manager
+start, seen = threading.Barrier(8), []
+def ask():
+    start.wait()
+    seen.append((len(plugin_manager.plugin_manager().get_plugins()), len(plugin_manager.catalog().lines)))
+threads = [threading.Thread(target=ask) for _ in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(sorted(set(seen)))
+"""
+
+
+def test_threads_that_ask_for_the_plugins_at_once_each_get_all_of_them() -> None:
+    """Collection reads clusters in threads; each asks for the plugin manager (and the catalog)."""
+    for _ in range(3):
+        run = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True, check=True)
+        plugins, lines = (
+            len(plugin_manager.plugin_manager().get_plugins()),
+            len(plugin_manager.catalog().lines),
+        )
+        assert run.stdout.strip() == str([(plugins, lines)])

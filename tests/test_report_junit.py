@@ -162,3 +162,17 @@ def test_for_a_proposed_change_only_what_it_introduces_fails() -> None:
     assert failure.attrib["message"] == introduced.message
     outputs = list(root.iter("system-out"))
     assert len(outputs) == len(rep.findings) - 1
+
+
+def test_what_is_escaped_is_exactly_what_xml_1_0_cannot_represent() -> None:
+    """Every code point outside XML 1.0's Char production is shown as ``\\xNN``, and no other."""
+
+    def representable(c: int) -> bool:
+        return (
+            c in (0x9, 0xA, 0xD) or 0x20 <= c <= 0xD7FF or 0xE000 <= c <= 0xFFFD or 0x10000 <= c <= 0x10FFFF
+        )
+
+    every = "".join(map(chr, range(0x110000)))
+    escaped = junit.xml_text(every)
+    kept = "".join(chr(c) if representable(c) else f"\\x{c:02x}" for c in range(0x110000))
+    assert escaped == kept

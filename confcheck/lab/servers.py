@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import selectors
 import socket
+import socketserver
 import ssl
 import threading
 import xml.etree.ElementTree as ET
@@ -130,6 +131,13 @@ class HttpsServer(Server):
 
 class _QuietServer(ThreadingHTTPServer):
     """The lab is quiet: a client that drops a connection (confcheck fetching a certificate) is normal."""
+
+    def server_bind(self) -> None:
+        """Bind, without HTTPServer's reverse lookup of the address (``socket.getfqdn``) for a
+        ``server_name`` the lab never uses: a query to the system's resolver for every server the lab
+        starts, which costs its start-up time, or a resolver's timeout."""
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass
