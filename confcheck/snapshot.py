@@ -661,6 +661,8 @@ def _count(value: Any, path: str, limit: int, what: str) -> None:
 
 def _string(value: Any, path: str, limit: int | None = None) -> str:
     limit = limit or LIMITS.string
+    if type(value) is str and value.isascii() and len(value) <= limit:
+        return value  # the usual string, checked at once (ASCII holds no lone surrogate)
     if not isinstance(value, str):
         raise SnapshotError(f"{path}: expected a string, found {_kind(value)}")
     if len(value) > limit:
@@ -675,7 +677,10 @@ def _string(value: Any, path: str, limit: int | None = None) -> str:
 
 
 def _text(obj: Mapping[str, Any], key: str, path: str) -> str:
-    return _string(obj.get(key), f"{path}.{key}" if path else key)
+    value = obj.get(key)
+    if type(value) is str and value.isascii() and len(value) <= LIMITS.string:
+        return value  # the usual string: its path is made only for an error
+    return _string(value, f"{path}.{key}" if path else key)
 
 
 def _optional_text(obj: Mapping[str, Any], key: str, path: str) -> str | None:
