@@ -848,7 +848,7 @@ def test_reason_when_matched(name: str, holds: Holds, reason: str) -> None:
         "10.0.0.1\n",
         "",
         "1e3",
-        "١٢.٠.٠.١",
+        "\u0661\u0662.\u0660.\u0660.\u0661",
         "256.0.0.1",
     ],
 )
