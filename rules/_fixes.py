@@ -279,24 +279,38 @@ def multi_server_home(ctx: Context, cert: Certificate, purpose: str) -> tuple[Cl
     """
 
     def compute() -> tuple[Cluster, Node, list[Node]]:
-        owners: list[Cluster] = []
-        presenting: list[Node] = []
-        for cluster in ctx.deployment.clusters:
-            for node in cluster.nodes:
-                if any(
-                    family(e.purpose) == family(purpose)
-                    and e.certificate
-                    and e.certificate.sha256 == cert.sha256
-                    for e in node.endpoints
-                ):
-                    owners.append(cluster)
-                    presenting.append(node)
+        found = presenting_nodes(ctx, cert, purpose, by_family=True)
+        owners = [cluster for cluster, _ in found]
         wanted = ("cucm",) if family(purpose) == "tomcat" else ("imp", "cup")
         home = next((c for c in owners if c.product in wanted), owners[0])
-        served = list(home.nodes) + [n for n in presenting if n not in home.nodes]
+        served = list(home.nodes) + [n for _, n in found if n not in home.nodes]
         return home, home.nodes[0], list(dict.fromkeys(served))
 
     return ctx.memo(("multi-server home", cert.sha256, family(purpose)), compute)
+
+
+def presenting_nodes(
+    ctx: Context, cert: Certificate, purpose: str, by_family: bool
+) -> list[tuple[Cluster, Node]]:
+    """The cluster nodes that present ``cert`` for ``purpose`` (``by_family``: for any purpose of its family,
+    ``tomcat-ECDSA`` for ``tomcat``), in snapshot order. Indexed once per run: asked once per certificate,
+    a scan of every node each time made a deployment of many multi-server certificates quadratic."""
+    index = ctx.memo(("presenting", by_family), lambda: _presenting(ctx, by_family))
+    return index.get((family(purpose) if by_family else purpose, cert.sha256), [])
+
+
+def _presenting(ctx: Context, by_family: bool) -> dict[tuple[str, str], list[tuple[Cluster, Node]]]:
+    index: dict[tuple[str, str], list[tuple[Cluster, Node]]] = {}
+    for cluster in ctx.deployment.clusters:
+        for node in cluster.nodes:
+            keys = dict.fromkeys(
+                (family(e.purpose) if by_family else e.purpose, e.certificate.sha256)
+                for e in node.endpoints
+                if e.certificate is not None
+            )
+            for key in keys:
+                index.setdefault(key, []).append((cluster, node))
+    return index
 
 
 def _multi_server_names(cert: Certificate, cn: str, served: list[Node]) -> tuple[str, ...]:

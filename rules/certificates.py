@@ -41,6 +41,7 @@ from confcheck.rules._fixes import (
     multi_server_home,
     node_label,
     own_fqdn,
+    presenting_nodes,
     purpose_title,
     renew,
     renewal_fix,
@@ -667,10 +668,14 @@ def ip_address_identity(ctx: Context) -> Iterator[Finding]:
 
 
 def _named_by_address(ctx: Context, node: Node) -> bool:
-    """Whether a configured setting or node name points to ``node`` by an IP address."""
-    return any(
-        identity.is_ip(c.reference.value) and any(t.node is node for t in c.targets) for c in ctx.checks
+    """Whether a configured setting or node name points to ``node`` by an IP address (the nodes so named
+    found once per run: asked for every certificate naming an address, a scan of every reference each
+    time was quadratic)."""
+    named = ctx.memo(
+        (__name__, "named by address"),
+        lambda: {id(t.node) for c in ctx.checks if identity.is_ip(c.reference.value) for t in c.targets},
     )
+    return id(node) in named
 
 
 def _request_fields(cert: Certificate) -> tuple[tuple[str, str], ...]:
@@ -1086,7 +1091,7 @@ def multi_server_node_missing(ctx: Context) -> Iterator[Finding]:
         missing = [n for n in served if not _names_node(cert, n)]
         if not missing:
             continue
-        presenting = {id(n) for c in ctx.deployment.clusters for n in c.nodes if _presents(n, purpose, cert)}
+        presenting = {id(n) for _, n in presenting_nodes(ctx, cert, purpose, by_family=False)}
         title = purpose_title(purpose)
         wearing = [n for n in missing if id(n) in presenting]
         own = [n for n in missing if id(n) not in presenting]
@@ -1119,12 +1124,6 @@ def multi_server_node_missing(ctx: Context) -> Iterator[Finding]:
             purpose,
             cert.sha256,
         )
-
-
-def _presents(node: Node, purpose: str, cert: Certificate) -> bool:
-    return any(
-        e.purpose == purpose and e.certificate and e.certificate.sha256 == cert.sha256 for e in node.endpoints
-    )
 
 
 EKU_LABELS = {"serverAuth": "TLS Web Server Authentication", "clientAuth": "TLS Web Client Authentication"}
