@@ -162,7 +162,7 @@ def test_a_stamped_finding_is_what_replace_gives() -> None:
 
     from confcheck.findings import Finding, Fix, Phase, Severity
 
-    values = {f.name: f"x-{f.name}" for f in dataclasses.fields(Finding) if f.init}
+    values: dict[str, object] = {f.name: f"x-{f.name}" for f in dataclasses.fields(Finding) if f.init}
     values |= {"severity": Severity.INFO, "evidence": (("a", "b"),), "fix": Fix(Phase.DNS, "act", "where")}
     finding = Finding(**values)  # type: ignore[arg-type]
     stamped = finding.stamped("CC999", "some-rule", Severity.WARNING)
