@@ -2,7 +2,8 @@
 
 A snapshot of thousands of clusters holds tens of thousands of certificates. Of reading one with
 cryptography, building the Python objects of its names (and their RFC 4514 strings) and of its public
-key is the largest part; this reader takes those from the DER instead, in a third of the time. It
+key is the largest part; this reader takes those from the DER instead (reading a certificate as
+snapshots store it took 128 µs, now 81 µs, on the benchmark's certificates). It
 vouches for the names and keys servers really present — attributes in UTF8String, PrintableString or
 IA5String, RSA and NIST-curve EC keys — and gives up (:func:`read` returns None, or a None key) on
 anything else, which is then read with cryptography as before. It is never the only check: the

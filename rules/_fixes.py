@@ -222,38 +222,38 @@ def renew(
             " Restart Cisco CallManager there too: its SIP OAuth ports present the Tomcat certificate and keep "
             "the old one until CallManager restarts (Cisco doc 215572)."
         )
-    base = Renewal(
-        certificate=replaced_certificate(node, purpose)
+    values: dict[str, Any] = {
+        "certificate": replaced_certificate(node, purpose)
         if shared is None
         else f"the multi-server {purpose_title(purpose)} certificate {shared}",
-        node=node.name,
-        label=node_label(node),
-        purpose=purpose,
-        cluster=cluster.name if cluster else None,
-        where=certificate_where(ctx, cluster, node),
-        impact=impact,
-        fqdn=own_fqdn(node) if shared is None else None,
-        automatic=domains,  # modelled: IM and Presence puts the XMPP domain into cup-xmpp as a dNSName
-        self_signed=cert.self_signed,
-        demands=(demand,) if demand else (),
-        request=request,
-        signer=signer,
-        pinned=_pinned(ctx, cert),
-        trust_store=TRUST_STORES.get(purpose) if cisco else None,
-        regenerate=f"CLI: set cert regen {purpose}" if cisco else None,
-        multi_server=shared,
-        names=_multi_server_names(cert, shared, served) if shared else (),
-    )
+        "node": node.name,
+        "label": node_label(node),
+        "purpose": purpose,
+        "cluster": cluster.name if cluster else None,
+        "where": certificate_where(ctx, cluster, node),
+        "impact": impact,
+        "fqdn": own_fqdn(node) if shared is None else None,
+        "automatic": domains,  # modelled: IM and Presence puts the XMPP domain into cup-xmpp as a dNSName
+        "self_signed": cert.self_signed,
+        "demands": (demand,) if demand else (),
+        "request": request,
+        "signer": signer,
+        "pinned": _pinned(ctx, cert),
+        "trust_store": TRUST_STORES.get(purpose) if cisco else None,
+        "regenerate": f"CLI: set cert regen {purpose}" if cisco else None,
+        "multi_server": shared,
+        "names": _multi_server_names(cert, shared, served) if shared else (),
+    }
     if (
         domains
         and cluster is not None
         and cluster.major < 10
         and dict(cluster.facts).get("xmpp.use_domain_san") != "true"
     ):
-        base = replace(base, prepare=(_xmpp_san_first(ctx, cluster, domains),))
+        values["prepare"] = (_xmpp_san_first(ctx, cluster, domains),)
     if shared is not None and "names" in wanted:  # a multi-server certificate keeps naming every node
-        wanted["names"] = tuple(dict.fromkeys((*base.names, *wanted["names"])))
-    return replace(base, **wanted)
+        wanted["names"] = tuple(dict.fromkeys((*values["names"], *wanted["names"])))
+    return Renewal(**(values | wanted))  # made once (a renewal per finding: replace's copies cost)
 
 
 def multi_server(cert: Certificate) -> str | None:
@@ -409,4 +409,4 @@ def reissue_certificate(
         why,
         names=(*kept, name) if name not in kept else kept,
     )
-    return replace(renewal_fix(successor, target.cluster), current=current)
+    return renewal_fix(successor, target.cluster, current=current)

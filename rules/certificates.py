@@ -836,17 +836,26 @@ def inconsistent_subject(ctx: Context) -> Iterator[Finding]:
     """
     for cluster, leaves in _by_cluster(ctx):
         differing: dict[str, dict[str, list[Presented]]] = {}
+        fields = [(p, _fields(p.cert)) for p in leaves]
         for name in ORGANISATION_FIELDS:
             values: dict[str, list[Presented]] = {}
             per_node: dict[int, set[str]] = {}
-            for p in leaves:
-                value = " + ".join(v for n, v in p.cert.subject_attributes if n == name) or NO_VALUE
+            for p, held in fields:
+                value = " + ".join(held.get(name, ())) or NO_VALUE
                 values.setdefault(value, []).append(p)
                 per_node.setdefault(id(p.node), set()).add(value)
             if len({frozenset(v) for v in per_node.values()}) > 1:  # nodes differ, not just purposes
                 differing[name] = values
         if differing:
             yield _inconsistent(ctx, cluster, differing)
+
+
+def _fields(cert: Certificate) -> dict[str, list[str]]:
+    """The subject's values by attribute name, in certificate order (one pass, not one per field)."""
+    held: dict[str, list[str]] = {}
+    for name, value in cert.subject_attributes:
+        held.setdefault(name, []).append(value)
+    return held
 
 
 def _most_common(values: dict[str, list[Presented]]) -> str:
