@@ -640,10 +640,16 @@ def _object(
         if key not in value:
             raise SnapshotError(f"{prefix}{key}: required")
     if optional is not None:
-        unknown = sorted(set(value) - set(required) - set(optional))
-        if unknown:
-            raise SnapshotError(f"{prefix}{unknown[0]}: unknown key")
+        allowed = _ALLOWED.get((required, optional))
+        if allowed is None:
+            allowed = _ALLOWED[(required, optional)] = frozenset(required) | frozenset(optional)
+        if not value.keys() <= allowed:
+            raise SnapshotError(f"{prefix}{sorted(set(value) - allowed)[0]}: unknown key")
     return value
+
+
+_ALLOWED: dict[tuple[tuple[str, ...], tuple[str, ...]], frozenset[str]] = {}
+"""The keys an object may have, by its (required, optional) keys: made once, not for every object."""
 
 
 def _list(value: Any, path: str, item: Callable[[Any, str], T], limit: int) -> list[T]:
