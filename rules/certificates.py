@@ -124,8 +124,9 @@ def _elsewhere(node: Node, endpoint: Endpoint) -> bool:
     return first is not None and first is not endpoint and first.certificate is not None
 
 
-def _leaves(ctx: Context) -> Iterator[Presented]:
-    return (p for p in _presented(ctx) if p.leaf)
+def _leaves(ctx: Context) -> tuple[Presented, ...]:
+    """The leaf certificates of :func:`_presented`; picked once per run (a dozen rules read them)."""
+    return ctx.memo((__name__, "leaves"), lambda: tuple(p for p in _presented(ctx) if p.leaf))
 
 
 def _by_cluster(ctx: Context) -> list[tuple[Cluster, list[Presented]]]:
