@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID, NameOID, ObjectIdentifier
 
+from confcheck import certs_der
 from confcheck.certs import (
     _IA5_STRING,
     _UTF8_STRING,
@@ -43,9 +44,12 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
     DER encoding, if at hand; either saves encoding it again).
 
     A snapshot of thousands of clusters holds tens of thousands of certificates, so this is written for
-    speed: one pass over the extensions and over the subject, the issuer's name read once per distinct
-    issuer (:func:`_issuer`), the fingerprint hashed from the DER bytes.
+    speed: the names and the key read straight from the DER where :mod:`confcheck.certs_der` vouches
+    for them (else with cryptography, the issuer's name once per distinct issuer: :func:`_issuer`), one
+    pass over the extensions, the fingerprint hashed from the DER bytes.
     """
+    if der is None:
+        der = cert.public_bytes(serialization.Encoding.DER)
     try:
         extensions = cert.extensions
         extension_error = None
@@ -61,12 +65,21 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
             else "certificate extensions (which hold the subjectAltName)"
         )
         san_error = f"the {what} cannot be parsed: {extension_error}"
-    subject = cert.subject
-    common_names, attributes = _subject_values(subject)
-    subject_text = _name(subject)
-    issuer, issuer_label = _issuer(cert)
-    if der is None:
-        der = cert.public_bytes(serialization.Encoding.DER)
+    fields = certs_der.read(der)
+    if fields is not None:
+        subject_text, common_names, attributes = (
+            fields.subject.text,
+            fields.subject.common_names,
+            fields.subject.attributes,
+        )
+        issuer, issuer_label = fields.issuer.text, fields.issuer.label
+        key = fields.key or _key_info(cert)
+    else:
+        subject = cert.subject
+        common_names, attributes = _subject_values(subject)
+        subject_text = _name(subject)
+        issuer, issuer_label = _issuer(cert)
+        key = _key_info(cert)
     return Certificate(
         subject=subject_text,
         subject_cn=common_names,
@@ -74,8 +87,8 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
         serial=format(cert.serial_number, "x"),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
-        key=_key_info(cert),
-        signature_algorithm=_oid_name(cert.signature_algorithm_oid),
+        key=key,
+        signature_algorithm=_signature_algorithm(cert.signature_algorithm_oid),
         sha256=hashlib.sha256(der).hexdigest(),
         # names compared as their RFC 4514 strings, which are at hand (comparing Name objects is not cheap)
         self_signed=issuer == subject_text and _signed_by_itself(cert),
@@ -89,6 +102,20 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
         if eku is not None
         else None,
     )
+
+
+_SIGNATURE_ALGORITHMS: dict[ObjectIdentifier, str] = {}
+"""Names of the signature algorithms seen (a deployment uses two or three)."""
+
+
+def _signature_algorithm(oid: ObjectIdentifier) -> str:
+    """:func:`_oid_name`, remembered (looking a name up in cryptography's table costs a few microseconds)."""
+    name = _SIGNATURE_ALGORITHMS.get(oid)
+    if name is None:
+        name = _oid_name(oid)
+        if len(_SIGNATURE_ALGORITHMS) < 256:
+            _SIGNATURE_ALGORITHMS[oid] = name
+    return name
 
 
 _PEM_HEAD = b"-----BEGIN CERTIFICATE-----\n"

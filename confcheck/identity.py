@@ -123,6 +123,8 @@ def is_ip(name: str) -> bool:
 @_cache
 def canonical_ip(text: str) -> str | None:
     """The canonical text of an IPv4 or IPv6 literal (an IPv6 one may be bracketed), else None."""
+    if ":" not in text and text.strip("0123456789."):
+        return None  # not IPv6 (no colon) nor IPv4 (digits and dots only): most names, without an exception
     if _CONTROL.search(text):
         return None
     bracketed = text.startswith("[") and text.endswith("]")

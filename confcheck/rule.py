@@ -21,7 +21,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from confcheck.findings import Finding, Severity
@@ -71,7 +71,8 @@ class Rule:
         """The findings of this rule, each stamped with its code, name and severity."""
         if self.check is None:
             return []
-        return [replace(f, rule=self.code, name=self.name, severity=self.severity) for f in self.check(ctx)]
+        code, name, severity = self.code, self.name, self.severity
+        return [f.stamped(code, name, severity) for f in self.check(ctx)]
 
 
 def markdown(rules: Iterable[Rule]) -> str:

@@ -640,10 +640,16 @@ def _object(
         if key not in value:
             raise SnapshotError(f"{prefix}{key}: required")
     if optional is not None:
-        unknown = sorted(set(value) - set(required) - set(optional))
-        if unknown:
-            raise SnapshotError(f"{prefix}{unknown[0]}: unknown key")
+        allowed = _ALLOWED.get((required, optional))
+        if allowed is None:
+            allowed = _ALLOWED[(required, optional)] = frozenset(required) | frozenset(optional)
+        if not value.keys() <= allowed:
+            raise SnapshotError(f"{prefix}{sorted(set(value) - allowed)[0]}: unknown key")
     return value
+
+
+_ALLOWED: dict[tuple[tuple[str, ...], tuple[str, ...]], frozenset[str]] = {}
+"""The keys an object may have, by its (required, optional) keys: made once, not for every object."""
 
 
 def _list(value: Any, path: str, item: Callable[[Any, str], T], limit: int) -> list[T]:
@@ -661,6 +667,8 @@ def _count(value: Any, path: str, limit: int, what: str) -> None:
 
 def _string(value: Any, path: str, limit: int | None = None) -> str:
     limit = limit or LIMITS.string
+    if type(value) is str and value.isascii() and len(value) <= limit:
+        return value  # the usual string, checked at once (ASCII holds no lone surrogate)
     if not isinstance(value, str):
         raise SnapshotError(f"{path}: expected a string, found {_kind(value)}")
     if len(value) > limit:
@@ -675,7 +683,10 @@ def _string(value: Any, path: str, limit: int | None = None) -> str:
 
 
 def _text(obj: Mapping[str, Any], key: str, path: str) -> str:
-    return _string(obj.get(key), f"{path}.{key}" if path else key)
+    value = obj.get(key)
+    if type(value) is str and value.isascii() and len(value) <= LIMITS.string:
+        return value  # the usual string: its path is made only for an error
+    return _string(value, f"{path}.{key}" if path else key)
 
 
 def _optional_text(obj: Mapping[str, Any], key: str, path: str) -> str | None:

@@ -222,38 +222,38 @@ def renew(
             " Restart Cisco CallManager there too: its SIP OAuth ports present the Tomcat certificate and keep "
             "the old one until CallManager restarts (Cisco doc 215572)."
         )
-    base = Renewal(
-        certificate=replaced_certificate(node, purpose)
+    values: dict[str, Any] = {
+        "certificate": replaced_certificate(node, purpose)
         if shared is None
         else f"the multi-server {purpose_title(purpose)} certificate {shared}",
-        node=node.name,
-        label=node_label(node),
-        purpose=purpose,
-        cluster=cluster.name if cluster else None,
-        where=certificate_where(ctx, cluster, node),
-        impact=impact,
-        fqdn=own_fqdn(node) if shared is None else None,
-        automatic=domains,  # modelled: IM and Presence puts the XMPP domain into cup-xmpp as a dNSName
-        self_signed=cert.self_signed,
-        demands=(demand,) if demand else (),
-        request=request,
-        signer=signer,
-        pinned=_pinned(ctx, cert),
-        trust_store=TRUST_STORES.get(purpose) if cisco else None,
-        regenerate=f"CLI: set cert regen {purpose}" if cisco else None,
-        multi_server=shared,
-        names=_multi_server_names(cert, shared, served) if shared else (),
-    )
+        "node": node.name,
+        "label": node_label(node),
+        "purpose": purpose,
+        "cluster": cluster.name if cluster else None,
+        "where": certificate_where(ctx, cluster, node),
+        "impact": impact,
+        "fqdn": own_fqdn(node) if shared is None else None,
+        "automatic": domains,  # modelled: IM and Presence puts the XMPP domain into cup-xmpp as a dNSName
+        "self_signed": cert.self_signed,
+        "demands": (demand,) if demand else (),
+        "request": request,
+        "signer": signer,
+        "pinned": _pinned(ctx, cert),
+        "trust_store": TRUST_STORES.get(purpose) if cisco else None,
+        "regenerate": f"CLI: set cert regen {purpose}" if cisco else None,
+        "multi_server": shared,
+        "names": _multi_server_names(cert, shared, served) if shared else (),
+    }
     if (
         domains
         and cluster is not None
         and cluster.major < 10
         and dict(cluster.facts).get("xmpp.use_domain_san") != "true"
     ):
-        base = replace(base, prepare=(_xmpp_san_first(ctx, cluster, domains),))
+        values["prepare"] = (_xmpp_san_first(ctx, cluster, domains),)
     if shared is not None and "names" in wanted:  # a multi-server certificate keeps naming every node
-        wanted["names"] = tuple(dict.fromkeys((*base.names, *wanted["names"])))
-    return replace(base, **wanted)
+        wanted["names"] = tuple(dict.fromkeys((*values["names"], *wanted["names"])))
+    return Renewal(**(values | wanted))  # made once (a renewal per finding: replace's copies cost)
 
 
 def multi_server(cert: Certificate) -> str | None:
@@ -279,24 +279,38 @@ def multi_server_home(ctx: Context, cert: Certificate, purpose: str) -> tuple[Cl
     """
 
     def compute() -> tuple[Cluster, Node, list[Node]]:
-        owners: list[Cluster] = []
-        presenting: list[Node] = []
-        for cluster in ctx.deployment.clusters:
-            for node in cluster.nodes:
-                if any(
-                    family(e.purpose) == family(purpose)
-                    and e.certificate
-                    and e.certificate.sha256 == cert.sha256
-                    for e in node.endpoints
-                ):
-                    owners.append(cluster)
-                    presenting.append(node)
+        found = presenting_nodes(ctx, cert, purpose, by_family=True)
+        owners = [cluster for cluster, _ in found]
         wanted = ("cucm",) if family(purpose) == "tomcat" else ("imp", "cup")
         home = next((c for c in owners if c.product in wanted), owners[0])
-        served = list(home.nodes) + [n for n in presenting if n not in home.nodes]
+        served = list(home.nodes) + [n for _, n in found if n not in home.nodes]
         return home, home.nodes[0], list(dict.fromkeys(served))
 
     return ctx.memo(("multi-server home", cert.sha256, family(purpose)), compute)
+
+
+def presenting_nodes(
+    ctx: Context, cert: Certificate, purpose: str, by_family: bool
+) -> list[tuple[Cluster, Node]]:
+    """The cluster nodes that present ``cert`` for ``purpose`` (``by_family``: for any purpose of its family,
+    ``tomcat-ECDSA`` for ``tomcat``), in snapshot order. Indexed once per run: asked once per certificate,
+    a scan of every node each time made a deployment of many multi-server certificates quadratic."""
+    index = ctx.memo(("presenting", by_family), lambda: _presenting(ctx, by_family))
+    return index.get((family(purpose) if by_family else purpose, cert.sha256), [])
+
+
+def _presenting(ctx: Context, by_family: bool) -> dict[tuple[str, str], list[tuple[Cluster, Node]]]:
+    index: dict[tuple[str, str], list[tuple[Cluster, Node]]] = {}
+    for cluster in ctx.deployment.clusters:
+        for node in cluster.nodes:
+            keys = dict.fromkeys(
+                (family(e.purpose) if by_family else e.purpose, e.certificate.sha256)
+                for e in node.endpoints
+                if e.certificate is not None
+            )
+            for key in keys:
+                index.setdefault(key, []).append((cluster, node))
+    return index
 
 
 def _multi_server_names(cert: Certificate, cn: str, served: list[Node]) -> tuple[str, ...]:
@@ -395,4 +409,4 @@ def reissue_certificate(
         why,
         names=(*kept, name) if name not in kept else kept,
     )
-    return replace(renewal_fix(successor, target.cluster), current=current)
+    return renewal_fix(successor, target.cluster, current=current)

@@ -41,6 +41,7 @@ from confcheck.rules._fixes import (
     multi_server_home,
     node_label,
     own_fqdn,
+    presenting_nodes,
     purpose_title,
     renew,
     renewal_fix,
@@ -123,8 +124,9 @@ def _elsewhere(node: Node, endpoint: Endpoint) -> bool:
     return first is not None and first is not endpoint and first.certificate is not None
 
 
-def _leaves(ctx: Context) -> Iterator[Presented]:
-    return (p for p in _presented(ctx) if p.leaf)
+def _leaves(ctx: Context) -> tuple[Presented, ...]:
+    """The leaf certificates of :func:`_presented`; picked once per run (a dozen rules read them)."""
+    return ctx.memo((__name__, "leaves"), lambda: tuple(p for p in _presented(ctx) if p.leaf))
 
 
 def _by_cluster(ctx: Context) -> list[tuple[Cluster, list[Presented]]]:
@@ -667,10 +669,14 @@ def ip_address_identity(ctx: Context) -> Iterator[Finding]:
 
 
 def _named_by_address(ctx: Context, node: Node) -> bool:
-    """Whether a configured setting or node name points to ``node`` by an IP address."""
-    return any(
-        identity.is_ip(c.reference.value) and any(t.node is node for t in c.targets) for c in ctx.checks
+    """Whether a configured setting or node name points to ``node`` by an IP address (the nodes so named
+    found once per run: asked for every certificate naming an address, a scan of every reference each
+    time was quadratic)."""
+    named = ctx.memo(
+        (__name__, "named by address"),
+        lambda: {id(t.node) for c in ctx.checks if identity.is_ip(c.reference.value) for t in c.targets},
     )
+    return id(node) in named
 
 
 def _request_fields(cert: Certificate) -> tuple[tuple[str, str], ...]:
@@ -831,17 +837,26 @@ def inconsistent_subject(ctx: Context) -> Iterator[Finding]:
     """
     for cluster, leaves in _by_cluster(ctx):
         differing: dict[str, dict[str, list[Presented]]] = {}
+        fields = [(p, _fields(p.cert)) for p in leaves]
         for name in ORGANISATION_FIELDS:
             values: dict[str, list[Presented]] = {}
             per_node: dict[int, set[str]] = {}
-            for p in leaves:
-                value = " + ".join(v for n, v in p.cert.subject_attributes if n == name) or NO_VALUE
+            for p, held in fields:
+                value = " + ".join(held.get(name, ())) or NO_VALUE
                 values.setdefault(value, []).append(p)
                 per_node.setdefault(id(p.node), set()).add(value)
             if len({frozenset(v) for v in per_node.values()}) > 1:  # nodes differ, not just purposes
                 differing[name] = values
         if differing:
             yield _inconsistent(ctx, cluster, differing)
+
+
+def _fields(cert: Certificate) -> dict[str, list[str]]:
+    """The subject's values by attribute name, in certificate order (one pass, not one per field)."""
+    held: dict[str, list[str]] = {}
+    for name, value in cert.subject_attributes:
+        held.setdefault(name, []).append(value)
+    return held
 
 
 def _most_common(values: dict[str, list[Presented]]) -> str:
@@ -1086,7 +1101,7 @@ def multi_server_node_missing(ctx: Context) -> Iterator[Finding]:
         missing = [n for n in served if not _names_node(cert, n)]
         if not missing:
             continue
-        presenting = {id(n) for c in ctx.deployment.clusters for n in c.nodes if _presents(n, purpose, cert)}
+        presenting = {id(n) for _, n in presenting_nodes(ctx, cert, purpose, by_family=False)}
         title = purpose_title(purpose)
         wearing = [n for n in missing if id(n) in presenting]
         own = [n for n in missing if id(n) not in presenting]
@@ -1119,12 +1134,6 @@ def multi_server_node_missing(ctx: Context) -> Iterator[Finding]:
             purpose,
             cert.sha256,
         )
-
-
-def _presents(node: Node, purpose: str, cert: Certificate) -> bool:
-    return any(
-        e.purpose == purpose and e.certificate and e.certificate.sha256 == cert.sha256 for e in node.endpoints
-    )
 
 
 EKU_LABELS = {"serverAuth": "TLS Web Server Authentication", "clientAuth": "TLS Web Client Authentication"}

@@ -154,3 +154,20 @@ def test_a_crashing_rule_becomes_an_error_finding_and_the_other_rules_still_run(
     crash = by_rule["CC999"]
     assert crash.severity is Severity.ERROR  # whatever the rule's severity: its checks did not run
     assert "RuntimeError: boom" in crash.message
+
+
+def test_a_stamped_finding_is_what_replace_gives() -> None:
+    """Finding.stamped copies every field: a field added to Finding and not to stamped fails here."""
+    import dataclasses
+
+    from confcheck.findings import Finding, Fix, Phase, Severity
+
+    values: dict[str, object] = {f.name: f"x-{f.name}" for f in dataclasses.fields(Finding) if f.init}
+    values |= {"severity": Severity.INFO, "evidence": (("a", "b"),), "fix": Fix(Phase.DNS, "act", "where")}
+    finding = Finding(**values)  # type: ignore[arg-type]
+    stamped = finding.stamped("CC999", "some-rule", Severity.WARNING)
+    expected = dataclasses.replace(finding, rule="CC999", name="some-rule", severity=Severity.WARNING)
+    assert [getattr(stamped, f.name) for f in dataclasses.fields(Finding)] == [
+        getattr(expected, f.name) for f in dataclasses.fields(Finding)
+    ]
+    assert stamped.stamped("CC999", "some-rule", Severity.WARNING) is stamped

@@ -827,3 +827,39 @@ def test_reason_names_what_the_certificate_holds(
 )
 def test_reason_when_matched(name: str, holds: Holds, reason: str) -> None:
     assert identity.match(name, issued(holds), "http").reason == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10.0.0.1",
+        "010.0.0.1",
+        "1.2.3",
+        "1.2.3.4.",
+        "cucm1",
+        "cucm1.example.com",
+        "127.1",
+        "fe80::1",
+        "fe80::1%eth0",
+        "[fe80::1]",
+        "[10.0.0.1]",
+        "::ffff:10.0.0.1",
+        " 10.0.0.1",
+        "10.0.0.1\n",
+        "",
+        "1e3",
+        "\u0661\u0662.\u0660.\u0660.\u0661",
+        "256.0.0.1",
+    ],
+)
+def test_canonical_ip_agrees_with_ipaddress(text: str) -> None:
+    """The quick refusal of names that cannot be addresses refuses no address."""
+    import ipaddress
+
+    bracketed = text.startswith("[") and text.endswith("]")
+    try:
+        address = ipaddress.ip_address(text[1:-1] if bracketed else text)
+        expected = None if (bracketed and address.version != 6) or "\n" in text else str(address)
+    except ValueError:
+        expected = None
+    assert identity.canonical_ip(text) == expected
