@@ -1,8 +1,9 @@
 """The hooks confcheck calls. Plugins implement them with :data:`confcheck.hookimpl`.
 
-Every hook collects a list from every plugin that implements it (none is ``firstresult``): product
-lines, rules and reporters from all installed plugins add up. A plugin implements only the hooks
-it needs and may accept fewer arguments than the spec declares.
+The declaring hooks collect a list from every plugin that implements them: product lines, rules and
+reporters from all installed plugins add up. Version detection and collection are ``firstresult``:
+the first plugin that answers for a cluster's product wins. A plugin implements only the hooks it
+needs and may accept fewer arguments than the spec declares.
 """
 
 from __future__ import annotations
