@@ -85,7 +85,8 @@ class _Writer:
         return folded
 
     def style(self, text: str, style: str) -> str:
-        return f"\x1b[{STYLES[style]}m{text}\x1b[0m" if self.color and text else text
+        """``text`` in ``style`` (a name of :data:`STYLES`; "" is plain), at a terminal that shows colour."""
+        return f"\x1b[{STYLES[style]}m{text}\x1b[0m" if self.color and style and text else text
 
     # --- the document ------------------------------------------------------------------------
 
@@ -257,27 +258,34 @@ class _Writer:
     def columns(self, rows: Sequence[Sequence[tuple[str, str]]], width: int, gap: int) -> list[str]:
         """Rows of (text, style) cells: each column as wide as its widest cell, the last folded into the rest.
 
-        Linear in the size of the report: every cell is measured once.
+        Linear in the size of the report: every cell is measured once. The cells before the last repeat
+        from row to row (a severity and a rule, a step's label): each distinct run of them is laid out once.
         """
         if not rows:
             return []
         widths = [max(_width(r[i][0]) for r in rows) for i in range(len(rows[0]) - 1)]
         lead = sum(widths) + gap * len(widths)
         room = max(width - lead, 20)
+        blank = " " * lead
+        heads: dict[tuple[tuple[str, str], ...], str] = {}
         out = []
         for cells in rows:
+            first = tuple(cells[:-1])
+            head = heads.get(first)
+            if head is None:
+                head = heads[first] = "".join(
+                    [
+                        self.style(cell, cell_style) + " " * (cell_width - _width(cell) + gap)
+                        for (cell, cell_style), cell_width in zip(first, widths, strict=True)
+                    ]
+                )
             text, style = cells[-1]
-            for index, line in enumerate(self.fold(text, room)):
-                if index == 0:
-                    head = "".join(
-                        [
-                            self.style(cell, cell_style) + " " * (cell_width - _width(cell) + gap)
-                            for (cell, cell_style), cell_width in zip(cells[:-1], widths, strict=True)
-                        ]
-                    )
-                else:
-                    head = " " * lead
-                out.append(head + self.style(line, style))
+            folded = self.fold(text, room)
+            if self.color and style:
+                folded = [self.style(line, style) for line in folded]
+            out.append(head + folded[0])
+            if len(folded) > 1:
+                out += [blank + line for line in folded[1:]]
         return out
 
 
