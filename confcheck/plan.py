@@ -64,6 +64,13 @@ class Plan:
         """1-based position of ``step`` in the plan."""
         return self.steps.index(step) + 1
 
+    def numbers(self) -> dict[Step, int]:
+        """:meth:`number` of every step, in one pass over the plan (not one search per step)."""
+        numbers: dict[Step, int] = {}
+        for number, step in enumerate(self.steps, start=1):
+            numbers.setdefault(step, number)
+        return numbers
+
 
 def build(findings: Iterable[Finding], deployment: Deployment | None = None) -> Plan:
     """The plan for ``findings``; ``deployment`` (its DNS answers) marks DNS steps already done."""

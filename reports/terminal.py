@@ -160,9 +160,7 @@ class _Writer:
         lines += self.columns([header, *rows], self.width, gap=2)
         if steps.steps:
             lines += ["", self.style("Fix list", "bold")]
-            numbers: dict[plan.Step, int] = {}  # steps.number(step) for every step, in one pass
-            for number, step in enumerate(steps.steps, start=1):
-                numbers.setdefault(step, number)
+            numbers = steps.numbers()
             for phase, group in steps.by_phase():
                 lines.append(self.style(f"Phase {int(phase)} · {phase.title}", "dim"))
                 for step in group:
