@@ -11,6 +11,8 @@ Goals: terminal, HTML, SARIF and Markdown each at most 3 times the JSON report (
 
 The deployment and the judged report stay in memory throughout, as in ``confcheck lint``, and are
 moved out of the garbage collector's way first (``gc.freeze``): what is timed is each format's own work.
+Every format is rendered with the collector paused, as ``confcheck lint`` and ``audit`` render them
+(``cli``'s judge-and-write runs under :func:`confcheck.gc_pause.paused`).
 
     python benchmarks/report_formats.py [--sites 100,1000] [--repeat 5]
 """
@@ -31,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from lint_scale import build
 
-from confcheck import plugin_manager
+from confcheck import gc_pause, plugin_manager
 from confcheck.report import Report
 from confcheck.verdict import Options, judge
 
@@ -68,14 +70,15 @@ def main() -> None:
         gc.freeze()  # the model stays for the whole run, as in confcheck lint: out of the collector's way
         times: dict[str, list[float]] = {name: [] for name in names}
         paired: dict[str, list[float]] = {name: [] for name in names}
-        for _ in range(args.repeat):
-            for name in names[1:]:
-                before = cpu(reporters[FLOOR].write, report)
-                seconds = cpu(reporters[name].write, report)
-                after = cpu(reporters[FLOOR].write, report)
-                times[FLOOR] += [before, after]
-                times[name].append(seconds)
-                paired[name].append(seconds / ((before + after) / 2))
+        with gc_pause.paused():  # as the CLI writes its reports
+            for _ in range(args.repeat):
+                for name in names[1:]:
+                    before = cpu(reporters[FLOOR].write, report)
+                    seconds = cpu(reporters[name].write, report)
+                    after = cpu(reporters[FLOOR].write, report)
+                    times[FLOOR] += [before, after]
+                    times[name].append(seconds)
+                    paired[name].append(seconds / ((before + after) / 2))
         for name in names:
             medians[name].append(statistics.median(times[name]))
             ratios[name].append(statistics.median(paired[name]) if paired[name] else 1.0)

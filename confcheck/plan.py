@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
 
 from confcheck import renewal
 from confcheck.findings import DnsNeed, Finding, Fix, Phase, Renewal
@@ -63,6 +64,13 @@ class Plan:
         """1-based position of ``step`` in the plan."""
         return self.steps.index(step) + 1
 
+    def numbers(self) -> dict[Step, int]:
+        """:meth:`number` of every step, in one pass over the plan (not one search per step)."""
+        numbers: dict[Step, int] = {}
+        for number, step in enumerate(self.steps, start=1):
+            numbers.setdefault(step, number)
+        return numbers
+
 
 def build(findings: Iterable[Finding], deployment: Deployment | None = None) -> Plan:
     """The plan for ``findings``; ``deployment`` (its DNS answers) marks DNS steps already done."""
@@ -85,7 +93,7 @@ def per_cluster(findings: Sequence[Finding], deployment: Deployment) -> dict[str
     plans: dict[str | None, Plan] = {}
     listed: dict[str, tuple[str | None, int]] = {}
     for cluster, found in by_cluster.items():
-        plan = _build(found, known)
+        plan = _build(found, known, one_cluster=True)
         steps = []
         for number, step in enumerate(plan.steps, start=1):
             shared = step.phase is Phase.DNS and step.fix is None
@@ -102,7 +110,8 @@ def per_cluster(findings: Sequence[Finding], deployment: Deployment) -> dict[str
     return plans
 
 
-def _build(findings: Iterable[Finding], known: _Known | None) -> Plan:
+def _build(findings: Iterable[Finding], known: _Known | None, one_cluster: bool = False) -> Plan:
+    """The plan of ``findings``; ``one_cluster`` when they are all of one cluster (or all of none)."""
     merged: dict[Fix, list[Finding]] = {}
     for finding in findings:
         if finding.fix is not None:
@@ -121,8 +130,12 @@ def _build(findings: Iterable[Finding], known: _Known | None) -> Plan:
         first = min((order.get(f.cluster, last) for f in step.findings if f.cluster), default=-1)
         return step.phase, first, step.action
 
-    steps.sort(key=position)
+    # the findings of one cluster put every step at the same place in the deployment's order
+    steps.sort(key=_PHASE_ACTION if one_cluster else position)
     return Plan(tuple(steps))
+
+
+_PHASE_ACTION = attrgetter("phase", "action")
 
 
 def _one_per_certificate(merged: dict[Fix, list[Finding]]) -> tuple[dict[Fix, list[Finding]], list[Step]]:
@@ -175,15 +188,24 @@ def _one_per_certificate(merged: dict[Fix, list[Finding]]) -> tuple[dict[Fix, li
 def _dns_steps(merged: dict[Fix, list[Finding]], known: _Known | None) -> list[Step]:
     """One step per record the fixes need, with every finding whose fix needs it (the DNS rules' own
     fixes included), worded by what DNS answered at collection: create, or correct what is there."""
-    needs: dict[tuple[str, str], tuple[bool, list[Finding]]] = {}
+    needs: dict[tuple[str, str], list[Finding]] = {}
+    reverse: set[tuple[str, str]] = set()
+    """The records that need their PTR record too."""
     for fix, found in merged.items():
         for need in fix.dns:
             key = (need.name.lower(), need.address)
-            reverse, findings = needs.get(key, (bool(known and key in known.ptr_needed), []))
-            needs[key] = (reverse or need.reverse, findings + found)
+            needed = needs.get(key)
+            if needed is None:
+                needed = needs[key] = []
+                if known and key in known.ptr_needed:
+                    reverse.add(key)
+            if need.reverse:
+                reverse.add(key)
+            needed += found
     steps = []
-    for (name, address), (reverse, found) in needs.items():
-        action, done = _dns_action(DnsNeed(name, address, reverse), known)
+    for key, found in needs.items():
+        name, address = key
+        action, done = _dns_action(DnsNeed(name, address, key in reverse), known)
         where = "the DNS servers the nodes and the Jabber clients use"
         steps.append(Step(Phase.DNS, action, where, None, tuple(dict.fromkeys(found)), done))
     return steps

@@ -527,7 +527,7 @@ class _Page:
             steps = self.plans[cluster]
         else:  # findings of clusters the deployment does not hold, shown together
             steps = plan.build(findings, self.report.deployment)
-        numbers = _numbers(steps)
+        numbers = steps.numbers()
         fixed_by: dict[Finding, set[int]] = {}
         for step in steps.steps:
             for finding in step.findings:
@@ -674,14 +674,6 @@ class _Page:
         """Expiry is judged at collection time: the report is a pure function of the snapshot (without
         one, at the time the page is made, read once so that every row of the page counts from it)."""
         return self.report.deployment.collected_at or self._made
-
-
-def _numbers(steps: plan.Plan) -> dict[plan.Step, int]:
-    """Each step's number, as :meth:`plan.Plan.number` gives it, for all the steps at once."""
-    numbers: dict[plan.Step, int] = {}
-    for number, step in enumerate(steps.steps, start=1):
-        numbers.setdefault(step, number)
-    return numbers
 
 
 _CONTENTS_ITEM = _Markup('<li><a href="#{}">{}</a><span> \u2014 {}</span></li>')

@@ -240,10 +240,11 @@ def _cluster(title: str, cluster: Cluster | None, findings: list[Finding], steps
     if steps.steps:
         lines += ["", "### Fix list", ""]
         lines.append("Carry the steps out in this order: each phase relies on the ones before it.")
+        numbers = steps.numbers()
         for phase, group in steps.by_phase():
             lines += ["", f"#### Phase {int(phase)} {NONE} {escape(phase.title)}", ""]
             for step in group:
-                lines += _step(steps.number(step), step)
+                lines += _step(numbers[step], step)
     return lines
 
 

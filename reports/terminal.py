@@ -75,6 +75,8 @@ class _Writer:
         self.color = color
         self.folded: dict[tuple[str, int], list[str]] = {}
         """Each text folded at each width, once: preconditions, steps and impacts recur in every cluster."""
+        self.layouts: dict[tuple[tuple[tuple[tuple[str, str], ...], ...], int], _Layout] = {}
+        """:meth:`layout` of each distinct set of leading cells (and gap), once."""
 
     def fold(self, text: str, width: int) -> list[str]:
         """``_fold(text, width)``, remembered for this report (the list is never changed)."""
@@ -85,7 +87,8 @@ class _Writer:
         return folded
 
     def style(self, text: str, style: str) -> str:
-        return f"\x1b[{STYLES[style]}m{text}\x1b[0m" if self.color and text else text
+        """``text`` in ``style`` (a name of :data:`STYLES`; "" is plain), at a terminal that shows colour."""
+        return f"\x1b[{STYLES[style]}m{text}\x1b[0m" if self.color and style and text else text
 
     # --- the document ------------------------------------------------------------------------
 
@@ -157,9 +160,7 @@ class _Writer:
         lines += self.columns([header, *rows], self.width, gap=2)
         if steps.steps:
             lines += ["", self.style("Fix list", "bold")]
-            numbers: dict[plan.Step, int] = {}  # steps.number(step) for every step, in one pass
-            for number, step in enumerate(steps.steps, start=1):
-                numbers.setdefault(step, number)
+            numbers = steps.numbers()
             for phase, group in steps.by_phase():
                 lines.append(self.style(f"Phase {int(phase)} · {phase.title}", "dim"))
                 for step in group:
@@ -257,28 +258,49 @@ class _Writer:
     def columns(self, rows: Sequence[Sequence[tuple[str, str]]], width: int, gap: int) -> list[str]:
         """Rows of (text, style) cells: each column as wide as its widest cell, the last folded into the rest.
 
-        Linear in the size of the report: every cell is measured once.
+        Linear in the size of the report: the cells before the last repeat from row to row and from
+        table to table (a severity and a rule, a step's labels), so each distinct set of them is measured
+        and laid out once per report.
         """
         if not rows:
             return []
-        widths = [max(_width(r[i][0]) for r in rows) for i in range(len(rows[0]) - 1)]
-        lead = sum(widths) + gap * len(widths)
+        firsts = [tuple(cells[:-1]) for cells in rows]
+        distinct = tuple(dict.fromkeys(firsts))
+        layout = self.layouts.get((distinct, gap))
+        if layout is None:
+            layout = self.layouts[(distinct, gap)] = self.layout(distinct, gap)
+        lead, heads = layout
         room = max(width - lead, 20)
+        blank = " " * lead
         out = []
-        for cells in rows:
+        for first, cells in zip(firsts, rows, strict=True):
             text, style = cells[-1]
-            for index, line in enumerate(self.fold(text, room)):
-                if index == 0:
-                    head = "".join(
-                        [
-                            self.style(cell, cell_style) + " " * (cell_width - _width(cell) + gap)
-                            for (cell, cell_style), cell_width in zip(cells[:-1], widths, strict=True)
-                        ]
-                    )
-                else:
-                    head = " " * lead
-                out.append(head + self.style(line, style))
+            folded = self.fold(text, room)
+            if self.color and style:
+                folded = [self.style(line, style) for line in folded]
+            out.append(heads[first] + folded[0])
+            if len(folded) > 1:
+                out += [blank + line for line in folded[1:]]
         return out
+
+    def layout(self, firsts: Sequence[tuple[tuple[str, str], ...]], gap: int) -> _Layout:
+        """For the rows whose cells before the last are ``firsts``: how wide those cells are together, and
+        each row's start (the cells, each padded to its column's width)."""
+        widths = [max(_width(first[i][0]) for first in firsts) for i in range(len(firsts[0]))]
+        heads = {
+            first: "".join(
+                [
+                    self.style(cell, cell_style) + " " * (cell_width - _width(cell) + gap)
+                    for (cell, cell_style), cell_width in zip(first, widths, strict=True)
+                ]
+            )
+            for first in firsts
+        }
+        return sum(widths) + gap * len(widths), heads
+
+
+_Layout = tuple[int, dict[tuple[tuple[str, str], ...], str]]
+"""What :meth:`_Writer.layout` works out: the width of the cells before the last, and each row's start."""
 
 
 def _fold(text: str, width: int) -> list[str]:

@@ -63,6 +63,8 @@ def test_identical_fixes_become_one_step_and_phases_keep_their_order() -> None:
     assert rename.action == "Rename node 10.0.0.11 to cucm1.example.com"
     assert rename.clusters == ("cucm",)
     assert steps.number(rename) == 2
+    assert steps.numbers() == {step: steps.number(step) for step in steps.steps}
+    assert list(steps.numbers().values()) == list(range(1, len(steps.steps) + 1))
 
 
 def test_each_node_lacking_the_xmpp_domain_gets_its_cup_xmpp_certificate_replaced_once() -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 
 import pytest
-from helpers import cert, cluster, deployment, node, report, tomcat
+from helpers import cert, cluster, demo_deployment, deployment, node, report, tomcat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -64,3 +65,19 @@ def test_values_fold_exactly_as_textwrap_folds_them(text: str, width: int) -> No
     """The terminal report folds with its own fast path for words between single spaces: same lines."""
     expected = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
     assert terminal._wrap(text, width) == expected
+
+
+def test_at_a_colour_terminal_the_report_is_the_plain_one_in_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A person at a terminal gets the same report, coloured (plain cells stay plain): it once failed
+    with an internal error on the first unstyled cell."""
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setattr(terminal, "wants_color", lambda stream: True)
+    the_report = report(demo_deployment())
+    coloured = io.StringIO()
+    terminal.write(the_report, coloured)
+    monkeypatch.setattr(terminal, "wants_color", lambda stream: False)
+    plain = io.StringIO()
+    terminal.write(the_report, plain)
+    assert "\x1b[1;31merror\x1b[0m" in coloured.getvalue()
+    uncoloured = re.sub("\x1b\\[[0-9;]*m", "", coloured.getvalue())
+    assert [line.rstrip() for line in uncoloured.splitlines()] == plain.getvalue().splitlines()
