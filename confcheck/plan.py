@@ -215,9 +215,10 @@ def _dns_action(need: DnsNeed, known: _Known | None) -> tuple[str, bool]:
     """What to do on the DNS servers for ``need``, and whether the answers at collection show it done."""
     name, address = need.name, need.address
     kind = "AAAA" if ":" in address else "A"
-    create = f"Create an {kind} record {name} → {address}" + (
+    records = f"{kind} record {name} → {address}" + (
         f" and its PTR record {address} → {name}" if need.reverse else ""
     )
+    create = f"Create an {records}"
     if known is None:
         return create, False
     held = known.forward.get(name, frozenset())
@@ -234,8 +235,8 @@ def _dns_action(need: DnsNeed, known: _Known | None) -> tuple[str, bool]:
             if back
             else f"create the PTR record {address} → {name}"
         )
-    if forward is None and reverse is None:
-        return create, True
+    if forward is None and reverse is None:  # in place: name the records, ask for nothing
+        return records, True
     if not held and need.reverse and not back:  # nothing there yet: both records are new
         return create, False
     if forward is None:
