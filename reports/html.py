@@ -693,7 +693,7 @@ class _Page:
         and where else it is: ``(finding, text, elsewhere)``."""
         rows = self.rows
         items = [(rows.get(finding), finding.rule, text, elsewhere) for finding, text, elsewhere in findings]
-        if all([item[0] for item in items]):  # every row is on the page: one fill for them all
+        if None not in [item[0] for item in items]:  # every row is on the page: one fill for them all
             return listing.rows(items)
         return listing.around(
             _series([_ABOUT_LINKED(*item) if item[0] else _ABOUT(*item[1:]) for item in items])

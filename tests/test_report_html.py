@@ -631,7 +631,8 @@ def test_restructured_rows_escape_every_hostile_value_even_when_made_once_and_re
     # one certificate presented by two endpoints: its identity cell made once, shown on both rows
     cells = tree.xpath("//table[@class='certs']//dl[@class='identity']")
     shared = [squash(c.text_content()) for c in cells if "imp1.example.com" in c.text_content()]
-    assert len(shared) == 2 and shared[0] == shared[1]
+    assert len(shared) == 2
+    assert shared[0] == shared[1]
     where = [squash(c.text_content()) for c in tree.xpath("//table[@class='certs']//td[1]")]
     assert any(cell.startswith(visible(NODE)) for cell in where)
     shown = text(document)
