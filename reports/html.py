@@ -634,15 +634,8 @@ class _Page:
         if step.see is not None:  # described in an earlier cluster's fix list
             cluster, other = step.see
             target = self.anchors.get(cluster or "")
-            where: Child = h("a", step.see_text, href=f"#{target}-s{other}") if target else step.see_text
-            return h(
-                "li",
-                h("p", step.action, class_="action"),
-                h("p", "Described in ", where, ".", class_="muted"),
-                value=number,
-                id=f"{anchor}-s{number}",
-                class_="step",
-            )
+            where: Child = _SEE(f"#{target}-s{other}", step.see_text) if target else step.see_text
+            return _STEP_ELSEWHERE(str(number), f"{anchor}-s{number}", step.action, where)
         fix = step.fix
         resolves = [
             (finding, finding.value or finding.node or "", "") for finding in dict.fromkeys(step.findings)
@@ -927,6 +920,11 @@ _PROCEDURE = _List("<dt>Procedure</dt><dd><ol>", "<li>{}</li>", "</ol></dd>")
 _IMPACT = _Markup('<dt>Impact</dt><dd class="impact">{}</dd>')
 _RESOLVES = _List("<dt>Resolves</dt><dd>", _ABOUT_LINKED_ITEM, "</dd>", "; ")
 """The findings a step resolves: (row's anchor, rule, value, elsewhere) each."""
+_SEE = _Markup('<a href="{}">{}</a>')
+_STEP_ELSEWHERE = _Markup(
+    '<li value="{}" id="{}" class="step"><p class="action">{}</p><p class="muted">Described in {}.</p></li>'
+)
+"""A step an earlier cluster's fix list describes: its action and a link there."""
 _STEP = _Markup(
     '<li value="{number}" id="{anchor}-s{id}" class="{class_}"><p class="action">{action}</p>{done}'
     '<dl class="step-facts"><dt>Where</dt><dd>{where}</dd>{details}{resolves}</dl></li>'
@@ -970,28 +968,29 @@ def _names(cert: Certificate) -> Html:
         return join([_dt("SAN"), h("dd", h("strong", "unreadable: "), cert.san_error, class_="alert")])
     if cert.san is None:
         return join([_dt("SAN"), _dd("none (only the Subject CN names the server)", "muted")])
-    kinds = [
-        ("dNSName", cert.san.dns),
-        ("iPAddress", cert.san.ip),
-        ("xmppAddr", cert.san.xmpp_addr),
-        ("SRVName", cert.san.srv_name),
-        ("URI", cert.san.uri),
-        ("email", cert.san.email),
+    san = cert.san
+    kinds = (san.dns, san.ip, san.xmpp_addr, san.srv_name, san.uri, san.email)
+    present = [
+        (kind, _CODE.each(values, ", ")) for kind, values in zip(_SAN_KINDS, kinds, strict=True) if values
     ]
-    present = [(kind, _CODE.each(values, ", ")) for kind, values in kinds if values]
     if not present:
         return join([_dt("SAN"), _dd("empty", "muted")])
     return _SAN.rows(present)
 
 
 _SAN = _Markup("<dt>{}</dt><dd>{}</dd>")
+_SAN_KINDS = ("dNSName", "iPAddress", "xmppAddr", "SRVName", "URI", "email")
+"""The kinds of name a SAN holds, in the order the identity cell lists them."""
 
 
 @functools.lru_cache(maxsize=4096)
 def _dn(name: str) -> Html:
-    """A distinguished name that may wrap after its commas rather than in the middle of a word."""
-    pieces = [escape(piece) for piece in name.split(",")]
-    return Html(",<wbr>".join(pieces))
+    """A distinguished name that may wrap after its commas rather than in the middle of a word.
+
+    Escaped whole, then split: escaping neither adds nor removes a comma (its references are ``&lt;``,
+    ``&#8212;``, ``\\x00``), so the pieces are those of the name, each escaped.
+    """
+    return Html(",<wbr>".join(_escaped(name).split(",")))
 
 
 def _series(items: Sequence[Child], separator: str = "; ") -> Html:
