@@ -226,6 +226,9 @@ class _List:
     """A list the page repeats (evidence, a step's procedure, links to steps): its opening markup, one
     :class:`_Markup` item filled per entry, its closing markup, made as one string. A list of four
     entries is four fills and one join, not four fills, a join and a fill for the wrapper around them.
+
+    Every value of an entry is text, always escaped (markup given would show as text, never run): so
+    each is escaped straight through the cache of :func:`_escaped`, with no test of its kind.
     """
 
     __slots__ = ("_close", "_item", "_open", "_separator")
@@ -235,16 +238,16 @@ class _List:
         self._item = _Markup(item)
         self._separator = _escaped(separator)
 
-    def rows(self, rows: Iterable[Sequence[Child]]) -> Html:
-        """The list with the item filled once per row of values."""
+    def rows(self, rows: Iterable[Sequence[str]]) -> Html:
+        """The list with the item filled once per row of texts."""
         fill = self._item._format
-        items = [fill % _texts(values) for values in rows]
+        items = [fill % tuple(map(_escaped, values)) for values in rows]
         return Html(f"{self._open}{self._separator.join(items)}{self._close}")
 
-    def each(self, values: Iterable[Child]) -> Html:
-        """The list with the item (it has one hole) filled once per value."""
+    def each(self, values: Iterable[str]) -> Html:
+        """The list with the item (it has one hole) filled once per text."""
         fill = self._item._format
-        items = [fill % text for text in _texts(values)]
+        items = [fill % text for text in map(_escaped, values)]
         return Html(f"{self._open}{self._separator.join(items)}{self._close}")
 
     def around(self, items: Html) -> Html:
@@ -970,9 +973,7 @@ def _names(cert: Certificate) -> Html:
         return join([_dt("SAN"), _dd("none (only the Subject CN names the server)", "muted")])
     san = cert.san
     kinds = (san.dns, san.ip, san.xmpp_addr, san.srv_name, san.uri, san.email)
-    present = [
-        (kind, _CODE.each(values, ", ")) for kind, values in zip(_SAN_KINDS, kinds, strict=True) if values
-    ]
+    present = [(kind, _CODES.each(values)) for kind, values in zip(_SAN_KINDS, kinds, strict=True) if values]
     if not present:
         return join([_dt("SAN"), _dd("empty", "muted")])
     return _SAN.rows(present)
@@ -1004,6 +1005,8 @@ def _series(items: Sequence[Child], separator: str = "; ") -> Html:
 
 
 _CODE = _Markup("<code>{}</code>")
+_CODES = _List("", "<code>{}</code>", "", ", ")
+"""Names of one kind, each as code, separated by commas."""
 
 
 def _issuer(cert: Certificate, chain: Sequence[Certificate], at: datetime) -> Html:
