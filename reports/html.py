@@ -21,7 +21,7 @@ import html
 import operator
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TextIO, TypeAlias
 
@@ -61,9 +61,9 @@ def escape(text: object) -> Html:
     return Html(_escaped(text if type(text) is str else str(text)))
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _escaped(text: str) -> str:
-    """:func:`escape` without the :class:`Html` mark, for :func:`h` to put in place at once.
+def _escape_text(text: str) -> str:
+    """:func:`escape` without the :class:`Html` mark, for :func:`h` to put in place at once (as
+    :func:`_escaped`, which remembers it).
 
     Anything beyond ASCII leaves as a character reference, as :func:`render` would make it: a page
     whose pieces are all ASCII is joined and encoded at memory speed, not one wide character at a time.
@@ -76,6 +76,10 @@ def _escaped(text: str) -> str:
     else:
         text = html.escape("".join(_visible(c) for c in text), quote=True)
     return text if text.isascii() else _ascii(text)
+
+
+_escaped: Callable[[str], str] = functools.lru_cache(maxsize=1 << 16)(_escape_text)
+""":func:`_escape_text`, remembered (typed as the function it remembers, so that it still takes text only)."""
 
 
 def _ascii(markup: str) -> str:
@@ -293,8 +297,8 @@ def render(report: Report) -> str:
         _footer(),
         Html("</body>\n</html>\n"),
     ]
-    page = "".join(document)
-    return page if page.isascii() else _ascii(page)  # every piece is ASCII already, unless a new one is not
+    text = "".join(document)
+    return text if text.isascii() else _ascii(text)  # every piece is ASCII already, unless a new one is not
 
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -468,9 +472,14 @@ class _Page:
                 self.rows.setdefault(finding, f"{anchor}-f{i}")
         self.places: dict[tuple[str | None, str | None, str | None], Html] = {}
         """The setting cell of each (location, instance, fix's menu path): the same on many rows."""
-        self.made: dict[object, Html] = {}
-        """Fragments the page repeats, made once per distinct value: a value's code span, a certificate's
-        identity, a list of preconditions (see :meth:`value`, :meth:`identity`, :meth:`once`)."""
+        # fragments the page repeats, made once per distinct value (one table per kind, so that no two
+        # kinds of key can ever meet): a value's code span, a certificate's identity cell, an issuer cell,
+        # a list of preconditions, and any template filled with the same values (see once())
+        self.values: dict[str | None, Html] = {}
+        self.identities: dict[str, Html] = {}
+        self.issuers: dict[tuple[str | None, bool, tuple[str, ...]], Html] = {}
+        self.firsts: dict[tuple[str, ...], Html] = {}
+        self.made: dict[tuple[object, ...], Html] = {}
 
     def contents(self) -> Html:
         """The table of contents: every section, with its number of findings."""
@@ -592,22 +601,22 @@ class _Page:
     def finding_row(self, finding: Finding, row_id: str, anchor: str, steps: list[int]) -> Html:
         """A finding's row, with its evidence and links to the steps of the fix list that resolve it."""
         return _FINDING(
-            row_id,
-            finding.severity.value,
-            _severity(finding.severity),
-            _rule(finding),
-            self.setting(finding),
-            self.value(finding.value),
-            finding.message,
-            _EVIDENCE.rows(finding.evidence) if finding.evidence else None,
-            _FIXED_BY.rows([(anchor, n, n) for n in map(str, steps)]) if steps else None,
+            id=row_id,
+            severity=finding.severity.value,
+            mark=_severity(finding.severity),
+            rule=_rule(finding),
+            setting=self.setting(finding),
+            value=self.value(finding.value),
+            message=finding.message,
+            evidence=_EVIDENCE.rows(finding.evidence) if finding.evidence else None,
+            fixed_by=_FIXED_BY.rows([(anchor, n, n) for n in map(str, steps)]) if steps else None,
         )
 
     def value(self, value: str | None) -> Html:
         """A finding's value, as code: made once per value (a node's name is on many rows)."""
-        made = self.made.get(value)
+        made = self.values.get(value)
         if made is None:
-            made = self.made[value] = _CODE(value) if value is not None else _NO_VALUE
+            made = self.values[value] = _CODE(value) if value is not None else _NO_VALUE
         return made
 
     def setting(self, finding: Finding) -> Html:
@@ -644,15 +653,14 @@ class _Page:
             (finding, finding.value or finding.node or "", "") for finding in dict.fromkeys(step.findings)
         ]
         return _STEP(
-            str(number),
-            anchor,
-            str(number),
-            "step done" if step.done else "step",
-            step.action,
-            _done() if step.done else None,
-            _menu_path(step.where, fix.field if fix else None),
-            self.details(fix) if fix is not None else None,
-            self.about(_RESOLVES, resolves) if resolves else None,
+            number=str(number),
+            id=f"{anchor}-s{number}",
+            class_="step done" if step.done else "step",
+            action=step.action,
+            done=_done() if step.done else None,
+            where=_menu_path(step.where, fix.field if fix else None),
+            details=self.details(fix) if fix is not None else None,
+            resolves=self.about(_RESOLVES, resolves) if resolves else None,
         )
 
     def details(self, fix: Fix) -> Html:
@@ -666,9 +674,9 @@ class _Page:
                 else self.once(_NOW, fix.current)
             )
         if fix.preconditions:
-            first = self.made.get(fix.preconditions)
+            first = self.firsts.get(fix.preconditions)
             if first is None:
-                first = self.made[fix.preconditions] = _FIRST.each(fix.preconditions)
+                first = self.firsts[fix.preconditions] = _FIRST.each(fix.preconditions)
             parts.append(first)
         if fix.steps:
             parts.append(_PROCEDURE.each(fix.steps))
@@ -688,9 +696,10 @@ class _Page:
         """``listing`` of findings, each named by its rule linked to its row, then a text (its value, say)
         and where else it is: ``(finding, text, elsewhere)``."""
         rows = self.rows
-        items = [(rows.get(finding), finding.rule, text, elsewhere) for finding, text, elsewhere in findings]
-        if None not in [item[0] for item in items]:  # every row is on the page: one fill for them all
-            return listing.rows(items)
+        linked = [(row, f.rule, text, elsewhere) for f, text, elsewhere in findings if (row := rows.get(f))]
+        if len(linked) == len(findings):  # every row is on the page (the usual case): one fill for them all
+            return listing.rows(linked)
+        items = [(rows.get(f), f.rule, text, elsewhere) for f, text, elsewhere in findings]
         return listing.around(
             _series([_ABOUT_LINKED(*item) if item[0] else _ABOUT(*item[1:]) for item in items])
         )
@@ -711,16 +720,16 @@ class _Page:
     def endpoint(self, node: Node, endpoint: Endpoint, cluster: str | None) -> Html:
         """One endpoint's row; findings of other clusters about its certificate name their cluster."""
         where = _WHERE(
-            node.name,
-            _PUBLISHER_TAG if node.role == "publisher" else None,
-            endpoint.purpose,
-            f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}",
-            _SENT(f"name sent: {endpoint.server_name}") if endpoint.server_name else None,
+            node=node.name,
+            publisher=_PUBLISHER_TAG if node.role == "publisher" else None,
+            purpose=endpoint.purpose,
+            url=f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}",
+            sent=_SENT(f"name sent: {endpoint.server_name}") if endpoint.server_name else None,
         )
         leaf = endpoint.certificate
         if leaf is None:
             why = endpoint.error.message if endpoint.error else "no certificate was presented"
-            return _NO_CERTIFICATE(where, why)
+            return _NO_CERTIFICATE(where=where, why=why)
         about = [
             *self.by_certificate.get((leaf.sha256, node.name), ()),
             *self.by_certificate.get((leaf.sha256, None), ()),
@@ -730,33 +739,33 @@ class _Page:
             for f in dict.fromkeys(about)
         ]
         return _ENDPOINT(
-            where,
-            self.identity(leaf),
-            self.about(_FINDINGS_HERE, links) if links else None,
-            self.issuer(leaf, endpoint.chain[1:]),
-            _expiry(leaf, self._at),
+            where=where,
+            identity=self.identity(leaf),
+            findings=self.about(_FINDINGS_HERE, links) if links else None,
+            issuer=self.issuer(leaf, endpoint.chain[1:]),
+            expiry=_expiry(leaf, self._at),
         )
 
     def identity(self, cert: Certificate) -> Html:
         """What names a certificate: made once for a certificate several endpoints present."""
-        made = self.made.get(cert.sha256)
+        made = self.identities.get(cert.sha256)
         if made is None:
             bits = f" {cert.key.bits}" if cert.key.bits else ""
-            made = self.made[cert.sha256] = _IDENTITY(
-                _dn(cert.subject),
-                _names(cert),
-                f"{cert.key.type}{bits}, {cert.signature_algorithm}",
-                cert.sha256,
-                cert.sha256[:16] + "\u2026",
+            made = self.identities[cert.sha256] = _IDENTITY(
+                subject=_dn(cert.subject),
+                names=_names(cert),
+                key=f"{cert.key.type}{bits}, {cert.signature_algorithm}",
+                sha256=cert.sha256,
+                fingerprint=cert.sha256[:16] + "\u2026",
             )
         return made
 
     def issuer(self, cert: Certificate, chain: Sequence[Certificate]) -> Html:
         """:func:`_issuer`, made once per issuer and chain (every certificate one CA issued shows the same)."""
         key = (None if cert.self_signed else cert.issuer, cert.is_ca, tuple(map(_SHA256, chain)))
-        made = self.made.get(key)
+        made = self.issuers.get(key)
         if made is None:
-            made = self.made[key] = _issuer(cert, chain, self._at)
+            made = self.issuers[key] = _issuer(cert, chain, self._at)
         return made
 
     @property
@@ -929,7 +938,7 @@ _STEP_ELSEWHERE = _Markup(
 )
 """A step an earlier cluster's fix list describes: its action and a link there."""
 _STEP = _Markup(
-    '<li value="{number}" id="{anchor}-s{id}" class="{class_}"><p class="action">{action}</p>{done}'
+    '<li value="{number}" id="{id}" class="{class_}"><p class="action">{action}</p>{done}'
     '<dl class="step-facts"><dt>Where</dt><dd>{where}</dd>{details}{resolves}</dl></li>'
 )
 

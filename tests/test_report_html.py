@@ -584,21 +584,20 @@ def test_restructured_rows_escape_every_hostile_value_even_when_made_once_and_re
     rep = hostile_report()
     with_fix = [f for f in rep.findings if f.fix is not None]
     assert len(with_fix) >= 2
-    planted = {
-        f: dataclasses.replace(
-            f,
-            evidence=(("endpoint", NODE), (BREAKOUT, TFTP), ("note", closing)),
-            fix=dataclasses.replace(
-                f.fix,  # type: ignore[arg-type]
-                current=NODE,
-                proposed=BREAKOUT,
-                preconditions=(VOICEMAIL, closing),
-                steps=(TFTP, NODE),
-                impact=closing,
-            ),
+    planted = {}
+    for f in with_fix[:2]:  # two of each: the second made from the page's cache
+        assert f.fix is not None
+        fix = dataclasses.replace(
+            f.fix,
+            current=NODE,
+            proposed=BREAKOUT,
+            preconditions=(VOICEMAIL, closing),
+            steps=(TFTP, NODE),
+            impact=closing,
         )
-        for f in with_fix[:2]  # two of each: the second made from the page's cache
-    }
+        planted[f] = dataclasses.replace(
+            f, evidence=(("endpoint", NODE), (BREAKOUT, TFTP), ("note", closing)), fix=fix
+        )
     rep = dataclasses.replace(rep, findings=tuple(planted.get(f, f) for f in rep.findings))
     document = render(rep)
     assert document.isascii()
