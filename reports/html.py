@@ -21,7 +21,7 @@ import html
 import operator
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TextIO, TypeAlias
 
@@ -61,14 +61,11 @@ def escape(text: object) -> Html:
     return Html(_escaped(text if type(text) is str else str(text)))
 
 
-def _escape_text(text: str) -> str:
-    """:func:`escape` without the :class:`Html` mark, for :func:`h` to put in place at once (as
-    :func:`_escaped`, which remembers it).
+def _escaped(text: str) -> str:
+    """:func:`escape` without the :class:`Html` mark, for :func:`h` to put in place at once.
 
     Anything beyond ASCII leaves as a character reference, as :func:`render` would make it: a page
     whose pieces are all ASCII is joined and encoded at memory speed, not one wide character at a time.
-    Remembered: a page says the same names, labels and numbers thousands of times (at 3,000 clusters,
-    three texts in four were escaped before on the same page).
     """
     if text.isprintable():  # the usual case, at C speed: often nothing to escape at all
         if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
@@ -76,10 +73,6 @@ def _escape_text(text: str) -> str:
     else:
         text = html.escape("".join(_visible(c) for c in text), quote=True)
     return text if text.isascii() else _ascii(text)
-
-
-_escaped: Callable[[str], str] = functools.lru_cache(maxsize=1 << 16)(_escape_text)
-""":func:`_escape_text`, remembered (typed as the function it remembers, so that it still takes text only)."""
 
 
 def _ascii(markup: str) -> str:
@@ -205,7 +198,7 @@ class _Markup:
 
 def _texts(values: Iterable[Child]) -> tuple[str, ...]:
     """Every value as :func:`_text` makes it: the usual kinds (markup, text) are told apart here, in one
-    pass, since a call per value costs more than the test (and text is escaped by a C-level cache hit)."""
+    pass, since a call per value costs more than the test."""
     return tuple(
         [
             value if type(value) is Html else _escaped(value) if type(value) is str else _text(value)
@@ -232,7 +225,7 @@ class _List:
     entries is four fills and one join, not four fills, a join and a fill for the wrapper around them.
 
     Every value of an entry is text, always escaped (markup given would show as text, never run): so
-    each is escaped straight through the cache of :func:`_escaped`, with no test of its kind.
+    each goes straight to :func:`_escaped`, with no test of its kind.
     """
 
     __slots__ = ("_close", "_item", "_open", "_separator")
