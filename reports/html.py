@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, TextIO, TypeAlias
 from confcheck import __version__, hookimpl, plan
 from confcheck.certs import Certificate
 from confcheck.errors import ConfcheckError
-from confcheck.findings import Finding, Severity, Suppression
+from confcheck.findings import Finding, Fix, Severity, Suppression
 from confcheck.model import PRODUCT_TITLES, Cluster, Endpoint, Node
 from confcheck.report import Report, Reporter
 
@@ -62,19 +62,22 @@ def escape(text: object) -> Html:
 
 
 def _escaped(text: str) -> str:
-    """:func:`escape` without the :class:`Html` mark, for :func:`h` to put in place at once."""
+    """:func:`escape` without the :class:`Html` mark, for :func:`h` to put in place at once.
+
+    Anything beyond ASCII leaves as a character reference, as :func:`render` would make it: a page
+    whose pieces are all ASCII is joined and encoded at memory speed, not one wide character at a time.
+    """
     if text.isprintable():  # the usual case, at C speed: often nothing to escape at all
         if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
-            return html.escape(text, quote=True)
-        return text
-    return html.escape("".join(_visible(c) for c in text), quote=True)
+            text = html.escape(text, quote=True)
+    else:
+        text = html.escape("".join(_visible(c) for c in text), quote=True)
+    return text if text.isascii() else _ascii(text)
 
 
-def _plain(text: str) -> bool:
-    """True when :func:`_escaped` would return ``text`` as it is (at C speed)."""
-    return text.isprintable() and not (
-        "&" in text or "<" in text or ">" in text or '"' in text or "'" in text
-    )
+def _ascii(markup: str) -> str:
+    """``markup`` with every character beyond ASCII as a character reference (``&#8212;``)."""
+    return markup.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 def _visible(char: str) -> str:
@@ -158,14 +161,19 @@ class _Markup:
     Holes are ``{}``, filled in order, or ``{name}``, filled by keyword (a row with a dozen values reads
     better by name); the markup holds no other brace. A value in an attribute (``href="#{}"``) must be
     text, escaped as :func:`h` escapes attributes.
+
+    A fill is one ``%`` formatting of the escaped values (at C speed), and the markup is kept in ASCII,
+    as :func:`render` writes it, so that what is filled and joined stays one byte a character.
     """
 
-    __slots__ = ("_by_name", "_head", "_names", "_rest")
+    __slots__ = ("_by_name", "_format", "_names")
 
     def __init__(self, markup: str) -> None:
-        self._head, *holes = _HOLE.split(markup)
+        head, *holes = _HOLE.split(_ascii(markup))
         self._names = tuple(holes[0::2])
-        self._rest = tuple(holes[1::2])
+        self._format = head.replace("%", "%%") + "".join(
+            "%s" + piece.replace("%", "%%") for piece in holes[1::2]
+        )
         named = len(self._names) > 1 and all(self._names)
         self._by_name = operator.itemgetter(*self._names) if named else None
 
@@ -174,40 +182,74 @@ class _Markup:
             if self._by_name is None or values or len(named) != len(self._names):
                 raise TypeError(f"fill by name, every hole and no other: {', '.join(self._names)}")
             values = self._by_name(named)
-        out: list[str] = []
-        self._fill(out, values)
-        return Html("".join(out))
+        return Html(self._format % _texts(values))
 
     def each(self, values: Iterable[Child], separator: str = "") -> Html:
         """The markup filled once per value (it has one hole), separated by ``separator`` (text)."""
-        return self.rows([(value,) for value in values], separator)
+        fill = self._format
+        return Html(_escaped(separator).join([fill % text for text in _texts(values)]))
 
     def rows(self, rows: Iterable[Sequence[Child]], separator: str = "") -> Html:
         """The markup filled once per row of values, separated by ``separator`` (text): a list of a
         hundred items is one string made once, not a hundred made and then joined."""
-        out: list[str] = []
-        between = _escaped(separator)
-        for values in rows:
-            if out and between:
-                out.append(between)
-            self._fill(out, values)
-        return Html("".join(out))
+        fill = self._format
+        return Html(_escaped(separator).join([fill % _texts(values) for values in rows]))
 
-    def _fill(self, out: list[str], values: Sequence[Child]) -> None:
-        """Append the markup with ``values`` in its holes to ``out``."""
-        # the text of a row is checked at once: when none of it needs escaping (the usual case), each
-        # value goes in as it is, without a check of its own
-        plain = _plain("".join([value for value in values if type(value) is str]))
-        out.append(self._head)
-        for value, piece in zip(values, self._rest, strict=True):
-            kind = type(value)
-            if kind is Html or (plain and kind is str):
-                out.append(value)  # type: ignore[arg-type]
-            elif kind is str:
-                out.append(_escaped(value))  # type: ignore[arg-type]
-            elif value is not None:
-                _extend(out, (value,))
-            out.append(piece)
+
+def _texts(values: Iterable[Child]) -> tuple[str, ...]:
+    """Every value as :func:`_text` makes it: the usual kinds (markup, text) are told apart here, in one
+    pass, since a call per value costs more than the test."""
+    return tuple(
+        [
+            value if type(value) is Html else _escaped(value) if type(value) is str else _text(value)
+            for value in values
+        ]
+    )
+
+
+def _text(value: Child) -> str:
+    """A value as :func:`h` puts a child in place: text escaped, :class:`Html` as is, None as nothing."""
+    kind = type(value)
+    if kind is Html:
+        return value  # type: ignore[return-value]
+    if kind is str:
+        return _escaped(value)  # type: ignore[arg-type]
+    if value is None:
+        return ""
+    return join((value,))
+
+
+class _List:
+    """A list the page repeats (evidence, a step's procedure, links to steps): its opening markup, one
+    :class:`_Markup` item filled per entry, its closing markup, made as one string. A list of four
+    entries is four fills and one join, not four fills, a join and a fill for the wrapper around them.
+
+    Every value of an entry is text, always escaped (markup given would show as text, never run): so
+    each goes straight to :func:`_escaped`, with no test of its kind.
+    """
+
+    __slots__ = ("_close", "_item", "_open", "_separator")
+
+    def __init__(self, open_: str, item: str, close: str, separator: str = "") -> None:
+        self._open, self._close = _ascii(open_), _ascii(close)
+        self._item = _Markup(item)
+        self._separator = _escaped(separator)
+
+    def rows(self, rows: Iterable[Sequence[str]]) -> Html:
+        """The list with the item filled once per row of texts."""
+        fill = self._item._format
+        items = [fill % tuple(map(_escaped, values)) for values in rows]
+        return Html(f"{self._open}{self._separator.join(items)}{self._close}")
+
+    def each(self, values: Iterable[str]) -> Html:
+        """The list with the item (it has one hole) filled once per text."""
+        fill = self._item._format
+        items = [fill % text for text in map(_escaped, values)]
+        return Html(f"{self._open}{self._separator.join(items)}{self._close}")
+
+    def around(self, items: Html) -> Html:
+        """The list's opening and closing markup around ``items`` made otherwise."""
+        return Html(f"{self._open}{items}{self._close}")
 
 
 _HOLE = re.compile(r"\{(\w*)\}")
@@ -248,7 +290,8 @@ def render(report: Report) -> str:
         _footer(),
         Html("</body>\n</html>\n"),
     ]
-    return "".join(document).encode("ascii", "xmlcharrefreplace").decode("ascii")
+    text = "".join(document)
+    return text if text.isascii() else _ascii(text)  # every piece is ASCII already, unless a new one is not
 
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -422,6 +465,14 @@ class _Page:
                 self.rows.setdefault(finding, f"{anchor}-f{i}")
         self.places: dict[tuple[str | None, str | None, str | None], Html] = {}
         """The setting cell of each (location, instance, fix's menu path): the same on many rows."""
+        # fragments the page repeats, made once per distinct value (one table per kind, so that no two
+        # kinds of key can ever meet): a value's code span, a certificate's identity cell, an issuer cell,
+        # a list of preconditions, and any template filled with the same values (see once())
+        self.values: dict[str | None, Html] = {}
+        self.identities: dict[str, Html] = {}
+        self.issuers: dict[tuple[str | None, bool, tuple[str, ...]], Html] = {}
+        self.firsts: dict[tuple[str, ...], Html] = {}
+        self.made: dict[tuple[object, ...], Html] = {}
 
     def contents(self) -> Html:
         """The table of contents: every section, with its number of findings."""
@@ -541,19 +592,25 @@ class _Page:
         )
 
     def finding_row(self, finding: Finding, row_id: str, anchor: str, steps: list[int]) -> Html:
-        """A finding's row, with links to the steps of the fix list that resolve it."""
-        links = _LINK.rows(((f"#{anchor}-s{n}", f"step {n}") for n in steps), ", ") if steps else None
+        """A finding's row, with its evidence and links to the steps of the fix list that resolve it."""
         return _FINDING(
             id=row_id,
             severity=finding.severity.value,
             mark=_severity(finding.severity),
             rule=_rule(finding),
             setting=self.setting(finding),
-            value=_value(finding),
+            value=self.value(finding.value),
             message=finding.message,
-            evidence=_EVIDENCE(_SAN.rows(finding.evidence)) if finding.evidence else None,
-            fixed_by=_FIXED_BY(links) if links is not None else None,
+            evidence=_EVIDENCE.rows(finding.evidence) if finding.evidence else None,
+            fixed_by=_FIXED_BY.rows([(anchor, n, n) for n in map(str, steps)]) if steps else None,
         )
+
+    def value(self, value: str | None) -> Html:
+        """A finding's value, as code: made once per value (a node's name is on many rows)."""
+        made = self.values.get(value)
+        if made is None:
+            made = self.values[value] = _CODE(value) if value is not None else _NO_VALUE
+        return made
 
     def setting(self, finding: Finding) -> Html:
         """:func:`_setting`, its place in the admin's menus made once per location (many rows share one)."""
@@ -582,19 +639,9 @@ class _Page:
         if step.see is not None:  # described in an earlier cluster's fix list
             cluster, other = step.see
             target = self.anchors.get(cluster or "")
-            where: Child = h("a", step.see_text, href=f"#{target}-s{other}") if target else step.see_text
-            return h(
-                "li",
-                h("p", step.action, class_="action"),
-                h("p", "Described in ", where, ".", class_="muted"),
-                value=number,
-                id=f"{anchor}-s{number}",
-                class_="step",
-            )
+            where: Child = _SEE(f"#{target}-s{other}", step.see_text) if target else step.see_text
+            return _STEP_ELSEWHERE(str(number), f"{anchor}-s{number}", step.action, where)
         fix = step.fix
-        change: Child = None
-        if fix is not None and fix.current is not None:
-            change = _CHANGE(fix.current, fix.proposed) if fix.proposed is not None else _NOW(fix.current)
         resolves = [
             (finding, finding.value or finding.node or "", "") for finding in dict.fromkeys(step.findings)
         ]
@@ -605,22 +652,50 @@ class _Page:
             action=step.action,
             done=_done() if step.done else None,
             where=_menu_path(step.where, fix.field if fix else None),
-            change=change,
-            first=_FIRST(_ITEM.each(fix.preconditions)) if fix and fix.preconditions else None,
-            procedure=_PROCEDURE(_ITEM.each(fix.steps)) if fix and fix.steps else None,
-            impact=_IMPACT(fix.impact) if fix and fix.impact else None,
-            resolves=_RESOLVES(self.about(resolves)) if resolves else None,
+            details=self.details(fix) if fix is not None else None,
+            resolves=self.about(_RESOLVES, resolves) if resolves else None,
         )
 
-    def about(self, findings: Sequence[tuple[Finding, str, str]]) -> Html:
-        """Findings, each named by its rule linked to its row, then a text (its value, say) and where else
-        it is: ``(finding, text, elsewhere)``; separated by "; "."""
-        items = [
-            (self.rows.get(finding), finding.rule, text, elsewhere) for finding, text, elsewhere in findings
-        ]
-        if all(target for target, *_ in items):  # every row is on the page: one fill for them all
-            return _ABOUT_LINKED.rows(items, "; ")
-        return _series([_ABOUT_LINKED(*item) if item[0] else _ABOUT(*item[1:]) for item in items])
+    def details(self, fix: Fix) -> Html:
+        """A step's change, what comes first, how and what it costs: the parts many steps share (the
+        same preconditions, the same impact) made once per distinct text."""
+        parts: list[Child] = []
+        if fix.current is not None:
+            parts.append(
+                self.once(_CHANGE, fix.current, fix.proposed)
+                if fix.proposed is not None
+                else self.once(_NOW, fix.current)
+            )
+        if fix.preconditions:
+            first = self.firsts.get(fix.preconditions)
+            if first is None:
+                first = self.firsts[fix.preconditions] = _FIRST.each(fix.preconditions)
+            parts.append(first)
+        if fix.steps:
+            parts.append(_PROCEDURE.each(fix.steps))
+        if fix.impact:
+            parts.append(self.once(_IMPACT, fix.impact))
+        return Html("".join(parts))  # type: ignore[arg-type]
+
+    def once(self, markup: _Markup, *values: str) -> Html:
+        """``markup`` filled with ``values``, made once per page for the same values."""
+        key = (markup, *values)
+        made = self.made.get(key)
+        if made is None:
+            made = self.made[key] = markup(*values)
+        return made
+
+    def about(self, listing: _List, findings: Sequence[tuple[Finding, str, str]]) -> Html:
+        """``listing`` of findings, each named by its rule linked to its row, then a text (its value, say)
+        and where else it is: ``(finding, text, elsewhere)``."""
+        rows = self.rows
+        linked = [(row, f.rule, text, elsewhere) for f, text, elsewhere in findings if (row := rows.get(f))]
+        if len(linked) == len(findings):  # every row is on the page (the usual case): one fill for them all
+            return listing.rows(linked)
+        items = [(rows.get(f), f.rule, text, elsewhere) for f, text, elsewhere in findings]
+        return listing.around(
+            _series([_ABOUT_LINKED(*item) if item[0] else _ABOUT(*item[1:]) for item in items])
+        )
 
     # --- certificates ---
 
@@ -637,17 +712,17 @@ class _Page:
 
     def endpoint(self, node: Node, endpoint: Endpoint, cluster: str | None) -> Html:
         """One endpoint's row; findings of other clusters about its certificate name their cluster."""
-        where = {
-            "node": node.name,
-            "publisher": _PUBLISHER_TAG if node.role == "publisher" else None,
-            "purpose": endpoint.purpose,
-            "url": f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}",
-            "sent": _SENT(f"name sent: {endpoint.server_name}") if endpoint.server_name else None,
-        }
+        where = _WHERE(
+            node=node.name,
+            publisher=_PUBLISHER_TAG if node.role == "publisher" else None,
+            purpose=endpoint.purpose,
+            url=f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}",
+            sent=_SENT(f"name sent: {endpoint.server_name}") if endpoint.server_name else None,
+        )
         leaf = endpoint.certificate
         if leaf is None:
             why = endpoint.error.message if endpoint.error else "no certificate was presented"
-            return _NO_CERTIFICATE(**where, why=why)
+            return _NO_CERTIFICATE(where=where, why=why)
         about = [
             *self.by_certificate.get((leaf.sha256, node.name), ()),
             *self.by_certificate.get((leaf.sha256, None), ()),
@@ -656,18 +731,35 @@ class _Page:
             (f, f.value or "", f" ({f.cluster})" if f.cluster and f.cluster != cluster else "")
             for f in dict.fromkeys(about)
         ]
-        bits = f" {leaf.key.bits}" if leaf.key.bits else ""
         return _ENDPOINT(
-            **where,
-            subject=_dn(leaf.subject),
-            names=_names(leaf),
-            key=f"{leaf.key.type}{bits}, {leaf.signature_algorithm}",
-            sha256=leaf.sha256,
-            fingerprint=leaf.sha256[:16] + "\u2026",
-            findings=_FINDINGS_HERE(self.about(links)) if links else None,
-            issuer=_issuer(leaf, endpoint.chain[1:], self._at),
+            where=where,
+            identity=self.identity(leaf),
+            findings=self.about(_FINDINGS_HERE, links) if links else None,
+            issuer=self.issuer(leaf, endpoint.chain[1:]),
             expiry=_expiry(leaf, self._at),
         )
+
+    def identity(self, cert: Certificate) -> Html:
+        """What names a certificate: made once for a certificate several endpoints present."""
+        made = self.identities.get(cert.sha256)
+        if made is None:
+            bits = f" {cert.key.bits}" if cert.key.bits else ""
+            made = self.identities[cert.sha256] = _IDENTITY(
+                subject=_dn(cert.subject),
+                names=_names(cert),
+                key=f"{cert.key.type}{bits}, {cert.signature_algorithm}",
+                sha256=cert.sha256,
+                fingerprint=cert.sha256[:16] + "\u2026",
+            )
+        return made
+
+    def issuer(self, cert: Certificate, chain: Sequence[Certificate]) -> Html:
+        """:func:`_issuer`, made once per issuer and chain (every certificate one CA issued shows the same)."""
+        key = (None if cert.self_signed else cert.issuer, cert.is_ca, tuple(map(_SHA256, chain)))
+        made = self.issuers.get(key)
+        if made is None:
+            made = self.issuers[key] = _issuer(cert, chain, self._at)
+        return made
 
     @property
     def _at(self) -> datetime:
@@ -676,6 +768,7 @@ class _Page:
         return self.report.deployment.collected_at or self._made
 
 
+_SHA256 = operator.attrgetter("sha256")
 _CONTENTS_ITEM = _Markup('<li><a href="#{}">{}</a><span> \u2014 {}</span></li>')
 _CLUSTER = _Markup(
     '<section class="cluster" id="{anchor}"><h2><span class="name">{name}</span> <span>{title}</span></h2>'
@@ -691,27 +784,29 @@ _PHASE = _Markup(
     '<section class="phase"><h4><span class="phase-no">{}</span> \u00b7 {}</h4><ol class="steps">{}</ol></section>'
 )
 _CERTIFICATES = _Markup('<table class="certs">{}<tbody>{}</tbody></table>')
-_WHERE = (
+_WHERE = _Markup(
     '<td><code class="node-name">{node}</code>{publisher}<span class="purpose">{purpose}</span>'
     '<span class="endpoint">{url}</span>{sent}</td>'
 )
 """The first cell of an endpoint's row: the server, the endpoint, the name sent to it."""
 _PUBLISHER_TAG = Html(' <span class="tag">publisher</span>')
 _SENT = _Markup('<span class="endpoint">{}</span>')
-_ENDPOINT = _Markup(
-    "<tr>" + _WHERE + '<td><dl class="identity"><dt>Subject</dt><dd><code>{subject}</code></dd>{names}'
+_IDENTITY = _Markup(
+    '<dl class="identity"><dt>Subject</dt><dd><code>{subject}</code></dd>{names}'
     '<dt>Key</dt><dd class="small">{key}</dd>'
-    '<dt>SHA-256</dt><dd class="small"><code title="{sha256}">{fingerprint}</code></dd></dl>{findings}</td>'
-    "<td>{issuer}</td><td><p>{expiry}</p></td></tr>"
+    '<dt>SHA-256</dt><dd class="small"><code title="{sha256}">{fingerprint}</code></dd></dl>'
 )
+"""A certificate's identity cell: the same wherever the certificate is presented."""
+_ENDPOINT = _Markup("<tr>{where}<td>{identity}{findings}</td><td>{issuer}</td><td><p>{expiry}</p></td></tr>")
 _NO_CERTIFICATE = _Markup(
-    "<tr>" + _WHERE + '<td colspan="3" class="alert"><strong>No certificate: </strong>{why}</td></tr>'
+    '<tr>{where}<td colspan="3" class="alert"><strong>No certificate: </strong>{why}</td></tr>'
 )
 _NO_ENDPOINT = _Markup('<tr><td>{}</td><td colspan="3" class="muted">no endpoint was collected</td></tr>')
-_LINK = _Markup('<a href="{}">{}</a>')
 _ABOUT = _Markup("<span>{} {}{}</span>")
-_ABOUT_LINKED = _Markup('<span><a href="#{}">{}</a> {}{}</span>')
-_FINDINGS_HERE = _Markup('<div class="fixed-by">Findings: {}</div>')
+_ABOUT_LINKED_ITEM = '<span><a href="#{}">{}</a> {}{}</span>'
+_ABOUT_LINKED = _Markup(_ABOUT_LINKED_ITEM)
+_FINDINGS_HERE = _List('<div class="fixed-by">Findings: ', _ABOUT_LINKED_ITEM, "</div>", "; ")
+"""The findings about a certificate, under its identity: (row's anchor, rule, value, elsewhere) each."""
 _DEPLOYMENT = "Findings about the deployment as a whole"
 _FINDING_COLUMNS = ("Severity", "Rule", "Setting", "Value", "What is wrong")
 
@@ -725,7 +820,8 @@ def _cluster_title(cluster: Cluster) -> str:
     return f"{cluster.name} \u00b7 {PRODUCT_TITLES.get(cluster.product, cluster.product)} {cluster.version}"
 
 
-_FIXED_BY = _Markup('<div class="fixed-by">Fixed by {}</div>')
+_FIXED_BY = _List('<div class="fixed-by">Fixed by ', '<a href="#{}-s{}">step {}</a>', "</div>", ", ")
+"""Links from a finding's row to the steps that fix it: (anchor, number, number) per step."""
 _FINDING = _Markup(
     '<tr id="{id}" class="sev-{severity}"><td>{mark}</td><td>{rule}</td><td>{setting}</td><td>{value}</td>'
     '<td><p class="message">{message}</p>{evidence}{fixed_by}</td></tr>'
@@ -805,7 +901,7 @@ def _location(location: str | None) -> tuple[str, str, str | None] | None:
     return line.admin_of(loc), loc.menu, loc.field
 
 
-_EVIDENCE = _Markup('<dl class="evidence">{}</dl>')
+_EVIDENCE = _List('<dl class="evidence">', "<dt>{}</dt><dd>{}</dd>", "</dl>")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -824,14 +920,19 @@ _CHANGE = _Markup(
     '<dt>Change</dt><dd><code>{}</code><span class="arrow"> \u2192 </span><code class="proposed">{}</code></dd>'
 )
 _NOW = _Markup("<dt>Now</dt><dd><code>{}</code></dd>")
-_FIRST = _Markup("<dt>First</dt><dd><ul>{}</ul></dd>")
-_PROCEDURE = _Markup("<dt>Procedure</dt><dd><ol>{}</ol></dd>")
-_ITEM = _Markup("<li>{}</li>")
+_FIRST = _List("<dt>First</dt><dd><ul>", "<li>{}</li>", "</ul></dd>")
+_PROCEDURE = _List("<dt>Procedure</dt><dd><ol>", "<li>{}</li>", "</ol></dd>")
 _IMPACT = _Markup('<dt>Impact</dt><dd class="impact">{}</dd>')
-_RESOLVES = _Markup("<dt>Resolves</dt><dd>{}</dd>")
+_RESOLVES = _List("<dt>Resolves</dt><dd>", _ABOUT_LINKED_ITEM, "</dd>", "; ")
+"""The findings a step resolves: (row's anchor, rule, value, elsewhere) each."""
+_SEE = _Markup('<a href="{}">{}</a>')
+_STEP_ELSEWHERE = _Markup(
+    '<li value="{}" id="{}" class="step"><p class="action">{}</p><p class="muted">Described in {}.</p></li>'
+)
+"""A step an earlier cluster's fix list describes: its action and a link there."""
 _STEP = _Markup(
     '<li value="{number}" id="{id}" class="{class_}"><p class="action">{action}</p>{done}'
-    '<dl class="step-facts"><dt>Where</dt><dd>{where}</dd>{change}{first}{procedure}{impact}{resolves}</dl></li>'
+    '<dl class="step-facts"><dt>Where</dt><dd>{where}</dd>{details}{resolves}</dl></li>'
 )
 
 
@@ -872,28 +973,27 @@ def _names(cert: Certificate) -> Html:
         return join([_dt("SAN"), h("dd", h("strong", "unreadable: "), cert.san_error, class_="alert")])
     if cert.san is None:
         return join([_dt("SAN"), _dd("none (only the Subject CN names the server)", "muted")])
-    kinds = [
-        ("dNSName", cert.san.dns),
-        ("iPAddress", cert.san.ip),
-        ("xmppAddr", cert.san.xmpp_addr),
-        ("SRVName", cert.san.srv_name),
-        ("URI", cert.san.uri),
-        ("email", cert.san.email),
-    ]
-    present = [(kind, _CODE.each(values, ", ")) for kind, values in kinds if values]
+    san = cert.san
+    kinds = (san.dns, san.ip, san.xmpp_addr, san.srv_name, san.uri, san.email)
+    present = [(kind, _CODES.each(values)) for kind, values in zip(_SAN_KINDS, kinds, strict=True) if values]
     if not present:
         return join([_dt("SAN"), _dd("empty", "muted")])
     return _SAN.rows(present)
 
 
 _SAN = _Markup("<dt>{}</dt><dd>{}</dd>")
+_SAN_KINDS = ("dNSName", "iPAddress", "xmppAddr", "SRVName", "URI", "email")
+"""The kinds of name a SAN holds, in the order the identity cell lists them."""
 
 
 @functools.lru_cache(maxsize=4096)
 def _dn(name: str) -> Html:
-    """A distinguished name that may wrap after its commas rather than in the middle of a word."""
-    pieces = [escape(piece) for piece in name.split(",")]
-    return Html(",<wbr>".join(pieces))
+    """A distinguished name that may wrap after its commas rather than in the middle of a word.
+
+    Escaped whole, then split: escaping neither adds nor removes a comma (its references are ``&lt;``,
+    ``&#8212;``, ``\\x00``), so the pieces are those of the name, each escaped.
+    """
+    return Html(",<wbr>".join(_escaped(name).split(",")))
 
 
 def _series(items: Sequence[Child], separator: str = "; ") -> Html:
@@ -907,6 +1007,8 @@ def _series(items: Sequence[Child], separator: str = "; ") -> Html:
 
 
 _CODE = _Markup("<code>{}</code>")
+_CODES = _List("", "<code>{}</code>", "", ", ")
+"""Names of one kind, each as code, separated by commas."""
 
 
 def _issuer(cert: Certificate, chain: Sequence[Certificate], at: datetime) -> Html:

@@ -562,3 +562,88 @@ def test_a_row_template_escapes_each_hostile_value_and_passes_only_its_own_marku
     assert pair.rows([("k", "<v>"), ("x", "y")]) == "<dt>k</dt><dd>&lt;v&gt;</dd><dt>x</dt><dd>y</dd>"
     with pytest.raises(TypeError):
         row(id="r1", name="n", cell="c")  # a hole left empty is a mistake, not an empty string
+
+
+def visible(value: str) -> str:
+    """``value`` as the page shows it: control and bidi characters as their escapes, whitespace collapsed."""
+    shown = "".join(
+        f"\\x{ord(c):02x}" if ord(c) < 0x20 and c not in "\n\t" else "\\u202e" if c == "\u202e" else c
+        for c in value
+    )
+    return squash(shown)
+
+
+def test_restructured_rows_escape_every_hostile_value_even_when_made_once_and_reused() -> None:
+    """The rows made in one fill (a finding with its evidence and step links, a step with its details, a
+    certificate's identity cell made once for every endpoint presenting it) escape each hostile value,
+    every time it recurs: a fragment reused from the page's cache is the escaped one."""
+    from hostile import NODE, TFTP, VOICEMAIL, hostile_report
+
+    closing = "</dd></dl></td></tr><b>x</b>"
+    hostile = (NODE, VOICEMAIL, TFTP, BREAKOUT, closing)
+    rep = hostile_report()
+    with_fix = [f for f in rep.findings if f.fix is not None]
+    assert len(with_fix) >= 2
+    planted = {}
+    for f in with_fix[:2]:  # two of each: the second made from the page's cache
+        assert f.fix is not None
+        fix = dataclasses.replace(
+            f.fix,
+            current=NODE,
+            proposed=BREAKOUT,
+            preconditions=(VOICEMAIL, closing),
+            steps=(TFTP, NODE),
+            impact=closing,
+        )
+        planted[f] = dataclasses.replace(
+            f, evidence=(("endpoint", NODE), (BREAKOUT, TFTP), ("note", closing)), fix=fix
+        )
+    rep = dataclasses.replace(rep, findings=tuple(planted.get(f, f) for f in rep.findings))
+    document = render(rep)
+    assert document.isascii()
+    for raw in ("<script", "<img", "<b>", "<i>", "\x00", "\u202e"):
+        assert raw not in document
+    tree = lxml.html.document_fromstring(document)
+    assert not tree.xpath("//script | //img | //b | //i")
+    rows = [tree.get_element_by_id(html_id) for html_id in tree.xpath("//table[@class='findings']//tr/@id")]
+    evidence = [[squash(e.text_content()) for e in row.xpath(".//dl[@class='evidence']/*")] for row in rows]
+    planted_rows = [pairs for pairs in evidence if pairs[:2] == ["endpoint", visible(NODE)]]
+    assert len(planted_rows) == 2
+    for pairs in planted_rows:
+        assert pairs == ["endpoint", visible(NODE), visible(BREAKOUT), visible(TFTP), "note", closing]
+    for row in rows:
+        assert squash(row.xpath(".//div[@class='fixed-by']")[0].text_content()).startswith("Fixed by step ")
+    steps = [s for s in tree.xpath("//li[contains(@class, 'step')]") if s.xpath(".//dt[text()='Change']")]
+    details = [{squash(dt.text_content()): dt.getnext() for dt in step.xpath(".//dt")} for step in steps]
+    planted_steps = [d for d in details if squash(d["Impact"].text_content()) == closing]
+    assert len(planted_steps) >= 2
+    for facts in planted_steps:
+        assert squash(facts["Change"].text_content()) == f"{visible(NODE)} \u2192 {visible(BREAKOUT)}"
+        assert [squash(li.text_content()) for li in facts["First"].xpath(".//li")] == [
+            visible(VOICEMAIL),
+            closing,
+        ]
+        assert [squash(li.text_content()) for li in facts["Procedure"].xpath(".//li")] == [
+            visible(TFTP),
+            visible(NODE),
+        ]
+    # one certificate presented by two endpoints: its identity cell made once, shown on both rows
+    cells = tree.xpath("//table[@class='certs']//dl[@class='identity']")
+    shared = [squash(c.text_content()) for c in cells if "imp1.example.com" in c.text_content()]
+    assert len(shared) == 2
+    assert shared[0] == shared[1]
+    where = [squash(c.text_content()) for c in tree.xpath("//table[@class='certs']//td[1]")]
+    assert any(cell.startswith(visible(NODE)) for cell in where)
+    shown = text(document)
+    for value in hostile:
+        assert visible(value) in shown
+
+
+def test_templates_and_values_beyond_ascii_come_out_as_character_references() -> None:
+    """Markup and text are made ASCII as they are filled, as the page is written (the join and the
+    encoding of a large page stay one byte a character); the characters are the same ones."""
+    dash = html._Markup("<p>\u2014 {}</p>")
+    assert dash("caf\u00e9 \U0001f600 <b>") == "<p>&#8212; caf&#233; &#128512; &lt;b&gt;</p>"
+    listing = html._List("<ul>", "<li>{}</li>", "</ul>", " \u00b7 ")
+    assert listing.each(["\u2192", "<i>"]) == "<ul><li>&#8594;</li> &#183; <li>&lt;i&gt;</li></ul>"
+    assert html.escape("\u202e\u00e9") == "\\u202e&#233;"
