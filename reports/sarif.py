@@ -119,7 +119,7 @@ class _Keys(dict[str, str]):
             + (encode_basestring(key) if type(key) is str else json.dumps({key: 0})[1:-4])
             + ": "
         )
-        if type(key) is str:  # only strings: 1 and True are one dict key, but not one JSON key
+        if type(key) is str and len(self) < 512:  # 1 and True are one dict key, not one JSON key
             self[key] = text
         return text
 
@@ -138,16 +138,17 @@ def _object(layout: Mapping[str, _Writer]) -> _Writer:
         keys = _KEYS[depth + 1]
         lead = "{"
         for key, item in value.items():
-            nested = layout.get(key)
-            if nested is None:
-                out += (
-                    lead,
-                    keys[key],
-                    encode_basestring(item) if type(item) is str else _value(item, depth + 1),
-                )
+            if type(item) is str:  # most values: no need to look the key up in the layout
+                out += (lead, keys[key], encode_basestring(item))
+            elif item is None:
+                out += (lead, keys[key], "null")
             else:
-                out += (lead, keys[key])
-                nested(item, depth + 1, out)
+                nested = layout.get(key) if item else None  # [], {}, false and 0 are written as scalars
+                if nested is None:
+                    out += (lead, keys[key], _value(item, depth + 1))
+                else:
+                    out += (lead, keys[key])
+                    nested(item, depth + 1, out)
             lead = ","
         out.append(_BREAKS[depth] + "}")
 
