@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 from confcheck import __version__, hookimpl, plugin_manager
@@ -50,8 +50,8 @@ FINGERPRINT = "confcheck/v1"
 
 
 def write(report: Report, out: TextIO) -> None:
-    """Write the report as one SARIF log with one run: ``json.dump(log(report), out, indent=1,
-    ensure_ascii=False)`` and a line break, written faster (see :func:`_object`).
+    """Write the report as one SARIF log with one run: what ``json.dump(log(report), out, indent=1,
+    ensure_ascii=False)`` writes, and a line break, written faster (see the layouts below).
 
     Each result is made as it is written and dropped once encoded, and the text goes to ``out`` a
     thousand results at a time, as the JSON report writes its findings: a log of thousands of findings
@@ -75,13 +75,14 @@ def write(report: Report, out: TextIO) -> None:
 
 # --- the text of the log: json.dump(indent=1, ensure_ascii=False), byte for byte ----------------------
 #
-# Python encodes indented JSON in pure Python, a generator step per value, and thousands of results
-# made that most of the time. The writer below knows where a result nests (a layout per SARIF object
-# kind: which keys hold containers, and of what) and writes each result at the depth it has in the
-# log: keys are encoded once per depth, strings by json's C function, no value's type looked up to
-# find out whether it nests. Anything a layout does not name (the rules, the invocation, a value of
-# an unexpected type) is written by json.dumps itself, re-indented to its depth, so the text is always
-# json.dump's, whatever the values; the layouts only decide what is fast.
+# Python encodes indented JSON in pure Python, a generator step per value, and the walk over the
+# seventeen containers of each of thousands of results made most of the time. The writer below knows
+# where a result nests instead (a layout per SARIF object kind: which keys hold containers, and of
+# what) and writes each result at the depth it has in the log: keys are encoded once per depth,
+# strings by json's C function, lists and dicts of strings in one join. Anything a layout does not
+# name (the rules, the invocation, a value of an unexpected type) is written by json.dumps itself,
+# re-indented to its depth, so the text is json.dump's whatever the values: the layouts only decide
+# what is fast. The tests compare it with json.dumps(log(report), indent=1) and with any JSON value.
 
 _Writer = Callable[[Any, int, list[str]], None]
 """Appends a value's text at a depth (its first line's indentation; the caller writes the key)."""
