@@ -21,10 +21,9 @@ and ``unchanged`` for the rest. Nothing here names a URL that a viewer would fet
 
 from __future__ import annotations
 
-import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 from confcheck import __version__, hookimpl, plugin_manager
@@ -51,153 +50,179 @@ FINGERPRINT = "confcheck/v1"
 
 
 def write(report: Report, out: TextIO) -> None:
-    """Write the report as one SARIF log with one run.
+    """Write the report as one SARIF log with one run: what ``json.dump(log(report), out, indent=1,
+    ensure_ascii=False)`` writes, and a line break, written faster (see the layouts below).
 
-    Each result is made as it is written and dropped once encoded, as the JSON report does with its
-    findings: the log of thousands of findings is never held as dicts, which the garbage collector
-    would otherwise walk again and again while the log grows.
+    Each result is made as it is written and dropped once encoded, and the text goes to ``out`` a
+    thousand results at a time, as the JSON report writes its findings: a log of thousands of findings
+    is never held whole, neither as dicts (which the garbage collector would walk again and again
+    while the log grows) nor as text.
     """
-    out.write(_indented(_log(report, one_by_one=bool(_FLAT))))
-    out.write("\n")
+    rules = _rules(report)
+    pieces: list[str] = []
+
+    def results() -> Iterator[dict[str, Any]]:
+        for count, result in enumerate(_Results(report, rules).each(), start=1):
+            if count % 1000 == 0:  # the text so far, up to this result, is complete
+                out.write("".join(pieces))
+                pieces.clear()
+            yield result
+
+    _LOG(_log(report, rules, results()), 0, pieces)
+    pieces.append("\n")
+    out.write("".join(pieces))
 
 
-# --- JSON with one space of indentation, as json.dump(indent=1, ensure_ascii=False) writes it ----------
+# --- the text of the log: json.dump(indent=1, ensure_ascii=False), byte for byte ----------------------
 #
-# Python encodes indented JSON in pure Python, a generator step per value: for thousands of results
-# that was most of the time. Here each container whose values are all scalars is encoded by the C
-# encoder in one call (separated by a line break and the indentation of its depth), and only the
-# containers around them are walked in Python. The text is byte for byte what json.dump writes.
+# Python encodes indented JSON in pure Python, a generator step per value, and the walk over the
+# seventeen containers of each of thousands of results made most of the time. The writer below knows
+# where a result nests instead (a layout per SARIF object kind: which keys hold containers, and of
+# what) and writes each result at the depth it has in the log: keys are encoded once per depth,
+# strings by json's C function, lists and dicts of strings in one join. Anything a layout does not
+# name (the rules, the invocation, a value of an unexpected type) is written by json.dumps itself,
+# re-indented to its depth, so the text is json.dump's whatever the values: the layouts only decide
+# what is fast. The tests compare it with json.dumps(log(report), indent=1) and with any JSON value.
 
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-_CONTAINERS = frozenset({dict, list, tuple})
-_BREAKS = tuple("\n" + " " * depth for depth in range(66))
-_FLAT = (
-    tuple(
-        c_make_encoder(
-            None, None, encode_basestring, None, ": ", "," + _BREAKS[depth + 1], False, False, True
-        )
-        for depth in range(64)
-    )
-    if c_make_encoder is not None
-    else ()
-)
+_Writer = Callable[[Any, int, list[str]], None]
+"""Appends a value's text at a depth (its first line's indentation; the caller writes the key)."""
+
+_BREAKS = tuple("\n" + " " * depth for depth in range(16))
+"""Line breaks with the indentation of each depth the layouts below reach (a renewal's subject: 10)."""
 
 
-def _indented(value: Any) -> str:
-    if not _FLAT or type(value) not in _CONTAINERS or not value:
-        return json.dumps(value, indent=1, ensure_ascii=False)
-    out: list[str] = []
-    _container(value, 0, out)
-    return "".join(out)
-
-
-def _container(value: dict[Any, Any] | list[Any], depth: int, out: list[str]) -> None:
-    """A non-empty dict or list at ``depth``, appended to ``out``.
-
-    Consecutive values the C encoder writes as the indenting encoder would (scalars, empty containers)
-    go to it together, in one call per run; only non-empty containers are walked here.
-    """
-    if depth + 2 >= len(_FLAT):
-        out.append(_other(value, depth))
-        return
-    inner = _BREAKS[depth + 1]
-    flat = _FLAT[depth]
-    values = value.values() if type(value) is dict else value
-    if _SCALARS.issuperset(map(type, values)):  # every value a scalar (most containers): one call, no copy
-        brackets = "{}" if type(value) is dict else "[]"
-        out += (brackets[0] + inner, "".join(flat(value, 0))[1:-1], _BREAKS[depth] + brackets[1])
-        return
-    separator = "," + inner
-    lead = inner
-    nested: Any
-    if type(value) is dict:
-        out.append("{")
-        run: dict[Any, Any] = {}
-        for key, nested in value.items():
-            kind = type(nested)
-            if kind in _SCALARS or (not nested and kind in _CONTAINERS):
-                run[key] = nested
-                continue
-            if run:
-                out.append(lead + "".join(flat(run, 0))[1:-1])
-                lead, run = separator, {}
-            out.append(lead + _key(key, flat))
-            lead = separator
-            _nested(nested, depth + 1, out)
-        if run:
-            out.append(lead + "".join(flat(run, 0))[1:-1])
-        out.append(_BREAKS[depth] + "}")
-        return
-    out.append("[")
-    items: list[Any] = []
-    for nested in value:
-        kind = type(nested)
-        if kind in _SCALARS or (not nested and kind in _CONTAINERS):
-            items.append(nested)
-            continue
-        if items:
-            out.append(lead + "".join(flat(items, 0))[1:-1])
-            lead, items = separator, []
-        out.append(lead)
-        lead = separator
-        _nested(nested, depth + 1, out)
-    if items:
-        out.append(lead + "".join(flat(items, 0))[1:-1])
-    out.append(_BREAKS[depth] + "]")
-
-
-def _nested(item: Any, depth: int, out: list[str]) -> None:
-    kind = type(item)
-    if kind is dict or kind is list or kind is tuple:
-        _container(item, depth, out)
-    elif kind is _OneByOne:
-        _one_by_one(item, depth, out)
-    else:
-        out.append(_other(item, depth))
-
-
-class _OneByOne:
-    """A non-empty list of dicts made while they are written (:func:`write`'s results)."""
-
-    def __init__(self, items: Iterator[dict[str, Any]]) -> None:
-        self.items = items
-
-
-def _one_by_one(value: _OneByOne, depth: int, out: list[str]) -> None:
-    """``value`` at ``depth``, written as :func:`_container` writes a list of dicts, one dict at a time."""
-    lead = _BREAKS[depth + 1]
-    out.append("[")
-    for item in value.items:
-        out.append(lead)
-        lead = "," + _BREAKS[depth + 1]
-        _container(item, depth + 1, out)
-    out.append(_BREAKS[depth] + "]")
-
-
-def _key(key: Any, flat: Any) -> str:
-    """``"key": ``, as json.dump writes a key."""
-    return encode_basestring(key) + ": " if type(key) is str else "".join(flat({key: 0}, 0))[1:-2]
-
-
-def _other(value: Any, depth: int) -> str:
-    """An empty container, a tuple or a subclass at ``depth``: as json.dumps writes it there."""
+def _value(value: Any, depth: int) -> str:
+    """Any value at ``depth``: a string, null, a boolean or an int directly, anything else by json.dumps."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if not value and (kind is list or kind is tuple or kind is dict):
+        return "{}" if kind is dict else "[]"
     return json.dumps(value, indent=1, ensure_ascii=False).replace("\n", _BREAKS[depth])
 
 
+class _Keys(dict[str, str]):
+    """``\\n``, the indentation of a depth and ``"key": ``, made once per key and depth."""
+
+    def __init__(self, depth: int) -> None:
+        super().__init__()
+        self.indentation = "\n" + " " * depth
+
+    def __missing__(self, key: Any) -> str:
+        text = (
+            self.indentation
+            + (encode_basestring(key) if type(key) is str else json.dumps({key: 0})[1:-4])
+            + ": "
+        )
+        if type(key) is str and len(self) < 512:  # 1 and True are one dict key, not one JSON key
+            self[key] = text
+        return text
+
+
+_KEYS = tuple(_Keys(depth) for depth in range(len(_BREAKS)))
+
+
+def _object(layout: Mapping[str, _Writer]) -> _Writer:
+    """Writes a dict whose keys in ``layout`` hold containers, written by their writers; its other
+    values by :func:`_value`. A value that is not a non-empty dict is written by :func:`_value`."""
+
+    def write(value: Any, depth: int, out: list[str]) -> None:
+        if type(value) is not dict or not value:
+            out.append(_value(value, depth))
+            return
+        keys = _KEYS[depth + 1]
+        lead = "{"
+        for key, item in value.items():
+            if type(item) is str:  # most values: no need to look the key up in the layout
+                out += (lead, keys[key], encode_basestring(item))
+            elif item is None:
+                out += (lead, keys[key], "null")
+            else:
+                nested = layout.get(key) if item else None  # [], {}, false and 0 are written as scalars
+                if nested is None:
+                    out += (lead, keys[key], _value(item, depth + 1))
+                else:
+                    out += (lead, keys[key])
+                    nested(item, depth + 1, out)
+            lead = ","
+        out.append(_BREAKS[depth] + "}")
+
+    return write
+
+
+def _scalars(value: Any, depth: int, out: list[str]) -> None:
+    """Writes a dict or a list whose values are strings and other scalars (or, if not, as :func:`_value` can)."""
+    kind = type(value)
+    if kind is dict and value:
+        keys = _KEYS[depth + 1]
+        items = [
+            keys[k] + (encode_basestring(v) if type(v) is str else _value(v, depth + 1))
+            for k, v in value.items()
+        ]
+        out.append("{" + ",".join(items) + _BREAKS[depth] + "}")
+    elif (kind is list or kind is tuple) and value:
+        inner = _BREAKS[depth + 1]
+        out.append(
+            "[" + inner + ("," + inner).join([_value(v, depth + 1) for v in value]) + _BREAKS[depth] + "]"
+        )
+    else:
+        out.append(_value(value, depth))
+
+
+def _array(item: _Writer) -> _Writer:
+    """Writes a list, a tuple or an iterator of values, each by ``item``; anything else by :func:`_value`."""
+
+    def write(value: Any, depth: int, out: list[str]) -> None:
+        if not isinstance(value, (list, tuple, Iterator)):
+            out.append(_value(value, depth))
+            return
+        lead = "[" + _BREAKS[depth + 1]
+        separator = "," + _BREAKS[depth + 1]
+        for nested in value:
+            out.append(lead)
+            item(nested, depth + 1, out)
+            lead = separator
+        out.append("[]" if lead[0] == "[" else _BREAKS[depth] + "]")
+
+    return write
+
+
+_RENEWAL = _object(
+    dict.fromkeys(("automatic", "demands", "names", "without", "prepare", "notes"), _scalars)
+    | {"subject": _array(_scalars)}
+)
+_FIX = _object(
+    {"preconditions": _scalars, "steps": _scalars, "dns": _array(_scalars), "renewals": _array(_RENEWAL)}
+)
+_LOCATION = _object({"logicalLocations": _array(_object({"properties": _scalars})), "message": _scalars})
+_RESULT = _object(
+    {
+        "message": _scalars,
+        "locations": _array(_LOCATION),
+        "partialFingerprints": _scalars,
+        "properties": _object({"evidence": _scalars, "fix": _FIX}),
+        "suppressions": _array(_object({"properties": _scalars})),
+    }
+)
+_RUN = _object({"results": _array(_RESULT), "properties": _object({"clusters": _array(_scalars)})})
+_LOG = _object({"runs": _array(_RUN)})
+"""The log: its results and clusters as above; the tool and the invocation by json.dumps."""
+
+
 def log(report: Report) -> dict[str, Any]:
-    """The SARIF log as JSON-ready data."""
-    return _log(report, one_by_one=False)
-
-
-def _log(report: Report, one_by_one: bool) -> dict[str, Any]:
-    """The SARIF log; with ``one_by_one``, its results are made as :func:`_indented` writes them."""
+    """The SARIF log as JSON-ready data: :func:`write` writes ``json.dumps(log(report), indent=1)``."""
     rules = _rules(report)
-    results = _Results(report, {rule["id"]: i for i, rule in enumerate(rules)})
-    made = itertools.chain(
-        (results.result(f) for f in report.findings),
-        (results.result(s.finding, s) for s in report.suppressed),
-    )
-    lazily = one_by_one and bool(report.findings or report.suppressed)  # an empty list is written []
+    return _log(report, rules, list(_Results(report, rules).each()))
+
+
+def _log(report: Report, rules: list[dict[str, Any]], results: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The SARIF log, its results as given (a list, or for :func:`write` made one by one)."""
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -208,7 +233,7 @@ def _log(report: Report, one_by_one: bool) -> dict[str, Any]:
             }
         },
         "invocations": [_invocation(report)],
-        "results": _OneByOne(made) if lazily else list(made),
+        "results": results,
         "properties": _run_properties(report),
     }
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
@@ -274,13 +299,20 @@ class _Results:
     the escaped Markdown of each text (a fix's preconditions, steps, menu paths and impact recur from
     cluster to cluster), and for ``lint --changes`` the fingerprints the change introduces."""
 
-    def __init__(self, report: Report, index: dict[str, int]) -> None:
+    def __init__(self, report: Report, rules: list[dict[str, Any]]) -> None:
         self.report = report
-        self.index = index
+        self.index = {rule["id"]: i for i, rule in enumerate(rules)}
         changes = report.changes
         self.introduced = frozenset(f.fingerprint for f in changes.introduced) if changes else frozenset()
         self.escaped = _Escaped()
         self.menus: dict[str, str | None] = {}
+
+    def each(self) -> Iterator[dict[str, Any]]:
+        """Every result, each made when asked for: the findings, then the suppressed findings."""
+        for finding in self.report.findings:
+            yield self.result(finding)
+        for suppressed in self.report.suppressed:
+            yield self.result(suppressed.finding, suppressed)
 
     def result(self, finding: Finding, suppression: Suppression | None = None) -> dict[str, Any]:
         text = finding.message if finding.message.strip() else f"{finding.rule} {finding.name}"

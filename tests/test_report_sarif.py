@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -14,16 +16,21 @@ from hostile import (
     WAIVER_REASON,
     changed_report,
     gated_report,
+    hostile_deployment,
     hostile_report,
     incomplete_report,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_lab_scenarios import audit
 
-from confcheck import plugin_manager
+from confcheck import plugin_manager, snapshot
+from confcheck.findings import Finding, Severity
+from confcheck.lab import scenario
 from confcheck.report import Report
 from confcheck.reports import json as json_report
 from confcheck.reports import sarif
+from confcheck.verdict import Options, judge
 
 
 def write(rep: Report) -> dict[str, Any]:
@@ -193,26 +200,109 @@ def test_a_proposed_change_marks_what_it_introduces_as_new() -> None:
     assert changes["fixed"] == [f.fingerprint for f in rep.changes.fixed]
 
 
+EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("*-snapshot.json"))
+
+
+def text(rep: Report) -> str:
+    out = io.StringIO()
+    sarif.write(rep, out)
+    return out.getvalue()
+
+
+def reference(rep: Report) -> str:
+    """The SARIF log as json.dump writes it: what :func:`sarif.write` writes faster."""
+    return json.dumps(sarif.log(rep), indent=1, ensure_ascii=False) + "\n"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_every_example_is_written_as_json_dump_writes_its_log(example: Path) -> None:
+    deployment = snapshot.read(example, plugin_manager.catalog())
+    rep = judge(deployment, Options(), str(example))
+    assert text(rep) == reference(rep)
+    gated, _, _ = gated_report(deployment) if len(rep.findings) > 1 else (rep, None, None)
+    assert text(gated) == reference(gated)
+    back = json_report.read(json.loads(json_text(rep)), str(example))  # the rules as a report names them
+    assert text(back) == reference(back)
+
+
+@pytest.mark.parametrize("name", scenario.names())
+def test_every_lab_scenario_is_written_as_json_dump_writes_its_log(name: str) -> None:
+    _, deployment, _ = audit(name)
+    rep = judge(deployment, Options(), name)
+    assert text(rep) == reference(rep)
+
+
+def test_hostile_texts_and_every_kind_of_result_are_written_as_json_dump_writes_them() -> None:
+    hostile = hostile_report()
+    odd = Finding(
+        '</script> \ud83d\ude00 \U0001f600 \x00\x1f\x7f "quoted" back\\slash \u2028\u202e',
+        "ZZ999",
+        "not-installed",
+        Severity.WARNING,
+        cluster="c\u2028</",
+        evidence=(('k"\\\n', "v\u202e\x00"),),
+    )
+    reports = [
+        hostile,
+        replace(hostile, findings=(odd, *hostile.findings)),
+        gated_report(hostile_deployment())[0],
+        gated_report()[0],
+        incomplete_report(),
+        changed_report()[0],
+    ]
+    for rep in reports:
+        assert text(rep) == reference(rep)
+
+
+def json_text(rep: Report) -> str:
+    out = io.StringIO()
+    json_report.write(rep, out)
+    return out.getvalue()
+
+
+LAYOUT_KEYS = st.sampled_from(
+    [
+        "runs",
+        "results",
+        "message",
+        "locations",
+        "logicalLocations",
+        "properties",
+        "partialFingerprints",
+        "evidence",
+        "fix",
+        "preconditions",
+        "steps",
+        "dns",
+        "renewals",
+        "subject",
+        "names",
+        "suppressions",
+        "clusters",
+        "text",
+    ]
+)
+"""Keys the writer's layouts name: random values under them take every path a layout has."""
+
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
     lambda inner: (
         st.lists(inner, max_size=4)
         | st.tuples(inner, inner)
-        | st.dictionaries(st.text(max_size=6) | st.integers() | st.booleans(), inner, max_size=4)
+        | st.dictionaries(
+            LAYOUT_KEYS | st.text(max_size=6) | st.integers() | st.booleans(), inner, max_size=5
+        )
     ),
-    max_leaves=30,
+    max_leaves=40,
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(JSON_VALUES)
-def test_the_log_is_written_exactly_as_json_dump_with_indent_one_writes_it(value: Any) -> None:
-    """SARIF is written by a faster encoder than json.dump's pure-Python indenting one: same bytes."""
-    assert sarif._indented(value) == json.dumps(value, indent=1, ensure_ascii=False)
-
-
-def test_deeply_nested_values_are_written_as_json_dump_writes_them() -> None:
-    deep: Any = ["leaf", {"n": 1.5, "t": (1, 2)}]
-    for depth in range(80):
-        deep = {f"level {depth}": deep, "list": [deep]} if depth % 7 == 0 else [deep, None]
-    assert sarif._indented(deep) == json.dumps(deep, indent=1, ensure_ascii=False)
+@settings(max_examples=400, deadline=None)
+@given(JSON_VALUES, st.sampled_from(["log", "result"]))
+def test_any_value_is_written_exactly_as_json_dump_writes_it(value: Any, where: str) -> None:
+    """Whatever a log holds, where a layout expects it or not, the text is json.dump's (indent=1)."""
+    writer, depth = (sarif._LOG, 0) if where == "log" else (sarif._RESULT, 4)
+    pieces: list[str] = []
+    writer(value, depth, pieces)
+    expected = json.dumps(value, indent=1, ensure_ascii=False).replace("\n", "\n" + " " * depth)
+    assert "".join(pieces) == expected
