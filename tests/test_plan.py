@@ -50,7 +50,10 @@ def test_a_dns_step_is_done_when_the_collected_answers_agree() -> None:
     done = plan.build(lint(both).findings, both).steps[0]
     assert done.done
     # a step already in place names the records and asks for nothing to be created
-    assert done.action == "A record cucm1.example.com → 10.0.0.11 and its PTR record 10.0.0.11 → cucm1.example.com"
+    assert (
+        done.action
+        == "A record cucm1.example.com → 10.0.0.11 and its PTR record 10.0.0.11 → cucm1.example.com"
+    )
 
 
 def test_identical_fixes_become_one_step_and_phases_keep_their_order() -> None:
