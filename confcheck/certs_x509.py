@@ -12,10 +12,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import warnings
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID, NameOID, ObjectIdentifier
 
@@ -33,6 +33,9 @@ from confcheck.certs import (
     _der_string,
 )
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
 XMPP_ADDR_OID = ObjectIdentifier(XMPP_ADDR)
 """id-on-xmppAddr (RFC 6120): a UTF8String JID."""
 SRV_NAME_OID = ObjectIdentifier(SRV_NAME)
@@ -49,7 +52,7 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
     pass over the extensions, the fingerprint hashed from the DER bytes.
     """
     if der is None:
-        der = cert.public_bytes(serialization.Encoding.DER)
+        der = cert.public_bytes(_encodings().DER)
     try:
         extensions = cert.extensions
         extension_error = None
@@ -129,6 +132,15 @@ def _pem(der: bytes) -> str:
     return (_PEM_HEAD + lines + b"\n" + _PEM_TAIL).decode("ascii")
 
 
+def _encodings() -> type[Encoding]:
+    """cryptography's encodings, imported when a certificate must be encoded again (a certificate file's
+    PEM block, a PEM not in canonical form): the serialization package costs every start some 10 ms, and
+    the certificates confcheck reads most (snapshots, presented chains) come with their DER at hand."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return Encoding
+
+
 def _canonical_der(data: bytes) -> bytes | None:
     """The DER inside ``data`` when ``data`` is exactly the PEM that :func:`_pem` writes for it, else None.
 
@@ -160,7 +172,7 @@ def from_pem(pem: str) -> Certificate:
         except ValueError:
             pass  # let load() explain what is wrong
         else:
-            canonical = cert.public_bytes(serialization.Encoding.PEM)
+            canonical = cert.public_bytes(_encodings().PEM)
             return parse(cert, pem if data == canonical else canonical.decode("ascii"))
     certs = load(data, "certificate")
     if len(certs) != 1:
@@ -179,12 +191,12 @@ def load(data: bytes, source: str) -> tuple[Certificate, ...]:
     looks_der = data[:1] == b"\x30"  # a DER SEQUENCE: its fields may hold any text, "-----BEGIN " included
     if looks_der and data in _DER_READ:
         return _DER_READ[data]
-    raw = (
-        _der_certificates(data, source)
-        if looks_der or b"-----BEGIN " not in data
-        else _pem_certificates(data, source)
-    )
-    parsed = tuple(parse(c) for c in raw)
+    if looks_der or b"-----BEGIN " not in data:
+        raw = _der_certificates(data, source)
+        der = data if raw[0] is not None else None  # one DER certificate: its encoding is ``data``
+        parsed = (parse(raw[0], der=der),) if raw[0] is not None else tuple(parse(c) for c in raw[1])
+    else:
+        parsed = tuple(parse(c) for c in _pem_certificates(data, source))
     if looks_der and len(data) <= _DER_KEPT_BYTES:
         if len(_DER_READ) >= _DER_KEPT:
             _DER_READ.clear()
@@ -242,13 +254,14 @@ def _pem_blocks(data: bytes, source: str) -> list[tuple[str, bytes]]:
     return blocks
 
 
-def _der_certificates(data: bytes, source: str) -> list[x509.Certificate]:
+def _der_certificates(data: bytes, source: str) -> tuple[x509.Certificate | None, list[x509.Certificate]]:
+    """(the certificate ``data`` is, None) or (None, the certificates of the PKCS#7 bundle ``data`` is)."""
     try:
-        return [x509.load_der_x509_certificate(data)]
+        return x509.load_der_x509_certificate(data), []  # the loader refuses trailing bytes
     except ValueError as exc:
         der_error = _first_line(exc)
     try:
-        return _pkcs7(data, pem=False)
+        return None, _pkcs7(data, pem=False)
     except ValueError:
         pass
     raise CertificateError(f"{source}: neither a PEM nor a DER certificate ({der_error})")

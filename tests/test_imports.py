@@ -91,6 +91,8 @@ def test_a_lint_imports_one_reporter_and_nothing_of_collection_or_the_inventory(
     assert reporters == ["confcheck.reports.json"]
     unused = ("confcheck.config", "confcheck.changes", "confcheck.collect", "rich", "getpass")
     assert [m for m in unused if m in modules] == []
+    # a snapshot's certificates come with their DER: nothing is encoded again, so no serialization package
+    assert "cryptography.hazmat.primitives.serialization" not in modules
     assert "confcheck.rules.trust" in modules  # every rule still runs
     assert "confcheck.plugins.cucm10" in modules  # and every product line is known
 
