@@ -26,12 +26,11 @@ from typing import TYPE_CHECKING, Literal
 
 import pluggy
 
-from confcheck import PROJECT, hookspecs
+from confcheck import PROJECT, entry_points, hookspecs
+from confcheck.entry_points import EntryPoint
 from confcheck.errors import CatalogError, ConfcheckError
 
 if TYPE_CHECKING:
-    from importlib.metadata import EntryPoint
-
     from confcheck.catalog import Catalog
     from confcheck.report import Reporter
     from confcheck.rule import Rule
@@ -85,14 +84,7 @@ class _Plugins:
     def _discover(self) -> list[EntryPoint]:
         """The group's entry points not blocked, first of each name, in pluggy's order (distributions as
         importlib.metadata lists them)."""
-        import importlib.metadata
-
-        found: dict[str, EntryPoint] = {}
-        for dist in importlib.metadata.distributions():
-            for ep in dist.entry_points:
-                if ep.group == PROJECT and ep.name not in found and not self.pm.is_blocked(ep.name):
-                    found[ep.name] = ep
-        return list(found.values())
+        return [ep for ep in entry_points.declared(PROJECT) if not self.pm.is_blocked(ep.name)]
 
     def load(self, wanted: Callable[[EntryPoint], bool]) -> pluggy.PluginManager:
         """Import and register the pending entry points ``wanted`` selects; returns the manager."""

@@ -93,6 +93,8 @@ def test_a_lint_imports_one_reporter_and_nothing_of_collection_or_the_inventory(
     assert [m for m in unused if m in modules] == []
     # a snapshot's certificates come with their DER: nothing is encoded again, so no serialization package
     assert "cryptography.hazmat.primitives.serialization" not in modules
+    # the built-in plugins' entry points are read from their file (confcheck.entry_points)
+    assert "importlib.metadata" not in modules
     assert "confcheck.rules.trust" in modules  # every rule still runs
     assert "confcheck.plugins.cucm10" in modules  # and every product line is known
 
