@@ -95,6 +95,7 @@ def test_a_lint_imports_one_reporter_and_nothing_of_collection_or_the_inventory(
     assert "cryptography.hazmat.primitives.serialization" not in modules
     # the built-in plugins' entry points are read from their file (confcheck.entry_points)
     assert "importlib.metadata" not in modules
+    assert "logging" not in modules  # only collection logs
     assert "confcheck.rules.trust" in modules  # every rule still runs
     assert "confcheck.plugins.cucm10" in modules  # and every product line is known
 
