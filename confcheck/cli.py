@@ -74,7 +74,7 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     """The command line; with ``command`` (a command's name), only that command is built.
 
     What a command parses and says (its help, its usage errors) is made by its own parser alone, so
-    the other commands, some 80 arguments in all, need not be made (about 5 ms of every run's
+    the other commands, some 80 arguments in all, need not be made (a few ms of every run's
     start-up); anything else (``--help``, ``--version``, a command that does not exist) has them all.
     """
     parser = _Parser(
