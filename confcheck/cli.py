@@ -12,7 +12,7 @@ import io
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -37,8 +37,8 @@ FAIL_ON = ("error", "warning", "info", "never")
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run confcheck; returns the exit code (the console script exits with it)."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(argv[0] if argv else None).parse_args(argv)
     try:
         return int(args.run(args))
     except ConfcheckError as exc:
@@ -70,7 +70,13 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(int(ExitCode.USAGE))
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with ``command`` (a command's name), only that command is built.
+
+    What a command parses and says (its help, its usage errors) is made by its own parser alone, so
+    the other commands, some 80 arguments in all, need not be made (a few ms of every run's
+    start-up); anything else (``--help``, ``--version``, a command that does not exist) has them all.
+    """
     parser = _Parser(
         prog="confcheck",
         description="Check every server name handed to Jabber clients against the certificate its server presents.",
@@ -79,20 +85,23 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"confcheck {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True, parser_class=_Parser)
 
-    _check_commands(commands)
-    _journey_command(commands)
-    _lab_commands(commands)
-    _reference_commands(commands)
+    for name, add in COMMANDS.items():
+        if command not in COMMANDS or name == command:
+            add(commands)
     return parser
 
 
-def _check_commands(commands: Any) -> None:
-    """lint, audit, report and snapshot: from a deployment to a verdict."""
+# --- lint, audit, pack, report and snapshot: from a deployment to a verdict ----------------------
+
+
+def _lint_command(commands: Any) -> None:
     lint = commands.add_parser("lint", help="check a snapshot offline and print findings with their fixes")
     lint.add_argument("snapshot", metavar="SNAPSHOT", help="snapshot JSON file ('-' reads standard input)")
     _output_options(lint, offline=True)
     lint.set_defaults(run=_lint)
 
+
+def _audit_command(commands: Any) -> None:
     audit = commands.add_parser(
         "audit", help="collect the inventory's clusters and check them (snapshot + lint)"
     )
@@ -107,6 +116,8 @@ def _check_commands(commands: Any) -> None:
     _output_options(audit)
     audit.set_defaults(run=_audit)
 
+
+def _pack_command(commands: Any) -> None:
     pack = commands.add_parser(
         "pack", help="write the remediation pack: CSR plan, trust files, change file, runbook"
     )
@@ -127,6 +138,8 @@ def _check_commands(commands: Any) -> None:
     )
     pack.set_defaults(run=_pack)
 
+
+def _report_command(commands: Any) -> None:
     rerender = commands.add_parser(
         "report", help="render a stored snapshot or JSON report again, in other formats, without any server"
     )
@@ -148,6 +161,8 @@ def _check_commands(commands: Any) -> None:
     _cover_options(rerender)
     rerender.set_defaults(run=_report)
 
+
+def _snapshot_command(commands: Any) -> None:
     snap = commands.add_parser("snapshot", help="collect the inventory's clusters into a snapshot file")
     snap.add_argument("--config", required=True, metavar="FILE", help="the inventory, confcheck.toml")
     snap.add_argument(
@@ -198,8 +213,10 @@ def _journey(args: argparse.Namespace) -> ExitCode:
     return run(args.snapshot, args.config, args.format, args.output, args.at, not args.no_progress)
 
 
-def _lab_commands(commands: Any) -> None:
-    """lab and demo: the simulated deployment."""
+# --- lab and demo: the simulated deployment -------------------------------------------------
+
+
+def _lab_command(commands: Any) -> None:
     lab = commands.add_parser(
         "lab", help="run a simulated deployment on loopback and print its confcheck.toml"
     )
@@ -212,6 +229,8 @@ def _lab_commands(commands: Any) -> None:
     )
     lab.set_defaults(run=_lab)
 
+
+def _demo_command(commands: Any) -> None:
     demo = commands.add_parser("demo", help="audit the built-in pre-migration lab and write its reports")
     demo.add_argument(
         "--output-dir", default="confcheck-demo", metavar="DIR", help="default: ./confcheck-demo"
@@ -220,8 +239,10 @@ def _lab_commands(commands: Any) -> None:
     demo.set_defaults(run=_demo)
 
 
-def _reference_commands(commands: Any) -> None:
-    """cert, locations, rules, explain and plugins: what confcheck knows."""
+# --- cert, locations, rules, explain and plugins: what confcheck knows ------------------------
+
+
+def _cert_command(commands: Any) -> None:
     cert = commands.add_parser("cert", help="show certificates and match a name against them")
     cert.add_argument(
         "sources",
@@ -244,20 +265,46 @@ def _reference_commands(commands: Any) -> None:
     )
     cert.set_defaults(run=_cert)
 
+
+def _locations_command(commands: Any) -> None:
     locations = commands.add_parser("locations", help="list every admin setting that hands a name to clients")
     locations.add_argument("--format", choices=("text", "json"), default="text")
     locations.set_defaults(run=_locations)
 
+
+def _rules_command(commands: Any) -> None:
     rules = commands.add_parser("rules", help="list every rule with its documentation")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     rules.set_defaults(run=_rules)
 
+
+def _explain_command(commands: Any) -> None:
     explain = commands.add_parser("explain", help="show one rule's documentation")
     explain.add_argument("code", metavar="CODE", help="rule code (CC101) or name (name-mismatch)")
     explain.set_defaults(run=_explain)
 
+
+def _plugins_command(commands: Any) -> None:
     plugins = commands.add_parser("plugins", help="list installed plugins and the hooks they implement")
     plugins.set_defaults(run=_plugins)
+
+
+COMMANDS: dict[str, Callable[[Any], None]] = {
+    "lint": _lint_command,
+    "audit": _audit_command,
+    "pack": _pack_command,
+    "report": _report_command,
+    "snapshot": _snapshot_command,
+    "journey": _journey_command,
+    "lab": _lab_command,
+    "demo": _demo_command,
+    "cert": _cert_command,
+    "locations": _locations_command,
+    "rules": _rules_command,
+    "explain": _explain_command,
+    "plugins": _plugins_command,
+}
+"""Each command and what adds it to the command line, in the order ``confcheck --help`` lists them."""
 
 
 def _cover_options(command: argparse.ArgumentParser) -> None:

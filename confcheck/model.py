@@ -1,4 +1,8 @@
-"""The deployment as collected: plain values, no I/O, the same whether it came off the wire or a snapshot."""
+"""The deployment as collected: plain values, no I/O, the same whether it came off the wire or a snapshot.
+
+What one endpoint presented (:class:`Endpoint`, :class:`EndpointError` and the quiet error kinds) is
+defined in :mod:`confcheck.endpoint` and named here too.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from confcheck import endpoint
 from confcheck.certs import Certificate
+
+Endpoint = endpoint.Endpoint
+EndpointError = endpoint.EndpointError
+NOT_FETCHED = endpoint.NOT_FETCHED
+NOT_OPEN = endpoint.NOT_OPEN
+NOT_OFFERED = endpoint.NOT_OFFERED
+QUIET_ERRORS = endpoint.QUIET_ERRORS
 
 Product = Literal["cucm", "cup", "imp", "unity", "expressway-e", "expressway-c", "jabber"]
 PRODUCTS: tuple[Product, ...] = ("cucm", "cup", "imp", "unity", "expressway-e", "expressway-c", "jabber")
@@ -30,20 +42,6 @@ PROTOCOLS = ("https", "tls", "xmpp-client", "imap", "imaps")
 """How an endpoint was met: direct TLS (``https``, ``tls``) or STARTTLS (``xmpp-client``, ``imap``)."""
 
 
-NOT_FETCHED = "not-fetched"
-"""The endpoint error kind of a server confcheck chose not to connect to: a settings-named host or port
-outside what Jabber would use or the inventory allows. Checked by name; not a failure of collection."""
-NOT_OPEN = "not-open"
-"""The endpoint error kind of an optional port that refused or dropped the connection (SIP OAuth
-5090/5091 on a node where CallManager does not listen, or behind a firewall): nothing to check, and
-not a failure of collection."""
-NOT_OFFERED = "not-offered"
-"""The endpoint error kind of a probe for a certificate type the server does not offer: a TLS 1.2
-handshake offering only ECDSA, refused because Tomcat serves RSA only (the HTTPS Ciphers enterprise
-parameter's default). Nothing to check, and not a failure of collection."""
-QUIET_ERRORS = frozenset({NOT_FETCHED, NOT_OPEN, NOT_OFFERED})
-"""Endpoint error kinds that say nothing failed: collecting again would not change them."""
-
 ECDSA = "-ECDSA"
 """What Cisco appends to the name of a certificate's elliptic-curve twin (``tomcat-ECDSA``)."""
 
@@ -56,34 +54,6 @@ def twin(purpose: str) -> str:
 def family(purpose: str) -> str:
     """The purpose a twin stands beside: ``tomcat-ECDSA`` -> ``tomcat``; others are their own."""
     return purpose.removesuffix(ECDSA)
-
-
-@dataclass(frozen=True, slots=True)
-class EndpointError:
-    """Why an endpoint presented no certificate: a machine-readable kind and a one-line message."""
-
-    kind: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    """A service a client connects to, and the chain it presented (leaf first) or why it did not."""
-
-    purpose: str
-    """The certificate's job, in Cisco's words where there are some: ``tomcat``, ``cup-xmpp``, ..."""
-    protocol: str
-    host: str
-    port: int
-    server_name: str | None = None
-    """The name sent to the server: TLS SNI, or the XMPP stream's ``to``."""
-    chain: tuple[Certificate, ...] = ()
-    error: EndpointError | None = None
-
-    @property
-    def certificate(self) -> Certificate | None:
-        """The leaf certificate, if the endpoint presented one."""
-        return self.chain[0] if self.chain else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ paths and labels are confcheck's model (:mod:`confcheck.plugins._presence`).
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from confcheck import identity
@@ -23,8 +22,6 @@ from confcheck.plugins import _common, _presence
 if TYPE_CHECKING:
     from confcheck.collect_context import CollectContext
     from confcheck.config import ClusterConfig
-
-log = logging.getLogger(__name__)
 
 
 def detect_version(cluster: ClusterConfig, context: CollectContext) -> str | None:
@@ -37,7 +34,9 @@ def detect_version(cluster: ClusterConfig, context: CollectContext) -> str | Non
         with context.presence_axl(cluster) as client:
             return client.cup_version()
     except AxlError as exc:  # older releases, or AXL not open to this account: the home page says it
-        log.debug(
+        import logging  # only collection logs; a lint, which imports this module too, does not
+
+        logging.getLogger(__name__).debug(
             "%s: no release from IM and Presence AXL (%s); reading the admin home page", cluster.name, exc
         )
     return _presence.detect_version(cluster, context)

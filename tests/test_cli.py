@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from conftest import Run
 from helpers import cert, cluster, deployment, node, tomcat
 
-from confcheck import plugin_manager, snapshot
+from confcheck import cli, plugin_manager, snapshot
 from confcheck.model import Deployment
 
 ROOT = Path(__file__).parents[1]
@@ -343,3 +344,33 @@ def test_cert_text_output_shows_a_line_feed_in_a_certificate_as_an_escape(
     assert forged not in result.out.splitlines()
     assert f"evil\\n{forged}" in result.out
     assert f"SAN dNSName    x\\n{forged}" in result.out
+
+
+def _parsed(parser: argparse.ArgumentParser, argv: list[str], capsys: pytest.CaptureFixture[str]) -> object:
+    """What parsing ``argv`` gives (the arguments, or the exit code) and prints."""
+    try:
+        result: object = {k: getattr(v, "__name__", v) for k, v in vars(parser.parse_args(argv)).items()}
+    except SystemExit as exc:
+        result = exc.code
+    return result, capsys.readouterr()
+
+
+@pytest.mark.parametrize("command", list(cli.COMMANDS))
+def test_a_command_built_alone_parses_and_speaks_as_among_every_command(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line builds only the command asked for (start-up time); nothing it says changes."""
+    monkeypatch.setenv("COLUMNS", "100")
+    alone = cli._parser(command)
+    assert list(next(a for a in alone._actions if a.choices).choices) == [command]  # type: ignore[arg-type]
+    for argv in ([command, "--help"], [command], [command, "--bogus"], [command, "a", "b", "c"]):
+        assert _parsed(alone, argv, capsys) == _parsed(cli._parser(), argv, capsys), argv
+
+
+def test_the_top_level_help_lists_every_command() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "confcheck", "--help"], capture_output=True, text=True, check=True
+    )
+    lines = run.stdout.split("commands:")[1].splitlines()
+    listed = [line.split()[0] for line in lines if line.startswith("    ") and line[4] != " "]
+    assert listed == list(cli.COMMANDS)

@@ -93,8 +93,19 @@ def test_a_lint_imports_one_reporter_and_nothing_of_collection_or_the_inventory(
     assert [m for m in unused if m in modules] == []
     # a snapshot's certificates come with their DER: nothing is encoded again, so no serialization package
     assert "cryptography.hazmat.primitives.serialization" not in modules
+    # the built-in plugins' entry points are read from their file (confcheck.entry_points)
+    assert "importlib.metadata" not in modules
+    assert "logging" not in modules  # only collection logs
     assert "confcheck.rules.trust" in modules  # every rule still runs
     assert "confcheck.plugins.cucm10" in modules  # and every product line is known
+
+
+def test_cert_makes_endpoints_without_the_rest_of_the_model_or_any_plugin() -> None:
+    code, modules = loaded("cert", str(EXAMPLES / "certificates-trust.pem"))
+    assert code == 0
+    assert "confcheck.transport.tls" in modules  # endpoints are read with the TLS transport
+    assert "confcheck.endpoint" in modules
+    assert [m for m in ("confcheck.model", "confcheck.plugin_manager", "pluggy") if m in modules] == []
 
 
 def test_rules_imports_no_product_plugin_and_no_reporter() -> None:

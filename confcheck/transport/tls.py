@@ -41,7 +41,7 @@ from confcheck.errors import ConfcheckError
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
-from confcheck.model import NOT_OFFERED, NOT_OPEN, Endpoint, EndpointError
+from confcheck.endpoint import NOT_OFFERED, NOT_OPEN, Endpoint, EndpointError
 
 SCHEMES = {
     "https": ("https", 8443),
