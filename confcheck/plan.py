@@ -93,6 +93,9 @@ def per_cluster(findings: Sequence[Finding], deployment: Deployment) -> dict[str
     plans: dict[str | None, Plan] = {}
     listed: dict[str, tuple[str | None, int]] = {}
     for cluster, found in by_cluster.items():
+        if not found:  # a clean cluster (often a third of them): nothing to plan
+            plans[cluster] = Plan()
+            continue
         plan = _build(found, known, one_cluster=True)
         steps = []
         for number, step in enumerate(plan.steps, start=1):

@@ -225,7 +225,9 @@ def _texts_at_once(values: list[Child]) -> tuple[str, ...]:
     texts = list(map(operator.is_, kinds, itertools.repeat(str)))
     filled = list(values)
     escaped = _escaped_at_once(list(itertools.compress(values, texts)))
-    collections.deque(map(filled.__setitem__, itertools.compress(itertools.count(), texts), escaped), maxlen=0)
+    collections.deque(
+        map(filled.__setitem__, itertools.compress(itertools.count(), texts), escaped), maxlen=0
+    )
     if len(escaped) + kinds.count(Html) < len(values):  # rare: None, lists, other kinds of str
         for i in itertools.compress(itertools.count(), map(operator.not_, map(_TEXT_OR_HTML.get, kinds))):
             filled[i] = _text(values[i])
@@ -627,9 +629,6 @@ class _Page:
         """A cluster's page: what it is, its findings, its fix list, the certificates its nodes presented."""
         product = PRODUCT_TITLES.get(cluster.product, cluster.product)
         publisher = cluster.nodes[0].name if cluster.nodes else None
-        nodes: Child = (
-            [f"{len(cluster.nodes)} \u2014 publisher ", _CODE(publisher)] if publisher else "none collected"
-        )
         out.put(
             _CLUSTER,
             anchor=anchor,
@@ -637,8 +636,11 @@ class _Page:
             title=f"{product} {cluster.version}",
             product=product,
             version=cluster.version,
-            nodes=nodes,
         )
+        if publisher:
+            out.put(_NODES, str(len(cluster.nodes)), publisher)
+        else:
+            out.put(_NO_NODES)
         self.findings(out, anchor, findings)
         out.put(_CERTIFICATES_PRESENTED)
         self.inventory(out, cluster.nodes, cluster.name)
@@ -725,7 +727,7 @@ class _Page:
             id=f"{anchor}-s{number}",
             class_="step done" if step.done else "step",
             action=step.action,
-            done=_done() if step.done else None,
+            done=_done() if step.done else _NOTHING,
             where=_menu_path(step.where, fix.field if fix else None),
         )
         if fix is not None:
@@ -790,7 +792,7 @@ class _Page:
         out.put(
             _WHERE,
             node=node.name,
-            publisher=_PUBLISHER_TAG if node.role == "publisher" else None,
+            publisher=_PUBLISHER_TAG if node.role == "publisher" else _NOTHING,
             purpose=endpoint.purpose,
             url=f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}",
         )
@@ -798,7 +800,9 @@ class _Page:
             out.put(_SENT, f"name sent: {endpoint.server_name}")
         leaf = endpoint.certificate
         if leaf is None:
-            out.put(_NO_CERTIFICATE, endpoint.error.message if endpoint.error else "no certificate was presented")
+            out.put(
+                _NO_CERTIFICATE, endpoint.error.message if endpoint.error else "no certificate was presented"
+            )
             return
         out.put(_NEXT_CELL)
         self.identity(out, leaf)
@@ -818,7 +822,9 @@ class _Page:
         """What names a certificate: its subject, the names of its SAN, its key and its fingerprint."""
         out.put(_SUBJECT, _dn(cert.subject))
         if cert.san_error:
-            out.markup(join([_dt("SAN"), h("dd", h("strong", "unreadable: "), cert.san_error, class_="alert")]))
+            out.markup(
+                join([_dt("SAN"), h("dd", h("strong", "unreadable: "), cert.san_error, class_="alert")])
+            )
         elif cert.san is None:
             out.markup(_NO_SAN)
         else:
@@ -860,9 +866,14 @@ _CONTENTS_ITEM = _Markup('<li><a href="#{}">{}</a><span> \u2014 {}</span></li>')
 _CLUSTER = _Markup(
     '<section class="cluster" id="{anchor}"><h2><span class="name">{name}</span> <span>{title}</span></h2>'
     '<dl class="facts compact"><dt>Product</dt><dd>{product}</dd><dt>Version</dt><dd><code>{version}</code></dd>'
-    "<dt>Nodes</dt><dd>{nodes}</dd></dl>"
+    "<dt>Nodes</dt><dd>"
 )
-"""A cluster's section opens: then its findings and fix list, _CERTIFICATES_PRESENTED, its certificates."""
+"""A cluster's section opens: then its nodes (_NODES or _NO_NODES), its findings and fix list,
+_CERTIFICATES_PRESENTED, its certificates."""
+_NODES = _Markup("{} \u2014 publisher <code>{}</code></dd></dl>")
+_NO_NODES = _Markup("none collected</dd></dl>")
+_NOTHING = Html("")
+"""An optional piece left out."""
 _CERTIFICATES_PRESENTED = _Markup("<h3>Certificates presented</h3>")
 _SECTION_END = _Markup("</section>")
 _PART = _Markup('<section class="cluster" id="{}"><h2>{}</h2>')
@@ -898,9 +909,7 @@ _WHERE = _Markup(
 (_SENT), then either _NO_CERTIFICATE or _NEXT_CELL, the identity, the findings about it and _ENDPOINT."""
 _PUBLISHER_TAG = Html(' <span class="tag">publisher</span>')
 _SENT = _Markup('<span class="endpoint">{}</span>')
-_NO_CERTIFICATE = _Markup(
-    '</td><td colspan="3" class="alert"><strong>No certificate: </strong>{}</td></tr>'
-)
+_NO_CERTIFICATE = _Markup('</td><td colspan="3" class="alert"><strong>No certificate: </strong>{}</td></tr>')
 _NEXT_CELL = _Markup("</td><td>")
 _SUBJECT = _Markup('<dl class="identity"><dt>Subject</dt><dd><code>{}</code></dd>')
 """A certificate's identity cell opens with its subject: then the names of its SAN, then _KEY."""
