@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, TextIO, TypeAlias
 from confcheck import __version__, hookimpl, plan
 from confcheck.certs import Certificate
 from confcheck.errors import ConfcheckError
-from confcheck.findings import Finding, Fix, Severity, Suppression
+from confcheck.findings import Finding, Fix, Phase, Severity, Suppression
 from confcheck.model import PRODUCT_TITLES, Cluster, Endpoint, Node
 from confcheck.report import Report, Reporter
 
@@ -340,6 +340,10 @@ class _Out:
         self._formats.append(listing.format(len(values)))
         self._values += values
 
+    def close(self, markup: _Markup) -> None:
+        """``markup``, which has no hole (the end of an element)."""
+        self._formats.append(markup._format)
+
     def markup(self, made: Html) -> None:
         """Markup made otherwise (with :func:`h`), as is."""
         self._formats.append("%s")
@@ -607,11 +611,11 @@ class _Page:
             else:
                 out.put(_PART, anchor, self.titles[anchor])
                 self.findings(out, anchor, findings)
-                out.put(_SECTION_END)
+                out.close(_SECTION_END)
         if report.deployment.externals:
             out.markup(_EXTERNALS)
             self.inventory(out, report.deployment.externals)
-            out.put(_SECTION_END)
+            out.close(_SECTION_END)
         if report.suppressed:
             out.markup(_suppressed_section(report.suppressed))
         if report.notes:
@@ -640,11 +644,11 @@ class _Page:
         if publisher:
             out.put(_NODES, str(len(cluster.nodes)), publisher)
         else:
-            out.put(_NO_NODES)
+            out.close(_NO_NODES)
         self.findings(out, anchor, findings)
-        out.put(_CERTIFICATES_PRESENTED)
+        out.close(_CERTIFICATES_PRESENTED)
         self.inventory(out, cluster.nodes, cluster.name)
-        out.put(_SECTION_END)
+        out.close(_SECTION_END)
 
     # --- findings and their fix list ---
 
@@ -658,17 +662,17 @@ class _Page:
             steps = self.plans[cluster]
         else:  # findings of clusters the deployment does not hold, shown together
             steps = plan.build(findings, self.report.deployment)
-        numbers = steps.numbers()
+        numbered = steps.numbered()
         fixed_by: dict[Finding, set[int]] = {}
-        for step in steps.steps:
+        for number, step in numbered:
             for finding in step.findings:
-                fixed_by.setdefault(finding, set()).add(numbers[step])
+                fixed_by.setdefault(finding, set()).add(number)
         out.put(_FINDINGS, _thead(_FINDING_COLUMNS))
         for i, f in enumerate(findings, start=1):
             self.finding_row(out, f, f"{anchor}-f{i}", anchor, sorted(fixed_by.get(f, ())))
-        out.put(_TABLE_END)
-        if steps.steps:
-            self.fix_list(out, anchor, steps, numbers)
+        out.close(_TABLE_END)
+        if numbered:
+            self.fix_list(out, anchor, numbered)
 
     def finding_row(self, out: _Out, finding: Finding, row_id: str, anchor: str, steps: list[int]) -> None:
         """A finding's row, with its evidence and links to the steps of the fix list that resolve it."""
@@ -686,7 +690,7 @@ class _Page:
             out.rows(_EVIDENCE, finding.evidence)
         if steps:
             out.rows(_FIXED_BY, [(anchor, n, n) for n in map(str, steps)])
-        out.put(_ROW_END)
+        out.close(_ROW_END)
 
     def value(self, value: str | None) -> Html:
         """A finding's value, as code: made once per value (a node's name is on many rows)."""
@@ -703,14 +707,18 @@ class _Page:
             place = self.places[key] = _place(finding)
         return _on_node(place, finding)
 
-    def fix_list(self, out: _Out, anchor: str, steps: plan.Plan, numbers: dict[plan.Step, int]) -> None:
-        """The fix list: phases in order, steps numbered across phases, as the plan orders them."""
+    def fix_list(self, out: _Out, anchor: str, numbered: list[tuple[int, plan.Step]]) -> None:
+        """The fix list: phases in order, steps numbered across phases, as the plan orders them
+        (:meth:`plan.Plan.by_phase`, with each step's number)."""
+        phases: dict[Phase, list[tuple[int, plan.Step]]] = {}
+        for number, step in numbered:
+            phases.setdefault(step.phase, []).append((number, step))
         out.markup(_FIX_LIST_HEAD)
-        for phase, group in steps.by_phase():
+        for phase, group in sorted(phases.items(), key=_FIRST_ITEM):
             out.put(_PHASE, f"Phase {int(phase)}", _sentence(phase.title))
-            for step in group:
-                self.step(out, anchor, numbers[step], step)
-            out.put(_PHASE_END)
+            for number, step in group:
+                self.step(out, anchor, number, step)
+            out.close(_PHASE_END)
 
     def step(self, out: _Out, anchor: str, number: int, step: plan.Step) -> None:
         """One numbered step: where, what from what to what, what first, how, what it costs."""
@@ -737,7 +745,7 @@ class _Page:
         ]
         if resolves:
             self.about(out, _RESOLVES, resolves)
-        out.put(_STEP_END)
+        out.close(_STEP_END)
 
     def details(self, out: _Out, fix: Fix) -> None:
         """A step's change, what comes first, how and what it costs."""
@@ -779,15 +787,16 @@ class _Page:
             "Valid until (days left at collection)" if self.report.deployment.collected_at else "Valid until"
         )
         out.put(_CERTIFICATES, _thead(("Server and endpoint", "Identity", "Issuer and chain", until)))
+        at = self._at
         for node in nodes:
             for endpoint in node.endpoints:
-                self.endpoint(out, node, endpoint, cluster)
+                self.endpoint(out, node, endpoint, cluster, at)
         for node in nodes:
             if not node.endpoints:
                 out.put(_NO_ENDPOINT, _node_cell(node))
-        out.put(_TABLE_END)
+        out.close(_TABLE_END)
 
-    def endpoint(self, out: _Out, node: Node, endpoint: Endpoint, cluster: str | None) -> None:
+    def endpoint(self, out: _Out, node: Node, endpoint: Endpoint, cluster: str | None, at: datetime) -> None:
         """One endpoint's row; findings of other clusters about its certificate name their cluster."""
         out.put(
             _WHERE,
@@ -804,23 +813,20 @@ class _Page:
                 _NO_CERTIFICATE, endpoint.error.message if endpoint.error else "no certificate was presented"
             )
             return
-        out.put(_NEXT_CELL)
         self.identity(out, leaf)
-        about = [
-            *self.by_certificate.get((leaf.sha256, node.name), ()),
-            *self.by_certificate.get((leaf.sha256, None), ()),
-        ]
-        links = [
-            (f, f.value or "", f" ({f.cluster})" if f.cluster and f.cluster != cluster else "")
-            for f in dict.fromkeys(about)
-        ]
-        if links:
+        here = self.by_certificate.get((leaf.sha256, node.name))
+        anywhere = self.by_certificate.get((leaf.sha256, None))
+        if here or anywhere:
+            links = [
+                (f, f.value or "", f" ({f.cluster})" if f.cluster and f.cluster != cluster else "")
+                for f in dict.fromkeys([*(here or ()), *(anywhere or ())])
+            ]
             self.about(out, _FINDINGS_HERE, links)
-        out.put(_ENDPOINT, issuer=self.issuer(leaf, endpoint.chain[1:]), expiry=_expiry(leaf, self._at))
+        out.put(_ENDPOINT, issuer=self.issuer(leaf, endpoint.chain[1:]), expiry=_expiry(leaf, at))
 
     def identity(self, out: _Out, cert: Certificate) -> None:
         """What names a certificate: its subject, the names of its SAN, its key and its fingerprint."""
-        out.put(_SUBJECT, _dn(cert.subject))
+        out.put(_IDENTITY, _dn(cert.subject))
         if cert.san_error:
             out.markup(
                 join([_dt("SAN"), h("dd", h("strong", "unreadable: "), cert.san_error, class_="alert")])
@@ -830,11 +836,10 @@ class _Page:
         else:
             san = cert.san
             kinds = (san.dns, san.ip, san.xmpp_addr, san.srv_name, san.uri, san.email)
-            present = [(kind, values) for kind, values in zip(_SAN_KINDS, kinds, strict=True) if values]
-            for kind, values in present:
-                out.put(_SAN, kind)
-                out.each(_CODES_DD, values)
-            if not present:
+            for listing, values in zip(_SAN_NAMES, kinds, strict=True):
+                if values:
+                    out.each(listing, values)
+            if not any(kinds):
                 out.markup(_EMPTY_SAN)
         bits = f" {cert.key.bits}" if cert.key.bits else ""
         out.put(
@@ -862,6 +867,7 @@ class _Page:
 # The sections are written into one _Out in order (see _Page.write_sections): a template that opens an
 # element (a row, a step, a section) is followed by what goes inside it, then by the one that closes it.
 _SHA256 = operator.attrgetter("sha256")
+_FIRST_ITEM = operator.itemgetter(0)
 _CONTENTS_ITEM = _Markup('<li><a href="#{}">{}</a><span> \u2014 {}</span></li>')
 _CLUSTER = _Markup(
     '<section class="cluster" id="{anchor}"><h2><span class="name">{name}</span> <span>{title}</span></h2>'
@@ -906,17 +912,14 @@ _WHERE = _Markup(
     '<span class="endpoint">{url}</span>'
 )
 """An endpoint's row opens with its first cell: the server, the endpoint, then the name sent to it
-(_SENT), then either _NO_CERTIFICATE or _NEXT_CELL, the identity, the findings about it and _ENDPOINT."""
+(_SENT), then either _NO_CERTIFICATE or the certificate's identity (_IDENTITY), the findings about it
+and _ENDPOINT."""
 _PUBLISHER_TAG = Html(' <span class="tag">publisher</span>')
 _SENT = _Markup('<span class="endpoint">{}</span>')
 _NO_CERTIFICATE = _Markup('</td><td colspan="3" class="alert"><strong>No certificate: </strong>{}</td></tr>')
-_NEXT_CELL = _Markup("</td><td>")
-_SUBJECT = _Markup('<dl class="identity"><dt>Subject</dt><dd><code>{}</code></dd>')
-"""A certificate's identity cell opens with its subject: then the names of its SAN, then _KEY."""
-_SAN = _Markup("<dt>{}</dt><dd>")
-"""A kind of name the SAN holds: then the names (_CODES_DD)."""
-_CODES_DD = _List("", "<code>{}</code>", "</dd>", ", ")
-"""Names of one kind, each as code, separated by commas."""
+_IDENTITY = _Markup('</td><td><dl class="identity"><dt>Subject</dt><dd><code>{}</code></dd>')
+"""A certificate's identity cell opens with its subject: then the names of its SAN (_SAN_NAMES, or why
+there are none), then _KEY."""
 _KEY = _Markup(
     '<dt>Key</dt><dd class="small">{key}</dd>'
     '<dt>SHA-256</dt><dd class="small"><code title="{sha256}">{fingerprint}\u2026</code></dd></dl>'
@@ -1097,8 +1100,11 @@ _PUBLISHER = _Markup('<code class="node-name">{}</code> <span class="tag">publis
 
 _NO_SAN = join([_dt("SAN"), _dd("none (only the Subject CN names the server)", "muted")])
 _EMPTY_SAN = join([_dt("SAN"), _dd("empty", "muted")])
-_SAN_KINDS = ("dNSName", "iPAddress", "xmppAddr", "SRVName", "URI", "email")
-"""The kinds of name a SAN holds, in the order the identity cell lists them."""
+_SAN_NAMES = tuple(
+    _List(f"<dt>{kind}</dt><dd>", "<code>{}</code>", "</dd>", ", ")
+    for kind in ("dNSName", "iPAddress", "xmppAddr", "SRVName", "URI", "email")
+)
+"""The names of each kind a SAN holds, each as code, in the order the identity cell lists the kinds."""
 
 
 @functools.lru_cache(maxsize=4096)
