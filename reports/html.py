@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, TextIO, TypeAlias
+from typing import TYPE_CHECKING, TextIO, TypeAlias, cast
 
 from confcheck import __version__, hookimpl, plan
 from confcheck.certs import Certificate
@@ -224,17 +224,18 @@ def _texts_at_once(values: list[Child]) -> tuple[str, ...]:
     kinds = list(map(type, values))
     texts = list(map(operator.is_, kinds, itertools.repeat(str)))
     filled = list(values)
-    escaped = _escaped_at_once(list(itertools.compress(values, texts)))
+    escaped = _escaped_at_once(cast("list[str]", list(itertools.compress(values, texts))))
     collections.deque(
         map(filled.__setitem__, itertools.compress(itertools.count(), texts), escaped), maxlen=0
     )
     if len(escaped) + kinds.count(Html) < len(values):  # rare: None, lists, other kinds of str
-        for i in itertools.compress(itertools.count(), map(operator.not_, map(_TEXT_OR_HTML.get, kinds))):
+        others = map(operator.not_, map(_TEXT_OR_HTML.__contains__, kinds))
+        for i in itertools.compress(itertools.count(), others):
             filled[i] = _text(values[i])
-    return tuple(filled)
+    return tuple(cast("list[str]", filled))  # every value is a string now
 
 
-_TEXT_OR_HTML = {str: True, Html: True}
+_TEXT_OR_HTML = frozenset({str, Html})
 
 
 def _escaped_at_once(texts: list[str]) -> list[str]:
