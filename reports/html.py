@@ -5,7 +5,10 @@ inline, there is no script, no font, no image and no URL, and a Content-Security
 browser from fetching or running anything should a value ever slip through. Every string that came
 from a server or a snapshot is hostile until escaped; the page is built with :func:`h`, which
 escapes every plain ``str`` it is given and passes through only :class:`Html` it made itself, so
-forgetting to escape is not something a new section can do by accident.
+forgetting to escape is not something a new section can do by accident. The sections, thousands of
+rows for a large deployment, are written the same way with templates (:class:`_Markup`,
+:class:`_List`) into one :class:`_Out`: every value escaped unless it is :class:`Html`, the texts
+of the whole page escaped together when it is done.
 
 The output is pure ASCII (everything else as character references) so that ``> report.html``
 works whatever the encoding of the shell's standard output.
@@ -278,7 +281,7 @@ class _List:
     :class:`_Markup` item filled per entry, its closing markup, made as one string. A list of four
     entries is one fill of four items, not four fills, a join and a fill for the wrapper around them.
 
-    The values of an entry are text (escaped as any fill escapes them).
+    The values of an entry are text, escaped as in any fill (only :class:`Html` would pass as is).
     """
 
     __slots__ = ("_close", "_formats", "_item", "_open", "_separator")
