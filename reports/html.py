@@ -7,8 +7,8 @@ from a server or a snapshot is hostile until escaped; the page is built with :fu
 escapes every plain ``str`` it is given and passes through only :class:`Html` it made itself, so
 forgetting to escape is not something a new section can do by accident. The sections, thousands of
 rows for a large deployment, are written the same way with templates (:class:`_Markup`,
-:class:`_List`) into one :class:`_Out`: every value escaped unless it is :class:`Html`, the texts
-of the whole page escaped together when it is done.
+:class:`_List`) into one :class:`_Out`: every value escaped unless it is :class:`Html`, all in one
+pass when the page is done.
 
 The output is pure ASCII (everything else as character references) so that ``> report.html``
 works whatever the encoding of the shell's standard output.
@@ -19,16 +19,14 @@ dropped for ink and severity is always a word and a shape, never a colour alone.
 
 from __future__ import annotations
 
-import collections
 import functools
 import html
-import itertools
 import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, TextIO, TypeAlias, cast
+from typing import TYPE_CHECKING, TextIO, TypeAlias
 
 from confcheck import __version__, hookimpl, plan
 from confcheck.certs import Certificate
@@ -199,10 +197,10 @@ class _Markup:
         return self.rows([(value,) for value in values], separator)
 
     def rows(self, rows: Sequence[Sequence[Child]], separator: str = "") -> Html:
-        """The markup filled once per row of values, separated by ``separator`` (text): the values of every
-        row escaped together and filled in one formatting (:func:`_texts_at_once`)."""
+        """The markup filled once per row of values, separated by ``separator`` (text): a list of a
+        hundred items is one formatting of all their values, not a hundred made and then joined."""
         fill = _escaped(separator).replace("%", "%%").join([self._format] * len(rows))
-        return Html(fill % _texts_at_once([value for values in rows for value in values]))
+        return Html(fill % _texts([value for values in rows for value in values]))
 
 
 def _texts(values: Iterable[Child]) -> tuple[str, ...]:
@@ -214,54 +212,6 @@ def _texts(values: Iterable[Child]) -> tuple[str, ...]:
             for value in values
         ]
     )
-
-
-def _texts_at_once(values: list[Child]) -> tuple[str, ...]:
-    """:func:`_texts` of many values, their plain texts escaped together (:func:`_escaped_at_once`): what
-    fills a list, a table or a page costs a few calls, not one per value.
-
-    The values are told apart by kind with C loops (map, compress), not one Python step per value: each
-    plain text is replaced by its escaped self in place, :class:`Html` stays, anything else (None, a list)
-    goes as :func:`_text` makes it.
-    """
-    kinds = list(map(type, values))
-    texts = list(map(operator.is_, kinds, itertools.repeat(str)))
-    filled = list(values)
-    escaped = _escaped_at_once(cast("list[str]", list(itertools.compress(values, texts))))
-    collections.deque(
-        map(filled.__setitem__, itertools.compress(itertools.count(), texts), escaped), maxlen=0
-    )
-    if len(escaped) + kinds.count(Html) < len(values):  # rare: None, lists, other kinds of str
-        others = map(operator.not_, map(_TEXT_OR_HTML.__contains__, kinds))
-        for i in itertools.compress(itertools.count(), others):
-            filled[i] = _text(values[i])
-    return tuple(cast("list[str]", filled))  # every value is a string now
-
-
-_TEXT_OR_HTML = frozenset({str, Html})
-
-
-def _escaped_at_once(texts: list[str]) -> list[str]:
-    """:func:`_escaped` of every text, the texts escaped together: joined at NULs, escaped whole, cut at
-    the NULs again.
-
-    Escaping goes a character at a time, so each piece is its text escaped; and no text holds a NUL by
-    the time they are joined (a control character is made visible first, as ``\\x00``), so the cuts
-    fall exactly between the texts.
-    """
-    if not texts:
-        return []
-    if not all(map(str.isprintable, texts)):  # rare: control, bidi or unassigned characters, made visible
-        texts = [text if text.isprintable() else "".join(map(_visible, text)) for text in texts]
-    joined = "\0".join(texts)
-    for char, reference in _REFERENCES:  # as html.escape(quote=True), each pass only if it has work
-        if char in joined:
-            joined = joined.replace(char, reference)
-    return (joined if joined.isascii() else _ascii(joined)).split("\0")
-
-
-_REFERENCES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
-"""What :func:`html.escape` replaces (``quote=True``), in its order: the ampersand first."""
 
 
 def _text(value: Child) -> str:
@@ -303,11 +253,11 @@ class _List:
 
     def rows(self, rows: Sequence[Sequence[str]]) -> Html:
         """The list with the item filled once per row of texts."""
-        return Html(self.format(len(rows)) % _texts_at_once([value for values in rows for value in values]))
+        return Html(self.format(len(rows)) % _texts([value for values in rows for value in values]))
 
     def each(self, values: Sequence[str]) -> Html:
         """The list with the item (it has one hole) filled once per text."""
-        return Html(self.format(len(values)) % _texts_at_once(list(values)))
+        return Html(self.format(len(values)) % _texts(values))
 
     def around(self, items: Html) -> Html:
         """The list's opening and closing markup around ``items`` made otherwise."""
@@ -318,8 +268,8 @@ class _Out:
     """The page's sections as they are written: the markup of every fill (:class:`_Markup`,
     :class:`_List`) and the values for its holes, in order, filled in one formatting when the page is
     done (:meth:`text`). Each value goes in as a fill puts it (text escaped, :class:`Html` as is, None
-    as nothing), the plain texts of the whole page escaped together (:func:`_texts_at_once`): a table
-    of thousands of rows costs a few calls per row, not a call per value.
+    as nothing), every value of the page in one pass (:func:`_texts`): a row costs a few appends, and no
+    string is made for it, nor for the table or the section around it, before the page is.
     """
 
     __slots__ = ("_formats", "_values")
@@ -355,7 +305,7 @@ class _Out:
 
     def text(self) -> str:
         """Everything written, filled."""
-        return "".join(self._formats) % _texts_at_once(self._values)
+        return "".join(self._formats) % _texts(self._values)
 
 
 _HOLE = re.compile(r"\{(\w*)\}")
