@@ -659,7 +659,7 @@ class _Page:
         place = self.places.get(key)
         if place is None:
             place = self.places[key] = _place(finding)
-        return _on_node(place, finding)
+        return _on_node(place, finding) if finding.node else place
 
     def fix_list(self, out: _Out, anchor: str, numbered: list[tuple[int, plan.Step]]) -> None:
         """The fix list: phases in order, steps numbered across phases, as the plan orders them
@@ -1061,12 +1061,12 @@ _SAN_NAMES = tuple(
 """The names of each kind a SAN holds, each as code, in the order the identity cell lists the kinds."""
 
 
-@functools.lru_cache(maxsize=4096)
 def _dn(name: str) -> Html:
     """A distinguished name that may wrap after its commas rather than in the middle of a word.
 
     Escaped whole, then split: escaping neither adds nor removes a comma (its references are ``&lt;``,
-    ``&#8212;``, ``\\x00``), so the pieces are those of the name, each escaped.
+    ``&#8212;``, ``\\x00``), so the pieces are those of the name, each escaped. Not cached: a subject
+    is usually on one row only (an issuer's name is, with its cell, see :func:`_issuer_of`).
     """
     return Html(",<wbr>".join(_escaped(name).split(",")))
 

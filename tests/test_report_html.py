@@ -649,9 +649,9 @@ def test_templates_and_values_beyond_ascii_come_out_as_character_references() ->
     assert html.escape("\u202e\u00e9") == "\\u202e&#233;"
 
 
-def test_the_texts_of_a_page_escaped_together_come_out_each_as_escaped_alone() -> None:
-    """The sections' plain texts are escaped in one pass (joined at NULs, escaped, cut again): each comes
-    out as escaping it alone makes it, whatever it holds (a NUL among them), and markup passes as is."""
+def test_the_values_of_a_page_filled_at_once_come_out_each_as_escaped_alone() -> None:
+    """The sections are filled in one formatting when the page is done: each text comes out as escaping
+    it alone makes it, whatever it holds (NUL, %, braces), and markup passes as is."""
     texts = ["plain", HOSTILE, BREAKOUT, "a\x00b", "\x00", "\u202e", "caf\u00e9 \U0001f600 &", ""]
     texts += ["100% {} %s %%", "tab\tline\nend", "\udc80", "x" * 1000]
     out = html._Out()
