@@ -776,7 +776,7 @@ class _Page:
                 for f in dict.fromkeys([*(here or ()), *(anywhere or ())])
             ]
             self.about(out, _FINDINGS_HERE, links)
-        out.put(_ENDPOINT, issuer=self.issuer(leaf, endpoint.chain[1:]), expiry=_expiry(leaf, at))
+        out.put(_ENDPOINT, self.issuer(leaf, endpoint.chain[1:]), _expiry(leaf, at))
 
     def identity(self, out: _Out, cert: Certificate) -> None:
         """What names a certificate: its subject, the names of its SAN, its key and its fingerprint."""
@@ -796,12 +796,7 @@ class _Page:
             if not any(kinds):
                 out.markup(_EMPTY_SAN)
         bits = f" {cert.key.bits}" if cert.key.bits else ""
-        out.put(
-            _KEY,
-            key=f"{cert.key.type}{bits}, {cert.signature_algorithm}",
-            sha256=cert.sha256,
-            fingerprint=cert.sha256[:16],
-        )
+        out.put(_KEY, f"{cert.key.type}{bits}, {cert.signature_algorithm}", cert.sha256, cert.sha256[:16])
 
     def issuer(self, cert: Certificate, chain: Sequence[Certificate]) -> Html:
         """:func:`_issuer`, made once per issuer and chain (every certificate one CA issued shows the same)."""
@@ -875,10 +870,11 @@ _IDENTITY = _Markup('</td><td><dl class="identity"><dt>Subject</dt><dd><code>{}<
 """A certificate's identity cell opens with its subject: then the names of its SAN (_SAN_NAMES, or why
 there are none), then _KEY."""
 _KEY = _Markup(
-    '<dt>Key</dt><dd class="small">{key}</dd>'
-    '<dt>SHA-256</dt><dd class="small"><code title="{sha256}">{fingerprint}\u2026</code></dd></dl>'
+    '<dt>Key</dt><dd class="small">{}</dd>'
+    '<dt>SHA-256</dt><dd class="small"><code title="{}">{}\u2026</code></dd></dl>'
 )
-_ENDPOINT = _Markup("</td><td>{issuer}</td><td><p>{expiry}</p></td></tr>")
+"""The identity cell closes: the key and signature algorithm, the SHA-256 fingerprint, its first digits."""
+_ENDPOINT = _Markup("</td><td>{}</td><td><p>{}</p></td></tr>")
 """An endpoint's row closes: its issuer and chain, its expiry."""
 _NO_ENDPOINT = _Markup('<tr><td>{}</td><td colspan="3" class="muted">no endpoint was collected</td></tr>')
 _ABOUT = _Markup("<span>{} {}{}</span>")
