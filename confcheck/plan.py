@@ -64,6 +64,14 @@ class Plan:
         """1-based position of ``step`` in the plan."""
         return self.steps.index(step) + 1
 
+    def numbered(self) -> list[tuple[int, Step]]:
+        """Every step with its :meth:`number`, in plan order, without hashing a step (which hashes its fix
+        and its findings) unless two steps have the same action and so may be equal."""
+        if len({step.action for step in self.steps}) == len(self.steps):
+            return list(enumerate(self.steps, start=1))
+        numbers = self.numbers()
+        return [(numbers[step], step) for step in self.steps]
+
     def numbers(self) -> dict[Step, int]:
         """:meth:`number` of every step, in one pass over the plan (not one search per step)."""
         numbers: dict[Step, int] = {}
@@ -93,6 +101,9 @@ def per_cluster(findings: Sequence[Finding], deployment: Deployment) -> dict[str
     plans: dict[str | None, Plan] = {}
     listed: dict[str, tuple[str | None, int]] = {}
     for cluster, found in by_cluster.items():
+        if not found:  # a clean cluster (often a third of them): nothing to plan
+            plans[cluster] = Plan()
+            continue
         plan = _build(found, known, one_cluster=True)
         steps = []
         for number, step in enumerate(plan.steps, start=1):

@@ -5,7 +5,10 @@ inline, there is no script, no font, no image and no URL, and a Content-Security
 browser from fetching or running anything should a value ever slip through. Every string that came
 from a server or a snapshot is hostile until escaped; the page is built with :func:`h`, which
 escapes every plain ``str`` it is given and passes through only :class:`Html` it made itself, so
-forgetting to escape is not something a new section can do by accident.
+forgetting to escape is not something a new section can do by accident. The sections, thousands of
+rows for a large deployment, are written the same way with templates (:class:`_Markup`,
+:class:`_List`) into one :class:`_Out`: every value escaped unless it is :class:`Html`, all in one
+pass when the page is done.
 
 The output is pure ASCII (everything else as character references) so that ``> report.html``
 works whatever the encoding of the shell's standard output.
@@ -28,7 +31,7 @@ from typing import TYPE_CHECKING, TextIO, TypeAlias
 from confcheck import __version__, hookimpl, plan
 from confcheck.certs import Certificate
 from confcheck.errors import ConfcheckError
-from confcheck.findings import Finding, Fix, Severity, Suppression
+from confcheck.findings import Finding, Fix, Phase, Severity, Suppression
 from confcheck.model import PRODUCT_TITLES, Cluster, Endpoint, Node
 from confcheck.report import Report, Reporter
 
@@ -179,21 +182,25 @@ class _Markup:
 
     def __call__(self, *values: Child, **named: Child) -> Html:
         if named:
-            if self._by_name is None or values or len(named) != len(self._names):
-                raise TypeError(f"fill by name, every hole and no other: {', '.join(self._names)}")
-            values = self._by_name(named)
+            values = self.by_name(values, named)
         return Html(self._format % _texts(values))
 
-    def each(self, values: Iterable[Child], separator: str = "") -> Html:
-        """The markup filled once per value (it has one hole), separated by ``separator`` (text)."""
-        fill = self._format
-        return Html(_escaped(separator).join([fill % text for text in _texts(values)]))
+    def by_name(self, values: tuple[Child, ...], named: dict[str, Child]) -> tuple[Child, ...]:
+        """The values of ``named`` in the order of the holes: every hole and no other, by name only."""
+        if self._by_name is None or values or len(named) != len(self._names):
+            raise TypeError(f"fill by name, every hole and no other: {', '.join(self._names)}")
+        found: tuple[Child, ...] = self._by_name(named)
+        return found
 
-    def rows(self, rows: Iterable[Sequence[Child]], separator: str = "") -> Html:
+    def each(self, values: Sequence[Child], separator: str = "") -> Html:
+        """The markup filled once per value (it has one hole), separated by ``separator`` (text)."""
+        return self.rows([(value,) for value in values], separator)
+
+    def rows(self, rows: Sequence[Sequence[Child]], separator: str = "") -> Html:
         """The markup filled once per row of values, separated by ``separator`` (text): a list of a
-        hundred items is one string made once, not a hundred made and then joined."""
-        fill = self._format
-        return Html(_escaped(separator).join([fill % _texts(values) for values in rows]))
+        hundred items is one formatting of all their values, not a hundred made and then joined."""
+        fill = _escaped(separator).replace("%", "%%").join([self._format] * len(rows))
+        return Html(fill % _texts([value for values in rows for value in values]))
 
 
 def _texts(values: Iterable[Child]) -> tuple[str, ...]:
@@ -222,34 +229,83 @@ def _text(value: Child) -> str:
 class _List:
     """A list the page repeats (evidence, a step's procedure, links to steps): its opening markup, one
     :class:`_Markup` item filled per entry, its closing markup, made as one string. A list of four
-    entries is four fills and one join, not four fills, a join and a fill for the wrapper around them.
+    entries is one fill of four items, not four fills, a join and a fill for the wrapper around them.
 
-    Every value of an entry is text, always escaped (markup given would show as text, never run): so
-    each goes straight to :func:`_escaped`, with no test of its kind.
+    The values of an entry are text, escaped as in any fill (only :class:`Html` would pass as is).
     """
 
-    __slots__ = ("_close", "_item", "_open", "_separator")
+    __slots__ = ("_close", "_formats", "_item", "_open", "_separator")
 
     def __init__(self, open_: str, item: str, close: str, separator: str = "") -> None:
         self._open, self._close = _ascii(open_), _ascii(close)
         self._item = _Markup(item)
         self._separator = _escaped(separator)
+        self._formats: dict[int, str] = {}
 
-    def rows(self, rows: Iterable[Sequence[str]]) -> Html:
+    def format(self, entries: int) -> str:
+        """The list of ``entries`` items as one ``%`` format: made once per length."""
+        made = self._formats.get(entries)
+        if made is None:
+            items = self._separator.replace("%", "%%").join([self._item._format] * entries)
+            made = f"{self._open.replace('%', '%%')}{items}{self._close.replace('%', '%%')}"
+            self._formats[entries] = made
+        return made
+
+    def rows(self, rows: Sequence[Sequence[str]]) -> Html:
         """The list with the item filled once per row of texts."""
-        fill = self._item._format
-        items = [fill % tuple(map(_escaped, values)) for values in rows]
-        return Html(f"{self._open}{self._separator.join(items)}{self._close}")
+        return Html(self.format(len(rows)) % _texts([value for values in rows for value in values]))
 
-    def each(self, values: Iterable[str]) -> Html:
+    def each(self, values: Sequence[str]) -> Html:
         """The list with the item (it has one hole) filled once per text."""
-        fill = self._item._format
-        items = [fill % text for text in map(_escaped, values)]
-        return Html(f"{self._open}{self._separator.join(items)}{self._close}")
+        return Html(self.format(len(values)) % _texts(values))
 
     def around(self, items: Html) -> Html:
         """The list's opening and closing markup around ``items`` made otherwise."""
         return Html(f"{self._open}{items}{self._close}")
+
+
+class _Out:
+    """The page's sections as they are written: the markup of every fill (:class:`_Markup`,
+    :class:`_List`) and the values for its holes, in order, filled in one formatting when the page is
+    done (:meth:`text`). Each value goes in as a fill puts it (text escaped, :class:`Html` as is, None
+    as nothing), every value of the page in one pass (:func:`_texts`): a row costs a few appends, and no
+    string is made for it, nor for the table or the section around it, before the page is.
+    """
+
+    __slots__ = ("_formats", "_values")
+
+    def __init__(self) -> None:
+        self._formats: list[str] = []
+        self._values: list[Child] = []
+
+    def put(self, markup: _Markup, *values: Child, **named: Child) -> None:
+        """``markup`` filled with ``values``, or by name with ``named``."""
+        self._formats.append(markup._format)
+        self._values += markup.by_name(values, named) if named else values
+
+    def rows(self, listing: _List, rows: Sequence[Sequence[str]]) -> None:
+        """``listing`` with its item filled once per row of texts."""
+        self._formats.append(listing.format(len(rows)))
+        for values in rows:
+            self._values += values
+
+    def each(self, listing: _List, values: Sequence[str]) -> None:
+        """``listing`` with its item (it has one hole) filled once per text."""
+        self._formats.append(listing.format(len(values)))
+        self._values += values
+
+    def close(self, markup: _Markup) -> None:
+        """``markup``, which has no hole (the end of an element)."""
+        self._formats.append(markup._format)
+
+    def markup(self, made: Html) -> None:
+        """Markup made otherwise (with :func:`h`), as is."""
+        self._formats.append("%s")
+        self._values.append(made)
+
+    def text(self) -> str:
+        """Everything written, filled."""
+        return "".join(self._formats) % _texts(self._values)
 
 
 _HOLE = re.compile(r"\{(\w*)\}")
@@ -274,9 +330,10 @@ def render(report: Report) -> str:
         h("title", report.cover.title or f"confcheck report \u2014 {report.source or 'snapshot'}"),
         Html(f"<style>{CSS}</style>"),
     )
-    # pieces joined once: the sections of a large deployment are tens of megabytes, which nesting them
-    # in body and main would copy once per level
-    document: list[Html] = [
+    # one page written in order and filled once: the sections of a large deployment are tens of
+    # megabytes, which nesting them in body and main would copy once per level
+    out = _Out()
+    for piece in (
         Html('<!DOCTYPE html>\n<html lang="en">\n'),
         head,
         Html("\n<body>"),
@@ -285,12 +342,12 @@ def render(report: Report) -> str:
         _summary(report),
         page.contents(),
         _journeys(report),
-        *page.sections(),
-        Html("</main>"),
-        _footer(),
-        Html("</body>\n</html>\n"),
-    ]
-    text = "".join(document)
+    ):
+        out.markup(piece)
+    page.write_sections(out)
+    for piece in (Html("</main>"), _footer(), Html("</body>\n</html>\n")):
+        out.markup(piece)
+    text = out.text()
     return text if text.isascii() else _ascii(text)  # every piece is ASCII already, unless a new one is not
 
 
@@ -466,13 +523,9 @@ class _Page:
         self.places: dict[tuple[str | None, str | None, str | None], Html] = {}
         """The setting cell of each (location, instance, fix's menu path): the same on many rows."""
         # fragments the page repeats, made once per distinct value (one table per kind, so that no two
-        # kinds of key can ever meet): a value's code span, a certificate's identity cell, an issuer cell,
-        # a list of preconditions, and any template filled with the same values (see once())
+        # kinds of key can ever meet): a value's code span, an issuer cell
         self.values: dict[str | None, Html] = {}
-        self.identities: dict[str, Html] = {}
         self.issuers: dict[tuple[str | None, bool, tuple[str, ...]], Html] = {}
-        self.firsts: dict[tuple[str, ...], Html] = {}
-        self.made: dict[tuple[object, ...], Html] = {}
 
     def contents(self) -> Html:
         """The table of contents: every section, with its number of findings."""
@@ -482,12 +535,14 @@ class _Page:
             items.append(h("li", h("a", "Jabber sign-in journey", href="#journey")))
         items.append(
             _CONTENTS_ITEM.rows(
-                (
-                    anchor,
-                    _cluster_title(cluster) if cluster else self.titles[anchor],
-                    _plural(len(findings), "finding") if findings else "no findings",
-                )
-                for anchor, cluster, findings in self.parts
+                [
+                    (
+                        anchor,
+                        _cluster_title(cluster) if cluster else self.titles[anchor],
+                        _plural(len(findings), "finding") if findings else "no findings",
+                    )
+                    for anchor, cluster, findings in self.parts
+                ]
             )
         )
         if report.deployment.externals:
@@ -501,40 +556,24 @@ class _Page:
             items.append(h("li", h("a", "Notes", href="#notes")))
         return h("nav", h("h2", "Contents"), h("ol", items), class_="toc", aria_label="Contents")
 
-    def sections(self) -> list[Html]:
+    def write_sections(self, out: _Out) -> None:
         """Every section, in the order of the contents."""
         report = self.report
-        parts = [
-            self.cluster(anchor, cluster, findings)
-            if cluster
-            else h(
-                "section",
-                h("h2", self.titles[anchor]),
-                self.findings(anchor, findings),
-                class_="cluster",
-                id=anchor,
-            )
-            for anchor, cluster, findings in self.parts
-        ]
+        for anchor, cluster, findings in self.parts:
+            if cluster:
+                self.cluster(out, anchor, cluster, findings)
+            else:
+                out.put(_PART, anchor, self.titles[anchor])
+                self.findings(out, anchor, findings)
+                out.close(_SECTION_END)
         if report.deployment.externals:
-            parts.append(
-                h(
-                    "section",
-                    h("h2", "External servers"),
-                    h(
-                        "p",
-                        "Servers outside the clusters that settings name (mail store, conferencing).",
-                        class_="muted",
-                    ),
-                    self.inventory(report.deployment.externals),
-                    class_="cluster",
-                    id="externals",
-                )
-            )
+            out.markup(_EXTERNALS)
+            self.inventory(out, report.deployment.externals)
+            out.close(_SECTION_END)
         if report.suppressed:
-            parts.append(_suppressed_section(report.suppressed))
+            out.markup(_suppressed_section(report.suppressed))
         if report.notes:
-            parts.append(
+            out.markup(
                 h(
                     "section",
                     h("h2", "Notes"),
@@ -543,57 +582,56 @@ class _Page:
                     id="notes",
                 )
             )
-        return parts
 
-    def cluster(self, anchor: str, cluster: Cluster, findings: list[Finding]) -> Html:
+    def cluster(self, out: _Out, anchor: str, cluster: Cluster, findings: list[Finding]) -> None:
         """A cluster's page: what it is, its findings, its fix list, the certificates its nodes presented."""
         product = PRODUCT_TITLES.get(cluster.product, cluster.product)
         publisher = cluster.nodes[0].name if cluster.nodes else None
-        nodes: Child = (
-            [f"{len(cluster.nodes)} \u2014 publisher ", _CODE(publisher)] if publisher else "none collected"
-        )
-        return _CLUSTER(
+        out.put(
+            _CLUSTER,
             anchor=anchor,
             name=cluster.name,
             title=f"{product} {cluster.version}",
             product=product,
             version=cluster.version,
-            nodes=nodes,
-            findings=self.findings(anchor, findings),
-            certificates=self.inventory(cluster.nodes, cluster.name),
         )
+        if publisher:
+            out.put(_NODES, str(len(cluster.nodes)), publisher)
+        else:
+            out.close(_NO_NODES)
+        self.findings(out, anchor, findings)
+        out.close(_CERTIFICATES_PRESENTED)
+        self.inventory(out, cluster.nodes, cluster.name)
+        out.close(_SECTION_END)
 
     # --- findings and their fix list ---
 
-    def findings(self, anchor: str, findings: list[Finding]) -> Html:
+    def findings(self, out: _Out, anchor: str, findings: list[Finding]) -> None:
         """The findings table and the fix list built from the same findings."""
         if not findings:
-            if self.report.incomplete:
-                return h(
-                    "p", "No findings in what could be collected; collection was incomplete.", class_="clean"
-                )
-            return h("p", "No findings: every name this cluster hands to clients matches.", class_="clean")
+            out.markup(_NO_FINDINGS_INCOMPLETE if self.report.incomplete else _NO_FINDINGS)
+            return
         cluster = findings[0].cluster
         if cluster in self.anchors and all(f.cluster == cluster for f in findings):
             steps = self.plans[cluster]
         else:  # findings of clusters the deployment does not hold, shown together
             steps = plan.build(findings, self.report.deployment)
-        numbers = steps.numbers()
+        numbered = steps.numbered()
         fixed_by: dict[Finding, set[int]] = {}
-        for step in steps.steps:
+        for number, step in numbered:
             for finding in step.findings:
-                fixed_by.setdefault(finding, set()).add(numbers[step])
-        rows = [
-            self.finding_row(f, f"{anchor}-f{i}", anchor, sorted(fixed_by.get(f, ())))
-            for i, f in enumerate(findings, start=1)
-        ]
-        return _FINDINGS(
-            head=_thead(_FINDING_COLUMNS), rows=rows, fix_list=self.fix_list(anchor, steps, numbers)
-        )
+                fixed_by.setdefault(finding, set()).add(number)
+        out.put(_FINDINGS, _thead(_FINDING_COLUMNS))
+        for i, f in enumerate(findings, start=1):
+            self.finding_row(out, f, f"{anchor}-f{i}", anchor, sorted(fixed_by.get(f, ())))
+        out.close(_TABLE_END)
+        if numbered:
+            self.fix_list(out, anchor, numbered)
 
-    def finding_row(self, finding: Finding, row_id: str, anchor: str, steps: list[int]) -> Html:
+    def finding_row(self, out: _Out, finding: Finding, row_id: str, anchor: str, steps: list[int]) -> None:
         """A finding's row, with its evidence and links to the steps of the fix list that resolve it."""
-        return _FINDING(
+        out.put(
+            _FINDING,
             id=row_id,
             severity=finding.severity.value,
             mark=_severity(finding.severity),
@@ -601,9 +639,12 @@ class _Page:
             setting=self.setting(finding),
             value=self.value(finding.value),
             message=finding.message,
-            evidence=_EVIDENCE.rows(finding.evidence) if finding.evidence else None,
-            fixed_by=_FIXED_BY.rows([(anchor, n, n) for n in map(str, steps)]) if steps else None,
         )
+        if finding.evidence:
+            out.rows(_EVIDENCE, finding.evidence)
+        if steps:
+            out.rows(_FIXED_BY, [(anchor, n, n) for n in map(str, steps)])
+        out.close(_ROW_END)
 
     def value(self, value: str | None) -> Html:
         """A finding's value, as code: made once per value (a node's name is on many rows)."""
@@ -618,140 +659,144 @@ class _Page:
         place = self.places.get(key)
         if place is None:
             place = self.places[key] = _place(finding)
-        return _on_node(place, finding)
+        return _on_node(place, finding) if finding.node else place
 
-    def fix_list(self, anchor: str, steps: plan.Plan, numbers: dict[plan.Step, int]) -> Child:
-        """The fix list: phases in order, steps numbered across phases, as the plan orders them."""
-        if not steps.steps:
-            return None
-        phases = [
-            _PHASE(
-                f"Phase {int(phase)}",
-                _sentence(phase.title),
-                [self.step(anchor, numbers[s], s) for s in group],
-            )
-            for phase, group in steps.by_phase()
-        ]
-        return [_FIX_LIST_HEAD, phases]
+    def fix_list(self, out: _Out, anchor: str, numbered: list[tuple[int, plan.Step]]) -> None:
+        """The fix list: phases in order, steps numbered across phases, as the plan orders them
+        (:meth:`plan.Plan.by_phase`, with each step's number)."""
+        phases: dict[Phase, list[tuple[int, plan.Step]]] = {}
+        for number, step in numbered:
+            phases.setdefault(step.phase, []).append((number, step))
+        out.markup(_FIX_LIST_HEAD)
+        for phase, group in sorted(phases.items(), key=_FIRST_ITEM):
+            out.put(_PHASE, f"Phase {int(phase)}", _sentence(phase.title))
+            for number, step in group:
+                self.step(out, anchor, number, step)
+            out.close(_PHASE_END)
 
-    def step(self, anchor: str, number: int, step: plan.Step) -> Html:
+    def step(self, out: _Out, anchor: str, number: int, step: plan.Step) -> None:
         """One numbered step: where, what from what to what, what first, how, what it costs."""
         if step.see is not None:  # described in an earlier cluster's fix list
             cluster, other = step.see
             target = self.anchors.get(cluster or "")
             where: Child = _SEE(f"#{target}-s{other}", step.see_text) if target else step.see_text
-            return _STEP_ELSEWHERE(str(number), f"{anchor}-s{number}", step.action, where)
+            out.put(_STEP_ELSEWHERE, str(number), f"{anchor}-s{number}", step.action, where)
+            return
         fix = step.fix
-        resolves = [
-            (finding, finding.value or finding.node or "", "") for finding in dict.fromkeys(step.findings)
-        ]
-        return _STEP(
+        out.put(
+            _STEP,
             number=str(number),
             id=f"{anchor}-s{number}",
             class_="step done" if step.done else "step",
             action=step.action,
-            done=_done() if step.done else None,
+            done=_done() if step.done else _NOTHING,
             where=_menu_path(step.where, fix.field if fix else None),
-            details=self.details(fix) if fix is not None else None,
-            resolves=self.about(_RESOLVES, resolves) if resolves else None,
         )
+        if fix is not None:
+            self.details(out, fix)
+        resolves = [
+            (finding, finding.value or finding.node or "", "") for finding in dict.fromkeys(step.findings)
+        ]
+        if resolves:
+            self.about(out, _RESOLVES, resolves)
+        out.close(_STEP_END)
 
-    def details(self, fix: Fix) -> Html:
-        """A step's change, what comes first, how and what it costs: the parts many steps share (the
-        same preconditions, the same impact) made once per distinct text."""
-        parts: list[Child] = []
+    def details(self, out: _Out, fix: Fix) -> None:
+        """A step's change, what comes first, how and what it costs."""
         if fix.current is not None:
-            parts.append(
-                self.once(_CHANGE, fix.current, fix.proposed)
-                if fix.proposed is not None
-                else self.once(_NOW, fix.current)
-            )
+            if fix.proposed is not None:
+                out.put(_CHANGE, fix.current, fix.proposed)
+            else:
+                out.put(_NOW, fix.current)
         if fix.preconditions:
-            first = self.firsts.get(fix.preconditions)
-            if first is None:
-                first = self.firsts[fix.preconditions] = _FIRST.each(fix.preconditions)
-            parts.append(first)
+            out.each(_FIRST, fix.preconditions)
         if fix.steps:
-            parts.append(_PROCEDURE.each(fix.steps))
+            out.each(_PROCEDURE, fix.steps)
         if fix.impact:
-            parts.append(self.once(_IMPACT, fix.impact))
-        return Html("".join(parts))  # type: ignore[arg-type]
+            out.put(_IMPACT, fix.impact)
 
-    def once(self, markup: _Markup, *values: str) -> Html:
-        """``markup`` filled with ``values``, made once per page for the same values."""
-        key = (markup, *values)
-        made = self.made.get(key)
-        if made is None:
-            made = self.made[key] = markup(*values)
-        return made
-
-    def about(self, listing: _List, findings: Sequence[tuple[Finding, str, str]]) -> Html:
+    def about(self, out: _Out, listing: _List, findings: Sequence[tuple[Finding, str, str]]) -> None:
         """``listing`` of findings, each named by its rule linked to its row, then a text (its value, say)
         and where else it is: ``(finding, text, elsewhere)``."""
         rows = self.rows
         linked = [(row, f.rule, text, elsewhere) for f, text, elsewhere in findings if (row := rows.get(f))]
         if len(linked) == len(findings):  # every row is on the page (the usual case): one fill for them all
-            return listing.rows(linked)
+            out.rows(listing, linked)
+            return
         items = [(rows.get(f), f.rule, text, elsewhere) for f, text, elsewhere in findings]
-        return listing.around(
-            _series([_ABOUT_LINKED(*item) if item[0] else _ABOUT(*item[1:]) for item in items])
+        out.markup(
+            listing.around(
+                _series([_ABOUT_LINKED(*item) if item[0] else _ABOUT(*item[1:]) for item in items])
+            )
         )
 
     # --- certificates ---
 
-    def inventory(self, nodes: Sequence[Node], cluster: str | None = None) -> Html:
+    def inventory(self, out: _Out, nodes: Sequence[Node], cluster: str | None = None) -> None:
         """Every endpoint of ``nodes`` and the certificate it presented (or why there is none)."""
-        rows = [self.endpoint(node, e, cluster) for node in nodes for e in node.endpoints]
-        rows += [_NO_ENDPOINT(_node_cell(node)) for node in nodes if not node.endpoints]
-        if not rows:
-            return h("p", "No node was collected.", class_="muted")
+        if not nodes:
+            out.markup(_NO_NODE)
+            return
         until = (
             "Valid until (days left at collection)" if self.report.deployment.collected_at else "Valid until"
         )
-        return _CERTIFICATES(_thead(("Server and endpoint", "Identity", "Issuer and chain", until)), rows)
+        out.put(_CERTIFICATES, _thead(("Server and endpoint", "Identity", "Issuer and chain", until)))
+        at = self._at
+        for node in nodes:
+            for endpoint in node.endpoints:
+                self.endpoint(out, node, endpoint, cluster, at)
+        for node in nodes:
+            if not node.endpoints:
+                out.put(_NO_ENDPOINT, _node_cell(node))
+        out.close(_TABLE_END)
 
-    def endpoint(self, node: Node, endpoint: Endpoint, cluster: str | None) -> Html:
+    def endpoint(self, out: _Out, node: Node, endpoint: Endpoint, cluster: str | None, at: datetime) -> None:
         """One endpoint's row; findings of other clusters about its certificate name their cluster."""
-        where = _WHERE(
+        out.put(
+            _WHERE,
             node=node.name,
-            publisher=_PUBLISHER_TAG if node.role == "publisher" else None,
+            publisher=_PUBLISHER_TAG if node.role == "publisher" else _NOTHING,
             purpose=endpoint.purpose,
             url=f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}",
-            sent=_SENT(f"name sent: {endpoint.server_name}") if endpoint.server_name else None,
         )
+        if endpoint.server_name:
+            out.put(_SENT, f"name sent: {endpoint.server_name}")
         leaf = endpoint.certificate
         if leaf is None:
-            why = endpoint.error.message if endpoint.error else "no certificate was presented"
-            return _NO_CERTIFICATE(where=where, why=why)
-        about = [
-            *self.by_certificate.get((leaf.sha256, node.name), ()),
-            *self.by_certificate.get((leaf.sha256, None), ()),
-        ]
-        links = [
-            (f, f.value or "", f" ({f.cluster})" if f.cluster and f.cluster != cluster else "")
-            for f in dict.fromkeys(about)
-        ]
-        return _ENDPOINT(
-            where=where,
-            identity=self.identity(leaf),
-            findings=self.about(_FINDINGS_HERE, links) if links else None,
-            issuer=self.issuer(leaf, endpoint.chain[1:]),
-            expiry=_expiry(leaf, self._at),
-        )
-
-    def identity(self, cert: Certificate) -> Html:
-        """What names a certificate: made once for a certificate several endpoints present."""
-        made = self.identities.get(cert.sha256)
-        if made is None:
-            bits = f" {cert.key.bits}" if cert.key.bits else ""
-            made = self.identities[cert.sha256] = _IDENTITY(
-                subject=_dn(cert.subject),
-                names=_names(cert),
-                key=f"{cert.key.type}{bits}, {cert.signature_algorithm}",
-                sha256=cert.sha256,
-                fingerprint=cert.sha256[:16] + "\u2026",
+            out.put(
+                _NO_CERTIFICATE, endpoint.error.message if endpoint.error else "no certificate was presented"
             )
-        return made
+            return
+        self.identity(out, leaf)
+        here = self.by_certificate.get((leaf.sha256, node.name))
+        anywhere = self.by_certificate.get((leaf.sha256, None))
+        if here or anywhere:
+            links = [
+                (f, f.value or "", f" ({f.cluster})" if f.cluster and f.cluster != cluster else "")
+                for f in dict.fromkeys([*(here or ()), *(anywhere or ())])
+            ]
+            self.about(out, _FINDINGS_HERE, links)
+        out.put(_ENDPOINT, self.issuer(leaf, endpoint.chain[1:]), _expiry(leaf, at))
+
+    def identity(self, out: _Out, cert: Certificate) -> None:
+        """What names a certificate: its subject, the names of its SAN, its key and its fingerprint."""
+        out.put(_IDENTITY, _dn(cert.subject))
+        if cert.san_error:
+            out.markup(
+                join([_dt("SAN"), h("dd", h("strong", "unreadable: "), cert.san_error, class_="alert")])
+            )
+        elif cert.san is None:
+            out.markup(_NO_SAN)
+        else:
+            san = cert.san
+            kinds = (san.dns, san.ip, san.xmpp_addr, san.srv_name, san.uri, san.email)
+            for listing, values in zip(_SAN_NAMES, kinds, strict=True):
+                if values:
+                    out.each(listing, values)
+            if not any(kinds):
+                out.markup(_EMPTY_SAN)
+        bits = f" {cert.key.bits}" if cert.key.bits else ""
+        out.put(_KEY, f"{cert.key.type}{bits}, {cert.signature_algorithm}", cert.sha256, cert.sha256[:16])
 
     def issuer(self, cert: Certificate, chain: Sequence[Certificate]) -> Html:
         """:func:`_issuer`, made once per issuer and chain (every certificate one CA issued shows the same)."""
@@ -768,39 +813,69 @@ class _Page:
         return self.report.deployment.collected_at or self._made
 
 
+# The sections are written into one _Out in order (see _Page.write_sections): a template that opens an
+# element (a row, a step, a section) is followed by what goes inside it, then by the one that closes it.
 _SHA256 = operator.attrgetter("sha256")
+_FIRST_ITEM = operator.itemgetter(0)
 _CONTENTS_ITEM = _Markup('<li><a href="#{}">{}</a><span> \u2014 {}</span></li>')
 _CLUSTER = _Markup(
     '<section class="cluster" id="{anchor}"><h2><span class="name">{name}</span> <span>{title}</span></h2>'
     '<dl class="facts compact"><dt>Product</dt><dd>{product}</dd><dt>Version</dt><dd><code>{version}</code></dd>'
-    "<dt>Nodes</dt><dd>{nodes}</dd></dl>{findings}<h3>Certificates presented</h3>{certificates}</section>"
+    "<dt>Nodes</dt><dd>"
 )
-_FINDINGS = _Markup('<h3>Findings</h3><table class="findings">{head}<tbody>{rows}</tbody></table>{fix_list}')
+"""A cluster's section opens: then its nodes (_NODES or _NO_NODES), its findings and fix list,
+_CERTIFICATES_PRESENTED, its certificates."""
+_NODES = _Markup("{} \u2014 publisher <code>{}</code></dd></dl>")
+_NO_NODES = _Markup("none collected</dd></dl>")
+_NOTHING = Html("")
+"""An optional piece left out."""
+_CERTIFICATES_PRESENTED = _Markup("<h3>Certificates presented</h3>")
+_SECTION_END = _Markup("</section>")
+_PART = _Markup('<section class="cluster" id="{}"><h2>{}</h2>')
+"""The section of findings in no cluster the deployment holds: then the findings."""
+_EXTERNALS = Html(
+    '<section class="cluster" id="externals"><h2>External servers</h2><p class="muted">Servers outside the '
+    "clusters that settings name (mail store, conferencing).</p>"
+)
+_NO_FINDINGS = h("p", "No findings: every name this cluster hands to clients matches.", class_="clean")
+_NO_FINDINGS_INCOMPLETE = h(
+    "p", "No findings in what could be collected; collection was incomplete.", class_="clean"
+)
+_FINDINGS = _Markup('<h3>Findings</h3><table class="findings">{}<tbody>')
+"""The findings table opens (its head in the hole): then a row per finding, then _TABLE_END."""
+_TABLE_END = _Markup("</tbody></table>")
 _FIX_LIST_HEAD = Html(
     '<h3>Fix list</h3><p class="muted">Carry the steps out in order: each phase makes the next one safe. '
     "Steps already in place at collection are marked done.</p>"
 )
 _PHASE = _Markup(
-    '<section class="phase"><h4><span class="phase-no">{}</span> \u00b7 {}</h4><ol class="steps">{}</ol></section>'
+    '<section class="phase"><h4><span class="phase-no">{}</span> \u00b7 {}</h4><ol class="steps">'
 )
-_CERTIFICATES = _Markup('<table class="certs">{}<tbody>{}</tbody></table>')
+"""A phase of the fix list opens: then its steps, then _PHASE_END."""
+_PHASE_END = _Markup("</ol></section>")
+_CERTIFICATES = _Markup('<table class="certs">{}<tbody>')
+"""The certificates table opens (its head in the hole): then a row per endpoint, then _TABLE_END."""
+_NO_NODE = h("p", "No node was collected.", class_="muted")
 _WHERE = _Markup(
-    '<td><code class="node-name">{node}</code>{publisher}<span class="purpose">{purpose}</span>'
-    '<span class="endpoint">{url}</span>{sent}</td>'
+    '<tr><td><code class="node-name">{node}</code>{publisher}<span class="purpose">{purpose}</span>'
+    '<span class="endpoint">{url}</span>'
 )
-"""The first cell of an endpoint's row: the server, the endpoint, the name sent to it."""
+"""An endpoint's row opens with its first cell: the server, the endpoint, then the name sent to it
+(_SENT), then either _NO_CERTIFICATE or the certificate's identity (_IDENTITY), the findings about it
+and _ENDPOINT."""
 _PUBLISHER_TAG = Html(' <span class="tag">publisher</span>')
 _SENT = _Markup('<span class="endpoint">{}</span>')
-_IDENTITY = _Markup(
-    '<dl class="identity"><dt>Subject</dt><dd><code>{subject}</code></dd>{names}'
-    '<dt>Key</dt><dd class="small">{key}</dd>'
-    '<dt>SHA-256</dt><dd class="small"><code title="{sha256}">{fingerprint}</code></dd></dl>'
+_NO_CERTIFICATE = _Markup('</td><td colspan="3" class="alert"><strong>No certificate: </strong>{}</td></tr>')
+_IDENTITY = _Markup('</td><td><dl class="identity"><dt>Subject</dt><dd><code>{}</code></dd>')
+"""A certificate's identity cell opens with its subject: then the names of its SAN (_SAN_NAMES, or why
+there are none), then _KEY."""
+_KEY = _Markup(
+    '<dt>Key</dt><dd class="small">{}</dd>'
+    '<dt>SHA-256</dt><dd class="small"><code title="{}">{}\u2026</code></dd></dl>'
 )
-"""A certificate's identity cell: the same wherever the certificate is presented."""
-_ENDPOINT = _Markup("<tr>{where}<td>{identity}{findings}</td><td>{issuer}</td><td><p>{expiry}</p></td></tr>")
-_NO_CERTIFICATE = _Markup(
-    '<tr>{where}<td colspan="3" class="alert"><strong>No certificate: </strong>{why}</td></tr>'
-)
+"""The identity cell closes: the key and signature algorithm, the SHA-256 fingerprint, its first digits."""
+_ENDPOINT = _Markup("</td><td>{}</td><td><p>{}</p></td></tr>")
+"""An endpoint's row closes: its issuer and chain, its expiry."""
 _NO_ENDPOINT = _Markup('<tr><td>{}</td><td colspan="3" class="muted">no endpoint was collected</td></tr>')
 _ABOUT = _Markup("<span>{} {}{}</span>")
 _ABOUT_LINKED_ITEM = '<span><a href="#{}">{}</a> {}{}</span>'
@@ -824,8 +899,11 @@ _FIXED_BY = _List('<div class="fixed-by">Fixed by ', '<a href="#{}-s{}">step {}<
 """Links from a finding's row to the steps that fix it: (anchor, number, number) per step."""
 _FINDING = _Markup(
     '<tr id="{id}" class="sev-{severity}"><td>{mark}</td><td>{rule}</td><td>{setting}</td><td>{value}</td>'
-    '<td><p class="message">{message}</p>{evidence}{fixed_by}</td></tr>'
+    '<td><p class="message">{message}</p>'
 )
+"""A finding's row opens: then its evidence (_EVIDENCE) and the links to the steps that fix it
+(_FIXED_BY), then _ROW_END."""
+_ROW_END = _Markup("</td></tr>")
 
 
 def _rule(finding: Finding) -> Html:
@@ -932,8 +1010,11 @@ _STEP_ELSEWHERE = _Markup(
 """A step an earlier cluster's fix list describes: its action and a link there."""
 _STEP = _Markup(
     '<li value="{number}" id="{id}" class="{class_}"><p class="action">{action}</p>{done}'
-    '<dl class="step-facts"><dt>Where</dt><dd>{where}</dd>{details}{resolves}</dl></li>'
+    '<dl class="step-facts"><dt>Where</dt><dd>{where}</dd>'
 )
+"""A step opens: then its change, what comes first, how, what it costs (_CHANGE or _NOW, _FIRST,
+_PROCEDURE, _IMPACT) and the findings it resolves (_RESOLVES), then _STEP_END."""
+_STEP_END = _Markup("</dl></li>")
 
 
 @functools.lru_cache(maxsize=1)
@@ -967,31 +1048,21 @@ _NODE = _Markup('<code class="node-name">{}</code>')
 _PUBLISHER = _Markup('<code class="node-name">{}</code> <span class="tag">publisher</span>')
 
 
-def _names(cert: Certificate) -> Html:
-    """The names a certificate holds besides its subject: its SAN, by kind, or why there is none."""
-    if cert.san_error:
-        return join([_dt("SAN"), h("dd", h("strong", "unreadable: "), cert.san_error, class_="alert")])
-    if cert.san is None:
-        return join([_dt("SAN"), _dd("none (only the Subject CN names the server)", "muted")])
-    san = cert.san
-    kinds = (san.dns, san.ip, san.xmpp_addr, san.srv_name, san.uri, san.email)
-    present = [(kind, _CODES.each(values)) for kind, values in zip(_SAN_KINDS, kinds, strict=True) if values]
-    if not present:
-        return join([_dt("SAN"), _dd("empty", "muted")])
-    return _SAN.rows(present)
+_NO_SAN = join([_dt("SAN"), _dd("none (only the Subject CN names the server)", "muted")])
+_EMPTY_SAN = join([_dt("SAN"), _dd("empty", "muted")])
+_SAN_NAMES = tuple(
+    _List(f"<dt>{kind}</dt><dd>", "<code>{}</code>", "</dd>", ", ")
+    for kind in ("dNSName", "iPAddress", "xmppAddr", "SRVName", "URI", "email")
+)
+"""The names of each kind a SAN holds, each as code, in the order the identity cell lists the kinds."""
 
 
-_SAN = _Markup("<dt>{}</dt><dd>{}</dd>")
-_SAN_KINDS = ("dNSName", "iPAddress", "xmppAddr", "SRVName", "URI", "email")
-"""The kinds of name a SAN holds, in the order the identity cell lists them."""
-
-
-@functools.lru_cache(maxsize=4096)
 def _dn(name: str) -> Html:
     """A distinguished name that may wrap after its commas rather than in the middle of a word.
 
     Escaped whole, then split: escaping neither adds nor removes a comma (its references are ``&lt;``,
-    ``&#8212;``, ``\\x00``), so the pieces are those of the name, each escaped.
+    ``&#8212;``, ``\\x00``), so the pieces are those of the name, each escaped. Not cached: a subject
+    is usually on one row only (an issuer's name is, with its cell, see :func:`_issuer_of`).
     """
     return Html(",<wbr>".join(_escaped(name).split(",")))
 
@@ -1007,8 +1078,6 @@ def _series(items: Sequence[Child], separator: str = "; ") -> Html:
 
 
 _CODE = _Markup("<code>{}</code>")
-_CODES = _List("", "<code>{}</code>", "", ", ")
-"""Names of one kind, each as code, separated by commas."""
 
 
 def _issuer(cert: Certificate, chain: Sequence[Certificate], at: datetime) -> Html:

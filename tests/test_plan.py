@@ -246,3 +246,29 @@ def test_a_renewal_merged_alone_is_itself_unless_merging_tidies_it() -> None:
     assert renewal.merge([untidy]) == alone
     twice = replace(alone, subject=(("O", "Acme"), ("O", "Acme Corp")))
     assert renewal.merge([twice]).subject == (("O", "Acme Corp"),)
+
+
+def test_numbered_gives_each_step_its_number_and_equal_steps_the_first_ones() -> None:
+    """The HTML report numbers steps with numbered(), which hashes steps only when two share an action."""
+    dep = premigration()
+    steps = plan.build(lint(dep).findings, dep)
+    assert steps.numbered() == [(steps.number(step), step) for step in steps.steps]
+    rename = steps.steps[1]
+    twice = plan.Plan((*steps.steps, rename))
+    assert twice.numbered()[-1] == (2, rename)  # the same step again: the number it has in the plan
+    other = replace(rename, findings=rename.findings[:0])  # the same action, another step
+    assert plan.Plan((*steps.steps, other)).numbered()[-1] == (len(steps.steps) + 1, other)
+
+
+def test_a_clean_cluster_has_an_empty_plan_in_its_place() -> None:
+    dep = premigration()
+    clean_leaf = cert("cuc1.example.com", dns=["cuc1.example.com"])
+    clean = cluster("cuc", "unity", "9.1", [node("cuc1.example.com", tomcat("cuc1.example.com", clean_leaf))])
+    dep = replace(dep, clusters=(dep.clusters[0], clean, dep.clusters[1]))
+    findings = lint(dep).findings
+    assert not [f for f in findings if f.cluster == "cuc"]
+    plans = plan.per_cluster(findings, dep)
+    assert list(plans) == ["cucm", "cuc", "imp"]
+    assert plans["cuc"] == plan.Plan()
+    assert plans["cucm"].steps
+    assert plans["imp"].steps

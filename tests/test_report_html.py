@@ -647,3 +647,25 @@ def test_templates_and_values_beyond_ascii_come_out_as_character_references() ->
     listing = html._List("<ul>", "<li>{}</li>", "</ul>", " \u00b7 ")
     assert listing.each(["\u2192", "<i>"]) == "<ul><li>&#8594;</li> &#183; <li>&lt;i&gt;</li></ul>"
     assert html.escape("\u202e\u00e9") == "\\u202e&#233;"
+
+
+def test_the_values_of_a_page_filled_at_once_come_out_each_as_escaped_alone() -> None:
+    """The sections are filled in one formatting when the page is done: each text comes out as escaping
+    it alone makes it, whatever it holds (NUL, %, braces), and markup passes as is."""
+    texts = ["plain", HOSTILE, BREAKOUT, "a\x00b", "\x00", "\u202e", "caf\u00e9 \U0001f600 &", ""]
+    texts += ["100% {} %s %%", "tab\tline\nend", "\udc80", "x" * 1000]
+    out = html._Out()
+    cell = html._Markup("<td>{}</td>")
+    for text in texts:
+        out.put(cell, text)
+    out.put(cell, html.Html("<b>ok</b>"))
+    out.put(cell, None)
+    out.rows(
+        html._List("<dl>", "<dt>{}</dt><dd>{}</dd>", "</dl>", "\u00b7"), [(HOSTILE, "%s"), ("k", "\x00")]
+    )
+    out.close(html._Markup("</tr>"))
+    page = out.text()
+    expected = "".join(f"<td>{html.escape(text)}</td>" for text in texts) + "<td><b>ok</b></td><td></td>"
+    expected += f"<dl><dt>{ESCAPED}</dt><dd>%s</dd>&#183;<dt>k</dt><dd>\\x00</dd></dl></tr>"
+    assert page == expected
+    assert page.isascii()
