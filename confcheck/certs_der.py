@@ -188,6 +188,46 @@ _STRING_TAGS = {0x0C, 0x13, 0x16}
 
 
 def _name(der: bytes, start: int, end: int) -> Name:
+    """The name filling ``der[start:end]``: the usual shape (one attribute per RDN, every length under
+    128 bytes) in one flat pass, anything else by :func:`_any_name`, which the flat pass equals."""
+    rdns: list[str] = []
+    attributes: list[tuple[str, str]] = []
+    common_names: list[str] = []
+    pos = start
+    try:
+        while pos < end:
+            # SET { SEQUENCE { OID, string } }, each length in one byte: a single-valued RDN
+            rdn_end = pos + 2 + der[pos + 1]
+            sequence_end = pos + 4 + der[pos + 3]
+            oid_end = pos + 6 + der[pos + 5]
+            value_end = oid_end + 2 + der[oid_end + 1]
+            if (
+                der[pos] != 0x31
+                or der[pos + 2] != 0x30
+                or der[pos + 4] != 0x06
+                or der[oid_end] not in _STRING_TAGS
+                or (der[pos + 1] | der[pos + 3] | der[pos + 5] | der[oid_end + 1]) & 0x80
+                or not value_end == sequence_end == rdn_end <= end
+            ):
+                return _any_name(der, start, end)
+            oid = _oid(der[pos + 6 : oid_end])
+            value = der[oid_end + 2 : value_end].decode("utf-8")
+            limits = _LENGTH_LIMITS.get(oid)
+            if limits is not None and not limits[0] <= value_end - oid_end - 2 <= limits[1]:
+                raise _Unsupported("attribute length")
+            short = _SHORT_NAMES.get(oid, oid)
+            if oid == _COMMON_NAME:
+                common_names.append(value)
+            attributes.append((short, value))
+            rdns.append(f"{short}={escape(value)}")
+            pos = rdn_end
+    except IndexError:  # bytes that end inside an element
+        return _any_name(der, start, end)
+    rdns.reverse()
+    return Name(",".join(rdns), tuple(attributes), tuple(common_names))
+
+
+def _any_name(der: bytes, start: int, end: int) -> Name:
     rdns: list[str] = []
     attributes: list[tuple[str, str]] = []
     common_names: list[str] = []
