@@ -37,6 +37,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _cache = functools.lru_cache(maxsize=1 << 16)
 """The same few names recur across thousands of references: normalize each once."""
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+_ASCII_NAME = re.compile(rf"{_LABEL.pattern}(?:\.{_LABEL.pattern})*")
+"""Labels that each match :data:`_LABEL`, joined by dots."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +125,18 @@ def is_ip(name: str) -> bool:
 @_cache
 def canonical_ip(text: str) -> str | None:
     """The canonical text of an IPv4 or IPv6 literal (an IPv6 one may be bracketed), else None."""
-    if ":" not in text and text.strip("0123456789."):
-        return None  # not IPv6 (no colon) nor IPv4 (digits and dots only): most names, without an exception
+    if ":" not in text:
+        if text.strip("0123456789."):
+            return (
+                None  # not IPv6 (no colon) nor IPv4 (digits and dots only): most names, without an exception
+            )
+        # IPv4 as ipaddress reads it: four decimal octets up to 255, no leading zeros; written back the same
+        octets = text.split(".")
+        valid = len(octets) == 4 and all(
+            0 < len(octet) <= 3 and (octet[0] != "0" or len(octet) == 1) and int(octet) <= 255
+            for octet in octets
+        )
+        return text if valid else None
     if _CONTROL.search(text):
         return None
     bracketed = text.startswith("[") and text.endswith("]")
@@ -199,6 +211,9 @@ def _alabels(name: str) -> str | None:
     """Lower-case A-label form of a dotted name; None if any label is empty or not a host label."""
     if not name or _CONTROL.search(name):
         return None
+    if name.isascii():  # the usual name: every label checked by one match, no IDNA to apply
+        lowered = name.lower()
+        return lowered if len(lowered) <= 253 and _ASCII_NAME.fullmatch(lowered) else None
     labels = []
     for raw in name.split("."):
         try:

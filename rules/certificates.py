@@ -836,6 +836,8 @@ def inconsistent_subject(ctx: Context) -> Iterator[Finding]:
     then regenerate the certificates or generate the CSRs.
     """
     for cluster, leaves in _by_cluster(ctx):
+        if len({_organisation(p.cert) for p in leaves}) == 1:
+            continue  # every certificate names the organisation alike: no field can differ
         differing: dict[str, dict[str, list[Presented]]] = {}
         fields = [(p, _fields(p.cert)) for p in leaves]
         for name in ORGANISATION_FIELDS:
@@ -849,6 +851,11 @@ def inconsistent_subject(ctx: Context) -> Iterator[Finding]:
                 differing[name] = values
         if differing:
             yield _inconsistent(ctx, cluster, differing)
+
+
+def _organisation(cert: Certificate) -> tuple[tuple[str, str], ...]:
+    """The subject's organisation fields as (name, value), in certificate order."""
+    return tuple(pair for pair in cert.subject_attributes if pair[0] in ORGANISATION_FIELDS)
 
 
 def _fields(cert: Certificate) -> dict[str, list[str]]:
