@@ -22,6 +22,7 @@ writes them, attribute values as decoded, key sizes as ``key_size``, extensions 
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 
 from confcheck.certs import (
@@ -296,6 +297,8 @@ def _any_name(der: bytes, start: int, end: int) -> Name:
 
 def escape(value: str) -> str:
     """An attribute value escaped for an RFC 4514 string, exactly as cryptography escapes it."""
+    if _PLAIN.fullmatch(value):
+        return value  # most values: nothing to escape, found by one match
     if not value:
         return ""
     for special, escaped in _ESCAPES:
@@ -308,6 +311,8 @@ def escape(value: str) -> str:
     return value
 
 
+_PLAIN = re.compile(r'[^\\"+,;<>\x00# ](?:[^\\"+,;<>\x00]*[^\\"+,;<>\x00 ])?')
+"""A value :func:`escape` leaves as it is: no special character, no ``#`` or space first, no space last."""
 _ESCAPES = (
     ("\\", "\\\\"),
     ('"', '\\"'),
