@@ -49,6 +49,7 @@ from confcheck.rules._fixes import (
 
 SPECIAL_CHARACTERS = "@&!,"
 """What Cisco's guide says the CA request fields must not hold."""
+_SPECIAL = frozenset(SPECIAL_CHARACTERS)
 REQUEST_FIELDS = ("O", "OU", "L", "ST", "C", "CN")
 """The subject fields of a certificate request, as a Cisco server fills them in."""
 ORGANISATION_FIELDS = ("O", "OU", "L", "ST", "C")
@@ -709,7 +710,7 @@ def subject_special_characters(ctx: Context) -> Iterator[Finding]:
     certificate or generate a new CSR and have it signed.
     """
     for p in _leaves(ctx):
-        bad = [(n, v) for n, v in _request_fields(p.cert) if any(c in v for c in SPECIAL_CHARACTERS)]
+        bad = [(n, v) for n, v in _request_fields(p.cert) if not _SPECIAL.isdisjoint(v)]
         if not bad:
             continue
         found = _join(f"'{c}'" for c in SPECIAL_CHARACTERS if any(c in v for _, v in bad))
