@@ -440,9 +440,13 @@ def _extensions(der: bytes, rest: list[tuple[int, int, int]]) -> Extensions | No
                 return None
             san, san_error = read
         elif oid == _EXTENDED_KEY_USAGE and value_tag == 0x30:
-            purposes = tuple(_small_oid(der[s:e]) for t, s, e in _only(der, value_start, value_end, 0x06))
+            purposes = _purposes(der, value_start, value_end)
             if not purposes:
                 return None
+        elif oid == _BASIC_CONSTRAINTS and value_tag == 0x30 and value_end - value_start in (0, 3):
+            if value_end > value_start and der[value_start:value_end] != _CRITICAL:
+                return None  # cA written FALSE (DER leaves it out), or not a BOOLEAN
+            is_ca = value_end > value_start  # the usual: no path length
         elif oid == _BASIC_CONSTRAINTS and value_tag == 0x30:
             constraints = _children(der, value_start, value_end)
             if constraints and der[constraints[0][1] - 2 : constraints[0][2]] == _CRITICAL:
@@ -459,6 +463,9 @@ def _extensions(der: bytes, rest: list[tuple[int, int, int]]) -> Extensions | No
         elif oid == _SUBJECT_KEY_IDENTIFIER and value_tag == 0x04:
             pass
         elif oid == _AUTHORITY_KEY_IDENTIFIER and value_tag == 0x30:
+            length = der[value_start + 1]
+            if der[value_start] == 0x80 and length < 0x80 and value_start + 2 + length == value_end:
+                continue  # the usual: a [0] keyIdentifier alone, shorter than 128 bytes
             identifier = _children(der, value_start, value_end)
             if len(identifier) > 1 or (identifier and identifier[0][0] != 0x80):
                 return None  # an issuer and serial number: left to cryptography
@@ -491,12 +498,18 @@ def _extension(der: bytes, start: int, end: int) -> tuple[str, int, int, int] | 
     return _oid(der[parts[0][1] : parts[0][2]]), *inner[0]
 
 
-def _only(der: bytes, start: int, end: int, tag: int) -> list[tuple[int, int, int]]:
-    """The children of ``der[start:end]``, all of ``tag``."""
-    children = _children(der, start, end)
-    if any(child[0] != tag for child in children):
-        raise _Unsupported(f"expected elements of tag {tag:#x}")
-    return children
+def _purposes(der: bytes, start: int, end: int) -> tuple[str, ...]:
+    """The OIDs filling ``der[start:end]`` (an extendedKeyUsage), each shorter than 128 bytes (as
+    :func:`_oid` wants them)."""
+    purposes: list[str] = []
+    while start < end:
+        length = der[start + 1]
+        stop = start + 2 + length
+        if der[start] != 0x06 or length & 0x80 or stop > end:
+            raise _Unsupported("extendedKeyUsage")
+        purposes.append(_small_oid(der[start + 2 : stop]))
+        start = stop
+    return tuple(purposes)
 
 
 _OID_ARC_BITS = 63

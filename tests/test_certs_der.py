@@ -470,3 +470,16 @@ def test_an_extension_named_twice_or_explicitly_not_critical_reads_as_cryptograp
             return
         fast, slow, _ = both_ways(explicit_false)
         assert fast == slow == slow_reading
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"\x30\x81\x83\x80\x81\x80" + b"k" * 128,  # a keyIdentifier of 128 bytes: a two-byte length
+        b"\x30\x81\x83\x80\x81\x81" + b"k" * 128,  # its length says one byte more than there is
+        b"\x30\x81\x83\x80\x81\x7f" + b"k" * 128,  # a length that fits in one byte, written in two
+    ],
+)
+def test_an_authority_key_identifier_with_a_long_length_reads_as_cryptography_reads_it(value: bytes) -> None:
+    fast, slow, _ = both_ways(raw_extensions((AKI, value)))
+    assert fast == slow
