@@ -58,25 +58,27 @@ class IdentityMatch:
 def match(name: str, cert: Certificate, profile: Profile) -> IdentityMatch:
     """Match a configured name against ``cert`` under ``profile``."""
 
-    def verdict(field: Field | None, identity: str | None, wildcard: bool, reason: str) -> IdentityMatch:
-        return IdentityMatch(name, profile, field is not None, field, identity, wildcard, reason)
-
     if cert.san_error is not None:
-        return verdict(None, None, False, f"{cert.san_error}; it identifies nothing")
+        return IdentityMatch(
+            name, profile, False, None, None, False, f"{cert.san_error}; it identifies nothing"
+        )
     kind = name_kind(name)
     if kind == "invalid":
-        return verdict(None, None, False, f"{_show(name)} is not a valid host name or IP address")
+        reason = f"{_show(name)} is not a valid host name or IP address"
+        return IdentityMatch(name, profile, False, None, None, False, reason)
     reference = canonical_ip(name) if kind == "ip" else normalize(name)
     assert reference is not None  # name_kind() said it is valid
     candidates = identities(cert, profile)
     for field, identity in candidates:
         if _exact(reference, kind, field, identity):
-            return verdict(field, identity, False, f"{field} {identity} matches")
+            return IdentityMatch(name, profile, True, field, identity, False, f"{field} {identity} matches")
     if kind != "ip":
         for field, identity in candidates:
             if field in ("dNSName", "CN") and _wildcard(reference, field, identity):
-                return verdict(field, identity, True, f"{field} {identity} matches through a wildcard")
-    return verdict(None, None, False, _mismatch_reason(name, reference, kind, cert, candidates, profile))
+                reason = f"{field} {identity} matches through a wildcard"
+                return IdentityMatch(name, profile, True, field, identity, True, reason)
+    reason = _mismatch_reason(name, reference, kind, cert, candidates, profile)
+    return IdentityMatch(name, profile, False, None, None, False, reason)
 
 
 def identities(cert: Certificate, profile: Profile) -> tuple[tuple[Field, str], ...]:

@@ -109,11 +109,16 @@ def _collect(ctx: Context) -> Iterator[Presented]:
     located: list[tuple[Cluster | None, Node]] = [(c, n) for c in ctx.deployment.clusters for n in c.nodes]
     located += [(None, n) for n in ctx.deployment.externals]
     for cluster, node in located:
+        first: dict[str, Endpoint] = {}  # each purpose's first endpoint (Node.endpoint), found in one pass
         for endpoint in node.endpoints:
-            if _elsewhere(node, endpoint):
-                continue
+            first.setdefault(endpoint.purpose, endpoint)
+        for endpoint in node.endpoints:
+            met = first[endpoint.purpose]
+            if met is not endpoint and met.certificate is not None:
+                continue  # the purpose met again on another port (_elsewhere)
+            kind = family(endpoint.purpose)
             for position, cert in enumerate(endpoint.chain):
-                key = (id(node), family(endpoint.purpose), cert.sha256)  # one certificate, however met
+                key = (id(node), kind, cert.sha256)  # one certificate, however met
                 if key not in seen:
                     seen.add(key)
                     yield Presented(cluster, node, endpoint, cert, position)
