@@ -37,6 +37,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _cache = functools.lru_cache(maxsize=1 << 16)
 """The same few names recur across thousands of references: normalize each once."""
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+"""Four decimal octets up to 255 without leading zeros: the IPv4 literals ipaddress reads."""
 _ASCII_NAME = re.compile(rf"{_LABEL.pattern}(?:\.{_LABEL.pattern})*")
 """Labels that each match :data:`_LABEL`, joined by dots."""
 
@@ -128,17 +131,9 @@ def is_ip(name: str) -> bool:
 def canonical_ip(text: str) -> str | None:
     """The canonical text of an IPv4 or IPv6 literal (an IPv6 one may be bracketed), else None."""
     if ":" not in text:
-        if text.strip("0123456789."):
-            return (
-                None  # not IPv6 (no colon) nor IPv4 (digits and dots only): most names, without an exception
-            )
-        # IPv4 as ipaddress reads it: four decimal octets up to 255, no leading zeros; written back the same
-        octets = text.split(".")
-        valid = len(octets) == 4 and all(
-            0 < len(octet) <= 3 and (octet[0] != "0" or len(octet) == 1) and int(octet) <= 255
-            for octet in octets
-        )
-        return text if valid else None
+        # most names: not IPv6 (no colon) nor IPv4 (digits and dots only), refused without an exception;
+        # an IPv4 literal as ipaddress reads it, which writes it back the same
+        return text if _IPV4.fullmatch(text) else None
     if _CONTROL.search(text):
         return None
     bracketed = text.startswith("[") and text.endswith("]")
