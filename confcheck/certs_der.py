@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from operator import itemgetter
 
 from confcheck.certs import (
     _IA5_STRING,
@@ -169,6 +170,9 @@ def _positive_integer(body: bytes) -> int:
 # --- the certificate --------------------------------------------------------------------------------
 
 _V3 = b"\xa0\x03\x02\x01\x02"
+_TBS_TAGS = (0x02, 0x30, 0x30, 0x30, 0x30, 0x30)
+"""serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo."""
+_TAG = itemgetter(0)
 
 
 def _certificate(der: bytes) -> Fields:
@@ -180,9 +184,10 @@ def _certificate(der: bytes) -> Fields:
         raise _Unsupported("Certificate layout")
     _, tbs_start, tbs_end = parts[0]
     elements = _children(der, tbs_start, tbs_end)
-    if der.startswith(_V3, tbs_start):
+    v3 = der.startswith(_V3, tbs_start)
+    if v3:
         elements = elements[1:]
-    if len(elements) < 6 or [tag for tag, *_ in elements[:6]] != [0x02, 0x30, 0x30, 0x30, 0x30, 0x30]:
+    if tuple(map(_TAG, elements[:6])) != _TBS_TAGS:
         raise _Unsupported("TBSCertificate layout")
     _, algorithm, issuer_tlv, _, subject_tlv, key_tlv = elements[:6]
     issuer_der = der[algorithm[2] : issuer_tlv[2]]
@@ -196,7 +201,7 @@ def _certificate(der: bytes) -> Fields:
         _name(der, subject_tlv[1], subject_tlv[2]),
         issuer,
         _key(der, key_tlv[1], key_tlv[2]),
-        _extensions(der, elements[6:]),
+        _extensions(der, elements[6:]) if v3 else None if elements[6:] else _NO_EXTENSIONS,
     )
 
 
