@@ -4,7 +4,7 @@ A snapshot of thousands of clusters holds tens of thousands of certificates. Of 
 cryptography, building the Python objects of its names (and their RFC 4514 strings), of its public
 key and of its extensions is the largest part; this reader takes those from the DER instead (reading
 a certificate as snapshots store it took 128 µs, then 81 µs with the names and key read here, about
-60 µs with the extensions too, on the benchmark's certificates). It vouches for the names, keys and
+55 µs with the extensions too, on the benchmark's certificates). It vouches for the names, keys and
 extensions servers really present — attributes in UTF8String, PrintableString or IA5String, RSA and
 NIST-curve EC keys; subjectAltName, extendedKeyUsage, basicConstraints, keyUsage and the key
 identifiers, in the shapes cryptography reads without fail — and gives up (:func:`read` returns None,
