@@ -1,26 +1,40 @@
-"""Reading a certificate's subject, issuer and key straight from its DER, without cryptography's objects.
+"""Reading a certificate's names, key and extensions straight from its DER, without cryptography's objects.
 
 A snapshot of thousands of clusters holds tens of thousands of certificates. Of reading one with
-cryptography, building the Python objects of its names (and their RFC 4514 strings) and of its public
-key is the largest part; this reader takes those from the DER instead (reading a certificate as
-snapshots store it took 128 µs, now 81 µs, on the benchmark's certificates). It
-vouches for the names and keys servers really present — attributes in UTF8String, PrintableString or
-IA5String, RSA and NIST-curve EC keys — and gives up (:func:`read` returns None, or a None key) on
-anything else, which is then read with cryptography as before. It is never the only check: the
-caller has had cryptography load the same bytes first, so malformed certificates are refused exactly
-as they always were. What cryptography gives cheaply (serial number, validity, signature algorithm,
-the extensions) is not read here.
+cryptography, building the Python objects of its names (and their RFC 4514 strings), of its public
+key and of its extensions is the largest part; this reader takes those from the DER instead (reading
+a certificate as snapshots store it took 128 µs, then 81 µs with the names and key read here, about
+55 µs with the extensions too, on the benchmark's certificates). It vouches for the names, keys and
+extensions servers really present — attributes in UTF8String, PrintableString or IA5String, RSA and
+NIST-curve EC keys; subjectAltName, extendedKeyUsage, basicConstraints, keyUsage and the key
+identifiers, in the shapes cryptography reads without fail — and gives up (:func:`read` returns None,
+or a None key or extensions) on anything else, which is then read with cryptography as before. It is
+never the only check: the caller has had cryptography load the same bytes first, so malformed
+certificates are refused exactly as they always were. What cryptography gives cheaply (serial number,
+validity, signature algorithm) is not read here.
 
 Each value equals what cryptography gives for the same certificate (tests compare the two over many
-generated certificates): RFC 4514 strings as ``Name.rfc4514_string`` writes them, attribute values
-as decoded, key sizes as ``key_size``.
+generated certificates and hostile extension values): RFC 4514 strings as ``Name.rfc4514_string``
+writes them, attribute values as decoded, key sizes as ``key_size``, extensions as
+``certs_x509`` takes them from cryptography's objects.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass
+from operator import itemgetter
 
-from confcheck.certs import KeyInfo
+from confcheck.certs import (
+    _IA5_STRING,
+    _UTF8_STRING,
+    SRV_NAME,
+    XMPP_ADDR,
+    KeyInfo,
+    SubjectAltNames,
+    _der_string,
+)
 
 
 class _Unsupported(Exception):
@@ -44,6 +58,20 @@ class Name:
 
 
 @dataclass(frozen=True, slots=True)
+class Extensions:
+    """What confcheck takes from a certificate's extensions, as :mod:`confcheck.certs_x509` takes it from
+    cryptography's objects."""
+
+    san: SubjectAltNames | None
+    """None when there is no subjectAltName extension, or it cannot be parsed (``san_error``)."""
+    san_error: str | None
+    extended_key_usage: tuple[str, ...] | None
+    """The extendedKeyUsage purposes as dotted OIDs; None without the extension."""
+    is_ca: bool
+    """basicConstraints' cA (False without the extension)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Fields:
     """What this reader takes from a certificate."""
 
@@ -51,6 +79,8 @@ class Fields:
     issuer: Name
     key: KeyInfo | None
     """None when the key is of a kind this reader leaves to cryptography."""
+    extensions: Extensions | None = None
+    """None when an extension is of a kind (or a shape) this reader leaves to cryptography."""
 
 
 def read(der: bytes) -> Fields | None:
@@ -140,6 +170,9 @@ def _positive_integer(body: bytes) -> int:
 # --- the certificate --------------------------------------------------------------------------------
 
 _V3 = b"\xa0\x03\x02\x01\x02"
+_TBS_TAGS = (0x02, 0x30, 0x30, 0x30, 0x30, 0x30)
+"""serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo."""
+_TAG = itemgetter(0)
 
 
 def _certificate(der: bytes) -> Fields:
@@ -151,9 +184,10 @@ def _certificate(der: bytes) -> Fields:
         raise _Unsupported("Certificate layout")
     _, tbs_start, tbs_end = parts[0]
     elements = _children(der, tbs_start, tbs_end)
-    if der.startswith(_V3, tbs_start):
+    v3 = der.startswith(_V3, tbs_start)
+    if v3:
         elements = elements[1:]
-    if len(elements) < 6 or [tag for tag, *_ in elements[:6]] != [0x02, 0x30, 0x30, 0x30, 0x30, 0x30]:
+    if tuple(map(_TAG, elements[:6])) != _TBS_TAGS:
         raise _Unsupported("TBSCertificate layout")
     _, algorithm, issuer_tlv, _, subject_tlv, key_tlv = elements[:6]
     issuer_der = der[algorithm[2] : issuer_tlv[2]]
@@ -163,7 +197,12 @@ def _certificate(der: bytes) -> Fields:
         if len(_ISSUERS) >= _ISSUERS_KEPT:
             _ISSUERS.clear()
         _ISSUERS[issuer_der] = issuer
-    return Fields(_name(der, subject_tlv[1], subject_tlv[2]), issuer, _key(der, key_tlv[1], key_tlv[2]))
+    return Fields(
+        _name(der, subject_tlv[1], subject_tlv[2]),
+        issuer,
+        _key(der, key_tlv[1], key_tlv[2]),
+        _extensions(der, elements[6:]) if v3 else None if elements[6:] else _NO_EXTENSIONS,
+    )
 
 
 # --- names ----------------------------------------------------------------------------------------
@@ -188,6 +227,46 @@ _STRING_TAGS = {0x0C, 0x13, 0x16}
 
 
 def _name(der: bytes, start: int, end: int) -> Name:
+    """The name filling ``der[start:end]``: the usual shape (one attribute per RDN, every length under
+    128 bytes) in one flat pass, anything else by :func:`_any_name`, which the flat pass equals."""
+    rdns: list[str] = []
+    attributes: list[tuple[str, str]] = []
+    common_names: list[str] = []
+    pos = start
+    try:
+        while pos < end:
+            # SET { SEQUENCE { OID, string } }, each length in one byte: a single-valued RDN
+            rdn_end = pos + 2 + der[pos + 1]
+            sequence_end = pos + 4 + der[pos + 3]
+            oid_end = pos + 6 + der[pos + 5]
+            value_end = oid_end + 2 + der[oid_end + 1]
+            if (
+                der[pos] != 0x31
+                or der[pos + 2] != 0x30
+                or der[pos + 4] != 0x06
+                or der[oid_end] not in _STRING_TAGS
+                or (der[pos + 1] | der[pos + 3] | der[pos + 5] | der[oid_end + 1]) & 0x80
+                or not value_end == sequence_end == rdn_end <= end
+            ):
+                return _any_name(der, start, end)
+            oid = _oid(der[pos + 6 : oid_end])
+            value = der[oid_end + 2 : value_end].decode("utf-8")
+            limits = _LENGTH_LIMITS.get(oid)
+            if limits is not None and not limits[0] <= value_end - oid_end - 2 <= limits[1]:
+                raise _Unsupported("attribute length")
+            short = _SHORT_NAMES.get(oid, oid)
+            if oid == _COMMON_NAME:
+                common_names.append(value)
+            attributes.append((short, value))
+            rdns.append(f"{short}={escape(value)}")
+            pos = rdn_end
+    except IndexError:  # bytes that end inside an element
+        return _any_name(der, start, end)
+    rdns.reverse()
+    return Name(",".join(rdns), tuple(attributes), tuple(common_names))
+
+
+def _any_name(der: bytes, start: int, end: int) -> Name:
     rdns: list[str] = []
     attributes: list[tuple[str, str]] = []
     common_names: list[str] = []
@@ -223,6 +302,8 @@ def _name(der: bytes, start: int, end: int) -> Name:
 
 def escape(value: str) -> str:
     """An attribute value escaped for an RFC 4514 string, exactly as cryptography escapes it."""
+    if _PLAIN.fullmatch(value):
+        return value  # most values: nothing to escape, found by one match
     if not value:
         return ""
     for special, escaped in _ESCAPES:
@@ -235,6 +316,8 @@ def escape(value: str) -> str:
     return value
 
 
+_PLAIN = re.compile(r'[^\\"+,;<>\x00# ](?:[^\\"+,;<>\x00]*[^\\"+,;<>\x00 ])?')
+"""A value :func:`escape` leaves as it is: no special character, no ``#`` or space first, no space last."""
 _ESCAPES = (
     ("\\", "\\\\"),
     ('"', '\\"'),
@@ -309,3 +392,190 @@ def _key(der: bytes, start: int, end: int) -> KeyInfo | None:
             return None
         return KeyInfo("EC", bits)
     return None
+
+
+# --- the extensions -------------------------------------------------------------------------------
+#
+# cryptography parses every extension it knows when its ``extensions`` are first asked for, and refuses
+# the whole list (a ValueError, which ``certs_x509.parse`` turns into ``san_error``) if one of them does
+# not parse or makes one of its constructors fail. This reader therefore vouches for a list only when
+# every extension in it is one of the six below, once each, in a shape cryptography reads without fail;
+# anything else (another extension, a constructor's refusal, an unusual encoding) leaves the whole list
+# to cryptography (:func:`_extensions` returns None).
+
+_BASIC_CONSTRAINTS = "2.5.29.19"
+_EXTENDED_KEY_USAGE = "2.5.29.37"
+_SUBJECT_ALT_NAME = "2.5.29.17"
+_KEY_USAGE = "2.5.29.15"
+_SUBJECT_KEY_IDENTIFIER = "2.5.29.14"
+_AUTHORITY_KEY_IDENTIFIER = "2.5.29.35"
+_NO_EXTENSIONS = Extensions(None, None, None, False)
+_CRITICAL = b"\x01\x01\xff"
+"""The only critical flag DER allows: TRUE (FALSE is the default, which DER leaves out)."""
+
+
+def _extensions(der: bytes, rest: list[tuple[int, int, int]]) -> Extensions | None:
+    """The extensions of a TBSCertificate whose elements after the subject public key are ``rest``."""
+    if not rest:
+        return _NO_EXTENSIONS
+    if len(rest) != 1 or rest[0][0] != 0xA3:
+        return None  # unique identifiers (v2): cryptography's
+    wrapper = _children(der, rest[0][1], rest[0][2])
+    if len(wrapper) != 1 or wrapper[0][0] != 0x30:
+        return None
+    items = _children(der, wrapper[0][1], wrapper[0][2])
+    if not items:
+        return None
+    seen: set[str] = set()
+    san: SubjectAltNames | None = None
+    san_error: str | None = None
+    purposes: tuple[str, ...] | None = None
+    is_ca = False
+    for tag, start, end in items:
+        extension = _extension(der, start, end) if tag == 0x30 else None
+        if extension is None:
+            return None
+        oid, value_tag, value_start, value_end = extension
+        if oid in seen:
+            return None  # cryptography refuses a list naming an extension twice
+        seen.add(oid)
+        if oid == _SUBJECT_ALT_NAME and value_tag == 0x30:
+            read = _subject_alt_names(der, value_start, value_end)
+            if read is None:
+                return None
+            san, san_error = read
+        elif oid == _EXTENDED_KEY_USAGE and value_tag == 0x30:
+            purposes = _purposes(der, value_start, value_end)
+            if not purposes:
+                return None
+        elif oid == _BASIC_CONSTRAINTS and value_tag == 0x30 and value_end - value_start in (0, 3):
+            if value_end > value_start and der[value_start:value_end] != _CRITICAL:
+                return None  # cA written FALSE (DER leaves it out), or not a BOOLEAN
+            is_ca = value_end > value_start  # the usual: no path length
+        elif oid == _BASIC_CONSTRAINTS and value_tag == 0x30:
+            constraints = _children(der, value_start, value_end)
+            if constraints and der[constraints[0][1] - 2 : constraints[0][2]] == _CRITICAL:
+                is_ca, constraints = True, constraints[1:]
+            else:
+                is_ca = False
+            if constraints and (not is_ca or len(constraints) > 1 or constraints[0][0] != 0x02):
+                return None  # a path length without cA: BasicConstraints refuses it
+            if constraints and _positive_integer(der[constraints[0][1] : constraints[0][2]]) >= 1 << 63:
+                return None
+        elif oid == _KEY_USAGE and value_tag == 0x03:
+            if not _key_usage_reads(der[value_start:value_end]):
+                return None
+        elif oid == _SUBJECT_KEY_IDENTIFIER and value_tag == 0x04:
+            pass
+        elif oid == _AUTHORITY_KEY_IDENTIFIER and value_tag == 0x30:
+            length = der[value_start + 1]
+            if der[value_start] == 0x80 and length < 0x80 and value_start + 2 + length == value_end:
+                continue  # the usual: a [0] keyIdentifier alone, shorter than 128 bytes
+            identifier = _children(der, value_start, value_end)
+            if len(identifier) > 1 or (identifier and identifier[0][0] != 0x80):
+                return None  # an issuer and serial number: left to cryptography
+        else:
+            return None
+    return Extensions(san, san_error, purposes, is_ca)
+
+
+def _extension(der: bytes, start: int, end: int) -> tuple[str, int, int, int] | None:
+    """(extnID, then the tag, start and end of the one element its extnValue holds) of the Extension whose
+    content is ``der[start:end]``; None when it is not laid out so. Lengths of one byte are read in one
+    flat pass (an extension under 128 bytes, most of them), others by :func:`_children`."""
+    oid_end = start + 2 + der[start + 1]
+    flag = der[oid_end : oid_end + 3]
+    octets = oid_end + 3 if flag == _CRITICAL else oid_end
+    value = octets + 2
+    value_end = value + 2 + der[value + 1]
+    if not (der[start + 1] | der[octets + 1] | der[value + 1]) & 0x80:
+        if der[start] != 0x06 or der[octets] != 0x04 or not value_end == value + der[octets + 1] == end:
+            return None
+        return _oid(der[start + 2 : oid_end]), der[value], value + 2, value_end
+    parts = _children(der, start, end)
+    if len(parts) == 3 and der[parts[1][1] - 2 : parts[1][2]] != _CRITICAL:
+        return None
+    if len(parts) not in (2, 3) or parts[0][0] != 0x06 or parts[-1][0] != 0x04:
+        return None
+    inner = _children(der, parts[-1][1], parts[-1][2])
+    if len(inner) != 1:
+        return None
+    return _oid(der[parts[0][1] : parts[0][2]]), *inner[0]
+
+
+def _purposes(der: bytes, start: int, end: int) -> tuple[str, ...]:
+    """The OIDs filling ``der[start:end]`` (an extendedKeyUsage), each shorter than 128 bytes (as
+    :func:`_oid` wants them)."""
+    purposes: list[str] = []
+    while start < end:
+        length = der[start + 1]
+        stop = start + 2 + length
+        if der[start] != 0x06 or length & 0x80 or stop > end:
+            raise _Unsupported("extendedKeyUsage")
+        purposes.append(_small_oid(der[start + 2 : stop]))
+        start = stop
+    return tuple(purposes)
+
+
+_OID_ARC_BITS = 63
+
+
+def _small_oid(body: bytes) -> str:
+    """:func:`_oid`, for an OID whose every arc fits in 63 bits (cryptography's parser sets a bound)."""
+    dotted = _oid(body)
+    if len(body) > 9 and any(int(arc) >> _OID_ARC_BITS for arc in dotted.split(".")):
+        raise _Unsupported("an OID arc too large")
+    return dotted
+
+
+def _key_usage_reads(body: bytes) -> bool:
+    """Whether cryptography makes a KeyUsage of this BIT STRING content: padding bits zero, and
+    encipherOnly or decipherOnly only with keyAgreement (its constructor refuses them otherwise)."""
+    if not 2 <= len(body) <= 3 or body[0] > 7 or body[-1] & ((1 << body[0]) - 1):
+        return False
+    bits = int.from_bytes(body[1:].ljust(2, b"\0"), "big")
+    agreement, encipher_only, decipher_only = bits & 0x0800, bits & 0x0100, bits & 0x0080
+    return bool(agreement or not (encipher_only or decipher_only))
+
+
+def _subject_alt_names(der: bytes, start: int, end: int) -> tuple[SubjectAltNames | None, str | None] | None:
+    """(the names, None) or (None, why they cannot be used) as ``certs_x509._san_values`` gives them; None
+    when a name is of a kind left to cryptography."""
+    dns: list[str] = []
+    ip: list[str] = []
+    uri: list[str] = []
+    email: list[str] = []
+    others: list[tuple[str, bytes]] = []
+    for tag, name_start, name_end in _children(der, start, end):
+        body = der[name_start:name_end]
+        if tag in (0x82, 0x86, 0x81):  # dNSName, URI, rfc822Name: IA5String
+            if not body.isascii():
+                return None
+            (dns if tag == 0x82 else uri if tag == 0x86 else email).append(body.decode("ascii"))
+        elif tag == 0x87:  # iPAddress
+            if len(body) not in (4, 16):
+                return None  # a network (name constraints' form): cryptography's
+            ip.append(str(ipaddress.ip_address(body)))
+        elif tag == 0xA0:  # otherName: type-id, [0] EXPLICIT value
+            parts = _children(der, name_start, name_end)
+            if len(parts) != 2 or parts[0][0] != 0x06 or parts[1][0] != 0xA0:
+                return None
+            if len(_children(der, parts[1][1], parts[1][2])) != 1:
+                return None
+            others.append((_small_oid(der[parts[0][1] : parts[0][2]]), der[parts[1][1] : parts[1][2]]))
+        else:
+            return None
+    xmpp_addr: list[str] = []
+    srv_name: list[str] = []
+    try:
+        for type_id, value in others:
+            if type_id == XMPP_ADDR:
+                xmpp_addr.append(_der_string(value, _UTF8_STRING, "xmppAddr"))
+            elif type_id == SRV_NAME:
+                srv_name.append(_der_string(value, _IA5_STRING, "SRVName"))
+    except ValueError as exc:
+        return None, f"the subjectAltName cannot be parsed: {exc}"
+    names = SubjectAltNames(
+        tuple(dns), tuple(ip), tuple(xmpp_addr), tuple(srv_name), tuple(uri), tuple(email)
+    )
+    return names, None

@@ -10,6 +10,7 @@ recorded as ``san_error`` and never silently replaced by the Subject CN.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import warnings
 from typing import TYPE_CHECKING
@@ -47,27 +48,12 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
     DER encoding, if at hand; either saves encoding it again).
 
     A snapshot of thousands of clusters holds tens of thousands of certificates, so this is written for
-    speed: the names and the key read straight from the DER where :mod:`confcheck.certs_der` vouches
-    for them (else with cryptography, the issuer's name once per distinct issuer: :func:`_issuer`), one
-    pass over the extensions, the fingerprint hashed from the DER bytes.
+    speed: the names, the key and the extensions read straight from the DER where
+    :mod:`confcheck.certs_der` vouches for them (else with cryptography, the issuer's name once per
+    distinct issuer: :func:`_issuer`, the extensions in one pass), the fingerprint hashed from the DER.
     """
     if der is None:
         der = cert.public_bytes(_encodings().DER)
-    try:
-        extensions = cert.extensions
-        extension_error = None
-    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
-        extensions = x509.Extensions([])
-        extension_error = str(exc)
-    san_extension, eku, constraints = _wanted_extensions(extensions)
-    san, san_error = _san_values(san_extension)
-    if extension_error is not None:
-        what = (
-            "subjectAltName"
-            if "subject_alt" in extension_error or "subjectAltName" in extension_error
-            else "certificate extensions (which hold the subjectAltName)"
-        )
-        san_error = f"the {what} cannot be parsed: {extension_error}"
     fields = certs_der.read(der)
     if fields is not None:
         subject_text, common_names, attributes = (
@@ -83,6 +69,12 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
         subject_text = _name(subject)
         issuer, issuer_label = _issuer(cert)
         key = _key_info(cert)
+    read = fields.extensions if fields is not None else None
+    if read is not None:
+        san, san_error, is_ca = read.san, read.san_error, read.is_ca
+        purposes = read.extended_key_usage
+    else:
+        san, san_error, is_ca, purposes = _extension_values(cert)
     return Certificate(
         subject=subject_text,
         subject_cn=common_names,
@@ -95,15 +87,43 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
         sha256=hashlib.sha256(der).hexdigest(),
         # names compared as their RFC 4514 strings, which are at hand (comparing Name objects is not cheap)
         self_signed=issuer == subject_text and _signed_by_itself(cert),
-        is_ca=constraints.ca if constraints is not None else False,
+        is_ca=is_ca,
         san=san,
         san_error=san_error,
         pem=pem or _pem(der),
         subject_attributes=attributes,
         issuer_label=issuer_label,
-        extended_key_usage=tuple(EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in eku)
-        if eku is not None
+        extended_key_usage=tuple(EKU_NAMES.get(oid, oid) for oid in purposes)
+        if purposes is not None
         else None,
+    )
+
+
+def _extension_values(
+    cert: x509.Certificate,
+) -> tuple[SubjectAltNames | None, str | None, bool, tuple[str, ...] | None]:
+    """(subjectAltName values, why they cannot be used, basicConstraints' cA, extendedKeyUsage purposes as
+    dotted OIDs) from cryptography's objects, in one pass over the extensions."""
+    try:
+        extensions = cert.extensions
+        extension_error = None
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
+        extensions = x509.Extensions([])
+        extension_error = str(exc)
+    san_extension, eku, constraints = _wanted_extensions(extensions)
+    san, san_error = _san_values(san_extension)
+    if extension_error is not None:
+        what = (
+            "subjectAltName"
+            if "subject_alt" in extension_error or "subjectAltName" in extension_error
+            else "certificate extensions (which hold the subjectAltName)"
+        )
+        san_error = f"the {what} cannot be parsed: {extension_error}"
+    return (
+        san,
+        san_error,
+        constraints.ca if constraints is not None else False,
+        tuple(oid.dotted_string for oid in eku) if eku is not None else None,
     )
 
 
@@ -148,11 +168,22 @@ def _canonical_der(data: bytes) -> bytes | None:
     """
     if not (data.startswith(_PEM_HEAD) and data.endswith(_PEM_TAIL)):
         return None
+    body = data[len(_PEM_HEAD) : -len(_PEM_TAIL)]
     try:
-        der = base64.b64decode(data[len(_PEM_HEAD) : -len(_PEM_TAIL)])
+        der = base64.b64decode(body)
     except ValueError:
         return None
-    return der if _pem(der).encode("ascii") == data else None
+    # equal to _pem(der) without writing it again: the same base64 text, with a newline at every 65th
+    # place and at the end and nowhere else (the lengths say how many), each test one call into C
+    encoded = binascii.b2a_base64(der, newline=False)
+    lines = max(1, -(-len(encoded) // 64))
+    canonical = (
+        len(body) == len(encoded) + lines
+        and body.endswith(b"\n")
+        and body[64::65] == b"\n" * len(range(64, len(body), 65))
+        and body.replace(b"\n", b"") == encoded
+    )
+    return der if canonical else None
 
 
 def from_pem(pem: str) -> Certificate:

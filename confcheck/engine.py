@@ -122,6 +122,7 @@ class Context:
         self.catalog = catalog
         self.options = options or CheckOptions()
         self._memo: dict[Hashable, Any] = {}
+        self._lines: dict[tuple[str, str], ProductLine] = {}
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, once per context: for analyses several rules of a family share."""
@@ -130,12 +131,16 @@ class Context:
         return cast(T, self._memo[key])
 
     def line(self, cluster: Cluster) -> ProductLine:
-        """The product line describing ``cluster`` (snapshot loading guarantees there is one)."""
-        line = self.catalog.line_for(cluster.product, cluster.major)
+        """The product line describing ``cluster`` (snapshot loading guarantees there is one); looked up
+        once per product and version, which thousands of clusters share."""
+        line = self._lines.get((cluster.product, cluster.version))
         if line is None:
-            raise InputError(
-                f"cluster {cluster.name}: no plugin describes {cluster.product} {cluster.version}"
-            )
+            line = self.catalog.line_for(cluster.product, cluster.major)
+            if line is None:
+                raise InputError(
+                    f"cluster {cluster.name}: no plugin describes {cluster.product} {cluster.version}"
+                )
+            self._lines[(cluster.product, cluster.version)] = line
         return line
 
     @cached_property

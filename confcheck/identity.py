@@ -37,6 +37,11 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _cache = functools.lru_cache(maxsize=1 << 16)
 """The same few names recur across thousands of references: normalize each once."""
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+"""Four decimal octets up to 255 without leading zeros: the IPv4 literals ipaddress reads."""
+_ASCII_NAME = re.compile(rf"{_LABEL.pattern}(?:\.{_LABEL.pattern})*")
+"""Labels that each match :data:`_LABEL`, joined by dots."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,25 +61,27 @@ class IdentityMatch:
 def match(name: str, cert: Certificate, profile: Profile) -> IdentityMatch:
     """Match a configured name against ``cert`` under ``profile``."""
 
-    def verdict(field: Field | None, identity: str | None, wildcard: bool, reason: str) -> IdentityMatch:
-        return IdentityMatch(name, profile, field is not None, field, identity, wildcard, reason)
-
     if cert.san_error is not None:
-        return verdict(None, None, False, f"{cert.san_error}; it identifies nothing")
+        return IdentityMatch(
+            name, profile, False, None, None, False, f"{cert.san_error}; it identifies nothing"
+        )
     kind = name_kind(name)
     if kind == "invalid":
-        return verdict(None, None, False, f"{_show(name)} is not a valid host name or IP address")
+        reason = f"{_show(name)} is not a valid host name or IP address"
+        return IdentityMatch(name, profile, False, None, None, False, reason)
     reference = canonical_ip(name) if kind == "ip" else normalize(name)
     assert reference is not None  # name_kind() said it is valid
     candidates = identities(cert, profile)
     for field, identity in candidates:
         if _exact(reference, kind, field, identity):
-            return verdict(field, identity, False, f"{field} {identity} matches")
+            return IdentityMatch(name, profile, True, field, identity, False, f"{field} {identity} matches")
     if kind != "ip":
         for field, identity in candidates:
             if field in ("dNSName", "CN") and _wildcard(reference, field, identity):
-                return verdict(field, identity, True, f"{field} {identity} matches through a wildcard")
-    return verdict(None, None, False, _mismatch_reason(name, reference, kind, cert, candidates, profile))
+                reason = f"{field} {identity} matches through a wildcard"
+                return IdentityMatch(name, profile, True, field, identity, True, reason)
+    reason = _mismatch_reason(name, reference, kind, cert, candidates, profile)
+    return IdentityMatch(name, profile, False, None, None, False, reason)
 
 
 def identities(cert: Certificate, profile: Profile) -> tuple[tuple[Field, str], ...]:
@@ -123,8 +130,10 @@ def is_ip(name: str) -> bool:
 @_cache
 def canonical_ip(text: str) -> str | None:
     """The canonical text of an IPv4 or IPv6 literal (an IPv6 one may be bracketed), else None."""
-    if ":" not in text and text.strip("0123456789."):
-        return None  # not IPv6 (no colon) nor IPv4 (digits and dots only): most names, without an exception
+    if ":" not in text:
+        # most names: not IPv6 (no colon) nor IPv4 (digits and dots only), refused without an exception;
+        # an IPv4 literal as ipaddress reads it, which writes it back the same
+        return text if _IPV4.fullmatch(text) else None
     if _CONTROL.search(text):
         return None
     bracketed = text.startswith("[") and text.endswith("]")
@@ -199,6 +208,9 @@ def _alabels(name: str) -> str | None:
     """Lower-case A-label form of a dotted name; None if any label is empty or not a host label."""
     if not name or _CONTROL.search(name):
         return None
+    if name.isascii():  # the usual name: every label checked by one match, no IDNA to apply
+        lowered = name.lower()
+        return lowered if len(lowered) <= 253 and _ASCII_NAME.fullmatch(lowered) else None
     labels = []
     for raw in name.split("."):
         try:

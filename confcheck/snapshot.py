@@ -401,12 +401,6 @@ def _endpoint(value: Any, path: str, store: Mapping[str, Certificate]) -> Endpoi
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         raise SnapshotError(f"{path}.port: expected a port number (1-65535)")
 
-    def chain_entry(v: Any, p: str) -> Certificate:
-        key = _string(v, p)
-        if key not in store:
-            raise SnapshotError(f"{p}: no certificate {key!r} in 'certificates'")
-        return store[key]
-
     error = None
     if obj.get("error") is not None:
         e = _object(obj["error"], f"{path}.error", required=("kind", "message"))
@@ -417,9 +411,26 @@ def _endpoint(value: Any, path: str, store: Mapping[str, Certificate]) -> Endpoi
         host=_text(obj, "host", path),
         port=port,
         server_name=_optional_text(obj, "server_name", path),
-        chain=tuple(_list(obj.get("chain", []), f"{path}.chain", chain_entry, LIMITS.chain)),
+        chain=_chain(obj.get("chain", []), f"{path}.chain", store),
         error=error,
     )
+
+
+def _chain(value: Any, path: str, store: Mapping[str, Certificate]) -> tuple[Certificate, ...]:
+    """The certificates a chain names by their keys in ``certificates``."""
+    if type(value) is list and len(value) <= LIMITS.chain:
+        try:
+            return tuple([store[key] for key in value])  # the usual chain: every key a certificate's
+        except (KeyError, TypeError):
+            pass  # a key that names none, or is no string: said below, with its path
+
+    def chain_entry(v: Any, p: str) -> Certificate:
+        key = _string(v, p)
+        if key not in store:
+            raise SnapshotError(f"{p}: no certificate {key!r} in 'certificates'")
+        return store[key]
+
+    return tuple(_list(value, path, chain_entry, LIMITS.chain))
 
 
 def _problem(value: Any, path: str) -> Problem:

@@ -49,6 +49,7 @@ from confcheck.rules._fixes import (
 
 SPECIAL_CHARACTERS = "@&!,"
 """What Cisco's guide says the CA request fields must not hold."""
+_SPECIAL = frozenset(SPECIAL_CHARACTERS)
 REQUEST_FIELDS = ("O", "OU", "L", "ST", "C", "CN")
 """The subject fields of a certificate request, as a Cisco server fills them in."""
 ORGANISATION_FIELDS = ("O", "OU", "L", "ST", "C")
@@ -108,11 +109,16 @@ def _collect(ctx: Context) -> Iterator[Presented]:
     located: list[tuple[Cluster | None, Node]] = [(c, n) for c in ctx.deployment.clusters for n in c.nodes]
     located += [(None, n) for n in ctx.deployment.externals]
     for cluster, node in located:
+        first: dict[str, Endpoint] = {}  # each purpose's first endpoint (Node.endpoint), found in one pass
         for endpoint in node.endpoints:
-            if _elsewhere(node, endpoint):
-                continue
+            first.setdefault(endpoint.purpose, endpoint)
+        for endpoint in node.endpoints:
+            met = first[endpoint.purpose]
+            if met is not endpoint and met.certificate is not None:
+                continue  # the purpose met again on another port (_elsewhere)
+            kind = family(endpoint.purpose)
             for position, cert in enumerate(endpoint.chain):
-                key = (id(node), family(endpoint.purpose), cert.sha256)  # one certificate, however met
+                key = (id(node), kind, cert.sha256)  # one certificate, however met
                 if key not in seen:
                     seen.add(key)
                     yield Presented(cluster, node, endpoint, cert, position)
@@ -709,7 +715,7 @@ def subject_special_characters(ctx: Context) -> Iterator[Finding]:
     certificate or generate a new CSR and have it signed.
     """
     for p in _leaves(ctx):
-        bad = [(n, v) for n, v in _request_fields(p.cert) if any(c in v for c in SPECIAL_CHARACTERS)]
+        bad = [(n, v) for n, v in _request_fields(p.cert) if not _SPECIAL.isdisjoint(v)]
         if not bad:
             continue
         found = _join(f"'{c}'" for c in SPECIAL_CHARACTERS if any(c in v for _, v in bad))
@@ -836,6 +842,8 @@ def inconsistent_subject(ctx: Context) -> Iterator[Finding]:
     then regenerate the certificates or generate the CSRs.
     """
     for cluster, leaves in _by_cluster(ctx):
+        if len({_organisation(p.cert) for p in leaves}) == 1:
+            continue  # every certificate names the organisation alike: no field can differ
         differing: dict[str, dict[str, list[Presented]]] = {}
         fields = [(p, _fields(p.cert)) for p in leaves]
         for name in ORGANISATION_FIELDS:
@@ -849,6 +857,11 @@ def inconsistent_subject(ctx: Context) -> Iterator[Finding]:
                 differing[name] = values
         if differing:
             yield _inconsistent(ctx, cluster, differing)
+
+
+def _organisation(cert: Certificate) -> tuple[tuple[str, str], ...]:
+    """The subject's organisation fields as (name, value), in certificate order."""
+    return tuple(pair for pair in cert.subject_attributes if pair[0] in ORGANISATION_FIELDS)
 
 
 def _fields(cert: Certificate) -> dict[str, list[str]]:

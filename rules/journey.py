@@ -247,6 +247,8 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
 
     stores = dict(ctx.options.platform_stores)
     fallback = ctx.options.trust_store
+    if not stores and fallback is None:
+        return  # no store to judge any chain by
     met: dict[tuple[int, str, tuple[str, ...]], tuple[Cluster | None, Node, Endpoint, bool]] = {}
     for check in ctx.checks:
         for target in check.targets:

@@ -430,6 +430,41 @@ def test_any_pem_spelling_reads_the_same_and_is_stored_canonical(spelling: str) 
     assert cert.pem == issued.pem
 
 
+def test_only_the_pem_that_would_be_written_again_counts_as_canonical() -> None:
+    """``_canonical_der`` tells a canonical PEM without writing it again: it must say yes exactly when
+    ``_pem`` of the DER inside gives the same bytes, whatever the lengths and however a PEM is altered."""
+    rng = random.Random(5)
+    spellings = 0
+    for size in [*range(0, 160), 575, 1000, 1024]:
+        pem = certs_x509._pem(bytes(rng.randrange(256) for _ in range(size))).encode()
+        for attempt in range(12):
+            text = bytearray(pem)
+            if attempt:
+                where = rng.randrange(20, len(text) - 20)
+                change = rng.randrange(4)
+                if change == 3:  # a line cut elsewhere: a newline moved by a few places
+                    newline = text.index(b"\n", where) if b"\n" in text[where:-30] else text.index(b"\n", 28)
+                    del text[newline]
+                    text.insert(newline + rng.choice([-2, -1, 1, 2]), 10)
+                elif change == 0:
+                    text.insert(where, rng.choice(b"\nA=+/ \r"))
+                elif change == 1:
+                    del text[where]
+                else:
+                    text[where] = rng.choice(b"\nA=+/ \rB")
+            data = bytes(text)
+            body = data[len(certs_x509._PEM_HEAD) : -len(certs_x509._PEM_TAIL)]
+            try:
+                expected = base64.b64decode(body)
+            except ValueError:
+                expected = None
+            if expected is not None and certs_x509._pem(expected).encode() != data:
+                expected = None
+            spellings += expected is not None
+            assert certs_x509._canonical_der(data) == expected, data
+    assert spellings >= 163
+
+
 def test_is_ca_comes_from_basic_constraints() -> None:
     assert parsed(root()).is_ca
     assert parsed(intermediate()).is_ca

@@ -321,7 +321,7 @@ def test_an_ec_point_off_its_curve_is_left_to_cryptography() -> None:
 
 def test_escape_matches_cryptography() -> None:
     rng = random.Random(7)
-    for _ in range(500):
+    for _ in range(5000):
         value = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 4)))
         assert certs_der.escape(value) == x509.name._escape_dn_value(value)
 
@@ -331,3 +331,155 @@ def test_escape_matches_cryptography() -> None:
 )
 def test_bytes_that_are_no_certificate_give_none(der: bytes) -> None:
     assert certs_der.read(der) is None
+
+
+def test_the_flat_pass_over_a_name_equals_the_general_walk() -> None:
+    """Names of one attribute per RDN (the usual shape) are read in one flat pass; every other name, and
+    every name the flat pass gives up on, by the general walk: both give the same for the same bytes."""
+    rng = random.Random(11)
+    flat = 0
+    for _ in range(400):
+        name = random_name(rng)
+        der = name.public_bytes()
+        try:
+            general = certs_der._any_name(der, 2 if der[1] < 0x80 else 2 + (der[1] & 0x7F), len(der))
+        except (certs_der._Unsupported, ValueError):
+            continue
+        with mock.patch.object(certs_der, "_any_name", side_effect=AssertionError("not flat")):
+            try:
+                read = certs_der._name(der, 2 if der[1] < 0x80 else 2 + (der[1] & 0x7F), len(der))
+                flat += 1
+            except AssertionError:
+                read = general
+        assert read == general
+    assert flat >= 100
+
+
+def test_most_generated_extension_lists_are_the_readers() -> None:
+    """The extensions confcheck uses (subjectAltName, extendedKeyUsage, basicConstraints) are read from the
+    DER when every extension of the certificate is one the reader knows (the random certificates above have
+    nothing else), and then equal cryptography's reading of them."""
+    rng = random.Random(3)
+    vouched = 0
+    for _ in range(120):
+        cert = random_certificate(rng)
+        fast, slow, _ = both_ways(cert)
+        assert fast == slow
+        fields = certs_der.read(cert.public_bytes(serialization.Encoding.DER))
+        vouched += fields is not None and fields.extensions is not None
+    assert vouched >= 60
+
+
+def raw_extensions(*extensions: tuple[str, bytes], critical: bool = False) -> x509.Certificate:
+    """A certificate holding each (dotted OID, DER value) as written, whatever cryptography makes of it."""
+    return cert_with(
+        extensions=[x509.UnrecognizedExtension(ObjectIdentifier(oid), value) for oid, value in extensions]
+    )
+
+
+SAN, EKU, BC, KU, SKI, AKI = "2.5.29.17", "2.5.29.37", "2.5.29.19", "2.5.29.15", "2.5.29.14", "2.5.29.35"
+HOSTILE_EXTENSIONS: dict[str, tuple[tuple[str, bytes], ...]] = {
+    "bc-path-length-without-ca": ((BC, b"\x30\x03\x02\x01\x00"),),
+    "bc-explicit-false": ((BC, b"\x30\x03\x01\x01\x00"),),
+    "bc-negative-path-length": ((BC, b"\x30\x06\x01\x01\xff\x02\x01\xff"),),
+    "bc-huge-path-length": ((BC, b"\x30\x0e\x01\x01\xff\x02\x09\x01" + b"\x00" * 8),),
+    "bc-ca-path-length": ((BC, b"\x30\x06\x01\x01\xff\x02\x01\x03"),),
+    "bc-trailing": ((BC, b"\x30\x00\x05\x00"),),
+    "ku-encipher-only-without-agreement": ((KU, b"\x03\x02\x00\x01"),),
+    "ku-decipher-only-without-agreement": ((KU, b"\x03\x03\x07\x00\x80"),),
+    "ku-decipher-only-with-agreement": ((KU, b"\x03\x03\x07\x08\x80"),),
+    "ku-padding-bits-set": ((KU, b"\x03\x02\x07\x81"),),
+    "ku-padding-too-large": ((KU, b"\x03\x02\x08\x80"),),
+    "ku-empty": ((KU, b"\x03\x01\x00"),),
+    "ku-trailing-zero-byte": ((KU, b"\x03\x03\x00\x80\x00"),),
+    "aki-issuer-without-serial": ((AKI, b"\x30\x0b\xa1\x09\xa4\x07\x30\x05\x31\x03\x30\x01\x00"),),
+    "aki-serial-only": ((AKI, b"\x30\x03\x82\x01\x05"),),
+    "aki-empty": ((AKI, b"\x30\x00"),),
+    "ski-not-octets": ((SKI, b"\x02\x01\x05"),),
+    "eku-empty": ((EKU, b"\x30\x00"),),
+    "eku-not-an-oid": ((EKU, b"\x30\x03\x02\x01\x05"),),
+    "eku-huge-arc": ((EKU, b"\x30\x0e\x06\x0c\x2b" + b"\xff" * 10 + b"\x01"),),
+    "san-empty": ((SAN, b"\x30\x00"),),
+    "san-utf8-dns-name": ((SAN, b"\x30\x04\x82\x02\xc3\xa9"),),
+    "san-not-utf8-dns-name": ((SAN, b"\x30\x03\x82\x01\xff"),),
+    "san-constructed-dns-name": ((SAN, b"\x30\x05\xa2\x03\x16\x01a"),),
+    "san-ip-of-five-bytes": ((SAN, b"\x30\x07\x87\x05\x0a\x00\x00\x01\x02"),),
+    "san-ip-network": ((SAN, b"\x30\x0a\x87\x08\x0a\x00\x00\x00\xff\x00\x00\x00"),),
+    "san-xmpp-addr-not-utf8string": (
+        (SAN, b"\x30\x13\xa0\x11\x06\x08+\x06\x01\x05\x05\x07\x08\x05\xa0\x05\x16\x03a.b"),
+    ),
+    "san-other-name-two-values": (
+        (SAN, b"\x30\x16\xa0\x14\x06\x08+\x06\x01\x05\x05\x07\x08\x05\xa0\x08\x0c\x01a\x0c\x01b\x05\x00"),
+    ),
+    "san-other-name-implicit": ((SAN, b"\x30\x11\xa0\x0f\x06\x08+\x06\x01\x05\x05\x07\x08\x05\x80\x03a.b"),),
+    "san-uri-and-email": ((SAN, b"\x30\x0a\x86\x03x:y\x81\x03a@b"),),
+    "san-trailing": ((SAN, b"\x30\x03\x82\x01a\x05\x00"),),
+    "san-long": ((SAN, b"\x30\x81\x83\x82\x81\x80" + b"a" * 128),),
+    "unknown-extension": (("1.2.3.4", b"\x05\x00"), (SAN, b"\x30\x03\x82\x01a")),
+    "known-but-unread-extension": (("2.5.29.32", b"\x30\x00"),),
+}
+"""Extension values cryptography may refuse (a constructor's check, strict DER) or reads another way: the
+DER reader must agree with it on each, by leaving the list to it or reading the same."""
+
+
+@pytest.mark.parametrize("shape", sorted(HOSTILE_EXTENSIONS))
+def test_hostile_extension_values_read_as_cryptography_reads_them(shape: str) -> None:
+    cert = raw_extensions(*HOSTILE_EXTENSIONS[shape])
+    fast, slow, _ = both_ways(cert)
+    assert fast == slow
+
+
+def patched(cert: x509.Certificate, old: bytes, new: bytes) -> x509.Certificate | None:
+    """``cert`` with the bytes ``old`` replaced by ``new`` (same length), or None if cryptography refuses it."""
+    der = cert.public_bytes(serialization.Encoding.DER)
+    assert der.count(old) == 1
+    try:
+        return x509.load_der_x509_certificate(der.replace(old, new))
+    except ValueError:
+        return None
+
+
+def test_an_extension_named_twice_or_explicitly_not_critical_reads_as_cryptography_reads_it() -> None:
+    twice = patched(
+        raw_extensions((BC, b"\x30\x00"), ("2.5.29.98", b"\x30\x00")),
+        b"\x06\x03\x55\x1d\x62",
+        b"\x06\x03\x55\x1d\x13",
+    )
+    assert twice is not None
+    fast, slow, _ = both_ways(twice)
+    assert fast == slow
+    assert fast.san_error is not None  # cryptography refuses the list: the SAN cannot be trusted
+    critical = cert_with(extensions=[])
+    built = (
+        x509.CertificateBuilder()
+        .subject_name(pki.name("x.example.com"))
+        .issuer_name(pki.name("CA"))
+        .public_key(keys()["p256"].public_key())
+        .serial_number(5)
+        .not_valid_before(START)
+        .not_valid_after(START + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(True, None), critical=True)
+        .sign(keys()["p256"], hashes.SHA256())
+    )
+    assert critical is not None
+    explicit_false = patched(built, b"\x06\x03\x55\x1d\x13\x01\x01\xff", b"\x06\x03\x55\x1d\x13\x01\x01\x00")
+    if explicit_false is not None:
+        try:
+            slow_reading = certs_x509.parse(explicit_false)
+        except ValueError:
+            return
+        fast, slow, _ = both_ways(explicit_false)
+        assert fast == slow == slow_reading
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"\x30\x81\x83\x80\x81\x80" + b"k" * 128,  # a keyIdentifier of 128 bytes: a two-byte length
+        b"\x30\x81\x83\x80\x81\x81" + b"k" * 128,  # its length says one byte more than there is
+        b"\x30\x81\x83\x80\x81\x7f" + b"k" * 128,  # a length that fits in one byte, written in two
+    ],
+)
+def test_an_authority_key_identifier_with_a_long_length_reads_as_cryptography_reads_it(value: bytes) -> None:
+    fast, slow, _ = both_ways(raw_extensions((AKI, value)))
+    assert fast == slow

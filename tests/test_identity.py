@@ -863,3 +863,59 @@ def test_canonical_ip_agrees_with_ipaddress(text: str) -> None:
     except ValueError:
         expected = None
     assert identity.canonical_ip(text) == expected
+
+
+def test_an_ipv4_literal_is_read_as_ipaddress_reads_it() -> None:
+    """Text without a colon is judged without ipaddress (the node index reads thousands of addresses): the same
+    verdict and the same text as ipaddress gives, for every shape of octet."""
+    import ipaddress
+    import random
+
+    rng = random.Random(13)
+    texts = [
+        "0.0.0.0",
+        "255.255.255.255",
+        "00.1.2.3",
+        "1.2.3.04",
+        "1.2.3.4.",
+        ".1.2.3",
+        "1..2.3",
+        "1000.1.1.1",
+    ]
+    for _ in range(20_000):
+        texts.append(
+            "".join(rng.choice("0123456789.0123456789. a\n\u0661") for _ in range(rng.randint(0, 15)))
+        )
+        octets = [
+            rng.choice([str(rng.randint(0, 300)), f"0{rng.randint(0, 99)}"])
+            for _ in range(rng.choice([3, 4, 4, 5]))
+        ]
+        texts.append(".".join(octets))
+    for text in texts:
+        try:
+            expected: str | None = str(ipaddress.ip_address(text))
+        except ValueError:
+            expected = None
+        assert identity.canonical_ip.__wrapped__(text) == expected, text
+
+
+def test_an_ascii_name_is_checked_as_label_by_label() -> None:
+    """An ASCII name is checked by one match over the whole name: the same verdict as checking each label,
+    for names with empty, long, hyphenated and underscored labels, controls and upper case."""
+    import random
+    import re
+
+    label = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+
+    def by_label(name: str) -> str | None:
+        if not name or re.search(r"[\x00-\x1f\x7f]", name):
+            return None
+        labels = name.lower().split(".")
+        joined = ".".join(labels)
+        return joined if all(label.fullmatch(x) for x in labels) and len(joined) <= 253 else None
+
+    rng = random.Random(17)
+    names = ["a" * 63 + ".b", "a" * 64 + ".b", ".".join(["abcdefghi"] * 25), ".".join(["abcdefghi"] * 26)]
+    names += ["".join(rng.choice("abXY09_-.\n *") for _ in range(rng.randint(0, 20))) for _ in range(20_000)]
+    for name in names:
+        assert identity._alabels.__wrapped__(name) == by_label(name), name
