@@ -26,7 +26,7 @@ from confcheck.engine import CheckOptions
 from confcheck.model import Client
 
 if TYPE_CHECKING:
-    from confcheck.rules.trust import Verdict
+    from confcheck.rules.trust import Known, Verdict
 
 FIRST_VALIDATING = {"mac": "9.2", "windows": "9.2.5", "iphone": "9.5", "ipad": "9.6", "android": "9.6"}
 """The first Jabber release of each platform that validates certificates (Cisco doc 116917, Table 1:
@@ -84,6 +84,8 @@ class Trust:
         self.options = options
         self.stores = dict(options.platform_stores)
         self.known = known
+        self._index: Known | None = None
+        """``known`` indexed for the walks (made at the first chain judged)."""
         self._cache: dict[tuple[str, tuple[str, ...]], Verdict] = {}
 
     def store(self, platform: str) -> tuple[str, tuple[Certificate, ...]] | None:
@@ -107,9 +109,11 @@ class Trust:
         anchored = anchors(self.options, STORE_KEYS[platform], store, chain)
         cache_key = (key + ("+" if len(anchored) > len(store) else ""), tuple(c.sha256 for c in chain))
         if cache_key not in self._cache:
-            from confcheck.rules.trust import assess
+            from confcheck.rules.trust import Known, assess
 
-            self._cache[cache_key] = assess(chain, anchored, self.options.now, self.known)
+            if self._index is None:
+                self._index = Known(self.known)
+            self._cache[cache_key] = assess(chain, anchored, self.options.now, self._index)
         verdict = self._cache[cache_key]
         where = STORE_TITLES[key]
         if verdict.trusted:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -118,11 +118,44 @@ class Verdict:
 # --- the verdict ------------------------------------------------------------------------------
 
 
+class Known:
+    """Certificates met elsewhere (other servers' chains): where an issuer a server does not send may
+    be found after all, to name it; clients do not have them, so they never build a path.
+
+    Each certificate is kept once however many chains it was met in, and they are indexed by subject
+    at the first walk that needs them: in a deployment of thousands of clusters one CA is met in
+    thousands of chains, and a walk must not load every certificate of the snapshot and check the
+    CA's signature once per chain that sent it.
+    """
+
+    __slots__ = ("_by_subject", "_certificates")
+
+    def __init__(self, certificates: Iterable[Certificate] = ()) -> None:
+        self._certificates = list({c.sha256: c for c in certificates}.values())
+        self._by_subject: dict[x509.Name, list[x509.Certificate]] | None = None
+
+    def named(self, subject: x509.Name) -> list[x509.Certificate]:
+        """The known certificates whose subject is ``subject``, in the order they were met."""
+        if self._by_subject is None:
+            self._by_subject = {}
+            for cert in self._certificates:
+                loaded = x509.load_pem_x509_certificate(cert.pem.encode("utf-8"))
+                try:
+                    self._by_subject.setdefault(loaded.subject, []).append(loaded)
+                except ValueError:
+                    continue  # a subject that cannot be read names no issuer
+        return self._by_subject.get(subject, [])
+
+
+NONE_KNOWN = Known()
+"""No certificate met elsewhere."""
+
+
 def assess(
     chain: Sequence[Certificate],
     store: Sequence[Certificate],
     now: datetime,
-    known: Sequence[Certificate] = (),
+    known: Known = NONE_KNOWN,
 ) -> Verdict:
     """Would a client holding ``store`` trust ``chain`` (leaf first) at ``now``?
 
@@ -144,7 +177,7 @@ def assess(
 
 
 def _pinned(
-    chain: Sequence[Certificate], store: Sequence[Certificate], now: datetime, known: Sequence[Certificate]
+    chain: Sequence[Certificate], store: Sequence[Certificate], now: datetime, known: Known
 ) -> Verdict:
     """A leaf that is itself in the store: trusted while valid, whatever its chain says."""
     leaf = _load(chain[0].pem)
@@ -162,7 +195,7 @@ def _walk(
     leaf: x509.Certificate,
     sent: list[x509.Certificate],
     anchors: list[x509.Certificate],
-    known: Sequence[Certificate],
+    known: Known,
     now: datetime,
 ) -> tuple[list[Gap], str]:
     """Follow issuers from the leaf to the store, naming each gap on the way."""
@@ -195,7 +228,7 @@ def _walk(
             seen.add(_fingerprint(parent))
             current = parent
             continue
-        parent = _issuer(current, [_load(c.pem) for c in known], now)
+        parent = _issuer(current, known.named(current.issuer), now)
         if parent is not None and _fingerprint(parent) not in seen:
             if is_self_signed(parent):
                 gaps.append(_untrusted_root(parent, "nor does the server send it"))
@@ -449,7 +482,7 @@ def _assess_all(ctx: Context) -> list[_Met]:
             key = (id(target.node), endpoint.purpose, tuple(c.sha256 for c in endpoint.chain))
             group = groups.setdefault(key, (target.cluster, target.node, endpoint, {}))
             group[3].setdefault(id(check), check)
-    known = _snapshot_certificates(ctx.deployment)
+    known = Known(_snapshot_certificates(ctx.deployment))
     verdicts: dict[tuple[str, ...], Verdict] = {}
     found = []
     for (_, _, fingerprints), (cluster, node, endpoint, checks) in groups.items():

@@ -492,3 +492,17 @@ def test_each_rule_is_documented_in_the_four_sections(rule: Rule) -> None:
     assert rule.summary.endswith(".")
     for heading in SECTIONS:
         assert rule.sections.get(heading), f"{rule.code} lacks '## {heading}'"
+
+
+def test_an_unsent_intermediate_is_found_among_the_certificates_met_elsewhere_each_kept_once() -> None:
+    # a deployment of thousands of clusters meets its issuing CA in thousands of chains: it is kept
+    # once, found by its subject, and a namesake with another key is not taken for it
+    namesake = pki.ca("Corp Issuing CA", issuer=root())
+    known = trust.Known([parse(namesake)] * 3 + [parse(issuing())] * 500 + [parse(other_root())])
+    subject = x509.load_pem_x509_certificate(issuing().pem.encode()).subject
+    assert len(known.named(subject)) == 2  # the issuing CA and its namesake, each once
+    verdict = trust.assess([parse(leaf())], [parse(root())], NOW, known)
+    assert [g.kind for g in verdict.gaps] == ["not-sent"]
+    assert verdict.path == (
+        "cucm1.example.com (leaf) → Corp Issuing CA (not sent) → Corp Root CA (in the trust store)"
+    )
