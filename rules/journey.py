@@ -265,6 +265,8 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
         c for cl in ctx.deployment.clusters for n in cl.nodes for e in n.endpoints for c in e.chain
     )
     in_use = {c.platform for d in ctx.deployment.discovery for c in d.clients} or set(PLATFORM_TITLES)
+    # each chain judged once per store, however many nodes present it (a multi-server certificate)
+    verdicts: dict[tuple[str, int, tuple[str, ...]], trust.Verdict] = {}
     for cluster, node, endpoint, edge in met.values():
         untrusted: list[tuple[str, trust.Verdict]] = []
         for key in ("windows", "macos", "ios", "android"):
@@ -273,9 +275,11 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
                 store = fallback  # CC401 never sees Expressway-E's chain
             if store is None:
                 continue
-            verdict = trust.assess(
-                endpoint.chain, anchors(ctx.options, key, store, endpoint.chain), ctx.options.now, known
-            )
+            judged = (key, id(store), tuple(c.sha256 for c in endpoint.chain))
+            verdict = verdicts.get(judged)
+            if verdict is None:
+                anchored = anchors(ctx.options, key, store, endpoint.chain)
+                verdict = verdicts[judged] = trust.assess(endpoint.chain, anchored, ctx.options.now, known)
             gaps = [g for g in verdict.gaps if not (g.kind == "expired" and g.sent)]
             if not verdict.trusted and gaps:
                 untrusted.append((key, replace(verdict, gaps=tuple(gaps))))

@@ -29,7 +29,6 @@ from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.verification import (
     Criticality,
@@ -201,7 +200,7 @@ def _walk(
     """Follow issuers from the leaf to the store, naming each gap on the way."""
     gaps = _validity(leaf, "leaf", now, sent=True)
     steps = [f"{label(leaf.subject)} (leaf)"]
-    if is_self_signed(leaf):
+    if _self_signed(leaf):
         gaps.append(
             Gap(
                 "self-signed",
@@ -211,26 +210,26 @@ def _walk(
             )
         )
         return gaps, steps[0]
-    seen, current = {_fingerprint(leaf)}, leaf
+    seen, current = {leaf}, leaf
     for _ in range(MAX_DEPTH):
         anchor = _issuer(current, anchors, now)
         if anchor is not None:
             gaps += _validity(anchor, _role(anchor), now)
             steps.append(f"{label(anchor.subject)} (in the trust store)")
             break
-        if current is not leaf and is_self_signed(current):
+        if current is not leaf and _self_signed(current):
             gaps.append(_untrusted_root(current, "the server sends it, which does not make clients trust it"))
             break
         parent = _issuer(current, sent, now)
-        if parent is not None and _fingerprint(parent) not in seen:
+        if parent is not None and parent not in seen:
             gaps += _validity(parent, _role(parent), now, sent=True)
             steps.append(f"{label(parent.subject)} (sent)")
-            seen.add(_fingerprint(parent))
+            seen.add(parent)
             current = parent
             continue
         parent = _issuer(current, known.named(current.issuer), now)
-        if parent is not None and _fingerprint(parent) not in seen:
-            if is_self_signed(parent):
+        if parent is not None and parent not in seen:
+            if _self_signed(parent):
                 gaps.append(_untrusted_root(parent, "nor does the server send it"))
                 steps.append(f"{label(parent.subject)} (not trusted)")
                 break
@@ -245,7 +244,7 @@ def _walk(
             )
             gaps += _validity(parent, "intermediate", now)
             steps.append(f"{label(parent.subject)} (not sent)")
-            seen.add(_fingerprint(parent))
+            seen.add(parent)
             current = parent
             continue
         gaps.append(_missing_issuer(current, leaf, anchors))
@@ -423,11 +422,9 @@ def _load(pem: str) -> x509.Certificate:
     return x509.load_pem_x509_certificate(pem.encode("utf-8"))
 
 
-def _fingerprint(cert: x509.Certificate) -> bytes:
-    return cert.fingerprint(hashes.SHA256())
-
-
+@functools.lru_cache(maxsize=16384)
 def _signed_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
+    """Remembered: every chain that meets a CA checks it again, per rule and per platform's store."""
     try:
         child.verify_directly_issued_by(parent)
     except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
@@ -446,7 +443,11 @@ def _issuer(
 
 
 def _role(cert: x509.Certificate) -> Role:
-    return "root" if is_self_signed(cert) else "intermediate"
+    return "root" if _self_signed(cert) else "intermediate"
+
+
+_self_signed = functools.lru_cache(maxsize=4096)(is_self_signed)
+""":func:`is_self_signed`, remembered: the same few CAs are met in every chain and judged per store."""
 
 
 # --- the chains references meet ---------------------------------------------------------------
