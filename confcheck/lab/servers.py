@@ -88,6 +88,7 @@ class Server:
 
 class HttpsServer(Server):
     """HTTPS on one address, dispatching to ``routes`` by path prefix; ``/`` answers like Tomcat's root.
+    Connections are kept open between requests (HTTP/1.1), as Tomcat keeps them.
 
     ``tls`` None serves plain HTTP (TFTP's HTTP interface, 6970)."""
 
@@ -147,6 +148,12 @@ def _handler(routes: Mapping[str, App]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "Apache-Coyote/1.1"
         sys_version = ""
+        # HTTP/1.1 keeps a connection open for the next request, as Tomcat does, so a client's
+        # session (AXL calls, admin pages) pays one TLS handshake, not one per request; each
+        # response goes out at once (TCP_NODELAY, also Tomcat's default), not after the client's
+        # delayed ACK of the headers. An app closes after its response with ``Connection: close``.
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
         timeout = 10
 
         def setup(self) -> None:
