@@ -87,6 +87,22 @@ PURPOSE_NAMES = {
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+def prepare() -> None:
+    """Import now what collecting imports on first use: every plugin, dnspython's resolver, zeep's SOAP
+    bindings (zeep imports them at the first WSDL it reads) and lxml's HTML parser (admin pages).
+
+    For a caller with time to spare before it collects (``confcheck demo``, while its lab starts):
+    otherwise the first workers import them, each waiting for the others under the import locks. Only
+    imports: an error here is raised again, and reported, where collecting meets it.
+    """
+    plugin_manager.plugin_manager()
+    plugin_manager.catalog()
+    import dns.resolver  # noqa: F401  # confcheck.transport.dns asks through it
+    import zeep.wsdl.bindings  # noqa: F401
+
+    from confcheck.transport import adminweb  # noqa: F401
+
+
 def collect(inventory: Inventory, progress: Progress | None = None) -> Deployment:
     """Collect every cluster of the inventory into a deployment."""
     report = progress or (lambda stage, done, total: None)

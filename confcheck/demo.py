@@ -3,16 +3,22 @@
 It starts the lab in this process, collects it through AXL, the admin pages, DNS and TLS exactly
 as a real audit does, prints the findings with their fix list, and writes the snapshot and the
 reports into the output directory.
+
+While the lab starts (its servers load their certificates with the interpreter lock released), a
+thread imports what collecting will use (:func:`confcheck.collect.prepare`): the HTTP stack, zeep,
+the plugins. Nothing else runs in that thread, and collecting waits for it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
+import threading
 from pathlib import Path
 
-from confcheck import collect, config, output_files, plugin_manager, snapshot
+from confcheck import config, output_files, plugin_manager, snapshot
 from confcheck.errors import ExitCode, InputError, one_line
 from confcheck.lab.runtime import Lab
 from confcheck.progress import display
@@ -47,8 +53,13 @@ def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCod
     reporters = plugin_manager.reporters()
     files = [("snapshot", "snapshot.json")] + [(n, f) for n, f in REPORTS if n in reporters]
     targets = [output_files.check(out / filename, f"the demo's {filename}") for _, filename in files]
+    preparing = threading.Thread(target=_prepare, name="demo-prepare", daemon=True)
+    preparing.start()
     with Lab.of(scenario) as lab:
         print(f"confcheck: lab '{scenario}' running on {lab.block}.0/24; auditing it", file=sys.stderr)
+        preparing.join()
+        from confcheck import collect
+
         saved = {k: os.environ.get(k) for k in lab.environment}
         os.environ.update(lab.environment)
         try:
@@ -74,3 +85,12 @@ def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCod
     reporters["terminal"].write(report, sys.stdout)
     print(f"confcheck: wrote {', '.join(written)} to {one_line(str(out))}", file=sys.stderr)
     return report.exit_code
+
+
+def _prepare() -> None:
+    """Import what collecting uses (see :func:`confcheck.collect.prepare`); an error is left for
+    collecting to raise and report as it always does."""
+    with contextlib.suppress(Exception):
+        from confcheck import collect
+
+        collect.prepare()
