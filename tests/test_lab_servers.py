@@ -1,9 +1,11 @@
-"""The lab's HTTP servers start without asking the system's resolver anything."""
+"""The lab's servers: started without asking the system's resolver anything, connections kept as Tomcat keeps
+them, and all stopped at once."""
 
 from __future__ import annotations
 
 import socket
 import urllib.request
+from collections.abc import Callable
 
 import pytest
 
@@ -52,3 +54,34 @@ def test_an_http_server_keeps_the_connection_for_the_next_request() -> None:
             assert reader.read() == b""  # closed after the app's Connection: close
     finally:
         server.stop()
+
+
+def test_the_lab_stops_by_waking_every_server_before_waiting_for_any() -> None:
+    """A lab has dozens of servers, each with a thread to finish: all are woken first, so stopping
+    takes about as long as the slowest, not the sum of them."""
+    from confcheck.lab import scenario
+    from confcheck.lab.runtime import Lab
+
+    lab = Lab(scenario.load("clean"))
+    lab.start()
+    servers = list(lab.servers)
+    assert len(servers) > 2
+    calls: list[tuple[str, int]] = []
+    for index, server in enumerate(servers):
+        wake, stop = server.wake, server.stop
+
+        def woken(index: int = index, wake: Callable[[], None] = wake) -> None:
+            calls.append(("wake", index))
+            wake()
+
+        def stopped(index: int = index, stop: Callable[[], None] = stop) -> None:
+            calls.append(("stop", index))
+            stop()
+
+        server.wake = woken  # type: ignore[method-assign]
+        server.stop = stopped  # type: ignore[method-assign]
+    lab.stop()
+    first_stop = next(i for i, (what, _) in enumerate(calls) if what == "stop")
+    assert sorted(index for what, index in calls[:first_stop] if what == "wake") == list(range(len(servers)))
+    assert sorted(index for what, index in calls if what == "stop") == list(range(len(servers)))
+    assert not lab.servers

@@ -82,6 +82,9 @@ class Server:
     address: str
     port: int
 
+    def wake(self) -> None:
+        """Tell the server's threads to finish, without waiting for them (``stop`` waits)."""
+
     def stop(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -121,9 +124,12 @@ class HttpsServer(Server):
             while all(key.fileobj is not self._wake for key, _ in selector.select()):
                 self.httpd.handle_request()
 
-    def stop(self) -> None:
+    def wake(self) -> None:
         with contextlib.suppress(OSError):
             self._waker.send(b"x")
+
+    def stop(self) -> None:
+        self.wake()
         self.thread.join()
         self.httpd.server_close()
         self._wake.close()
