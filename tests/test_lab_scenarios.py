@@ -8,6 +8,7 @@ purpose: ``CONFCHECK_UPDATE_GOLDEN=1 pytest tests/test_lab_scenarios.py``.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Callable
@@ -192,6 +193,28 @@ def test_confcheck_demo_prints_the_fix_list_and_writes_reports(
     assert (legacy, "Primary TFTP Server") in wheres
     assert (out / "report.txt").read_text() in result.out
     assert confcheck("lint", str(out / "snapshot.json")).code == 1  # the snapshot re-lints offline
+
+
+def test_the_demo_runs_without_the_cyclic_collector_and_turns_it_back_on(
+    confcheck: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the demo makes (modules, the lab, the collected model, the reports) lives to the end of its
+    run: the collector's walks over that heap were some 60 ms of it (see confcheck.gc_pause)."""
+    from confcheck import demo
+
+    collecting: list[bool] = []
+    run = demo.run
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        collecting.append(gc.isenabled())
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(demo, "run", watched)
+    assert gc.isenabled()
+    result = confcheck("demo", "--output-dir", str(tmp_path / "demo"))
+    assert result.code == 1
+    assert collecting == [False]
+    assert gc.isenabled()
 
 
 def test_demo_refuses_to_write_into_the_source_tree(confcheck: Callable[..., Run]) -> None:
