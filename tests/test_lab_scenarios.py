@@ -11,7 +11,9 @@ from __future__ import annotations
 import gc
 import json
 import os
+import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +167,27 @@ def test_legacy_reads_cup8_jabber_pages_and_cucm8_over_axl_8_5() -> None:
     cucm = deployment.cluster("legacy-cucm")
     assert cucm is not None
     assert cucm.version == "8.6.2.20000-2"
+
+
+def test_every_phase_of_a_collection_shares_one_set_of_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading clusters, resolving names and observing DNS run on the same ``[collect] concurrency``
+    workers, one phase after the other, instead of new threads for each phase; the snapshot is the
+    same as ever (the golden tests hold it)."""
+    started: list[str] = []
+    start = threading.Thread.start
+
+    def counted(thread: threading.Thread) -> None:
+        started.append(thread.name)
+        start(thread)
+
+    with Lab.of("pre-migration") as lab:
+        monkeypatch.setattr(os, "environ", {**os.environ, **lab.environment})
+        inventory = replace(config.load(lab.config_path, ask=False), concurrency=3)
+        monkeypatch.setattr(threading.Thread, "start", counted)
+        deployment = collect.collect(inventory)
+    assert {c.name for c in deployment.clusters} == {"hq-cucm", "hq-imp", "hq-cuc"}
+    assert deployment.dns
+    assert 0 < len([n for n in started if n.startswith("collect_")]) <= 3
 
 
 def test_confcheck_demo_prints_the_fix_list_and_writes_reports(
