@@ -190,6 +190,35 @@ def test_every_phase_of_a_collection_shares_one_set_of_workers(monkeypatch: pyte
     assert 0 < len([n for n in started if n.startswith("collect_")]) <= 3
 
 
+def test_a_cluster_whose_version_is_detected_on_its_admin_pages_is_signed_in_to_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """IM and Presence 9.x: detecting the release signs in to cupadmin; reading the configuration goes
+    on in that session (its home page shows it signed in) instead of signing in again."""
+    from confcheck.lab.adminweb import AdminApp
+    from confcheck.lab.servers import Request, Response
+
+    sign_ins: list[str] = []
+    answer = AdminApp.__call__
+
+    def counted(app: AdminApp, request: Request) -> Response:
+        if request.method == "POST" and request.path.endswith("/j_security_check"):
+            sign_ins.append(request.path)
+        return answer(app, request)
+
+    monkeypatch.setattr(AdminApp, "__call__", counted)
+    with Lab.of("pre-migration") as lab:
+        monkeypatch.setattr(os, "environ", {**os.environ, **lab.environment})
+        inventory = config.load(lab.config_path, ask=False)
+        assert next(c for c in inventory.clusters if c.name == "hq-imp").version is None
+        deployment = collect.collect(inventory)
+    imp = deployment.cluster("hq-imp")
+    assert imp is not None
+    assert imp.version == "9.1.1.20000-5"
+    assert imp.configuration_read
+    assert sign_ins == ["/cupadmin/j_security_check"]
+
+
 def test_confcheck_demo_prints_the_fix_list_and_writes_reports(
     confcheck: Callable[..., Run], tmp_path: Path
 ) -> None:
