@@ -92,11 +92,11 @@ def prepare() -> None:
     bindings (zeep imports them at the first WSDL it reads) and lxml's HTML parser (admin pages).
 
     For a caller with time to spare before it collects (``confcheck demo``, while its lab starts):
-    otherwise the first workers import them, each waiting for the others under the import locks. Only
-    imports: an error here is raised again, and reported, where collecting meets it.
+    otherwise the first workers import them, each waiting for the others under the import locks. It
+    raises what collecting would raise first (a plugin that fails to load), and nothing else: the
+    catalog, whose errors collecting reports per cluster, is left to collecting.
     """
     plugin_manager.plugin_manager()
-    plugin_manager.catalog()
     import dns.resolver  # noqa: F401  # confcheck.transport.dns asks through it
     import zeep.wsdl.bindings  # noqa: F401
 

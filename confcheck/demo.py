@@ -6,12 +6,12 @@ reports into the output directory.
 
 While the lab starts (its servers load their certificates with the interpreter lock released), a
 thread imports what collecting will use (:func:`confcheck.collect.prepare`): the HTTP stack, zeep,
-the plugins. Nothing else runs in that thread, and collecting waits for it.
+the plugins. Nothing else runs in that thread; collecting waits for it, and what it raised (a plugin
+that fails to load) is raised then, as collecting would have.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import sys
@@ -53,11 +53,14 @@ def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCod
     reporters = plugin_manager.reporters()
     files = [("snapshot", "snapshot.json")] + [(n, f) for n, f in REPORTS if n in reporters]
     targets = [output_files.check(out / filename, f"the demo's {filename}") for _, filename in files]
-    preparing = threading.Thread(target=_prepare, name="demo-prepare", daemon=True)
+    failed: list[Exception] = []
+    preparing = threading.Thread(target=_prepare, args=(failed,), name="demo-prepare", daemon=True)
     preparing.start()
     with Lab.of(scenario) as lab:
         print(f"confcheck: lab '{scenario}' running on {lab.block}.0/24; auditing it", file=sys.stderr)
         preparing.join()
+        if failed:
+            raise failed[0]  # what collecting would have raised (a plugin that fails to load)
         from confcheck import collect
 
         saved = {k: os.environ.get(k) for k in lab.environment}
@@ -87,10 +90,12 @@ def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCod
     return report.exit_code
 
 
-def _prepare() -> None:
-    """Import what collecting uses (see :func:`confcheck.collect.prepare`); an error is left for
-    collecting to raise and report as it always does."""
-    with contextlib.suppress(Exception):
+def _prepare(failed: list[Exception]) -> None:
+    """Import what collecting uses (see :func:`confcheck.collect.prepare`); an error is kept in
+    ``failed``, for the main thread to raise as collecting would have."""
+    try:
         from confcheck import collect
 
         collect.prepare()
+    except Exception as exc:
+        failed.append(exc)

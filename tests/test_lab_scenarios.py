@@ -11,6 +11,8 @@ from __future__ import annotations
 import gc
 import json
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -267,6 +269,25 @@ def test_the_demo_runs_without_the_cyclic_collector_and_turns_it_back_on(
     assert result.code == 1
     assert collecting == [False]
     assert gc.isenabled()
+
+
+def test_a_plugin_that_fails_to_load_stops_the_demo_with_its_error(tmp_path: Path) -> None:
+    """The demo imports the plugins in a thread while its lab starts; a built-in plugin that cannot be
+    imported is still the one-line error (exit 2) it always was, not a collection without it."""
+    script = (
+        "import sys\n"
+        "sys.modules['confcheck.plugins.cucm9'] = None\n"
+        "from confcheck.cli import main\n"
+        "sys.exit(main(['demo', '--output-dir', sys.argv[1]]))\n"
+    )
+    out = tmp_path / "demo"
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(out)], check=False, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2
+    assert "confcheck: error: a plugin failed to load (ModuleNotFoundError" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not out.exists() or not any(out.iterdir())
 
 
 def test_demo_refuses_to_write_into_the_source_tree(confcheck: Callable[..., Run]) -> None:
