@@ -23,7 +23,7 @@ from __future__ import annotations
 import ipaddress
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TypeVar
@@ -87,31 +87,49 @@ PURPOSE_NAMES = {
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+def prepare() -> None:
+    """Import now what collecting imports on first use: every plugin, dnspython's resolver, zeep's SOAP
+    bindings (zeep imports them at the first WSDL it reads) and lxml's HTML parser (admin pages).
+
+    For a caller with time to spare before it collects (``confcheck demo``, while its lab starts):
+    otherwise the first workers import them, each waiting for the others under the import locks. It
+    raises what collecting would raise first (a plugin that fails to load), and nothing else: the
+    catalog, whose errors collecting reports per cluster, is left to collecting.
+    """
+    plugin_manager.plugin_manager()
+    import dns.resolver  # noqa: F401  # confcheck.transport.dns asks through it
+    import zeep.wsdl.bindings  # noqa: F401
+
+    from confcheck.transport import adminweb  # noqa: F401
+
+
 def collect(inventory: Inventory, progress: Progress | None = None) -> Deployment:
     """Collect every cluster of the inventory into a deployment."""
     report = progress or (lambda stage, done, total: None)
     context = CollectContext(inventory)
     problems: list[Problem] = []
     plans: list[ClusterPlan] = []
-    reading = _Phase(report, "clusters", len(inventory.clusters))
-    for plan, found in _each(inventory.clusters, lambda c: _plan(c, context), inventory.concurrency, reading):
-        problems += found
-        if plan is not None:
-            add_current_endpoints(plan)  # ECDSA twins, SIP OAuth ports
-            plans.append(plan)
-    names = _Phase(report, "names")
-    externals, hinted = _place_hints(plans, inventory, context, names)
-    nodes = [(plan, node) for plan in plans for node in plan.nodes] + [(None, node) for node in externals]
-    placed = _resolve(nodes, context, names)
-    scope = _Scope.of(inventory, context)
-    refused = {
-        id(plan): reason
-        for item in placed
-        for plan in item.node.endpoints
-        if id(plan) in hinted and (reason := scope.refusal(hinted[id(plan)], item.addresses)) is not None
-    }
-    endpoints = _fetch(placed, inventory, context, report, refused)
-    _observe_dns(plans, placed, endpoints, context, _Phase(report, "dns"))
+    # One pool for every phase below: a phase's workers are the last one's, not new threads each time.
+    with ThreadPoolExecutor(max_workers=max(1, inventory.concurrency), thread_name_prefix="collect") as pool:
+        reading = _Phase(report, "clusters", len(inventory.clusters))
+        for plan, found in _each(inventory.clusters, lambda c: _plan(c, context), pool, reading):
+            problems += found
+            if plan is not None:
+                add_current_endpoints(plan)  # ECDSA twins, SIP OAuth ports
+                plans.append(plan)
+        names = _Phase(report, "names")
+        externals, hinted = _place_hints(plans, inventory, context, names, pool)
+        nodes = [(plan, node) for plan in plans for node in plan.nodes] + [(None, node) for node in externals]
+        placed = _resolve(nodes, context, names, pool)
+        scope = _Scope.of(inventory, context)
+        refused = {
+            id(plan): reason
+            for item in placed
+            for plan in item.node.endpoints
+            if id(plan) in hinted and (reason := scope.refusal(hinted[id(plan)], item.addresses)) is not None
+        }
+        endpoints = _fetch(placed, inventory, context, report, refused)
+        _observe_dns(plans, placed, endpoints, context, _Phase(report, "dns"), pool)
     clusters = tuple(
         Cluster(
             plan.name,
@@ -177,7 +195,11 @@ def _fallback(cluster: ClusterConfig, version: str) -> ClusterPlan:
 
 
 def _place_hints(
-    plans: list[ClusterPlan], inventory: Inventory, context: CollectContext, phase: _Phase
+    plans: list[ClusterPlan],
+    inventory: Inventory,
+    context: CollectContext,
+    phase: _Phase,
+    pool: ThreadPoolExecutor,
 ) -> tuple[list[NodePlan], dict[int, ExternalHint]]:
     """Hints that name an inventory node become endpoints of it; the rest, external servers.
 
@@ -190,7 +212,7 @@ def _place_hints(
     lookups += _inventory_names(inventory)
     unique = list(dict.fromkeys(name.lower().rstrip(".") for name in lookups))
     phase.add(len(unique))
-    _each(unique, context.addresses, inventory.concurrency, phase)
+    _each(unique, context.addresses, pool, phase)
     by_address: dict[str, NodePlan] = {}
     by_name: dict[str, NodePlan] = {}
     for plan in plans:
@@ -316,23 +338,26 @@ class _Phase:
             self.report(self.stage, self.done, self.total)
 
 
-def _each(items: Iterable[T], work: Callable[[T], R], workers: int, phase: _Phase | None = None) -> list[R]:
-    """``work(item)`` for every item, at most ``workers`` at once; results in input order.
+def _each(
+    items: Iterable[T], work: Callable[[T], R], pool: ThreadPoolExecutor, phase: _Phase | None = None
+) -> list[R]:
+    """``work(item)`` for every item, as many at once as ``pool`` has workers; results in input order.
 
-    Progress is reported from the calling thread as each item finishes, in whatever order.
+    Progress is reported from the calling thread as each item finishes, in whatever order. ``work``
+    must not wait for the pool itself.
     """
     items = list(items)
     if not items:
         return []
     results: list[R | None] = [None] * len(items)
-    with ThreadPoolExecutor(
-        max_workers=max(1, min(workers, len(items))), thread_name_prefix="collect"
-    ) as pool:
-        futures = {pool.submit(work, item): index for index, item in enumerate(items)}
+    futures = {pool.submit(work, item): index for index, item in enumerate(items)}
+    try:
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             if phase is not None:
                 phase.step()
+    finally:
+        wait(futures)  # after a failure too, nothing of a phase outlives it (as when each had its own pool)
     return results  # type: ignore[return-value]  # every slot was filled
 
 
@@ -348,7 +373,10 @@ class _Placed:
 
 
 def _resolve(
-    nodes: Iterable[tuple[ClusterPlan | None, NodePlan]], context: CollectContext, phase: _Phase
+    nodes: Iterable[tuple[ClusterPlan | None, NodePlan]],
+    context: CollectContext,
+    phase: _Phase,
+    pool: ThreadPoolExecutor,
 ) -> list[_Placed]:
     """Addresses (A/AAAA, or the name itself) and host name/domain (the name, or PTR) of every node.
 
@@ -376,10 +404,9 @@ def _resolve(
     def is_short(item: tuple[ClusterPlan | None, NodePlan]) -> bool:
         return "." not in item[1].name and not identity.is_ip(item[1].name)
 
-    workers = context.inventory.concurrency
     short = [i for i in items if is_short(i)]
     phase.add(len(items))
-    placed = _each([i for i in items if not is_short(i)], one, workers, phase)
+    placed = _each([i for i in items if not is_short(i)], one, pool, phase)
     domains: dict[int, list[str]] = {}
     for item in placed:
         if item.domain:
@@ -390,7 +417,7 @@ def _resolve(
         """The cluster's own domains first, then every other domain seen."""
         return tuple(dict.fromkeys(domains.get(id(item[0]), []) + everywhere))
 
-    placed += _each(short, lambda i: one(i, search(i)), workers, phase)
+    placed += _each(short, lambda i: one(i, search(i)), pool, phase)
     order = {id(node): index for index, (_, node) in enumerate(items)}
     return sorted(placed, key=lambda p: order[id(p.node)])
 
@@ -480,6 +507,7 @@ def _observe_dns(
     nodes: dict[int, Node],
     context: CollectContext,
     phase: _Phase,
+    pool: ThreadPoolExecutor,
 ) -> None:
     """What the DNS checks need, recorded so that lint stays offline: the names certificates hold
     (the names a fix would propose) and the reverse records of every node's addresses, plus the
@@ -501,15 +529,14 @@ def _observe_dns(
     }
     services = [f"{s}.{d}" for d in sorted(domains) for s in SRV_SERVICES]
     services += [f"_xmpp-client._tcp.{d}" for d in sorted(x for x in xmpp if x)]
-    workers = context.inventory.concurrency
     phase.add(len(addresses) + len(services))
-    _each(sorted(addresses), context.reverse, workers, phase)
+    _each(sorted(addresses), context.reverse, pool, phase)
     targets: set[str] = set()
-    for record in _each(services, context.resolver.srv, workers, phase):
+    for record in _each(services, context.resolver.srv, pool, phase):
         context.record(record)
         targets |= {answer.split()[-1].rstrip(".").lower() for answer in record.answers}
     phase.add(len(names | targets))
-    _each(sorted(names | targets), context.addresses, workers, phase)
+    _each(sorted(names | targets), context.addresses, pool, phase)
 
 
 def _protocol(scheme: str) -> str:

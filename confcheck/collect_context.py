@@ -31,6 +31,7 @@ class CollectContext:
         self._addresses: dict[str, list[str]] = {}
         self._negotiations: dict[str, Negotiation] = {}
         self._presence: dict[str, PresenceNegotiation] = {}
+        self._admin: dict[tuple[str, str], AdminSession] = {}
         self._lock = threading.Lock()
 
     def addresses(self, name: str) -> list[str]:
@@ -133,7 +134,14 @@ class CollectContext:
             return self._negotiations.setdefault(cluster.name, Negotiation.start(release))
 
     def admin(self, cluster: ClusterConfig, app: str) -> AdminSession:
-        """A (not yet signed-in) session to the publisher's admin application ``app``."""
+        """The session to the publisher's admin application ``app``, one per cluster and application for
+        the run: what detecting the version signed in to, reading the configuration goes on with (its
+        sign-in then finds the session open: one request instead of three, as a browser's would)."""
+        key = (cluster.name, app)
+        with self._lock:
+            known = self._admin.get(key)
+        if known is not None:
+            return known
         from confcheck.transport.adminweb import AdminSession, AdminSettings
 
         url, name = self.url(cluster, cluster.admin_port)
@@ -146,7 +154,8 @@ class CollectContext:
             timeout=max(self.inventory.timeout, 5.0),
             server_name=name,
         )
-        return AdminSession(settings)
+        with self._lock:
+            return self._admin.setdefault(key, AdminSession(settings))
 
 
 def _bracket(host: str) -> str:

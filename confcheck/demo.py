@@ -3,6 +3,11 @@
 It starts the lab in this process, collects it through AXL, the admin pages, DNS and TLS exactly
 as a real audit does, prints the findings with their fix list, and writes the snapshot and the
 reports into the output directory.
+
+While the lab starts (its servers load their certificates with the interpreter lock released), a
+thread imports what collecting will use (:func:`confcheck.collect.prepare`): the HTTP stack, zeep,
+the plugins. Nothing else runs in that thread; collecting waits for it, and what it raised (a plugin
+that fails to load) is raised then, as collecting would have.
 """
 
 from __future__ import annotations
@@ -10,9 +15,10 @@ from __future__ import annotations
 import io
 import os
 import sys
+import threading
 from pathlib import Path
 
-from confcheck import collect, config, output_files, plugin_manager, snapshot
+from confcheck import config, output_files, plugin_manager, snapshot
 from confcheck.errors import ExitCode, InputError, one_line
 from confcheck.lab.runtime import Lab
 from confcheck.progress import display
@@ -47,8 +53,16 @@ def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCod
     reporters = plugin_manager.reporters()
     files = [("snapshot", "snapshot.json")] + [(n, f) for n, f in REPORTS if n in reporters]
     targets = [output_files.check(out / filename, f"the demo's {filename}") for _, filename in files]
+    failed: list[Exception] = []
+    preparing = threading.Thread(target=_prepare, args=(failed,), name="demo-prepare", daemon=True)
+    preparing.start()
     with Lab.of(scenario) as lab:
         print(f"confcheck: lab '{scenario}' running on {lab.block}.0/24; auditing it", file=sys.stderr)
+        preparing.join()
+        if failed:
+            raise failed[0]  # what collecting would have raised (a plugin that fails to load)
+        from confcheck import collect
+
         saved = {k: os.environ.get(k) for k in lab.environment}
         os.environ.update(lab.environment)
         try:
@@ -74,3 +88,14 @@ def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCod
     reporters["terminal"].write(report, sys.stdout)
     print(f"confcheck: wrote {', '.join(written)} to {one_line(str(out))}", file=sys.stderr)
     return report.exit_code
+
+
+def _prepare(failed: list[Exception]) -> None:
+    """Import what collecting uses (see :func:`confcheck.collect.prepare`); an error is kept in
+    ``failed``, for the main thread to raise as collecting would have."""
+    try:
+        from confcheck import collect
+
+        collect.prepare()
+    except Exception as exc:
+        failed.append(exc)

@@ -238,7 +238,9 @@ def pages_url(tls: Tls, started: Callable[[Server], Server], tmp_path_factory: p
             headers=(("Content-Encoding", "gzip"),),
         ),
         # Chunked, cut off after the first chunk: the server closes the connection mid-body.
-        "/pages/truncated": Response(200, b"6\r\n<html>\r\n", headers=(("Transfer-Encoding", "chunked"),)),
+        "/pages/truncated": Response(
+            200, b"6\r\n<html>\r\n", headers=(("Transfer-Encoding", "chunked"), ("Connection", "close"))
+        ),
     }
     return https(tls, started, {"/pages/": lambda request: pages.get(request.path, Response(404))})
 

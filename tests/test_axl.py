@@ -650,6 +650,26 @@ def test_the_wsdl_is_parsed_once_per_process() -> None:
     assert axl._document.cache_info().misses == misses
 
 
+def test_clients_asking_for_one_wsdl_at_once_share_one_parse(tmp_path: Path) -> None:
+    """Collection reads clusters in threads: clients of two clusters of one release that start at the
+    same moment wait for one parse of their WSDL instead of each parsing it."""
+    for name in ("AXLAPI.wsdl", "AXLSoap.xsd"):
+        (tmp_path / name).write_bytes((axl.WSDL_DIR / "12.5" / name).read_bytes())
+    misses = axl._document.cache_info().misses
+    start = threading.Barrier(6)
+
+    def make() -> None:
+        start.wait()
+        AxlClient(settings("https://cucm1.example.com:8443/axl/", wsdl=tmp_path / "AXLAPI.wsdl"))
+
+    threads = [threading.Thread(target=make) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert axl._document.cache_info().misses == misses + 1
+
+
 def test_401_is_auth() -> None:
     with lab(lab_data()) as server:
         client = AxlClient(AxlSettings(server.url, USER, "wrong"))

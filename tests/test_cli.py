@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import subprocess
 import sys
@@ -344,6 +345,31 @@ def test_cert_text_output_shows_a_line_feed_in_a_certificate_as_an_escape(
     assert forged not in result.out.splitlines()
     assert f"evil\\n{forged}" in result.out
     assert f"SAN dNSName    x\\n{forged}" in result.out
+
+
+def test_cert_runs_without_the_cyclic_collector_and_turns_it_back_on(
+    confcheck: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its modules and the chains it reads live to the end of the run: the collector's walks over them
+    were some 10 ms of ``confcheck cert`` (see confcheck.gc_pause)."""
+    from confcheck import cert_command, pki
+
+    collecting: list[bool] = []
+    run = cert_command.run
+
+    def watched(*args: object, **kwargs: object) -> object:
+        collecting.append(gc.isenabled())
+        return run(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cert_command, "run", watched)
+    path = tmp_path / "cucm1.pem"
+    path.write_text(pki.server("cucm1.example.com", dns=["cucm1.example.com"]).pem)
+    assert gc.isenabled()
+    result = confcheck("cert", str(path))
+    assert result.code == 0
+    assert "cucm1.example.com" in result.out
+    assert collecting == [False]
+    assert gc.isenabled()
 
 
 def _parsed(parser: argparse.ArgumentParser, argv: list[str], capsys: pytest.CaptureFixture[str]) -> object:

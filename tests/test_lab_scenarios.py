@@ -8,9 +8,14 @@ purpose: ``CONFCHECK_UPDATE_GOLDEN=1 pytest tests/test_lab_scenarios.py``.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import subprocess
+import sys
+import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +171,56 @@ def test_legacy_reads_cup8_jabber_pages_and_cucm8_over_axl_8_5() -> None:
     assert cucm.version == "8.6.2.20000-2"
 
 
+def test_every_phase_of_a_collection_shares_one_set_of_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading clusters, resolving names and observing DNS run on the same ``[collect] concurrency``
+    workers, one phase after the other, instead of new threads for each phase; the snapshot is the
+    same as ever (the golden tests hold it)."""
+    started: list[str] = []
+    start = threading.Thread.start
+
+    def counted(thread: threading.Thread) -> None:
+        started.append(thread.name)
+        start(thread)
+
+    with Lab.of("pre-migration") as lab:
+        monkeypatch.setattr(os, "environ", {**os.environ, **lab.environment})
+        inventory = replace(config.load(lab.config_path, ask=False), concurrency=3)
+        monkeypatch.setattr(threading.Thread, "start", counted)
+        deployment = collect.collect(inventory)
+    assert {c.name for c in deployment.clusters} == {"hq-cucm", "hq-imp", "hq-cuc"}
+    assert deployment.dns
+    assert 0 < len([n for n in started if n.startswith("collect_")]) <= 3
+
+
+def test_a_cluster_whose_version_is_detected_on_its_admin_pages_is_signed_in_to_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """IM and Presence 9.x: detecting the release signs in to cupadmin; reading the configuration goes
+    on in that session (its home page shows it signed in) instead of signing in again."""
+    from confcheck.lab.adminweb import AdminApp
+    from confcheck.lab.servers import Request, Response
+
+    sign_ins: list[str] = []
+    answer = AdminApp.__call__
+
+    def counted(app: AdminApp, request: Request) -> Response:
+        if request.method == "POST" and request.path.endswith("/j_security_check"):
+            sign_ins.append(request.path)
+        return answer(app, request)
+
+    monkeypatch.setattr(AdminApp, "__call__", counted)
+    with Lab.of("pre-migration") as lab:
+        monkeypatch.setattr(os, "environ", {**os.environ, **lab.environment})
+        inventory = config.load(lab.config_path, ask=False)
+        assert next(c for c in inventory.clusters if c.name == "hq-imp").version is None
+        deployment = collect.collect(inventory)
+    imp = deployment.cluster("hq-imp")
+    assert imp is not None
+    assert imp.version == "9.1.1.20000-5"
+    assert imp.configuration_read
+    assert sign_ins == ["/cupadmin/j_security_check"]
+
+
 def test_confcheck_demo_prints_the_fix_list_and_writes_reports(
     confcheck: Callable[..., Run], tmp_path: Path
 ) -> None:
@@ -192,6 +247,47 @@ def test_confcheck_demo_prints_the_fix_list_and_writes_reports(
     assert (legacy, "Primary TFTP Server") in wheres
     assert (out / "report.txt").read_text() in result.out
     assert confcheck("lint", str(out / "snapshot.json")).code == 1  # the snapshot re-lints offline
+
+
+def test_the_demo_runs_without_the_cyclic_collector_and_turns_it_back_on(
+    confcheck: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the demo makes (modules, the lab, the collected model, the reports) lives to the end of its
+    run: the collector's walks over that heap were some 60 ms of it (see confcheck.gc_pause)."""
+    from confcheck import demo
+
+    collecting: list[bool] = []
+    run = demo.run
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        collecting.append(gc.isenabled())
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(demo, "run", watched)
+    assert gc.isenabled()
+    result = confcheck("demo", "--output-dir", str(tmp_path / "demo"))
+    assert result.code == 1
+    assert collecting == [False]
+    assert gc.isenabled()
+
+
+def test_a_plugin_that_fails_to_load_stops_the_demo_with_its_error(tmp_path: Path) -> None:
+    """The demo imports the plugins in a thread while its lab starts; a built-in plugin that cannot be
+    imported is still the one-line error (exit 2) it always was, not a collection without it."""
+    script = (
+        "import sys\n"
+        "sys.modules['confcheck.plugins.cucm9'] = None\n"
+        "from confcheck.cli import main\n"
+        "sys.exit(main(['demo', '--output-dir', sys.argv[1]]))\n"
+    )
+    out = tmp_path / "demo"
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(out)], check=False, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2
+    assert "confcheck: error: a plugin failed to load (ModuleNotFoundError" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not out.exists() or not any(out.iterdir())
 
 
 def test_demo_refuses_to_write_into_the_source_tree(confcheck: Callable[..., Run]) -> None:

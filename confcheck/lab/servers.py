@@ -82,12 +82,16 @@ class Server:
     address: str
     port: int
 
+    def wake(self) -> None:
+        """Tell the server's threads to finish, without waiting for them (``stop`` waits)."""
+
     def stop(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
 
 class HttpsServer(Server):
     """HTTPS on one address, dispatching to ``routes`` by path prefix; ``/`` answers like Tomcat's root.
+    Connections are kept open between requests (HTTP/1.1), as Tomcat keeps them.
 
     ``tls`` None serves plain HTTP (TFTP's HTTP interface, 6970)."""
 
@@ -120,9 +124,12 @@ class HttpsServer(Server):
             while all(key.fileobj is not self._wake for key, _ in selector.select()):
                 self.httpd.handle_request()
 
-    def stop(self) -> None:
+    def wake(self) -> None:
         with contextlib.suppress(OSError):
             self._waker.send(b"x")
+
+    def stop(self) -> None:
+        self.wake()
         self.thread.join()
         self.httpd.server_close()
         self._wake.close()
@@ -147,6 +154,12 @@ def _handler(routes: Mapping[str, App]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "Apache-Coyote/1.1"
         sys_version = ""
+        # HTTP/1.1 keeps a connection open for the next request, as Tomcat does, so a client's
+        # session (AXL calls, admin pages) pays one TLS handshake, not one per request; each
+        # response goes out at once (TCP_NODELAY, also Tomcat's default), not after the client's
+        # delayed ACK of the headers. An app closes after its response with ``Connection: close``.
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
         timeout = 10
 
         def setup(self) -> None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -273,7 +274,7 @@ class AxlClient:
 
     def _builder(self, version: str) -> tuple[Any, Any, str]:
         location = str(self.settings.wsdl or WSDL_DIR / version / "AXLAPI.wsdl")
-        return _builder(location)
+        return builder(location)
 
     def _has(self, operation: str) -> bool:
         client, _, _ = self._builder(self.version)
@@ -285,6 +286,20 @@ class AxlClient:
             return major_minor(version) >= major_minor(other)
         except ValueError:
             return False
+
+
+_ONE_AT_A_TIME: dict[str, threading.Lock] = {}
+_LOCKS = threading.Lock()
+
+
+def builder(location: str) -> tuple[Any, Any, str]:
+    """zeep's client and service for the WSDL at ``location``: parsed by the first client that asks,
+    while clients of other clusters that ask for the same WSDL at the same time wait for it and share
+    it (collection reads clusters in threads), rather than each parsing it again."""
+    with _LOCKS:
+        lock = _ONE_AT_A_TIME.setdefault(location, threading.Lock())
+    with lock:
+        return _builder(location)
 
 
 @functools.cache

@@ -30,7 +30,7 @@ from lxml import etree
 from zeep.exceptions import Error as ZeepError
 
 from confcheck.errors import InputError, one_line
-from confcheck.transport.axl import BINDING, _builder, answers
+from confcheck.transport.axl import BINDING, answers, builder
 from confcheck.transport.axl.errors import AxlError
 from confcheck.transport.axl.exchange import Exchange
 from confcheck.transport.axl.settings import AxlSettings
@@ -153,7 +153,7 @@ class PresenceAxlClient:
 
 
 def _wsdl(version: str) -> tuple[Any, Any, str]:
-    return _builder(str(WSDL_DIR / version / "AXLAPI.wsdl"))
+    return builder(str(WSDL_DIR / version / "AXLAPI.wsdl"))
 
 
 def _request(version: str, operation: str) -> tuple[bytes, str]:
