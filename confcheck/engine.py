@@ -312,8 +312,11 @@ class _NodeIndex:
         entries += [(None, n) for n in deployment.externals]
         for entry in entries:
             node = entry[1]
-            for name in {_key(node.name), _key(node.fqdn)} - {None}:
-                self._by_name[str(name)].append(entry)
+            name, fqdn = _key(node.name), _key(node.fqdn)
+            if name is not None:
+                self._by_name[name].append(entry)
+            if fqdn is not None and fqdn != name:
+                self._by_name[fqdn].append(entry)
             if node.hostname and (host := _key(node.hostname)):
                 self._by_host[host].append(entry)
             for address in {*node.addresses, node.name}:
