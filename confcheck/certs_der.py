@@ -4,7 +4,9 @@ A snapshot of thousands of clusters holds tens of thousands of certificates. Of 
 cryptography, building the Python objects of its names (and their RFC 4514 strings), of its public
 key and of its extensions is the largest part; this reader takes those from the DER instead (reading
 a certificate as snapshots store it took 128 µs, then 81 µs with the names and key read here, about
-55 µs with the extensions too, on the benchmark's certificates). It vouches for the names, keys and
+55 µs with the extensions too, on the benchmark's certificates). What repeats from certificate to
+certificate (an issuer, an RDN such as the organisation, an extension such as the CA's key identifier)
+is read once per distinct encoding. It vouches for the names, keys and
 extensions servers really present — attributes in UTF8String, PrintableString or IA5String, RSA and
 NIST-curve EC keys; subjectAltName, extendedKeyUsage, basicConstraints, keyUsage and the key
 identifiers, in the shapes cryptography reads without fail — and gives up (:func:`read` returns None,
@@ -25,6 +27,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import cast
 
 from confcheck.certs import (
     _IA5_STRING,
@@ -228,42 +231,68 @@ _STRING_TAGS = {0x0C, 0x13, 0x16}
 
 def _name(der: bytes, start: int, end: int) -> Name:
     """The name filling ``der[start:end]``: the usual shape (one attribute per RDN, every length under
-    128 bytes) in one flat pass, anything else by :func:`_any_name`, which the flat pass equals."""
+    128 bytes) in one flat pass, anything else by :func:`_any_name`, which the flat pass equals.
+
+    Each RDN is read once per distinct encoding (:data:`_RDNS`): a deployment's certificates repeat the
+    same organisation, unit, locality, state and country, and only the CN differs.
+    """
     rdns: list[str] = []
     attributes: list[tuple[str, str]] = []
     common_names: list[str] = []
     pos = start
     try:
         while pos < end:
-            # SET { SEQUENCE { OID, string } }, each length in one byte: a single-valued RDN
             rdn_end = pos + 2 + der[pos + 1]
-            sequence_end = pos + 4 + der[pos + 3]
-            oid_end = pos + 6 + der[pos + 5]
-            value_end = oid_end + 2 + der[oid_end + 1]
-            if (
-                der[pos] != 0x31
-                or der[pos + 2] != 0x30
-                or der[pos + 4] != 0x06
-                or der[oid_end] not in _STRING_TAGS
-                or (der[pos + 1] | der[pos + 3] | der[pos + 5] | der[oid_end + 1]) & 0x80
-                or not value_end == sequence_end == rdn_end <= end
-            ):
+            if der[pos + 1] & 0x80 or rdn_end > end:
                 return _any_name(der, start, end)
-            oid = _oid(der[pos + 6 : oid_end])
-            value = der[oid_end + 2 : value_end].decode("utf-8")
-            limits = _LENGTH_LIMITS.get(oid)
-            if limits is not None and not limits[0] <= value_end - oid_end - 2 <= limits[1]:
-                raise _Unsupported("attribute length")
-            short = _SHORT_NAMES.get(oid, oid)
-            if oid == _COMMON_NAME:
-                common_names.append(value)
-            attributes.append((short, value))
-            rdns.append(f"{short}={escape(value)}")
+            encoded = der[pos:rdn_end]
+            read = _RDNS.get(encoded)
+            if read is None:
+                read = _rdn(encoded)
+                if read is None:
+                    return _any_name(der, start, end)
+                if len(_RDNS) >= _RDNS_KEPT:
+                    _RDNS.clear()
+                _RDNS[encoded] = read
+            pair, text, common = read
+            if common:
+                common_names.append(pair[1])
+            attributes.append(pair)
+            rdns.append(text)
             pos = rdn_end
     except IndexError:  # bytes that end inside an element
         return _any_name(der, start, end)
     rdns.reverse()
     return Name(",".join(rdns), tuple(attributes), tuple(common_names))
+
+
+_RDNS: dict[bytes, tuple[tuple[str, str], str, bool]] = {}
+"""Single-valued RDNs already read, by their DER: ((short name, value), ``short=escaped value``, is a CN)."""
+_RDNS_KEPT = 4096
+
+
+def _rdn(der: bytes) -> tuple[tuple[str, str], str, bool] | None:
+    """The RDN ``der`` is, when it is one attribute with every length in one byte (else None):
+    SET { SEQUENCE { OID, string } }."""
+    sequence_end = 4 + der[3]
+    oid_end = 6 + der[5]
+    value_end = oid_end + 2 + der[oid_end + 1]
+    if (
+        der[0] != 0x31
+        or der[2] != 0x30
+        or der[4] != 0x06
+        or der[oid_end] not in _STRING_TAGS
+        or (der[3] | der[5] | der[oid_end + 1]) & 0x80
+        or not value_end == sequence_end == len(der)
+    ):
+        return None
+    oid = _oid(der[6:oid_end])
+    value = der[oid_end + 2 : value_end].decode("utf-8")
+    limits = _LENGTH_LIMITS.get(oid)
+    if limits is not None and not limits[0] <= value_end - oid_end - 2 <= limits[1]:
+        raise _Unsupported("attribute length")
+    short = _SHORT_NAMES.get(oid, oid)
+    return (short, value), f"{short}={escape(value)}", oid == _COMMON_NAME
 
 
 def _any_name(der: bytes, start: int, end: int) -> Name:
@@ -377,7 +406,7 @@ def _key(der: bytes, start: int, end: int) -> KeyInfo | None:
         bits = modulus.bit_length()
         if not (1024 <= bits <= 8192 and modulus & 1 and exponent & 1 and 3 <= exponent < modulus):
             return None
-        return KeyInfo("RSA", bits)
+        return _key_info("RSA", bits)
     if kind == _EC and algorithm[1][0] == 0x06:
         curve = _CURVES.get(_oid(der[algorithm[1][1] : algorithm[1][2]]))
         if curve is None:
@@ -390,8 +419,19 @@ def _key(der: bytes, start: int, end: int) -> KeyInfo | None:
         y = int.from_bytes(key[1 + size :], "big")
         if x >= p or y >= p or (y * y - (x * x * x - 3 * x + b)) % p:
             return None
-        return KeyInfo("EC", bits)
+        return _key_info("EC", bits)
     return None
+
+
+def _key_info(kind: str, bits: int) -> KeyInfo:
+    """One :class:`KeyInfo` per kind and size, shared by every certificate with such a key."""
+    found = _KEY_INFOS.get((kind, bits))
+    if found is None:
+        found = _KEY_INFOS[(kind, bits)] = KeyInfo(kind, bits)
+    return found
+
+
+_KEY_INFOS: dict[tuple[str, int], KeyInfo] = {}
 
 
 # --- the extensions -------------------------------------------------------------------------------
@@ -415,7 +455,12 @@ _CRITICAL = b"\x01\x01\xff"
 
 
 def _extensions(der: bytes, rest: list[tuple[int, int, int]]) -> Extensions | None:
-    """The extensions of a TBSCertificate whose elements after the subject public key are ``rest``."""
+    """The extensions of a TBSCertificate whose elements after the subject public key are ``rest``.
+
+    Each extension other than the subjectAltName and the subject key identifier is read once per
+    distinct encoding (:data:`_READ`): a CA's certificates repeat the same basicConstraints, key usage,
+    extendedKeyUsage and authority key identifier.
+    """
     if not rest:
         return _NO_EXTENSIONS
     if len(rest) != 1 or rest[0][0] != 0xA3:
@@ -432,51 +477,82 @@ def _extensions(der: bytes, rest: list[tuple[int, int, int]]) -> Extensions | No
     purposes: tuple[str, ...] | None = None
     is_ca = False
     for tag, start, end in items:
-        extension = _extension(der, start, end) if tag == 0x30 else None
-        if extension is None:
+        if tag != 0x30:
             return None
-        oid, value_tag, value_start, value_end = extension
+        encoded = der[start:end]
+        read = _READ.get(encoded)
+        if read is None:
+            read = _read_extension(der, start, end)
+            if read is None:
+                return None
+            if read[0] not in _DISTINCT:
+                if len(_READ) >= _READ_KEPT:
+                    _READ.clear()
+                _READ[encoded] = read
+        oid, value = read
         if oid in seen:
             return None  # cryptography refuses a list naming an extension twice
         seen.add(oid)
-        if oid == _SUBJECT_ALT_NAME and value_tag == 0x30:
-            read = _subject_alt_names(der, value_start, value_end)
-            if read is None:
-                return None
-            san, san_error = read
-        elif oid == _EXTENDED_KEY_USAGE and value_tag == 0x30:
-            purposes = _purposes(der, value_start, value_end)
-            if not purposes:
-                return None
-        elif oid == _BASIC_CONSTRAINTS and value_tag == 0x30 and value_end - value_start in (0, 3):
-            if value_end > value_start and der[value_start:value_end] != _CRITICAL:
-                return None  # cA written FALSE (DER leaves it out), or not a BOOLEAN
-            is_ca = value_end > value_start  # the usual: no path length
-        elif oid == _BASIC_CONSTRAINTS and value_tag == 0x30:
-            constraints = _children(der, value_start, value_end)
-            if constraints and der[constraints[0][1] - 2 : constraints[0][2]] == _CRITICAL:
-                is_ca, constraints = True, constraints[1:]
-            else:
-                is_ca = False
-            if constraints and (not is_ca or len(constraints) > 1 or constraints[0][0] != 0x02):
-                return None  # a path length without cA: BasicConstraints refuses it
-            if constraints and _positive_integer(der[constraints[0][1] : constraints[0][2]]) >= 1 << 63:
-                return None
-        elif oid == _KEY_USAGE and value_tag == 0x03:
-            if not _key_usage_reads(der[value_start:value_end]):
-                return None
-        elif oid == _SUBJECT_KEY_IDENTIFIER and value_tag == 0x04:
-            pass
-        elif oid == _AUTHORITY_KEY_IDENTIFIER and value_tag == 0x30:
-            length = der[value_start + 1]
-            if der[value_start] == 0x80 and length < 0x80 and value_start + 2 + length == value_end:
-                continue  # the usual: a [0] keyIdentifier alone, shorter than 128 bytes
-            identifier = _children(der, value_start, value_end)
-            if len(identifier) > 1 or (identifier and identifier[0][0] != 0x80):
-                return None  # an issuer and serial number: left to cryptography
-        else:
-            return None
+        if oid == _SUBJECT_ALT_NAME:
+            san, san_error = cast("tuple[SubjectAltNames | None, str | None]", value)
+        elif oid == _EXTENDED_KEY_USAGE:
+            purposes = cast("tuple[str, ...]", value)
+        elif oid == _BASIC_CONSTRAINTS:
+            is_ca = bool(value)
     return Extensions(san, san_error, purposes, is_ca)
+
+
+_Read = tuple[str, object]
+"""An extension as read: its extnID and what confcheck takes from it (the subjectAltName's (names, error),
+the extendedKeyUsage purposes, basicConstraints' cA; None from the others)."""
+_READ: dict[bytes, _Read] = {}
+"""Extensions already read, by the DER of their content."""
+_READ_KEPT = 4096
+_DISTINCT = frozenset({"2.5.29.17", "2.5.29.14"})
+"""subjectAltName and subjectKeyIdentifier: different in every certificate, so not kept."""
+
+
+def _read_extension(der: bytes, start: int, end: int) -> _Read | None:
+    """What confcheck takes from the Extension whose content is ``der[start:end]``; None when it is of a
+    kind (or a shape) left to cryptography."""
+    extension = _extension(der, start, end)
+    if extension is None:
+        return None
+    oid, value_tag, value_start, value_end = extension
+    if oid == _SUBJECT_ALT_NAME and value_tag == 0x30:
+        names = _subject_alt_names(der, value_start, value_end)
+        return None if names is None else (oid, names)
+    if oid == _EXTENDED_KEY_USAGE and value_tag == 0x30:
+        purposes = _purposes(der, value_start, value_end)
+        return (oid, purposes) if purposes else None
+    if oid == _BASIC_CONSTRAINTS and value_tag == 0x30 and value_end - value_start in (0, 3):
+        if value_end > value_start and der[value_start:value_end] != _CRITICAL:
+            return None  # cA written FALSE (DER leaves it out), or not a BOOLEAN
+        return oid, value_end > value_start  # the usual: no path length
+    if oid == _BASIC_CONSTRAINTS and value_tag == 0x30:
+        constraints = _children(der, value_start, value_end)
+        if constraints and der[constraints[0][1] - 2 : constraints[0][2]] == _CRITICAL:
+            is_ca, constraints = True, constraints[1:]
+        else:
+            is_ca = False
+        if constraints and (not is_ca or len(constraints) > 1 or constraints[0][0] != 0x02):
+            return None  # a path length without cA: BasicConstraints refuses it
+        if constraints and _positive_integer(der[constraints[0][1] : constraints[0][2]]) >= 1 << 63:
+            return None
+        return oid, is_ca
+    if oid == _KEY_USAGE and value_tag == 0x03:
+        return (oid, None) if _key_usage_reads(der[value_start:value_end]) else None
+    if oid == _SUBJECT_KEY_IDENTIFIER and value_tag == 0x04:
+        return oid, None
+    if oid == _AUTHORITY_KEY_IDENTIFIER and value_tag == 0x30:
+        length = der[value_start + 1]
+        if der[value_start] == 0x80 and length < 0x80 and value_start + 2 + length == value_end:
+            return oid, None  # the usual: a [0] keyIdentifier alone, shorter than 128 bytes
+        identifier = _children(der, value_start, value_end)
+        if len(identifier) > 1 or (identifier and identifier[0][0] != 0x80):
+            return None  # an issuer and serial number: left to cryptography
+        return oid, None
+    return None
 
 
 def _extension(der: bytes, start: int, end: int) -> tuple[str, int, int, int] | None:

@@ -93,10 +93,22 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
         pem=pem or _pem(der),
         subject_attributes=attributes,
         issuer_label=issuer_label,
-        extended_key_usage=tuple(EKU_NAMES.get(oid, oid) for oid in purposes)
-        if purposes is not None
-        else None,
+        extended_key_usage=_purpose_names(purposes) if purposes is not None else None,
     )
+
+
+def _purpose_names(purposes: tuple[str, ...]) -> tuple[str, ...]:
+    """The extendedKeyUsage purposes named as :data:`EKU_NAMES` names them, once per distinct list (a
+    deployment's certificates carry two or three)."""
+    named = _PURPOSE_NAMES.get(purposes)
+    if named is None:
+        named = tuple(EKU_NAMES.get(oid, oid) for oid in purposes)
+        if len(_PURPOSE_NAMES) < 256:
+            _PURPOSE_NAMES[purposes] = named
+    return named
+
+
+_PURPOSE_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 def _extension_values(

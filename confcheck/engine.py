@@ -123,6 +123,8 @@ class Context:
         self.options = options or CheckOptions()
         self._memo: dict[Hashable, Any] = {}
         self._lines: dict[tuple[str, str], ProductLine] = {}
+        self._matches: dict[tuple[str, str, str], IdentityMatch] = {}
+        self._met: dict[tuple[int, str], list[Endpoint | None]] = {}
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, once per context: for analyses several rules of a family share."""
@@ -234,12 +236,30 @@ class Context:
         else:  # named, or a peer node whose own cluster is not in the snapshot
             pairs, how, problem = self._index.find(ref.value, target.products, ref.cluster)
         checked = []
+        profile = ref.location.profile
         for cluster, node in pairs:
-            for index, endpoint in enumerate(meets(node, target.purpose)):
+            for index, endpoint in enumerate(self._meets(node, target.purpose)):
                 cert = endpoint.certificate if endpoint else None
-                verdict = identity.match(ref.value, cert, ref.location.profile) if cert else None
+                verdict = self._match(ref.value, cert, profile) if cert else None
                 checked.append(TargetCheck(cluster, node, endpoint, verdict, index == 0))
         return ReferenceCheck(ref, tuple(checked), how, problem)
+
+    def _match(self, value: str, cert: Certificate, profile: identity.Profile) -> IdentityMatch:
+        """:func:`identity.match`, once per distinct (value, certificate, profile) of the run: a node's name
+        is also the value of the settings that point to it (TFTP, CCMCIP, UC services)."""
+        key = (value, cert.sha256, profile)
+        found = self._matches.get(key)
+        if found is None:
+            found = self._matches[key] = identity.match(value, cert, profile)
+        return found
+
+    def _meets(self, node: Node, purpose: str) -> list[Endpoint | None]:
+        """:func:`meets`, once per node and purpose of the run (several references point to each node)."""
+        key = (id(node), purpose)  # the deployment, and so every node, lives as long as the context
+        found = self._met.get(key)
+        if found is None:
+            found = self._met[key] = meets(node, purpose)
+        return found
 
     def resolve(self, value: str, products: tuple[str, ...]) -> list[tuple[Cluster | None, Node]]:
         """The servers a name or address given to clients outside any setting (an SRV target) leads to."""
@@ -292,8 +312,11 @@ class _NodeIndex:
         entries += [(None, n) for n in deployment.externals]
         for entry in entries:
             node = entry[1]
-            for name in {_key(node.name), _key(node.fqdn)} - {None}:
-                self._by_name[str(name)].append(entry)
+            name, fqdn = _key(node.name), _key(node.fqdn)
+            if name is not None:
+                self._by_name[name].append(entry)
+            if fqdn is not None and fqdn != name:
+                self._by_name[fqdn].append(entry)
             if node.hostname and (host := _key(node.hostname)):
                 self._by_host[host].append(entry)
             for address in {*node.addresses, node.name}:

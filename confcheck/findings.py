@@ -59,15 +59,18 @@ _PHASE_TITLES = {
 }
 
 
-def _cached_hash(value: object) -> None:
-    """Hash a frozen value once, when it is made: findings and fixes are dict keys many times over
-    (the plan merges them, reports link them), and a fix can hold many renewals."""
+def _cached_hash(value: object) -> int:
+    """The hash of a frozen value, computed when first asked for and kept: findings and fixes are dict
+    keys many times over (the plan merges them, reports link them), and a fix can hold many renewals,
+    yet most findings of a large run are never hashed at all (a rule's unstamped findings, the JSON
+    report's), so none is hashed when it is made."""
     compared = _COMPARED.get(type(value))
     if compared is None:  # the compared fields of each class, read once and fetched in one C call
         names = [f.name for f in fields(value) if f.compare]  # type: ignore[arg-type]
         compared = _COMPARED[type(value)] = attrgetter(names[0], *names[1:])
-    parts = compared(value)
-    object.__setattr__(value, "_hash", hash(parts))
+    found = hash(compared(value))
+    object.__setattr__(value, "_hash", found)
+    return found
 
 
 _COMPARED: dict[type, attrgetter[Any]] = {}
@@ -154,11 +157,8 @@ class Renewal:
     "Multi-server (SAN)"; ``names`` then lists every node's FQDN. None: the node's own certificate."""
     _hash: int = attribute(default=0, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        _cached_hash(self)
-
     def __hash__(self) -> int:
-        return self._hash
+        return self._hash or _cached_hash(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,11 +187,8 @@ class Fix:
 
     _hash: int = attribute(default=0, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        _cached_hash(self)
-
     def __hash__(self) -> int:
-        return self._hash
+        return self._hash or _cached_hash(self)
 
     @property
     def replaces(self) -> tuple[str, ...]:
@@ -226,11 +223,8 @@ class Finding:
     _hash: int = attribute(default=0, init=False, repr=False, compare=False)
     _fingerprint: str = attribute(default="", init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        _cached_hash(self)
-
     def __hash__(self) -> int:
-        return self._hash
+        return self._hash or _cached_hash(self)
 
     def stamped(self, rule: str, name: str, severity: Severity) -> Finding:
         """This finding as rule ``rule`` (``name``, ``severity``) reports it: what ``dataclasses.replace``

@@ -4,7 +4,9 @@ Loading a snapshot and running the rules allocate millions of objects that live 
 and form no reference cycles (frozen dataclasses, tuples, strings). The collector would walk the whole
 growing heap again each time the long-lived objects grow by a quarter: at 10,000 clusters that was a
 third of ``confcheck lint``'s time. Garbage without cycles is still freed at once by reference counting;
-cycles, if any, wait for the collector's next pass once it runs again.
+cycles, if any, wait for the collector's next full pass: what a pause made is filed with the oldest
+objects when it ends, so the first young-generation pass after it does not walk it all (at 3,000
+clusters two such passes took 0.09 s).
 """
 
 from __future__ import annotations
@@ -24,4 +26,10 @@ def paused() -> Iterator[None]:
     try:
         yield
     finally:
+        if not gc.get_freeze_count():  # nobody else's frozen objects to thaw with ours
+            # what the body made joins the oldest generation at once (freezing moves every tracked object
+            # aside, unfreezing puts them all back as old), so the collector's first pass after the pause
+            # does not walk all of it as young objects: a constant-time move, no collection
+            gc.freeze()
+            gc.unfreeze()
         gc.enable()

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from confcheck import __version__, certs, errors, gc_pause, inputs, output_files, snapshot_migration
+from confcheck import __version__, certs, errors, gc_pause, inputs, output_files
 from confcheck.catalog import Catalog
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
@@ -134,9 +134,12 @@ def from_dict(data: Any, catalog: Catalog) -> Deployment:
     """Build a deployment from decoded JSON, validating every element."""
     root = _object(data, "", required=("schema_version", "clusters"), optional=_ROOT_OPTIONAL)
     version = root["schema_version"]
-    if not isinstance(version, bool) and version in snapshot_migration.READS:  # older: migrated first
-        root = snapshot_migration.upgrade(root, catalog)
-        version = root["schema_version"]
+    if not isinstance(version, bool) and version != SCHEMA_VERSION:
+        from confcheck import snapshot_migration  # an older snapshot: imported only to migrate one
+
+        if version in snapshot_migration.READS:
+            root = snapshot_migration.upgrade(root, catalog)
+            version = root["schema_version"]
     if isinstance(version, bool) or version != SCHEMA_VERSION:
         raise SnapshotError(
             f"schema_version: unsupported version {version!r} (this confcheck reads {SCHEMA_VERSION})"

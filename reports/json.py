@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import confcheck
-from confcheck import __version__, hookimpl, schema_check
+from confcheck import __version__, hookimpl
 from confcheck.errors import InputError
 from confcheck.findings import Finding, Fix, Renewal, Severity, Suppression
 from confcheck.report import ChangeSummary, Cover, Report, Reporter
@@ -179,6 +179,8 @@ SCHEMA_PATH = Path(confcheck.__file__).resolve().parent / "schemas" / "report.sc
 @functools.cache
 def schema() -> dict[str, Any]:
     """The report schema, as shipped; the reader checks every document against it first."""
+    from confcheck import schema_check
+
     loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     schema_check.check_schema(loaded)
     return loaded
@@ -190,6 +192,8 @@ def read(data: Any, source: str) -> Report:
     The document is checked against the shipped schema first, so a report from another release
     (another ``schema_version``) or an edited one is refused with the path of the bad element.
     """
+    from confcheck import schema_check  # reading a report back: writing one (every lint) needs none of it
+
     version = data.get("schema_version") if isinstance(data, dict) else None
     if isinstance(data, dict) and "schema_version" in data and not schema_check.same(version, REPORT_VERSION):
         raise InputError(

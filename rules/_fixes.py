@@ -117,10 +117,23 @@ def proposed_name(check: ReferenceCheck, target: TargetCheck) -> str | None:
     hint = target.node.hostname or target.node.fqdn
     if hint is None and identity.name_kind(value) in ("short", "fqdn"):
         hint = value
-    fqdn = identity.preferred_fqdn(cert, check.reference.location.profile, hint)
+    profile = check.reference.location.profile
+    key = (cert.sha256, profile, hint)
+    if key in _PROPOSED:
+        return _PROPOSED[key]
+    fqdn = identity.preferred_fqdn(cert, profile, hint)
     if fqdn and hint and multi_server(cert) and fqdn.split(".")[0].lower() != hint.split(".")[0].lower():
-        return None  # another node's name, in a certificate every node presents: the certificate must change
+        fqdn = None  # another node's name, in a certificate every node presents: the certificate must change
+    if len(_PROPOSED) >= _PROPOSED_KEPT:
+        _PROPOSED.clear()
+    _PROPOSED[key] = fqdn
     return fqdn
+
+
+_PROPOSED: dict[tuple[str, str, str | None], str | None] = {}
+""":func:`proposed_name` by (certificate SHA-256, profile, hint), all it depends on: the rules of one run ask
+it for the same reference and target several times (the outcome, the finding, its fix)."""
+_PROPOSED_KEPT = 1 << 16
 
 
 def _addresses(check: ReferenceCheck, target: TargetCheck) -> list[str]:

@@ -483,3 +483,28 @@ def test_an_extension_named_twice_or_explicitly_not_critical_reads_as_cryptograp
 def test_an_authority_key_identifier_with_a_long_length_reads_as_cryptography_reads_it(value: bytes) -> None:
     fast, slow, _ = both_ways(raw_extensions((AKI, value)))
     assert fast == slow
+
+
+def test_rdns_and_extensions_read_once_per_encoding_read_alike_every_time() -> None:
+    """A deployment's certificates repeat their organisation's RDNs and their CA's extensions, so the
+    reader keeps what it read of each encoding: what it gives from those is what it gives the first time,
+    and what cryptography gives, for certificates that share some RDNs and extensions and not others."""
+    rng = random.Random(21)
+    root = pki.ca("Shared Root CA")
+    shared = [
+        pki.server(f"node{number}.example.com", [f"node{number}.example.com"], issuer=root).cert
+        for number in range(6)
+    ]
+    generated = [random_certificate(rng) for _ in range(40)]
+    ders = [c.public_bytes(serialization.Encoding.DER) for c in shared + generated]
+    for cache in (certs_der._RDNS, certs_der._READ, certs_der._ISSUERS):
+        cache.clear()
+    first = [certs_der.read(der) for der in ders]
+    assert certs_der._RDNS  # kept: the shared O and OU
+    assert certs_der._READ  # and the CA's extensions
+    again = [certs_der.read(der) for der in ders]
+    assert again == first
+    assert all(fields is not None and fields.extensions is not None for fields in first[: len(shared)])
+    for cert in shared + generated:
+        fast, slow, _ = both_ways(cert)
+        assert fast == slow

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 from helpers import cert, cluster, deployment, lint, node, tomcat
 
+from confcheck import identity, plugin_manager
 from confcheck import lint as linting
-from confcheck import plugin_manager
 from confcheck.engine import Context
 from confcheck.findings import Finding, Severity
 from confcheck.model import Cluster, DnsRecord, Setting
@@ -171,3 +173,18 @@ def test_a_stamped_finding_is_what_replace_gives() -> None:
         getattr(expected, f.name) for f in dataclasses.fields(Finding)
     ]
     assert stamped.stamped("CC999", "some-rule", Severity.WARNING) is stamped
+
+
+def test_a_value_met_again_for_the_same_certificate_is_matched_once() -> None:
+    """The node's own name and a setting naming it (the IM and Presence TFTP server here) ask the same
+    question of the same certificate: it is answered once per run, and both references get that answer."""
+    ctx = _context("10.0.0.11")
+    with mock.patch.object(identity, "match", wraps=identity.match) as match:
+        checks = ctx.checks
+    asked = [call.args[0] for call in match.call_args_list]
+    assert asked == ["10.0.0.11"]
+    verdicts = [t.match for c in checks for t in c.targets]
+    assert len(verdicts) == 2
+    assert verdicts[0] is verdicts[1]
+    assert verdicts[0] is not None
+    assert not verdicts[0].matched

@@ -96,6 +96,9 @@ def test_a_lint_imports_one_reporter_and_nothing_of_collection_or_the_inventory(
     # the built-in plugins' entry points are read from their file (confcheck.entry_points)
     assert "importlib.metadata" not in modules
     assert "logging" not in modules  # only collection logs
+    # a current snapshot needs no migration; a report is written, not read back against its schema
+    assert "confcheck.snapshot_migration" not in modules
+    assert "confcheck.schema_check" not in modules
     assert "confcheck.rules.trust" in modules  # every rule still runs
     assert "confcheck.plugins.cucm10" in modules  # and every product line is known
 
