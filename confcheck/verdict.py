@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from confcheck import gate, journey, lint, plugin_manager
+from confcheck import gate, lint, plugin_manager
 from confcheck.engine import CheckOptions
 from confcheck.findings import Finding, Severity
 from confcheck.gate import Gate
 from confcheck.model import Deployment
 from confcheck.report import ChangeSummary, Cover, Report
 from confcheck.snapshot import write_atomic
+
+if TYPE_CHECKING:
+    from confcheck.journey import Journey
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +71,19 @@ def judge(deployment: Deployment, options: Options, source: str) -> Report:
         changes=summary,
         missing=result.missing,
         cover=options.cover,
-        journeys=journey.build(deployment, plugin_manager.catalog(), options.check, gated.findings),
+        journeys=_journeys(deployment, options.check, gated.findings),
     )
+
+
+def _journeys(
+    deployment: Deployment, check: CheckOptions, findings: tuple[Finding, ...]
+) -> tuple[Journey, ...]:
+    """Jabber's journeys, for a snapshot with discovery (:mod:`confcheck.journey` is imported only then)."""
+    if not deployment.discovery:
+        return ()
+    from confcheck import journey
+
+    return journey.build(deployment, plugin_manager.catalog(), check, findings)
 
 
 def _renames(before: Deployment, after: Deployment) -> dict[tuple[str, str], str]:

@@ -23,7 +23,6 @@ from confcheck import hookimpl
 from confcheck.certs import Certificate
 from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
-from confcheck.journey import edge_demands
 from confcheck.model import Cluster, Discovery, DnsRecord, Endpoint, Node
 from confcheck.platforms import PLATFORM_TITLES, STORE_KEYS, STORE_TITLES, anchors
 from confcheck.rule import Rule, rule
@@ -105,6 +104,10 @@ def expressway_domain_not_in_certificate(ctx: Context) -> Iterator[Finding]:
     generate a CSR) that adds `collab-edge.<domain>` (or the domain itself) and each XMPP domain as
     SAN dNSNames, have the CA sign it, upload it and restart Expressway-E.
     """
+    if not ctx.deployment.discovery:
+        return
+    from confcheck.journey import edge_demands  # the journey's model, only where there is discovery
+
     for d in ctx.deployment.discovery:
         for cluster, node in _serving(ctx, d):
             endpoint = node.endpoint("expressway")

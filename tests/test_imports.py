@@ -99,6 +99,8 @@ def test_a_lint_imports_one_reporter_and_nothing_of_collection_or_the_inventory(
     # a current snapshot needs no migration; a report is written, not read back against its schema
     assert "confcheck.snapshot_migration" not in modules
     assert "confcheck.schema_check" not in modules
+    # no discovery in the snapshot: no journey to build, its model not imported
+    assert "confcheck.journey" not in modules
     assert "confcheck.rules.trust" in modules  # every rule still runs
     assert "confcheck.plugins.cucm10" in modules  # and every product line is known
 
