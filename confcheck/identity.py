@@ -22,8 +22,6 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-import idna
-
 from confcheck.certs import Certificate
 
 Profile = Literal["http", "xmpp"]
@@ -211,6 +209,8 @@ def _alabels(name: str) -> str | None:
     if name.isascii():  # the usual name: every label checked by one match, no IDNA to apply
         lowered = name.lower()
         return lowered if len(lowered) <= 253 and _ASCII_NAME.fullmatch(lowered) else None
+    import idna  # only for a name that is not ASCII: the usual ones never need it
+
     labels = []
     for raw in name.split("."):
         try:

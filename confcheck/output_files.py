@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,6 +177,8 @@ def write_all(items: Sequence[tuple[Target, str, str]]) -> None:
 
 def _temporary(target: Target, text: str, what: str) -> str:
     """A complete, synced copy of ``text`` beside the target, with the target's permissions."""
+    import tempfile  # only when a file is written: a report to standard output needs none
+
     path = Path(target.path)
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -220,6 +221,8 @@ def _mode_for(path: Path) -> int:
 
 def rescue(text: str) -> str:
     """Save ``text`` (a collected snapshot) in a new temporary file; returns its path."""
+    import tempfile
+
     fd, path = tempfile.mkstemp(prefix="confcheck-snapshot-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)

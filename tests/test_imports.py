@@ -89,7 +89,7 @@ def test_a_lint_imports_one_reporter_and_nothing_of_collection_or_the_inventory(
     assert code == 1
     reporters = sorted(m for m in modules if m.startswith("confcheck.reports."))
     assert reporters == ["confcheck.reports.json"]
-    unused = ("confcheck.config", "confcheck.changes", "confcheck.collect", "rich", "getpass")
+    unused = ("confcheck.config", "confcheck.changes", "confcheck.collect", "rich", "getpass", "tempfile")
     assert [m for m in unused if m in modules] == []
     # a snapshot's certificates come with their DER: nothing is encoded again, so no serialization package
     assert "cryptography.hazmat.primitives.serialization" not in modules
@@ -101,6 +101,7 @@ def test_a_lint_imports_one_reporter_and_nothing_of_collection_or_the_inventory(
     assert "confcheck.schema_check" not in modules
     # no discovery in the snapshot: no journey to build, its model not imported
     assert "confcheck.journey" not in modules
+    assert "idna" not in modules  # every name in it is ASCII
     assert "confcheck.rules.trust" in modules  # every rule still runs
     assert "confcheck.plugins.cucm10" in modules  # and every product line is known
 
