@@ -671,7 +671,7 @@ class _Page:
             phases.setdefault(step.phase, []).append((number, step))
         out.markup(_FIX_LIST_HEAD)
         for phase, group in sorted(phases.items(), key=_FIRST_ITEM):
-            out.put(_PHASE, f"Phase {int(phase)}", _sentence(phase.title))
+            out.markup(_phase(phase))
             for number, step in group:
                 self.step(out, anchor, number, step)
             out.close(_PHASE_END)
@@ -720,7 +720,11 @@ class _Page:
         """``listing`` of findings, each named by its rule linked to its row, then a text (its value, say)
         and where else it is: ``(finding, text, elsewhere)``."""
         rows = self.rows
-        linked = [(row, f.rule, text, elsewhere) for f, text, elsewhere in findings if (row := rows.get(f))]
+        linked = [
+            (row, _code_text(f.rule), text, elsewhere)
+            for f, text, elsewhere in findings
+            if (row := rows.get(f))
+        ]
         if len(linked) == len(findings):  # every row is on the page (the usual case): one fill for them all
             out.rows(listing, linked)
             return
@@ -790,12 +794,15 @@ class _Page:
             out.markup(_NO_SAN)
         else:
             san = cert.san
-            kinds = (san.dns, san.ip, san.xmpp_addr, san.srv_name, san.uri, san.email)
-            for listing, values in zip(_SAN_NAMES, kinds, strict=True):
-                if values:
-                    out.each(listing, values)
-            if not any(kinds):
+            others = (san.ip, san.xmpp_addr, san.srv_name, san.uri, san.email)
+            if san.dns and not any(others):  # the usual certificate: DNS names only
+                out.each(_SAN_NAMES[0], san.dns)
+            elif not san.dns and not any(others):
                 out.markup(_EMPTY_SAN)
+            else:
+                for listing, values in zip(_SAN_NAMES, (san.dns, *others), strict=True):
+                    if values:
+                        out.each(listing, values)
         out.put(_KEY, self.key(cert), cert.sha256, cert.sha256[:16])
 
     def key(self, cert: Certificate) -> Html:
@@ -863,6 +870,14 @@ _PHASE = _Markup(
 )
 """A phase of the fix list opens: then its steps, then _PHASE_END."""
 _PHASE_END = _Markup("</ol></section>")
+
+
+@functools.lru_cache(maxsize=16)
+def _phase(phase: Phase) -> Html:
+    """A phase of the fix list opens (_PHASE): the same few on every cluster's page."""
+    return _PHASE(f"Phase {int(phase)}", _sentence(phase.title))
+
+
 _CERTIFICATES = _Markup('<table class="certs">{}<tbody>')
 """The certificates table opens (its head in the hole): then a row per endpoint, then _TABLE_END."""
 _NO_NODE = h("p", "No node was collected.", class_="muted")
@@ -919,6 +934,12 @@ _ROW_END = _Markup("</td></tr>")
 
 def _rule(finding: Finding) -> Html:
     return _rule_of(finding.rule, finding.name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _code_text(code: str) -> Html:
+    """A rule's code as text (in the lists that link to findings): escaped once per rule."""
+    return escape(code)
 
 
 @functools.lru_cache(maxsize=1024)
