@@ -530,6 +530,7 @@ class _Page:
         self.values: dict[str | None, Html] = {}
         self.issuers: dict[tuple[str | None, bool, tuple[str, ...]], Html] = {}
         self.keys: dict[tuple[str, int | None, str], Html] = {}
+        self.labels: dict[str, Html] = {}
 
     def contents(self) -> Html:
         """The table of contents: every section, with its number of findings."""
@@ -643,10 +644,16 @@ class _Page:
             finding.message,
         )
         if finding.evidence:
-            out.rows(_EVIDENCE, finding.evidence)
+            labels = self.labels
+            out.rows(_EVIDENCE, [(labels.get(k) or self.label(k), v) for k, v in finding.evidence])
         if steps:
             out.rows(_FIXED_BY, [(anchor, n, n) for n in map(_number, steps)])
         out.close(_ROW_END)
+
+    def label(self, text: str) -> Html:
+        """A label the rows repeat (an endpoint's purpose, what a piece of evidence is): escaped once."""
+        made = self.labels[text] = escape(text)
+        return made
 
     def value(self, value: str | None) -> Html:
         """A finding's value, as code: made once per value (a node's name is on many rows)."""
@@ -761,7 +768,7 @@ class _Page:
             _WHERE,
             node.name,
             _PUBLISHER_TAG if node.role == "publisher" else _NOTHING,
-            endpoint.purpose,
+            self.labels.get(endpoint.purpose) or self.label(endpoint.purpose),
             f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}",
         )
         if endpoint.server_name:
