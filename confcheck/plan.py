@@ -234,9 +234,7 @@ def _dns_action(name: str, address: str, ptr: bool, known: _Known | None) -> tup
     """What to do on the DNS servers for the record ``name`` → ``address`` (and its PTR record, with
     ``ptr``), and whether the answers at collection show it done."""
     kind = "AAAA" if ":" in address else "A"
-    records = f"{kind} record {name} → {address}" + (
-        f" and its PTR record {address} → {name}" if ptr else ""
-    )
+    records = f"{kind} record {name} → {address}" + (f" and its PTR record {address} → {name}" if ptr else "")
     create = f"Create an {records}"
     if known is None:
         return create, False

@@ -278,20 +278,25 @@ class _Out:
         self._formats: list[str] = []
         self._values: list[Child] = []
 
-    def put(self, markup: _Markup, *values: Child, **named: Child) -> None:
-        """``markup`` filled with ``values``, or by name with ``named``."""
+    def put(self, markup: _Markup, *values: Child) -> None:
+        """``markup`` filled with ``values``, in the order of its holes."""
         self._formats.append(markup._format)
-        self._values += markup.by_name(values, named) if named else values
+        self._values += values
+
+    def put_named(self, markup: _Markup, **named: Child) -> None:
+        """``markup`` filled by name with ``named``."""
+        self._formats.append(markup._format)
+        self._values += markup.by_name((), named)
 
     def rows(self, listing: _List, rows: Sequence[Sequence[str]]) -> None:
         """``listing`` with its item filled once per row of texts."""
-        self._formats.append(listing.format(len(rows)))
+        self._formats.append(listing._formats.get(len(rows)) or listing.format(len(rows)))
         for values in rows:
             self._values += values
 
     def each(self, listing: _List, values: Sequence[str]) -> None:
         """``listing`` with its item (it has one hole) filled once per text."""
-        self._formats.append(listing.format(len(values)))
+        self._formats.append(listing._formats.get(len(values)) or listing.format(len(values)))
         self._values += values
 
     def close(self, markup: _Markup) -> None:
@@ -592,7 +597,7 @@ class _Page:
         """A cluster's page: what it is, its findings, its fix list, the certificates its nodes presented."""
         product = PRODUCT_TITLES.get(cluster.product, cluster.product)
         publisher = cluster.nodes[0].name if cluster.nodes else None
-        out.put(
+        out.put_named(
             _CLUSTER,
             anchor=anchor,
             name=cluster.name,
@@ -723,7 +728,7 @@ class _Page:
         if fix.impact:
             out.put(_IMPACT, fix.impact)
 
-    def about(self, out: _Out, listing: _List, findings: Sequence[tuple[Finding, str, Child]]) -> None:
+    def about(self, out: _Out, listing: _List, findings: Sequence[tuple[Finding, str, str]]) -> None:
         """``listing`` of findings, each named by its rule linked to its row, then a text (its value, say)
         and where else it is: ``(finding, text, elsewhere)``."""
         rows = self.rows
