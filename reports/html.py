@@ -531,7 +531,7 @@ class _Page:
         self.places: dict[tuple[str | None, str | None, str | None], Html] = {}
         """The setting cell of each (location, instance, fix's menu path): the same on many rows."""
         # fragments the page repeats, made once per distinct value (one table per kind, so that no two
-        # kinds of key can ever meet): a value's code span, an issuer cell
+        # kinds of key can ever meet): a value's code span, an issuer cell, a key cell, a label
         self.values: dict[str | None, Html] = {}
         self.issuers: dict[tuple[str | None, bool, tuple[str, ...]], Html] = {}
         self.keys: dict[tuple[str, int | None, str], Html] = {}
