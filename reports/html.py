@@ -1102,11 +1102,11 @@ _SAN_NAMES = tuple(
 def _dn(name: str) -> Html:
     """A distinguished name that may wrap after its commas rather than in the middle of a word.
 
-    Escaped whole, then split: escaping neither adds nor removes a comma (its references are ``&lt;``,
-    ``&#8212;``, ``\\x00``), so the pieces are those of the name, each escaped. Not cached: a subject
-    is usually on one row only (an issuer's name is, with its cell, see :func:`_issuer_of`).
+    Escaped whole, then a break opportunity after each comma: escaping neither adds nor removes a comma
+    (its references are ``&lt;``, ``&#8212;``, ``\\x00``), so the commas are those of the name. Not
+    cached: a subject is usually on one row only (an issuer's name is, with its cell, see :func:`_issuer_of`).
     """
-    return Html(",<wbr>".join(_escaped(name).split(",")))
+    return Html(_escaped(name).replace(",", ",<wbr>"))
 
 
 def _series(items: Sequence[Child], separator: str = "; ") -> Html:
