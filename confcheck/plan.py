@@ -168,7 +168,15 @@ def _one_per_certificate(merged: dict[Fix, list[Finding]]) -> tuple[dict[Fix, li
             merges[key] = renewal.merge(renewals)
         return merges[key]
 
-    csr = {key: renewal.requests(merge(found)) for key, found in required.items()}
+    csr: dict[str, bool] = {}
+
+    def requested(certificate: str) -> bool:
+        """Whether the certificate's required renewals ask for a CA-signed successor (asked only of an
+        optional renewal that would request one: most certificates have none)."""
+        if certificate not in csr:
+            csr[certificate] = renewal.requests(merge(required[certificate]))
+        return csr[certificate]
+
     groups: dict[str, tuple[list[Renewal], list[Finding], list[str], list[DnsNeed]]] = {}
     rest: dict[Fix, list[Finding]] = {}
     for fix, found in merged.items():
@@ -177,7 +185,7 @@ def _one_per_certificate(merged: dict[Fix, list[Finding]]) -> tuple[dict[Fix, li
             continue
         for r in fix.renewals:
             renewals, findings, preconditions, dns = groups.setdefault(r.certificate, ([], [], [], []))
-            if not r.required and r.request and not csr[r.certificate]:
+            if not r.required and r.request and not requested(r.certificate):
                 renewals.append(renewal.as_alternative(r))  # a recommendation keeps the cluster's method
             else:
                 renewals.append(r)
@@ -216,24 +224,22 @@ def _dns_steps(merged: dict[Fix, list[Finding]], known: _Known | None) -> list[S
     steps = []
     for key, found in needs.items():
         name, address = key
-        action, done = _dns_action(DnsNeed(name, address, key in reverse), known)
+        action, done = _dns_action(name, address, key in reverse, known)
         where = "the DNS servers the nodes and the Jabber clients use"
         steps.append(Step(Phase.DNS, action, where, None, tuple(dict.fromkeys(found)), done))
     return steps
 
 
-def _dns_action(need: DnsNeed, known: _Known | None) -> tuple[str, bool]:
-    """What to do on the DNS servers for ``need``, and whether the answers at collection show it done."""
-    name, address = need.name, need.address
+def _dns_action(name: str, address: str, ptr: bool, known: _Known | None) -> tuple[str, bool]:
+    """What to do on the DNS servers for the record ``name`` → ``address`` (and its PTR record, with
+    ``ptr``), and whether the answers at collection show it done."""
     kind = "AAAA" if ":" in address else "A"
-    records = f"{kind} record {name} → {address}" + (
-        f" and its PTR record {address} → {name}" if need.reverse else ""
-    )
+    records = f"{kind} record {name} → {address}" + (f" and its PTR record {address} → {name}" if ptr else "")
     create = f"Create an {records}"
     if known is None:
         return create, False
     held = known.forward.get(name, frozenset())
-    back = known.reverse.get(address, frozenset()) if need.reverse else frozenset({name})
+    back = known.reverse.get(address, frozenset()) if ptr else frozenset({name})
     forward = None
     if not held:
         forward = f"Create an {kind} record {name} → {address}"
@@ -248,7 +254,7 @@ def _dns_action(need: DnsNeed, known: _Known | None) -> tuple[str, bool]:
         )
     if forward is None and reverse is None:  # in place: name the records, ask for nothing
         return records, True
-    if not held and need.reverse and not back:  # nothing there yet: both records are new
+    if not held and ptr and not back:  # nothing there yet: both records are new
         return create, False
     if forward is None:
         assert reverse is not None

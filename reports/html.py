@@ -278,20 +278,25 @@ class _Out:
         self._formats: list[str] = []
         self._values: list[Child] = []
 
-    def put(self, markup: _Markup, *values: Child, **named: Child) -> None:
-        """``markup`` filled with ``values``, or by name with ``named``."""
+    def put(self, markup: _Markup, *values: Child) -> None:
+        """``markup`` filled with ``values``, in the order of its holes."""
         self._formats.append(markup._format)
-        self._values += markup.by_name(values, named) if named else values
+        self._values += values
+
+    def put_named(self, markup: _Markup, **named: Child) -> None:
+        """``markup`` filled by name with ``named``."""
+        self._formats.append(markup._format)
+        self._values += markup.by_name((), named)
 
     def rows(self, listing: _List, rows: Sequence[Sequence[str]]) -> None:
         """``listing`` with its item filled once per row of texts."""
-        self._formats.append(listing.format(len(rows)))
+        self._formats.append(listing._formats.get(len(rows)) or listing.format(len(rows)))
         for values in rows:
             self._values += values
 
     def each(self, listing: _List, values: Sequence[str]) -> None:
         """``listing`` with its item (it has one hole) filled once per text."""
-        self._formats.append(listing.format(len(values)))
+        self._formats.append(listing._formats.get(len(values)) or listing.format(len(values)))
         self._values += values
 
     def close(self, markup: _Markup) -> None:
@@ -498,8 +503,8 @@ class _Page:
             by_cluster.setdefault(finding.cluster, []).append(finding)
             if finding.certificate:
                 self.by_certificate.setdefault((finding.certificate, finding.node), []).append(finding)
-        self.parts: list[tuple[str, Cluster | None, list[Finding]]] = [
-            (f"cluster-{i}", c, by_cluster.get(c.name, []))
+        self.parts: list[tuple[Html, Cluster | None, list[Finding]]] = [
+            (_anchor(f"cluster-{i}"), c, by_cluster.get(c.name, []))
             for i, c in enumerate(report.deployment.clusters, start=1)
         ]
         # findings of a cluster that was never collected (its version could not be read) keep their
@@ -510,22 +515,27 @@ class _Page:
             if finding.cluster not in names:
                 orphans.setdefault(finding.cluster, []).append(finding)
         for number, (name, found) in enumerate(sorted(orphans.items(), key=lambda kv: kv[0] is None), 1):
-            anchor = f"uncollected-{number}" if name is not None else "deployment"
+            anchor = _anchor(f"uncollected-{number}" if name is not None else "deployment")
             self.titles[anchor] = f"{name} \u2014 not collected" if name is not None else _DEPLOYMENT
             self.parts.append((anchor, None, found))
         self.plans = plan.per_cluster(report.findings, report.deployment)
         self.anchors = {c.name: anchor for anchor, c, _ in self.parts if c is not None}
-        self.rows: dict[Finding, str] = {}
+        self.ids: dict[str, list[Html]] = {}
+        """The anchor of each row of a section's findings table, in order."""
+        self.rows: dict[Finding, Html] = {}
         """Where each finding's row is (the first, should two findings be equal)."""
         for anchor, _, findings in self.parts:
-            for i, finding in enumerate(findings, start=1):
-                self.rows.setdefault(finding, f"{anchor}-f{i}")
+            ids = self.ids[anchor] = [_anchor(f"{anchor}-f{i}") for i in range(1, len(findings) + 1)]
+            for finding, row in zip(findings, ids, strict=True):
+                self.rows.setdefault(finding, row)
         self.places: dict[tuple[str | None, str | None, str | None], Html] = {}
         """The setting cell of each (location, instance, fix's menu path): the same on many rows."""
         # fragments the page repeats, made once per distinct value (one table per kind, so that no two
-        # kinds of key can ever meet): a value's code span, an issuer cell
+        # kinds of key can ever meet): a value's code span, an issuer cell, a key cell, a label
         self.values: dict[str | None, Html] = {}
         self.issuers: dict[tuple[str | None, bool, tuple[str, ...]], Html] = {}
+        self.keys: dict[tuple[str, int | None, str], Html] = {}
+        self.labels: dict[str, Html] = {}
 
     def contents(self) -> Html:
         """The table of contents: every section, with its number of findings."""
@@ -583,11 +593,11 @@ class _Page:
                 )
             )
 
-    def cluster(self, out: _Out, anchor: str, cluster: Cluster, findings: list[Finding]) -> None:
+    def cluster(self, out: _Out, anchor: Html, cluster: Cluster, findings: list[Finding]) -> None:
         """A cluster's page: what it is, its findings, its fix list, the certificates its nodes presented."""
         product = PRODUCT_TITLES.get(cluster.product, cluster.product)
         publisher = cluster.nodes[0].name if cluster.nodes else None
-        out.put(
+        out.put_named(
             _CLUSTER,
             anchor=anchor,
             name=cluster.name,
@@ -606,7 +616,7 @@ class _Page:
 
     # --- findings and their fix list ---
 
-    def findings(self, out: _Out, anchor: str, findings: list[Finding]) -> None:
+    def findings(self, out: _Out, anchor: Html, findings: list[Finding]) -> None:
         """The findings table and the fix list built from the same findings."""
         if not findings:
             out.markup(_NO_FINDINGS_INCOMPLETE if self.report.incomplete else _NO_FINDINGS)
@@ -622,29 +632,33 @@ class _Page:
             for finding in step.findings:
                 fixed_by.setdefault(finding, set()).add(number)
         out.put(_FINDINGS, _thead(_FINDING_COLUMNS))
-        for i, f in enumerate(findings, start=1):
-            self.finding_row(out, f, f"{anchor}-f{i}", anchor, sorted(fixed_by.get(f, ())))
+        for f, row in zip(findings, self.ids[anchor], strict=True):
+            self.finding_row(out, f, row, anchor, sorted(fixed_by.get(f, ())))
         out.close(_TABLE_END)
         if numbered:
             self.fix_list(out, anchor, numbered)
 
-    def finding_row(self, out: _Out, finding: Finding, row_id: str, anchor: str, steps: list[int]) -> None:
+    def finding_row(self, out: _Out, finding: Finding, row_id: Html, anchor: Html, steps: list[int]) -> None:
         """A finding's row, with its evidence and links to the steps of the fix list that resolve it."""
-        out.put(
-            _FINDING,
-            id=row_id,
-            severity=finding.severity.value,
-            mark=_severity(finding.severity),
-            rule=_rule(finding),
-            setting=self.setting(finding),
-            value=self.value(finding.value),
-            message=finding.message,
+        out.put(  # by position (the page's most frequent rows): see _FINDING for the holes
+            _FINDING[finding.severity],
+            row_id,
+            _rule(finding),
+            self.setting(finding),
+            self.value(finding.value),
+            finding.message,
         )
         if finding.evidence:
-            out.rows(_EVIDENCE, finding.evidence)
+            labels = self.labels
+            out.rows(_EVIDENCE, [(labels.get(k) or self.label(k), v) for k, v in finding.evidence])
         if steps:
-            out.rows(_FIXED_BY, [(anchor, n, n) for n in map(str, steps)])
+            out.rows(_FIXED_BY, [(anchor, n, n) for n in map(_number, steps)])
         out.close(_ROW_END)
+
+    def label(self, text: str) -> Html:
+        """A label the rows repeat (an endpoint's purpose, what a piece of evidence is): escaped once."""
+        made = self.labels[text] = escape(text)
+        return made
 
     def value(self, value: str | None) -> Html:
         """A finding's value, as code: made once per value (a node's name is on many rows)."""
@@ -661,7 +675,7 @@ class _Page:
             place = self.places[key] = _place(finding)
         return _on_node(place, finding) if finding.node else place
 
-    def fix_list(self, out: _Out, anchor: str, numbered: list[tuple[int, plan.Step]]) -> None:
+    def fix_list(self, out: _Out, anchor: Html, numbered: list[tuple[int, plan.Step]]) -> None:
         """The fix list: phases in order, steps numbered across phases, as the plan orders them
         (:meth:`plan.Plan.by_phase`, with each step's number)."""
         phases: dict[Phase, list[tuple[int, plan.Step]]] = {}
@@ -669,33 +683,32 @@ class _Page:
             phases.setdefault(step.phase, []).append((number, step))
         out.markup(_FIX_LIST_HEAD)
         for phase, group in sorted(phases.items(), key=_FIRST_ITEM):
-            out.put(_PHASE, f"Phase {int(phase)}", _sentence(phase.title))
+            out.markup(_phase(phase))
             for number, step in group:
                 self.step(out, anchor, number, step)
             out.close(_PHASE_END)
 
-    def step(self, out: _Out, anchor: str, number: int, step: plan.Step) -> None:
+    def step(self, out: _Out, anchor: Html, number: int, step: plan.Step) -> None:
         """One numbered step: where, what from what to what, what first, how, what it costs."""
         if step.see is not None:  # described in an earlier cluster's fix list
             cluster, other = step.see
             target = self.anchors.get(cluster or "")
             where: Child = _SEE(f"#{target}-s{other}", step.see_text) if target else step.see_text
-            out.put(_STEP_ELSEWHERE, str(number), f"{anchor}-s{number}", step.action, where)
+            out.put(_STEP_ELSEWHERE, _number(number), _anchor(f"{anchor}-s{number}"), step.action, where)
             return
         fix = step.fix
-        out.put(
-            _STEP,
-            number=str(number),
-            id=f"{anchor}-s{number}",
-            class_="step done" if step.done else "step",
-            action=step.action,
-            done=_done() if step.done else _NOTHING,
-            where=_menu_path(step.where, fix.field if fix else None),
+        out.put(  # by position (a fix list has many steps): see _STEP for the holes
+            _STEP_DONE if step.done else _STEP,
+            _number(number),
+            _anchor(f"{anchor}-s{number}"),
+            step.action,
+            _menu_path(step.where, fix.field if fix else None),
         )
         if fix is not None:
             self.details(out, fix)
         resolves = [
-            (finding, finding.value or finding.node or "", "") for finding in dict.fromkeys(step.findings)
+            (finding, finding.value or finding.node or "", _NOTHING)
+            for finding in dict.fromkeys(step.findings)
         ]
         if resolves:
             self.about(out, _RESOLVES, resolves)
@@ -719,7 +732,11 @@ class _Page:
         """``listing`` of findings, each named by its rule linked to its row, then a text (its value, say)
         and where else it is: ``(finding, text, elsewhere)``."""
         rows = self.rows
-        linked = [(row, f.rule, text, elsewhere) for f, text, elsewhere in findings if (row := rows.get(f))]
+        linked = [
+            (row, _code_text(f.rule), text, elsewhere)
+            for f, text, elsewhere in findings
+            if (row := rows.get(f))
+        ]
         if len(linked) == len(findings):  # every row is on the page (the usual case): one fill for them all
             out.rows(listing, linked)
             return
@@ -752,12 +769,12 @@ class _Page:
 
     def endpoint(self, out: _Out, node: Node, endpoint: Endpoint, cluster: str | None, at: datetime) -> None:
         """One endpoint's row; findings of other clusters about its certificate name their cluster."""
-        out.put(
+        out.put(  # by position (a row per endpoint): see _WHERE for the holes
             _WHERE,
-            node=node.name,
-            publisher=_PUBLISHER_TAG if node.role == "publisher" else _NOTHING,
-            purpose=endpoint.purpose,
-            url=f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}",
+            node.name,
+            _PUBLISHER_TAG if node.role == "publisher" else _NOTHING,
+            self.labels.get(endpoint.purpose) or self.label(endpoint.purpose),
+            f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}",
         )
         if endpoint.server_name:
             out.put(_SENT, f"name sent: {endpoint.server_name}")
@@ -772,7 +789,7 @@ class _Page:
         anywhere = self.by_certificate.get((leaf.sha256, None))
         if here or anywhere:
             links = [
-                (f, f.value or "", f" ({f.cluster})" if f.cluster and f.cluster != cluster else "")
+                (f, f.value or "", f" ({f.cluster})" if f.cluster and f.cluster != cluster else _NOTHING)
                 for f in dict.fromkeys([*(here or ()), *(anywhere or ())])
             ]
             self.about(out, _FINDINGS_HERE, links)
@@ -789,14 +806,26 @@ class _Page:
             out.markup(_NO_SAN)
         else:
             san = cert.san
-            kinds = (san.dns, san.ip, san.xmpp_addr, san.srv_name, san.uri, san.email)
-            for listing, values in zip(_SAN_NAMES, kinds, strict=True):
-                if values:
-                    out.each(listing, values)
-            if not any(kinds):
+            others = (san.ip, san.xmpp_addr, san.srv_name, san.uri, san.email)
+            if san.dns and not any(others):  # the usual certificate: DNS names only
+                out.each(_SAN_NAMES[0], san.dns)
+            elif not san.dns and not any(others):
                 out.markup(_EMPTY_SAN)
-        bits = f" {cert.key.bits}" if cert.key.bits else ""
-        out.put(_KEY, f"{cert.key.type}{bits}, {cert.signature_algorithm}", cert.sha256, cert.sha256[:16])
+            else:
+                for listing, values in zip(_SAN_NAMES, (san.dns, *others), strict=True):
+                    if values:
+                        out.each(listing, values)
+        out.put(_KEY, self.key(cert), cert.sha256, cert.sha256[:16])
+
+    def key(self, cert: Certificate) -> Html:
+        """A certificate's key and signature algorithm, made once per kind (most of a deployment's are alike)."""
+        key = cert.key
+        kind = (key.type, key.bits, cert.signature_algorithm)
+        made = self.keys.get(kind)
+        if made is None:
+            bits = f" {key.bits}" if key.bits else ""
+            made = self.keys[kind] = escape(f"{key.type}{bits}, {cert.signature_algorithm}")
+        return made
 
     def issuer(self, cert: Certificate, chain: Sequence[Certificate]) -> Html:
         """:func:`_issuer`, made once per issuer and chain (every certificate one CA issued shows the same)."""
@@ -853,6 +882,14 @@ _PHASE = _Markup(
 )
 """A phase of the fix list opens: then its steps, then _PHASE_END."""
 _PHASE_END = _Markup("</ol></section>")
+
+
+@functools.lru_cache(maxsize=16)
+def _phase(phase: Phase) -> Html:
+    """A phase of the fix list opens (_PHASE): the same few on every cluster's page."""
+    return _PHASE(f"Phase {int(phase)}", _sentence(phase.title))
+
+
 _CERTIFICATES = _Markup('<table class="certs">{}<tbody>')
 """The certificates table opens (its head in the hole): then a row per endpoint, then _TABLE_END."""
 _NO_NODE = h("p", "No node was collected.", class_="muted")
@@ -897,17 +934,24 @@ def _cluster_title(cluster: Cluster) -> str:
 
 _FIXED_BY = _List('<div class="fixed-by">Fixed by ', '<a href="#{}-s{}">step {}</a>', "</div>", ", ")
 """Links from a finding's row to the steps that fix it: (anchor, number, number) per step."""
-_FINDING = _Markup(
+_FINDING_ROW = (
     '<tr id="{id}" class="sev-{severity}"><td>{mark}</td><td>{rule}</td><td>{setting}</td><td>{value}</td>'
     '<td><p class="message">{message}</p>'
 )
 """A finding's row opens: then its evidence (_EVIDENCE) and the links to the steps that fix it
-(_FIXED_BY), then _ROW_END."""
+(_FIXED_BY), then _ROW_END. One template per severity (:data:`_FINDING`), its class and mark in place,
+filled with the rest: id, rule, setting, value, message."""
 _ROW_END = _Markup("</td></tr>")
 
 
 def _rule(finding: Finding) -> Html:
     return _rule_of(finding.rule, finding.name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _code_text(code: str) -> Html:
+    """A rule's code as text (in the lists that link to findings): escaped once per rule."""
+    return escape(code)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -1008,23 +1052,21 @@ _STEP_ELSEWHERE = _Markup(
     '<li value="{}" id="{}" class="step"><p class="action">{}</p><p class="muted">Described in {}.</p></li>'
 )
 """A step an earlier cluster's fix list describes: its action and a link there."""
-_STEP = _Markup(
-    '<li value="{number}" id="{id}" class="{class_}"><p class="action">{action}</p>{done}'
-    '<dl class="step-facts"><dt>Where</dt><dd>{where}</dd>'
+_DONE = h(
+    "p",
+    h("strong", "\u2713 Done"),
+    " \u2014 already in place: DNS answered so at collection.",
+    class_="done",
 )
+_STEP_FACTS = '<dl class="step-facts"><dt>Where</dt><dd>{where}</dd>'
+_STEP = _Markup('<li value="{number}" id="{id}" class="step"><p class="action">{action}</p>' + _STEP_FACTS)
 """A step opens: then its change, what comes first, how, what it costs (_CHANGE or _NOW, _FIRST,
 _PROCEDURE, _IMPACT) and the findings it resolves (_RESOLVES), then _STEP_END."""
+_STEP_DONE = _Markup(
+    f'<li value="{{number}}" id="{{id}}" class="step done"><p class="action">{{action}}</p>{_DONE}{_STEP_FACTS}'
+)
+"""A step already in place at collection opens, as _STEP."""
 _STEP_END = _Markup("</dl></li>")
-
-
-@functools.lru_cache(maxsize=1)
-def _done() -> Html:
-    return h(
-        "p",
-        h("strong", "\u2713 Done"),
-        " \u2014 already in place: DNS answered so at collection.",
-        class_="done",
-    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -1060,11 +1102,11 @@ _SAN_NAMES = tuple(
 def _dn(name: str) -> Html:
     """A distinguished name that may wrap after its commas rather than in the middle of a word.
 
-    Escaped whole, then split: escaping neither adds nor removes a comma (its references are ``&lt;``,
-    ``&#8212;``, ``\\x00``), so the pieces are those of the name, each escaped. Not cached: a subject
-    is usually on one row only (an issuer's name is, with its cell, see :func:`_issuer_of`).
+    Escaped whole, then a break opportunity after each comma: escaping neither adds nor removes a comma
+    (its references are ``&lt;``, ``&#8212;``, ``\\x00``), so the commas are those of the name. Not
+    cached: a subject is usually on one row only (an issuer's name is, with its cell, see :func:`_issuer_of`).
     """
-    return Html(",<wbr>".join(_escaped(name).split(",")))
+    return Html(_escaped(name).replace(",", ",<wbr>"))
 
 
 def _series(items: Sequence[Child], separator: str = "; ") -> Html:
@@ -1202,6 +1244,26 @@ def _severity(severity: Severity, plural: bool = False) -> Html:
         word,
         class_=f"sev sev-{severity.value}",
     )
+
+
+_FINDING = {
+    severity: _Markup(
+        _FINDING_ROW.replace("{severity}", severity.value).replace("{mark}", _severity(severity))
+    )
+    for severity in Severity
+}
+
+
+@functools.lru_cache(maxsize=1024)
+def _number(n: int) -> Html:
+    """A step's number, as its label and in its anchor."""
+    return Html(str(n))
+
+
+def _anchor(text: str) -> Html:
+    """An anchor this module makes of fixed words and numbers (``cluster-3-f12``): markup already (there
+    is nothing to escape), so the rows that link to it do not escape it again."""
+    return Html(text)
 
 
 def _plural(n: int, noun: str) -> str:

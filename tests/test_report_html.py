@@ -23,7 +23,7 @@ from helpers import cert, cluster, demo_deployment, deployment, node, parse, rep
 
 from confcheck import __version__, pki, plan
 from confcheck.findings import Severity, Suppression
-from confcheck.model import PRODUCT_TITLES, Problem, Setting
+from confcheck.model import PRODUCT_TITLES, Endpoint, Problem, Setting
 from confcheck.report import Report
 from confcheck.reports import html
 
@@ -637,6 +637,61 @@ def test_restructured_rows_escape_every_hostile_value_even_when_made_once_and_re
     shown = text(document)
     for value in hostile:
         assert visible(value) in shown
+
+
+def test_fragments_made_once_per_page_are_each_rows_own() -> None:
+    """What the page makes once and reuses (a key cell per kind of key, a label per text, an anchor per
+    row) is the row's own: certificates with different keys each show theirs, and a hostile purpose or
+    evidence label is escaped on every row that repeats it, not only the first."""
+    from hostile import NODE
+
+    rsa = parse(pki.server("rsa.example.com", ["rsa.example.com"], issuer=root_ca(), key=pki.new_key("rsa")))
+    ec = cert("ec.example.com", dns=["ec.example.com"])
+    purpose = f"{HOSTILE}{BREAKOUT}"
+    nodes = [
+        node(name, Endpoint(purpose, "https", name, 8443, chain=(leaf,)))
+        for name, leaf in (("ec.example.com", ec), ("rsa.example.com", rsa), ("ec2.example.com", ec))
+    ]
+    rep = report(deployment(cluster("hq", "cucm", "14", nodes)))
+    label = BREAKOUT
+    planted = [dataclasses.replace(f, evidence=((label, NODE), *f.evidence)) for f in rep.findings[:2]]
+    assert len(planted) == 2
+    rep = dataclasses.replace(rep, findings=(*planted, *rep.findings[2:]))
+    document = render(rep)
+    tree = lxml.html.document_fromstring(document)
+    rows = tree.xpath("//table[@class='certs']/tbody/tr")
+    assert len(rows) == 3
+    for row, leaf in zip(rows, (ec, rsa, ec), strict=True):
+        facts = {squash(dt.text_content()): squash(dt.getnext().text_content()) for dt in row.xpath(".//dt")}
+        assert facts["Key"] == f"{leaf.key.type} {leaf.key.bits}, {leaf.signature_algorithm}"
+        assert squash(row.xpath(".//span[@class='purpose']")[0].text_content()) == visible(purpose)
+    assert {
+        facts.split(",")[0]
+        for facts in [squash(r.xpath(".//dd[@class='small']")[0].text_content()) for r in rows]
+    } == {
+        "EC 256",
+        "RSA 2048",
+    }
+    labels = [squash(dt.text_content()) for dt in tree.xpath("//dl[@class='evidence']/dt[1]")]
+    assert labels[:2] == [visible(label), visible(label)]
+    assert "<img" not in document
+    assert "<script" not in document
+    # every row a step links to is on the page, and every step a row links to
+    ids = set(tree.xpath("//@id"))
+    assert all(href[1:] in ids for href in tree.xpath("//a/@href"))
+
+
+def test_a_fill_by_name_takes_every_hole_and_no_other() -> None:
+    """``_Out.put_named`` puts values where the template names them, escaped as any fill; a hole left out or
+    a name the template lacks is a mistake, not an empty string."""
+    out = html._Out()
+    row = html._Markup('<tr id="{id}"><td>{name}</td></tr>')
+    out.put_named(row, name=HOSTILE, id="r1")
+    assert out.text() == f'<tr id="r1"><td>{ESCAPED}</td></tr>'
+    with pytest.raises(TypeError):
+        html._Out().put_named(row, id="r1")
+    with pytest.raises(TypeError):
+        html._Out().put_named(row, id="r1", name="n", cell="c")
 
 
 def test_templates_and_values_beyond_ascii_come_out_as_character_references() -> None:
