@@ -508,7 +508,7 @@ the extendedKeyUsage purposes, basicConstraints' cA; None from the others)."""
 _READ: dict[bytes, _Read] = {}
 """Extensions already read, by the DER of their content."""
 _READ_KEPT = 4096
-_DISTINCT = frozenset({"2.5.29.17", "2.5.29.14"})
+_DISTINCT = frozenset({_SUBJECT_ALT_NAME, _SUBJECT_KEY_IDENTIFIER})
 """subjectAltName and subjectKeyIdentifier: different in every certificate, so not kept."""
 
 
