@@ -535,7 +535,7 @@ class _Page:
         self.values: dict[str | None, Html] = {}
         self.issuers: dict[tuple[str | None, bool, tuple[str, ...]], Html] = {}
         self.keys: dict[tuple[str, int | None, str], Html] = {}
-        self.labels: dict[str, Html] = {}
+        self.labels = _Labels()
 
     def contents(self) -> Html:
         """The table of contents: every section, with its number of findings."""
@@ -650,15 +650,10 @@ class _Page:
         )
         if finding.evidence:
             labels = self.labels
-            out.rows(_EVIDENCE, [(labels.get(k) or self.label(k), v) for k, v in finding.evidence])
+            out.rows(_EVIDENCE, [(labels[k], v) for k, v in finding.evidence])
         if steps:
             out.rows(_FIXED_BY, [(anchor, n, n) for n in map(_number, steps)])
         out.close(_ROW_END)
-
-    def label(self, text: str) -> Html:
-        """A label the rows repeat (an endpoint's purpose, what a piece of evidence is): escaped once."""
-        made = self.labels[text] = escape(text)
-        return made
 
     def value(self, value: str | None) -> Html:
         """A finding's value, as code: made once per value (a node's name is on many rows)."""
@@ -773,7 +768,7 @@ class _Page:
             _WHERE,
             node.name,
             _PUBLISHER_TAG if node.role == "publisher" else _NOTHING,
-            self.labels.get(endpoint.purpose) or self.label(endpoint.purpose),
+            self.labels[endpoint.purpose],
             f"{endpoint.protocol}://{endpoint.host}:{endpoint.port}",
         )
         if endpoint.server_name:
@@ -1252,6 +1247,14 @@ _FINDING = {
     )
     for severity in Severity
 }
+
+
+class _Labels(dict[str, Html]):
+    """Labels the rows repeat (an endpoint's purpose, what a piece of evidence is), each escaped once."""
+
+    def __missing__(self, text: str) -> Html:
+        made = self[text] = escape(text)
+        return made
 
 
 @functools.lru_cache(maxsize=1024)
