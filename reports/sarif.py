@@ -21,15 +21,17 @@ and ``unchanged`` for the rest. Nothing here names a URL that a viewer would fet
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import fields
 from json.encoder import encode_basestring
+from operator import attrgetter
 from typing import Any, TextIO
 
 from confcheck import __version__, hookimpl, plugin_manager
-from confcheck.findings import Finding, Severity, Suppression
+from confcheck.findings import Finding, Fix, Renewal, Severity, Suppression
 from confcheck.report import Report, Reporter
-from confcheck.reports.json import fix_to_dict
 from confcheck.reports.markdown import escape
 from confcheck.rule import Rule
 
@@ -50,45 +52,57 @@ FINGERPRINT = "confcheck/v1"
 
 
 def write(report: Report, out: TextIO) -> None:
-    """Write the report as one SARIF log with one run: what ``json.dump(log(report), out, indent=1,
-    ensure_ascii=False)`` writes, and a line break, written faster (see the layouts below).
+    """Write the report as one SARIF log with one run, as ``json.dump(log, out, indent=1,
+    ensure_ascii=False)`` would write it, and a line break (see the section on the text below).
 
-    Each result is made as it is written and dropped once encoded, and the text goes to ``out`` a
-    thousand results at a time, as the JSON report writes its findings: a log of thousands of findings
-    is never held whole, neither as dicts (which the garbage collector would walk again and again
-    while the log grows) nor as text.
+    Each result is written as text when its turn comes, and the text goes to ``out`` a thousand
+    results at a time, as the JSON report writes its findings: a log of thousands of findings is never
+    held whole, neither as objects (which the garbage collector would walk again and again while the
+    log grows) nor as text.
     """
     rules = _rules(report)
-    pieces: list[str] = []
+    before, after = _frame(report, rules)
+    out.write(before)
+    batch: list[str] = []
+    lead = "[" + _BREAKS[4]
+    for count, result in enumerate(_Results(report, rules).each(), start=1):
+        batch.append(result)
+        if count % 1000 == 0:
+            out.write(lead + _RESULTS.join(batch))
+            batch.clear()
+            lead = _RESULTS
+    if batch:
+        out.write(lead + _RESULTS.join(batch))
+        lead = _RESULTS
+    out.write(("[]" if lead[0] == "[" else _BREAKS[3] + "]") + after)
 
-    def results() -> Iterator[dict[str, Any]]:
-        for count, result in enumerate(_Results(report, rules).each(), start=1):
-            if count % 1000 == 0:  # the text so far, up to this result, is complete
-                out.write("".join(pieces))
-                pieces.clear()
-            yield result
 
-    _LOG(_log(report, rules, results()), 0, pieces)
-    pieces.append("\n")
-    out.write("".join(pieces))
+def log(report: Report) -> dict[str, Any]:
+    """The SARIF log as JSON-ready data: what :func:`write` writes, read back."""
+    out = io.StringIO()
+    write(report, out)
+    loaded: dict[str, Any] = json.loads(out.getvalue())
+    return loaded
 
 
-# --- the text of the log: json.dump(indent=1, ensure_ascii=False), byte for byte ----------------------
+# --- the text: json.dump(indent=1, ensure_ascii=False), byte for byte -----------------------------------
 #
 # Python encodes indented JSON in pure Python, a generator step per value, and the walk over the
-# seventeen containers of each of thousands of results made most of the time. The writer below knows
-# where a result nests instead (a layout per SARIF object kind: which keys hold containers, and of
-# what) and writes each result at the depth it has in the log: keys are encoded once per depth,
-# strings by json's C function, lists and dicts of strings in one join. Anything a layout does not
-# name (the rules, the invocation, a value of an unexpected type) is written by json.dumps itself,
-# re-indented to its depth, so the text is json.dump's whatever the values: the layouts only decide
-# what is fast. The tests compare it with json.dumps(log(report), indent=1) and with any JSON value.
-
-_Writer = Callable[[Any, int, list[str]], None]
-"""Appends a value's text at a depth (its first line's indentation; the caller writes the key)."""
+# seventeen containers of each of thousands of results made most of the time. A result's shape is
+# fixed (which keys, in which order, which may be left out), so it is written straight to text at the
+# depth it has in the log: keys are encoded once per depth, the keys of a fix, a renewal and a DNS
+# record are templates filled in one % operation, and what repeats from result to result (a rule's
+# id, index and level; a location's admin menu) is encoded once per log. Strings are encoded by
+# json's C function, anything of another type than its field's by json.dumps itself, re-indented to
+# its depth. The rest of the log (the rules, the invocation, the run's properties) is written by
+# json.dumps. The tests compare the text with json.dumps(json.loads(text), indent=1), and its
+# results' contents with the JSON report's.
 
 _BREAKS = tuple("\n" + " " * depth for depth in range(16))
-"""Line breaks with the indentation of each depth the layouts below reach (a renewal's subject: 10)."""
+"""Line breaks with the indentation of each depth a log reaches (a renewal's subject: 10)."""
+
+_RESULTS = "," + _BREAKS[4]
+"""Between two results."""
 
 
 def _value(value: Any, depth: int) -> str:
@@ -128,115 +142,57 @@ class _Keys(dict[str, str]):
 _KEYS = tuple(_Keys(depth) for depth in range(len(_BREAKS)))
 
 
-def _object(layout: Mapping[str, _Writer]) -> _Writer:
-    """Writes a dict whose keys in ``layout`` hold containers, written by their writers; its other
-    values by :func:`_value`. A value that is not a non-empty dict is written by :func:`_value`."""
-
-    def write(value: Any, depth: int, out: list[str]) -> None:
-        if type(value) is not dict or not value:
-            out.append(_value(value, depth))
-            return
-        keys = _KEYS[depth + 1]
-        lead = "{"
-        for key, item in value.items():
-            if type(item) is str:  # most values: no need to look the key up in the layout
-                out += (lead, keys[key], encode_basestring(item))
-            elif item is None:
-                out += (lead, keys[key], "null")
-            else:
-                nested = layout.get(key) if item else None  # [], {}, false and 0 are written as scalars
-                if nested is None:
-                    out += (lead, keys[key], _value(item, depth + 1))
-                else:
-                    out += (lead, keys[key])
-                    nested(item, depth + 1, out)
-            lead = ","
-        out.append(_BREAKS[depth] + "}")
-
-    return write
+def _object(depth: int, members: Sequence[str]) -> str:
+    """An object at ``depth`` from its members' text (each a key of ``_KEYS[depth + 1]`` and its value)."""
+    return "{" + ",".join(members) + _BREAKS[depth] + "}" if members else "{}"
 
 
-def _scalars(value: Any, depth: int, out: list[str]) -> None:
-    """Writes a dict or a list whose values are strings and other scalars (or, if not, as :func:`_value` can)."""
-    kind = type(value)
-    if kind is dict and value:
-        keys = _KEYS[depth + 1]
-        items = [
-            keys[k] + (encode_basestring(v) if type(v) is str else _value(v, depth + 1))
-            for k, v in value.items()
-        ]
-        out.append("{" + ",".join(items) + _BREAKS[depth] + "}")
-    elif (kind is list or kind is tuple) and value:
-        inner = _BREAKS[depth + 1]
-        out.append(
-            "[" + inner + ("," + inner).join([_value(v, depth + 1) for v in value]) + _BREAKS[depth] + "]"
-        )
-    else:
-        out.append(_value(value, depth))
+def _array(depth: int, items: Sequence[str]) -> str:
+    """An array at ``depth`` from its items' text."""
+    if not items:
+        return "[]"
+    inner = _BREAKS[depth + 1]
+    return "[" + inner + ("," + inner).join(items) + _BREAKS[depth] + "]"
 
 
-def _array(item: _Writer) -> _Writer:
-    """Writes a list, a tuple or an iterator of values, each by ``item``; anything else by :func:`_value`."""
-
-    def write(value: Any, depth: int, out: list[str]) -> None:
-        if not isinstance(value, (list, tuple, Iterator)):
-            out.append(_value(value, depth))
-            return
-        lead = "[" + _BREAKS[depth + 1]
-        separator = "," + _BREAKS[depth + 1]
-        for nested in value:
-            out.append(lead)
-            item(nested, depth + 1, out)
-            lead = separator
-        out.append("[]" if lead[0] == "[" else _BREAKS[depth] + "]")
-
-    return write
+def _strings(values: Sequence[Any], depth: int) -> str:
+    """An array of strings at ``depth`` (anything else in it as :func:`_value` writes it)."""
+    return _array(depth, [encode_basestring(v) if type(v) is str else _value(v, depth + 1) for v in values])
 
 
-_RENEWAL = _object(
-    dict.fromkeys(("automatic", "demands", "names", "without", "prepare", "notes"), _scalars)
-    | {"subject": _array(_scalars)}
-)
-_FIX = _object(
-    {"preconditions": _scalars, "steps": _scalars, "dns": _array(_scalars), "renewals": _array(_RENEWAL)}
-)
-_LOCATION = _object({"logicalLocations": _array(_object({"properties": _scalars})), "message": _scalars})
-_RESULT = _object(
-    {
-        "message": _scalars,
-        "locations": _array(_LOCATION),
-        "partialFingerprints": _scalars,
-        "properties": _object({"evidence": _scalars, "fix": _FIX}),
-        "suppressions": _array(_object({"properties": _scalars})),
+def _template(keys: Sequence[str], depth: int) -> str:
+    """The text of an object at ``depth`` with these keys, a ``%s`` for each value."""
+    return _object(depth, [_KEYS[depth + 1][key].replace("%", "%%") + "%s" for key in keys])
+
+
+def _frame(report: Report, rules: list[dict[str, Any]]) -> tuple[str, str]:
+    """The log's text before its results' array and after it: the log with a NUL in the array's place
+    (JSON text never holds one raw: json escapes every control character), split there."""
+    run = _template(("tool", "invocations", "results", "properties"), 2) % (
+        _value(_tool(rules), 3),
+        _value([_invocation(report)], 3),
+        "\0",
+        _value(_run_properties(report), 3),
+    )
+    log = _template(("$schema", "version", "runs"), 0) % (
+        encode_basestring(SCHEMA),
+        '"2.1.0"',
+        _array(1, [run]),
+    )
+    before, after = log.split("\0")
+    return before, after + "\n"
+
+
+def _tool(rules: list[dict[str, Any]]) -> dict[str, Any]:
+    """The tool: confcheck, with every rule a result may name."""
+    return {
+        "driver": {
+            "name": "confcheck",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "rules": rules,
+        }
     }
-)
-_RUN = _object({"results": _array(_RESULT), "properties": _object({"clusters": _array(_scalars)})})
-_LOG = _object({"runs": _array(_RUN)})
-"""The log: its results and clusters as above; the tool and the invocation by json.dumps."""
-
-
-def log(report: Report) -> dict[str, Any]:
-    """The SARIF log as JSON-ready data: :func:`write` writes ``json.dumps(log(report), indent=1)``."""
-    rules = _rules(report)
-    return _log(report, rules, list(_Results(report, rules).each()))
-
-
-def _log(report: Report, rules: list[dict[str, Any]], results: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """The SARIF log, its results as given (a list, or for :func:`write` made one by one)."""
-    run: dict[str, Any] = {
-        "tool": {
-            "driver": {
-                "name": "confcheck",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "rules": rules,
-            }
-        },
-        "invocations": [_invocation(report)],
-        "results": results,
-        "properties": _run_properties(report),
-    }
-    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
 # --- rules ----------------------------------------------------------------------------------------
@@ -295,9 +251,10 @@ def _unknown_rule(finding: Finding) -> dict[str, Any]:
 
 
 class _Results:
-    """The results of one log. What findings share is worked out once: the admin menu of each location,
-    the escaped Markdown of each text (a fix's preconditions, steps, menu paths and impact recur from
-    cluster to cluster), and for ``lint --changes`` the fingerprints the change introduces."""
+    """The results of one log, as text. What findings share is worked out once: a rule's id, index and
+    level, a location's properties and admin menu, the escaped Markdown of each text (a fix's
+    preconditions, steps, menu paths and impact recur from cluster to cluster), and for
+    ``lint --changes`` the fingerprints the change introduces."""
 
     def __init__(self, report: Report, rules: list[dict[str, Any]]) -> None:
         self.report = report
@@ -305,33 +262,45 @@ class _Results:
         changes = report.changes
         self.introduced = frozenset(f.fingerprint for f in changes.introduced) if changes else frozenset()
         self.escaped = _Escaped()
-        self.menus: dict[str, str | None] = {}
+        self.heads: dict[tuple[str, Severity], str] = {}
+        self.places: dict[str, tuple[str, list[str]]] = {}
 
-    def each(self) -> Iterator[dict[str, Any]]:
-        """Every result, each made when asked for: the findings, then the suppressed findings."""
+    def each(self) -> Iterator[str]:
+        """Every result, each written when asked for: the findings, then the suppressed findings."""
         for finding in self.report.findings:
             yield self.result(finding)
         for suppressed in self.report.suppressed:
             yield self.result(suppressed.finding, suppressed)
 
-    def result(self, finding: Finding, suppression: Suppression | None = None) -> dict[str, Any]:
+    def result(self, finding: Finding, suppression: Suppression | None = None) -> str:
+        """A ``result`` at depth 4: rule, level, message, location, fingerprint and properties."""
+        keys = _KEYS[5]
         text = finding.message if finding.message.strip() else f"{finding.rule} {finding.name}"
-        fingerprint = finding.fingerprint
-        result: dict[str, Any] = {
-            "ruleId": finding.rule,
-            "ruleIndex": self.index[finding.rule],
-            "level": LEVELS[finding.severity],
-            "message": {"text": text, "markdown": self.markdown(finding)},
-            "locations": [self.location(finding)],
-            "partialFingerprints": {FINGERPRINT: fingerprint},
-            "properties": _properties(finding),
-        }
+        message = [_TEXT + encode_basestring(text), _MARKDOWN + encode_basestring(self.markdown(finding))]
+        members = [
+            self.heads.get((finding.rule, finding.severity)) or self.head(finding.rule, finding.severity),
+            keys["message"] + _object(5, message),
+            keys["locations"] + _array(5, [self.location(finding)]),
+            keys["partialFingerprints"] + _object(5, [_FINGERPRINT + encode_basestring(finding.fingerprint)]),
+            keys["properties"] + _properties(finding),
+        ]
         if suppression is not None:
-            result["suppressions"] = [_suppression(suppression)]
-        state = self.baseline_state(fingerprint, suppression)
+            members.append(keys["suppressions"] + _array(5, [_suppression(suppression)]))
+        state = self.baseline_state(finding.fingerprint, suppression)
         if state is not None:
-            result["baselineState"] = state
-        return result
+            members.append(keys["baselineState"] + encode_basestring(state))
+        return _object(4, members)
+
+    def head(self, rule: str, severity: Severity) -> str:
+        """A result's first three members: its rule's id and index, and its level."""
+        keys = _KEYS[5]
+        members = [
+            keys["ruleId"] + encode_basestring(rule),
+            keys["ruleIndex"] + str(self.index[rule]),
+            keys["level"] + encode_basestring(LEVELS[severity]),
+        ]
+        text = self.heads[rule, severity] = ",".join(members)
+        return text
 
     def markdown(self, finding: Finding) -> str:
         """The message and its fix, escaped like the Markdown report (values come from servers)."""
@@ -358,31 +327,38 @@ class _Results:
             lines.append(f"- Impact: {escaped[fix.impact]}")
         return "\n".join(lines)
 
-    def location(self, finding: Finding) -> dict[str, Any]:
-        """A logical location ``cluster/location[/instance]/value[/subject]`` with its admin menu path."""
+    def location(self, finding: Finding) -> str:
+        """A logical location ``cluster/location[/instance]/value[/subject]`` with its admin menu path, at
+        depth 6."""
         parts = [finding.cluster, finding.location, finding.instance, finding.value, finding.subject]
         qualified = "/".join(p for p in parts if p) or finding.rule
-        properties: dict[str, Any] = {}
-        if finding.cluster:
-            properties["cluster"] = finding.cluster
+        keys = _KEYS[9]
+        members = [
+            keys["name"] + encode_basestring(finding.value or finding.location or finding.rule),
+            keys["fullyQualifiedName"] + encode_basestring(qualified),
+            _KIND,
+        ]
+        properties = [_KEYS[10]["cluster"] + encode_basestring(finding.cluster)] if finding.cluster else []
+        message: list[str] = []
         if finding.location:
-            properties["location"] = finding.location
-            if finding.location not in self.menus:
-                self.menus[finding.location] = _menu(finding.location)
-            menu = self.menus[finding.location]
-            if menu is not None:
-                properties["adminMenu"] = menu
-        logical: dict[str, Any] = {
-            "name": finding.value or finding.location or finding.rule,
-            "fullyQualifiedName": qualified,
-            "kind": "resource",
-        }
+            place, message = self.places.get(finding.location) or self.place(finding.location)
+            properties.append(place)
         if properties:
-            logical["properties"] = properties
-        location: dict[str, Any] = {"logicalLocations": [logical]}
-        if "adminMenu" in properties:
-            location["message"] = {"text": properties["adminMenu"]}
-        return location
+            members.append(keys["properties"] + _object(9, properties))
+        return _object(6, [_KEYS[7]["logicalLocations"] + _array(7, [_object(8, members)]), *message])
+
+    def place(self, location: str) -> tuple[str, list[str]]:
+        """What a location id adds to a logical location's properties (the id, and its admin menu if
+        known), and to the location (a ``message`` that names the menu, if known)."""
+        keys = _KEYS[10]
+        menu = _menu(location)
+        place = keys["location"] + encode_basestring(location)
+        message = []
+        if menu is not None:
+            place += "," + keys["adminMenu"] + encode_basestring(menu)
+            message.append(_KEYS[7]["message"] + _object(7, [_KEYS[8]["text"] + encode_basestring(menu)]))
+        self.places[location] = place, message
+        return place, message
 
     def baseline_state(self, fingerprint: str, suppression: Suppression | None) -> str | None:
         if suppression is not None and suppression.kind == "baseline":
@@ -390,6 +366,12 @@ class _Results:
         if self.report.changes is not None and suppression is None:
             return "new" if fingerprint in self.introduced else "unchanged"
         return None
+
+
+_TEXT = _KEYS[6]["text"]
+_MARKDOWN = _KEYS[6]["markdown"]
+_FINGERPRINT = _KEYS[6][FINGERPRINT]
+_KIND = _KEYS[9]["kind"] + '"resource"'
 
 
 class _Escaped(dict[str, str]):
@@ -409,39 +391,99 @@ def _menu(location_id: str) -> str | None:
     return line.where(location) + (f", field '{location.field}'" if location.field else "")
 
 
-def _properties(finding: Finding) -> dict[str, Any]:
-    """What the finding is about and its fix, as the JSON report has them."""
-    about = {
-        "severity": finding.severity.value,
-        "cluster": finding.cluster,
-        "product": finding.product,
-        "version": finding.version,
-        "location": finding.location,
-        "instance": finding.instance,
-        "node": finding.node,
-        "value": finding.value,
-        "subject": finding.subject,
-        "certificate": finding.certificate,
-    }
-    properties: dict[str, Any] = {k: v for k, v in about.items() if v is not None}
+_ABOUT = ("cluster", "product", "version", "location", "instance", "node", "value", "subject", "certificate")
+_about = attrgetter(*_ABOUT)
+
+
+def _properties(finding: Finding) -> str:
+    """What the finding is about and its fix, as the JSON report has them, at depth 5."""
+    keys = _KEYS[6]
+    members = [keys["severity"] + encode_basestring(finding.severity.value)]
+    members += [
+        keys[key] + _value(v, 6) for key, v in zip(_ABOUT, _about(finding), strict=True) if v is not None
+    ]
     if finding.evidence:
-        properties["evidence"] = dict(finding.evidence)
+        evidence = [_KEYS[7][key] + _value(v, 7) for key, v in dict(finding.evidence).items()]
+        members.append(keys["evidence"] + _object(6, evidence))
     if finding.fix is not None:
-        properties["fix"] = fix_to_dict(finding.fix)
-    return properties
+        members.append(keys["fix"] + _fix(finding.fix))
+    return _object(5, members)
 
 
-def _suppression(suppression: Suppression) -> dict[str, Any]:
-    """A waiver or the baseline as an accepted external suppression."""
-    entry: dict[str, Any] = {
-        "kind": "external",
-        "status": "accepted",
-        "justification": suppression.reason or suppression.kind,
-        "properties": {"confcheck-kind": suppression.kind},
-    }
+_FIX = _template(
+    (
+        "phase",
+        "phase_title",
+        "action",
+        "where",
+        "field",
+        "current",
+        "proposed",
+        "preconditions",
+        "impact",
+        "steps",
+        "dns",
+        "replaces",
+        "renewals",
+    ),
+    6,
+)
+_DNS = _template(("name", "address", "reverse"), 8)
+
+
+def _fix(fix: Fix) -> str:
+    """A fix as :func:`confcheck.reports.json.fix_to_dict` has it, at depth 6."""
+    return _FIX % (
+        int(fix.phase),
+        encode_basestring(fix.phase.title),
+        _value(fix.action, 7),
+        _value(fix.where, 7),
+        _value(fix.field, 7),
+        _value(fix.current, 7),
+        _value(fix.proposed, 7),
+        _strings(fix.preconditions, 7),
+        _value(fix.impact, 7),
+        _strings(fix.steps, 7),
+        _array(7, [_DNS % (_value(d.name, 9), _value(d.address, 9), _value(d.reverse, 9)) for d in fix.dns]),
+        _value(fix.renewals[0].certificate, 7) if fix.renewals else "null",
+        _array(7, [_renewal(r) for r in fix.renewals]),
+    )
+
+
+_RENEWAL_FIELDS = tuple(f.name for f in fields(Renewal) if f.init)
+_renewal_values = attrgetter(*_RENEWAL_FIELDS)
+_RENEWAL = _template(_RENEWAL_FIELDS, 8)
+
+
+def _renewal(renewal: Renewal) -> str:
+    """A renewal as :func:`confcheck.reports.json.renewal_to_dict` has it, at depth 8."""
+    return _RENEWAL % tuple(
+        [
+            encode_basestring(v)
+            if type(v) is str
+            else _strings(v, 9)
+            if type(v) is tuple and v
+            else _value(v, 9)
+            for v in _renewal_values(renewal)
+        ]
+    )
+
+
+def _suppression(suppression: Suppression) -> str:
+    """A waiver or the baseline as an accepted external suppression, at depth 6."""
+    keys = _KEYS[7]
+    properties = [_KEYS[8]["confcheck-kind"] + _value(suppression.kind, 8)]
     if suppression.expires is not None:
-        entry["properties"]["expires"] = suppression.expires.isoformat()
-    return entry
+        properties.append(_KEYS[8]["expires"] + encode_basestring(suppression.expires.isoformat()))
+    return _object(
+        6,
+        [
+            keys["kind"] + '"external"',
+            keys["status"] + '"accepted"',
+            keys["justification"] + _value(suppression.reason or suppression.kind, 7),
+            keys["properties"] + _object(7, properties),
+        ],
+    )
 
 
 # --- the invocation and the run -------------------------------------------------------------------

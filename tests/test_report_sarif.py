@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from dataclasses import replace
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 from test_lab_scenarios import audit
 
 from confcheck import plugin_manager, snapshot
-from confcheck.findings import Finding, Severity
+from confcheck.findings import DnsNeed, Finding, Fix, Phase, Renewal, Severity, Suppression
 from confcheck.lab import scenario
 from confcheck.report import Report
 from confcheck.reports import json as json_report
@@ -209,27 +210,73 @@ def text(rep: Report) -> str:
     return out.getvalue()
 
 
-def reference(rep: Report) -> str:
-    """The SARIF log as json.dump writes it: what :func:`sarif.write` writes faster."""
-    return json.dumps(sarif.log(rep), indent=1, ensure_ascii=False) + "\n"
+ABOUT = ("cluster", "product", "version", "location", "instance", "node", "value", "subject", "certificate")
+"""A result's properties about its finding, in their order, after its severity."""
+
+
+def checked(rep: Report) -> None:
+    """The log's text is what json.dump (indent=1) writes of what it holds, and each result holds what
+    the JSON report says of its finding: the same values and fix, in the same order."""
+    written = text(rep)
+    log = json.loads(written)
+    assert written == json.dumps(log, indent=1, ensure_ascii=False) + "\n"
+    validate(log)
+    findings = [*rep.findings, *(s.finding for s in rep.suppressed)]
+    suppressions = [None] * len(rep.findings) + list(rep.suppressed)
+    results = run(log)["results"]
+    assert len(results) == len(findings)
+    for result, finding, suppression in zip(results, findings, suppressions, strict=True):
+        about = json_report.finding_to_dict(finding)
+        expected = {"severity": about["severity"]} | {k: about[k] for k in ABOUT if about[k] is not None}
+        if finding.evidence:
+            expected["evidence"] = about["evidence"]
+        if finding.fix is not None:
+            expected["fix"] = about["fix"]
+        assert json.dumps(result["properties"]) == json.dumps(expected)
+        assert result["ruleId"] == finding.rule
+        assert result["partialFingerprints"] == {"confcheck/v1": finding.fingerprint}
+        message = finding.message if finding.message.strip() else f"{finding.rule} {finding.name}"
+        assert result["message"]["text"] == message
+        (location,) = result["locations"]
+        (logical,) = location["logicalLocations"]
+        parts = [finding.cluster, finding.location, finding.instance, finding.value, finding.subject]
+        assert logical["fullyQualifiedName"] == ("/".join(p for p in parts if p) or finding.rule)
+        assert logical["name"] == (finding.value or finding.location or finding.rule)
+        menu = logical.get("properties", {}).get("adminMenu")
+        assert location.get("message") == (None if menu is None else {"text": menu})
+        if suppression is None:
+            assert "suppressions" not in result
+            continue
+        properties = {"confcheck-kind": suppression.kind}
+        if suppression.expires is not None:
+            properties["expires"] = suppression.expires.isoformat()
+        assert result["suppressions"] == [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": suppression.reason or suppression.kind,
+                "properties": properties,
+            }
+        ]
+        assert result.get("baselineState") == ("unchanged" if suppression.kind == "baseline" else None)
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_every_example_is_written_as_json_dump_writes_its_log(example: Path) -> None:
     deployment = snapshot.read(example, plugin_manager.catalog())
     rep = judge(deployment, Options(), str(example))
-    assert text(rep) == reference(rep)
+    checked(rep)
     gated, _, _ = gated_report(deployment) if len(rep.findings) > 1 else (rep, None, None)
-    assert text(gated) == reference(gated)
+    checked(gated)
     back = json_report.read(json.loads(json_text(rep)), str(example))  # the rules as a report names them
-    assert text(back) == reference(back)
+    checked(back)
 
 
 @pytest.mark.parametrize("name", scenario.names())
 def test_every_lab_scenario_is_written_as_json_dump_writes_its_log(name: str) -> None:
     _, deployment, _ = audit(name)
     rep = judge(deployment, Options(), name)
-    assert text(rep) == reference(rep)
+    checked(rep)
 
 
 def test_hostile_texts_and_every_kind_of_result_are_written_as_json_dump_writes_them() -> None:
@@ -251,7 +298,7 @@ def test_hostile_texts_and_every_kind_of_result_are_written_as_json_dump_writes_
         changed_report()[0],
     ]
     for rep in reports:
-        assert text(rep) == reference(rep)
+        checked(rep)
 
 
 def json_text(rep: Report) -> str:
@@ -260,49 +307,86 @@ def json_text(rep: Report) -> str:
     return out.getvalue()
 
 
-LAYOUT_KEYS = st.sampled_from(
-    [
-        "runs",
-        "results",
-        "message",
-        "locations",
-        "logicalLocations",
-        "properties",
-        "partialFingerprints",
-        "evidence",
-        "fix",
-        "preconditions",
-        "steps",
-        "dns",
-        "renewals",
-        "subject",
-        "names",
-        "suppressions",
-        "clusters",
-        "text",
-    ]
+TEXTS = st.text(max_size=6)
+OPTIONAL_TEXTS = st.none() | TEXTS
+LISTS = st.lists(TEXTS, max_size=2).map(tuple)
+RENEWALS = st.builds(
+    Renewal,
+    certificate=TEXTS,
+    node=TEXTS,
+    label=TEXTS,
+    purpose=TEXTS,
+    cluster=OPTIONAL_TEXTS,
+    where=TEXTS,
+    impact=TEXTS,
+    fqdn=OPTIONAL_TEXTS,
+    automatic=LISTS,
+    self_signed=st.booleans(),
+    demands=LISTS,
+    names=LISTS,
+    without=LISTS,
+    subject=st.lists(st.tuples(TEXTS, TEXTS), max_size=2).map(tuple),
+    min_rsa_bits=st.none() | st.integers(min_value=1),
+    request=st.booleans(),
+    signer=OPTIONAL_TEXTS,
+    pinned=st.none() | st.booleans(),
+    trust_store=OPTIONAL_TEXTS,
+    regenerate=OPTIONAL_TEXTS,
+    subject_command=OPTIONAL_TEXTS,
+    prepare=LISTS,
+    notes=LISTS,
+    required=st.booleans(),
+    multi_server=OPTIONAL_TEXTS,
 )
-"""Keys the writer's layouts name: random values under them take every path a layout has."""
-
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.tuples(inner, inner)
-        | st.dictionaries(
-            LAYOUT_KEYS | st.text(max_size=6) | st.integers() | st.booleans(), inner, max_size=5
-        )
-    ),
-    max_leaves=40,
+FIXES = st.builds(
+    Fix,
+    phase=st.sampled_from(Phase),
+    action=TEXTS,
+    where=TEXTS,
+    field=OPTIONAL_TEXTS,
+    current=OPTIONAL_TEXTS,
+    proposed=OPTIONAL_TEXTS,
+    preconditions=LISTS,
+    impact=TEXTS,
+    steps=LISTS,
+    dns=st.lists(st.builds(DnsNeed, TEXTS, TEXTS, st.booleans()), max_size=2).map(tuple),
+    renewals=st.lists(RENEWALS, max_size=2).map(tuple),
+)
+FINDINGS = st.builds(
+    Finding,
+    message=TEXTS,
+    rule=st.sampled_from(["CC101", "CC105", "ZZ999"]),
+    name=TEXTS,
+    severity=st.sampled_from(Severity),
+    cluster=OPTIONAL_TEXTS,
+    product=OPTIONAL_TEXTS,
+    version=OPTIONAL_TEXTS,
+    location=st.none()
+    | st.sampled_from(["cucm9.node-name", "cucm9.uc-service-voicemail", "not-a-location"])
+    | TEXTS,
+    instance=OPTIONAL_TEXTS,
+    node=OPTIONAL_TEXTS,
+    value=OPTIONAL_TEXTS,
+    certificate=OPTIONAL_TEXTS,
+    subject=OPTIONAL_TEXTS,
+    evidence=st.lists(st.tuples(TEXTS, TEXTS), max_size=3).map(tuple),
+    fix=st.none() | FIXES,
+)
+SUPPRESSIONS = st.builds(
+    Suppression, FINDINGS, st.sampled_from(["waiver", "baseline"]), TEXTS, st.none() | st.dates()
 )
 
 
-@settings(max_examples=400, deadline=None)
-@given(JSON_VALUES, st.sampled_from(["log", "result"]))
-def test_any_value_is_written_exactly_as_json_dump_writes_it(value: Any, where: str) -> None:
-    """Whatever a log holds, where a layout expects it or not, the text is json.dump's (indent=1)."""
-    writer, depth = (sarif._LOG, 0) if where == "log" else (sarif._RESULT, 4)
-    pieces: list[str] = []
-    writer(value, depth, pieces)
-    expected = json.dumps(value, indent=1, ensure_ascii=False).replace("\n", "\n" + " " * depth)
-    assert "".join(pieces) == expected
+@functools.cache
+def small_report() -> Report:
+    return report(demo_deployment())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(FINDINGS, max_size=3), st.lists(SUPPRESSIONS, max_size=2))
+def test_any_finding_is_written_as_json_dump_writes_what_the_json_report_says(
+    findings: list[Finding], suppressed: list[Suppression]
+) -> None:
+    """Whatever texts, lists and optional values findings hold, each result holds them as the JSON
+    report does, and the text is json.dump's (indent=1)."""
+    checked(replace(small_report(), findings=tuple(findings), suppressed=tuple(suppressed)))
