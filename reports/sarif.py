@@ -172,7 +172,7 @@ def _frame(report: Report, rules: list[dict[str, Any]]) -> tuple[str, str]:
         _value(_tool(rules), 3),
         _value([_invocation(report)], 3),
         "\0",
-        _value(_run_properties(report), 3),
+        _run_properties(report),
     )
     log = _template(("$schema", "version", "runs"), 0) % (
         encode_basestring(SCHEMA),
@@ -276,7 +276,7 @@ class _Results:
         """A ``result`` at depth 4: rule, level, message, location, fingerprint and properties."""
         keys = _KEYS[5]
         text = finding.message if finding.message.strip() else f"{finding.rule} {finding.name}"
-        message = [_TEXT + encode_basestring(text), _MARKDOWN + encode_basestring(self.markdown(finding))]
+        message = [_TEXT + encode_basestring(text), _MARKDOWN + self.markdown(finding)]
         members = [
             self.heads.get((finding.rule, finding.severity)) or self.head(finding.rule, finding.severity),
             keys["message"] + _object(5, message),
@@ -303,12 +303,13 @@ class _Results:
         return text
 
     def markdown(self, finding: Finding) -> str:
-        """The message and its fix, escaped like the Markdown report (values come from servers)."""
+        """The message and its fix, escaped like the Markdown report (values come from servers), as a JSON
+        string: made of texts already encoded (each once), since their lines are plain text."""
         escaped = self.escaped
         text = escaped[finding.message] or escaped[f"{finding.rule} {finding.name}"]
         fix = finding.fix
         if fix is None:
-            return text
+            return '"' + text + '"'
         lines = [
             text,
             "",
@@ -325,7 +326,7 @@ class _Results:
         lines += [f"- Step {i}: {escaped[s]}" for i, s in enumerate(fix.steps, start=1)]
         if fix.impact:
             lines.append(f"- Impact: {escaped[fix.impact]}")
-        return "\n".join(lines)
+        return '"' + "\\n".join(lines) + '"'
 
     def location(self, finding: Finding) -> str:
         """A logical location ``cluster/location[/instance]/value[/subject]`` with its admin menu path, at
@@ -375,10 +376,12 @@ _KIND = _KEYS[9]["kind"] + '"resource"'
 
 
 class _Escaped(dict[str, str]):
-    """Texts escaped as the Markdown report escapes them, each once."""
+    """Texts escaped as the Markdown report escapes them, then encoded as a JSON string's content, each
+    once. The lines around them hold nothing JSON escapes (no quote, backslash or control character;
+    other characters are written as they are): only the line breaks between them, as ``\\n``."""
 
     def __missing__(self, text: str) -> str:
-        escaped = self[text] = escape(text)
+        escaped = self[text] = encode_basestring(escape(text))[1:-1]
         return escaped
 
 
@@ -527,23 +530,29 @@ def _exit_description(report: Report, failing: int) -> str:
     return f"no finding at or above {report.fail_on.value}"
 
 
-def _run_properties(report: Report) -> dict[str, Any]:
+def _run_properties(report: Report) -> str:
+    """The run's properties at depth 3: where the deployment came from, its clusters (thousands of
+    them, each filled into a template) and what a proposed change does."""
+    keys = _KEYS[4]
+    clusters = [
+        _CLUSTER % (_value(c.name, 6), _value(c.product, 6), _value(c.version, 6))
+        for c in report.deployment.clusters
+    ]
+    members = [keys["source"] + _value(report.source, 4), keys["clusters"] + _array(4, clusters)]
     collected = report.deployment.collected_at
-    properties: dict[str, Any] = {
-        "source": report.source,
-        "clusters": [
-            {"name": c.name, "product": c.product, "version": c.version} for c in report.deployment.clusters
-        ],
-    }
     if collected is not None:
-        properties["collectedAt"] = collected.isoformat()
+        members.append(keys["collectedAt"] + encode_basestring(collected.isoformat()))
     if report.changes is not None:
-        properties["changes"] = {
+        changes = {
             "applied": list(report.changes.applied),
             "fixed": _fingerprints(report.changes.fixed),
             "introduced": _fingerprints(report.changes.introduced),
         }
-    return properties
+        members.append(keys["changes"] + _value(changes, 4))
+    return _object(3, members)
+
+
+_CLUSTER = _template(("name", "product", "version"), 5)
 
 
 def _fingerprints(findings: Iterable[Finding]) -> list[str]:
