@@ -87,16 +87,16 @@ def log(report: Report) -> dict[str, Any]:
 
 # --- the text: json.dump(indent=1, ensure_ascii=False), byte for byte -----------------------------------
 #
-# Python encodes indented JSON in pure Python, a generator step per value, and the walk over the
-# seventeen containers of each of thousands of results made most of the time. A result's shape is
-# fixed (which keys, in which order, which may be left out), so it is written straight to text at the
-# depth it has in the log: keys are encoded once per depth, the keys of a fix, a renewal and a DNS
-# record are templates filled in one % operation, and what repeats from result to result (a rule's
-# id, index and level; a location's admin menu) is encoded once per log. Strings are encoded by
-# json's C function, anything of another type than its field's by json.dumps itself, re-indented to
-# its depth. The rest of the log (the rules, the invocation, the run's properties) is written by
-# json.dumps. The tests compare the text with json.dumps(json.loads(text), indent=1), and its
-# results' contents with the JSON report's.
+# Python encodes indented JSON in pure Python, a generator step per value, and walking the seventeen
+# containers of each of thousands of results made most of the time. A result's shape is fixed (which
+# keys, in which order, which may be left out), so each result is written straight to text at the
+# depth it has in the log, from the finding itself: keys are encoded once per depth, a fix, a renewal,
+# a DNS record and a cluster fill templates in one % operation each, and what repeats from result to
+# result (a rule's id, index and level; a location's properties and admin menu; the escaped texts of
+# message.markdown) is encoded once per log. Strings are encoded by json's C function; a value of
+# another type than its field's, and the rest of the log (the rules, the invocation), by json.dumps
+# itself, re-indented to its depth. The tests compare the text with json.dumps(json.loads(text),
+# indent=1), and each result's contents with what the JSON report says of its finding.
 
 _BREAKS = tuple("\n" + " " * depth for depth in range(16))
 """Line breaks with the indentation of each depth a log reaches (a renewal's subject: 10)."""
