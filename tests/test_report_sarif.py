@@ -31,6 +31,7 @@ from confcheck.lab import scenario
 from confcheck.report import Report
 from confcheck.reports import json as json_report
 from confcheck.reports import sarif
+from confcheck.reports.markdown import escape
 from confcheck.verdict import Options, judge
 
 
@@ -237,6 +238,7 @@ def checked(rep: Report) -> None:
         assert result["partialFingerprints"] == {"confcheck/v1": finding.fingerprint}
         message = finding.message if finding.message.strip() else f"{finding.rule} {finding.name}"
         assert result["message"]["text"] == message
+        assert result["message"]["markdown"] == markdown(finding)
         (location,) = result["locations"]
         (logical,) = location["logicalLocations"]
         parts = [finding.cluster, finding.location, finding.instance, finding.value, finding.subject]
@@ -259,6 +261,25 @@ def checked(rep: Report) -> None:
             }
         ]
         assert result.get("baselineState") == ("unchanged" if suppression.kind == "baseline" else None)
+
+
+def markdown(finding: Finding) -> str:
+    """message.markdown: the message and the fix, every text escaped as the Markdown report escapes it."""
+    lines = [escape(finding.message) or escape(f"{finding.rule} {finding.name}")]
+    fix = finding.fix
+    if fix is None:
+        return lines[0]
+    field = f", field \u201c{escape(fix.field)}\u201d" if fix.field else ""
+    lines += ["", f"**Fix** (phase {int(fix.phase)}, {escape(fix.phase.title)}): {escape(fix.action)}", ""]
+    lines.append(f"- Where: {escape(fix.where)}{field}")
+    if fix.current is not None or fix.proposed is not None:
+        current, proposed = (escape(v) if v is not None else "\u2014" for v in (fix.current, fix.proposed))
+        lines.append(f"- Change: {current} \u2192 {proposed}")
+    lines += [f"- Before: {escape(p)}" for p in fix.preconditions]
+    lines += [f"- Step {i}: {escape(s)}" for i, s in enumerate(fix.steps, start=1)]
+    if fix.impact:
+        lines.append(f"- Impact: {escape(fix.impact)}")
+    return "\n".join(lines)
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
