@@ -120,6 +120,32 @@ def test_rules_imports_no_product_plugin_and_no_reporter() -> None:
     assert sorted(m for m in modules if m.startswith(("confcheck.plugins.", "confcheck.reports."))) == []
 
 
+@pytest.mark.parametrize("args", [("rules",), ("explain", "CC401"), ("locations",)], ids=lambda a: a[0])
+def test_what_confcheck_knows_is_shown_without_cryptography(args: tuple[str, ...]) -> None:
+    """Rule docs and the catalog need no certificate read: cryptography.x509 is some 40 ms of start-up."""
+    code, modules = loaded(*args)
+    assert code == 0
+    assert "confcheck.rules.trust" in modules or args[0] == "locations"  # the trust rules were documented
+    assert sorted(m for m in modules if m.split(".")[0] == "cryptography") == []
+
+
+def test_a_snapshot_without_certificates_is_linted_without_cryptography(tmp_path: Path) -> None:
+    """cryptography reads certificates (and checks self-signed ones): none to read, none imported."""
+    data = json.loads((EXAMPLES / "incomplete-snapshot.json").read_text())
+    for cluster in data["clusters"]:
+        for node in cluster["nodes"]:
+            for endpoint in node["endpoints"]:
+                endpoint["chain"] = []
+                endpoint["error"] = {"kind": "refused", "message": "connection refused"}
+    data["certificates"] = {}
+    snapshot = tmp_path / "snapshot.json"
+    snapshot.write_text(json.dumps(data))
+    code, modules = loaded("lint", str(snapshot), "--format", "json")
+    assert code == 3  # the lint did run: the collection problems it judges make it incomplete
+    assert "confcheck.rules.trust" in modules
+    assert sorted(m for m in modules if m.split(".")[0] == "cryptography") == []
+
+
 def test_each_built_in_plugin_implements_only_the_hooks_of_its_kind() -> None:
     """What lets the plugin manager import a built-in only when the hooks of its kind are called."""
     import importlib.metadata
