@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import gc
 import json
+import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -400,6 +406,88 @@ def test_offline_commands_run_without_the_cyclic_collector_from_the_start(
     assert result.code in ((0, 1) if paused else (2,)), result.err
     assert collecting == [not paused]
     assert gc.isenabled()
+
+
+HELP = """
+import argparse, contextlib, io, json, sys
+from confcheck import cli
+
+def helps():
+    texts = []
+    for args in (["--help"], ["--version"], *([command, "--help"] for command in cli.COMMANDS)):
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer), contextlib.suppress(SystemExit):
+            cli._parser(None if args[0].startswith("-") else args[0]).parse_args(args)
+        texts.append(buffer.getvalue())
+    return texts
+
+ours = helps()
+shutil = "shutil" in sys.modules
+cli._Formatter = argparse.HelpFormatter  # as argparse alone lays it out
+print(json.dumps({"ours": ours, "argparse": helps(), "shutil": shutil}), file=sys.stderr)
+"""
+
+
+def _helps(columns: str | None = None, terminal: int | None = None) -> dict[str, Any]:
+    """Every help text as confcheck lays it out and as argparse alone would, with ``COLUMNS`` set to
+    ``columns`` and standard output a pipe, or a terminal ``terminal`` columns wide."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    if columns is not None:
+        env["COLUMNS"] = columns
+    if terminal is None:
+        run = subprocess.run(
+            [sys.executable, "-c", HELP], capture_output=True, text=True, env=env, check=True
+        )
+        return dict(json.loads(run.stderr))
+    leader, follower = pty.openpty()
+    try:
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, terminal, 0, 0))
+        run = subprocess.run(
+            [sys.executable, "-c", HELP],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            check=True,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    return dict(json.loads(run.stderr))
+
+
+@pytest.mark.parametrize(
+    ("columns", "terminal"),
+    [
+        (None, None),
+        ("40", None),
+        ("200", None),
+        ("0", None),
+        ("wide", None),
+        (None, 57),
+        (None, 133),
+        ("70", 120),
+    ],
+)
+def test_help_is_laid_out_at_the_width_argparse_chooses_without_shutil(
+    columns: str | None, terminal: int | None
+) -> None:
+    """argparse asks shutil for the width at every add_argument; confcheck finds it without shutil."""
+    helps = _helps(columns, terminal)
+    assert helps["ours"] == helps["argparse"]
+    assert helps["shutil"] is False
+
+
+def test_help_is_laid_out_at_each_width_asked_for() -> None:
+    """The test above could not fail if the width were ignored: a narrower window folds more lines."""
+    narrow, wide, terminal = _helps("50")["ours"], _helps("150")["ours"], _helps(terminal=150)["ours"]
+    assert narrow != wide
+    assert terminal == wide
+
+
+def test_a_terminal_of_no_columns_gets_help_eighty_columns_wide() -> None:
+    """As Python 3.11's shutil says (3.10's said 0 columns: argparse then put a word or two on a line)."""
+    assert _helps(terminal=0)["ours"] == _helps("80")["ours"]
 
 
 def _parsed(parser: argparse.ArgumentParser, argv: list[str], capsys: pytest.CaptureFixture[str]) -> object:

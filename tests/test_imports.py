@@ -89,7 +89,15 @@ def test_a_lint_imports_one_reporter_and_nothing_of_collection_or_the_inventory(
     assert code == 1
     reporters = sorted(m for m in modules if m.startswith("confcheck.reports."))
     assert reporters == ["confcheck.reports.json"]
-    unused = ("confcheck.config", "confcheck.changes", "confcheck.collect", "rich", "getpass", "tempfile")
+    unused = (
+        "confcheck.config",
+        "confcheck.changes",
+        "confcheck.collect",
+        "rich",
+        "getpass",
+        "tempfile",
+        "shutil",
+    )
     assert [m for m in unused if m in modules] == []
     # a snapshot's certificates come with their DER: nothing is encoded again, so no serialization package
     assert "cryptography.hazmat.primitives.serialization" not in modules
