@@ -56,6 +56,13 @@ def family(purpose: str) -> str:
     return purpose.removesuffix(ECDSA)
 
 
+SIP_OAUTH_PORTS = (5090, 5091)
+"""CallManager's SIP OAuth ports, which present the Tomcat certificate (Cisco doc 215572 "Cisco Jabber
+and SIP OAuth Mode"): 5090 for Jabber on premises, 5091 for Expressway-C (mutual TLS). These are the
+defaults (CUCM Administration > System > Cisco Unified CM); a node configured with other ports is
+not probed there."""
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     """A server: its name exactly as configured, what else it is known as, and its endpoints."""
