@@ -406,6 +406,37 @@ def test_offline_commands_run_without_the_cyclic_collector_from_the_start(
     assert result.code in ((0, 1) if paused else (2,)), result.err
     assert collecting == [not paused]
     assert gc.isenabled()
+    assert (
+        gc.get_freeze_count() == 0
+    )  # called with its arguments, main is not the program: nothing left frozen
+
+
+AT_EXIT = """
+import atexit, gc, sys
+atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count() > 0, file=sys.stderr))
+from confcheck.cli import main
+sys.exit(main({argv}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "frozen"), [("", True), ("sys.argv[1:]", False)], ids=["program", "library"]
+)
+def test_run_as_the_program_a_lint_leaves_its_heap_frozen_for_the_exit_and_writes_everything(
+    confcheck: Callable[..., Run], tmp_path: Path, argv: str, frozen: bool
+) -> None:
+    """main() without arguments is the program (the console script, python -m confcheck): the
+    interpreter's full collections at exit need not walk what the run made (see gc_pause)."""
+    args = ["lint", DEMO, "--format", "json", "-o", f"html={tmp_path / 'report.html'}"]
+    run = subprocess.run(
+        [sys.executable, "-c", AT_EXIT.format(argv=argv), *args], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[-1] == f"frozen at exit: {frozen}"
+    written = (tmp_path / "report.html").read_text()
+    expected = confcheck(*args[:-2], "-o", f"html={tmp_path / 'expected.html'}")
+    assert run.stdout == expected.out
+    assert written == (tmp_path / "expected.html").read_text()
 
 
 HELP = """
