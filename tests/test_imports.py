@@ -107,8 +107,9 @@ def test_a_lint_imports_one_reporter_and_nothing_of_collection_or_the_inventory(
     # a current snapshot needs no migration; a report is written, not read back against its schema
     assert "confcheck.snapshot_migration" not in modules
     assert "confcheck.schema_check" not in modules
-    # no discovery in the snapshot: no journey to build, its model not imported
+    # no discovery in the snapshot: no journey to build, neither its model nor discovery's classes imported
     assert "confcheck.journey" not in modules
+    assert "confcheck.discovery_model" not in modules
     assert "idna" not in modules  # every name in it is ASCII
     assert "confcheck.rules.trust" in modules  # every rule still runs
     assert "confcheck.plugins.cucm10" in modules  # and every product line is known
