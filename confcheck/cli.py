@@ -490,13 +490,15 @@ def _rescued(exc: ConfcheckError, deployment: Deployment, saved: Target | None) 
 def _report(args: argparse.Namespace) -> ExitCode:
     from dataclasses import replace
 
-    from confcheck import inputs, plugin_manager, snapshot
+    from confcheck import inputs, plugin_manager
     from confcheck.reports import json as json_report
-    from confcheck.verdict import Options, judge
 
     outputs = _outputs(args, (args.source,))
     data = inputs.read_json(args.source, inputs.SNAPSHOT_BYTES, "a snapshot or a JSON report")
     if isinstance(data, dict) and "summary" not in data:  # a report has a summary, a snapshot has none
+        from confcheck import snapshot
+        from confcheck.verdict import Options, judge
+
         deployment = snapshot.from_data(data, plugin_manager.catalog(), args.source)
         report = judge(deployment, Options(fail_on=args.fail_on), args.source)
     else:

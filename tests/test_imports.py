@@ -118,6 +118,25 @@ def test_a_lint_imports_one_reporter_and_nothing_of_collection_or_the_inventory(
     assert [m for m in collecting if f"confcheck.{m}" in modules] == []
 
 
+def test_a_report_rendered_again_from_a_json_report_judges_nothing(tmp_path: Path) -> None:
+    """A JSON report holds its verdict: no snapshot is read, no rule is run (about 18 percent of it)."""
+    code, _ = loaded(
+        "lint", str(EXAMPLES / "demo-snapshot.json"), "--format", "json", "-o", f"json={tmp_path}/r.json"
+    )
+    assert code == 1
+    code, modules = loaded("report", str(tmp_path / "r.json"), "--format", "terminal")
+    assert code == 1
+    assert "confcheck.reports.terminal" in modules
+    judging = (
+        "confcheck.snapshot",
+        "confcheck.verdict",
+        "confcheck.engine",
+        "confcheck.rule",
+        "confcheck.catalog",
+    )
+    assert [m for m in judging if m in modules] == []
+
+
 def test_cert_makes_endpoints_without_the_rest_of_the_model_or_any_plugin() -> None:
     code, modules = loaded("cert", str(EXAMPLES / "certificates-trust.pem"))
     assert code == 0
