@@ -42,7 +42,7 @@ Their modules, what they read and what they write live to the end of the run, wh
 collector's walks of that growing heap, most of them while the command's modules are imported, were
 about 3 ms of ``confcheck lint`` (before the lint's own pause) and 10 to 15 ms of ``confcheck cert``
 (whose every socket is closed as it is done with). Run as the program, they leave it all frozen for
-the interpreter's exit, which then does not walk it again (about 20 ms of a lint). Not the commands
+the interpreter's exit, which then does not walk it again (20 to 30 ms of a lint). Not the commands
 that collect or serve: their workers and sessions make garbage for as long as they run.
 """
 

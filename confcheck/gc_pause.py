@@ -22,7 +22,7 @@ def paused(to_exit: bool = False) -> Iterator[None]:
 
     ``to_exit``: the process ends when the body does (the command line, run as the program). What it
     made is then left frozen, out of the collector's reach, so that the interpreter's full collections
-    at exit do not walk all of it once more to find no cycle (some 7 percent of a lint's CPU). Objects
+    at exit do not walk all of it once more to find no cycle (7 to 10 percent of a lint's CPU). Objects
     are still freed by reference counting at exit; a cycle still alive is left to the operating
     system, as Python allows (finalizers are not guaranteed to run for objects alive at exit).
     """
