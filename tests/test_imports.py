@@ -138,11 +138,20 @@ def test_a_report_rendered_again_from_a_json_report_judges_nothing(tmp_path: Pat
 
 
 def test_cert_makes_endpoints_without_the_rest_of_the_model_or_any_plugin() -> None:
-    code, modules = loaded("cert", str(EXAMPLES / "certificates-trust.pem"))
-    assert code == 0
+    code, modules = loaded("cert", "tls://127.0.0.1:1", "--timeout", "2")  # refused: nothing listens there
+    assert code == 3
     assert "confcheck.transport.tls" in modules  # endpoints are read with the TLS transport
     assert "confcheck.endpoint" in modules
     assert [m for m in ("confcheck.model", "confcheck.plugin_manager", "pluggy") if m in modules] == []
+
+
+def test_cert_reads_a_file_without_the_network_stack() -> None:
+    """TLS, its transport and the worker threads are for endpoints: a file needs none of them."""
+    code, modules = loaded("cert", str(EXAMPLES / "certificates-trust.pem"))
+    assert code == 0
+    assert "cryptography.x509" in modules  # the certificates were read
+    unused = ("ssl", "concurrent.futures", "confcheck.transport.tls", "confcheck.model", "pluggy")
+    assert [m for m in unused if m in modules] == []
 
 
 def test_rules_imports_no_product_plugin_and_no_reporter() -> None:
