@@ -498,13 +498,7 @@ def _discovery_dict(
 
 
 def _discovery(value: Any, path: str, store: Mapping[str, Certificate]) -> Discovery:
-    from confcheck.discovery_model import (
-        FETCH_KINDS,
-        Client,
-        Discovery,
-        DnsView,
-        Fetch,
-    )  # a snapshot with discovery
+    from confcheck.discovery_model import FETCH_KINDS, Client, Discovery, DnsView, Fetch
 
     obj = _object(
         value,
