@@ -13,7 +13,6 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from confcheck import __version__
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
     from confcheck.engine import CheckOptions
     from confcheck.gate import Waiver
     from confcheck.model import Deployment
-    from confcheck.output_files import Target
+    from confcheck.output_files import Outputs, Target
     from confcheck.report import Cover, Report, Reporter
 
 FAIL_ON = ("error", "warning", "info", "never")
@@ -563,19 +562,6 @@ def reporter_for(name: str) -> Reporter:
     return reporter
 
 
-@dataclass(frozen=True)
-class Outputs:
-    """Every file a command will write, checked before any work is done."""
-
-    reports: list[tuple[Reporter, Target]]
-    baseline: Target | None = None
-    """``--create-baseline``."""
-
-    @property
-    def all(self) -> list[Target]:
-        return [t for _, t in self.reports] + ([self.baseline] if self.baseline else [])
-
-
 def _outputs(args: argparse.Namespace, inputs: Sequence[str | None]) -> Outputs:
     """The report files asked for with -o FORMAT=PATH, and --create-baseline, checked before any work.
 
@@ -596,7 +582,7 @@ def _outputs(args: argparse.Namespace, inputs: Sequence[str | None]) -> Outputs:
     if getattr(args, "create_baseline", None):
         taken = [t for _, t in reports]
         baseline = output_files.check(args.create_baseline, "the baseline", inputs, taken)
-    return Outputs(reports, baseline)
+    return output_files.Outputs(reports, baseline)
 
 
 def _codes(values: list[str]) -> tuple[str, ...]:
