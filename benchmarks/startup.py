@@ -7,7 +7,8 @@ sensitive than wall time to other jobs on a shared machine), and the median of t
 against the floor's wall time.
 
 Goal (issue 13): ``confcheck lint examples/demo-snapshot.json --format json`` in at most 0.15 s.
-``confcheck demo`` is timed by ``audit_lab.py``.
+``confcheck demo`` is timed by ``audit_lab.py``; ``confcheck cert`` against servers by ``cert_nginx.py``
+(its row here reads a PEM file: the same start-up, without a network).
 
     python benchmarks/startup.py [--repeat 15]
 """
@@ -36,6 +37,7 @@ COMMANDS = {
         "json",
     ],
     "confcheck rules": ["-m", "confcheck", "rules"],
+    "confcheck cert FILE": ["-m", "confcheck", "cert", str(ROOT / "examples" / "certificates-trust.pem")],
 }
 
 

@@ -10,9 +10,9 @@ from confcheck import certs
 from confcheck.certs import Certificate, CertificateError
 from confcheck.console import safe
 from confcheck.errors import ExitCode, one_line
-from confcheck.transport import tls
 
 if TYPE_CHECKING:
+    from confcheck.endpoint import Endpoint
     from confcheck.identity import IdentityMatch, Profile
 
 
@@ -21,9 +21,13 @@ def run(
 ) -> ExitCode:
     """Show every SOURCE (a file or a URL); exit 2 if one is unusable input, 3 if one is unreachable,
     1 if ``name`` does not match one, else 0. URLs are checked before any connection is made."""
-    targets = {s: tls.parse_url(s, name) for s in sources if "://" in s}
-    policy = tls.Policy(connect_timeout=timeout, read_timeout=timeout, deadline=max(4 * timeout, 10.0))
-    fetched = dict(zip(targets, tls.fetch_all(targets.values(), policy), strict=True))
+    fetched: dict[str, Endpoint] = {}
+    if any("://" in s for s in sources):
+        from confcheck.transport import tls  # sockets, TLS and threads: files need none of them
+
+        targets = {s: tls.parse_url(s, name) for s in sources if "://" in s}
+        policy = tls.Policy(connect_timeout=timeout, read_timeout=timeout, deadline=max(4 * timeout, 10.0))
+        fetched = dict(zip(targets, tls.fetch_all(targets.values(), policy), strict=True))
     results: list[dict[str, Any]] = []
     worst = ExitCode.OK
     for source in sources:

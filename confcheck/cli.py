@@ -13,7 +13,6 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from confcheck import __version__
@@ -29,16 +28,44 @@ if TYPE_CHECKING:
     from confcheck.engine import CheckOptions
     from confcheck.gate import Waiver
     from confcheck.model import Deployment
-    from confcheck.output_files import Target
+    from confcheck.output_files import Outputs, Target
     from confcheck.report import Cover, Report, Reporter
 
 FAIL_ON = ("error", "warning", "info", "never")
 
 
+PAUSED = frozenset({"lint", "report", "pack", "cert", "locations", "rules", "explain", "plugins"})
+"""Commands that run with the garbage collector paused from the start (see :mod:`confcheck.gc_pause`).
+
+Their modules, what they read and what they write live to the end of the run, which is short: the
+collector's walks of that growing heap, most of them while the command's modules are imported, were
+about 3 ms of ``confcheck lint`` (before the lint's own pause) and 10 to 15 ms of ``confcheck cert``
+(whose every socket is closed as it is done with). Run as the program, they leave it all frozen for
+the interpreter's exit, which then does not walk it again (20 to 30 ms of a lint). Not the commands
+that collect or serve: their workers and sessions make garbage for as long as they run.
+"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run confcheck; returns the exit code (the console script exits with it)."""
+    """Run confcheck; returns the exit code (the console script exits with it).
+
+    Without ``argv``, the command line is the program's own (``sys.argv``): the console script and
+    ``python -m confcheck`` call it so, and the process ends with the run.
+    """
+    program = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = _parser(argv[0] if argv else None).parse_args(argv)
+    command = argv[0] if argv else None
+    if command in PAUSED:
+        from confcheck import gc_pause
+
+        with gc_pause.paused(to_exit=program):
+            return _run(command, argv)
+    return _run(command, argv)
+
+
+def _run(command: str | None, argv: list[str]) -> int:
+    """Parse the command line and run the command: its exit code, whatever it raised."""
+    args = _parser(command).parse_args(argv)
     try:
         return int(args.run(args))
     except ConfcheckError as exc:
@@ -62,8 +89,44 @@ def _error(message: str) -> None:
     print(f"confcheck: error: {one_line(message)}", file=sys.stderr)
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, at the width argparse would choose, found without importing shutil.
+
+    argparse asks ``shutil.get_terminal_size()`` for the width whenever it makes a formatter, which
+    it does at every ``add_argument``: importing shutil and what it imports (bz2, lzma) was about 7
+    million instructions (2 to 3 ms) of every command's start-up, for help that is rarely printed.
+    """
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+    ) -> None:
+        super().__init__(
+            prog, indent_increment, max_help_position, _columns() - 2 if width is None else width
+        )
+
+
+def _columns() -> int:
+    """``shutil.get_terminal_size().columns``: COLUMNS when a positive number, else standard output's
+    terminal, else 80; a terminal that says it has no columns is 80 wide, as in Python 3.11 and later
+    (3.10's shutil said 0, and argparse put a word or two on each line)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):  # no standard output, closed, or not a terminal
+        return 80
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with a usage error as one line and a hint instead of the whole usage text."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         _error(f"{message} (see '{self.prog} --help')")
@@ -426,13 +489,15 @@ def _rescued(exc: ConfcheckError, deployment: Deployment, saved: Target | None) 
 def _report(args: argparse.Namespace) -> ExitCode:
     from dataclasses import replace
 
-    from confcheck import inputs, plugin_manager, snapshot
+    from confcheck import inputs, plugin_manager
     from confcheck.reports import json as json_report
-    from confcheck.verdict import Options, judge
 
     outputs = _outputs(args, (args.source,))
     data = inputs.read_json(args.source, inputs.SNAPSHOT_BYTES, "a snapshot or a JSON report")
     if isinstance(data, dict) and "summary" not in data:  # a report has a summary, a snapshot has none
+        from confcheck import snapshot
+        from confcheck.verdict import Options, judge
+
         deployment = snapshot.from_data(data, plugin_manager.catalog(), args.source)
         report = judge(deployment, Options(fail_on=args.fail_on), args.source)
     else:
@@ -497,19 +562,6 @@ def reporter_for(name: str) -> Reporter:
     return reporter
 
 
-@dataclass(frozen=True)
-class Outputs:
-    """Every file a command will write, checked before any work is done."""
-
-    reports: list[tuple[Reporter, Target]]
-    baseline: Target | None = None
-    """``--create-baseline``."""
-
-    @property
-    def all(self) -> list[Target]:
-        return [t for _, t in self.reports] + ([self.baseline] if self.baseline else [])
-
-
 def _outputs(args: argparse.Namespace, inputs: Sequence[str | None]) -> Outputs:
     """The report files asked for with -o FORMAT=PATH, and --create-baseline, checked before any work.
 
@@ -530,7 +582,7 @@ def _outputs(args: argparse.Namespace, inputs: Sequence[str | None]) -> Outputs:
     if getattr(args, "create_baseline", None):
         taken = [t for _, t in reports]
         baseline = output_files.check(args.create_baseline, "the baseline", inputs, taken)
-    return Outputs(reports, baseline)
+    return output_files.Outputs(reports, baseline)
 
 
 def _codes(values: list[str]) -> tuple[str, ...]:
@@ -645,14 +697,9 @@ def _demo(args: argparse.Namespace) -> ExitCode:
 
 
 def _cert(args: argparse.Namespace) -> ExitCode:
-    from confcheck import gc_pause
+    from confcheck.cert_command import run
 
-    # Its modules and the chains read live to the end of the run (every socket is closed as it is
-    # done with): the collector's walks were some 10 to 15 ms of it, most while importing (see gc_pause).
-    with gc_pause.paused():
-        from confcheck.cert_command import run
-
-        return run(args.sources, args.name, args.profile, args.format, sys.stdout, args.timeout)
+    return run(args.sources, args.name, args.profile, args.format, sys.stdout, args.timeout)
 
 
 def _moment(text: str) -> datetime:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from confcheck.model import Role, Setting, twin
+from confcheck.model import SIP_OAUTH_PORTS, Role, Setting, twin
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called as the collection advances."""
@@ -74,11 +74,6 @@ make one, from release 11.0 (:data:`TWINS_FROM`). Cisco's IM and Presence 12.5(1
 guide lists both pairs; Unity Connection's OS administration guide lists tomcat-ECDSA. The first
 release with the twins is not confirmed from a Cisco document (11.x is when they are first met)."""
 TWINS_FROM = (11, 0)
-SIP_OAUTH_PORTS = (5090, 5091)
-"""CallManager's SIP OAuth ports, which present the Tomcat certificate (Cisco doc 215572 "Cisco Jabber
-and SIP OAuth Mode"): 5090 for Jabber on premises, 5091 for Expressway-C (mutual TLS). These are the
-defaults (CUCM Administration > System > Cisco Unified CM); a node configured with other ports is
-not probed there."""
 SIP_OAUTH_FROM = (12, 5)
 
 
@@ -96,7 +91,7 @@ def add_current_endpoints(plan: ClusterPlan) -> None:
     * From 11.0, a Tomcat (and IM and Presence cup-xmpp) endpoint is met twice: once offering only
       RSA, as ``tomcat``, and once offering only ECDSA, as ``tomcat-ECDSA`` (Cisco's names), since a
       client may get either. Earlier releases and other products are met once, with the full offer.
-    * From CUCM 12.5, every node's SIP OAuth ports (:data:`SIP_OAUTH_PORTS`) are met as ``tomcat``
+    * From CUCM 12.5, every node's SIP OAuth ports (:data:`~confcheck.model.SIP_OAUTH_PORTS`) are met as ``tomcat``
       endpoints over TLS, offering RSA like the Tomcat endpoint; a closed port is ``not-open``.
 
     Endpoints the plugin planned itself are kept as planned; nothing is added twice.

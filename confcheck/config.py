@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from confcheck import inputs
+from confcheck.discovery_model import Client
 from confcheck.engine import CheckOptions
 from confcheck.errors import InputError
 from confcheck.gate import Waiver
-from confcheck.model import INVENTORY_PRODUCTS, PLATFORMS, Client
+from confcheck.model import INVENTORY_PRODUCTS, PLATFORMS
 from confcheck.report import Cover
 from confcheck.transport.tls_policy import TlsPolicy, check_ca_bundle
 

@@ -37,18 +37,14 @@ from confcheck import identity
 from confcheck.certs import Certificate
 from confcheck.collect_plan import Progress
 from confcheck.config import ClusterConfig, Inventory, JabberConfig
+from confcheck.discovery_model import ABSENT, Client, Discovery, DnsView, Fetch
 from confcheck.model import (
-    ABSENT,
     NOT_FETCHED,
     NOT_OPEN,
-    Client,
     Cluster,
-    Discovery,
     DnsRecord,
-    DnsView,
     Endpoint,
     EndpointError,
-    Fetch,
     Node,
     Problem,
     Setting,

@@ -17,8 +17,15 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def paused() -> Iterator[None]:
-    """Run the body with the collector off, then back as it was (nested pauses resume at the outermost)."""
+def paused(to_exit: bool = False) -> Iterator[None]:
+    """Run the body with the collector off, then back as it was (nested pauses resume at the outermost).
+
+    ``to_exit``: the process ends when the body does (the command line, run as the program). What it
+    made is then left frozen, out of the collector's reach, so that the interpreter's full collections
+    at exit do not walk all of it once more to find no cycle (7 to 10 percent of a lint's CPU). Objects
+    are still freed by reference counting at exit; a cycle still alive is left to the operating
+    system, as Python allows (finalizers are not guaranteed to run for objects alive at exit).
+    """
     if not gc.isenabled():
         yield
         return
@@ -26,7 +33,9 @@ def paused() -> Iterator[None]:
     try:
         yield
     finally:
-        if not gc.get_freeze_count():  # nobody else's frozen objects to thaw with ours
+        if to_exit:
+            gc.freeze()
+        elif not gc.get_freeze_count():  # nobody else's frozen objects to thaw with ours
             # what the body made joins the oldest generation at once (freezing moves every tracked object
             # aside, unfreezing puts them all back as old), so the collector's first pass after the pause
             # does not walk all of it as young objects: a constant-time move, no collection

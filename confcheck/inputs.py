@@ -173,15 +173,13 @@ def read_json(
     return parse_json(read_text(path, limit, what, error, stdin), str(path), error)
 
 
-_TOKEN = re.compile(
-    r"""\s*(?:
+_TOKEN = r"""\s*(?:
         (?P<string>"(?:[^"\\]|\\.)*")
       | (?P<punct>[\[\]{}:,])
       | (?P<number>-?[0-9][0-9.eE+-]*)
       | (?P<word>-?[A-Za-z]+)
-    )""",
-    re.VERBOSE | re.DOTALL,
-)
+    )"""
+"""A JSON token, for :func:`_locate` (compiled there, on the error path: not at every start-up)."""
 
 
 def _locate(text: str) -> tuple[str, str]:
@@ -197,7 +195,7 @@ def _locate(text: str) -> tuple[str, str]:
                 out += f".{at}" if out else str(at)
         return out
 
-    for match in _TOKEN.finditer(text):
+    for match in re.finditer(_TOKEN, text, re.VERBOSE | re.DOTALL):
         kind = match.lastgroup
         token = match.group(kind or 0)
         top = stack[-1] if stack else None

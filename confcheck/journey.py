@@ -37,20 +37,10 @@ from dataclasses import dataclass, field
 from confcheck import identity
 from confcheck.catalog import Catalog
 from confcheck.certs import Certificate
+from confcheck.discovery_model import Client, Discovery, DnsView, Fetch
 from confcheck.engine import CheckOptions, Context, ReferenceCheck, TargetCheck
 from confcheck.findings import Finding
-from confcheck.model import (
-    PLATFORMS,
-    QUIET_ERRORS,
-    Client,
-    Cluster,
-    Deployment,
-    Discovery,
-    DnsRecord,
-    DnsView,
-    Fetch,
-    Node,
-)
+from confcheck.model import PLATFORMS, QUIET_ERRORS, Cluster, Deployment, DnsRecord, Node
 from confcheck.platforms import FIRST_VALIDATING, Trust, client_title, validates
 
 VERDICTS = ("ok", "prompt", "fail", "silent", "unknown", "none")

@@ -25,9 +25,13 @@ import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from confcheck.errors import InputError, one_line
 from confcheck.inputs import KINDS
+
+if TYPE_CHECKING:
+    from confcheck.report import Reporter
 
 STDOUT = "-"
 
@@ -48,6 +52,19 @@ class Target:
     def shown(self) -> str:
         """The path for a message on one line (a file name may hold a line break)."""
         return "standard output" if self.stdout else one_line(self.path)
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Every file a command will write, checked before any work is done."""
+
+    reports: list[tuple[Reporter, Target]]
+    baseline: Target | None = None
+    """``--create-baseline``."""
+
+    @property
+    def all(self) -> list[Target]:
+        return [t for _, t in self.reports] + ([self.baseline] if self.baseline else [])
 
 
 def check(

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 
 from confcheck.certs import Certificate
 from confcheck.engine import CheckOptions
-from confcheck.model import Client
 
 if TYPE_CHECKING:
+    from confcheck.discovery_model import Client
     from confcheck.rules.trust import Known, Verdict
 
 FIRST_VALIDATING = {"mac": "9.2", "windows": "9.2.5", "iphone": "9.5", "ipad": "9.6", "android": "9.6"}

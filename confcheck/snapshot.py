@@ -14,32 +14,30 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from confcheck import __version__, certs, errors, gc_pause, inputs, output_files
 from confcheck.catalog import Catalog
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
 from confcheck.model import (
-    FETCH_KINDS,
     PLATFORMS,
     PRODUCTS,
     PROTOCOLS,
     ROLES,
-    Client,
     Cluster,
     Deployment,
-    Discovery,
     DnsRecord,
-    DnsView,
     Endpoint,
     EndpointError,
-    Fetch,
     Node,
     Problem,
     Setting,
     major_version,
 )
+
+if TYPE_CHECKING:
+    from confcheck.discovery_model import Discovery, Fetch
 
 SCHEMA_VERSION = 2
 MAX_BYTES = inputs.SNAPSHOT_BYTES
@@ -500,6 +498,8 @@ def _discovery_dict(
 
 
 def _discovery(value: Any, path: str, store: Mapping[str, Certificate]) -> Discovery:
+    from confcheck.discovery_model import FETCH_KINDS, Client, Discovery, DnsView, Fetch
+
     obj = _object(
         value,
         path,

@@ -43,16 +43,13 @@ from typing import Any
 from cryptography import x509
 
 from confcheck import certs, pki, snapshot
+from confcheck.discovery_model import Client, Discovery, DnsView, Fetch
 from confcheck.model import (
-    Client,
     Cluster,
     Deployment,
-    Discovery,
     DnsRecord,
-    DnsView,
     Endpoint,
     EndpointError,
-    Fetch,
     Node,
     Problem,
     Role,

@@ -31,11 +31,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from confcheck import identity
-from confcheck.collect_plan import ExternalHint
 from confcheck.model import Setting
-from confcheck.plugins._presence import port, scheme
 
 if TYPE_CHECKING:
+    from confcheck.collect_plan import ExternalHint
     from confcheck.transport.axl import ServiceProfile, UcService
 
 JABBER_CONFIG = "Jabber Client Configuration (jabber-config.xml)"
@@ -111,6 +110,9 @@ def service_settings(
     profiles, so that the checks can report it as unused; nothing is fetched for it. ``None``: which
     profiles use it is not known, and it is judged as if used.
     """
+    from confcheck.collect_plan import ExternalHint
+    from confcheck.plugins._presence import port, scheme
+
     if service.product_type.strip().casefold() in CLOUD:
         return [], []
     if is_jabber_config(service):

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 from confcheck import hookimpl
 from confcheck.catalog import Location, ProductLine, Target
-from confcheck.collect_plan import ClusterPlan, EndpointPlan, ExternalHint, NodePlan
 from confcheck.findings import Phase
 from confcheck.model import Setting, major_version
-from confcheck.plugins import _common, _cucm, _uc_services
+from confcheck.plugins import _common, _uc_services
 from confcheck.plugins.cucm8 import ADMIN, CERTIFICATE_SERVICES, OS_ADMIN, SERVICEABILITY
 
 if TYPE_CHECKING:
     from confcheck.collect_context import CollectContext
+    from confcheck.collect_plan import ClusterPlan
     from confcheck.config import ClusterConfig
 
 ID = "cucm10"
@@ -209,6 +209,8 @@ LINE = ProductLine(
 def collect(cluster: ClusterConfig, context: CollectContext) -> ClusterPlan:
     """System > Server (CUCM nodes as nodes, IM and Presence nodes as settings), then every UC service
     with the service profiles that hand it out."""
+    from confcheck.collect_plan import ClusterPlan, EndpointPlan, ExternalHint, NodePlan
+
     plan = ClusterPlan(cluster.name, cluster.product, cluster.version or "")
     with context.axl(cluster) as client:
         nodes = client.process_nodes()
@@ -258,4 +260,6 @@ def confcheck_collect(cluster: ClusterConfig, context: CollectContext) -> Cluste
 
 @hookimpl
 def confcheck_detect_version(cluster: ClusterConfig, context: CollectContext) -> str | None:
+    from confcheck.plugins import _cucm
+
     return _cucm.detect_version(cluster, context)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from confcheck import hookimpl
 from confcheck.catalog import Location, ProductLine
 from confcheck.model import major_version
-from confcheck.plugins import _common, _cucm
+from confcheck.plugins import _common
 
 if TYPE_CHECKING:
     from confcheck.collect_context import CollectContext
@@ -64,6 +64,8 @@ def confcheck_product_lines() -> list[ProductLine]:
 
 @hookimpl
 def confcheck_collect(cluster: ClusterConfig, context: CollectContext) -> ClusterPlan | None:
+    from confcheck.plugins import _cucm
+
     if cluster.product != LINE.product or not LINE.covers(major_version(cluster.version or "")):
         return None
     return _cucm.collect(cluster, context, LINE.id)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from confcheck import hookimpl
 from confcheck.catalog import Location, ProductLine, Target
 from confcheck.model import major_version
-from confcheck.plugins import _common, _cucm
+from confcheck.plugins import _common
 from confcheck.plugins.cucm8 import ADMIN, CERTIFICATE_SERVICES, OS_ADMIN, SERVICEABILITY, server_name
 
 if TYPE_CHECKING:
@@ -73,6 +73,8 @@ def confcheck_product_lines() -> list[ProductLine]:
 
 @hookimpl
 def confcheck_collect(cluster: ClusterConfig, context: CollectContext) -> ClusterPlan | None:
+    from confcheck.plugins import _cucm
+
     if cluster.product != LINE.product or not LINE.covers(major_version(cluster.version or "")):
         return None
     return _cucm.collect(cluster, context, LINE.id)
@@ -80,4 +82,6 @@ def confcheck_collect(cluster: ClusterConfig, context: CollectContext) -> Cluste
 
 @hookimpl
 def confcheck_detect_version(cluster: ClusterConfig, context: CollectContext) -> str | None:
+    from confcheck.plugins import _cucm
+
     return _cucm.detect_version(cluster, context)

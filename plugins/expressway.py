@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 
 from confcheck import hookimpl
 from confcheck.catalog import Location, ProductLine, Target
-from confcheck.collect_plan import ClusterPlan, EndpointPlan, NodePlan
 from confcheck.model import Setting
 
 if TYPE_CHECKING:
+    from confcheck.collect_plan import ClusterPlan
     from confcheck.config import ClusterConfig
 
 PURPOSE = "expressway"
@@ -126,6 +126,8 @@ def collect(cluster: ClusterConfig) -> ClusterPlan:
 
     No I/O here: nothing is read from Expressway (see the module's docstring).
     """
+    from confcheck.collect_plan import ClusterPlan, EndpointPlan, NodePlan
+
     plan = ClusterPlan(cluster.name, cluster.product, cluster.version or "")
     for index, name in enumerate((cluster.publisher, *cluster.nodes)):
         endpoints = [EndpointPlan(PURPOSE, "https", cluster.tomcat_port)]

@@ -18,7 +18,7 @@ from confcheck import hookimpl
 from confcheck.catalog import Location, ProductLine, Target
 from confcheck.findings import Phase
 from confcheck.model import major_version
-from confcheck.plugins import _common, _imp
+from confcheck.plugins import _common
 from confcheck.plugins.cucm8 import ADMIN as CUCM_ADMIN
 from confcheck.plugins.imp9 import ADMIN, OS_ADMIN, SERVICEABILITY, XCP_ROUTER
 
@@ -80,11 +80,15 @@ def confcheck_product_lines() -> list[ProductLine]:
 
 @hookimpl
 def confcheck_detect_version(cluster: ClusterConfig, context: CollectContext) -> str | None:
+    from confcheck.plugins import _imp
+
     return _imp.detect_version(cluster, context)
 
 
 @hookimpl
 def confcheck_collect(cluster: ClusterConfig, context: CollectContext) -> ClusterPlan | None:
+    from confcheck.plugins import _imp
+
     if cluster.product != LINE.product or not LINE.covers(major_version(cluster.version or "")):
         return None
     return _imp.collect(cluster, context, ID)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from confcheck import hookimpl
 from confcheck.catalog import ProductLine
 from confcheck.model import major_version
-from confcheck.plugins import _common, _imp, _presence
+from confcheck.plugins import _common
 
 if TYPE_CHECKING:
     from confcheck.collect_context import CollectContext
@@ -73,11 +73,15 @@ def confcheck_product_lines() -> list[ProductLine]:
 
 @hookimpl
 def confcheck_detect_version(cluster: ClusterConfig, context: CollectContext) -> str | None:
+    from confcheck.plugins import _imp
+
     return _imp.detect_version(cluster, context)
 
 
 @hookimpl
 def confcheck_collect(cluster: ClusterConfig, context: CollectContext) -> ClusterPlan | None:
+    from confcheck.plugins import _presence
+
     if cluster.product != LINE.product or not LINE.covers(major_version(cluster.version or "")):
         return None
     return _presence.collect(cluster, context, LINE.id, _presence.LEGACY_SETTINGS)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from confcheck import hookimpl
 from confcheck.catalog import ProductLine
 from confcheck.model import major_version
-from confcheck.plugins import _common, _unity
+from confcheck.plugins import _common
 
 if TYPE_CHECKING:
     from confcheck.collect_context import CollectContext
@@ -42,12 +42,16 @@ def confcheck_product_lines() -> list[ProductLine]:
 
 @hookimpl
 def confcheck_detect_version(cluster: ClusterConfig, context: CollectContext) -> str | None:
+    from confcheck.plugins import _unity
+
     return _unity.detect_version(cluster, context)
 
 
 @hookimpl
 def confcheck_collect(cluster: ClusterConfig) -> ClusterPlan | None:
     """Unity Connection hands no name to clients itself: the inventory names its nodes."""
+    from confcheck.plugins import _unity
+
     if cluster.product != LINE.product or not LINE.covers(major_version(cluster.version or "")):
         return None
     return _unity.collect(cluster)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from confcheck import hookimpl
 from confcheck.catalog import ProductLine
 from confcheck.model import major_version
-from confcheck.plugins import _common, _unity
+from confcheck.plugins import _common
 from confcheck.plugins.unity import ADMIN, OS_ADMIN, SERVICEABILITY
 
 if TYPE_CHECKING:
@@ -43,11 +43,15 @@ def confcheck_product_lines() -> list[ProductLine]:
 
 @hookimpl
 def confcheck_detect_version(cluster: ClusterConfig, context: CollectContext) -> str | None:
+    from confcheck.plugins import _unity
+
     return _unity.detect_version(cluster, context)
 
 
 @hookimpl
 def confcheck_collect(cluster: ClusterConfig) -> ClusterPlan | None:
+    from confcheck.plugins import _unity
+
     if cluster.product != LINE.product or not LINE.covers(major_version(cluster.version or "")):
         return None
     return _unity.collect(cluster)

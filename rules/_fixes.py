@@ -8,10 +8,9 @@ from typing import Any
 
 from confcheck import identity, renewal
 from confcheck.certs import Certificate
-from confcheck.collect_plan import SIP_OAUTH_PORTS
 from confcheck.engine import Context, ReferenceCheck, TargetCheck
 from confcheck.findings import DnsNeed, Fix, Renewal
-from confcheck.model import PRODUCT_TITLES, Cluster, Endpoint, Node, family
+from confcheck.model import PRODUCT_TITLES, SIP_OAUTH_PORTS, Cluster, Endpoint, Node, family
 
 
 def node_label(node: Node) -> str:

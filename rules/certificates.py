@@ -27,10 +27,9 @@ from typing import Any, Literal
 
 from confcheck import hookimpl, identity
 from confcheck.certs import Certificate
-from confcheck.collect_plan import SIP_OAUTH_PORTS
 from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
-from confcheck.model import ECDSA, Cluster, Endpoint, Node, family
+from confcheck.model import ECDSA, SIP_OAUTH_PORTS, Cluster, Endpoint, Node, family
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import (
     SERVER_STORE,

@@ -18,15 +18,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from confcheck import hookimpl
 from confcheck.certs import Certificate
 from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
-from confcheck.model import Cluster, Discovery, DnsRecord, Endpoint, Node
+from confcheck.model import Cluster, DnsRecord, Endpoint, Node
 from confcheck.platforms import PLATFORM_TITLES, STORE_KEYS, STORE_TITLES, anchors
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import node_label, purpose_title, renew, renewal_fix
+
+if TYPE_CHECKING:
+    from confcheck.discovery_model import Discovery
 
 RECORDS = ("_cisco-uds._tcp", "_cuplogin._tcp", "_collab-edge._tls")
 UNREADABLE = frozenset({"html", "redirect", "oversized", "malformed", "unexpected", "http"})

@@ -25,20 +25,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any, Literal
-
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.x509.oid import ExtendedKeyUsageOID
-from cryptography.x509.verification import (
-    Criticality,
-    ExtensionPolicy,
-    Policy,
-    PolicyBuilder,
-    Store,
-    Subject,
-    VerificationError,
-)
+from typing import TYPE_CHECKING, Any, Literal
 
 from confcheck import hookimpl
 from confcheck.certs import Certificate, is_self_signed, label
@@ -59,6 +46,11 @@ from confcheck.rules._fixes import (
     renewal_fix,
     subject,
 )
+
+if TYPE_CHECKING:  # the functions that use cryptography import it: confcheck rules and explain read
+    # this module for its docstrings alone, and importing cryptography.x509 was 30 percent of their start-up
+    from cryptography import x509
+    from cryptography.x509.verification import ExtensionPolicy, Policy, Subject
 
 MAX_DEPTH = 8
 """Longer chains than this are not walked (real ones have two to four certificates)."""
@@ -135,6 +127,8 @@ class Known:
 
     def named(self, subject: x509.Name) -> list[x509.Certificate]:
         """The known certificates whose subject is ``subject``, in the order they were met."""
+        from cryptography import x509
+
         if self._by_subject is None:
             self._by_subject = {}
             for cert in self._certificates:
@@ -307,12 +301,16 @@ def _validity(cert: x509.Certificate, role: Role, now: datetime, sent: bool = Fa
 
 def _server_auth(_policy: Policy, _cert: x509.Certificate, eku: x509.ExtendedKeyUsage | None) -> None:
     """A leaf's EKU, when present, must allow TLS server authentication, as the server verifier asks."""
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
     if eku is not None and ExtendedKeyUsageOID.SERVER_AUTH not in eku:
         raise ValueError("its extendedKeyUsage does not allow serverAuth")
 
 
 def _ca_server_auth(_policy: Policy, _cert: x509.Certificate, eku: x509.ExtendedKeyUsage | None) -> None:
     """A CA's EKU, when present, must allow serverAuth or any purpose, as the server verifier asks."""
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
     if eku is not None and not {
         ExtendedKeyUsageOID.SERVER_AUTH,
         ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE,
@@ -327,6 +325,9 @@ def _nameless() -> tuple[ExtensionPolicy, ExtensionPolicy]:
     The server verifier insists on a SAN; the client verifier does not, but wants clientAuth. So
     the client verifier runs with the server's EKU rule put back in.
     """
+    from cryptography import x509
+    from cryptography.x509.verification import Criticality, ExtensionPolicy
+
     ca = ExtensionPolicy.webpki_defaults_ca().may_be_present(
         x509.ExtendedKeyUsage, Criticality.AGNOSTIC, _ca_server_auth
     )
@@ -342,6 +343,8 @@ def _verify(
     leaf: x509.Certificate, sent: list[x509.Certificate], anchors: list[x509.Certificate], now: datetime
 ) -> tuple[str, str | None]:
     """(how it was verified, None when trusted or the verifier's reason)."""
+    from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+
     name = ownlabel(leaf)
     how = (
         f"server verifier for the leaf's own name {name.value}"
@@ -364,6 +367,8 @@ def _verify(
 
 def ownlabel(leaf: x509.Certificate) -> Subject | None:
     """The name the leaf is identified by: its first usable dNSName (a wildcard's probe), else iPAddress."""
+    from cryptography import x509
+
     try:
         san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except (x509.ExtensionNotFound, x509.DuplicateExtension, x509.UnsupportedGeneralNameType, ValueError):
@@ -419,12 +424,16 @@ def _rejected(reason: str, leaf: x509.Certificate) -> Gap:
 
 @functools.lru_cache(maxsize=4096)
 def _load(pem: str) -> x509.Certificate:
+    from cryptography import x509
+
     return x509.load_pem_x509_certificate(pem.encode("utf-8"))
 
 
 @functools.lru_cache(maxsize=16384)
 def _signed_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
     """Remembered: every chain that meets a CA checks it again, per rule and per platform's store."""
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+
     try:
         child.verify_directly_issued_by(parent)
     except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):

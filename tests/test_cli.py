@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import gc
 import json
+import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -213,9 +219,12 @@ def test_machine_output_is_the_only_thing_on_stdout(tmp_path: Path) -> None:
 
 
 def test_version_does_not_import_heavy_libraries() -> None:
+    """Nor dataclasses (with inspect, ast and dis: some 40 million instructions) nor shutil: the
+    command line itself is made with argparse alone."""
+    heavy = "('cryptography', 'rich', 'zeep', 'lxml', 'dataclasses', 'shutil')"
     code = (
         "import sys\nfrom confcheck import cli\ntry:\n    cli.main(['--version'])\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('cryptography', 'rich', 'zeep', 'lxml') if m in sys.modules))"
+        f"print(sorted(m for m in {heavy} if m in sys.modules))"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.splitlines() == ["confcheck 0.1.0", "[]"]
@@ -370,6 +379,149 @@ def test_cert_runs_without_the_cyclic_collector_and_turns_it_back_on(
     assert "cucm1.example.com" in result.out
     assert collecting == [False]
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize(
+    ("args", "paused"),
+    [
+        (["lint", DEMO, "--format", "json"], True),
+        (["rules"], True),
+        (["explain", "CC101"], True),
+        (["audit", "--config", "missing.toml"], False),  # collecting makes garbage as long as it runs
+    ],
+    ids=lambda value: value[0] if isinstance(value, list) else str(value),
+)
+def test_offline_commands_run_without_the_cyclic_collector_from_the_start(
+    confcheck: Callable[..., Run], monkeypatch: pytest.MonkeyPatch, args: list[str], paused: bool
+) -> None:
+    """What an offline command imports and reads lives to the end of the run: the collector's walks
+    while its modules were imported were about 3 ms of a lint (see cli.PAUSED)."""
+    collecting: list[bool] = []
+    parser = cli._parser
+
+    def watched(command: str | None = None) -> argparse.ArgumentParser:
+        collecting.append(gc.isenabled())
+        return parser(command)
+
+    monkeypatch.setattr(cli, "_parser", watched)
+    assert gc.isenabled()
+    result = confcheck(*args)
+    assert result.code in ((0, 1) if paused else (2,)), result.err
+    assert collecting == [not paused]
+    assert gc.isenabled()
+    assert (
+        gc.get_freeze_count() == 0
+    )  # called with its arguments, main is not the program: nothing left frozen
+
+
+AT_EXIT = """
+import atexit, gc, sys
+atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count() > 0, file=sys.stderr))
+from confcheck.cli import main
+sys.exit(main({argv}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "frozen"), [("", True), ("sys.argv[1:]", False)], ids=["program", "library"]
+)
+def test_run_as_the_program_a_lint_leaves_its_heap_frozen_for_the_exit_and_writes_everything(
+    confcheck: Callable[..., Run], tmp_path: Path, argv: str, frozen: bool
+) -> None:
+    """main() without arguments is the program (the console script, python -m confcheck): the
+    interpreter's full collections at exit need not walk what the run made (see gc_pause)."""
+    args = ["lint", DEMO, "--format", "json", "-o", f"html={tmp_path / 'report.html'}"]
+    run = subprocess.run(
+        [sys.executable, "-c", AT_EXIT.format(argv=argv), *args], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[-1] == f"frozen at exit: {frozen}"
+    written = (tmp_path / "report.html").read_text()
+    expected = confcheck(*args[:-2], "-o", f"html={tmp_path / 'expected.html'}")
+    assert run.stdout == expected.out
+    assert written == (tmp_path / "expected.html").read_text()
+
+
+HELP = """
+import argparse, contextlib, io, json, sys
+from confcheck import cli
+
+def helps():
+    texts = []
+    for args in (["--help"], ["--version"], *([command, "--help"] for command in cli.COMMANDS)):
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer), contextlib.suppress(SystemExit):
+            cli._parser(None if args[0].startswith("-") else args[0]).parse_args(args)
+        texts.append(buffer.getvalue())
+    return texts
+
+ours = helps()
+shutil = "shutil" in sys.modules
+cli._Formatter = argparse.HelpFormatter  # as argparse alone lays it out
+print(json.dumps({"ours": ours, "argparse": helps(), "shutil": shutil}), file=sys.stderr)
+"""
+
+
+def _helps(columns: str | None = None, terminal: int | None = None) -> dict[str, Any]:
+    """Every help text as confcheck lays it out and as argparse alone would, with ``COLUMNS`` set to
+    ``columns`` and standard output a pipe, or a terminal ``terminal`` columns wide."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    if columns is not None:
+        env["COLUMNS"] = columns
+    if terminal is None:
+        run = subprocess.run(
+            [sys.executable, "-c", HELP], capture_output=True, text=True, env=env, check=True
+        )
+        return dict(json.loads(run.stderr))
+    leader, follower = pty.openpty()
+    try:
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, terminal, 0, 0))
+        run = subprocess.run(
+            [sys.executable, "-c", HELP],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            check=True,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    return dict(json.loads(run.stderr))
+
+
+@pytest.mark.parametrize(
+    ("columns", "terminal"),
+    [
+        (None, None),
+        ("40", None),
+        ("200", None),
+        ("0", None),
+        ("wide", None),
+        (None, 57),
+        (None, 133),
+        ("70", 120),
+    ],
+)
+def test_help_is_laid_out_at_the_width_argparse_chooses_without_shutil(
+    columns: str | None, terminal: int | None
+) -> None:
+    """argparse asks shutil for the width at every add_argument; confcheck finds it without shutil."""
+    helps = _helps(columns, terminal)
+    assert helps["ours"] == helps["argparse"]
+    assert helps["shutil"] is False
+
+
+def test_help_is_laid_out_at_each_width_asked_for() -> None:
+    """The test above could not fail if the width were ignored: a narrower window folds more lines."""
+    narrow, wide, terminal = _helps("50")["ours"], _helps("150")["ours"], _helps(terminal=150)["ours"]
+    assert narrow != wide
+    assert terminal == wide
+
+
+def test_a_terminal_of_no_columns_gets_help_eighty_columns_wide() -> None:
+    """As Python 3.11's shutil says (3.10's said 0 columns: argparse then put a word or two on a line)."""
+    assert _helps(terminal=0)["ours"] == _helps("80")["ours"]
 
 
 def _parsed(parser: argparse.ArgumentParser, argv: list[str], capsys: pytest.CaptureFixture[str]) -> object:

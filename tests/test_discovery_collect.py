@@ -118,7 +118,7 @@ def test_without_jabber_in_the_inventory_discovery_asks_nothing(
 
 
 def test_the_jabber_clusters_version_names_the_clients_oldest_first() -> None:
-    from confcheck.model import Client
+    from confcheck.discovery_model import Client
 
     clients = (Client("windows", "14.1.3"), Client("android", "9.5"), Client("mac", "14.1.3"), Client("ipad"))
     assert discovery.jabber_version(clients) == "9.5 (Android), 14.1.3 (Mac, Windows)"

@@ -37,3 +37,16 @@ def test_a_nested_pause_resumes_at_the_outermost() -> None:
             pass
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_a_pause_to_the_exit_leaves_what_it_made_frozen() -> None:
+    """For the command line's run as the program: the interpreter's collections at exit skip it all."""
+    try:
+        with gc_pause.paused(to_exit=True):
+            made = [[number] for number in range(100)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= len(made)
+        tracked = {id(item) for item in gc.get_objects()}
+        assert not any(id(item) in tracked for item in made)  # out of every generation
+    finally:
+        gc.unfreeze()

@@ -89,7 +89,15 @@ def test_a_lint_imports_one_reporter_and_nothing_of_collection_or_the_inventory(
     assert code == 1
     reporters = sorted(m for m in modules if m.startswith("confcheck.reports."))
     assert reporters == ["confcheck.reports.json"]
-    unused = ("confcheck.config", "confcheck.changes", "confcheck.collect", "rich", "getpass", "tempfile")
+    unused = (
+        "confcheck.config",
+        "confcheck.changes",
+        "confcheck.collect",
+        "rich",
+        "getpass",
+        "tempfile",
+        "shutil",
+    )
     assert [m for m in unused if m in modules] == []
     # a snapshot's certificates come with their DER: nothing is encoded again, so no serialization package
     assert "cryptography.hazmat.primitives.serialization" not in modules
@@ -99,25 +107,83 @@ def test_a_lint_imports_one_reporter_and_nothing_of_collection_or_the_inventory(
     # a current snapshot needs no migration; a report is written, not read back against its schema
     assert "confcheck.snapshot_migration" not in modules
     assert "confcheck.schema_check" not in modules
-    # no discovery in the snapshot: no journey to build, its model not imported
+    # no discovery in the snapshot: no journey to build, neither its model nor discovery's classes imported
     assert "confcheck.journey" not in modules
+    assert "confcheck.discovery_model" not in modules
     assert "idna" not in modules  # every name in it is ASCII
     assert "confcheck.rules.trust" in modules  # every rule still runs
     assert "confcheck.plugins.cucm10" in modules  # and every product line is known
+    # what a product line collects with is imported by its collect hooks: a lint reads the catalog alone
+    collecting = ("collect_plan", "plugins._cucm", "plugins._imp", "plugins._presence", "plugins._unity")
+    assert [m for m in collecting if f"confcheck.{m}" in modules] == []
+
+
+def test_a_report_rendered_again_from_a_json_report_judges_nothing(tmp_path: Path) -> None:
+    """A JSON report holds its verdict: no snapshot is read, no rule is run (about 18 percent of it)."""
+    code, _ = loaded(
+        "lint", str(EXAMPLES / "demo-snapshot.json"), "--format", "json", "-o", f"json={tmp_path}/r.json"
+    )
+    assert code == 1
+    code, modules = loaded("report", str(tmp_path / "r.json"), "--format", "terminal")
+    assert code == 1
+    assert "confcheck.reports.terminal" in modules
+    judging = (
+        "confcheck.snapshot",
+        "confcheck.verdict",
+        "confcheck.engine",
+        "confcheck.rule",
+        "confcheck.catalog",
+    )
+    assert [m for m in judging if m in modules] == []
 
 
 def test_cert_makes_endpoints_without_the_rest_of_the_model_or_any_plugin() -> None:
-    code, modules = loaded("cert", str(EXAMPLES / "certificates-trust.pem"))
-    assert code == 0
+    code, modules = loaded("cert", "tls://127.0.0.1:1", "--timeout", "2")  # refused: nothing listens there
+    assert code == 3
     assert "confcheck.transport.tls" in modules  # endpoints are read with the TLS transport
     assert "confcheck.endpoint" in modules
     assert [m for m in ("confcheck.model", "confcheck.plugin_manager", "pluggy") if m in modules] == []
+
+
+def test_cert_reads_a_file_without_the_network_stack() -> None:
+    """TLS, its transport and the worker threads are for endpoints: a file needs none of them."""
+    code, modules = loaded("cert", str(EXAMPLES / "certificates-trust.pem"))
+    assert code == 0
+    assert "cryptography.x509" in modules  # the certificates were read
+    unused = ("ssl", "concurrent.futures", "confcheck.transport.tls", "confcheck.model", "pluggy")
+    assert [m for m in unused if m in modules] == []
 
 
 def test_rules_imports_no_product_plugin_and_no_reporter() -> None:
     code, modules = loaded("rules")
     assert code == 0
     assert sorted(m for m in modules if m.startswith(("confcheck.plugins.", "confcheck.reports."))) == []
+
+
+@pytest.mark.parametrize("args", [("rules",), ("explain", "CC401"), ("locations",)], ids=lambda a: a[0])
+def test_what_confcheck_knows_is_shown_without_cryptography(args: tuple[str, ...]) -> None:
+    """Rule docs and the catalog need no certificate read: cryptography.x509 was 30 percent of start-up."""
+    code, modules = loaded(*args)
+    assert code == 0
+    assert "confcheck.rules.trust" in modules or args[0] == "locations"  # the trust rules were documented
+    assert sorted(m for m in modules if m.split(".")[0] == "cryptography") == []
+
+
+def test_a_snapshot_without_certificates_is_linted_without_cryptography(tmp_path: Path) -> None:
+    """cryptography reads certificates (and checks self-signed ones): none to read, none imported."""
+    data = json.loads((EXAMPLES / "incomplete-snapshot.json").read_text())
+    for cluster in data["clusters"]:
+        for node in cluster["nodes"]:
+            for endpoint in node["endpoints"]:
+                endpoint["chain"] = []
+                endpoint["error"] = {"kind": "refused", "message": "connection refused"}
+    data["certificates"] = {}
+    snapshot = tmp_path / "snapshot.json"
+    snapshot.write_text(json.dumps(data))
+    code, modules = loaded("lint", str(snapshot), "--format", "json")
+    assert code == 3  # the lint did run: the collection problems it judges make it incomplete
+    assert "confcheck.rules.trust" in modules
+    assert sorted(m for m in modules if m.split(".")[0] == "cryptography") == []
 
 
 def test_each_built_in_plugin_implements_only_the_hooks_of_its_kind() -> None:

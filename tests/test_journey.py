@@ -9,21 +9,11 @@ import pytest
 from helpers import cert, cluster, node, root_ca, tomcat
 
 from confcheck import certs, journey, pki, plugin_manager, snapshot
+from confcheck.discovery_model import Client, Discovery, DnsView, Fetch
 from confcheck.engine import CheckOptions
 from confcheck.findings import Finding
 from confcheck.journey import Hop, Journey
-from confcheck.model import (
-    Client,
-    Cluster,
-    Deployment,
-    Discovery,
-    DnsRecord,
-    DnsView,
-    Endpoint,
-    EndpointError,
-    Fetch,
-    Setting,
-)
+from confcheck.model import Cluster, Deployment, DnsRecord, Endpoint, EndpointError, Setting
 from confcheck.platforms import validates
 from confcheck.snapshot import SnapshotError
 from confcheck.verdict import Options, judge

@@ -9,7 +9,7 @@ from helpers import root_ca
 
 from confcheck import config
 from confcheck.config import ConfigError
-from confcheck.model import Client
+from confcheck.discovery_model import Client
 
 CUCM = """
 [[cluster]]

@@ -14,8 +14,8 @@ from conftest import Run
 from test_report_html import Visit, browser, squash  # noqa: F401  (browser is a fixture)
 
 from confcheck import config, plugin_manager, snapshot
+from confcheck.discovery_model import Discovery
 from confcheck.journey_command import render
-from confcheck.model import Discovery
 from confcheck.report import Report
 from confcheck.reports import _journey_svg, _journey_text, html, markdown
 from confcheck.verdict import Options, judge

@@ -24,7 +24,8 @@ import requests
 from lxml import etree
 
 from confcheck import identity
-from confcheck.model import ABSENT, EndpointError
+from confcheck.discovery_model import ABSENT
+from confcheck.model import EndpointError
 from confcheck.transport import https, xmlparser
 from confcheck.transport.axl.deadline import Watchdog
 
