@@ -4,15 +4,15 @@ It starts the lab, collects it through AXL, the admin pages, DNS and TLS exactly
 does, prints the findings with their fix list, and writes the snapshot and the reports into the
 output directory.
 
-The lab runs in a child process forked first thing (:mod:`confcheck.lab.forked`): the lab's servers
-and the collector would otherwise share one interpreter lock, and the child's imports and
-certificates would wait for this process's. While the child imports the lab's modules, this process
-imports what checking the output directory, collecting and reporting use; once the output directory
-is known to be writable the child starts the lab, and meanwhile this process imports what collecting
-uses on first use (:func:`confcheck.collect.prepare`). Where forking is not sound (no ``os.fork``, or
-other threads in this process: a child could inherit a lock one of them holds) the lab runs in this
-process, one step after the other. Either way the output and the errors are the same: an error the lab
-raises in the child is raised here, as it was raised there.
+The lab runs in a child process forked first thing (:mod:`confcheck.lab.forked`): in one process the
+lab's servers and the collector share one interpreter lock, and the lab's imports and certificates
+wait for this process's imports. While the child imports the lab's modules, this process checks the
+output directory (loading the reporters); once the directory is known to be usable the child starts
+the lab, and meanwhile this process imports what collecting uses (:func:`confcheck.collect.prepare`).
+Where forking is not sound (no ``os.fork``, or other threads in this process: a child could inherit a
+lock one of them holds) the lab runs in this process, one step after the other: a thread importing
+while the lab started saved nothing measurable there. Either way the output and the errors are the
+same: an error the lab raises in the child is raised here, as it was raised there.
 """
 
 from __future__ import annotations
@@ -45,7 +45,10 @@ REPORTS = (
 
 def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCode:
     """Audit the lab scenario; print the terminal report; write snapshot and reports to ``output_dir``."""
-    child = forked.ForkedLab(scenario) if forked.safe() else None  # first: see the module's docstring
+    try:
+        child = forked.ForkedLab(scenario) if forked.safe() else None  # first: see the module's docstring
+    except OSError:  # no process to spare: the lab runs in this one
+        child = None
     try:
         return _audit(scenario, Path(output_dir), progress, child)
     finally:

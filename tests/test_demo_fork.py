@@ -165,6 +165,30 @@ def test_an_unexpected_error_of_the_lab_is_one_line_and_its_work_directory_is_re
     assert _left_behind(tmp_path) == []
 
 
+def test_a_lab_that_cannot_be_imported_is_one_line_even_when_the_child_ended_first(tmp_path: Path) -> None:
+    """The child ends at once, before the demo tells it to start its lab: its error is still the one
+    line users got when the demo imported the lab itself (not a silent exit 0 from a broken pipe)."""
+    script = (
+        "import sys\n"
+        "sys.modules['confcheck.lab.runtime'] = None\n"
+        "from confcheck.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, "demo", "--output-dir", str(tmp_path / "demo")],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert run.stderr == (
+        "confcheck: error: internal error: ModuleNotFoundError: import of confcheck.lab.runtime halted; "
+        "None in sys.modules (set CONFCHECK_DEBUG=1 for the traceback)\n"
+    )
+
+
 def test_ctrl_c_stops_the_demo_and_its_lab_quietly(tmp_path: Path) -> None:
     """SIGINT reaches the whole process group: the demo says 'interrupted' and nothing else; the child
     leaves no traceback, no process and no work directory."""

@@ -3,23 +3,25 @@
 The lab's servers and the collector that audits them would otherwise share one interpreter lock: in
 a child process the lab (importing its modules, making its certificates, starting its servers) and
 the parent (importing what collecting uses, then collecting) each have a core. Two pipes join them.
-The parent says when to start (one byte: the demo first checks its output directory); the child
-answers, once, with what an audit needs (the block, the password variables, the inventory) or the
-error the lab raised; the parent closing its end of the first pipe tells the child to stop its lab,
-remove its work directory and exit, so a parent that dies, even by SIGKILL, stops the lab too.
+On one the parent says when to start (a byte: the demo checks its output directory first), and later,
+by closing its end, that the child is to stop its lab, remove its work directory and exit: a parent
+that dies, even by SIGKILL, stops the lab too. On the other the child answers once, with what an
+audit needs (the block, the password variables, the inventory) or with the error the lab raised.
 
 Forking copies only the thread that forks: a child of a process with other threads could inherit a
 lock one of them held and wait for it forever (Python 3.12 warns about that). :func:`safe` says when a
 fork is sound; otherwise the caller runs the lab in its own process.
 
 The child never returns into the parent's code (it ends with ``os._exit``, so no buffered output of
-the parent is written twice and no exit handler runs), prints nothing, and ignores SIGINT: Ctrl-C
-reaches the whole process group, the parent unwinds and closes its pipe, and the child stops its lab
-then. Passwords travel only through the pipe, into the parent's environment, as they did in one process.
+the parent is written twice and no exit handler runs); its standard output and error go to /dev/null
+(a warning would otherwise be printed twice); and it ignores SIGINT: Ctrl-C reaches the whole process
+group, the parent unwinds and closes its pipe, and the child stops its lab then. Passwords travel only
+through the pipe, into the parent's environment, as they did in one process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
@@ -67,7 +69,12 @@ class ForkedLab:
         :func:`safe`."""
         answers, answer = os.pipe()  # child -> parent: one pickled answer, then end of file
         control, order = os.pipe()  # parent -> child: START, then end of file: stop
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            for end in (answers, answer, control, order):
+                os.close(end)
+            raise
         if pid == 0:  # the child
             os.close(answers)
             os.close(order)
@@ -89,8 +96,9 @@ class ForkedLab:
     def start(self) -> None:
         """Let the child start its lab."""
         assert self._order is not None
-        os.write(self._order, START)
         self._started = True
+        with contextlib.suppress(BrokenPipeError):  # the child has ended: :meth:`running` says why
+            os.write(self._order, START)
 
     def running(self) -> Running:
         """Wait for the lab to run; raises the error the lab raised in the child, as it was raised there."""
@@ -102,7 +110,7 @@ class ForkedLab:
         self._answers = None
         if not chunks:
             self.close()
-            raise RuntimeError(f"the lab's process ended before its lab ran ({_ended(self._status)})")
+            raise RuntimeError(f"the lab's process ended before its lab ran ({_ended(self._status or 0)})")
         answer = pickle.loads(b"".join(chunks))
         if isinstance(answer, Running):
             return answer
@@ -127,7 +135,10 @@ class ForkedLab:
         if self._answers is not None:
             os.close(self._answers)
             self._answers = None
-        _, self._status = os.waitpid(self.pid, 0)
+        try:
+            _, self._status = os.waitpid(self.pid, 0)
+        except ChildProcessError:  # reaped already (SIGCHLD ignored by whoever embeds this)
+            self._status = -1
 
 
 def _child(scenario: str, control: int, answer: int) -> NoReturn:
@@ -142,6 +153,10 @@ def _child(scenario: str, control: int, answer: int) -> NoReturn:
 def _serve(scenario: str, control: int, answer: int) -> int:
     """Import the lab, wait for START, run the lab until the parent closes its pipe; the exit status."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent's pipe says when to stop
+    quiet = os.open(os.devnull, os.O_WRONLY)  # all the child has to say goes through the pipe
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
+    os.close(quiet)
     lab = None
     try:
         from confcheck.lab.runtime import Lab
@@ -187,9 +202,10 @@ def _tell(answer: int, data: bytes) -> None:
         os.close(answer)
 
 
-def _ended(status: int | None) -> str:
-    if status is None:
-        return "still running"
+def _ended(status: int) -> str:
+    """How a reaped child ended, from its wait status (-1: reaped by someone else)."""
+    if status < 0:
+        return "reaped elsewhere"
     if os.WIFSIGNALED(status):
         return f"killed by signal {os.WTERMSIG(status)}"
     return f"exit status {os.waitstatus_to_exitcode(status)}"
