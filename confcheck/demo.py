@@ -17,9 +17,11 @@ same: an error the lab raises in the child is raised here, as it was raised ther
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,14 +43,20 @@ REPORTS = (
     ("csv", "report.csv"),
 )
 """Report files the demo writes, by format (each when its reporter is installed)."""
+SHARED = ("cryptography.x509", "dns.message", "ssl")
+"""The largest imports both processes make (X.509, DNS messages, TLS: some 0.1 s): made once, before
+the fork. Made in each, they would cost that CPU twice for the same finish (this process waits for
+its own imports before it collects either way), and more where other programs want the cores too."""
 
 
 def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCode:
     """Audit the lab scenario; print the terminal report; write snapshot and reports to ``output_dir``."""
-    try:
-        child = forked.ForkedLab(scenario) if forked.safe() else None  # first: see the module's docstring
-    except OSError:  # no process to spare: the lab runs in this one
-        child = None
+    child = None
+    if forked.safe():  # first: see the module's docstring
+        for name in SHARED:
+            import_module(name)
+        with contextlib.suppress(OSError):  # no process to spare: the lab runs in this one
+            child = forked.ForkedLab(scenario)
     try:
         return _audit(scenario, Path(output_dir), progress, child)
     finally:
