@@ -4,11 +4,12 @@ It starts the lab, collects it through AXL, the admin pages, DNS and TLS exactly
 does, prints the findings with their fix list, and writes the snapshot and the reports into the
 output directory.
 
-The lab runs in a child process forked first thing (:mod:`confcheck.lab.forked`): in one process the
-lab's servers and the collector share one interpreter lock, and the lab's imports and certificates
-wait for this process's imports. While the child imports the lab's modules, this process checks the
-output directory (loading the reporters); once the directory is known to be usable the child starts
-the lab, and meanwhile this process imports what collecting uses (:func:`confcheck.collect.prepare`).
+The lab runs in a child process forked first thing (:mod:`confcheck.lab.forked`; only the largest
+imports both processes need come before, see :data:`SHARED`): in one process the lab's servers and
+the collector share one interpreter lock, and the lab's imports and certificates wait for this
+process's imports. While the child imports the lab's modules, this process checks the output
+directory (loading the reporters); once the directory is known to be usable the child starts the
+lab, and meanwhile this process imports what collecting uses (:func:`confcheck.collect.prepare`).
 Where forking is not sound (no ``os.fork``, or other threads in this process: a child could inherit a
 lock one of them holds) the lab runs in this process, one step after the other: a thread importing
 while the lab started saved nothing measurable there. Either way the output and the errors are the
