@@ -44,10 +44,11 @@ REPORTS = (
     ("csv", "report.csv"),
 )
 """Report files the demo writes, by format (each when its reporter is installed)."""
-SHARED = ("cryptography.x509", "dns.message", "ssl")
-"""The largest imports both processes make (X.509, DNS messages, TLS: some 0.1 s): made once, before
-the fork. Made in each, they would cost that CPU twice for the same finish (this process waits for
-its own imports before it collects either way), and more where other programs want the cores too."""
+SHARED = ("cryptography.x509", "dns.message", "ssl", "lxml.etree", "confcheck.model")
+"""The largest imports both processes make (X.509, DNS messages, TLS, XML, the deployment's model:
+some 0.1 s), made once, before the fork. Made in each, they would cost that CPU twice for the same
+finish (this process needs them before it collects either way), and more where other programs want
+the cores too."""
 
 
 def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCode:
