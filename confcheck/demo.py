@@ -1,28 +1,37 @@
 """``confcheck demo``: audit the pre-migration lab from start to finish, the way a consultant would.
 
-It starts the lab in this process, collects it through AXL, the admin pages, DNS and TLS exactly
-as a real audit does, prints the findings with their fix list, and writes the snapshot and the
-reports into the output directory.
+It starts the lab, collects it through AXL, the admin pages, DNS and TLS exactly as a real audit
+does, prints the findings with their fix list, and writes the snapshot and the reports into the
+output directory.
 
-While the lab starts (its servers load their certificates with the interpreter lock released), a
-thread imports what collecting will use (:func:`confcheck.collect.prepare`): the HTTP stack, zeep,
-the plugins. Nothing else runs in that thread; collecting waits for it, and what it raised (a plugin
-that fails to load) is raised then, as collecting would have.
+The lab runs in a child process forked first thing (:mod:`confcheck.lab.forked`; only the largest
+imports both processes need come before, see :data:`SHARED`): in one process the lab's servers and
+the collector share one interpreter lock, and the lab's imports and certificates wait for this
+process's imports. While the child imports the lab's modules, this process checks the output
+directory (loading the reporters); once the directory is known to be usable the child starts the
+lab, and meanwhile this process imports what collecting uses (:func:`confcheck.collect.prepare`).
+Where forking is not sound (no ``os.fork``, or other threads in this process: a child could inherit a
+lock one of them holds) the lab runs in this process, one step after the other: a thread importing
+while the lab started saved nothing measurable there. Either way the output and the errors are the
+same: an error the lab raises in the child is raised here, as it was raised there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
-import threading
+from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from confcheck import config, output_files, plugin_manager, snapshot
 from confcheck.errors import ExitCode, InputError, one_line
-from confcheck.lab.runtime import Lab
-from confcheck.progress import display
-from confcheck.verdict import Options, judge
+from confcheck.lab import forked
+
+if TYPE_CHECKING:
+    from confcheck.config import Inventory
+    from confcheck.model import Deployment
 
 PACKAGE = Path(__file__).resolve().parent
 REPORTS = (
@@ -35,11 +44,33 @@ REPORTS = (
     ("csv", "report.csv"),
 )
 """Report files the demo writes, by format (each when its reporter is installed)."""
+SHARED = ("cryptography.x509", "dns.message", "ssl", "lxml.etree", "confcheck.model")
+"""The largest imports both processes make (X.509, DNS messages, TLS, XML, the deployment's model:
+some 0.1 s), made once, before the fork. Made in each, they would cost that CPU twice for the same
+finish (this process needs them before it collects either way), and more where other programs want
+the cores too."""
 
 
 def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCode:
     """Audit the lab scenario; print the terminal report; write snapshot and reports to ``output_dir``."""
-    out = Path(output_dir).resolve()
+    child = None
+    if forked.safe():  # first: see the module's docstring
+        for name in SHARED:
+            import_module(name)
+        with contextlib.suppress(OSError):  # no process to spare: the lab runs in this one
+            child = forked.ForkedLab(scenario)
+    try:
+        return _audit(scenario, Path(output_dir), progress, child)
+    finally:
+        if child is not None:
+            child.close()
+
+
+def _audit(scenario: str, output_dir: Path, progress: bool, child: forked.ForkedLab | None) -> ExitCode:
+    """The demo, with the lab in ``child`` (None: in this process)."""
+    from confcheck import output_files, plugin_manager
+
+    out = output_dir.resolve()
     if (
         out == PACKAGE
         or PACKAGE in out.parents
@@ -53,28 +84,31 @@ def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCod
     reporters = plugin_manager.reporters()
     files = [("snapshot", "snapshot.json")] + [(n, f) for n, f in REPORTS if n in reporters]
     targets = [output_files.check(out / filename, f"the demo's {filename}") for _, filename in files]
-    failed: list[Exception] = []
-    preparing = threading.Thread(target=_prepare, args=(failed,), name="demo-prepare", daemon=True)
-    preparing.start()
-    with Lab.of(scenario) as lab:
-        print(f"confcheck: lab '{scenario}' running on {lab.block}.0/24; auditing it", file=sys.stderr)
-        preparing.join()
-        if failed:
-            raise failed[0]  # what collecting would have raised (a plugin that fails to load)
-        from confcheck import collect
+    if child is not None:
+        child.start()  # the output directory is fine: the lab may start, while this process imports
+    from confcheck import collect, snapshot
+    from confcheck.verdict import Options, judge
 
-        saved = {k: os.environ.get(k) for k in lab.environment}
-        os.environ.update(lab.environment)
+    if child is None:
+        from confcheck.lab.runtime import Lab
+
+        with Lab.of(scenario) as lab:
+            assert lab.block is not None
+            _started(scenario, lab.block)
+            collect.prepare()
+            inventory, deployment = _collect(lab.environment, lab.config_path, progress)
+    else:
         try:
-            inventory = config.load(lab.config_path, ask=False)
-            with display(progress) as update:
-                deployment = collect.collect(inventory, update)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+            collect.prepare()
+            failed = None
+        except Exception as exc:  # raised once the lab runs, as collecting would have
+            failed = exc
+        running = child.running()  # the lab's own error comes first, as in one process
+        _started(scenario, running.block)
+        if failed is not None:
+            raise failed
+        inventory, deployment = _collect(running.environment, running.config_path, progress)
+        child.stop()  # the child stops its lab while this process judges and writes
     report = judge(deployment, Options(check=inventory.check, cover=inventory.cover), f"lab:{scenario}")
     texts = [snapshot.dumps(deployment)]
     for name, _ in files[1:]:
@@ -90,12 +124,25 @@ def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCod
     return report.exit_code
 
 
-def _prepare(failed: list[Exception]) -> None:
-    """Import what collecting uses (see :func:`confcheck.collect.prepare`); an error is kept in
-    ``failed``, for the main thread to raise as collecting would have."""
-    try:
-        from confcheck import collect
+def _started(scenario: str, block: str) -> None:
+    print(f"confcheck: lab '{scenario}' running on {block}.0/24; auditing it", file=sys.stderr)
 
-        collect.prepare()
-    except Exception as exc:
-        failed.append(exc)
+
+def _collect(environment: dict[str, str], config_path: Path, progress: bool) -> tuple[Inventory, Deployment]:
+    """Collect the lab the inventory at ``config_path`` describes, its passwords in the environment for
+    the time it takes."""
+    from confcheck import collect, config
+    from confcheck.progress import display
+
+    saved = {k: os.environ.get(k) for k in environment}
+    os.environ.update(environment)
+    try:
+        inventory = config.load(config_path, ask=False)
+        with display(progress) as update:
+            return inventory, collect.collect(inventory, update)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

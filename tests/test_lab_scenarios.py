@@ -272,8 +272,9 @@ def test_the_demo_runs_without_the_cyclic_collector_and_turns_it_back_on(
 
 
 def test_a_plugin_that_fails_to_load_stops_the_demo_with_its_error(tmp_path: Path) -> None:
-    """The demo imports the plugins in a thread while its lab starts; a built-in plugin that cannot be
-    imported is still the one-line error (exit 2) it always was, not a collection without it."""
+    """The demo imports the plugins while its lab starts (in its forked child: this is a fresh process);
+    a built-in plugin that cannot be imported is still the one-line error (exit 2) it always was, not a
+    collection without it."""
     script = (
         "import sys\n"
         "sys.modules['confcheck.plugins.cucm9'] = None\n"
