@@ -40,9 +40,9 @@ PAUSED = frozenset({"lint", "report", "pack", "cert", "locations", "rules", "exp
 Their modules, what they read and what they write live to the end of the run, which is short: the
 collector's walks of that growing heap, most of them while the command's modules are imported, were
 about 3 ms of ``confcheck lint`` (before the lint's own pause) and 10 to 15 ms of ``confcheck cert``
-(whose every socket is closed as it is done with). Run as the program, they leave it all frozen for
-the interpreter's exit, which then does not walk it again (20 to 30 ms of a lint). Not the commands
-that collect or serve: their workers and sessions make garbage for as long as they run.
+(whose every socket is closed as it is done with). Not the commands that collect or serve: their
+workers and sessions make garbage for as long as they run. Run as the program, every command leaves
+what it made frozen for the interpreter's exit (:func:`confcheck.gc_pause.before_exit`).
 """
 
 
@@ -52,15 +52,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     Without ``argv``, the command line is the program's own (``sys.argv``): the console script and
     ``python -m confcheck`` call it so, and the process ends with the run.
     """
+    from confcheck import gc_pause
+
     program = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     command = argv[0] if argv else None
-    if command in PAUSED:
-        from confcheck import gc_pause
-
-        with gc_pause.paused(to_exit=program):
-            return _run(command, argv)
-    return _run(command, argv)
+    try:
+        if command in PAUSED:
+            with gc_pause.paused():
+                return _run(command, argv)
+        return _run(command, argv)
+    finally:
+        if program:  # the process ends with this run
+            gc_pause.before_exit()
 
 
 def _run(command: str | None, argv: list[str]) -> int:

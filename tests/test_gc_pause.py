@@ -39,11 +39,11 @@ def test_a_nested_pause_resumes_at_the_outermost() -> None:
     assert gc.isenabled()
 
 
-def test_a_pause_to_the_exit_leaves_what_it_made_frozen() -> None:
+def test_before_exit_takes_every_object_out_of_the_collectors_reach() -> None:
     """For the command line's run as the program: the interpreter's collections at exit skip it all."""
+    made = [[number] for number in range(100)]
     try:
-        with gc_pause.paused(to_exit=True):
-            made = [[number] for number in range(100)]
+        gc_pause.before_exit()
         assert gc.isenabled()
         assert gc.get_freeze_count() >= len(made)
         tracked = {id(item) for item in gc.get_objects()}
