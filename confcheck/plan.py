@@ -60,6 +60,13 @@ class Plan:
             groups.setdefault(step.phase, []).append(step)
         return sorted(groups.items())
 
+    def numbered_by_phase(self) -> list[tuple[Phase, list[tuple[int, Step]]]]:
+        """:meth:`by_phase`, each step with its :meth:`number`, found as :meth:`numbered` finds them."""
+        groups: dict[Phase, list[tuple[int, Step]]] = {}
+        for number, step in self.numbered():
+            groups.setdefault(step.phase, []).append((number, step))
+        return sorted(groups.items())
+
     def number(self, step: Step) -> int:
         """1-based position of ``step`` in the plan."""
         return self.steps.index(step) + 1

@@ -160,39 +160,28 @@ class _Writer:
         lines += self.columns([header, *rows], self.width, gap=2)
         if steps.steps:
             lines += ["", self.style("Fix list", "bold")]
-            numbers = steps.numbers()
-            for phase, group in steps.by_phase():
+            for phase, group in steps.numbered_by_phase():
                 lines.append(self.style(f"Phase {int(phase)} · {phase.title}", "dim"))
-                for step in group:
-                    lines += self.step(numbers[step], step)
+                for number, step in group:
+                    lines += self.step(number, step)
         return lines
 
     def step(self, number: int, step: plan.Step) -> list[str]:
         marker = f"  {number}. "
         if step.see is not None:
             return self.hanging(marker, f"{safe(step.action)} (see {safe(step.see_text)})")
-        rows: list[list[tuple[str, str]]] = []
-
-        def row(label: str, text: str, style: str = "") -> None:
-            rows.append([(label, "dim"), (text, style)])
-
         fix = step.fix
-        row("where", safe(step.where) + (f" — {safe(fix.field)}" if fix and fix.field else ""))
+        rows = [("where", safe(step.where) + (f" — {safe(fix.field)}" if fix and fix.field else ""), "")]
         if fix is not None:
             if fix.current is not None and fix.proposed is not None:
-                row("change", f"{safe(fix.current)} → {safe(fix.proposed)}")
-            for precondition in fix.preconditions:
-                row("first", safe(precondition))
-            for index, text in enumerate(fix.steps, start=1):
-                row(f"step {index}", safe(text))
+                rows.append(("change", f"{safe(fix.current)} → {safe(fix.proposed)}", ""))
+            rows += [("first", safe(precondition), "") for precondition in fix.preconditions]
+            rows += [(f"step {index}", safe(text), "") for index, text in enumerate(fix.steps, start=1)]
             if fix.impact:
-                row("impact", safe(fix.impact))
+                rows.append(("impact", safe(fix.impact), ""))
         if step.done:
-            row("status", "already in place: DNS answered so at collection", "ok")
-        indent = len(marker)
-        return self.hanging(marker, safe(step.action)) + [
-            " " * indent + line for line in self.columns(rows, self.width - indent, gap=1)
-        ]
+            rows.append(("status", "already in place: DNS answered so at collection", "ok"))
+        return self.hanging(marker, safe(step.action)) + self.labelled(rows, " " * len(marker))
 
     def suppressed(self, suppressed: Sequence[Suppression]) -> list[str]:
         lines = ["", self.style(f"Suppressed, not counted ({len(suppressed)})", "bold")]
@@ -252,15 +241,17 @@ class _Writer:
 
     def hanging(self, marker: str, text: str, style: str = "") -> list[str]:
         """``text`` after ``marker``, folded so that continuation lines align under its first word."""
-        folded = [self.style(line, style) for line in self.fold(text, self.width - len(marker))]
+        folded = self.fold(text, self.width - len(marker))
+        if self.color and style:
+            folded = [self.style(line, style) for line in folded]
         return [marker + folded[0]] + [" " * len(marker) + line for line in folded[1:]]
 
     def columns(self, rows: Sequence[Sequence[tuple[str, str]]], width: int, gap: int) -> list[str]:
         """Rows of (text, style) cells: each column as wide as its widest cell, the last folded into the rest.
 
         Linear in the size of the report: the cells before the last repeat from row to row and from
-        table to table (a severity and a rule, a step's labels), so each distinct set of them is measured
-        and laid out once per report.
+        table to table (a severity and a rule), so each distinct set of them is measured and laid out once
+        per report.
         """
         if not rows:
             return []
@@ -279,6 +270,30 @@ class _Writer:
             if self.color and style:
                 folded = [self.style(line, style) for line in folded]
             out.append(heads[first] + folded[0])
+            if len(folded) > 1:
+                out += [blank + line for line in folded[1:]]
+        return out
+
+    def labelled(self, rows: Sequence[tuple[str, str, str]], indent: str) -> list[str]:
+        """A step's table: rows of (label, text, style) after ``indent``, laid out as :meth:`columns` lays out
+        a dim label and the text with a gap of 1 (the labels are ASCII: where, first, step 1 ...).
+
+        A large report has some ten thousand such tables of a few rows: measuring their labels directly
+        costs less than looking a layout up.
+        """
+        lead = max([len(label) for label, _, _ in rows]) + 1
+        room = max(self.width - len(indent) - lead, 20)
+        blank = indent + " " * lead
+        out = []
+        for label, text, style in rows:
+            folded = self.fold(text, room)
+            if self.color:
+                head = indent + self.style(label, "dim") + " " * (lead - len(label))
+                if style:
+                    folded = [self.style(line, style) for line in folded]
+            else:
+                head = (indent + label).ljust(len(blank))
+            out.append(head + folded[0])
             if len(folded) > 1:
                 out += [blank + line for line in folded[1:]]
         return out
@@ -305,8 +320,8 @@ _Layout = tuple[int, dict[tuple[tuple[str, str], ...], str]]
 
 def _fold(text: str, width: int) -> list[str]:
     """``text`` wrapped at spaces to ``width`` columns, at its own line breaks too; longer words are cut."""
-    if "\n" not in text and _width(text) <= width:
-        return [text]
+    if "\n" not in text:  # nearly every value: one paragraph
+        return [text] if _width(text) <= width else _wrap(text, max(width, 10)) or [""]
     width = max(width, 10)
     return [
         piece

@@ -272,3 +272,16 @@ def test_a_clean_cluster_has_an_empty_plan_in_its_place() -> None:
     assert plans["cuc"] == plan.Plan()
     assert plans["cucm"].steps
     assert plans["imp"].steps
+
+
+def test_numbered_by_phase_groups_the_numbered_steps_as_by_phase_groups_the_steps() -> None:
+    """The terminal report lists steps with numbered_by_phase(): phases in order, each step numbered as
+    number() numbers it, an equal step again with its first number."""
+    dep = premigration()
+    steps = plan.build(lint(dep).findings, dep)
+    rename = steps.steps[1]
+    for each in (steps, plan.Plan((*steps.steps, rename)), plan.Plan((steps.steps[-1], *steps.steps[:-1]))):
+        assert each.numbered_by_phase() == [
+            (phase, [(each.number(step), step) for step in group]) for phase, group in each.by_phase()
+        ]
+    assert plan.Plan((*steps.steps, rename)).numbered_by_phase()[1][1][-1] == (2, rename)
