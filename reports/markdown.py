@@ -240,11 +240,10 @@ def _cluster(title: str, cluster: Cluster | None, findings: list[Finding], steps
     if steps.steps:
         lines += ["", "### Fix list", ""]
         lines.append("Carry the steps out in this order: each phase relies on the ones before it.")
-        numbers = steps.numbers()
-        for phase, group in steps.by_phase():
+        for phase, group in steps.numbered_by_phase():
             lines += ["", f"#### Phase {int(phase)} {NONE} {escape(phase.title)}", ""]
-            for step in group:
-                lines += _step(numbers[step], step)
+            for number, step in group:
+                lines += _step(number, step)
     return lines
 
 
