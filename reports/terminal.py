@@ -261,18 +261,8 @@ class _Writer:
         if layout is None:
             layout = self.layouts[(distinct, gap)] = self.layout(distinct, gap)
         lead, heads = layout
-        room = max(width - lead, 20)
-        blank = " " * lead
-        out = []
-        for first, cells in zip(firsts, rows, strict=True):
-            text, style = cells[-1]
-            folded = self.fold(text, room)
-            if self.color and style:
-                folded = [self.style(line, style) for line in folded]
-            out.append(heads[first] + folded[0])
-            if len(folded) > 1:
-                out += [blank + line for line in folded[1:]]
-        return out
+        starts = [heads[first] for first in firsts]
+        return self.rows(starts, [cells[-1] for cells in rows], max(width - lead, 20), " " * lead)
 
     def labelled(self, rows: Sequence[tuple[str, str, str]], indent: str) -> list[str]:
         """A step's table: rows of (label, text, style) after ``indent``, laid out as :meth:`columns` lays out
@@ -282,18 +272,25 @@ class _Writer:
         costs less than looking a layout up.
         """
         lead = max([len(label) for label, _, _ in rows]) + 1
-        room = max(self.width - len(indent) - lead, 20)
         blank = indent + " " * lead
+        if self.color:
+            heads = [indent + self.style(label, "dim") + " " * (lead - len(label)) for label, _, _ in rows]
+        else:
+            heads = [(indent + label).ljust(len(blank)) for label, _, _ in rows]
+        cells = [(text, style) for _, text, style in rows]
+        return self.rows(heads, cells, max(self.width - len(indent) - lead, 20), blank)
+
+    def rows(
+        self, starts: Sequence[str], cells: Sequence[tuple[str, str]], room: int, blank: str
+    ) -> list[str]:
+        """Each row's start, then its (text, style) cell folded to ``room`` columns, in its style, the
+        further lines after ``blank``: what :meth:`columns` and :meth:`labelled` lay out alike."""
         out = []
-        for label, text, style in rows:
+        for start, (text, style) in zip(starts, cells, strict=True):
             folded = self.fold(text, room)
-            if self.color:
-                head = indent + self.style(label, "dim") + " " * (lead - len(label))
-                if style:
-                    folded = [self.style(line, style) for line in folded]
-            else:
-                head = (indent + label).ljust(len(blank))
-            out.append(head + folded[0])
+            if self.color and style:
+                folded = [self.style(line, style) for line in folded]
+            out.append(start + folded[0])
             if len(folded) > 1:
                 out += [blank + line for line in folded[1:]]
         return out
