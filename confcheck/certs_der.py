@@ -111,19 +111,18 @@ def _children(der: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
         tag = der[start]
         length = der[start + 1]
         offset = start + 2
-        if length & 0x80:
-            count = length & 0x7F
+        if length > 0x7F:
+            count = length - 0x80
             if count == 0 or count > 4 or der[offset] == 0:
                 raise _Unsupported("indefinite or non-minimal length")
             length = int.from_bytes(der[offset : offset + count], "big")
             if length < 0x80:
                 raise _Unsupported("non-minimal length")
             offset += count
-        stop = offset + length
-        if stop > end or tag & 0x1F == 0x1F:
+        start = offset + length
+        if start > end or tag & 0x1F == 0x1F:
             raise _Unsupported("length beyond its container, or a multi-byte tag")
-        append((tag, offset, stop))
-        start = stop
+        append((tag, offset, start))
     return found
 
 
