@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 from operator import itemgetter
-from typing import cast
+from typing import NamedTuple
 
 from confcheck.certs import (
     _IA5_STRING,
@@ -44,9 +43,11 @@ class _Unsupported(Exception):
     """Not a shape this reader vouches for: read the certificate with cryptography instead."""
 
 
-@dataclass(frozen=True, slots=True)
-class Name:
-    """A distinguished name as confcheck uses it."""
+class Name(NamedTuple):
+    """A distinguished name as confcheck uses it.
+
+    This and the two records below are named tuples, not frozen dataclasses: three are made for every
+    certificate read, and a tuple costs a third of what a frozen dataclass costs to make."""
 
     text: str
     """The RFC 4514 string: RDNs last first, multi-valued RDNs joined by ``+``, values escaped."""
@@ -60,8 +61,7 @@ class Name:
         return (self.common_names[0] if self.common_names else "") or self.text or "(empty name)"
 
 
-@dataclass(frozen=True, slots=True)
-class Extensions:
+class Extensions(NamedTuple):
     """What confcheck takes from a certificate's extensions, as :mod:`confcheck.certs_x509` takes it from
     cryptography's objects."""
 
@@ -74,8 +74,7 @@ class Extensions:
     """basicConstraints' cA (False without the extension)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Fields:
+class Fields(NamedTuple):
     """What this reader takes from a certificate."""
 
     subject: Name
@@ -112,19 +111,18 @@ def _children(der: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
         tag = der[start]
         length = der[start + 1]
         offset = start + 2
-        if length & 0x80:
-            count = length & 0x7F
+        if length > 0x7F:
+            count = length - 0x80
             if count == 0 or count > 4 or der[offset] == 0:
                 raise _Unsupported("indefinite or non-minimal length")
             length = int.from_bytes(der[offset : offset + count], "big")
             if length < 0x80:
                 raise _Unsupported("non-minimal length")
             offset += count
-        stop = offset + length
-        if stop > end or tag & 0x1F == 0x1F:
+        start = offset + length
+        if start > end or tag & 0x1F == 0x1F:
             raise _Unsupported("length beyond its container, or a multi-byte tag")
-        append((tag, offset, stop))
-        start = stop
+        append((tag, offset, start))
     return found
 
 
@@ -179,13 +177,7 @@ _TAG = itemgetter(0)
 
 
 def _certificate(der: bytes) -> Fields:
-    outer = _children(der, 0, len(der))
-    if len(outer) != 1 or outer[0][0] != 0x30:
-        raise _Unsupported("not one SEQUENCE")
-    parts = _children(der, outer[0][1], outer[0][2])
-    if len(parts) != 3 or parts[0][0] != 0x30:
-        raise _Unsupported("Certificate layout")
-    _, tbs_start, tbs_end = parts[0]
+    tbs_start, tbs_end = _tbs(der)
     elements = _children(der, tbs_start, tbs_end)
     v3 = der.startswith(_V3, tbs_start)
     if v3:
@@ -206,6 +198,26 @@ def _certificate(der: bytes) -> Fields:
         _key(der, key_tlv[1], key_tlv[2]),
         _extensions(der, elements[6:]) if v3 else None if elements[6:] else _NO_EXTENSIONS,
     )
+
+
+def _tbs(der: bytes) -> tuple[int, int]:
+    """(start, end) of the TBSCertificate's content in the Certificate ``der``: one SEQUENCE filling ``der``
+    of three elements, the first a SEQUENCE (RFC 5280 4.1). Certificates of a few kilobytes have lengths
+    of two bytes: those are read here in place, anything else by :func:`_children`, as before."""
+    if der[:2] == b"\x30\x82" and der[4:6] == b"\x30\x82" and int.from_bytes(der[2:4], "big") == len(der) - 4:
+        tbs_end = 8 + int.from_bytes(der[6:8], "big")
+        if der[6] and der[2] and tbs_end <= len(der):  # minimal lengths (at least 256 bytes)
+            rest = _children(der, tbs_end, len(der))  # the signature's algorithm and value
+            if len(rest) == 2:
+                return 8, tbs_end
+            raise _Unsupported("Certificate layout")
+    outer = _children(der, 0, len(der))
+    if len(outer) != 1 or outer[0][0] != 0x30:
+        raise _Unsupported("not one SEQUENCE")
+    parts = _children(der, outer[0][1], outer[0][2])
+    if len(parts) != 3 or parts[0][0] != 0x30:
+        raise _Unsupported("Certificate layout")
+    return parts[0][1], parts[0][2]
 
 
 # --- names ----------------------------------------------------------------------------------------
@@ -385,19 +397,23 @@ _CURVES = {
 
 def _key(der: bytes, start: int, end: int) -> KeyInfo | None:
     """RSA and NIST-curve EC keys, checked as OpenSSL checks them when cryptography loads them (an EC
-    point on its curve); None for every other key, which cryptography reads."""
-    children = _children(der, start, end)
-    if len(children) != 2 or children[0][0] != 0x30 or children[1][0] != 0x03:
+    point on its curve); None for every other key, which cryptography reads.
+
+    Their AlgorithmIdentifier is one of four encodings (:data:`_ALGORITHMS`: DER allows no other), found
+    whole by one look-up; any other is of a kind left to cryptography."""
+    algorithm_end = start + 2 + der[start + 1]
+    known = _ALGORITHMS.get(der[start:algorithm_end])
+    if known is None:
         return None
-    algorithm = _children(der, children[0][1], children[0][2])
-    if len(algorithm) != 2 or algorithm[0][0] != 0x06:
+    kind, curve_oid = known
+    bit_string = _children(der, algorithm_end, end)
+    if len(bit_string) != 1 or bit_string[0][0] != 0x03:
         return None
-    kind = _oid(der[algorithm[0][1] : algorithm[0][2]])
-    bits_start, bits_end = children[1][1], children[1][2]
+    _, bits_start, bits_end = bit_string[0]
     if bits_end - bits_start < 2 or der[bits_start] != 0:
         return None
     key = der[bits_start + 1 : bits_end]
-    if kind == _RSA and der[algorithm[1][1] - 2 : algorithm[1][2]] == b"\x05\x00":
+    if kind == _RSA:
         numbers = _whole(key, 0x30)
         if len(numbers) != 2 or numbers[0][0] != 0x02 or numbers[1][0] != 0x02:
             return None
@@ -407,8 +423,8 @@ def _key(der: bytes, start: int, end: int) -> KeyInfo | None:
         if not (1024 <= bits <= 8192 and modulus & 1 and exponent & 1 and 3 <= exponent < modulus):
             return None
         return _key_info("RSA", bits)
-    if kind == _EC and algorithm[1][0] == 0x06:
-        curve = _CURVES.get(_oid(der[algorithm[1][1] : algorithm[1][2]]))
+    if kind == _EC:
+        curve = _CURVES.get(curve_oid)
         if curve is None:
             return None
         bits, p, b = curve
@@ -421,6 +437,31 @@ def _key(der: bytes, start: int, end: int) -> KeyInfo | None:
             return None
         return _key_info("EC", bits)
     return None
+
+
+def _oid_der(dotted: str) -> bytes:
+    """The DER of an OBJECT IDENTIFIER (tag, length, content): the inverse of :func:`_oid`."""
+    arcs = [int(arc) for arc in dotted.split(".")]
+    body = bytearray()
+    for arc in [40 * arcs[0] + arcs[1], *arcs[2:]]:
+        chunk = [arc & 0x7F]
+        while arc := arc >> 7:
+            chunk.append(arc & 0x7F | 0x80)
+        body += bytes(reversed(chunk))
+    return bytes([0x06, len(body)]) + bytes(body)
+
+
+def _algorithm_der(kind: str, parameters: bytes) -> bytes:
+    content = _oid_der(kind) + parameters
+    return bytes([0x30, len(content)]) + content
+
+
+_ALGORITHMS = {
+    _algorithm_der(_RSA, b"\x05\x00"): (_RSA, ""),
+    **{_algorithm_der(_EC, _oid_der(curve)): (_EC, curve) for curve in _CURVES},
+}
+"""The DER AlgorithmIdentifier of an RSA key (NULL parameters) and of an EC key on each curve of
+:data:`_CURVES`: (kind, curve OID)."""
 
 
 def _key_info(kind: str, bits: int) -> KeyInfo:
@@ -471,7 +512,7 @@ def _extensions(der: bytes, rest: list[tuple[int, int, int]]) -> Extensions | No
     items = _children(der, wrapper[0][1], wrapper[0][2])
     if not items:
         return None
-    seen: set[str] = set()
+    seen: list[str] = []
     san: SubjectAltNames | None = None
     san_error: str | None = None
     purposes: tuple[str, ...] | None = None
@@ -492,13 +533,13 @@ def _extensions(der: bytes, rest: list[tuple[int, int, int]]) -> Extensions | No
         oid, value = read
         if oid in seen:
             return None  # cryptography refuses a list naming an extension twice
-        seen.add(oid)
+        seen.append(oid)
         if oid == _SUBJECT_ALT_NAME:
-            san, san_error = cast("tuple[SubjectAltNames | None, str | None]", value)
+            san, san_error = value  # type: ignore[misc]
         elif oid == _EXTENDED_KEY_USAGE:
-            purposes = cast("tuple[str, ...]", value)
+            purposes = value  # type: ignore[assignment]
         elif oid == _BASIC_CONSTRAINTS:
-            is_ca = bool(value)
+            is_ca = value is True
     return Extensions(san, san_error, purposes, is_ca)
 
 

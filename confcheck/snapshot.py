@@ -343,9 +343,7 @@ def _cluster(value: Any, path: str, store: Mapping[str, Certificate], catalog: C
                 f"{p}.location: {location_id!r} is each node's name; set the node's name instead"
             )
         profiles = (
-            tuple(_list(s["profiles"], f"{p}.profiles", _string, LIMITS.profiles_per_setting))
-            if "profiles" in s
-            else None
+            _strings(s["profiles"], f"{p}.profiles", LIMITS.profiles_per_setting) if "profiles" in s else None
         )
         return Setting(location_id, _text(s, "value", p), _optional_text(s, "instance", p), profiles)
 
@@ -372,9 +370,7 @@ def _node(value: Any, path: str, store: Mapping[str, Certificate], external: boo
         role=role,
         hostname=_optional_text(obj, "hostname", path),
         domain=_optional_text(obj, "domain", path),
-        addresses=tuple(
-            _list(obj.get("addresses", []), f"{path}.addresses", _string, LIMITS.addresses_per_node)
-        ),
+        addresses=_strings(obj.get("addresses", []), f"{path}.addresses", LIMITS.addresses_per_node),
         endpoints=tuple(
             _list(
                 obj.get("endpoints", []),
@@ -449,7 +445,7 @@ def _dns_record(value: Any, path: str) -> DnsRecord:
     return DnsRecord(
         name=_text(obj, "name", path),
         type=kind,
-        answers=tuple(_list(obj.get("answers", []), f"{path}.answers", _string, LIMITS.answers_per_record)),
+        answers=_strings(obj.get("answers", []), f"{path}.answers", LIMITS.answers_per_record),
         error=_optional_text(obj, "error", path),
     )
 
@@ -649,16 +645,16 @@ def _object(
     """A JSON object with the required keys and no unknown ones (``optional=None``: any keys)."""
     if not isinstance(value, dict):
         raise SnapshotError(f"{path or 'snapshot'}: expected an object, found {_kind(value)}")
-    prefix = f"{path}." if path else ""
     for key in required:
         if key not in value:
-            raise SnapshotError(f"{prefix}{key}: required")
+            raise SnapshotError(f"{path}.{key}: required" if path else f"{key}: required")
     if optional is not None:
         allowed = _ALLOWED.get((required, optional))
         if allowed is None:
             allowed = _ALLOWED[(required, optional)] = frozenset(required) | frozenset(optional)
         if not value.keys() <= allowed:
-            raise SnapshotError(f"{prefix}{sorted(set(value) - allowed)[0]}: unknown key")
+            key = sorted(set(value) - allowed)[0]
+            raise SnapshotError(f"{path}.{key}: unknown key" if path else f"{key}: unknown key")
     return value
 
 
@@ -671,6 +667,18 @@ def _list(value: Any, path: str, item: Callable[[Any, str], T], limit: int) -> l
         raise SnapshotError(f"{path}: expected a list, found {_kind(value)}")
     _count(value, path, limit, "entries")
     return [item(v, f"{path}[{i}]") for i, v in enumerate(value)]
+
+
+def _strings(value: Any, path: str, limit: int) -> tuple[str, ...]:
+    """A list of strings (``_list`` of ``_string``): the usual list, of short ASCII strings, is checked in
+    one pass without a path for each entry (paths are made only to say what is wrong)."""
+    if (
+        type(value) is list
+        and len(value) <= limit
+        and all(type(v) is str and v.isascii() and len(v) <= LIMITS.string for v in value)
+    ):
+        return tuple(value)
+    return tuple(_list(value, path, _string, limit))
 
 
 def _count(value: Any, path: str, limit: int, what: str) -> None:

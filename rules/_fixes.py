@@ -365,14 +365,18 @@ def xmpp_domains(cluster: Cluster) -> tuple[str, ...]:
 
 
 def renewal_fix(renewals: Renewal | tuple[Renewal, ...], cluster: Cluster | None = None, **extra: Any) -> Fix:
-    """A finding's fix that replaces certificates, written as the plan writes it (one per certificate)."""
+    """A finding's fix that replaces certificates, written as the plan writes it (one per certificate);
+    ``extra`` sets other :class:`~confcheck.findings.Fix` fields (``current=``, ``proposed=``).
+
+    Copied once at most: ``renewal.fix`` makes the fix of one certificate as it is wanted here, and a
+    ``dataclasses.replace`` is a generic copy of every field (one per finding of a large deployment)."""
     found = renewals if isinstance(renewals, tuple) else (renewals,)
     action = extra.pop("action", None)  # for several certificates; one is named by its own procedure
     fix = renewal.fix(found[0], service_update(cluster) if renewal.requests(found[0]) else ())
     if len(found) > 1:
         steps = tuple(f"{renewal.fix(r).action}." for r in found)
-        fix = replace(fix, action=action or fix.action, steps=steps, proposed=None)
-    return replace(fix, renewals=found, **extra)
+        extra = {"action": action or fix.action, "steps": steps, "proposed": None} | extra
+    return replace(fix, renewals=found, **extra) if extra or fix.renewals != found else fix
 
 
 def _cluster_ca(ctx: Context, cluster: Cluster, purpose: str) -> str | None:

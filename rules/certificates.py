@@ -257,7 +257,7 @@ def _cluster_finding(
 def _reissue(ctx: Context, p: Presented, demand: str, **wanted: Any) -> Fix:
     """Replace a node's own (leaf) certificate, signed the way its cluster signs: regenerate, or a CSR."""
     successor = renew(ctx, p.cluster, p.node, p.purpose, p.cert, demand, **wanted)
-    return replace(renewal_fix(successor, p.cluster), current=_short(p.cert))
+    return renewal_fix(successor, p.cluster, current=_short(p.cert))
 
 
 def _replace_ca(ctx: Context, p: Presented, need: str) -> Fix:
@@ -520,8 +520,10 @@ def _shared(ctx: Context, cluster: Cluster, purpose: str, sharing: list[Presente
         )
         for p in sharing
     )
-    fix = replace(
-        renewal_fix(renewals, cluster, action=f"Give each of {_names(nodes)} its own {title} certificate"),
+    fix = renewal_fix(
+        renewals,
+        cluster,
+        action=f"Give each of {_names(nodes)} its own {title} certificate",
         current=_short(cert),
     )
     return _cluster_finding(
@@ -605,7 +607,7 @@ def _mixed(ctx: Context, cluster: Cluster, purpose: str, signers: dict[str, list
     )
     plural = "s" if len(odd) > 1 else ""
     action = f"Have the {title} certificate{plural} of {_names(odd)} signed by {ca}, like the other nodes'"
-    fix = replace(renewal_fix(renewals, cluster, action=action), proposed=target)
+    fix = renewal_fix(renewals, cluster, action=action, proposed=target)
     parts = [f"{signer} on {_names([p.node for p in ps])}" for signer, ps in signers.items()]
     return _cluster_finding(
         cluster,
@@ -1128,7 +1130,7 @@ def multi_server_node_missing(ctx: Context) -> Iterator[Finding]:
             )
         demand = f"it does not name {_names(missing)}"
         successor = renew(ctx, first.cluster, first.node, purpose, cert, demand)
-        fix = replace(renewal_fix(successor, home), current=_short(cert))
+        fix = renewal_fix(successor, home, current=_short(cert))
         evidence = [
             (
                 n.name,

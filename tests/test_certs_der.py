@@ -508,3 +508,53 @@ def test_rdns_and_extensions_read_once_per_encoding_read_alike_every_time() -> N
     for cert in shared + generated:
         fast, slow, _ = both_ways(cert)
         assert fast == slow
+
+
+@pytest.mark.parametrize("kind", ["rsa1024", "rsa2048", "rsa3072", "p256", "p384", "p521"])
+def test_every_rsa_and_nist_curve_key_is_the_readers_and_reads_as_cryptography_reads_it(kind: str) -> None:
+    """RSA and NIST-curve keys are recognised by their AlgorithmIdentifier's whole encoding (one look-up):
+    each of the four encodings DER allows must be the one cryptography writes."""
+    cert = cert_with(key=keys()[kind])
+    fields = certs_der.read(cert.public_bytes(serialization.Encoding.DER))
+    assert fields is not None
+    assert fields.key is not None
+    assert fields.key == certs_x509._key_info(cert)
+
+
+def test_an_rsa_key_with_absent_parameters_is_left_to_cryptography() -> None:
+    der = cert_with(key=keys()["rsa2048"]).public_bytes(serialization.Encoding.DER)
+    # the AlgorithmIdentifier without its NULL: shorter by two bytes, and so every length around it
+    algorithm = bytes.fromhex("300d06092a864886f70d0101010500")
+    assert algorithm in der
+    fields = certs_der.read(der.replace(algorithm, bytes.fromhex("300b06092a864886f70d010101")))
+    assert fields is None or fields.key is None
+
+
+def general_tbs(der: bytes) -> tuple[int, int]:
+    outer = certs_der._children(der, 0, len(der))
+    assert len(outer) == 1
+    assert outer[0][0] == 0x30
+    parts = certs_der._children(der, outer[0][1], outer[0][2])
+    assert len(parts) == 3
+    assert parts[0][0] == 0x30
+    return parts[0][1], parts[0][2]
+
+
+def test_the_certificate_layout_read_in_place_equals_the_general_walk() -> None:
+    """Certificates of 260 bytes to 64 KiB have two-byte lengths, read in place (``_tbs``); the others,
+    and any layout the in-place read refuses, by the general walk, which must agree or refuse too."""
+    rng = random.Random(5)
+    for _ in range(40):
+        der = random_certificate(rng).public_bytes(serialization.Encoding.DER)
+        assert certs_der._tbs(der) == general_tbs(der)
+    der = cert_with().public_bytes(serialization.Encoding.DER)
+    assert der[1] == 0x82
+    assert len(certs_der._children(der, general_tbs(der)[1], len(der))) == 2  # the signature's two
+    tampered = [
+        der + b"\x05\x00",  # bytes after the certificate
+        der[:2] + (int.from_bytes(der[2:4], "big") + 2).to_bytes(2, "big") + der[4:] + b"\x05\x00",  # 4 parts
+        der[:2] + (int.from_bytes(der[2:4], "big") - 1).to_bytes(2, "big") + der[4:],  # a short outer length
+        der[:1] + b"\x83\x00" + der[2:],  # a length of three bytes, not minimal
+    ]
+    for bad in tampered:
+        assert certs_der.read(bad) is None

@@ -285,3 +285,22 @@ def test_numbered_by_phase_groups_the_numbered_steps_as_by_phase_groups_the_step
             (phase, [(each.number(step), step) for step in group]) for phase, group in each.by_phase()
         ]
     assert plan.Plan((*steps.steps, rename)).numbered_by_phase()[1][1][-1] == (2, rename)
+
+
+def test_a_renewal_fix_with_other_fields_is_the_fix_with_those_fields_replaced() -> None:
+    """``renewal_fix`` sets ``current=``, ``proposed=`` (and, for several certificates, ``action=``) in the one
+    copy it makes: the same fix as setting them on the fix it makes without them."""
+    from confcheck.rules._fixes import renewal_fix
+
+    one, two = _renewal("tomcat cucm1", True), _renewal("tomcat cucm2", True)
+    assert renewal_fix(one) == renewal.fix(one)
+    assert renewal_fix(one, current="old") == replace(renewal_fix(one), current="old")
+    assert renewal_fix(one, action="ignored for one") == renewal_fix(one)
+    several = renewal_fix((one, two), action="Renew both", proposed="signed by X", current="old")
+    assert several == replace(
+        renewal_fix((one, two), action="Renew both"), proposed="signed by X", current="old"
+    )
+    assert several.action == "Renew both"
+    assert several.steps == (f"{renewal.fix(one).action}.", f"{renewal.fix(two).action}.")
+    assert several.renewals == (one, two)
+    assert renewal_fix((one, two)).proposed is None
