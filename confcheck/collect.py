@@ -158,7 +158,8 @@ def _discover(
     inventory: Inventory, clusters: tuple[Cluster, ...], report: Progress
 ) -> tuple[tuple[Cluster, ...], tuple[Discovery, ...], tuple[Problem, ...]]:
     """Jabber's service discovery (``[[jabber]]``): its clusters, discoveries and problems. Its module and
-    HTTP transport are imported only for an inventory that asks for it (some 3 ms of every other run)."""
+    HTTP transport are imported only for an inventory that asks for it (13 million instructions, 1 percent
+    of the demo's imports, saved for every other run)."""
     if not inventory.jabber:
         return (), (), ()
     from confcheck import discovery
