@@ -63,7 +63,7 @@ class _Alarms:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="confcheck-alarms", daemon=True)
                 self._thread.start()
-            else:
+            elif self._pending[0][2] is alarm:  # due before the one the thread waits for
                 self._changed.notify()
         return alarm
 
@@ -73,7 +73,8 @@ class _Alarms:
             if len(left) != len(self._pending):
                 heapq.heapify(left)
                 self._pending = left
-                self._changed.notify()  # the earliest may have changed, or none be left
+                if not left:  # the thread may start to linger; a later alarm it waits for is harmless
+                    self._changed.notify()
 
     def _run(self) -> None:
         with self._changed:
