@@ -6,9 +6,9 @@ while the exchange's own thread is blocked reading. A ``threading.Timer`` per ex
 per request, and starting a thread waits until it has run, which while the collector's other threads
 are busy can take up to an interpreter switch interval (5 ms): ``confcheck demo`` started 13 Timers,
 and its requests waited 8 to 47 ms in all for them (measured on a loaded 2-core machine). Here one
-thread sleeps until the earliest alarm; it is
-started by the first alarm and ends once none has been set for :data:`LINGER` seconds, so a process
-that has stopped collecting is left with no thread of ours (forking it stays sound).
+thread sleeps until the earliest alarm; it is started by the first alarm and ends once none has been
+set for :data:`LINGER` seconds, so a process that has stopped collecting is left with no thread of
+ours (forking it stays sound).
 
 An alarm's action runs in that thread and must be quick (the deadlines' actions shut sockets down); an
 alarm cancelled before it is due never runs, and cancelling one whose action has started changes
