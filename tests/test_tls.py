@@ -11,11 +11,13 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from confcheck import certs, pki
+from confcheck.endpoint import Endpoint
 from confcheck.transport import tls
 from confcheck.transport.tls import Policy, UrlError
 
@@ -369,6 +371,36 @@ def test_fetch_all_reads_every_chain_in_the_calling_thread(
         [("node.example.com",), ("Shared Issuing CA",)]
     ] * 4
     assert readers == {threading.current_thread().name}
+
+
+def test_fetch_all_in_the_callers_pool_starts_no_thread_of_its_own(
+    serve: Callable[[Handler], int], server_context: ssl.SSLContext
+) -> None:
+    """A collection hands its started threads over: starting new ones makes each submission wait until
+    its thread runs. What is fetched, and in which order, is the same."""
+
+    def handler(conn: socket.socket) -> None:
+        with server_context.wrap_socket(conn, server_side=True) as tls_conn:
+            tls_conn.recv(1)
+
+    good = tls.parse_url(f"tls://127.0.0.1:{serve(handler)}")
+    silent = tls.parse_url(f"tls://127.0.0.1:{serve(lambda conn: time.sleep(3))}")
+    workers: set[str] = set()
+    fetch_chain = tls._fetch_chain
+
+    def recording(target: tls.Target, policy: tls.Policy, purpose: str) -> list[bytes] | Endpoint:
+        workers.add(threading.current_thread().name)
+        return fetch_chain(target, policy, purpose)
+
+    with (
+        ThreadPoolExecutor(max_workers=4, thread_name_prefix="callers") as pool,
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setattr(tls, "_fetch_chain", recording)
+        results = tls.fetch_all([silent, good, good], FAST, purpose="tomcat", pool=pool)
+    assert [e.error.kind if e.error else "ok" for e in results] == ["timeout", "ok", "ok"]
+    assert workers
+    assert all(name.startswith("callers") for name in workers)
 
 
 # --- URLs ---------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPSConnection
 from urllib3.connectionpool import HTTPSConnectionPool
 
+from confcheck.transport import alarms
 from confcheck.transport.tls_policy import MAX_CA_BUNDLE, TlsPolicy, check_ca_bundle, fingerprint_hex
 
 __all__ = ["MAX_CA_BUNDLE", "Deadline", "TlsPolicy", "check_ca_bundle", "session"]
@@ -57,13 +58,11 @@ class Deadline:
     def running(self, seconds: float) -> Iterator[None]:
         """Allow what runs inside at most ``seconds``."""
         self.expired = False
-        timer = threading.Timer(seconds, self._expire)
-        timer.daemon = True
-        timer.start()
+        alarm = alarms.after(seconds, self._expire)
         try:
             yield
         finally:
-            timer.cancel()
+            alarm.cancel()
 
     def _expire(self) -> None:
         self.expired = True

@@ -31,7 +31,7 @@ import time
 import warnings
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Executor, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -223,10 +223,14 @@ def fetch_all(
     policy: Policy | None = None,
     purpose: str = "",
     done: Callable[[int], None] | None = None,
+    pool: Executor | None = None,
 ) -> list[Endpoint]:
     """Fetch several endpoints concurrently (bounded overall and per host); results in input order.
 
-    ``done(count)``: called in the caller's thread as endpoints finish, with how many have.
+    ``done(count)``: called in the caller's thread as endpoints finish, with how many have. ``pool``:
+    the threads to fetch in, the caller's (at most ``policy.concurrency`` of them; none of them may be
+    the caller's own thread): a collection's are started already, where starting new ones makes each
+    submission wait for its thread to run. Without one, a pool of its own.
 
     The worker threads only talk to servers; the caller's thread reads each chain as it arrives. So
     the certificate parser is imported once, by one thread, while the first handshakes are still on
@@ -248,15 +252,19 @@ def fetch_all(
 
     order = sorted(range(len(targets)), key=_interleave_hosts(targets))
     results: list[Endpoint | None] = [None] * len(targets)
-    with ThreadPoolExecutor(
-        max_workers=min(policy.concurrency, len(targets)), thread_name_prefix="tls"
-    ) as pool:
+    with contextlib.ExitStack() as owned:
+        if pool is None:
+            workers = min(policy.concurrency, len(targets))
+            pool = owned.enter_context(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tls"))
         futures = {pool.submit(one, targets[index]): index for index in order}
-        for count, future in enumerate(as_completed(futures), start=1):
-            index = futures[future]
-            results[index] = _read_chain(targets[index], purpose, future.result())
-            if done is not None:
-                done(count)
+        try:
+            for count, future in enumerate(as_completed(futures), start=1):
+                index = futures[future]
+                results[index] = _read_chain(targets[index], purpose, future.result())
+                if done is not None:
+                    done(count)
+        finally:
+            wait(futures)  # whatever happened, no fetch outlives the call (as a pool of its own ensures)
     return [r for r in results if r is not None]
 
 

@@ -5,8 +5,8 @@ every two seconds never trips a ten-second read timeout and can hold an AXL call
 :class:`Watchdog` records every socket its session opens (a duplicate of it, so that it can still
 shut the connection down during the TLS handshake, when urllib3 has detached the plain socket) and,
 when an exchange outlives its deadline, shuts them down: the blocked read returns at once and the
-caller reports a timeout. Sockets are shut down, never closed, from the timer's thread; each
-duplicate is closed with its connection.
+caller reports a timeout. Sockets are shut down, never closed, from the alarm thread
+(:mod:`confcheck.transport.alarms`); each duplicate is closed with its connection.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from typing import Any
 import requests
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from confcheck.transport import alarms
 
 
 class Watchdog:
@@ -42,13 +44,11 @@ class Watchdog:
     def limit(self, seconds: float) -> Iterator[Watchdog]:
         """Within the block, cut the session's connections once ``seconds`` have passed; ``fired`` says so."""
         self.fired = False
-        timer = threading.Timer(max(seconds, 0.0), self._fire)
-        timer.daemon = True
-        timer.start()
+        alarm = alarms.after(seconds, self._fire)
         try:
             yield self
         finally:
-            timer.cancel()
+            alarm.cancel()
 
     def close(self) -> None:
         """Close every duplicate still held (the session's own sockets are the session's to close)."""
