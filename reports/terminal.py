@@ -261,8 +261,8 @@ class _Writer:
         if layout is None:
             layout = self.layouts[(distinct, gap)] = self.layout(distinct, gap)
         lead, heads = layout
-        starts = [heads[first] for first in firsts]
-        return self.rows(starts, [cells[-1] for cells in rows], max(width - lead, 20), " " * lead)
+        lines = [(heads[first], *cells[-1]) for first, cells in zip(firsts, rows, strict=True)]
+        return self.rows(lines, max(width - lead, 20), " " * lead)
 
     def labelled(self, rows: Sequence[tuple[str, str, str]], indent: str) -> list[str]:
         """A step's table: rows of (label, text, style) after ``indent``, laid out as :meth:`columns` lays out
@@ -274,19 +274,19 @@ class _Writer:
         lead = max([len(label) for label, _, _ in rows]) + 1
         blank = indent + " " * lead
         if self.color:
-            heads = [indent + self.style(label, "dim") + " " * (lead - len(label)) for label, _, _ in rows]
+            lines = [
+                (indent + self.style(label, "dim") + " " * (lead - len(label)), text, style)
+                for label, text, style in rows
+            ]
         else:
-            heads = [(indent + label).ljust(len(blank)) for label, _, _ in rows]
-        cells = [(text, style) for _, text, style in rows]
-        return self.rows(heads, cells, max(self.width - len(indent) - lead, 20), blank)
+            lines = [((indent + label).ljust(len(blank)), text, style) for label, text, style in rows]
+        return self.rows(lines, max(self.width - len(indent) - lead, 20), blank)
 
-    def rows(
-        self, starts: Sequence[str], cells: Sequence[tuple[str, str]], room: int, blank: str
-    ) -> list[str]:
-        """Each row's start, then its (text, style) cell folded to ``room`` columns, in its style, the
-        further lines after ``blank``: what :meth:`columns` and :meth:`labelled` lay out alike."""
+    def rows(self, lines: Sequence[tuple[str, str, str]], room: int, blank: str) -> list[str]:
+        """Lines of (start, text, style): the start, then the text folded to ``room`` columns in its style,
+        its further lines after ``blank``. What :meth:`columns` and :meth:`labelled` lay out alike."""
         out = []
-        for start, (text, style) in zip(starts, cells, strict=True):
+        for start, text, style in lines:
             folded = self.fold(text, room)
             if self.color and style:
                 folded = [self.style(line, style) for line in folded]
