@@ -146,14 +146,16 @@ def __getattr__(name: str) -> ObjectIdentifier:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_UTF8_STRING = 0x0C
-_IA5_STRING = 0x16
+# The DER tags of the strings a subjectAltName's otherName holds (xmppAddr a UTF8String, SRVName an
+# IA5String), shared with der_string by both certificate readers, certs_x509 and certs_der.
+UTF8_STRING = 0x0C
+IA5_STRING = 0x16
 
 
-def _der_string(der: bytes, tag: int, what: str) -> str:
+def der_string(der: bytes, tag: int, what: str) -> str:
     """Decode the inner DER string of an otherName (cryptography strips only the [0] wrapper)."""
     if len(der) < 2 or der[0] != tag:
-        raise ValueError(f"{what} is not a {'UTF8String' if tag == _UTF8_STRING else 'IA5String'}")
+        raise ValueError(f"{what} is not a {'UTF8String' if tag == UTF8_STRING else 'IA5String'}")
     length, offset = der[1], 2
     if length & 0x80:
         count = length & 0x7F
@@ -164,9 +166,9 @@ def _der_string(der: bytes, tag: int, what: str) -> str:
         raise ValueError(f"{what} has a length that does not match its content")
     body = der[offset:]
     try:
-        return body.decode("utf-8") if tag == _UTF8_STRING else body.decode("ascii")
+        return body.decode("utf-8") if tag == UTF8_STRING else body.decode("ascii")
     except UnicodeDecodeError:
-        raise ValueError(f"{what} is not valid {'UTF-8' if tag == _UTF8_STRING else 'ASCII'}") from None
+        raise ValueError(f"{what} is not valid {'UTF-8' if tag == UTF8_STRING else 'ASCII'}") from None
 
 
 def to_dict(cert: Certificate) -> dict[str, Any]:

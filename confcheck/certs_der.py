@@ -29,13 +29,13 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from confcheck.certs import (
-    _IA5_STRING,
-    _UTF8_STRING,
+    IA5_STRING,
     SRV_NAME,
+    UTF8_STRING,
     XMPP_ADDR,
     KeyInfo,
     SubjectAltNames,
-    _der_string,
+    der_string,
 )
 
 
@@ -687,9 +687,9 @@ def _subject_alt_names(der: bytes, start: int, end: int) -> tuple[SubjectAltName
     try:
         for type_id, value in others:
             if type_id == XMPP_ADDR:
-                xmpp_addr.append(_der_string(value, _UTF8_STRING, "xmppAddr"))
+                xmpp_addr.append(der_string(value, UTF8_STRING, "xmppAddr"))
             elif type_id == SRV_NAME:
-                srv_name.append(_der_string(value, _IA5_STRING, "SRVName"))
+                srv_name.append(der_string(value, IA5_STRING, "SRVName"))
     except ValueError as exc:
         return None, f"the subjectAltName cannot be parsed: {exc}"
     names = SubjectAltNames(

@@ -22,16 +22,16 @@ from cryptography.x509.oid import ExtensionOID, NameOID, ObjectIdentifier
 
 from confcheck import certs_der
 from confcheck.certs import (
-    _IA5_STRING,
-    _UTF8_STRING,
+    IA5_STRING,
     MAX_INPUT_BYTES,
     SRV_NAME,
+    UTF8_STRING,
     XMPP_ADDR,
     Certificate,
     CertificateError,
     KeyInfo,
     SubjectAltNames,
-    _der_string,
+    der_string,
 )
 
 if TYPE_CHECKING:
@@ -396,9 +396,9 @@ def _san_values(ext: x509.Extension[x509.ExtensionType] | None) -> tuple[Subject
     try:
         for other in others:
             if other.type_id == XMPP_ADDR_OID:
-                xmpp_addr.append(_der_string(other.value, _UTF8_STRING, "xmppAddr"))
+                xmpp_addr.append(der_string(other.value, UTF8_STRING, "xmppAddr"))
             elif other.type_id == SRV_NAME_OID:
-                srv_name.append(_der_string(other.value, _IA5_STRING, "SRVName"))
+                srv_name.append(der_string(other.value, IA5_STRING, "SRVName"))
     except ValueError as exc:
         return None, f"the subjectAltName cannot be parsed: {exc}"
     return (

@@ -539,13 +539,13 @@ def test_an_xmpp_addr_with_a_wrong_der_length_is_a_san_error(length: bytes) -> N
 def test_the_other_name_decoder_checks_lengths(value: bytes, complaint: str) -> None:
     """Values cryptography will not even build: the decoder's own length checks, exercised directly."""
     with pytest.raises(ValueError, match=complaint):
-        certs._der_string(value, 0x0C, "xmppAddr")
+        certs.der_string(value, 0x0C, "xmppAddr")
 
 
 def test_the_other_name_decoder_reads_long_form_lengths() -> None:
     body = "é".encode() * 200
-    assert certs._der_string(bytes([0x0C, 0x82, 0x01, 0x90]) + body, 0x0C, "xmppAddr") == "é" * 200
-    assert certs._der_string(bytes([0x16, 0x81, 0x80]) + b"a" * 128, 0x16, "SRVName") == "a" * 128
+    assert certs.der_string(bytes([0x0C, 0x82, 0x01, 0x90]) + body, 0x0C, "xmppAddr") == "é" * 200
+    assert certs.der_string(bytes([0x16, 0x81, 0x80]) + b"a" * 128, 0x16, "SRVName") == "a" * 128
 
 
 def test_a_san_extension_that_cannot_be_parsed_matches_nothing() -> None:
