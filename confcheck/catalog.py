@@ -8,9 +8,9 @@ with, and what it must match.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Literal
 
+from confcheck import records
 from confcheck.errors import CatalogError
 from confcheck.findings import Phase
 from confcheck.identity import Profile
@@ -18,7 +18,7 @@ from confcheck.identity import Profile
 Scope = Literal["node", "cluster", "named", "peer"]
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Target:
     """What a configured name must match.
 
@@ -41,7 +41,7 @@ class Target:
     products: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Location:
     """One place in an admin interface that hands a server name to clients."""
 
@@ -69,7 +69,7 @@ class Location:
     Presence 10.x nodes are named in Cisco Unified CM Administration. None: the line's."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class ProductLine:
     """One product and version line, e.g. CUCM 10.x and later, with the names of its admin applications."""
 

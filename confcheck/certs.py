@@ -10,12 +10,11 @@ the catalog use these values without importing cryptography.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from confcheck import inputs
+from confcheck import inputs, records
 from confcheck.errors import InputError
 
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ class CertificateError(InputError):
     """Bytes that are not a usable certificate (or chain)."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class SubjectAltNames:
     """The subjectAltName values confcheck understands, in certificate order."""
 
@@ -47,7 +46,7 @@ class SubjectAltNames:
     email: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class KeyInfo:
     """The subject public key: algorithm family and size in bits (None when unknown)."""
 
@@ -55,7 +54,7 @@ class KeyInfo:
     bits: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Certificate:
     """One certificate as a server presented it."""
 

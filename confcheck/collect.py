@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TypeVar
 
-from confcheck import identity, plugin_manager
+from confcheck import identity, plugin_manager, records
 from confcheck.collect_context import CollectContext
 from confcheck.collect_plan import (
     ClusterPlan,
@@ -262,7 +262,7 @@ def _inventory_names(inventory: Inventory) -> list[str]:
     return names + [tls.parse_url(external.url).host for external in inventory.externals]
 
 
-@dataclass(frozen=True)
+@records.record
 class _Scope:
     """Where a server named by a setting may be fetched: the inventory's own servers and networks,
     and what ``[collect] allow`` adds.

@@ -14,12 +14,12 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from confcheck import inputs
+from confcheck import inputs, records
 from confcheck.discovery_model import Client
 from confcheck.engine import CheckOptions
 from confcheck.errors import InputError
@@ -38,7 +38,7 @@ class ConfigError(InputError):
     """An inventory that cannot be used."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class ClusterConfig:
     """One cluster to collect; the publisher is where AXL and the admin pages are."""
 
@@ -79,7 +79,7 @@ MAX_JABBER_FILE = 1024 * 1024
 """A jabber-config.xml or bootstrap file larger than this is not one."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class JabberConfig:
     """One ``[[jabber]]``: a services domain users sign in with, and what the inventory knows of its clients."""
 
@@ -105,7 +105,7 @@ class JabberConfig:
     """(path, content) of a jabber-config.xml the inventory names, when the clients do not get it from TFTP."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class ExternalConfig:
     """A server outside the clusters that settings name (mail store, conferencing) and where to reach it."""
 
@@ -114,7 +114,7 @@ class ExternalConfig:
     purpose: str
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Inventory:
     """The whole ``confcheck.toml``."""
 

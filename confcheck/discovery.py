@@ -30,10 +30,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TypeVar
 
-from confcheck import identity
+from confcheck import identity, records
 from confcheck.certs import Certificate
 from confcheck.collect_plan import Progress
 from confcheck.config import ClusterConfig, Inventory, JabberConfig
@@ -78,7 +77,7 @@ PLATFORM_TITLES = {
 }
 
 
-@dataclass(frozen=True)
+@records.record
 class Collected:
     """What discovery adds to the deployment."""
 

@@ -7,15 +7,16 @@ create these classes (each dataclass is about a millisecond of start-up).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from confcheck import records
 
 if TYPE_CHECKING:
     from confcheck.certs import Certificate
     from confcheck.model import DnsRecord, EndpointError
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class DnsView:
     """What one DNS server answered for a services domain: the office's (``internal``) or the
     Internet's (``external``), as a Jabber client in that place would be answered."""
@@ -32,7 +33,7 @@ FETCH_KINDS = ("uds-servers", "tftp-config", "config-file")
 from TFTP (HTTP 6970, HTTPS 6972), and a jabber-config.xml file the inventory names (``file:PATH``)."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Fetch:
     """One answer discovery asked a server for, as the server gave it (or why there is none)."""
 
@@ -58,7 +59,7 @@ ABSENT = "absent"
 works without it, so it is no failure."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Client:
     """A Jabber client in use: its platform (:data:`~confcheck.model.PLATFORMS`) and release, when known."""
 
@@ -66,7 +67,7 @@ class Client:
     version: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Discovery:
     """How Jabber users of one services domain find their servers, as collected: what each SRV record
     answered in each DNS view, what UDS and TFTP served, and which service profile users get.

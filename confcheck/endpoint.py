@@ -7,8 +7,7 @@ model's classes (some 10 ms of its start-up).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from confcheck import records
 from confcheck.certs import Certificate
 
 NOT_FETCHED = "not-fetched"
@@ -26,7 +25,7 @@ QUIET_ERRORS = frozenset({NOT_FETCHED, NOT_OPEN, NOT_OFFERED})
 """Endpoint error kinds that say nothing failed: collecting again would not change them."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class EndpointError:
     """Why an endpoint presented no certificate: a machine-readable kind and a one-line message."""
 
@@ -34,7 +33,7 @@ class EndpointError:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Endpoint:
     """A service a client connects to, and the chain it presented (leaf first) or why it did not."""
 

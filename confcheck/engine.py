@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, TypeVar, cast
 
-from confcheck import identity
+from confcheck import identity, records
 from confcheck.catalog import Catalog, Location, ProductLine
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
@@ -25,7 +25,7 @@ from confcheck.model import QUIET_ERRORS, Cluster, Deployment, Endpoint, Node, t
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Reference:
     """One name handed to clients: a setting, or a node's configured name."""
 
@@ -43,7 +43,7 @@ class Reference:
         return self.line.where(self.location)
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class TargetCheck:
     """One server a reference points to, the endpoint checked, and the identity verdict."""
 
@@ -58,7 +58,7 @@ class TargetCheck:
     server may present to the same client. A twin is checked only when it differs from the first."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class ReferenceCheck:
     """A reference with every target it resolved to; ``problem`` says why there are none."""
 
@@ -96,7 +96,7 @@ class ReferenceCheck:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class CheckOptions:
     """What the checks judge against besides the deployment: time, thresholds, the clients' trust store.
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, fields
 from dataclasses import field as attribute
+from dataclasses import fields
 from datetime import date
 from enum import Enum, IntEnum
 from operator import attrgetter
 from typing import Any
+
+from confcheck import records
 
 
 class Severity(Enum):
@@ -76,7 +78,7 @@ def _cached_hash(value: object) -> int:
 _COMPARED: dict[type, attrgetter[Any]] = {}
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Suppression:
     """A finding kept out of the verdict, and why: a waiver (with its reason) or the baseline."""
 
@@ -87,7 +89,7 @@ class Suppression:
     expires: date | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class DnsNeed:
     """A DNS record a fix needs before it is made: ``name`` resolving to ``address`` (and back, if ``reverse``)."""
 
@@ -96,7 +98,7 @@ class DnsNeed:
     reverse: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Renewal:
     """A certificate to replace, and what its successor must be.
 
@@ -161,7 +163,7 @@ class Renewal:
         return self._hash or _cached_hash(self)
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Fix:
     """One remediation step: where to go, what to change from what to what, and what it costs."""
 
@@ -196,7 +198,7 @@ class Fix:
         return tuple(r.certificate for r in self.renewals)
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Finding:
     """One problem, about one reference or certificate, with the fix for it."""
 

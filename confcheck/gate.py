@@ -13,18 +13,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from confcheck import __version__, inputs
+from confcheck import __version__, inputs, records
 from confcheck.errors import InputError
 from confcheck.findings import Finding, Severity, Suppression
 
 BASELINE_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Waiver:
     """An accepted finding: which rule (code or prefix), which target, why, and until when."""
 
@@ -52,7 +52,7 @@ class Waiver:
         return target in {(p or "").lower() for p in paths if p}
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Gate:
     """What to keep out of the verdict, and how."""
 
@@ -72,7 +72,7 @@ class Gate:
         return not any(code.startswith(i) for i in self.ignore)
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Gated:
     """Findings after the gate: the ones that count, the suppressed ones, and what people should know."""
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from dataclasses import dataclass
 from typing import Literal
 
+from confcheck import records
 from confcheck.certs import Certificate
 
 Profile = Literal["http", "xmpp"]
@@ -42,7 +42,7 @@ _ASCII_NAME = re.compile(rf"{_LABEL.pattern}(?:\.{_LABEL.pattern})*")
 """Labels that each match :data:`_LABEL`, joined by dots."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class IdentityMatch:
     """The verdict for one configured name against one certificate, with the field that decided it."""
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from confcheck import identity
+from confcheck import identity, records
 from confcheck.catalog import Catalog
 from confcheck.certs import Certificate
 from confcheck.discovery_model import Client, Discovery, DnsView, Fetch
@@ -55,7 +55,7 @@ SRV_RULES = frozenset({"CC504", "CC505", "CC506", "CC507", "CC508", "CC509"})
 """Findings about DNS records: linked to the SRV hops by value, never by certificate."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Outcome:
     """What one client platform experiences at one hop, and why."""
 
@@ -65,7 +65,7 @@ class Outcome:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Hop:
     """One step of the journey: where the client goes, the name it uses, what it meets there."""
 
@@ -95,7 +95,7 @@ class Hop:
         return bool(self.verdicts() & BAD)
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Stage:
     """The hops of one step, side by side (a record's targets, a profile's services)."""
 
@@ -103,7 +103,7 @@ class Stage:
     hops: tuple[Hop, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Path:
     """Inside or outside the office: the stages in the order the client takes them."""
 
@@ -117,7 +117,7 @@ class Path:
         return [hop for stage in self.stages for hop in stage.hops]
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Journey:
     """A services domain's sign-in, inside and outside, for the clients in use."""
 

@@ -7,9 +7,8 @@ Apart from :mod:`confcheck.engine` (the analysis rules read) so that rules, whic
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from confcheck import gc_pause
+from confcheck import gc_pause, records
 from confcheck.catalog import Catalog
 from confcheck.engine import CheckOptions, Context
 from confcheck.errors import InputError
@@ -18,7 +17,7 @@ from confcheck.model import Deployment
 from confcheck.rule import Rule
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class LintResult:
     """The findings of one run, sorted into a stable order, and whether collection was complete."""
 

@@ -7,11 +7,10 @@ defined in :mod:`confcheck.endpoint` and named here too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from confcheck import endpoint
+from confcheck import endpoint, records
 
 if TYPE_CHECKING:
     from confcheck.discovery_model import Discovery
@@ -65,7 +64,7 @@ defaults (CUCM Administration > System > Cisco Unified CM); a node configured wi
 not probed there."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Node:
     """A server: its name exactly as configured, what else it is known as, and its endpoints."""
 
@@ -89,7 +88,7 @@ class Node:
         return next((e for e in self.endpoints if e.purpose == purpose), None)
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Setting:
     """One admin setting that hands a server name to clients, exactly as configured."""
 
@@ -104,7 +103,7 @@ class Setting:
     (not a UC service, or a release whose profiles confcheck does not read)."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Cluster:
     """One cluster of one product; ``nodes`` lists the publisher first."""
 
@@ -125,7 +124,7 @@ class Cluster:
         return major_version(self.version)
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class DnsRecord:
     """One DNS observation made at collection time, so checks stay offline."""
 
@@ -135,7 +134,7 @@ class DnsRecord:
     error: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Problem:
     """Something collection could not read (a failed login, an unreachable AXL service)."""
 
@@ -148,7 +147,7 @@ PLATFORMS = ("windows", "mac", "iphone", "ipad", "android")
 """Jabber's client platforms, as Table 1 of Cisco's certificate validation guide (doc 116917) lists them."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Deployment:
     """Everything collected: the clusters, external servers (mail store, conferencing) and DNS answers."""
 

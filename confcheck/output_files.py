@@ -23,10 +23,10 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from confcheck import records
 from confcheck.errors import InputError, one_line
 from confcheck.inputs import KINDS
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 STDOUT = "-"
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Target:
     """A checked place to write: a regular file to replace, ``/dev/null``, or standard output."""
 
@@ -54,7 +54,7 @@ class Target:
         return "standard output" if self.stdout else one_line(self.path)
 
 
-@dataclass(frozen=True)
+@records.record
 class Outputs:
     """Every file a command will write, checked before any work is done."""
 

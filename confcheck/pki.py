@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from confcheck import records
 from confcheck.certs import SRV_NAME_OID, XMPP_ADDR_OID
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -34,7 +34,7 @@ _EKU_OIDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Issued:
     """A certificate with its private key."""
 

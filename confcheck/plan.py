@@ -9,15 +9,15 @@ phase: DNS, certificates, node and server names, client-facing settings, the XMP
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from operator import attrgetter
 
-from confcheck import renewal
+from confcheck import records, renewal
 from confcheck.findings import DnsNeed, Finding, Fix, Phase, Renewal
 from confcheck.model import Deployment
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Step:
     """One piece of work, with the findings it resolves."""
 
@@ -47,7 +47,7 @@ class Step:
         return tuple(dict.fromkeys(f.cluster for f in self.findings if f.cluster))
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Plan:
     """The ordered steps; ``number(step)`` is the step's position for people."""
 
@@ -269,7 +269,7 @@ def _dns_action(name: str, address: str, ptr: bool, known: _Known | None) -> tup
     return forward + (f", and {reverse}" if reverse else ""), False
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class _Known:
     """What plans need from a deployment, indexed once: cluster order and the DNS answers."""
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, TextIO
 
+from confcheck import records
 from confcheck.errors import ExitCode
 from confcheck.findings import Finding, Severity, Suppression
 from confcheck.model import Deployment
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from confcheck.journey import Journey
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Cover:
     """Who the report is for: a title and the customer's name (``[report]`` in confcheck.toml, ``--title``,
     ``--customer``), shown at the top of every human format."""
@@ -23,7 +24,7 @@ class Cover:
     customer: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class ChangeSummary:
     """What a proposed change does: the edits, the findings it fixes and the ones it introduces."""
 
@@ -32,7 +33,7 @@ class ChangeSummary:
     introduced: tuple[Finding, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Report:
     """Findings of one run with the options that judge them."""
 
@@ -78,7 +79,7 @@ class Report:
         return sum(1 for f in self.findings if f.severity is severity)
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Reporter:
     """An output format: ``confcheck lint --format NAME`` calls ``write(report, stream)``."""
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from confcheck import records
 from confcheck.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 Check = Callable[["Context"], Iterable[Finding]]
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Rule:
     """A documented check. Call :meth:`run` to get its findings for a context."""
 

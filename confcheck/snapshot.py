@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from confcheck import __version__, certs, errors, gc_pause, inputs, output_files
+from confcheck import __version__, certs, errors, gc_pause, inputs, output_files, records
 from confcheck.catalog import Catalog
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
@@ -47,7 +47,7 @@ DNS_TYPES = ("A", "AAAA", "CNAME", "PTR", "SRV")
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Limits:
     """What a snapshot may hold: checked while reading, before the model, lint and reports spend memory.
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from confcheck import gate, lint, plugin_manager
+from confcheck import gate, lint, plugin_manager, records
 from confcheck.engine import CheckOptions
 from confcheck.findings import Finding, Severity
 from confcheck.gate import Gate
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from confcheck.journey import Journey
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Options:
     """How to judge: the threshold, the gate, and optional baseline and change files."""
 

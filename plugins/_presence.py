@@ -9,9 +9,9 @@ labels would need adjusting if a release moved them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from confcheck import records
 from confcheck.collect_plan import ClusterPlan, EndpointPlan, ExternalHint, NodePlan
 from confcheck.model import Setting
 
@@ -58,7 +58,7 @@ PROTOCOL = "Protocol"
 VERSION_PREFIX = "System version:"
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class TopologyNode:
     """A node as Cluster Topology lists it."""
 

@@ -26,11 +26,10 @@ What this rests on (notes: research.md §C, §D):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from confcheck import identity
+from confcheck import identity, records
 from confcheck.model import Setting
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ CLOUD = frozenset({"webex (conferencing)", "webex (im and presence)"})
 """Product types that name Cisco's cloud, not a server of the deployment."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Names:
     """What a UC service type or a Jabber parameter names: its location key, the certificate it
     meets (empty: none is checked) and the port a Jabber client meets that certificate on."""

@@ -19,11 +19,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import timezone
 from typing import TextIO
 
-from confcheck import __version__, hookimpl, plugin_manager
+from confcheck import __version__, hookimpl, plugin_manager, records
 from confcheck.findings import Finding, Fix, Suppression
 from confcheck.report import Report, Reporter
 
@@ -41,7 +40,7 @@ def xml_text(text: object) -> str:
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class _Case:
     """One testcase before it becomes XML: a finding (kept or suppressed) or a rule that found nothing."""
 

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from confcheck import hookimpl, identity
+from confcheck import hookimpl, identity, records
 from confcheck.certs import Certificate
 from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
@@ -68,7 +68,7 @@ METHODS: dict[Method, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@records.record(eq=False)
 class Presented:
     """One certificate one node sent for one purpose: the leaf (position 0) or one of its chain.
 

@@ -10,9 +10,8 @@ names nobody asked about at collection are not judged.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
-from confcheck import hookimpl, identity
+from confcheck import hookimpl, identity, records
 from confcheck.engine import Context, ReferenceCheck, TargetCheck
 from confcheck.findings import DnsNeed, Finding, Fix, Phase, Severity
 from confcheck.identity import Profile
@@ -39,7 +38,7 @@ lists ``_xmpp-client``, which serves other XMPP clients.
 JABBER_SERVICES = ("_cisco-uds._tcp", "_cuplogin._tcp")
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class _Proposal:
     """An FQDN a fix proposes for references to one node, with those references."""
 

@@ -23,11 +23,11 @@ import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
-from confcheck import hookimpl
+from confcheck import hookimpl, records
 from confcheck.certs import Certificate, is_self_signed, label
 from confcheck.engine import Context, ReferenceCheck
 from confcheck.findings import Finding, Fix, Phase, Severity
@@ -75,7 +75,7 @@ GapKind = Literal[
 Role = Literal["leaf", "intermediate", "root", "issuer", "chain"]
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Gap:
     """One missing or broken piece between the leaf and the clients' trust store."""
 
@@ -91,7 +91,7 @@ class Gap:
     """The certificate is one the server sends (whose expiry CC301 reports)."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Verdict:
     """Whether clients trust a presented chain, and if not, every piece that is missing."""
 
@@ -462,7 +462,7 @@ _self_signed = functools.lru_cache(maxsize=4096)(is_self_signed)
 # --- the chains references meet ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class _Met:
     """One chain a node presented for one purpose, the references that meet it, and the verdict."""
 

@@ -46,6 +46,7 @@ from typing import Any
 
 from lxml import etree
 
+from confcheck import records
 from confcheck.transport import xmlparser
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -85,7 +86,7 @@ IM_AND_PRESENCE = "CUCM IM and Presence"
 Answer = tuple[int, str, bytes]
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class AxlProcessNode:
     """A System > Server entry."""
 
@@ -97,7 +98,7 @@ class AxlProcessNode:
     """``CUCM Voice/Video`` or ``CUCM IM and Presence`` (answered from AXL 10.0)."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class AxlUcService:
     """A UC service (CUCM 9.0 and later)."""
 
@@ -113,7 +114,7 @@ class AxlUcService:
     ``("Voicemail/VoicemailPrimaryServer", "{cuc1.ip}")`` for a Jabber Client Configuration service."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class AxlProfileEntry:
     """One kind of UC service in a service profile (``profileName``) and the services it names."""
 
@@ -123,7 +124,7 @@ class AxlProfileEntry:
     tertiary: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class AxlServiceProfile:
     """A service profile (CUCM 9.0 and later); ``jabber`` (12.5+): the common, desktop and mobile
     Jabber Client Configuration services it hands out."""

@@ -27,15 +27,16 @@ import pickle
 import signal
 import threading
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
+
+from confcheck import records
 
 START = b"s"
 """The byte that tells the child to start its lab."""
 
 
-@dataclass(frozen=True)
+@records.record
 class Running:
     """What auditing a running lab needs: its ``127.x.y`` block, the password variables, the inventory."""
 

@@ -98,11 +98,12 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from confcheck import records
 from confcheck.errors import InputError
 
 if sys.version_info >= (3, 11):
@@ -111,7 +112,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class CertSpec:
     """A certificate to make: its identities (with placeholders) and who signs it."""
 
@@ -176,7 +177,7 @@ CERT_KEYS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class NodeSpec:
     """A server of a cluster (or an external one)."""
 
@@ -206,7 +207,7 @@ ANSWER_FAULTS = ("html", "redirect", "oversized", "malformed")
 """How a lab server can answer what Jabber cannot use: a login page, a redirect, too much, broken XML."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class UcServiceSpec:
     """A CUCM UC service (9.0 and later)."""
 
@@ -220,7 +221,7 @@ class UcServiceSpec:
     """``ucServiceXml`` parameters as (``Section/Parameter``, value), e.g. of a Jabber Client Configuration."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class ProfileSpec:
     """A CUCM service profile: the UC services it hands to Jabber."""
 
@@ -231,7 +232,7 @@ class ProfileSpec:
     """(common, desktop, mobile) Jabber Client Configuration services, 12.5 and later."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class ServerEntry:
     """A CUP 8.x voicemail, mail store or conferencing server entry (name, host, port, protocol)."""
 
@@ -241,7 +242,7 @@ class ServerEntry:
     protocol: str
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class ClusterSpec:
     """One cluster of the scenario."""
 
@@ -280,7 +281,7 @@ class ClusterSpec:
         return int(found[1]) if found else 0
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class ExternalSpec:
     """A server outside the clusters: a mail store (IMAPS) or a conferencing server (HTTPS)."""
 
@@ -290,7 +291,7 @@ class ExternalSpec:
     cert: CertSpec = field(default_factory=CertSpec)
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class DnsSpec:
     """How the lab's DNS departs from a tidy zone (by default every host has its A and PTR records)."""
 
@@ -308,7 +309,7 @@ class DnsSpec:
     """SRV records (``_cisco-uds._tcp``) the internal zone leaves out."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class CheckSpec:
     """What the lab's inventory sets in its ``[check]`` table."""
 
@@ -319,7 +320,7 @@ class CheckSpec:
     of ``lab``, ``public`` and ``pushed``."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class JabberSpec:
     """A services domain the lab's inventory names in ``[[jabber]]`` (placeholders filled by the lab)."""
 
@@ -334,7 +335,7 @@ class JabberSpec:
     cluster: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Scenario:
     """A whole simulated deployment."""
 

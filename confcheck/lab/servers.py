@@ -15,17 +15,18 @@ import ssl
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from confcheck import records
 
 STREAM_NS = "http://etherx.jabber.org/streams"
 TLS_NS = "urn:ietf:params:xml:ns:xmpp-tls"
 MAX_BODY = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Request:
     """One HTTP request as a lab application sees it."""
 
@@ -35,7 +36,7 @@ class Request:
     body: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Response:
     """What a lab application answers."""
 

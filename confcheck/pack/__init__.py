@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass
 from datetime import datetime
 
 from confcheck import plan as plans
-from confcheck import plugin_manager
+from confcheck import plugin_manager, records
 from confcheck.catalog import Catalog
 from confcheck.engine import CheckOptions, Context
 from confcheck.errors import one_line
@@ -27,7 +26,7 @@ from confcheck.pack import change_file, client_trust, csr_plan, readme, runbook,
 from confcheck.reports import html
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Inputs:
     """What a pack is made from: judged findings, the deployment they are about, and how they were judged."""
 
@@ -50,7 +49,7 @@ class Inputs:
     at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Pack:
     """The files of a pack, by path relative to its directory, and what they hold."""
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
+from confcheck import records
 from confcheck.catalog import Catalog
 from confcheck.errors import one_line
 from confcheck.findings import Phase
@@ -23,7 +23,7 @@ from confcheck.plan import Plan
 PHASES = (Phase.NODE_NAMES, Phase.CLIENT_SETTINGS)
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Change:
     """One edit: set a setting of a cluster, or rename one of its nodes."""
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 
-from confcheck import renewal
+from confcheck import records, renewal
 from confcheck.certs import Certificate
 from confcheck.model import Cluster, Deployment, Node
 from confcheck.pack.csr_plan import Row
@@ -56,7 +56,7 @@ class Root:
         return self.cert.self_signed
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Pushed:
     """A self-signed server certificate the plan keeps: method 2 puts it in Enterprise Trust."""
 

@@ -18,10 +18,9 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from confcheck import __version__, identity, renewal
+from confcheck import __version__, identity, records, renewal
 from confcheck.findings import Renewal
 from confcheck.model import Cluster, Deployment, major_version
 from confcheck.plan import Plan
@@ -77,7 +76,7 @@ COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Row:
     """One certificate to request: what the CSR must hold and where it is generated."""
 

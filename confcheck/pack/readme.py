@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from confcheck import __version__
+from confcheck import __version__, records
 from confcheck.reports.markdown import escape
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Facts:
     """What the README says about one pack."""
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
-from confcheck import __version__, renewal
+from confcheck import __version__, records, renewal
 from confcheck.catalog import Catalog
 from confcheck.errors import one_line
 from confcheck.findings import DnsNeed, Phase, Renewal
@@ -42,7 +41,7 @@ SUMMARIES = {
 SCHEMES = {"https": "https", "tls": "tls", "xmpp-client": "xmpp", "imap": "imap", "imaps": "imaps"}
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Check:
     """One way to verify a step: what to look for, and the command that shows it (if any)."""
 
@@ -55,7 +54,7 @@ class Check:
         return " ".join(shlex.quote(a if a.isprintable() else one_line(a)) for a in self.argv)
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Item:
     """One step of the plan as a checkbox of the runbook."""
 
@@ -73,7 +72,7 @@ class Item:
     resolves: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Window:
     """One phase of the plan: one maintenance window."""
 
@@ -88,7 +87,7 @@ class Window:
         return f"Window {self.number}: {self.phase.title}"
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Runbook:
     """The whole runbook."""
 

@@ -16,7 +16,7 @@ the audit.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -24,6 +24,7 @@ import requests
 import urllib3
 from lxml import html
 
+from confcheck import records
 from confcheck.errors import ConfcheckError
 from confcheck.transport.https import Deadline, TlsPolicy, session
 
@@ -44,7 +45,7 @@ class AdminError(ConfcheckError):
         self.kind = kind
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class AdminSettings:
     """Where the admin application is and how to sign in."""
 

@@ -17,13 +17,12 @@ without jabber-config.xml is normal.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
 from lxml import etree
 
-from confcheck import identity
+from confcheck import identity, records
 from confcheck.discovery_model import ABSENT
 from confcheck.model import EndpointError
 from confcheck.transport import https, xmlparser
@@ -37,7 +36,7 @@ UDS_SERVERS = "/cucm-uds/servers"
 JABBER_CONFIG = "/jabber-config.xml"
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Answer:
     """What a server answered: the status and body, or why there is nothing usable."""
 

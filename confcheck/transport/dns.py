@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from dataclasses import dataclass
 
+from confcheck import records
 from confcheck.model import DnsRecord
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Resolver:
     """Forward (A/AAAA) and reverse (PTR) lookups through one server, or the system resolver."""
 

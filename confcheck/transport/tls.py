@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from confcheck import certs
+from confcheck import certs, records
 from confcheck.errors import ConfcheckError
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class UrlError(ConfcheckError):
     """A SOURCE URL that cannot be used: malformed, unknown scheme, port out of range."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Target:
     """Where to fetch a chain from, and which name to present (SNI, XMPP stream ``to``)."""
 
@@ -102,7 +102,7 @@ class Target:
         return None if _is_address(self.host) else self.host
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class Policy:
     """How gently and how long to try. The defaults suit production servers."""
 

@@ -8,11 +8,12 @@ needs. :mod:`confcheck.transport.https` builds sessions from this policy.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from confcheck import records
 
-@dataclass(frozen=True, slots=True)
+
+@records.record
 class TlsPolicy:
     """How to trust the server: system store (default), ``ca_bundle``, ``fingerprint`` or ``insecure``."""
 

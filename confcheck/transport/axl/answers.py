@@ -10,10 +10,11 @@ local name, in any order and any namespace, and ignores elements it does not kno
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
+
+from confcheck import records
 
 PSEUDO_NODE = "EnterpriseWideData"
 """The processnode row that holds cluster-wide settings (any case; uuid
@@ -21,7 +22,7 @@ PSEUDO_NODE = "EnterpriseWideData"
 PSEUDO_NODE_UUID = "{00000000-1111-0000-0000-000000000000}"
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class ProcessNode:
     """A server of the cluster as System > Server names it (the name exactly as configured)."""
 
@@ -38,7 +39,7 @@ class ProcessNode:
         return self.node_usage.strip().lower() == "publisher"
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class UcService:
     """A UC service (User Management > User Settings > UC Service, CUCM 9.0 and later)."""
 
@@ -56,7 +57,7 @@ class UcService:
     for a Jabber Client Configuration service."""
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class ServiceProfileEntry:
     """One kind of UC service in a service profile: which services it hands out, in order."""
 
@@ -68,7 +69,7 @@ class ServiceProfileEntry:
     certificate_verification: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class JabberConfiguration:
     """The Jabber Client Configuration (jabber-config.xml) UC services a profile hands out (12.5+)."""
 
@@ -77,7 +78,7 @@ class JabberConfiguration:
     mobile: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class ServiceProfile:
     """A service profile (User Management > User Settings > Service Profile): how UC services reach users."""
 

@@ -29,6 +29,7 @@ from typing import Any
 from lxml import etree
 from zeep.exceptions import Error as ZeepError
 
+from confcheck import records
 from confcheck.errors import InputError, one_line
 from confcheck.transport.axl import BINDING, answers, builder
 from confcheck.transport.axl.errors import AxlError
@@ -54,7 +55,7 @@ def answers_axl(release: str) -> bool:
         return False
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class ClusterInfo:
     """getClusterInfo: the configured names of the IM and Presence nodes, and of the CUCM nodes."""
 

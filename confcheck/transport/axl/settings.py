@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from confcheck import records
 from confcheck.transport.axl.versions import BLIND, VERSIONS
 from confcheck.transport.https import TlsPolicy
 
 
-@dataclass(frozen=True, slots=True)
+@records.record
 class AxlSettings:
     """One AXL endpoint and the limits every exchange with it keeps."""
 
