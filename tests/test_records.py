@@ -204,6 +204,8 @@ def test_features_product_records_do_not_use_yet_behave_as_the_stdlib() -> None:
     assert repr(one) == repr(other) == "Value(self=1, items=[...], count=7)"
     assert mine(1, [], "a") == mine(1, [], "b")  # secret is not compared
     assert hash(mine(1, (3,), "a")) == hash(twin(1, (3,), "a"))  # count is compared but not hashed
+    with pytest.raises(FrozenInstanceError, match="cannot assign to field 'other'"):
+        one.other = 1  # no field of that name: frozen too (the stdlib's slotted class raises TypeError)
     empty, stdlib = _both({"__doc__": "Nothing.", "__annotations__": {}})
     assert (repr(empty()), empty() == empty(), hash(empty())) == (repr(stdlib()), True, hash(stdlib()))
 
