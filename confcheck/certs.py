@@ -96,7 +96,19 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
 
 
 def from_pem(pem: str) -> Certificate:
-    """Parse exactly one PEM certificate, as snapshots store them (the hot path of loading one)."""
+    """Parse exactly one PEM certificate, as snapshots store them (the hot path of loading one).
+
+    A snapshot's certificate, in the PEM confcheck writes, is read straight from its DER
+    (:func:`confcheck.certs_der.certificate`) when that reader is sure of every part of it, without
+    importing cryptography's x509 package (a large part of a lint's start-up); any other with cryptography.
+    """
+    from confcheck import certs_der
+
+    der = certs_der.canonical_der(pem.encode("utf-8", "replace"))
+    if der is not None:
+        cert = certs_der.certificate(der, pem)
+        if cert is not None:
+            return cert
     from confcheck import certs_x509
 
     return certs_x509.from_pem(pem)

@@ -23,8 +23,12 @@ writes them, attribute values as decoded, key sizes as ``key_size``, extensions 
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import ipaddress
 import re
+from datetime import datetime, timezone
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -33,6 +37,7 @@ from confcheck.certs import (
     SRV_NAME,
     UTF8_STRING,
     XMPP_ADDR,
+    Certificate,
     KeyInfo,
     SubjectAltNames,
     der_string,
@@ -135,6 +140,8 @@ def _whole(der: bytes, tag: int) -> list[tuple[int, int, int]]:
 
 
 _OIDS: dict[bytes, str] = {}
+_OID_ARC_BITS = 63
+"""Arcs of at most 63 bits: cryptography's parsers set a bound (and have moved it between releases)."""
 
 
 def _oid(body: bytes) -> str:
@@ -155,6 +162,8 @@ def _oid(body: bytes) -> str:
         if fresh:
             arcs.append(value)
             value = 0
+    if len(body) > 9 and any(arc >> _OID_ARC_BITS for arc in arcs):
+        raise _Unsupported("an OID arc too large")
     first = min(arcs[0] // 40, 2)
     dotted = ".".join(map(str, [first, arcs[0] - 40 * first, *arcs[1:]]))
     if len(_OIDS) < 4096:
@@ -180,8 +189,11 @@ def _certificate(der: bytes) -> Fields:
     tbs_start, tbs_end = _tbs(der)
     elements = _children(der, tbs_start, tbs_end)
     v3 = der.startswith(_V3, tbs_start)
-    if v3:
-        elements = elements[1:]
+    return _fields(der, elements[1:] if v3 else elements, v3)
+
+
+def _fields(der: bytes, elements: list[tuple[int, int, int]], v3: bool) -> Fields:
+    """The names, key and extensions of a TBSCertificate whose elements after the version are ``elements``."""
     if tuple(map(_TAG, elements[:6])) != _TBS_TAGS:
         raise _Unsupported("TBSCertificate layout")
     _, algorithm, issuer_tlv, _, subject_tlv, key_tlv = elements[:6]
@@ -316,9 +328,14 @@ def _any_name(der: bytes, start: int, end: int) -> Name:
             raise _Unsupported("RDN")
         parts: list[str] = []
         seen: set[tuple[str, str]] = set()
+        previous, header = b"", rdn_start
         for attribute_tag, attribute_start, attribute_end in _children(der, rdn_start, rdn_end):
             if attribute_tag != 0x30:
                 raise _Unsupported("attribute")
+            encoded, header = der[header:attribute_end], attribute_end
+            if encoded < previous:
+                raise _Unsupported("a SET not in DER order")  # cryptography refuses the certificate
+            previous = encoded
             pair = _children(der, attribute_start, attribute_end)
             if len(pair) != 2 or pair[0][0] != 0x06 or pair[1][0] not in _STRING_TAGS:
                 raise _Unsupported("attribute type and value")
@@ -621,28 +638,16 @@ def _extension(der: bytes, start: int, end: int) -> tuple[str, int, int, int] | 
 
 
 def _purposes(der: bytes, start: int, end: int) -> tuple[str, ...]:
-    """The OIDs filling ``der[start:end]`` (an extendedKeyUsage), each shorter than 128 bytes (as
-    :func:`_oid` wants them)."""
+    """The OIDs filling ``der[start:end]`` (an extendedKeyUsage), each shorter than 128 bytes."""
     purposes: list[str] = []
     while start < end:
         length = der[start + 1]
         stop = start + 2 + length
         if der[start] != 0x06 or length & 0x80 or stop > end:
             raise _Unsupported("extendedKeyUsage")
-        purposes.append(_small_oid(der[start + 2 : stop]))
+        purposes.append(_oid(der[start + 2 : stop]))
         start = stop
     return tuple(purposes)
-
-
-_OID_ARC_BITS = 63
-
-
-def _small_oid(body: bytes) -> str:
-    """:func:`_oid`, for an OID whose every arc fits in 63 bits (cryptography's parser sets a bound)."""
-    dotted = _oid(body)
-    if len(body) > 9 and any(int(arc) >> _OID_ARC_BITS for arc in dotted.split(".")):
-        raise _Unsupported("an OID arc too large")
-    return dotted
 
 
 def _key_usage_reads(body: bytes) -> bool:
@@ -679,7 +684,7 @@ def _subject_alt_names(der: bytes, start: int, end: int) -> tuple[SubjectAltName
                 return None
             if len(_children(der, parts[1][1], parts[1][2])) != 1:
                 return None
-            others.append((_small_oid(der[parts[0][1] : parts[0][2]]), der[parts[1][1] : parts[1][2]]))
+            others.append((_oid(der[parts[0][1] : parts[0][2]]), der[parts[1][1] : parts[1][2]]))
         else:
             return None
     xmpp_addr: list[str] = []
@@ -696,3 +701,248 @@ def _subject_alt_names(der: bytes, start: int, end: int) -> tuple[SubjectAltName
         tuple(dns), tuple(ip), tuple(xmpp_addr), tuple(srv_name), tuple(uri), tuple(email)
     )
     return names, None
+
+
+# --- the whole certificate -------------------------------------------------------------------------
+#
+# A snapshot's certificates were read with cryptography when they were collected; reading them again
+# when a snapshot is loaded need not import cryptography's x509 package (the largest part of a lint's
+# start-up). :func:`certificate` reads every element of the Certificate as strictly as cryptography's
+# DER parser does (rust-asn1: definite minimal lengths, minimal INTEGERs, BOOLEAN 00/FF, no DEFAULT value
+# written out, SET elements in order, times ``YYMMDDHHMMSSZ`` and ``YYYYMMDDHHMMSSZ`` only), and gives
+# up on whatever it is not sure cryptography reads alike, or reads without a warning: a version other
+# than 1 and 3, unique identifiers, a negative serial number, a signature algorithm not in
+# :data:`SIGNATURE_ALGORITHMS` (so ECDSA with parameters, RSA without its NULL, RSA-PSS, DSA, EdDSA), any
+# key or extension :func:`read` leaves to cryptography.
+
+
+class SignatureAlgorithm(NamedTuple):
+    """A signature algorithm this reader knows: cryptography's name for it, how to verify it."""
+
+    name: str
+    """As ``certs_x509._oid_name`` gives it (cryptography's name of the OID)."""
+    oid: str
+    key: str
+    """The key it takes: :data:`_RSA` (PKCS#1 v1.5) or :data:`_EC` (ECDSA)."""
+    hash: str
+    """The name of the hash's class in ``cryptography.hazmat.primitives.hashes``."""
+
+
+_SIGNATURE_KINDS = (
+    # (cryptography's name, dotted OID, key, hash): RSA with NULL parameters, ECDSA without (RFC 5758)
+    ("sha1WithRSAEncryption", "1.2.840.113549.1.1.5", "RSA", "SHA1"),
+    ("sha224WithRSAEncryption", "1.2.840.113549.1.1.14", "RSA", "SHA224"),
+    ("sha256WithRSAEncryption", "1.2.840.113549.1.1.11", "RSA", "SHA256"),
+    ("sha384WithRSAEncryption", "1.2.840.113549.1.1.12", "RSA", "SHA384"),
+    ("sha512WithRSAEncryption", "1.2.840.113549.1.1.13", "RSA", "SHA512"),
+    ("ecdsa-with-SHA224", "1.2.840.10045.4.3.1", "EC", "SHA224"),
+    ("ecdsa-with-SHA256", "1.2.840.10045.4.3.2", "EC", "SHA256"),
+    ("ecdsa-with-SHA384", "1.2.840.10045.4.3.3", "EC", "SHA384"),
+    ("ecdsa-with-SHA512", "1.2.840.10045.4.3.4", "EC", "SHA512"),
+)
+
+
+def _signature_algorithms() -> dict[bytes, SignatureAlgorithm]:
+    table: dict[bytes, SignatureAlgorithm] = {}
+    for name, oid, key, digest in _SIGNATURE_KINDS:
+        parameters = b"\x05\x00" if key == "RSA" else b""
+        table[_algorithm_der(oid, parameters)] = SignatureAlgorithm(name, oid, key, digest)
+    return table
+
+
+def certificate(der: bytes, pem: str) -> Certificate | None:
+    """The certificate ``der`` (whose PEM is ``pem``) read without cryptography's x509 package, equal to
+    what ``certs_x509.parse`` gives; None when this reader is not sure cryptography would read it, and
+    read it alike (read it with cryptography)."""
+    try:
+        return _whole(der, pem)
+    except (_Unsupported, ValueError, IndexError):
+        return None
+
+
+def _whole(der: bytes, pem: str) -> Certificate:
+    outer = _children(der, 0, len(der))
+    if len(outer) != 1 or outer[0][0] != 0x30:
+        raise _Unsupported("not one SEQUENCE")
+    parts = _children(der, outer[0][1], outer[0][2])
+    if len(parts) != 3 or (parts[0][0], parts[1][0], parts[2][0]) != (0x30, 0x30, 0x03):
+        raise _Unsupported("Certificate layout")
+    (_, tbs_start, tbs_end), (_, _, algorithm_end), (_, bits_start, bits_end) = parts
+    outer_algorithm = der[tbs_end:algorithm_end]
+    algorithm = SIGNATURE_ALGORITHMS.get(outer_algorithm)
+    if algorithm is None:
+        raise _Unsupported("signature algorithm")
+    if bits_start == bits_end or der[bits_start]:
+        raise _Unsupported("signature BIT STRING with padding bits")
+    elements = _children(der, tbs_start, tbs_end)
+    v3 = elements[0][0] == 0xA0
+    if v3 and not der.startswith(_V3, tbs_start):
+        raise _Unsupported("version")  # [0] 0 is a DEFAULT written out, 1 (v2) cryptography refuses
+    body = elements[1:] if v3 else elements
+    fields = _fields(der, body, v3)
+    if fields.key is None or fields.extensions is None:
+        raise _Unsupported("a key or an extension cryptography reads")
+    serial, inner, issuer_tlv, validity, subject_tlv, key_tlv = body[:6]
+    inner_algorithm = der[serial[2] : inner[2]]
+    if inner_algorithm not in SIGNATURE_ALGORITHMS:
+        raise _Unsupported("signature algorithm")
+    times = _children(der, validity[1], validity[2])
+    if len(times) != 2:
+        raise _Unsupported("Validity")
+    subject, issuer, extensions = fields.subject, fields.issuer, fields.extensions
+    # self-signed as verify_directly_issued_by has it: the same algorithm inside and out, the same name
+    # (as encoded), and the signature verifies with the certificate's own key
+    self_signed = (
+        issuer.text == subject.text
+        and inner_algorithm == outer_algorithm
+        and der[inner[2] : issuer_tlv[2]] == der[validity[2] : subject_tlv[2]]
+        and _signed_by_itself(
+            der[subject_tlv[2] : key_tlv[2]],
+            algorithm,
+            der[bits_start + 1 : bits_end],
+            der[outer[0][1] : tbs_end],
+        )
+    )
+    purposes = extensions.extended_key_usage
+    return Certificate(
+        subject=subject.text,
+        subject_cn=subject.common_names,
+        issuer=issuer.text,
+        serial=format(_positive_integer(der[serial[1] : serial[2]]), "x"),
+        not_before=_time(der, *times[0]),
+        not_after=_time(der, *times[1]),
+        key=fields.key,
+        signature_algorithm=algorithm.name,
+        sha256=hashlib.sha256(der).hexdigest(),
+        self_signed=self_signed,
+        is_ca=extensions.is_ca,
+        san=extensions.san,
+        san_error=extensions.san_error,
+        pem=pem,
+        subject_attributes=subject.attributes,
+        issuer_label=issuer.label,
+        extended_key_usage=purpose_names(purposes) if purposes is not None else None,
+    )
+
+
+_UTC = timezone.utc
+
+
+def _time(der: bytes, tag: int, start: int, end: int) -> datetime:
+    """A UTCTime ``YYMMDDHHMMSSZ`` (years 1950 to 2049) or GeneralizedTime ``YYYYMMDDHHMMSSZ``, as
+    cryptography reads them: no other form (no fraction, offset or missing seconds)."""
+    digits = der[start : end - 1]
+    if der[end - 1] != 0x5A or not digits.isdigit():  # ASCII digits (bytes.isdigit knows no others)
+        raise _Unsupported("time")
+    if tag == 0x17 and len(digits) == 12:
+        year = int(digits[:2])
+        year += 1900 if year >= 50 else 2000
+    elif tag == 0x18 and len(digits) == 14:
+        year = int(digits[:4])
+        digits = digits[2:]
+    else:
+        raise _Unsupported("time")
+    return datetime(  # refuses what cryptography refuses: a 13th month, a 30th of February, 24:00
+        year,
+        int(digits[2:4]),
+        int(digits[4:6]),
+        int(digits[6:8]),
+        int(digits[8:10]),
+        int(digits[10:12]),
+        0,
+        _UTC,
+    )
+
+
+def _signed_by_itself(key: bytes, algorithm: SignatureAlgorithm, signature: bytes, tbs: bytes) -> bool:
+    """Whether ``signature`` over ``tbs`` verifies with the SubjectPublicKeyInfo ``key``, as
+    ``verify_directly_issued_by`` verifies it: the key loaded by ``load_der_public_key``, its kind that of
+    the algorithm, PKCS#1 v1.5 or ECDSA with the algorithm's hash. cryptography's primitives, imported
+    here: only a self-issued certificate needs them, and they cost a fraction of its x509 package."""
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    digest: hashes.HashAlgorithm = getattr(hashes, algorithm.hash)()
+    try:
+        public_key = load_der_public_key(key)
+        if isinstance(public_key, rsa.RSAPublicKey) and algorithm.key == "RSA":
+            public_key.verify(signature, tbs, padding.PKCS1v15(), digest)
+        elif isinstance(public_key, ec.EllipticCurvePublicKey) and algorithm.key == "EC":
+            public_key.verify(signature, tbs, ec.ECDSA(digest))
+        else:
+            return False  # cryptography: "Signature algorithm does not match issuer key type"
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+SIGNATURE_ALGORITHMS = _signature_algorithms()
+"""The signature algorithms this reader knows, by the DER of their AlgorithmIdentifier."""
+
+
+# --- PEM, and the names of extendedKeyUsage purposes (both readers) ---------------------------------
+
+PEM_HEAD = b"-----BEGIN CERTIFICATE-----\n"
+PEM_TAIL = b"-----END CERTIFICATE-----\n"
+
+
+def pem(der: bytes) -> str:
+    """The PEM encoding cryptography (and OpenSSL) write: base64 in lines of 64, LF line ends."""
+    body = base64.b64encode(der)
+    lines = b"\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+    return (PEM_HEAD + lines + b"\n" + PEM_TAIL).decode("ascii")
+
+
+def canonical_der(data: bytes) -> bytes | None:
+    """The DER inside ``data`` when ``data`` is exactly the PEM that :func:`pem` writes for it, else None.
+
+    Snapshots store each certificate that way: such a PEM is read without encoding it again to compare.
+    """
+    if not (data.startswith(PEM_HEAD) and data.endswith(PEM_TAIL)):
+        return None
+    body = data[len(PEM_HEAD) : -len(PEM_TAIL)]
+    try:
+        der = base64.b64decode(body)
+    except ValueError:
+        return None
+    # equal to pem(der) without writing it again: the same base64 text, with a newline at every 65th
+    # place and at the end and nowhere else (the lengths say how many), each test one call into C
+    encoded = binascii.b2a_base64(der, newline=False)
+    lines = max(1, -(-len(encoded) // 64))
+    canonical = (
+        len(body) == len(encoded) + lines
+        and body.endswith(b"\n")
+        and body[64::65] == b"\n" * len(range(64, len(body), 65))
+        and body.replace(b"\n", b"") == encoded
+    )
+    return der if canonical else None
+
+
+EKU_NAMES = {
+    "1.3.6.1.5.5.7.3.1": "serverAuth",
+    "1.3.6.1.5.5.7.3.2": "clientAuth",
+    "1.3.6.1.5.5.7.3.3": "codeSigning",
+    "1.3.6.1.5.5.7.3.4": "emailProtection",
+    "1.3.6.1.5.5.7.3.5": "ipsecEndSystem",
+    "1.3.6.1.5.5.7.3.8": "timeStamping",
+    "1.3.6.1.5.5.7.3.9": "OCSPSigning",
+    "2.5.29.37.0": "anyExtendedKeyUsage",
+}
+"""RFC 5280's names for the extendedKeyUsage purposes a server certificate may carry (Cisco's CSRs add
+IPSec End System, 1.3.6.1.5.5.7.3.5)."""
+
+
+def purpose_names(purposes: tuple[str, ...]) -> tuple[str, ...]:
+    """The extendedKeyUsage purposes named as :data:`EKU_NAMES` names them, once per distinct list (a
+    deployment's certificates carry two or three)."""
+    named = _PURPOSE_NAMES.get(purposes)
+    if named is None:
+        named = tuple(EKU_NAMES.get(oid, oid) for oid in purposes)
+        if len(_PURPOSE_NAMES) < 256:
+            _PURPOSE_NAMES[purposes] = named
+    return named
+
+
+_PURPOSE_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
