@@ -723,7 +723,7 @@ class SignatureAlgorithm(NamedTuple):
     """As ``certs_x509._oid_name`` gives it (cryptography's name of the OID)."""
     oid: str
     key: str
-    """The key it takes: :data:`_RSA` (PKCS#1 v1.5) or :data:`_EC` (ECDSA)."""
+    """The kind of key it takes (its OID): :data:`_RSA` (PKCS#1 v1.5) or :data:`_EC` (ECDSA)."""
     hash: str
     """The name of the hash's class in ``cryptography.hazmat.primitives.hashes``."""
 
@@ -746,7 +746,9 @@ def _signature_algorithms() -> dict[bytes, SignatureAlgorithm]:
     table: dict[bytes, SignatureAlgorithm] = {}
     for name, oid, key, digest in _SIGNATURE_KINDS:
         parameters = b"\x05\x00" if key == "RSA" else b""
-        table[_algorithm_der(oid, parameters)] = SignatureAlgorithm(name, oid, key, digest)
+        table[_algorithm_der(oid, parameters)] = SignatureAlgorithm(
+            name, oid, _RSA if key == "RSA" else _EC, digest
+        )
     return table
 
 
@@ -755,12 +757,12 @@ def certificate(der: bytes, pem: str) -> Certificate | None:
     what ``certs_x509.parse`` gives; None when this reader is not sure cryptography would read it, and
     read it alike (read it with cryptography)."""
     try:
-        return _whole(der, pem)
+        return _read_certificate(der, pem)
     except (_Unsupported, ValueError, IndexError):
         return None
 
 
-def _whole(der: bytes, pem: str) -> Certificate:
+def _read_certificate(der: bytes, pem: str) -> Certificate:
     outer = _children(der, 0, len(der))
     if len(outer) != 1 or outer[0][0] != 0x30:
         raise _Unsupported("not one SEQUENCE")
@@ -855,29 +857,49 @@ def _time(der: bytes, tag: int, start: int, end: int) -> datetime:
 
 
 def _signed_by_itself(key: bytes, algorithm: SignatureAlgorithm, signature: bytes, tbs: bytes) -> bool:
-    """Whether ``signature`` over ``tbs`` verifies with the SubjectPublicKeyInfo ``key``, as
-    ``verify_directly_issued_by`` verifies it: the key loaded by ``load_der_public_key``, its kind that of
-    the algorithm, PKCS#1 v1.5 or ECDSA with the algorithm's hash. cryptography's primitives, imported
-    here: only a self-issued certificate needs them, and they cost a fraction of its x509 package."""
-    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+    """Whether ``signature`` over ``tbs`` verifies with the SubjectPublicKeyInfo ``key`` (one :func:`_key`
+    vouched for), as ``verify_directly_issued_by`` verifies it: the key's kind that of the algorithm, then
+    PKCS#1 v1.5 or ECDSA with the algorithm's hash, by cryptography's primitives.
+
+    The key is made from its numbers (RSA) or its point (EC), which :func:`_key` has checked as OpenSSL
+    checks them, not by ``load_der_public_key``: the serialization package would cost every lint of a
+    snapshot with a self-signed certificate some 20 million instructions. The primitives of the key's
+    kind are imported here, when a self-issued certificate is first read; they cost a fraction of
+    cryptography's x509 package."""
+    (_, algorithm_start, algorithm_end), (_, bits_start, bits_end) = _whole(key, 0x30)
+    kind, curve = _ALGORITHMS[key[algorithm_start - 2 : algorithm_end]]
+    if kind != algorithm.key:
+        return False  # cryptography: "Signature algorithm does not match issuer key type"
+    from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-    from cryptography.hazmat.primitives.serialization import load_der_public_key
 
     digest: hashes.HashAlgorithm = getattr(hashes, algorithm.hash)()
+    point = key[bits_start + 1 : bits_end]  # (or the RSAPublicKey)
     try:
-        public_key = load_der_public_key(key)
-        if isinstance(public_key, rsa.RSAPublicKey) and algorithm.key == "RSA":
-            public_key.verify(signature, tbs, padding.PKCS1v15(), digest)
-        elif isinstance(public_key, ec.EllipticCurvePublicKey) and algorithm.key == "EC":
-            public_key.verify(signature, tbs, ec.ECDSA(digest))
+        if kind == _RSA:
+            from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+            numbers = _whole(point, 0x30)
+            modulus = int.from_bytes(point[numbers[0][1] : numbers[0][2]], "big")
+            exponent = int.from_bytes(point[numbers[1][1] : numbers[1][2]], "big")
+            rsa_key = rsa.RSAPublicNumbers(exponent, modulus).public_key()
+            rsa_key.verify(signature, tbs, padding.PKCS1v15(), digest)
         else:
-            return False  # cryptography: "Signature algorithm does not match issuer key type"
-    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
-        return False
+            from cryptography.hazmat.primitives.asymmetric import ec
+
+            ec_key = ec.EllipticCurvePublicKey.from_encoded_point(getattr(ec, _CURVE_CLASSES[curve])(), point)
+            ec_key.verify(signature, tbs, ec.ECDSA(digest))
+    except InvalidSignature:
+        return False  # anything else (a ValueError) is not sure: read the certificate with cryptography
     return True
 
 
+_CURVE_CLASSES = {
+    "1.2.840.10045.3.1.7": "SECP256R1",
+    "1.3.132.0.34": "SECP384R1",
+    "1.3.132.0.35": "SECP521R1",
+}
+"""The class in ``cryptography.hazmat.primitives.asymmetric.ec`` of each curve of :data:`_CURVES`."""
 SIGNATURE_ALGORITHMS = _signature_algorithms()
 """The signature algorithms this reader knows, by the DER of their AlgorithmIdentifier."""
 
