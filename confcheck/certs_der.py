@@ -711,7 +711,7 @@ def _subject_alt_names(der: bytes, start: int, end: int) -> tuple[SubjectAltName
 # DER parser does (rust-asn1: definite minimal lengths, minimal INTEGERs, BOOLEAN 00/FF, no DEFAULT value
 # written out, SET elements in order, times ``YYMMDDHHMMSSZ`` and ``YYYYMMDDHHMMSSZ`` only), and gives
 # up on whatever it is not sure cryptography reads alike, or reads without a warning: a version other
-# than 1 and 3, unique identifiers, a negative serial number, a signature algorithm not in
+# than 1 and 3, unique identifiers, a serial number not positive (cryptography warns of it), a signature algorithm not in
 # :data:`SIGNATURE_ALGORITHMS` (so ECDSA with parameters, RSA without its NULL, RSA-PSS, DSA, EdDSA), any
 # key or extension :func:`read` leaves to cryptography.
 
@@ -729,8 +729,9 @@ class SignatureAlgorithm(NamedTuple):
 
 
 _SIGNATURE_KINDS = (
-    # (cryptography's name, dotted OID, key, hash): RSA with NULL parameters, ECDSA without (RFC 5758)
-    ("sha1WithRSAEncryption", "1.2.840.113549.1.1.5", "RSA", "SHA1"),
+    # (cryptography's name, dotted OID, key, hash): RSA with NULL parameters, ECDSA without (RFC 5758).
+    # Not SHA-1: cryptography 50 no longer verifies sha1WithRSAEncryption or ecdsa-with-SHA1 signatures
+    # ("Unsupported signature algorithm", so not self-signed), which earlier releases may.
     ("sha224WithRSAEncryption", "1.2.840.113549.1.1.14", "RSA", "SHA224"),
     ("sha256WithRSAEncryption", "1.2.840.113549.1.1.11", "RSA", "SHA256"),
     ("sha384WithRSAEncryption", "1.2.840.113549.1.1.12", "RSA", "SHA384"),
@@ -806,11 +807,14 @@ def _read_certificate(der: bytes, pem: str) -> Certificate:
         )
     )
     purposes = extensions.extended_key_usage
+    serial_number = _positive_integer(der[serial[1] : serial[2]])
+    if not serial_number:
+        raise _Unsupported("serial number zero")  # cryptography warns of it (as of a negative one)
     return Certificate(
         subject=subject.text,
         subject_cn=subject.common_names,
         issuer=issuer.text,
-        serial=format(_positive_integer(der[serial[1] : serial[2]]), "x"),
+        serial=format(serial_number, "x"),
         not_before=_time(der, *times[0]),
         not_after=_time(der, *times[1]),
         key=fields.key,
