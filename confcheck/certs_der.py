@@ -213,15 +213,22 @@ def _fields(der: bytes, elements: list[tuple[int, int, int]], v3: bool) -> Field
 
 
 def _tbs(der: bytes) -> tuple[int, int]:
-    """(start, end) of the TBSCertificate's content in the Certificate ``der``: one SEQUENCE filling ``der``
-    of three elements, the first a SEQUENCE (RFC 5280 4.1). Certificates of a few kilobytes have lengths
-    of two bytes: those are read here in place, anything else by :func:`_children`, as before."""
+    """(start, end) of the TBSCertificate's content in the Certificate ``der`` (see :func:`_outline`)."""
+    _, tbs_start, tbs_end, _ = _outline(der)
+    return tbs_start, tbs_end
+
+
+def _outline(der: bytes) -> tuple[int, int, int, list[tuple[int, int, int]]]:
+    """(where the TBSCertificate starts, where its content starts, where it ends, the two elements after
+    it) in the Certificate ``der``: one SEQUENCE filling ``der`` of three elements, the first a SEQUENCE
+    (RFC 5280 4.1). Certificates of a few kilobytes have lengths of two bytes: those are read here in
+    place, anything else by :func:`_children`."""
     if der[:2] == b"\x30\x82" and der[4:6] == b"\x30\x82" and int.from_bytes(der[2:4], "big") == len(der) - 4:
         tbs_end = 8 + int.from_bytes(der[6:8], "big")
         if der[6] and der[2] and tbs_end <= len(der):  # minimal lengths (at least 256 bytes)
             rest = _children(der, tbs_end, len(der))  # the signature's algorithm and value
             if len(rest) == 2:
-                return 8, tbs_end
+                return 4, 8, tbs_end, rest
             raise _Unsupported("Certificate layout")
     outer = _children(der, 0, len(der))
     if len(outer) != 1 or outer[0][0] != 0x30:
@@ -229,7 +236,7 @@ def _tbs(der: bytes) -> tuple[int, int]:
     parts = _children(der, outer[0][1], outer[0][2])
     if len(parts) != 3 or parts[0][0] != 0x30:
         raise _Unsupported("Certificate layout")
-    return parts[0][1], parts[0][2]
+    return outer[0][1], parts[0][1], parts[0][2], parts[1:]
 
 
 # --- names ----------------------------------------------------------------------------------------
@@ -764,35 +771,32 @@ def certificate(der: bytes, pem: str) -> Certificate | None:
 
 
 def _read_certificate(der: bytes, pem: str) -> Certificate:
-    outer = _children(der, 0, len(der))
-    if len(outer) != 1 or outer[0][0] != 0x30:
-        raise _Unsupported("not one SEQUENCE")
-    parts = _children(der, outer[0][1], outer[0][2])
-    if len(parts) != 3 or (parts[0][0], parts[1][0], parts[2][0]) != (0x30, 0x30, 0x03):
-        raise _Unsupported("Certificate layout")
-    (_, tbs_start, tbs_end), (_, _, algorithm_end), (_, bits_start, bits_end) = parts
+    tbs_header, tbs_start, tbs_end, rest = _outline(der)
+    (algorithm_tag, _, algorithm_end), (bits_tag, bits_start, bits_end) = rest
     outer_algorithm = der[tbs_end:algorithm_end]
     algorithm = SIGNATURE_ALGORITHMS.get(outer_algorithm)
-    if algorithm is None:
+    if algorithm is None or algorithm_tag != 0x30:
         raise _Unsupported("signature algorithm")
-    if bits_start == bits_end or der[bits_start]:
-        raise _Unsupported("signature BIT STRING with padding bits")
+    if bits_tag != 0x03 or bits_start == bits_end or der[bits_start]:
+        raise _Unsupported("signature: not a BIT STRING, or with padding bits")
     elements = _children(der, tbs_start, tbs_end)
     v3 = elements[0][0] == 0xA0
     if v3 and not der.startswith(_V3, tbs_start):
         raise _Unsupported("version")  # [0] 0 is a DEFAULT written out, 1 (v2) cryptography refuses
     body = elements[1:] if v3 else elements
     fields = _fields(der, body, v3)
-    if fields.key is None or fields.extensions is None:
+    key, extensions = fields.key, fields.extensions
+    if key is None or extensions is None:
         raise _Unsupported("a key or an extension cryptography reads")
     serial, inner, issuer_tlv, validity, subject_tlv, key_tlv = body[:6]
     inner_algorithm = der[serial[2] : inner[2]]
     if inner_algorithm not in SIGNATURE_ALGORITHMS:
         raise _Unsupported("signature algorithm")
-    times = _children(der, validity[1], validity[2])
-    if len(times) != 2:
-        raise _Unsupported("Validity")
-    subject, issuer, extensions = fields.subject, fields.issuer, fields.extensions
+    number = der[serial[1] : serial[2]]
+    if not number or number[0] & 0x80 or (number[0] == 0 and (len(number) == 1 or not number[1] & 0x80)):
+        raise _Unsupported("serial number")  # not minimal, or not positive (cryptography warns of 0 and less)
+    not_before, not_after = _validity(der, validity[1], validity[2])
+    subject, issuer = fields.subject, fields.issuer
     # self-signed as verify_directly_issued_by has it: the same algorithm inside and out, the same name
     # (as encoded), and the signature verifies with the certificate's own key
     self_signed = (
@@ -803,21 +807,18 @@ def _read_certificate(der: bytes, pem: str) -> Certificate:
             der[subject_tlv[2] : key_tlv[2]],
             algorithm,
             der[bits_start + 1 : bits_end],
-            der[outer[0][1] : tbs_end],
+            der[tbs_header:tbs_end],
         )
     )
     purposes = extensions.extended_key_usage
-    serial_number = _positive_integer(der[serial[1] : serial[2]])
-    if not serial_number:
-        raise _Unsupported("serial number zero")  # cryptography warns of it (as of a negative one)
     return Certificate(
         subject=subject.text,
         subject_cn=subject.common_names,
         issuer=issuer.text,
-        serial=format(serial_number, "x"),
-        not_before=_time(der, *times[0]),
-        not_after=_time(der, *times[1]),
-        key=fields.key,
+        serial=number.hex().lstrip("0"),
+        not_before=not_before,
+        not_after=not_after,
+        key=key,
         signature_algorithm=algorithm.name,
         sha256=hashlib.sha256(der).hexdigest(),
         self_signed=self_signed,
@@ -831,33 +832,50 @@ def _read_certificate(der: bytes, pem: str) -> Certificate:
     )
 
 
+def _validity(der: bytes, start: int, end: int) -> tuple[datetime, datetime]:
+    """notBefore and notAfter of the Validity whose content is ``der[start:end]``: two times, each read
+    once per distinct encoding (:data:`_TIMES`; a CA issues many certificates the same day)."""
+    middle = start + 2 + der[start + 1]
+    if middle + 2 + der[middle + 1] != end or (der[start + 1] | der[middle + 1]) & 0x80:
+        raise _Unsupported("Validity")
+    first, second = der[start:middle], der[middle:end]
+    not_before = _TIMES.get(first) or _time(first)
+    not_after = _TIMES.get(second) or _time(second)
+    return not_before, not_after
+
+
+_TIMES: dict[bytes, datetime] = {}
+"""Times already read, by their DER."""
+_TIMES_KEPT = 4096
 _UTC = timezone.utc
 
 
-def _time(der: bytes, tag: int, start: int, end: int) -> datetime:
-    """A UTCTime ``YYMMDDHHMMSSZ`` (years 1950 to 2049) or GeneralizedTime ``YYYYMMDDHHMMSSZ``, as
-    cryptography reads them: no other form (no fraction, offset or missing seconds)."""
-    digits = der[start : end - 1]
-    if der[end - 1] != 0x5A or not digits.isdigit():  # ASCII digits (bytes.isdigit knows no others)
+def _time(encoded: bytes) -> datetime:
+    """The UTCTime ``YYMMDDHHMMSSZ`` (years 1950 to 2049) or GeneralizedTime ``YYYYMMDDHHMMSSZ`` that
+    ``encoded`` is (tag, length, text), as cryptography reads them: no other form (no fraction, offset or
+    missing seconds)."""
+    digits = encoded[2:-1]
+    if encoded[-1] != 0x5A or not digits.isdigit():  # ASCII digits (bytes.isdigit knows no others)
         raise _Unsupported("time")
-    if tag == 0x17 and len(digits) == 12:
+    if encoded[0] == 0x17 and len(digits) == 12:
         year = int(digits[:2])
         year += 1900 if year >= 50 else 2000
-    elif tag == 0x18 and len(digits) == 14:
+    elif encoded[0] == 0x18 and len(digits) == 14:
         year = int(digits[:4])
         digits = digits[2:]
     else:
         raise _Unsupported("time")
-    return datetime(  # refuses what cryptography refuses: a 13th month, a 30th of February, 24:00
-        year,
-        int(digits[2:4]),
-        int(digits[4:6]),
-        int(digits[6:8]),
-        int(digits[8:10]),
-        int(digits[10:12]),
-        0,
-        _UTC,
-    )
+    number = int(digits[2:])  # MMDDHHMMSS
+    number, second = divmod(number, 100)
+    number, minute = divmod(number, 100)
+    number, hour = divmod(number, 100)
+    month, day = divmod(number, 100)
+    # datetime refuses what cryptography refuses: a 13th month, a 30th of February, 24:00, a 60th second
+    moment = datetime(year, month, day, hour, minute, second, 0, _UTC)
+    if len(_TIMES) >= _TIMES_KEPT:
+        _TIMES.clear()
+    _TIMES[encoded] = moment
+    return moment
 
 
 def _signed_by_itself(key: bytes, algorithm: SignatureAlgorithm, signature: bytes, tbs: bytes) -> bool:
