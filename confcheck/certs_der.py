@@ -10,10 +10,15 @@ is read once per distinct encoding. It vouches for the names, keys and
 extensions servers really present — attributes in UTF8String, PrintableString or IA5String, RSA and
 NIST-curve EC keys; subjectAltName, extendedKeyUsage, basicConstraints, keyUsage and the key
 identifiers, in the shapes cryptography reads without fail — and gives up (:func:`read` returns None,
-or a None key or extensions) on anything else, which is then read with cryptography as before. It is
-never the only check: the caller has had cryptography load the same bytes first, so malformed
-certificates are refused exactly as they always were. What cryptography gives cheaply (serial number,
-validity, signature algorithm) is not read here.
+or a None key or extensions) on anything else, which is then read with cryptography as before.
+:func:`read` is never the only check: its caller (``certs_x509.parse``) has had cryptography load the
+same bytes first, so malformed certificates are refused exactly as they always were.
+
+:func:`certificate` reads the whole certificate, serial number, validity and signature included, for a
+snapshot's certificates (``certs.from_pem``): a lint then need not import cryptography's x509 package,
+a large part of its start-up. It checks every element as strictly as cryptography's DER parser does and
+declines (None) whatever it is not sure cryptography reads alike and without a warning; those are read
+with cryptography as before (see the comment above :func:`certificate`).
 
 Each value equals what cryptography gives for the same certificate (tests compare the two over many
 generated certificates and hostile extension values): RFC 4514 strings as ``Name.rfc4514_string``
@@ -715,12 +720,15 @@ def _subject_alt_names(der: bytes, start: int, end: int) -> tuple[SubjectAltName
 # A snapshot's certificates were read with cryptography when they were collected; reading them again
 # when a snapshot is loaded need not import cryptography's x509 package (the largest part of a lint's
 # start-up). :func:`certificate` reads every element of the Certificate as strictly as cryptography's
-# DER parser does (rust-asn1: definite minimal lengths, minimal INTEGERs, BOOLEAN 00/FF, no DEFAULT value
-# written out, SET elements in order, times ``YYMMDDHHMMSSZ`` and ``YYYYMMDDHHMMSSZ`` only), and gives
-# up on whatever it is not sure cryptography reads alike, or reads without a warning: a version other
-# than 1 and 3, unique identifiers, a serial number not positive (cryptography warns of it), a signature algorithm not in
-# :data:`SIGNATURE_ALGORITHMS` (so ECDSA with parameters, RSA without its NULL, RSA-PSS, DSA, EdDSA), any
-# key or extension :func:`read` leaves to cryptography.
+# DER parser (rust-asn1) does: definite minimal lengths, minimal INTEGERs, BOOLEAN 00 or FF, no DEFAULT
+# value written out (a v1 version, a FALSE critical flag), SET elements in DER order, OID arcs of at most
+# 63 bits, times ``YYMMDDHHMMSSZ`` and ``YYYYMMDDHHMMSSZ`` only, no byte after the Certificate. It gives
+# up on whatever it is not sure cryptography reads alike and without a warning: a version other than
+# 1 and 3, unique identifiers, a serial number of 0 or less (cryptography warns of those), a signature
+# algorithm not in :data:`SIGNATURE_ALGORITHMS` (ECDSA with parameters, RSA without its NULL, SHA-1,
+# RSA-PSS, DSA, EdDSA), a signature with padding bits, and every key, name and extension :func:`read`
+# leaves to cryptography (unknown or duplicate extensions among them). Tests compare it with
+# cryptography over real certificates and DER mutated element by element and byte by byte.
 
 
 class SignatureAlgorithm(NamedTuple):

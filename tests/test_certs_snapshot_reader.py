@@ -152,7 +152,11 @@ def parts_of(der: bytes) -> Parts:
         extensions = tuple(
             elements(sequence, 2 if sequence[1] < 0x80 else 2 + (sequence[1] & 0x7F), len(sequence))
         )
-    return Parts(version, *inner[:6], b"".join(inner[6:]), extensions, outer)
+    serial, inner_algorithm, issuer, validity, subject, spki = inner[:6]
+    unique_ids = b"".join(inner[6:])
+    return Parts(
+        version, serial, inner_algorithm, issuer, validity, subject, spki, unique_ids, extensions, outer
+    )
 
 
 def hash_of(outer: bytes) -> hashes.HashAlgorithm:
@@ -199,7 +203,7 @@ def built(
     days: int = 730,
     serial: int = 0x1234,
     extensions: bool = True,
-    digest: hashes.HashAlgorithm | None = None,
+    digest: hashes.SHA224 | hashes.SHA256 | hashes.SHA384 | hashes.SHA512 | None = None,
 ) -> x509.Certificate:
     """A certificate made with cryptography: self-signed when ``issuer_kind`` is None."""
     subject = pki.name(f"{kind}.example.com", O="confcheck", OU="lab")
@@ -237,7 +241,7 @@ def test_real_certificates_are_the_readers_and_equal_todays(kind: str, issuer: s
         {"extensions": False},
         {"start": datetime(2049, 12, 31, 23, 59, 59, tzinfo=timezone.utc)},
     ):
-        cert = built(kind, issuer, **options)  # type: ignore[arg-type]
+        cert = built(kind, issuer, **options)
         read = agrees(der_of(cert))
         assert read is not None, options
         assert read.self_signed is (issuer is None)
