@@ -3,9 +3,10 @@
 Everything the rules need is read once into plain values; the PEM is kept so a snapshot can always
 be re-parsed. A subjectAltName extension that cannot be parsed is recorded as ``san_error`` and never
 silently replaced by the Subject CN. The reading itself, with cryptography, is in
-:mod:`confcheck.certs_x509` (names and keys straight from the DER in :mod:`confcheck.certs_der`),
-imported by the functions here when they are first called: the model, the rules' documentation and
-the catalog use these values without importing cryptography.
+:mod:`confcheck.certs_x509` (names and keys straight from the DER in :mod:`confcheck.certs_der`, which
+reads a snapshot's certificates wholly where it vouches for them), imported by the functions here
+when they are first called: the model, the rules' documentation and the catalog use these values
+without importing cryptography.
 """
 
 from __future__ import annotations
