@@ -256,6 +256,77 @@ def test_every_hash_of_a_self_signed_certificate_is_verified(kind: str, digest: 
     assert digest in read.signature_algorithm.upper()
 
 
+@st.composite
+def real_certificates(draw: st.DrawFn) -> x509.Certificate:
+    """Certificates made with cryptography as servers and CAs have them: any key of :data:`KINDS`,
+    self-signed or issued, any mix of the usual extensions, UTCTime and GeneralizedTime validity."""
+    kind = draw(st.sampled_from(KINDS))
+    issuer_kind = draw(st.sampled_from([None, None, "p256", "p384", "rsa2048"]))
+    subject = pki.name(
+        draw(st.sampled_from(["cucm1.example.com", "Acme Root CA", "ü.example"])), O="confcheck"
+    )
+    issuer = subject if issuer_kind is None else pki.name(f"{issuer_kind} CA", O="confcheck", C="US")
+    start = draw(st.datetimes(datetime(1950, 1, 1), datetime(2100, 1, 1), timezones=st.just(timezone.utc)))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key(kind).public_key())
+        .serial_number(draw(st.integers(1, 2**159 - 1)))
+        .not_valid_before(start.replace(microsecond=0))
+        .not_valid_after(
+            start.replace(microsecond=0) + timedelta(days=draw(st.sampled_from([1, 398, 3650, 36500])))
+        )
+    )
+    if draw(st.booleans()):
+        ca = draw(st.booleans())
+        builder = builder.add_extension(
+            x509.BasicConstraints(ca, draw(st.sampled_from([None, 0, 2])) if ca else None),
+            critical=draw(st.booleans()),
+        )
+    if draw(st.booleans()):
+        purposes = draw(
+            st.lists(
+                st.sampled_from(
+                    [
+                        ExtendedKeyUsageOID.SERVER_AUTH,
+                        ExtendedKeyUsageOID.CLIENT_AUTH,
+                        ObjectIdentifier("1.3.6.1.5.5.7.3.5"),
+                    ]
+                ),
+                min_size=1,
+                max_size=3,
+                unique=True,
+            )
+        )
+        builder = builder.add_extension(x509.ExtendedKeyUsage(purposes), critical=False)
+    if draw(st.booleans()):
+        names = [x509.DNSName(f"n{number}.example.com") for number in range(draw(st.integers(1, 4)))]
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=draw(st.booleans()))
+    if draw(st.booleans()):
+        builder = builder.add_extension(
+            x509.KeyUsage(True, False, True, False, False, False, False, False, False), True
+        )
+    if draw(st.booleans()):
+        builder = builder.add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key(kind).public_key()), False
+        )
+    digests: list[hashes.SHA256 | hashes.SHA384 | hashes.SHA512] = [
+        hashes.SHA256(),
+        hashes.SHA384(),
+        hashes.SHA512(),
+    ]
+    return builder.sign(key(issuer_kind or kind), draw(st.sampled_from(digests)))
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(real_certificates())
+def test_real_certificates_of_every_shape_are_the_readers_and_equal_todays(cert: x509.Certificate) -> None:
+    read = agrees(der_of(cert))
+    assert read is not None
+    assert read.self_signed is (cert.issuer == cert.subject)
+
+
 def test_the_project_certificates_are_the_readers() -> None:
     """What pki makes (the lab, the demo, the benchmarks) is read by the reader, every field equal."""
     root = pki.ca("Root CA")
@@ -320,6 +391,7 @@ def ext(dotted: str, value: bytes, flag: bytes = b"") -> bytes:
     return tlv(0x30, oid(dotted) + flag + tlv(0x04, value))
 
 
+@functools.cache
 def base_parts(kind: str = "p256", issued: bool = False) -> Parts:
     return parts_of(der_of(built(kind, "p256" if issued else None)))
 
@@ -357,6 +429,7 @@ class Case(NamedTuple):
     self_signed: bool | None = None
 
 
+@functools.cache
 def cases() -> dict[str, Case]:
     p256 = base_parts()
     one_ext = p256.extensions or ()
