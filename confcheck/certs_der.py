@@ -725,8 +725,8 @@ def _subject_alt_names(der: bytes, start: int, end: int) -> tuple[SubjectAltName
 # 63 bits, times ``YYMMDDHHMMSSZ`` and ``YYYYMMDDHHMMSSZ`` only, no byte after the Certificate. It gives
 # up on whatever it is not sure cryptography reads alike and without a warning: a version other than
 # 1 and 3, unique identifiers, a serial number of 0 or less (cryptography warns of those), a signature
-# algorithm not in :data:`SIGNATURE_ALGORITHMS` (ECDSA with parameters, RSA without its NULL, SHA-1,
-# RSA-PSS, DSA, EdDSA), a signature with padding bits, and every key, name and extension :func:`read`
+# algorithm not in :data:`SIGNATURE_ALGORITHMS` (ECDSA with parameters, RSA without its NULL, RSA-PSS,
+# DSA, EdDSA), a signature with padding bits, and every key, name and extension :func:`read`
 # leaves to cryptography (unknown or duplicate extensions among them). Tests compare it with
 # cryptography over real certificates and DER mutated element by element and byte by byte.
 
@@ -739,18 +739,20 @@ class SignatureAlgorithm(NamedTuple):
     oid: str
     key: str
     """The kind of key it takes (its OID): :data:`_RSA` (PKCS#1 v1.5) or :data:`_EC` (ECDSA)."""
-    hash: str
-    """The name of the hash's class in ``cryptography.hazmat.primitives.hashes``."""
+    hash: str | None
+    """The name of the hash's class in ``cryptography.hazmat.primitives.hashes``; None for SHA-1, whose
+    signatures cryptography does not verify (``verify_directly_issued_by``: "Unsupported signature
+    algorithm", in 47 and 50 alike), so no certificate signed with it is self-signed."""
 
 
 _SIGNATURE_KINDS = (
-    # (cryptography's name, dotted OID, key, hash): RSA with NULL parameters, ECDSA without (RFC 5758).
-    # Not SHA-1: cryptography 50 no longer verifies sha1WithRSAEncryption or ecdsa-with-SHA1 signatures
-    # ("Unsupported signature algorithm", so not self-signed), which earlier releases may.
+    # (cryptography's name, dotted OID, key, hash): RSA with NULL parameters, ECDSA without (RFC 5758)
+    ("sha1WithRSAEncryption", "1.2.840.113549.1.1.5", "RSA", None),
     ("sha224WithRSAEncryption", "1.2.840.113549.1.1.14", "RSA", "SHA224"),
     ("sha256WithRSAEncryption", "1.2.840.113549.1.1.11", "RSA", "SHA256"),
     ("sha384WithRSAEncryption", "1.2.840.113549.1.1.12", "RSA", "SHA384"),
     ("sha512WithRSAEncryption", "1.2.840.113549.1.1.13", "RSA", "SHA512"),
+    ("ecdsa-with-SHA1", "1.2.840.10045.4.1", "EC", None),
     ("ecdsa-with-SHA224", "1.2.840.10045.4.3.1", "EC", "SHA224"),
     ("ecdsa-with-SHA256", "1.2.840.10045.4.3.2", "EC", "SHA256"),
     ("ecdsa-with-SHA384", "1.2.840.10045.4.3.3", "EC", "SHA384"),
@@ -898,8 +900,8 @@ def _signed_by_itself(key: bytes, algorithm: SignatureAlgorithm, signature: byte
     cryptography's x509 package."""
     (_, algorithm_start, algorithm_end), (_, bits_start, bits_end) = _whole(key, 0x30)
     kind, curve = _ALGORITHMS[key[algorithm_start - 2 : algorithm_end]]
-    if kind != algorithm.key:
-        return False  # cryptography: "Signature algorithm does not match issuer key type"
+    if kind != algorithm.key or algorithm.hash is None:
+        return False  # cryptography: "Signature algorithm does not match issuer key type", or SHA-1
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
 

@@ -457,11 +457,16 @@ def cases() -> dict[str, Case]:
             False,
         ),
         "ECDSA with NULL parameters outside": Case({"outer": algorithm(ECDSA_SHA["SHA256"], NULL)}, False),
-        "ecdsa-with-SHA1": Case(
-            {"inner": algorithm(ECDSA_SHA["SHA1"]), "outer": algorithm(ECDSA_SHA["SHA1"])}, False
+        "ecdsa-with-SHA1 (never self-signed)": Case(
+            {"inner": algorithm(ECDSA_SHA["SHA1"]), "outer": algorithm(ECDSA_SHA["SHA1"])}, True, False
         ),
-        "sha1WithRSAEncryption": Case(
-            {"inner": algorithm(RSA_SHA["SHA1"], NULL), "outer": algorithm(RSA_SHA["SHA1"], NULL)}, False
+        "sha1WithRSAEncryption with an EC key": Case(
+            {"inner": algorithm(RSA_SHA["SHA1"], NULL), "outer": algorithm(RSA_SHA["SHA1"], NULL)},
+            True,
+            False,
+        ),
+        "ecdsa-with-SHA1 with NULL parameters": Case(
+            {"inner": algorithm(ECDSA_SHA["SHA1"], NULL), "outer": algorithm(ECDSA_SHA["SHA1"], NULL)}, False
         ),
         "RSA without NULL parameters": Case(
             {"inner": algorithm(RSA_SHA["SHA256"]), "outer": algorithm(RSA_SHA["SHA256"])}, False
@@ -577,6 +582,23 @@ def test_a_signature_of_another_key_or_with_padding_bits_is_not_self_signed_or_d
     short = agrees(signed(rsa_parts, key("rsa2048"), signature=b"\x01" * 255))
     assert short is not None
     assert not short.self_signed
+
+
+@pytest.mark.parametrize("kind", ["rsa2048", "p256"])
+def test_a_certificate_signed_with_sha1_by_its_own_key_is_read_and_not_self_signed(kind: str) -> None:
+    """cryptography does not verify SHA-1 signatures ("Unsupported signature algorithm"), so today's
+    path calls no such certificate self-signed; the reader says the same without verifying it."""
+    sha1 = algorithm(RSA_SHA["SHA1"], NULL) if kind.startswith("rsa") else algorithm(ECDSA_SHA["SHA1"])
+    der = signed(base_parts(kind)._replace(inner=sha1, outer=sha1), key(kind))
+    loaded = x509.load_der_x509_certificate(der)
+    with pytest.raises(ValueError, match="Unsupported signature algorithm"):
+        loaded.verify_directly_issued_by(loaded)
+    read = agrees(der)
+    assert read is not None
+    assert not read.self_signed
+    assert read.signature_algorithm == (
+        "sha1WithRSAEncryption" if kind.startswith("rsa") else "ecdsa-with-SHA1"
+    )
 
 
 def test_the_signature_algorithm_names_are_cryptographys() -> None:
