@@ -383,7 +383,6 @@ def test_a_v1_certificate_is_the_readers() -> None:
 
 # --- element by element: what the reader reads, and what it declines -----------------------------
 
-V3 = b"\xa0\x03\x02\x01\x02"
 CRITICAL_FALSE = b"\x01\x01\x00"
 
 
@@ -416,8 +415,7 @@ def name(*rdns: bytes) -> bytes:
 
 
 CN = "2.5.4.3"
-O = "2.5.4.10"  # noqa: E741
-SAN = "2.5.29.17"
+ORGANIZATION = "2.5.4.10"
 BC = "2.5.29.19"
 RSA_KEY_OID = "1.2.840.113549.1.1.1"
 
@@ -526,16 +524,16 @@ def cases() -> dict[str, Case]:
         "same names as DER": Case({"issuer": cn_utf8, "subject": cn_utf8}, True, True),
         "multi-valued RDN in order": Case(
             {
-                "subject": name(rdn((CN, 0x0C, b"a"), (O, 0x0C, b"b"))),
-                "issuer": name(rdn((CN, 0x0C, b"a"), (O, 0x0C, b"b"))),
+                "subject": name(rdn((CN, 0x0C, b"a"), (ORGANIZATION, 0x0C, b"b"))),
+                "issuer": name(rdn((CN, 0x0C, b"a"), (ORGANIZATION, 0x0C, b"b"))),
             },
             True,
             True,
         ),
         "multi-valued RDN out of order": Case(
             {
-                "subject": name(rdn((O, 0x0C, b"b"), (CN, 0x0C, b"a"))),
-                "issuer": name(rdn((O, 0x0C, b"b"), (CN, 0x0C, b"a"))),
+                "subject": name(rdn((ORGANIZATION, 0x0C, b"b"), (CN, 0x0C, b"a"))),
+                "issuer": name(rdn((ORGANIZATION, 0x0C, b"b"), (CN, 0x0C, b"a"))),
             },
             False,
         ),
