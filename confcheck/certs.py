@@ -3,9 +3,10 @@
 Everything the rules need is read once into plain values; the PEM is kept so a snapshot can always
 be re-parsed. A subjectAltName extension that cannot be parsed is recorded as ``san_error`` and never
 silently replaced by the Subject CN. The reading itself, with cryptography, is in
-:mod:`confcheck.certs_x509` (names and keys straight from the DER in :mod:`confcheck.certs_der`),
-imported by the functions here when they are first called: the model, the rules' documentation and
-the catalog use these values without importing cryptography.
+:mod:`confcheck.certs_x509` (names and keys straight from the DER in :mod:`confcheck.certs_der`, which
+reads a snapshot's certificates wholly where it vouches for them), imported by the functions here
+when they are first called: the model, the rules' documentation and the catalog use these values
+without importing cryptography.
 """
 
 from __future__ import annotations
@@ -95,7 +96,19 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
 
 
 def from_pem(pem: str) -> Certificate:
-    """Parse exactly one PEM certificate, as snapshots store them (the hot path of loading one)."""
+    """Parse exactly one PEM certificate, as snapshots store them (the hot path of loading one).
+
+    A snapshot's certificate, in the PEM confcheck writes, is read straight from its DER
+    (:func:`confcheck.certs_der.certificate`) when that reader is sure of every part of it, without
+    importing cryptography's x509 package (a large part of a lint's start-up); any other with cryptography.
+    """
+    from confcheck import certs_der
+
+    der = certs_der.canonical_der(pem.encode("utf-8", "replace"))
+    if der is not None:
+        cert = certs_der.certificate(der, pem)
+        if cert is not None:
+            return cert
     from confcheck import certs_x509
 
     return certs_x509.from_pem(pem)

@@ -10,10 +10,15 @@ is read once per distinct encoding. It vouches for the names, keys and
 extensions servers really present — attributes in UTF8String, PrintableString or IA5String, RSA and
 NIST-curve EC keys; subjectAltName, extendedKeyUsage, basicConstraints, keyUsage and the key
 identifiers, in the shapes cryptography reads without fail — and gives up (:func:`read` returns None,
-or a None key or extensions) on anything else, which is then read with cryptography as before. It is
-never the only check: the caller has had cryptography load the same bytes first, so malformed
-certificates are refused exactly as they always were. What cryptography gives cheaply (serial number,
-validity, signature algorithm) is not read here.
+or a None key or extensions) on anything else, which is then read with cryptography as before.
+:func:`read` is never the only check: its caller (``certs_x509.parse``) has had cryptography load the
+same bytes first, so malformed certificates are refused exactly as they always were.
+
+:func:`certificate` reads the whole certificate, serial number, validity and signature included, for a
+snapshot's certificates (``certs.from_pem``): a lint then need not import cryptography's x509 package,
+a large part of its start-up. It checks every element as strictly as cryptography's DER parser does and
+declines (None) whatever it is not sure cryptography reads alike and without a warning; those are read
+with cryptography as before (see the comment above :func:`certificate`).
 
 Each value equals what cryptography gives for the same certificate (tests compare the two over many
 generated certificates and hostile extension values): RFC 4514 strings as ``Name.rfc4514_string``
@@ -23,8 +28,12 @@ writes them, attribute values as decoded, key sizes as ``key_size``, extensions 
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import ipaddress
 import re
+from datetime import datetime, timezone
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -33,6 +42,7 @@ from confcheck.certs import (
     SRV_NAME,
     UTF8_STRING,
     XMPP_ADDR,
+    Certificate,
     KeyInfo,
     SubjectAltNames,
     der_string,
@@ -135,6 +145,8 @@ def _whole(der: bytes, tag: int) -> list[tuple[int, int, int]]:
 
 
 _OIDS: dict[bytes, str] = {}
+_OID_ARC_BITS = 63
+"""Arcs of at most 63 bits: cryptography's parsers set a bound (and have moved it between releases)."""
 
 
 def _oid(body: bytes) -> str:
@@ -155,6 +167,8 @@ def _oid(body: bytes) -> str:
         if fresh:
             arcs.append(value)
             value = 0
+    if len(body) > 9 and any(arc >> _OID_ARC_BITS for arc in arcs):
+        raise _Unsupported("an OID arc too large")
     first = min(arcs[0] // 40, 2)
     dotted = ".".join(map(str, [first, arcs[0] - 40 * first, *arcs[1:]]))
     if len(_OIDS) < 4096:
@@ -180,8 +194,11 @@ def _certificate(der: bytes) -> Fields:
     tbs_start, tbs_end = _tbs(der)
     elements = _children(der, tbs_start, tbs_end)
     v3 = der.startswith(_V3, tbs_start)
-    if v3:
-        elements = elements[1:]
+    return _fields(der, elements[1:] if v3 else elements, v3)
+
+
+def _fields(der: bytes, elements: list[tuple[int, int, int]], v3: bool) -> Fields:
+    """The names, key and extensions of a TBSCertificate whose elements after the version are ``elements``."""
     if tuple(map(_TAG, elements[:6])) != _TBS_TAGS:
         raise _Unsupported("TBSCertificate layout")
     _, algorithm, issuer_tlv, _, subject_tlv, key_tlv = elements[:6]
@@ -201,15 +218,22 @@ def _certificate(der: bytes) -> Fields:
 
 
 def _tbs(der: bytes) -> tuple[int, int]:
-    """(start, end) of the TBSCertificate's content in the Certificate ``der``: one SEQUENCE filling ``der``
-    of three elements, the first a SEQUENCE (RFC 5280 4.1). Certificates of a few kilobytes have lengths
-    of two bytes: those are read here in place, anything else by :func:`_children`, as before."""
+    """(start, end) of the TBSCertificate's content in the Certificate ``der`` (see :func:`_outline`)."""
+    _, tbs_start, tbs_end, _ = _outline(der)
+    return tbs_start, tbs_end
+
+
+def _outline(der: bytes) -> tuple[int, int, int, list[tuple[int, int, int]]]:
+    """(where the TBSCertificate starts, where its content starts, where it ends, the two elements after
+    it) in the Certificate ``der``: one SEQUENCE filling ``der`` of three elements, the first a SEQUENCE
+    (RFC 5280 4.1). Certificates of a few kilobytes have lengths of two bytes: those are read here in
+    place, anything else by :func:`_children`."""
     if der[:2] == b"\x30\x82" and der[4:6] == b"\x30\x82" and int.from_bytes(der[2:4], "big") == len(der) - 4:
         tbs_end = 8 + int.from_bytes(der[6:8], "big")
         if der[6] and der[2] and tbs_end <= len(der):  # minimal lengths (at least 256 bytes)
             rest = _children(der, tbs_end, len(der))  # the signature's algorithm and value
             if len(rest) == 2:
-                return 8, tbs_end
+                return 4, 8, tbs_end, rest
             raise _Unsupported("Certificate layout")
     outer = _children(der, 0, len(der))
     if len(outer) != 1 or outer[0][0] != 0x30:
@@ -217,7 +241,7 @@ def _tbs(der: bytes) -> tuple[int, int]:
     parts = _children(der, outer[0][1], outer[0][2])
     if len(parts) != 3 or parts[0][0] != 0x30:
         raise _Unsupported("Certificate layout")
-    return parts[0][1], parts[0][2]
+    return outer[0][1], parts[0][1], parts[0][2], parts[1:]
 
 
 # --- names ----------------------------------------------------------------------------------------
@@ -316,9 +340,14 @@ def _any_name(der: bytes, start: int, end: int) -> Name:
             raise _Unsupported("RDN")
         parts: list[str] = []
         seen: set[tuple[str, str]] = set()
+        previous, header = b"", rdn_start
         for attribute_tag, attribute_start, attribute_end in _children(der, rdn_start, rdn_end):
             if attribute_tag != 0x30:
                 raise _Unsupported("attribute")
+            encoded, header = der[header:attribute_end], attribute_end
+            if encoded < previous:
+                raise _Unsupported("a SET not in DER order")  # cryptography refuses the certificate
+            previous = encoded
             pair = _children(der, attribute_start, attribute_end)
             if len(pair) != 2 or pair[0][0] != 0x06 or pair[1][0] not in _STRING_TAGS:
                 raise _Unsupported("attribute type and value")
@@ -621,28 +650,16 @@ def _extension(der: bytes, start: int, end: int) -> tuple[str, int, int, int] | 
 
 
 def _purposes(der: bytes, start: int, end: int) -> tuple[str, ...]:
-    """The OIDs filling ``der[start:end]`` (an extendedKeyUsage), each shorter than 128 bytes (as
-    :func:`_oid` wants them)."""
+    """The OIDs filling ``der[start:end]`` (an extendedKeyUsage), each shorter than 128 bytes."""
     purposes: list[str] = []
     while start < end:
         length = der[start + 1]
         stop = start + 2 + length
         if der[start] != 0x06 or length & 0x80 or stop > end:
             raise _Unsupported("extendedKeyUsage")
-        purposes.append(_small_oid(der[start + 2 : stop]))
+        purposes.append(_oid(der[start + 2 : stop]))
         start = stop
     return tuple(purposes)
-
-
-_OID_ARC_BITS = 63
-
-
-def _small_oid(body: bytes) -> str:
-    """:func:`_oid`, for an OID whose every arc fits in 63 bits (cryptography's parser sets a bound)."""
-    dotted = _oid(body)
-    if len(body) > 9 and any(int(arc) >> _OID_ARC_BITS for arc in dotted.split(".")):
-        raise _Unsupported("an OID arc too large")
-    return dotted
 
 
 def _key_usage_reads(body: bytes) -> bool:
@@ -679,7 +696,7 @@ def _subject_alt_names(der: bytes, start: int, end: int) -> tuple[SubjectAltName
                 return None
             if len(_children(der, parts[1][1], parts[1][2])) != 1:
                 return None
-            others.append((_small_oid(der[parts[0][1] : parts[0][2]]), der[parts[1][1] : parts[1][2]]))
+            others.append((_oid(der[parts[0][1] : parts[0][2]]), der[parts[1][1] : parts[1][2]]))
         else:
             return None
     xmpp_addr: list[str] = []
@@ -696,3 +713,290 @@ def _subject_alt_names(der: bytes, start: int, end: int) -> tuple[SubjectAltName
         tuple(dns), tuple(ip), tuple(xmpp_addr), tuple(srv_name), tuple(uri), tuple(email)
     )
     return names, None
+
+
+# --- the whole certificate -------------------------------------------------------------------------
+#
+# A snapshot's certificates were read with cryptography when they were collected; reading them again
+# when a snapshot is loaded need not import cryptography's x509 package (the largest part of a lint's
+# start-up). :func:`certificate` reads every element of the Certificate as strictly as cryptography's
+# DER parser (rust-asn1) does: definite minimal lengths, minimal INTEGERs, BOOLEAN 00 or FF, no DEFAULT
+# value written out (a v1 version, a FALSE critical flag), SET elements in DER order, OID arcs of at most
+# 63 bits, times ``YYMMDDHHMMSSZ`` and ``YYYYMMDDHHMMSSZ`` only, no byte after the Certificate. It gives
+# up on whatever it is not sure cryptography reads alike and without a warning: a version other than
+# 1 and 3, unique identifiers, a serial number of 0 or less (cryptography warns of those), a signature
+# algorithm not in :data:`SIGNATURE_ALGORITHMS` (ECDSA with parameters, RSA without its NULL, RSA-PSS,
+# DSA, EdDSA), a signature with padding bits, and every key, name and extension :func:`read`
+# leaves to cryptography (unknown or duplicate extensions among them). Tests compare it with
+# cryptography over real certificates and DER mutated element by element and byte by byte.
+
+
+class SignatureAlgorithm(NamedTuple):
+    """A signature algorithm this reader knows: cryptography's name for it, how to verify it."""
+
+    name: str
+    """As ``certs_x509._oid_name`` gives it (cryptography's name of the OID)."""
+    oid: str
+    key: str
+    """The kind of key it takes (its OID): :data:`_RSA` (PKCS#1 v1.5) or :data:`_EC` (ECDSA)."""
+    hash: str | None
+    """The name of the hash's class in ``cryptography.hazmat.primitives.hashes``; None for SHA-1, whose
+    signatures cryptography does not verify (``verify_directly_issued_by``: "Unsupported signature
+    algorithm", in 47 and 50 alike), so no certificate signed with it is self-signed."""
+
+
+_SIGNATURE_KINDS = (
+    # (cryptography's name, dotted OID, key, hash): RSA with NULL parameters, ECDSA without (RFC 5758)
+    ("sha1WithRSAEncryption", "1.2.840.113549.1.1.5", "RSA", None),
+    ("sha224WithRSAEncryption", "1.2.840.113549.1.1.14", "RSA", "SHA224"),
+    ("sha256WithRSAEncryption", "1.2.840.113549.1.1.11", "RSA", "SHA256"),
+    ("sha384WithRSAEncryption", "1.2.840.113549.1.1.12", "RSA", "SHA384"),
+    ("sha512WithRSAEncryption", "1.2.840.113549.1.1.13", "RSA", "SHA512"),
+    ("ecdsa-with-SHA1", "1.2.840.10045.4.1", "EC", None),
+    ("ecdsa-with-SHA224", "1.2.840.10045.4.3.1", "EC", "SHA224"),
+    ("ecdsa-with-SHA256", "1.2.840.10045.4.3.2", "EC", "SHA256"),
+    ("ecdsa-with-SHA384", "1.2.840.10045.4.3.3", "EC", "SHA384"),
+    ("ecdsa-with-SHA512", "1.2.840.10045.4.3.4", "EC", "SHA512"),
+)
+
+
+def _signature_algorithms() -> dict[bytes, SignatureAlgorithm]:
+    table: dict[bytes, SignatureAlgorithm] = {}
+    for name, oid, key, digest in _SIGNATURE_KINDS:
+        parameters = b"\x05\x00" if key == "RSA" else b""
+        table[_algorithm_der(oid, parameters)] = SignatureAlgorithm(
+            name, oid, _RSA if key == "RSA" else _EC, digest
+        )
+    return table
+
+
+def certificate(der: bytes, pem: str) -> Certificate | None:
+    """The certificate ``der`` (whose PEM is ``pem``) read without cryptography's x509 package, equal to
+    what ``certs_x509.parse`` gives; None when this reader is not sure cryptography would read it, and
+    read it alike (read it with cryptography)."""
+    try:
+        return _read_certificate(der, pem)
+    except (_Unsupported, ValueError, IndexError):
+        return None
+
+
+def _read_certificate(der: bytes, pem: str) -> Certificate:
+    tbs_header, tbs_start, tbs_end, rest = _outline(der)
+    (algorithm_tag, _, algorithm_end), (bits_tag, bits_start, bits_end) = rest
+    outer_algorithm = der[tbs_end:algorithm_end]
+    algorithm = SIGNATURE_ALGORITHMS.get(outer_algorithm)
+    if algorithm is None or algorithm_tag != 0x30:
+        raise _Unsupported("signature algorithm")
+    if bits_tag != 0x03 or bits_start == bits_end or der[bits_start]:
+        raise _Unsupported("signature: not a BIT STRING, or with padding bits")
+    elements = _children(der, tbs_start, tbs_end)
+    v3 = elements[0][0] == 0xA0
+    if v3 and not der.startswith(_V3, tbs_start):
+        raise _Unsupported("version")  # [0] 0 is a DEFAULT written out, 1 (v2) cryptography refuses
+    body = elements[1:] if v3 else elements
+    fields = _fields(der, body, v3)
+    key, extensions = fields.key, fields.extensions
+    if key is None or extensions is None:
+        raise _Unsupported("a key or an extension cryptography reads")
+    serial, inner, issuer_tlv, validity, subject_tlv, key_tlv = body[:6]
+    inner_algorithm = der[serial[2] : inner[2]]
+    if inner_algorithm not in SIGNATURE_ALGORITHMS:
+        raise _Unsupported("signature algorithm")
+    number = der[serial[1] : serial[2]]
+    if not number or number[0] & 0x80 or (number[0] == 0 and (len(number) == 1 or not number[1] & 0x80)):
+        raise _Unsupported("serial number")  # not minimal, or not positive (cryptography warns of 0 and less)
+    not_before, not_after = _validity(der, validity[1], validity[2])
+    subject, issuer = fields.subject, fields.issuer
+    # self-signed as verify_directly_issued_by has it: the same algorithm inside and out, the same name
+    # (as encoded), and the signature verifies with the certificate's own key
+    self_signed = (
+        issuer.text == subject.text
+        and inner_algorithm == outer_algorithm
+        and der[inner[2] : issuer_tlv[2]] == der[validity[2] : subject_tlv[2]]
+        and _signed_by_itself(
+            der[subject_tlv[2] : key_tlv[2]],
+            algorithm,
+            der[bits_start + 1 : bits_end],
+            der[tbs_header:tbs_end],
+        )
+    )
+    purposes = extensions.extended_key_usage
+    return Certificate(
+        subject=subject.text,
+        subject_cn=subject.common_names,
+        issuer=issuer.text,
+        serial=number.hex().lstrip("0"),
+        not_before=not_before,
+        not_after=not_after,
+        key=key,
+        signature_algorithm=algorithm.name,
+        sha256=hashlib.sha256(der).hexdigest(),
+        self_signed=self_signed,
+        is_ca=extensions.is_ca,
+        san=extensions.san,
+        san_error=extensions.san_error,
+        pem=pem,
+        subject_attributes=subject.attributes,
+        issuer_label=issuer.label,
+        extended_key_usage=purpose_names(purposes) if purposes is not None else None,
+    )
+
+
+def _validity(der: bytes, start: int, end: int) -> tuple[datetime, datetime]:
+    """notBefore and notAfter of the Validity whose content is ``der[start:end]``: two times, each read
+    once per distinct encoding (:data:`_TIMES`; a CA issues many certificates the same day)."""
+    middle = start + 2 + der[start + 1]
+    if middle + 2 + der[middle + 1] != end or (der[start + 1] | der[middle + 1]) & 0x80:
+        raise _Unsupported("Validity")
+    first, second = der[start:middle], der[middle:end]
+    not_before = _TIMES.get(first) or _time(first)
+    not_after = _TIMES.get(second) or _time(second)
+    return not_before, not_after
+
+
+_TIMES: dict[bytes, datetime] = {}
+"""Times already read, by their DER."""
+_TIMES_KEPT = 4096
+_UTC = timezone.utc
+
+
+def _time(encoded: bytes) -> datetime:
+    """The UTCTime ``YYMMDDHHMMSSZ`` (years 1950 to 2049) or GeneralizedTime ``YYYYMMDDHHMMSSZ`` that
+    ``encoded`` is (tag, length, text), as cryptography reads them: no other form (no fraction, offset or
+    missing seconds)."""
+    digits = encoded[2:-1]
+    if encoded[-1] != 0x5A or not digits.isdigit():  # ASCII digits (bytes.isdigit knows no others)
+        raise _Unsupported("time")
+    if encoded[0] == 0x17 and len(digits) == 12:
+        year = int(digits[:2])
+        year += 1900 if year >= 50 else 2000
+    elif encoded[0] == 0x18 and len(digits) == 14:
+        year = int(digits[:4])
+        digits = digits[2:]
+    else:
+        raise _Unsupported("time")
+    number = int(digits[2:])  # MMDDHHMMSS
+    number, second = divmod(number, 100)
+    number, minute = divmod(number, 100)
+    number, hour = divmod(number, 100)
+    month, day = divmod(number, 100)
+    # datetime refuses what cryptography refuses: a 13th month, a 30th of February, 24:00, a 60th second
+    moment = datetime(year, month, day, hour, minute, second, 0, _UTC)
+    if len(_TIMES) >= _TIMES_KEPT:
+        _TIMES.clear()
+    _TIMES[encoded] = moment
+    return moment
+
+
+def _signed_by_itself(key: bytes, algorithm: SignatureAlgorithm, signature: bytes, tbs: bytes) -> bool:
+    """Whether ``signature`` over ``tbs`` verifies with the SubjectPublicKeyInfo ``key`` (one :func:`_key`
+    vouched for), as ``verify_directly_issued_by`` verifies it: the key's kind that of the algorithm, then
+    PKCS#1 v1.5 or ECDSA with the algorithm's hash, by cryptography's primitives.
+
+    The key is made from its numbers (RSA) or its point (EC), which :func:`_key` has checked as OpenSSL
+    checks them, not by ``load_der_public_key``: the serialization package would cost every lint of a
+    snapshot with a self-signed certificate some 20 million instructions. The primitives of the key's
+    kind are imported here, when a self-issued certificate is first read; they cost a fraction of
+    cryptography's x509 package."""
+    (_, algorithm_start, algorithm_end), (_, bits_start, bits_end) = _whole(key, 0x30)
+    kind, curve = _ALGORITHMS[key[algorithm_start - 2 : algorithm_end]]
+    if kind != algorithm.key or algorithm.hash is None:
+        return False  # cryptography: "Signature algorithm does not match issuer key type", or SHA-1
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+
+    digest: hashes.HashAlgorithm = getattr(hashes, algorithm.hash)()
+    point = key[bits_start + 1 : bits_end]  # (or the RSAPublicKey)
+    try:
+        if kind == _RSA:
+            from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+            numbers = _whole(point, 0x30)
+            modulus = int.from_bytes(point[numbers[0][1] : numbers[0][2]], "big")
+            exponent = int.from_bytes(point[numbers[1][1] : numbers[1][2]], "big")
+            rsa_key = rsa.RSAPublicNumbers(exponent, modulus).public_key()
+            rsa_key.verify(signature, tbs, padding.PKCS1v15(), digest)
+        else:
+            from cryptography.hazmat.primitives.asymmetric import ec
+
+            ec_key = ec.EllipticCurvePublicKey.from_encoded_point(getattr(ec, _CURVE_CLASSES[curve])(), point)
+            ec_key.verify(signature, tbs, ec.ECDSA(digest))
+    except InvalidSignature:
+        return False  # anything else (a ValueError) is not sure: read the certificate with cryptography
+    return True
+
+
+_CURVE_CLASSES = {
+    "1.2.840.10045.3.1.7": "SECP256R1",
+    "1.3.132.0.34": "SECP384R1",
+    "1.3.132.0.35": "SECP521R1",
+}
+"""The class in ``cryptography.hazmat.primitives.asymmetric.ec`` of each curve of :data:`_CURVES`."""
+SIGNATURE_ALGORITHMS = _signature_algorithms()
+"""The signature algorithms this reader knows, by the DER of their AlgorithmIdentifier."""
+
+
+# --- PEM, and the names of extendedKeyUsage purposes (both readers) ---------------------------------
+
+PEM_HEAD = b"-----BEGIN CERTIFICATE-----\n"
+PEM_TAIL = b"-----END CERTIFICATE-----\n"
+
+
+def pem(der: bytes) -> str:
+    """The PEM encoding cryptography (and OpenSSL) write: base64 in lines of 64, LF line ends."""
+    body = base64.b64encode(der)
+    lines = b"\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+    return (PEM_HEAD + lines + b"\n" + PEM_TAIL).decode("ascii")
+
+
+def canonical_der(data: bytes) -> bytes | None:
+    """The DER inside ``data`` when ``data`` is exactly the PEM that :func:`pem` writes for it, else None.
+
+    Snapshots store each certificate that way: such a PEM is read without encoding it again to compare.
+    """
+    if not (data.startswith(PEM_HEAD) and data.endswith(PEM_TAIL)):
+        return None
+    body = data[len(PEM_HEAD) : -len(PEM_TAIL)]
+    try:
+        der = base64.b64decode(body)
+    except ValueError:
+        return None
+    # equal to pem(der) without writing it again: the same base64 text, with a newline at every 65th
+    # place and at the end and nowhere else (the lengths say how many), each test one call into C
+    encoded = binascii.b2a_base64(der, newline=False)
+    lines = max(1, -(-len(encoded) // 64))
+    canonical = (
+        len(body) == len(encoded) + lines
+        and body.endswith(b"\n")
+        and body[64::65] == b"\n" * len(range(64, len(body), 65))
+        and body.replace(b"\n", b"") == encoded
+    )
+    return der if canonical else None
+
+
+EKU_NAMES = {
+    "1.3.6.1.5.5.7.3.1": "serverAuth",
+    "1.3.6.1.5.5.7.3.2": "clientAuth",
+    "1.3.6.1.5.5.7.3.3": "codeSigning",
+    "1.3.6.1.5.5.7.3.4": "emailProtection",
+    "1.3.6.1.5.5.7.3.5": "ipsecEndSystem",
+    "1.3.6.1.5.5.7.3.8": "timeStamping",
+    "1.3.6.1.5.5.7.3.9": "OCSPSigning",
+    "2.5.29.37.0": "anyExtendedKeyUsage",
+}
+"""RFC 5280's names for the extendedKeyUsage purposes a server certificate may carry (Cisco's CSRs add
+IPSec End System, 1.3.6.1.5.5.7.3.5)."""
+
+
+def purpose_names(purposes: tuple[str, ...]) -> tuple[str, ...]:
+    """The extendedKeyUsage purposes named as :data:`EKU_NAMES` names them, once per distinct list (a
+    deployment's certificates carry two or three)."""
+    named = _PURPOSE_NAMES.get(purposes)
+    if named is None:
+        named = tuple(EKU_NAMES.get(oid, oid) for oid in purposes)
+        if len(_PURPOSE_NAMES) < 256:
+            _PURPOSE_NAMES[purposes] = named
+    return named
+
+
+_PURPOSE_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}

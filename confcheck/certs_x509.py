@@ -9,8 +9,6 @@ recorded as ``san_error`` and never silently replaced by the Subject CN.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import warnings
 from typing import TYPE_CHECKING
@@ -33,6 +31,9 @@ from confcheck.certs import (
     SubjectAltNames,
     der_string,
 )
+from confcheck.certs_der import canonical_der as _canonical_der
+from confcheck.certs_der import pem as _pem
+from confcheck.certs_der import purpose_names
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.serialization import Encoding
@@ -93,22 +94,8 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
         pem=pem or _pem(der),
         subject_attributes=attributes,
         issuer_label=issuer_label,
-        extended_key_usage=_purpose_names(purposes) if purposes is not None else None,
+        extended_key_usage=purpose_names(purposes) if purposes is not None else None,
     )
-
-
-def _purpose_names(purposes: tuple[str, ...]) -> tuple[str, ...]:
-    """The extendedKeyUsage purposes named as :data:`EKU_NAMES` names them, once per distinct list (a
-    deployment's certificates carry two or three)."""
-    named = _PURPOSE_NAMES.get(purposes)
-    if named is None:
-        named = tuple(EKU_NAMES.get(oid, oid) for oid in purposes)
-        if len(_PURPOSE_NAMES) < 256:
-            _PURPOSE_NAMES[purposes] = named
-    return named
-
-
-_PURPOSE_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 def _extension_values(
@@ -153,17 +140,6 @@ def _signature_algorithm(oid: ObjectIdentifier) -> str:
     return name
 
 
-_PEM_HEAD = b"-----BEGIN CERTIFICATE-----\n"
-_PEM_TAIL = b"-----END CERTIFICATE-----\n"
-
-
-def _pem(der: bytes) -> str:
-    """The PEM encoding cryptography (and OpenSSL) write: base64 in lines of 64, LF line ends."""
-    body = base64.b64encode(der)
-    lines = b"\n".join(body[i : i + 64] for i in range(0, len(body), 64))
-    return (_PEM_HEAD + lines + b"\n" + _PEM_TAIL).decode("ascii")
-
-
 def _encodings() -> type[Encoding]:
     """cryptography's encodings, imported when a certificate must be encoded again (a certificate file's
     PEM block, a PEM not in canonical form): the serialization package costs every start some 10 ms, and
@@ -171,31 +147,6 @@ def _encodings() -> type[Encoding]:
     from cryptography.hazmat.primitives.serialization import Encoding
 
     return Encoding
-
-
-def _canonical_der(data: bytes) -> bytes | None:
-    """The DER inside ``data`` when ``data`` is exactly the PEM that :func:`_pem` writes for it, else None.
-
-    Snapshots store each certificate that way: such a PEM is read without encoding it again to compare.
-    """
-    if not (data.startswith(_PEM_HEAD) and data.endswith(_PEM_TAIL)):
-        return None
-    body = data[len(_PEM_HEAD) : -len(_PEM_TAIL)]
-    try:
-        der = base64.b64decode(body)
-    except ValueError:
-        return None
-    # equal to _pem(der) without writing it again: the same base64 text, with a newline at every 65th
-    # place and at the end and nowhere else (the lengths say how many), each test one call into C
-    encoded = binascii.b2a_base64(der, newline=False)
-    lines = max(1, -(-len(encoded) // 64))
-    canonical = (
-        len(body) == len(encoded) + lines
-        and body.endswith(b"\n")
-        and body[64::65] == b"\n" * len(range(64, len(body), 65))
-        and body.replace(b"\n", b"") == encoded
-    )
-    return der if canonical else None
 
 
 def from_pem(pem: str) -> Certificate:
@@ -496,20 +447,6 @@ def _signed_by_itself(cert: x509.Certificate) -> bool:
 def is_self_signed(cert: x509.Certificate) -> bool:
     """Issuer equals subject and the signature verifies with the certificate's own key."""
     return cert.issuer == cert.subject and _signed_by_itself(cert)
-
-
-EKU_NAMES = {
-    "1.3.6.1.5.5.7.3.1": "serverAuth",
-    "1.3.6.1.5.5.7.3.2": "clientAuth",
-    "1.3.6.1.5.5.7.3.3": "codeSigning",
-    "1.3.6.1.5.5.7.3.4": "emailProtection",
-    "1.3.6.1.5.5.7.3.5": "ipsecEndSystem",
-    "1.3.6.1.5.5.7.3.8": "timeStamping",
-    "1.3.6.1.5.5.7.3.9": "OCSPSigning",
-    "2.5.29.37.0": "anyExtendedKeyUsage",
-}
-"""RFC 5280's names for the extendedKeyUsage purposes a server certificate may carry (Cisco's CSRs add
-IPSec End System, 1.3.6.1.5.5.7.3.5)."""
 
 
 def _key_info(cert: x509.Certificate) -> KeyInfo:

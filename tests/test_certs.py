@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 from helpers import data
 
-from confcheck import certs, certs_x509, identity, pki
+from confcheck import certs, certs_der, certs_x509, identity, pki
 from confcheck.certs import SRV_NAME_OID, XMPP_ADDR_OID, Certificate, CertificateError
 
 START = datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
@@ -431,12 +431,12 @@ def test_any_pem_spelling_reads_the_same_and_is_stored_canonical(spelling: str) 
 
 
 def test_only_the_pem_that_would_be_written_again_counts_as_canonical() -> None:
-    """``_canonical_der`` tells a canonical PEM without writing it again: it must say yes exactly when
-    ``_pem`` of the DER inside gives the same bytes, whatever the lengths and however a PEM is altered."""
+    """``canonical_der`` tells a canonical PEM without writing it again: it must say yes exactly when
+    ``pem`` of the DER inside gives the same bytes, whatever the lengths and however a PEM is altered."""
     rng = random.Random(5)
     spellings = 0
     for size in [*range(0, 160), 575, 1000, 1024]:
-        pem = certs_x509._pem(bytes(rng.randrange(256) for _ in range(size))).encode()
+        pem = certs_der.pem(bytes(rng.randrange(256) for _ in range(size))).encode()
         for attempt in range(12):
             text = bytearray(pem)
             if attempt:
@@ -453,15 +453,15 @@ def test_only_the_pem_that_would_be_written_again_counts_as_canonical() -> None:
                 else:
                     text[where] = rng.choice(b"\nA=+/ \rB")
             data = bytes(text)
-            body = data[len(certs_x509._PEM_HEAD) : -len(certs_x509._PEM_TAIL)]
+            body = data[len(certs_der.PEM_HEAD) : -len(certs_der.PEM_TAIL)]
             try:
                 expected = base64.b64decode(body)
             except ValueError:
                 expected = None
-            if expected is not None and certs_x509._pem(expected).encode() != data:
+            if expected is not None and certs_der.pem(expected).encode() != data:
                 expected = None
             spellings += expected is not None
-            assert certs_x509._canonical_der(data) == expected, data
+            assert certs_der.canonical_der(data) == expected, data
     assert spellings >= 163
 
 
