@@ -30,12 +30,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import ipaddress
 import re
 from datetime import datetime, timezone
 from operator import itemgetter
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from confcheck.certs import (
     IA5_STRING,
@@ -47,6 +48,10 @@ from confcheck.certs import (
     SubjectAltNames,
     der_string,
 )
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 
 class _Unsupported(Exception):
@@ -920,10 +925,33 @@ def _signed_by_itself(key: bytes, algorithm: SignatureAlgorithm, signature: byte
             from cryptography.hazmat.primitives.asymmetric import ec
 
             ec_key = ec.EllipticCurvePublicKey.from_encoded_point(getattr(ec, _CURVE_CLASSES[curve])(), point)
-            ec_key.verify(signature, tbs, ec.ECDSA(digest))
+            ec_key.verify(signature, tbs, _verifying_ecdsa()(digest))
     except InvalidSignature:
         return False  # anything else (a ValueError) is not sure: read the certificate with cryptography
     return True
+
+
+@functools.cache
+def _verifying_ecdsa() -> type[ec.ECDSA]:
+    """``ec.ECDSA`` for verifying, made without ECDSA's constructor: that imports cryptography's OpenSSL
+    backend module (with its cipher modules, some 20 million instructions of a lint) only to ask whether
+    deterministic signing, which verifying does not use, is supported. The subclass gives the public
+    properties a verification reads; tests compare every verdict with ``verify_directly_issued_by``."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    class VerifyingECDSA(ec.ECDSA):
+        def __init__(self, algorithm: hashes.HashAlgorithm) -> None:
+            self._digest = algorithm
+
+        @property
+        def algorithm(self) -> hashes.HashAlgorithm:
+            return self._digest
+
+        @property
+        def deterministic_signing(self) -> bool:
+            return False
+
+    return VerifyingECDSA
 
 
 _CURVE_CLASSES = {

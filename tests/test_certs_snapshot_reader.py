@@ -700,6 +700,9 @@ def test_a_lint_of_a_snapshot_imports_no_x509() -> None:
     assert [m for m in modules if m.startswith("cryptography.x509")] == []
     assert "confcheck.certs_x509" not in modules
     assert "cryptography.hazmat.primitives.serialization" not in modules
+    # its self-signed EC certificate was verified without ec.ECDSA's constructor, which imports the backend
+    assert "cryptography.hazmat.primitives.asymmetric.ec" in modules
+    assert "cryptography.hazmat.backends.openssl.backend" not in modules
 
 
 def test_a_certificate_the_reader_declines_is_read_with_cryptography_in_a_lint(tmp_path: Path) -> None:
