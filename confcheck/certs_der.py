@@ -744,20 +744,21 @@ class SignatureAlgorithm(NamedTuple):
     oid: str
     key: str
     """The kind of key it takes (its OID): :data:`_RSA` (PKCS#1 v1.5) or :data:`_EC` (ECDSA)."""
-    hash: str | None
-    """The name of the hash's class in ``cryptography.hazmat.primitives.hashes``; None for SHA-1, whose
-    signatures cryptography does not verify (``verify_directly_issued_by``: "Unsupported signature
-    algorithm", in 47 and 50 alike), so no certificate signed with it is self-signed."""
+    hash: str
+    """The name of the hash's class in ``cryptography.hazmat.primitives.hashes``. SHA-1 too: cryptography's
+    ``verify_directly_issued_by`` no longer verifies SHA-1 signatures ("Unsupported signature algorithm",
+    47 and 50 alike), but its primitives do, and a certificate signed with SHA-1 by its own key (as older
+    servers still present) is self-signed all the same."""
 
 
 _SIGNATURE_KINDS = (
     # (cryptography's name, dotted OID, key, hash): RSA with NULL parameters, ECDSA without (RFC 5758)
-    ("sha1WithRSAEncryption", "1.2.840.113549.1.1.5", "RSA", None),
+    ("sha1WithRSAEncryption", "1.2.840.113549.1.1.5", "RSA", "SHA1"),
     ("sha224WithRSAEncryption", "1.2.840.113549.1.1.14", "RSA", "SHA224"),
     ("sha256WithRSAEncryption", "1.2.840.113549.1.1.11", "RSA", "SHA256"),
     ("sha384WithRSAEncryption", "1.2.840.113549.1.1.12", "RSA", "SHA384"),
     ("sha512WithRSAEncryption", "1.2.840.113549.1.1.13", "RSA", "SHA512"),
-    ("ecdsa-with-SHA1", "1.2.840.10045.4.1", "EC", None),
+    ("ecdsa-with-SHA1", "1.2.840.10045.4.1", "EC", "SHA1"),
     ("ecdsa-with-SHA224", "1.2.840.10045.4.3.1", "EC", "SHA224"),
     ("ecdsa-with-SHA256", "1.2.840.10045.4.3.2", "EC", "SHA256"),
     ("ecdsa-with-SHA384", "1.2.840.10045.4.3.3", "EC", "SHA384"),
@@ -905,8 +906,8 @@ def _signed_by_itself(key: bytes, algorithm: SignatureAlgorithm, signature: byte
     cryptography's x509 package."""
     (_, algorithm_start, algorithm_end), (_, bits_start, bits_end) = _whole(key, 0x30)
     kind, curve = _ALGORITHMS[key[algorithm_start - 2 : algorithm_end]]
-    if kind != algorithm.key or algorithm.hash is None:
-        return False  # cryptography: "Signature algorithm does not match issuer key type", or SHA-1
+    if kind != algorithm.key:
+        return False  # cryptography: "Signature algorithm does not match issuer key type"
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
 

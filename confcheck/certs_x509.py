@@ -87,7 +87,7 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
         signature_algorithm=_signature_algorithm(cert.signature_algorithm_oid),
         sha256=hashlib.sha256(der).hexdigest(),
         # names compared as their RFC 4514 strings, which are at hand (comparing Name objects is not cheap)
-        self_signed=issuer == subject_text and _signed_by_itself(cert),
+        self_signed=issuer == subject_text and _signed_by_itself(cert, der),
         is_ca=is_ca,
         san=san,
         san_error=san_error,
@@ -435,8 +435,21 @@ def _header(der: bytes, offset: int) -> tuple[int, int] | None:
     return (start, end) if end <= len(der) else None
 
 
-def _signed_by_itself(cert: x509.Certificate) -> bool:
-    """The signature verifies with the certificate's own key (its names are known to match)."""
+_SHA1_SIGNATURES = ("1.2.840.113549.1.1.5", "1.2.840.10045.4.1")
+"""sha1WithRSAEncryption and ecdsa-with-SHA1, which ``verify_directly_issued_by`` no longer verifies."""
+
+
+def _signed_by_itself(cert: x509.Certificate, der: bytes | None = None) -> bool:
+    """The signature verifies with the certificate's own key (its names are known to match), as
+    ``verify_directly_issued_by`` has it (``der``: the certificate's DER, if at hand).
+
+    cryptography refuses to verify a SHA-1 signature ("Unsupported signature algorithm"), yet a
+    certificate signed with SHA-1 by its own key, as older servers still present, is self-signed all the
+    same: the DER reader verifies it with cryptography's primitives, with the same checks (False where
+    it cannot read the certificate)."""
+    if cert.signature_algorithm_oid.dotted_string in _SHA1_SIGNATURES:
+        read = certs_der.certificate(der or cert.public_bytes(_encodings().DER), "")
+        return read is not None and read.self_signed
     try:
         cert.verify_directly_issued_by(cert)
     except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):

@@ -455,8 +455,8 @@ def cases() -> dict[str, Case]:
             False,
         ),
         "ECDSA with NULL parameters outside": Case({"outer": algorithm(ECDSA_SHA["SHA256"], NULL)}, False),
-        "ecdsa-with-SHA1 (never self-signed)": Case(
-            {"inner": algorithm(ECDSA_SHA["SHA1"]), "outer": algorithm(ECDSA_SHA["SHA1"])}, True, False
+        "ecdsa-with-SHA1": Case(
+            {"inner": algorithm(ECDSA_SHA["SHA1"]), "outer": algorithm(ECDSA_SHA["SHA1"])}, True, True
         ),
         "sha1WithRSAEncryption with an EC key": Case(
             {"inner": algorithm(RSA_SHA["SHA1"], NULL), "outer": algorithm(RSA_SHA["SHA1"], NULL)},
@@ -583,9 +583,11 @@ def test_a_signature_of_another_key_or_with_padding_bits_is_not_self_signed_or_d
 
 
 @pytest.mark.parametrize("kind", ["rsa2048", "p256"])
-def test_a_certificate_signed_with_sha1_by_its_own_key_is_read_and_not_self_signed(kind: str) -> None:
-    """cryptography does not verify SHA-1 signatures ("Unsupported signature algorithm"), so today's
-    path calls no such certificate self-signed; the reader says the same without verifying it."""
+def test_a_certificate_signed_with_sha1_by_its_own_key_is_self_signed(kind: str, tmp_path: Path) -> None:
+    """cryptography does not verify SHA-1 signatures ("Unsupported signature algorithm"), yet such a
+    certificate is self-signed: both readers say so (they called it CA-signed before, so its findings and
+    fixes were those of a CA-signed certificate), and so does ``confcheck cert``. A SHA-1 signature that
+    does not verify is not self-signed."""
     sha1 = algorithm(RSA_SHA["SHA1"], NULL) if kind.startswith("rsa") else algorithm(ECDSA_SHA["SHA1"])
     der = signed(base_parts(kind)._replace(inner=sha1, outer=sha1), key(kind))
     loaded = x509.load_der_x509_certificate(der)
@@ -593,10 +595,23 @@ def test_a_certificate_signed_with_sha1_by_its_own_key_is_read_and_not_self_sign
         loaded.verify_directly_issued_by(loaded)
     read = agrees(der)
     assert read is not None
-    assert not read.self_signed
+    assert read.self_signed
+    assert certs_x509.is_self_signed(loaded)
     assert read.signature_algorithm == (
         "sha1WithRSAEncryption" if kind.startswith("rsa") else "ecdsa-with-SHA1"
     )
+    (tmp_path / "old.pem").write_text(certs_der.pem(der))
+    shown = subprocess.run(
+        [sys.executable, "-m", "confcheck", "cert", str(tmp_path / "old.pem")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "self-signed    yes" in shown.stdout, shown.stdout
+    forged = der[:-8] + bytes(b ^ 0x55 for b in der[-8:])  # the signature's last bytes
+    assert not certs_x509.is_self_signed(x509.load_der_x509_certificate(forged))
+    forged_read = agrees(forged)
+    assert forged_read is None or not forged_read.self_signed
 
 
 def test_the_signature_algorithm_names_are_cryptographys() -> None:
