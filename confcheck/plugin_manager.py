@@ -66,13 +66,16 @@ class method, or a bound method; anything else it passes over."""
 
 
 class _Manager(pluggy.PluginManager):
-    """pluggy's manager, passing over a module's other names (its imports, constants, classes) at once.
+    """pluggy's manager, passing over a module's other names (its imports, constants, classes, unmarked
+    functions) at once.
 
     To find a plugin's hook implementations, pluggy looks up each name ``dir()`` lists with
     ``inspect.getattr_static``: some 10 µs a name, about 7 ms of a ``confcheck lint`` for the 780 names
     of its plugin modules. A module's attribute that is none of :data:`_HOOKABLE` cannot be a hook
-    implementation, so it is passed over here without the lookup; every other name (and every name of
-    a plugin that is no module) is pluggy's to judge, as before.
+    implementation, nor can a plain function without the ``confcheck_impl`` mark ``@hookimpl`` sets (the
+    mark pluggy reads from a module's function, the function itself being its holder), so they are
+    passed over here without the lookup; every other name (and every name of a plugin that is no
+    module) is pluggy's to judge, as before.
     """
 
     def parse_hookimpl_opts(self, plugin: object, name: str) -> pluggy.HookimplOpts | None:
@@ -80,7 +83,13 @@ class _Manager(pluggy.PluginManager):
             value = plugin.__dict__.get(name)
             if value is not None and not isinstance(value, _HOOKABLE):
                 return None
+            if isinstance(value, types.FunctionType) and not hasattr(value, _MARK):
+                return None
         return super().parse_hookimpl_opts(plugin, name)
+
+
+_MARK = f"{PROJECT}_impl"
+"""The attribute ``pluggy.HookimplMarker(PROJECT)`` sets on the functions it marks."""
 
 
 _LOCK = threading.RLock()
