@@ -12,6 +12,8 @@ refuses a certificate, the reader declines it.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import random
 import subprocess
 import sys
@@ -736,3 +738,41 @@ def test_a_certificate_the_reader_declines_is_read_with_cryptography_in_a_lint(t
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert certs.from_pem(certs_der.pem(der)).serial == "-5"
+
+
+def test_a_lint_reports_a_sha1_self_signed_certificate_as_self_signed(tmp_path: Path) -> None:
+    """The demo's self-signed cup-xmpp certificate of imp2, signed again with SHA-1 by a key of its own:
+    before, the lint called it signed by imp2.acme.example, left out CC303 and CC304, and had the node
+    itself sign the request for its successor."""
+    data = json.loads((EXAMPLES / "demo-snapshot.json").read_text())
+    old_key, old_pem = next(
+        (fingerprint, pem)
+        for fingerprint, pem in data["certificates"].items()
+        if (read := certs.from_pem(pem)).self_signed and read.subject_cn == ("imp2.acme.example",)
+    )
+    new_key = key("p256")
+    spki = new_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    sha1 = algorithm(ECDSA_SHA["SHA1"])
+    der = signed(
+        parts_of(certs_der.canonical_der(old_pem.encode()) or b"")._replace(
+            spki=spki, inner=sha1, outer=sha1
+        ),
+        new_key,
+    )
+    new_pem = certs_der.pem(der)
+    text = (EXAMPLES / "demo-snapshot.json").read_text()
+    text = text.replace(json.dumps(old_pem)[1:-1], json.dumps(new_pem)[1:-1])
+    text = text.replace(old_key, hashlib.sha256(der).hexdigest())
+    (tmp_path / "snapshot.json").write_text(text)
+    run = subprocess.run(
+        [sys.executable, "-m", "confcheck", "lint", str(tmp_path / "snapshot.json"), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 1, run.stderr
+    findings = json.loads(run.stdout)["findings"]
+    assert any(f["rule"] == "CC303" and f["node"] == "imp2.acme.example" for f in findings)
+    assert "Have imp2.acme.example sign it" not in run.stdout
