@@ -6,10 +6,11 @@ On the demo snapshot, ``confcheck lint`` spent 164 of its 666 million instructio
 ``__eq__`` 25 M, ``__hash__`` 14 M. Only ``__init__`` is hot (a large lint makes hundreds of thousands of
 instances), so a record compiles ``__init__`` alone, which sets each field through its slot descriptor (about
 twice as fast as the stdlib's ``object.__setattr__``); its other methods are closures over
-``operator.attrgetter``, made without compiling anything. That lint now runs 525 million instructions. The
-stdlib still does the bookkeeping (``dataclass(init=False, repr=False, eq=False, slots=True)`` compiles
-nothing; on 3.13, one empty function), so ``dataclasses.fields``, ``replace`` and ``asdict`` work as before.
-tests/test_records.py holds every record to the behaviour of its stdlib twin.
+``operator.attrgetter``, made without compiling anything; ``__init__`` itself is compiled once for every
+record of one shape. A record reads its fields as the stdlib does, into ``dataclasses.Field`` objects
+(``dataclass(init=False, repr=False, eq=False, slots=True)`` reads them for any unusual class), so
+``dataclasses.fields``, ``replace`` and ``asdict`` work as before. That lint now runs 330 million
+instructions. tests/test_records.py holds every record to the behaviour of its stdlib twin.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import inspect
 import sys
 from _thread import get_ident
 from collections.abc import Callable
-from dataclasses import _FIELD_INITVAR, MISSING, FrozenInstanceError, fields  # type: ignore[attr-defined]
+from dataclasses import _FIELD, _FIELD_INITVAR, MISSING, FrozenInstanceError, fields  # type: ignore[attr-defined]
 from operator import attrgetter
 from types import CodeType, FunctionType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -57,7 +58,7 @@ def _record(cls: type[_T], eq: bool) -> type[_T]:
     refused = [name for name in ("__setattr__", "__delattr__", "__slots__") if name in body]
     if refused or cls.__bases__ != (object,):
         raise TypeError(f"@record {cls.__qualname__}: a record has no base class, __slots__ or __setattr__")
-    made: Any = dataclasses.dataclass(cls, init=False, repr=False, eq=False, slots=True)
+    made: Any = _slotted(cls, dict(body))
     every = made.__dataclass_fields__.values()
     if any(f._field_type is _FIELD_INITVAR or f.kw_only is True for f in every):
         raise TypeError(f"@record {cls.__qualname__}: InitVar and keyword-only fields are not supported")
@@ -77,12 +78,56 @@ def _record(cls: type[_T], eq: bool) -> type[_T]:
             made.__hash__ = _hash(
                 _values([f.name for f in mine if (f.compare if f.hash is None else f.hash)])
             )
-    params = made.__dataclass_params__
-    params.init = params.repr = params.frozen = True
-    params.eq = eq
+    made.__dataclass_params__ = _params(eq)
     if not body.get("__doc__"):
         made.__doc__ = made.__name__ + str(inspect.signature(made)).replace(" -> None", "")
     return made  # type: ignore[no-any-return]
+
+
+def _slotted(cls: type[_T], body: dict[str, Any]) -> Any:
+    """``cls`` with slots and its fields, as ``dataclass(cls, init=False, repr=False, eq=False, slots=True)``
+    makes it, for the usual record: annotations all strings (``from __future__ import annotations``)
+    naming no ClassVar, InitVar or KW_ONLY. The stdlib checks each string annotation against ClassVar and
+    InitVar with regular expressions, some 200 µs a class, most of what defining a record still cost;
+    any other class is left to it."""
+    annotations = body.get("__annotations__", {})
+    unusual = any(
+        not isinstance(kind, str) or "ClassVar" in kind or "InitVar" in kind or "KW_ONLY" in kind
+        for kind in annotations.values()
+    ) or any(isinstance(value, dataclasses.Field) and name not in annotations for name, value in body.items())
+    if unusual:
+        return dataclasses.dataclass(cls, init=False, repr=False, eq=False, slots=True)
+    own: dict[str, dataclasses.Field[Any]] = {}
+    for name, kind in annotations.items():
+        default = body.pop(name, MISSING)
+        made: Any = default if isinstance(default, dataclasses.Field) else dataclasses.field(default=default)
+        if made.default is not MISSING and made.default.__class__.__hash__ is None:
+            raise ValueError(
+                f"mutable default {type(made.default)} for field {name} is not allowed: use default_factory"
+            )
+        if made.kw_only is MISSING:
+            made.kw_only = False
+        made.name, made.type, made._field_type = name, kind, _FIELD
+        own[name] = made
+    body.pop("__dict__", None)
+    body.pop("__weakref__", None)
+    body["__slots__"] = tuple(own)
+    body["__dataclass_fields__"] = own
+    body["__match_args__"] = tuple(name for name, f in own.items() if f.init)
+    metaclass: Any = type(cls)
+    slotted = metaclass(cls.__name__, cls.__bases__, body)
+    slotted.__qualname__ = cls.__qualname__
+    return slotted
+
+
+@functools.cache
+def _params(eq: bool) -> Any:
+    """The ``__dataclass_params__`` of a record: what ``@dataclass(frozen=True, slots=True, eq=eq)`` sets."""
+    empty: Any = type("Params", (), {"__doc__": "Made only for its __dataclass_params__."})
+    params = dataclasses.dataclass(empty, init=False, repr=False, eq=False).__dataclass_params__
+    params.init = params.repr = params.frozen = True
+    params.eq = eq
+    return params
 
 
 def _init(cls: Any, mine: tuple[dataclasses.Field[Any], ...]) -> Callable[..., None]:

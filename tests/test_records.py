@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import KW_ONLY, FrozenInstanceError, InitVar, dataclass, field, fields
+from dataclasses import KW_ONLY, FrozenInstanceError, InitVar, dataclass, field, fields, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -208,6 +208,28 @@ def test_features_product_records_do_not_use_yet_behave_as_the_stdlib() -> None:
         one.other = 1  # no field of that name: frozen too (the stdlib's slotted class raises TypeError)
     empty, stdlib = _both({"__doc__": "Nothing.", "__annotations__": {}})
     assert (repr(empty()), empty() == empty(), hash(empty())) == (repr(stdlib()), True, hash(stdlib()))
+
+
+def test_class_variables_mutable_defaults_and_evaluated_annotations_as_the_stdlib() -> None:
+    """A record reads its fields itself for the usual class (string annotations); a ClassVar, or an
+    annotation that is not a string, leaves the reading to the stdlib: either way, the stdlib's result."""
+    for body in (
+        {"__annotations__": {"a": "int", "limit": "ClassVar[int]"}, "limit": 5},
+        {"__annotations__": {"a": int, "b": str}, "b": "x"},
+    ):
+        mine, twin = _both(body)
+        assert [f.name for f in fields(mine)] == [f.name for f in fields(twin)]
+        assert [(f.type, f.default) for f in fields(mine)] == [(f.type, f.default) for f in fields(twin)]
+        assert inspect.signature(mine) == inspect.signature(twin)
+        assert mine.__match_args__ == twin.__match_args__
+    assert mine(1) == mine(1, "x")
+    assert replace(mine(1), b="y") == mine(1, "y")
+    with pytest.raises(ValueError, match="mutable default <class 'list'> for field a is not allowed"):
+        _both({"__annotations__": {"a": "list[int]"}, "a": []})
+    with pytest.raises(ValueError, match="mutable default <class 'list'> for field a is not allowed"):
+        dataclass(frozen=True, slots=True)(
+            type("Value", (), {"__annotations__": {"a": "list[int]"}, "a": []})
+        )
 
 
 def test_a_hash_written_in_the_class_wins() -> None:
