@@ -124,7 +124,7 @@ def _slotted(cls: type[_T], body: dict[str, Any]) -> Any:
 def _params(eq: bool) -> Any:
     """The ``__dataclass_params__`` of a record: what ``@dataclass(frozen=True, slots=True, eq=eq)`` sets."""
     empty: Any = type("Params", (), {"__doc__": "Made only for its __dataclass_params__."})
-    params = dataclasses.dataclass(empty, init=False, repr=False, eq=False).__dataclass_params__
+    params = dataclasses.dataclass(empty, init=False, repr=False, eq=False, slots=True).__dataclass_params__
     params.init = params.repr = params.frozen = True
     params.eq = eq
     return params
