@@ -31,8 +31,6 @@ from confcheck.certs import (
     SubjectAltNames,
     der_string,
 )
-from confcheck.certs_der import canonical_der as _canonical_der
-from confcheck.certs_der import pem as _pem
 from confcheck.certs_der import purpose_names
 
 if TYPE_CHECKING:
@@ -91,7 +89,7 @@ def parse(cert: x509.Certificate, pem: str | None = None, der: bytes | None = No
         is_ca=is_ca,
         san=san,
         san_error=san_error,
-        pem=pem or _pem(der),
+        pem=pem or certs_der.pem(der),
         subject_attributes=attributes,
         issuer_label=issuer_label,
         extended_key_usage=purpose_names(purposes) if purposes is not None else None,
@@ -152,7 +150,7 @@ def _encodings() -> type[Encoding]:
 def from_pem(pem: str) -> Certificate:
     """Parse exactly one PEM certificate, as snapshots store them (the hot path of loading one)."""
     data = pem.encode("utf-8", "replace")
-    der = _canonical_der(data)
+    der = certs_der.canonical_der(data)
     if der is not None:
         try:
             loaded = x509.load_der_x509_certificate(der)

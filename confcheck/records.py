@@ -65,9 +65,8 @@ def _record(cls: type[_T], eq: bool) -> type[_T]:
     mine = fields(made)
     made.__init__ = _init(made, mine)
     made.__setattr__, made.__delattr__ = _setattr, _delattr
-    made.__getstate__ = body.get(
-        "__getstate__", _getstate
-    )  # pickle and copy, as for frozen slotted dataclasses
+    # pickle and copy, as for frozen slotted dataclasses
+    made.__getstate__ = body.get("__getstate__", _getstate)
     made.__setstate__ = body.get("__setstate__", _setstate)
     made.__repr__ = body.get("__repr__") or _repr([f.name for f in mine if f.repr])
     if eq:
