@@ -41,7 +41,8 @@ Their modules, what they read and what they write live to the end of the run, wh
 collector's walks of that growing heap, most of them while the command's modules are imported, were
 about 3 ms of ``confcheck lint`` (before the lint's own pause) and 10 to 15 ms of ``confcheck cert``
 (whose every socket is closed as it is done with). Not the commands that collect or serve: their
-workers and sessions make garbage for as long as they run. Run as the program, every command leaves
+workers and sessions make garbage for as long as they run. Run as the program, these commands end
+the process at once when they are done (:mod:`confcheck.fast_exit`), and every other command leaves
 what it made frozen for the interpreter's exit (:func:`confcheck.gc_pause.before_exit`).
 """
 
@@ -52,15 +53,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     Without ``argv``, the command line is the program's own (``sys.argv``): the console script and
     ``python -m confcheck`` call it so, and the process ends with the run.
     """
-    from confcheck import gc_pause
+    from confcheck import fast_exit, gc_pause
 
     program = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     command = argv[0] if argv else None
+    if program and command in PAUSED:
+        fast_exit.arm()
     try:
         if command in PAUSED:
             with gc_pause.paused():
-                return _run(command, argv)
+                return fast_exit.end(_run(command, argv))
         return _run(command, argv)
     finally:
         if program:  # the process ends with this run
@@ -609,7 +612,7 @@ def check(
     """Judge a deployment and write the reports: the shared end of lint and audit."""
     from pathlib import Path
 
-    from confcheck import gate, gc_pause
+    from confcheck import fast_exit, gate, gc_pause
     from confcheck.engine import CheckOptions
     from confcheck.report import Cover
     from confcheck.verdict import Options, judge
@@ -627,6 +630,7 @@ def check(
     outputs = outputs or _outputs(args, (source, args.baseline))
     with gc_pause.paused():  # what is judged and written lives to the end of the run (see gc_pause)
         report = judge(deployment, verdict, source)
+        fast_exit.keep(report)
         if getattr(args, "pack", None):
             from confcheck.pack.command import write_for_audit
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from confcheck import gc_pause, records
+from confcheck import fast_exit, gc_pause, records
 from confcheck.catalog import Catalog
 from confcheck.engine import CheckOptions, Context
 from confcheck.errors import InputError
@@ -40,6 +40,7 @@ def _lint(
     deployment: Deployment, catalog: Catalog, rules: Iterable[Rule], options: CheckOptions | None
 ) -> LintResult:
     ctx = Context(deployment, catalog, options)
+    fast_exit.keep(ctx)  # its analyses, as large as the deployment, need not be freed one by one
     findings: list[Finding] = []
     for rule in rules:
         try:
