@@ -848,6 +848,21 @@ def _read_certificate(der: bytes, pem: str) -> Certificate:
     )
 
 
+def signature_algorithms_agree(der: bytes) -> bool:
+    """Whether the Certificate ``der``'s signatureAlgorithm is, byte for byte, the signature field of its
+    TBSCertificate (RFC 5280 4.1.1.2), as ``verify_directly_issued_by`` requires; False when unsure."""
+    try:
+        _, tbs_start, tbs_end, rest = _outline(der)
+        elements = _children(der, tbs_start, tbs_end)
+    except (_Unsupported, IndexError):
+        return False
+    first = 1 if elements and elements[0][0] == 0xA0 else 0  # after the version, when written
+    if len(elements) < first + 2:
+        return False
+    inner = der[elements[first][2] : elements[first + 1][2]]
+    return inner == der[tbs_end : rest[0][2]]
+
+
 def _validity(der: bytes, start: int, end: int) -> tuple[datetime, datetime]:
     """notBefore and notAfter of the Validity whose content is ``der[start:end]``: two times, each read
     once per distinct encoding (:data:`_TIMES`; a CA issues many certificates the same day)."""

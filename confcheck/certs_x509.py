@@ -433,8 +433,9 @@ def _header(der: bytes, offset: int) -> tuple[int, int] | None:
     return (start, end) if end <= len(der) else None
 
 
-_SHA1_SIGNATURES = ("1.2.840.113549.1.1.5", "1.2.840.10045.4.1")
-"""sha1WithRSAEncryption and ecdsa-with-SHA1, which ``verify_directly_issued_by`` no longer verifies."""
+_SHA1_SIGNATURES = ("1.2.840.113549.1.1.5", "1.2.840.10045.4.1", "1.2.840.10040.4.3")
+"""sha1WithRSAEncryption, ecdsa-with-SHA1 and dsa-with-sha1, which ``verify_directly_issued_by`` no longer
+verifies."""
 
 
 def _signed_by_itself(cert: x509.Certificate, der: bytes | None = None) -> bool:
@@ -443,14 +444,45 @@ def _signed_by_itself(cert: x509.Certificate, der: bytes | None = None) -> bool:
 
     cryptography refuses to verify a SHA-1 signature ("Unsupported signature algorithm"), yet a
     certificate signed with SHA-1 by its own key, as older servers still present, is self-signed all the
-    same: the DER reader verifies it with cryptography's primitives, with the same checks (False where
-    it cannot read the certificate)."""
+    same: :func:`_sha1_signed_by_itself` makes the same checks with cryptography's primitives."""
     if cert.signature_algorithm_oid.dotted_string in _SHA1_SIGNATURES:
-        read = certs_der.certificate(der or cert.public_bytes(_encodings().DER), "")
-        return read is not None and read.self_signed
+        return _sha1_signed_by_itself(cert, der or cert.public_bytes(_encodings().DER))
     try:
         cert.verify_directly_issued_by(cert)
     except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _sha1_signed_by_itself(cert: x509.Certificate, der: bytes) -> bool:
+    """What ``verify_directly_issued_by`` checks, for a SHA-1 signature: the signature algorithm the same
+    inside the TBSCertificate and out, the key's kind that of the algorithm, and the signature verifying
+    with the key (PKCS#1 v1.5, ECDSA or DSA, with SHA-1), by cryptography's primitives, which still
+    verify SHA-1."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    if not certs_der.signature_algorithms_agree(der):
+        return False  # cryptography: "Inner and outer signature algorithms do not match"
+    try:
+        key = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        return False
+    algorithm, signature, tbs = (
+        cert.signature_algorithm_oid.dotted_string,
+        cert.signature,
+        cert.tbs_certificate_bytes,
+    )
+    try:
+        if algorithm == _SHA1_SIGNATURES[0] and isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, tbs, padding.PKCS1v15(), hashes.SHA1())
+        elif algorithm == _SHA1_SIGNATURES[1] and isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, tbs, ec.ECDSA(hashes.SHA1()))
+        elif algorithm == _SHA1_SIGNATURES[2] and isinstance(key, dsa.DSAPublicKey):
+            key.verify(signature, tbs, hashes.SHA1())
+        else:
+            return False  # cryptography: "Signature algorithm does not match issuer key type"
+    except (InvalidSignature, ValueError, UnsupportedAlgorithm):
         return False
     return True
 

@@ -616,6 +616,32 @@ def test_a_certificate_signed_with_sha1_by_its_own_key_is_self_signed(kind: str,
     assert forged_read is None or not forged_read.self_signed
 
 
+@pytest.mark.parametrize("kind", ["rsa2048", "p256"])
+@pytest.mark.parametrize("shape", ["unknown extension", "BMPString names"])
+def test_a_sha1_self_signed_certificate_the_der_reader_declines_is_self_signed(kind: str, shape: str) -> None:
+    """Read with cryptography (the DER reader declines its shape), a certificate signed with SHA-1 by its
+    own key is self-signed too (it was called signed by its issuer: cryptography does not verify SHA-1);
+    one whose signature does not verify, or whose two signature algorithms differ, is not."""
+    sha1 = algorithm(RSA_SHA["SHA1"], NULL) if kind.startswith("rsa") else algorithm(ECDSA_SHA["SHA1"])
+    parts = base_parts(kind)._replace(inner=sha1, outer=sha1)
+    if shape == "unknown extension":
+        parts = parts._replace(extensions=(*(parts.extensions or ()), ext("1.2.3.4", NULL)))
+    else:
+        bmp = name(rdn((CN, 0x1E, f"{kind}.example.com".encode("utf-16-be"))))
+        parts = parts._replace(subject=bmp, issuer=bmp)
+    der = signed(parts, key(kind))
+    assert certs_der.certificate(der, certs_der.pem(der)) is None  # left to cryptography
+    loaded = x509.load_der_x509_certificate(der)
+    assert certs_x509.is_self_signed(loaded)
+    assert certs_x509.parse(loaded).self_signed
+    assert certs.from_pem(certs_der.pem(der)).self_signed  # as a snapshot's certificate
+    forged = der[:-8] + bytes(b ^ 0x55 for b in der[-8:])
+    assert not certs_x509.is_self_signed(x509.load_der_x509_certificate(forged))
+    other = algorithm(RSA_SHA["SHA256"], NULL) if kind.startswith("rsa") else algorithm(ECDSA_SHA["SHA256"])
+    mixed = signed(parts._replace(inner=other), key(kind))  # signed with SHA-1, says SHA-256 inside
+    assert not certs_x509.is_self_signed(x509.load_der_x509_certificate(mixed))
+
+
 def test_the_signature_algorithm_names_are_cryptographys() -> None:
     for encoded, known in certs_der.SIGNATURE_ALGORITHMS.items():
         assert ObjectIdentifier(known.oid)._name == known.name
