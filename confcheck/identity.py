@@ -114,7 +114,7 @@ def normalize(name: str) -> str | None:
     """The comparable form of a configured host name (A-labels, lower case, no trailing dot), or None."""
     if name.endswith(".") and not name.endswith(".."):
         name = name[:-1]
-    normalized = _alabels(name)
+    normalized = _alabels_of(name)  # remembered by normalize itself
     if normalized is None or normalized.rsplit(".", 1)[-1].isdigit():
         return None  # an all-numeric top label is an IP-like string, not a host name (e.g. "127.1")
     return normalized
@@ -201,14 +201,13 @@ def _wildcard(reference: str, field: Field, identity: str) -> bool:
     return bool(first) and rest == parent
 
 
-@_cache
-def _alabels(name: str) -> str | None:
+def _alabels_of(name: str) -> str | None:
     """Lower-case A-label form of a dotted name; None if any label is empty or not a host label."""
-    if not name or _CONTROL.search(name):
-        return None
-    if name.isascii():  # the usual name: every label checked by one match, no IDNA to apply
+    if name.isascii():  # the usual name: every label checked by one match (no control character passes it)
         lowered = name.lower()
         return lowered if len(lowered) <= 253 and _ASCII_NAME.fullmatch(lowered) else None
+    if _CONTROL.search(name):
+        return None
     import idna  # only for a name that is not ASCII: the usual ones never need it
 
     labels = []
@@ -222,6 +221,10 @@ def _alabels(name: str) -> str | None:
         labels.append(label)
     joined = ".".join(labels)
     return joined if len(joined) <= 253 else None
+
+
+_alabels = _cache(_alabels_of)
+""":func:`_alabels_of`, remembered: the names certificates present recur in every reference to them."""
 
 
 def _mismatch_reason(
