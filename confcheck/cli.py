@@ -41,9 +41,9 @@ Their modules, what they read and what they write live to the end of the run, wh
 collector's walks of that growing heap, most of them while the command's modules are imported, were
 about 3 ms of ``confcheck lint`` (before the lint's own pause) and 10 to 15 ms of ``confcheck cert``
 (whose every socket is closed as it is done with). Not the commands that collect or serve: their
-workers and sessions make garbage for as long as they run. Run as the program, these commands end
-the process at once when they are done (:mod:`confcheck.fast_exit`), and every other command leaves
-what it made frozen for the interpreter's exit (:func:`confcheck.gc_pause.before_exit`).
+workers and sessions make garbage for as long as they run. Run as the program, every command ends the
+process at once when it is done (:mod:`confcheck.fast_exit`), or where that is not safe leaves what it
+made frozen for the interpreter's exit (:func:`confcheck.gc_pause.before_exit`).
 """
 
 
@@ -58,15 +58,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     program = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     command = argv[0] if argv else None
-    if program and command in PAUSED:
+    if program:
         fast_exit.arm()
     try:
         if command in PAUSED:
             with gc_pause.paused():
-                return fast_exit.end(_run(command, argv))
-        return _run(command, argv)
+                code = _run(command, argv)
+        else:
+            code = _run(command, argv)
+        return fast_exit.end(code)
     finally:
-        if program:  # the process ends with this run
+        if program:  # the process ends with this run (fast_exit could not end it at once)
             gc_pause.before_exit()
 
 
