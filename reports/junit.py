@@ -12,7 +12,7 @@ Test names are made of content (rule, location, value), never of positions, so a
 history of "this test started failing" follows the same setting from run to run. The document is
 written as text, laid out and escaped exactly as ElementTree's ``indent`` and ``tostring`` write the
 same tree (tests/test_report_junit.py holds the two equal, hostile names included): building and
-serializing that tree, some 150,000 elements at 3,000 clusters, cost five times the JSON report,
+serializing that tree, some 150,000 elements at 3,000 clusters, cost some five times the JSON report,
 while a passing testcase differs from the next only by its rule. Characters XML 1.0 cannot carry at
 all (NUL and other controls in a hostile server name) are written as visible escapes rather than
 breaking the file; the rest is escaped as ElementTree escapes it, so the document stays well-formed
@@ -41,7 +41,7 @@ production, whose class takes some 8 ms to compile at every start (tests/test_re
 
 
 def xml_text(text: object) -> str:
-    """``text`` with what XML 1.0 cannot represent shown as ``\\xNN`` (ElementTree escapes the rest)."""
+    """``text`` with what XML 1.0 cannot represent shown as ``\\xNN`` (the rest is escaped as ElementTree does)."""
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
@@ -216,7 +216,8 @@ def _testcase(classname: str, case: _Case) -> str:
 
 
 def _properties(report: Report, cluster: Cluster | None) -> str:
-    """A suite's ``<properties>``: the run's own, then the cluster's product and version."""
+    """A suite's ``<properties>``: confcheck's version, the source, the cluster's product and version, the
+    threshold and whether collection was complete."""
     facts = [("confcheck.version", __version__), ("source", report.source)]
     if cluster is not None:
         facts += [("product", cluster.product), ("version", cluster.version)]
@@ -233,10 +234,10 @@ def write(report: Report, out: TextIO) -> None:
     level, every element on a line of its own)."""
     suites = _suites(report)
     counts = [_counts(suite) for suite in suites]
-    tests = sum(n for n, _, _ in counts) + report.incomplete  # and the errored collection test
+    errors = 1 if report.incomplete else 0  # the collection's own test (see _collection)
+    tests = sum(n for n, _, _ in counts) + errors
     failures = sum(n for _, n, _ in counts)
     skipped = sum(n for _, _, n in counts)
-    errors = int(report.incomplete)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     root = f'<testsuites name="confcheck" tests="{tests}" failures="{failures}" errors="{errors}" skipped="{skipped}"'
     if not suites and not report.incomplete:
