@@ -2,8 +2,9 @@
 
 ``lint_scale.py`` measures whole ``confcheck lint`` processes against the goals of issue 13; this script
 says where the time of one goes, to choose the next saving. It runs the stages of a lint one after the
-other in this process, on the same synthetic deployment (``lint_scale.build``) written as a snapshot,
-with the collector paused as the command line pauses it, and times each: the JSON read, the
+other in a process of its own (a fresh one for each run, as each lint has), on the same synthetic
+deployment (``lint_scale.build``) written as a snapshot, with the collector paused as the command line
+pauses it, and times each: the JSON read, the
 certificates, the rest of the model, the shared analysis (references, then each resolved to its
 servers and matched against their certificates), each family of rules, and the JSON report (of the
 same lint as ``judge`` runs it, sorted and gated, whose time is printed apart). Then the floor's two
@@ -20,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,7 +68,7 @@ def stages(path: Path) -> tuple[dict[str, float], dict[str, Any]]:
             lambda: inputs.parse_json(text, str(path), snapshot.SnapshotError)
         )
         pems = list(data["certificates"].values())
-        seconds["certificates"], _ = timed(lambda: [certs.from_pem(pem) for pem in pems])
+        seconds["certificates"], _ = timed(lambda: len([certs.from_pem(pem) for pem in pems]))
         model, deployment = timed(lambda: snapshot.from_data(data, catalog, str(path)))
         seconds["model (the rest)"] = model - seconds["certificates"]
         ctx = Context(deployment, catalog)
@@ -90,8 +93,6 @@ def stages(path: Path) -> tuple[dict[str, float], dict[str, Any]]:
 
 def floor(path: Path) -> dict[str, float]:
     """The floor's two parts, as ``lint_scale.py``'s floor process runs them."""
-    import json
-
     from cryptography import x509
 
     text = path.read_bytes()
@@ -111,32 +112,55 @@ PER = {
 """What each stage's cost is counted per (the rules: per finding)."""
 
 
+def measure(kind: str, path: Path, clusters: int) -> None:
+    """One run in this fresh process (as a lint runs in its own), printed as JSON for :func:`main`."""
+    if clusters > snapshot.LIMITS.clusters:  # as lint_scale.py's LIFTED: nothing else differs
+        import dataclasses
+
+        snapshot.LIMITS = dataclasses.replace(snapshot.LIMITS, clusters=clusters)
+    result = stages(path) if kind == "stages" else (floor(path), {})
+    print(json.dumps(result))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--sites", type=int, default=1000, help="sites (3 clusters each)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each stage (the median is printed)")
+    parser.add_argument("--measure", choices=("stages", "floor"), help=argparse.SUPPRESS)
+    parser.add_argument("--snapshot", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--clusters", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure:
+        measure(args.measure, args.snapshot, args.clusters)
+        return
+    runs: list[tuple[dict[str, float], dict[str, Any]]] = []
+    floors: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "snapshot.json"
         deployment = build(args.sites)
         clusters = len(deployment.clusters)
         snapshot.write(deployment, path)
         del deployment
-        if clusters > snapshot.LIMITS.clusters:  # as lint_scale.py's LIFTED: nothing else differs
-            import dataclasses
-
-            snapshot.LIMITS = dataclasses.replace(snapshot.LIMITS, clusters=clusters)
-        runs, floors = [], []
-        for _ in range(args.repeat):
-            runs.append(stages(path))
-            floors.append(floor(path))
+        for _ in range(args.repeat):  # each in a process of its own, as each lint is: no heap of building
+            for kind in ("stages", "floor"):
+                argv = [sys.executable, __file__, "--measure", kind, "--snapshot", str(path)]
+                argv += ["--clusters", str(clusters)]
+                done = subprocess.run(argv, capture_output=True, text=True, check=False)
+                if done.returncode:
+                    raise SystemExit(f"{kind}: {done.stderr.strip()}")
+                seconds, counts = json.loads(done.stdout)
+                if kind == "stages":
+                    runs.append((seconds, counts))
+                else:
+                    floors.append(seconds)
     counts = runs[0][1]
     names = list(runs[0][0])
     medians = {name: statistics.median(run[0][name] for run in runs) for name in names}
     total = sum(medians.values())
     print(
-        f"lint stages in one process, {clusters:,} clusters ({counts['certificates']:,} certificates, "
-        f"{counts['references']:,} references, {counts['findings']:,} findings), median of {args.repeat}:"
+        f"lint stages, {clusters:,} clusters ({counts['certificates']:,} certificates, "
+        f"{counts['references']:,} references, {counts['findings']:,} findings), a process for each run, "
+        f"median of {args.repeat}:"
     )
     print(f"{'stage':<34}{'seconds':>9}{'share':>8}   per item")
     for name in names:
