@@ -13,7 +13,7 @@ trust_stores`` (or, the simple case, one ``[check] trust_store`` for all):
   their trust stores, holding roots (modelled).
 
 The verdict is cryptography's verifier (:func:`confcheck.rules.trust.assess`, CC401's), run once per
-store and chain.
+chain and the certificates of a store its path can meet (:class:`confcheck.rules.trust.Verdicts`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from confcheck.engine import CheckOptions
 
 if TYPE_CHECKING:
     from confcheck.discovery_model import Client
-    from confcheck.rules.trust import Known, Verdict
+    from confcheck.rules.trust import Verdict, Verdicts
 
 FIRST_VALIDATING = {"mac": "9.2", "windows": "9.2.5", "iphone": "9.5", "ipad": "9.6", "android": "9.6"}
 """The first Jabber release of each platform that validates certificates (Cisco doc 116917, Table 1:
@@ -84,8 +84,8 @@ class Trust:
         self.options = options
         self.stores = dict(options.platform_stores)
         self.known = known
-        self._index: Known | None = None
-        """``known`` indexed for the walks (made at the first chain judged)."""
+        self._verdicts: Verdicts | None = None
+        """The judge, with ``known`` indexed for the walks (made at the first chain judged)."""
         self._cache: dict[tuple[str, tuple[str, ...]], Verdict] = {}
 
     def store(self, platform: str) -> tuple[str, tuple[Certificate, ...]] | None:
@@ -109,11 +109,11 @@ class Trust:
         anchored = anchors(self.options, STORE_KEYS[platform], store, chain)
         cache_key = (key + ("+" if len(anchored) > len(store) else ""), tuple(c.sha256 for c in chain))
         if cache_key not in self._cache:
-            from confcheck.rules.trust import Known, assess
+            if self._verdicts is None:
+                from confcheck.rules.trust import Known, Verdicts
 
-            if self._index is None:
-                self._index = Known(self.known)
-            self._cache[cache_key] = assess(chain, anchored, self.options.now, self._index)
+                self._verdicts = Verdicts(self.options.now, Known(self.known))
+            self._cache[cache_key] = self._verdicts.assess(chain, anchored)
         verdict = self._cache[cache_key]
         where = STORE_TITLES[key]
         if verdict.trusted:
