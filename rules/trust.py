@@ -358,11 +358,6 @@ class Verdicts:
             met = anchors.met.get(id(names))  # the names are kept as long as the store: an id is theirs
             if met is None:
                 found = {i for name in names for i in anchors.by_subject.get(name, ())}
-                if any(
-                    anchors.loaded[i].issuer not in names for i in found
-                ):  # a cross-signed CA in the store
-                    more = _issuers(leaf, sent, self.known, anchors)
-                    found = {i for name in more for i in anchors.by_subject.get(name, ())}
                 met = anchors.met[id(names)] = tuple(sorted(found))
             itself = anchors.by_subject.get(leaf.subject)  # is the leaf itself in the store?
         except ValueError:
@@ -377,7 +372,7 @@ class Verdicts:
         key = (leaf.issuer, chain[1:])
         names = self._closures.get(key)
         if names is None:
-            names = self._closures[key] = _issuers(leaf, sent, self.known, None)
+            names = self._closures[key] = _issuers(leaf, sent, self.known)
         return names
 
     def _pinned(self, chain: Sequence[Certificate], store: Sequence[Certificate]) -> Verdict:
@@ -397,19 +392,16 @@ class Verdicts:
         )
 
 
-def _issuers(
-    leaf: x509.Certificate, sent: list[x509.Certificate], known: Known, anchors: _Anchors | None
-) -> set[x509.Name]:
-    """The leaf's issuer and, up from it, the issuer of every certificate (sent, met elsewhere, and in
-    ``anchors``) whose subject is one of them: the names a path from ``leaf`` can look issuers up by."""
+def _issuers(leaf: x509.Certificate, sent: list[x509.Certificate], known: Known) -> set[x509.Name]:
+    """The leaf's issuer and, up from it, the issuer of every certificate sent or met elsewhere whose
+    subject is one of them: the names a path from ``leaf`` can look issuers up by. A certificate of the
+    store ends every path that meets it (the verifier stops at one in its store, and so does the walk):
+    its own issuer is never looked up."""
     issuers = {leaf.issuer}
     pending = [leaf.issuer]
     while pending:
         name = pending.pop()
-        met = [c for c in sent if c.subject == name] + known.named(name)
-        if anchors is not None:
-            met += [anchors.loaded[i] for i in anchors.by_subject.get(name, ())]
-        for cert in met:
+        for cert in [c for c in sent if c.subject == name] + known.named(name):
             if cert.issuer not in issuers:
                 issuers.add(cert.issuer)
                 pending.append(cert.issuer)
