@@ -379,7 +379,7 @@ class Verdicts:
         """A leaf that is itself in the store: trusted while valid, whatever its chain says."""
         leaf = self.known.load(chain[0])
         dated = _validity(leaf, "leaf", self.now, sent=True)
-        path = f"{label(leaf.subject)} (this exact certificate is in the trust store)"
+        path = f"{_label(leaf.subject)} (this exact certificate is in the trust store)"
         if dated:
             return Verdict(
                 False, False, tuple(dated), path, "not run: the pinned leaf is outside its validity"
@@ -417,23 +417,23 @@ def _walk(
 ) -> tuple[list[Gap], str]:
     """Follow issuers from the leaf to the store, naming each gap on the way."""
     gaps = _validity(leaf, "leaf", now, sent=True)
-    steps = [f"{label(leaf.subject)} (leaf)"]
+    steps = [f"{_label(leaf.subject)} (leaf)"]
     if _self_signed(leaf):
         gaps.append(
             Gap(
                 "self-signed",
                 "the certificate is self-signed and not in the clients' trust store",
                 "leaf",
-                label(leaf.subject),
+                _label(leaf.subject),
             )
         )
         return gaps, steps[0]
-    seen, current = {leaf}, leaf
+    seen, current = [leaf], leaf  # a few certificates: compared, not hashed
     for _ in range(MAX_DEPTH):
         anchor = _issuer(current, anchors, now)
         if anchor is not None:
             gaps += _validity(anchor, _role(anchor), now)
-            steps.append(f"{label(anchor.subject)} (in the trust store)")
+            steps.append(f"{_label(anchor.subject)} (in the trust store)")
             break
         if current is not leaf and _self_signed(current):
             gaps.append(_untrusted_root(current, "the server sends it, which does not make clients trust it"))
@@ -441,32 +441,32 @@ def _walk(
         parent = _issuer(current, sent, now)
         if parent is not None and parent not in seen:
             gaps += _validity(parent, _role(parent), now, sent=True)
-            steps.append(f"{label(parent.subject)} (sent)")
-            seen.add(parent)
+            steps.append(f"{_label(parent.subject)} (sent)")
+            seen.append(parent)
             current = parent
             continue
         parent = _issuer(current, known.named(current.issuer), now)
         if parent is not None and parent not in seen:
             if _self_signed(parent):
                 gaps.append(_untrusted_root(parent, "nor does the server send it"))
-                steps.append(f"{label(parent.subject)} (not trusted)")
+                steps.append(f"{_label(parent.subject)} (not trusted)")
                 break
             gaps.append(
                 Gap(
                     "not-sent",
-                    f"the server does not send the intermediate CA {label(parent.subject)}, and it is not "
+                    f"the server does not send the intermediate CA {_label(parent.subject)}, and it is not "
                     "in the clients' trust store",
                     "intermediate",
-                    label(parent.subject),
+                    _label(parent.subject),
                 )
             )
             gaps += _validity(parent, "intermediate", now)
-            steps.append(f"{label(parent.subject)} (not sent)")
-            seen.add(parent)
+            steps.append(f"{_label(parent.subject)} (not sent)")
+            seen.append(parent)
             current = parent
             continue
         gaps.append(_missing_issuer(current, leaf, anchors))
-        steps.append(f"{label(current.issuer)} (missing)")
+        steps.append(f"{_label(current.issuer)} (missing)")
         break
     else:
         gaps.append(Gap("rejected", f"the chain is longer than {MAX_DEPTH} certificates", "chain", ""))
@@ -474,7 +474,7 @@ def _walk(
 
 
 def _untrusted_root(root: x509.Certificate, sent: str) -> Gap:
-    name = label(root.subject)
+    name = _label(root.subject)
     return Gap("root", f"the root CA {name} is not in the clients' trust store ({sent})", "root", name)
 
 
@@ -482,8 +482,8 @@ def _missing_issuer(
     current: x509.Certificate, leaf: x509.Certificate, anchors: list[x509.Certificate]
 ) -> Gap:
     """The issuer of ``current`` is nowhere: say whether a CA of that name is trusted with another key."""
-    name = label(current.issuer)
-    child = "the certificate" if current is leaf else f"the intermediate CA {label(current.subject)}"
+    name = _label(current.issuer)
+    child = "the certificate" if current is leaf else f"the intermediate CA {_label(current.subject)}"
     if any(a.subject == current.issuer for a in anchors):
         return Gap(
             "other-key",
@@ -510,13 +510,13 @@ def _missing_issuer(
 
 
 def _validity(cert: x509.Certificate, role: Role, now: datetime, sent: bool = False) -> list[Gap]:
-    who = "the certificate" if role == "leaf" else f"the {role} CA {label(cert.subject)}"
+    who = "the certificate" if role == "leaf" else f"the {role} CA {_label(cert.subject)}"
     if now > cert.not_valid_after_utc:
         text = f"{who} expired on {cert.not_valid_after_utc:%Y-%m-%d}"
-        return [Gap("expired", text, role, label(cert.subject), sent=sent)]
+        return [Gap("expired", text, role, _label(cert.subject), sent=sent)]
     if now < cert.not_valid_before_utc:
         text = f"{who} is not valid until {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"
-        return [Gap("not-yet-valid", text, role, label(cert.subject), sent=sent)]
+        return [Gap("not-yet-valid", text, role, _label(cert.subject), sent=sent)]
     return []
 
 
@@ -638,7 +638,7 @@ def _rejected(reason: str, leaf: x509.Certificate) -> Gap:
         return Gap("rejected", f"the verifier rejects the chain: {text}", "chain", "", text)
     if found.group("dn") == leaf.subject.rfc4514_string():
         return Gap(
-            "rejected", f"the verifier rejects the certificate: {text}", "leaf", label(leaf.subject), text
+            "rejected", f"the verifier rejects the certificate: {text}", "leaf", _label(leaf.subject), text
         )
     dn = found.group("dn")
     return Gap("rejected", f"the verifier rejects the CA {dn}: {text}", "issuer", dn, text)
@@ -681,6 +681,9 @@ def _issuer(
 def _role(cert: x509.Certificate) -> Role:
     return "root" if _self_signed(cert) else "intermediate"
 
+
+_label = functools.lru_cache(maxsize=1024)(label)
+""":func:`label`, remembered: a CA is named in every chain it signs, for every store."""
 
 _self_signed = functools.lru_cache(maxsize=4096)(is_self_signed)
 """:func:`is_self_signed`, remembered: the same few CAs are met in every chain and judged per store."""
@@ -765,7 +768,7 @@ def _finding(met: _Met, message: str, fix: Fix) -> Finding:
     evidence += [
         ("endpoint", f"{endpoint.protocol}://{endpoint.host}:{endpoint.port} ({endpoint.purpose})"),
         ("certificate", f"{leaf.subject} (SHA-256 {leaf.sha256[:16]}…)"),
-        ("chain sent", " → ".join(label(_load(c.pem).subject) for c in endpoint.chain)),
+        ("chain sent", " → ".join(_label(_load(c.pem).subject) for c in endpoint.chain)),
         ("path", met.verdict.path),
         ("verifier", met.verdict.verifier),
     ]
