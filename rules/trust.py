@@ -270,17 +270,19 @@ class _Anchors:
 class Verdicts:
     """Verdicts at one time with the same certificates met elsewhere, each (chain, anchors) judged once.
 
-    Of a store, a verdict depends only on the certificates a path from the leaf can meet: the walk
-    and cryptography's verifier alike look issuers up by name (the verifier in its store by subject,
-    and whether a certificate is itself in the store), so only certificates whose subject is the
-    leaf's, or the issuer of the leaf, of a certificate the server sends, of one met elsewhere, or of
-    one such certificate of the store, and so on up, can take part (``_reach``; names compared as
-    cryptography's Python ``Name`` does, which never tells apart names the verifier takes as one).
-    Each chain is judged against those alone, so stores that agree on them, the Windows and macOS
-    stores that both hold a chain's root, or both lack it, give one verdict, judged once.
+    Of a store, a verdict depends only on the certificates a path from the leaf can meet. The walk and
+    cryptography's verifier alike look issuers up by name (the verifier in its store by subject, and
+    whether a certificate it meets is itself in the store), and both stop at the first certificate of
+    the store they meet; so only certificates of the store whose subject is the leaf's, or the issuer
+    of the leaf, or of a certificate sent or met elsewhere that is itself such an issuer, and so on up,
+    can take part (``_reach``; names compared as cryptography's Python ``Name`` does, which never tells
+    apart names the verifier takes as one). Each chain is judged against those alone, in the store's
+    order, so stores that agree on them (the Windows and macOS stores that both hold a chain's root, or
+    both lack it) give one verdict, judged once.
 
     When the store holds none of them, no path can end in it: the chain is refused without running
-    the verifier, and the walk names the gaps (it always finds one when it reaches no anchor).
+    the verifier, and the walk names the gaps (it always finds one when it reaches no anchor); the
+    verifier's words are asked only if read (:class:`Said`), of the whole store.
     """
 
     __slots__ = ("_closures", "_stores", "_verdicts", "known", "now", "verifier")
