@@ -19,6 +19,7 @@ chain and the certificates of a store its path can meet (:class:`confcheck.rules
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 from confcheck.certs import Certificate
@@ -64,15 +65,25 @@ def validates(client: Client) -> bool:
     return first is None or not have or have >= release(first)
 
 
+def enterprise_trust(options: CheckOptions) -> frozenset[str]:
+    """The fingerprints in Windows' Enterprise Trust (``windows_enterprise``, else ``[check] trust_store``)."""
+    enterprise = dict(options.platform_stores).get("windows_enterprise", options.trust_store or ())
+    return frozenset(c.sha256 for c in enterprise)
+
+
 def anchors(
-    options: CheckOptions, key: str, store: Sequence[Certificate], chain: Sequence[Certificate]
+    options: CheckOptions,
+    key: str,
+    store: Sequence[Certificate],
+    chain: Sequence[Certificate],
+    enterprise: AbstractSet[str] | None = None,
 ) -> tuple[Certificate, ...]:
     """What the store ``key`` anchors ``chain`` with: its certificates, and on Windows the leaf itself
-    when it is in Enterprise Trust (method 2)."""
+    when it is in Enterprise Trust (method 2; ``enterprise``: :func:`enterprise_trust`, if at hand)."""
     found = tuple(store)
     if key == "windows":
-        enterprise = dict(options.platform_stores).get("windows_enterprise", options.trust_store or ())
-        if chain[0].sha256 in {c.sha256 for c in enterprise}:
+        pushed = enterprise_trust(options) if enterprise is None else enterprise
+        if chain[0].sha256 in pushed:
             found += (chain[0],)
     return found
 
@@ -87,6 +98,7 @@ class Trust:
         self._verdicts: Verdicts | None = None
         """The judge, with ``known`` indexed for the walks (made at the first chain judged)."""
         self._cache: dict[tuple[str, tuple[str, ...]], Verdict] = {}
+        self._enterprise = enterprise_trust(options)
 
     def store(self, platform: str) -> tuple[str, tuple[Certificate, ...]] | None:
         """(which store, its certificates) a platform judges by; None when none is known."""
@@ -106,7 +118,7 @@ class Trust:
                 "trust not judged: no trust store for this platform ([check] trust_store, [check.trust_stores])",
             )
         key, store = found
-        anchored = anchors(self.options, STORE_KEYS[platform], store, chain)
+        anchored = anchors(self.options, STORE_KEYS[platform], store, chain, self._enterprise)
         cache_key = (key + ("+" if len(anchored) > len(store) else ""), tuple(c.sha256 for c in chain))
         if cache_key not in self._cache:
             if self._verdicts is None:

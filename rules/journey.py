@@ -25,7 +25,7 @@ from confcheck.certs import Certificate
 from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
 from confcheck.model import Cluster, DnsRecord, Endpoint, Node
-from confcheck.platforms import PLATFORM_TITLES, STORE_KEYS, STORE_TITLES, anchors
+from confcheck.platforms import PLATFORM_TITLES, STORE_KEYS, STORE_TITLES, anchors, enterprise_trust
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import node_label, purpose_title, renew, renewal_fix
 
@@ -272,6 +272,7 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
         c for cl in ctx.deployment.clusters for n in cl.nodes for e in n.endpoints for c in e.chain
     )
     judge = trust.Verdicts(ctx.options.now, known, trust.verifier(ctx))
+    enterprise = enterprise_trust(ctx.options)
     in_use = {c.platform for d in ctx.deployment.discovery for c in d.clients} or set(PLATFORM_TITLES)
     # each chain looked up once per store, however many nodes present it (a multi-server certificate);
     # judged once for the stores that hold the same certificates its path can meet (trust.Verdicts)
@@ -287,7 +288,7 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
             judged = (key, id(store), tuple(c.sha256 for c in endpoint.chain))
             verdict = verdicts.get(judged)
             if verdict is None:
-                anchored = anchors(ctx.options, key, store, endpoint.chain)
+                anchored = anchors(ctx.options, key, store, endpoint.chain, enterprise)
                 verdict = verdicts[judged] = judge.assess(endpoint.chain, anchored)
             gaps = [g for g in verdict.gaps if not (g.kind == "expired" and g.sent)]
             if not verdict.trusted and gaps:

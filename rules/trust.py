@@ -226,10 +226,17 @@ class Verifier:
         self._stores: dict[Fingerprints, Any] = {}
 
     def verify(
-        self, chain: Sequence[Certificate], anchors: Sequence[Certificate], known: Known | None = None
+        self,
+        chain: Sequence[Certificate],
+        anchors: Sequence[Certificate],
+        known: Known | None = None,
+        fingerprints: Fingerprints | None = None,
     ) -> tuple[str, str | None]:
-        """(how it was verified, None when trusted or the verifier's reason); ``known`` loads the chain."""
-        key = (tuple(c.sha256 for c in chain), tuple(c.sha256 for c in anchors))
+        """(how it was verified, None when trusted or the verifier's reason); ``known`` loads the chain,
+        ``fingerprints`` are the anchors', if at hand."""
+        if fingerprints is None:
+            fingerprints = tuple(c.sha256 for c in anchors)
+        key = (tuple(c.sha256 for c in chain), fingerprints)
         said = self._said.get(key)
         if said is None:
             store = None
@@ -243,24 +250,28 @@ class Verifier:
             said = self._said[key] = _verify(load(chain[0]), [load(c) for c in chain[1:]], store, self.now)
         return said
 
-    def words(self, chain: Sequence[Certificate], anchors: Sequence[Certificate]) -> str:
+    def words(
+        self, chain: Sequence[Certificate], anchors: Sequence[Certificate], fingerprints: Fingerprints
+    ) -> str:
         """What a verdict's evidence says of the verifier."""
-        how, reason = self.verify(chain, anchors)
+        how, reason = self.verify(chain, anchors, fingerprints=fingerprints)
         return f"cryptography, {how}: {reason or 'trusted'}"
 
 
 class _Anchors:
     """One store, loaded once: its certificates, and where each subject is among them."""
 
-    __slots__ = ("by_subject", "certificates", "loaded", "met")
+    __slots__ = ("by_subject", "certificates", "fingerprints", "loaded", "met")
 
     def __init__(
         self,
         certificates: tuple[Certificate, ...],
+        fingerprints: Fingerprints,
         loaded: tuple[x509.Certificate, ...],
         by_subject: dict[x509.Name, list[int]],
     ) -> None:
         self.certificates = certificates
+        self.fingerprints = fingerprints
         self.loaded = loaded
         self.by_subject = by_subject
         self.met: dict[int, tuple[int, ...]] = {}
@@ -285,7 +296,7 @@ class Verdicts:
     verifier's words are asked only if read (:class:`Said`), of the whole store.
     """
 
-    __slots__ = ("_closures", "_stores", "_verdicts", "known", "now", "verifier")
+    __slots__ = ("_closures", "_held", "_stores", "_verdicts", "known", "now", "verifier")
 
     def __init__(self, now: datetime, known: Known = NONE_KNOWN, verifier: Verifier | None = None) -> None:
         self.verifier = verifier or Verifier(now)
@@ -294,10 +305,11 @@ class Verdicts:
         self._stores: dict[Fingerprints, _Anchors] = {}
         self._verdicts: dict[tuple[Fingerprints, Fingerprints, bool], Verdict] = {}
         self._closures: dict[tuple[x509.Name, Fingerprints], set[x509.Name]] = {}
+        self._held: dict[int, tuple[tuple[Certificate, ...], Fingerprints]] = {}
 
     def assess(self, chain: Sequence[Certificate], store: Sequence[Certificate]) -> Verdict:
         """Would a client holding ``store`` trust ``chain`` (leaf first)? As :func:`assess` says."""
-        fingerprints = tuple(c.sha256 for c in store)
+        fingerprints = self._fingerprints(store)
         if chain[0].sha256 in fingerprints:
             return self._pinned(chain, store)
         anchors = self._store(fingerprints, store)
@@ -310,7 +322,7 @@ class Verdicts:
         if verdict is None:
             useful = [anchors.certificates[i] for i in reached]
             verdict = self._verdicts[key] = self._judge(
-                chain, leaf, sent, useful, [anchors.loaded[i] for i in reached], store
+                chain, leaf, sent, useful, [anchors.loaded[i] for i in reached], anchors
             )
         return verdict
 
@@ -321,18 +333,32 @@ class Verdicts:
         sent: list[x509.Certificate],
         useful: list[Certificate],
         loaded: list[x509.Certificate],
-        store: Sequence[Certificate],
+        anchors: _Anchors,
     ) -> Verdict:
+        store = anchors.certificates
         gaps, path = _walk(leaf, sent, loaded, self.known, self.now)
         if store and not useful and gaps:
             # no path can end in the store; the verifier's words only if read (any store that holds
             # none of the certificates a path can meet makes it say the same)
-            return Verdict(False, False, tuple(gaps), path, Said(lambda: self.verifier.words(chain, store)))
+            words = Said(lambda: self.verifier.words(chain, store, anchors.fingerprints))
+            return Verdict(False, False, tuple(gaps), path, words)
         how, reason = self.verifier.verify(chain, useful or store, self.known)
         verifier = f"cryptography, {how}: {reason or 'trusted'}"
         if reason is None:
             return Verdict(True, False, (), path, verifier)
         return Verdict(False, False, tuple(gaps) or (_rejected(reason, leaf),), path, verifier)
+
+    def _fingerprints(self, store: Sequence[Certificate]) -> Fingerprints:
+        """The store's fingerprints; a tuple's (the options' stores, judged with every chain) remembered
+        while it is held here, so that its identity is its own."""
+        if not isinstance(store, tuple):
+            return tuple(c.sha256 for c in store)
+        held = self._held.get(id(store))
+        if held is None or held[0] is not store:
+            if len(self._held) >= 16:
+                self._held.clear()  # stores made for one chain (a pinned leaf's) are not kept
+            held = self._held[id(store)] = (store, tuple(c.sha256 for c in store))
+        return held[1]
 
     def _store(self, fingerprints: Fingerprints, store: Sequence[Certificate]) -> _Anchors:
         found = self._stores.get(fingerprints)
@@ -345,7 +371,7 @@ class Verdicts:
                 except ValueError:
                     by_subject = {}  # a subject that cannot be read: every certificate counts (below)
                     break
-            found = self._stores[fingerprints] = _Anchors(tuple(store), loaded, by_subject)
+            found = self._stores[fingerprints] = _Anchors(tuple(store), fingerprints, loaded, by_subject)
         return found
 
     def _reach(
