@@ -13,12 +13,13 @@ trust_stores`` (or, the simple case, one ``[check] trust_store`` for all):
   their trust stores, holding roots (modelled).
 
 The verdict is cryptography's verifier (:func:`confcheck.rules.trust.assess`, CC401's), run once per
-store and chain.
+chain and the certificates of a store its path can meet (:class:`confcheck.rules.trust.Verdicts`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 from confcheck.certs import Certificate
@@ -26,7 +27,7 @@ from confcheck.engine import CheckOptions
 
 if TYPE_CHECKING:
     from confcheck.discovery_model import Client
-    from confcheck.rules.trust import Known, Verdict
+    from confcheck.rules.trust import Verdict, Verdicts
 
 FIRST_VALIDATING = {"mac": "9.2", "windows": "9.2.5", "iphone": "9.5", "ipad": "9.6", "android": "9.6"}
 """The first Jabber release of each platform that validates certificates (Cisco doc 116917, Table 1:
@@ -64,15 +65,25 @@ def validates(client: Client) -> bool:
     return first is None or not have or have >= release(first)
 
 
+def enterprise_trust(options: CheckOptions) -> frozenset[str]:
+    """The fingerprints in Windows' Enterprise Trust (``windows_enterprise``, else ``[check] trust_store``)."""
+    enterprise = dict(options.platform_stores).get("windows_enterprise", options.trust_store or ())
+    return frozenset(c.sha256 for c in enterprise)
+
+
 def anchors(
-    options: CheckOptions, key: str, store: Sequence[Certificate], chain: Sequence[Certificate]
+    options: CheckOptions,
+    key: str,
+    store: Sequence[Certificate],
+    chain: Sequence[Certificate],
+    enterprise: AbstractSet[str] | None = None,
 ) -> tuple[Certificate, ...]:
     """What the store ``key`` anchors ``chain`` with: its certificates, and on Windows the leaf itself
-    when it is in Enterprise Trust (method 2)."""
+    when it is in Enterprise Trust (method 2; ``enterprise``: :func:`enterprise_trust`, if at hand)."""
     found = tuple(store)
     if key == "windows":
-        enterprise = dict(options.platform_stores).get("windows_enterprise", options.trust_store or ())
-        if chain[0].sha256 in {c.sha256 for c in enterprise}:
+        pushed = enterprise_trust(options) if enterprise is None else enterprise
+        if chain[0].sha256 in pushed:
             found += (chain[0],)
     return found
 
@@ -84,9 +95,10 @@ class Trust:
         self.options = options
         self.stores = dict(options.platform_stores)
         self.known = known
-        self._index: Known | None = None
-        """``known`` indexed for the walks (made at the first chain judged)."""
+        self._verdicts: Verdicts | None = None
+        """The judge, with ``known`` indexed for the walks (made at the first chain judged)."""
         self._cache: dict[tuple[str, tuple[str, ...]], Verdict] = {}
+        self._enterprise = enterprise_trust(options)
 
     def store(self, platform: str) -> tuple[str, tuple[Certificate, ...]] | None:
         """(which store, its certificates) a platform judges by; None when none is known."""
@@ -106,14 +118,14 @@ class Trust:
                 "trust not judged: no trust store for this platform ([check] trust_store, [check.trust_stores])",
             )
         key, store = found
-        anchored = anchors(self.options, STORE_KEYS[platform], store, chain)
+        anchored = anchors(self.options, STORE_KEYS[platform], store, chain, self._enterprise)
         cache_key = (key + ("+" if len(anchored) > len(store) else ""), tuple(c.sha256 for c in chain))
         if cache_key not in self._cache:
-            from confcheck.rules.trust import Known, assess
+            if self._verdicts is None:
+                from confcheck.rules.trust import Known, Verdicts
 
-            if self._index is None:
-                self._index = Known(self.known)
-            self._cache[cache_key] = assess(chain, anchored, self.options.now, self._index)
+                self._verdicts = Verdicts(self.options.now, Known(self.known))
+            self._cache[cache_key] = self._verdicts.assess(chain, anchored)
         verdict = self._cache[cache_key]
         where = STORE_TITLES[key]
         if verdict.trusted:

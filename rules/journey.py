@@ -25,7 +25,7 @@ from confcheck.certs import Certificate
 from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
 from confcheck.model import Cluster, DnsRecord, Endpoint, Node
-from confcheck.platforms import PLATFORM_TITLES, STORE_KEYS, STORE_TITLES, anchors
+from confcheck.platforms import PLATFORM_TITLES, STORE_KEYS, STORE_TITLES, anchors, enterprise_trust
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import node_label, purpose_title, renew, renewal_fix
 
@@ -271,8 +271,11 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
     known = trust.Known(
         c for cl in ctx.deployment.clusters for n in cl.nodes for e in n.endpoints for c in e.chain
     )
+    judge = trust.Verdicts(ctx.options.now, known, trust.verifier(ctx))
+    enterprise = enterprise_trust(ctx.options)
     in_use = {c.platform for d in ctx.deployment.discovery for c in d.clients} or set(PLATFORM_TITLES)
-    # each chain judged once per store, however many nodes present it (a multi-server certificate)
+    # each chain looked up once per store, however many nodes present it (a multi-server certificate);
+    # judged once for the stores that hold the same certificates its path can meet (trust.Verdicts)
     verdicts: dict[tuple[str, int, tuple[str, ...]], trust.Verdict] = {}
     for cluster, node, endpoint, edge in met.values():
         untrusted: list[tuple[str, trust.Verdict]] = []
@@ -285,11 +288,13 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
             judged = (key, id(store), tuple(c.sha256 for c in endpoint.chain))
             verdict = verdicts.get(judged)
             if verdict is None:
-                anchored = anchors(ctx.options, key, store, endpoint.chain)
-                verdict = verdicts[judged] = trust.assess(endpoint.chain, anchored, ctx.options.now, known)
+                anchored = anchors(ctx.options, key, store, endpoint.chain, enterprise)
+                verdict = verdicts[judged] = judge.assess(endpoint.chain, anchored)
             gaps = [g for g in verdict.gaps if not (g.kind == "expired" and g.sent)]
             if not verdict.trusted and gaps:
-                untrusted.append((key, replace(verdict, gaps=tuple(gaps))))
+                untrusted.append(
+                    (key, verdict if len(gaps) == len(verdict.gaps) else replace(verdict, gaps=tuple(gaps)))
+                )
         if not untrusted:
             continue
         platforms = [p for p in PLATFORM_TITLES if STORE_KEYS[p] in {k for k, _ in untrusted} and p in in_use]
@@ -300,16 +305,15 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
         purpose = purpose_title(endpoint.purpose)
         first = untrusted[0][1]
         fix = trust.chain_fix(ctx, cluster, node, endpoint, first)
-        fix = replace(
-            fix,
-            steps=tuple(
-                s.replace(
-                    "confcheck's [check] trust_store",
-                    "confcheck's [check.trust_stores] of the platforms that lack it",
-                )
-                for s in fix.steps
-            ),
+        steps = tuple(
+            s.replace(
+                "confcheck's [check] trust_store",
+                "confcheck's [check.trust_stores] of the platforms that lack it",
+            )
+            for s in fix.steps
         )
+        if steps != fix.steps:
+            fix = replace(fix, steps=steps)
         yield Finding(
             f"Jabber for {who} (releases that validate certificates) prompts for the {purpose} certificate of "
             f"{node_label(node)}: not trusted by {clauses}.",

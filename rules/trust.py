@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
@@ -91,6 +91,40 @@ class Gap:
     """The certificate is one the server sends (whose expiry CC301 reports)."""
 
 
+class Said:
+    """What cryptography's verifier says of a chain, asked the first time it is read.
+
+    A chain from which no certificate of the store can be reached is refused whatever the verifier
+    says (see :class:`Verdicts`), and only CC401's evidence shows its words: CC403 and the journey
+    judge thousands of such chains per platform without running it. Compared, hashed, shown and
+    pickled as the words themselves.
+    """
+
+    __slots__ = ("_ask", "_words")
+
+    def __init__(self, ask: Callable[[], str]) -> None:
+        self._ask: Callable[[], str] | None = ask
+        self._words: str | None = None
+
+    def __str__(self) -> str:
+        if self._words is None:
+            assert self._ask is not None
+            self._words, self._ask = self._ask(), None
+        return self._words
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == (other if isinstance(other, str) else str(other))
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        return str, (str(self),)
+
+
 @records.record
 class Verdict:
     """Whether clients trust a presented chain, and if not, every piece that is missing."""
@@ -102,8 +136,13 @@ class Verdict:
     """Why it is not trusted; for a pinned leaf, why its chain alone would not be."""
     path: str
     """The path as walked, leaf first, each certificate with where it was found."""
-    verifier: str
-    """What cryptography's verifier said, for the evidence."""
+    said: str | Said
+    """What cryptography's verifier said (read it as :attr:`verifier`)."""
+
+    @property
+    def verifier(self) -> str:
+        """What cryptography's verifier said, for the evidence."""
+        return self.said if isinstance(self.said, str) else str(self.said)
 
 
 # --- the verdict ------------------------------------------------------------------------------
@@ -119,25 +158,35 @@ class Known:
     CA's signature once per chain that sent it.
     """
 
-    __slots__ = ("_by_subject", "_certificates")
+    __slots__ = ("_by_subject", "_certificates", "_loaded")
 
     def __init__(self, certificates: Iterable[Certificate] = ()) -> None:
         self._certificates = list({c.sha256: c for c in certificates}.values())
         self._by_subject: dict[x509.Name, list[x509.Certificate]] | None = None
+        self._loaded: dict[str, x509.Certificate] = {}
 
     def named(self, subject: x509.Name) -> list[x509.Certificate]:
         """The known certificates whose subject is ``subject``, in the order they were met."""
-        from cryptography import x509
+        by_subject = self._by_subject if self._by_subject is not None else self._index()
+        return by_subject.get(subject, [])
 
+    def load(self, cert: Certificate) -> x509.Certificate:
+        """``cert`` loaded, the known certificate itself when it is one: each is loaded (and its names
+        read) once, however many chains and stores meet it."""
         if self._by_subject is None:
-            self._by_subject = {}
-            for cert in self._certificates:
-                loaded = x509.load_pem_x509_certificate(cert.pem.encode("utf-8"))
-                try:
-                    self._by_subject.setdefault(loaded.subject, []).append(loaded)
-                except ValueError:
-                    continue  # a subject that cannot be read names no issuer
-        return self._by_subject.get(subject, [])
+            self._index()
+        loaded = self._loaded.get(cert.sha256)
+        return loaded if loaded is not None else _load(cert.pem)
+
+    def _index(self) -> dict[x509.Name, list[x509.Certificate]]:
+        self._by_subject = {}
+        for cert in self._certificates:
+            loaded = self._loaded[cert.sha256] = _load_uncached(cert.pem)
+            try:
+                self._by_subject.setdefault(loaded.subject, []).append(loaded)
+            except ValueError:
+                continue  # a subject that cannot be read names no issuer
+        return self._by_subject
 
 
 NONE_KNOWN = Known()
@@ -153,35 +202,238 @@ def assess(
     """Would a client holding ``store`` trust ``chain`` (leaf first) at ``now``?
 
     ``known`` are other certificates met elsewhere (other servers' chains): they only help to
-    name what is missing, never to build the path, since clients do not have them.
+    name what is missing, never to build the path, since clients do not have them. To judge many
+    chains or stores, keep one :class:`Verdicts`.
     """
-    now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
-    leaf = _load(chain[0].pem)
-    if chain[0].sha256 in {c.sha256 for c in store}:
-        return _pinned(chain, store, now, known)
-    sent = [_load(c.pem) for c in chain[1:]]
-    anchors = [_load(c.pem) for c in store]
-    gaps, path = _walk(leaf, sent, anchors, known, now)
-    how, reason = _verify(leaf, sent, anchors, now)
-    verifier = f"cryptography, {how}: {reason or 'trusted'}"
-    if reason is None:
-        return Verdict(True, False, (), path, verifier)
-    return Verdict(False, False, tuple(gaps) or (_rejected(reason, leaf),), path, verifier)
+    return Verdicts(now, known).assess(chain, store)
 
 
-def _pinned(
-    chain: Sequence[Certificate], store: Sequence[Certificate], now: datetime, known: Known
-) -> Verdict:
-    """A leaf that is itself in the store: trusted while valid, whatever its chain says."""
-    leaf = _load(chain[0].pem)
-    dated = _validity(leaf, "leaf", now, sent=True)
-    path = f"{label(leaf.subject)} (this exact certificate is in the trust store)"
-    if dated:
-        return Verdict(False, False, tuple(dated), path, "not run: the pinned leaf is outside its validity")
-    alone = assess(chain, [c for c in store if c.sha256 != chain[0].sha256], now, known)
-    if alone.trusted:
-        return alone
-    return Verdict(True, True, alone.gaps, path, "trusted by fingerprint: the leaf itself is in the store")
+Fingerprints = tuple[str, ...]
+
+
+class Verifier:
+    """cryptography's verifier at one time: each chain asked once per set of anchors, each store made once.
+
+    Shared by everything that judges the same snapshot at the same time (CC401, CC403), whatever
+    certificates each meets elsewhere, since the verifier never sees those.
+    """
+
+    __slots__ = ("_said", "_stores", "now")
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+        self._said: dict[tuple[Fingerprints, Fingerprints], tuple[str, str | None]] = {}
+        self._stores: dict[Fingerprints, Any] = {}
+
+    def verify(
+        self,
+        chain: Sequence[Certificate],
+        anchors: Sequence[Certificate],
+        known: Known | None = None,
+        fingerprints: Fingerprints | None = None,
+    ) -> tuple[str, str | None]:
+        """(how it was verified, None when trusted or the verifier's reason); ``known`` loads the chain,
+        ``fingerprints`` are the anchors', if at hand."""
+        if fingerprints is None:
+            fingerprints = tuple(c.sha256 for c in anchors)
+        key = (tuple(c.sha256 for c in chain), fingerprints)
+        said = self._said.get(key)
+        if said is None:
+            store = None
+            if anchors:
+                store = self._stores.get(key[1])
+                if store is None:
+                    from cryptography.x509.verification import Store
+
+                    store = self._stores[key[1]] = Store([_load(c.pem) for c in anchors])
+            load = (known or NONE_KNOWN).load
+            said = self._said[key] = _verify(load(chain[0]), [load(c) for c in chain[1:]], store, self.now)
+        return said
+
+    def words(
+        self, chain: Sequence[Certificate], anchors: Sequence[Certificate], fingerprints: Fingerprints
+    ) -> str:
+        """What a verdict's evidence says of the verifier."""
+        how, reason = self.verify(chain, anchors, fingerprints=fingerprints)
+        return f"cryptography, {how}: {reason or 'trusted'}"
+
+
+class _Anchors:
+    """One store, loaded once: its certificates, and where each subject is among them."""
+
+    __slots__ = ("by_subject", "certificates", "fingerprints", "loaded", "met")
+
+    def __init__(
+        self,
+        certificates: tuple[Certificate, ...],
+        fingerprints: Fingerprints,
+        loaded: tuple[x509.Certificate, ...],
+        by_subject: dict[x509.Name, list[int]],
+    ) -> None:
+        self.certificates = certificates
+        self.fingerprints = fingerprints
+        self.loaded = loaded
+        self.by_subject = by_subject
+        self.met: dict[int, tuple[int, ...]] = {}
+        """Per set of issuer names (:meth:`Verdicts._names`, by identity): the certificates they meet."""
+
+
+class Verdicts:
+    """Verdicts at one time with the same certificates met elsewhere, each (chain, anchors) judged once.
+
+    Of a store, a verdict depends only on the certificates a path from the leaf can meet. The walk and
+    cryptography's verifier alike look issuers up by name (the verifier in its store by subject, and
+    whether a certificate it meets is itself in the store), and both stop at the first certificate of
+    the store they meet; so only certificates of the store whose subject is the leaf's, or the issuer
+    of the leaf, or of a certificate sent or met elsewhere that is itself such an issuer, and so on up,
+    can take part (``_reach``; names compared as cryptography's Python ``Name`` does, which never tells
+    apart names the verifier takes as one). Each chain is judged against those alone, in the store's
+    order, so stores that agree on them (the Windows and macOS stores that both hold a chain's root, or
+    both lack it) give one verdict, judged once.
+
+    When the store holds none of them, no path can end in it: the chain is refused without running
+    the verifier, and the walk names the gaps (it always finds one when it reaches no anchor); the
+    verifier's words are asked only if read (:class:`Said`), of the whole store.
+    """
+
+    __slots__ = ("_closures", "_held", "_stores", "_verdicts", "known", "now", "verifier")
+
+    def __init__(self, now: datetime, known: Known = NONE_KNOWN, verifier: Verifier | None = None) -> None:
+        self.verifier = verifier or Verifier(now)
+        self.now = self.verifier.now
+        self.known = known
+        self._stores: dict[Fingerprints, _Anchors] = {}
+        self._verdicts: dict[tuple[Fingerprints, Fingerprints, bool], Verdict] = {}
+        self._closures: dict[tuple[x509.Name, Fingerprints], set[x509.Name]] = {}
+        self._held: dict[int, tuple[tuple[Certificate, ...], Fingerprints]] = {}
+
+    def assess(self, chain: Sequence[Certificate], store: Sequence[Certificate]) -> Verdict:
+        """Would a client holding ``store`` trust ``chain`` (leaf first)? As :func:`assess` says."""
+        fingerprints = self._fingerprints(store)
+        if chain[0].sha256 in fingerprints:
+            return self._pinned(chain, store)
+        anchors = self._store(fingerprints, store)
+        leaf = self.known.load(chain[0])
+        sent = [self.known.load(c) for c in chain[1:]]
+        fingerprinted = tuple(c.sha256 for c in chain)
+        reached = self._reach(leaf, sent, fingerprinted, anchors)
+        key = (fingerprinted, tuple(fingerprints[i] for i in reached), bool(store))
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            useful = [anchors.certificates[i] for i in reached]
+            verdict = self._verdicts[key] = self._judge(
+                chain, leaf, sent, useful, [anchors.loaded[i] for i in reached], anchors
+            )
+        return verdict
+
+    def _judge(
+        self,
+        chain: Sequence[Certificate],
+        leaf: x509.Certificate,
+        sent: list[x509.Certificate],
+        useful: list[Certificate],
+        loaded: list[x509.Certificate],
+        anchors: _Anchors,
+    ) -> Verdict:
+        store = anchors.certificates
+        gaps, path = _walk(leaf, sent, loaded, self.known, self.now)
+        if store and not useful and gaps:
+            # no path can end in the store; the verifier's words only if read (any store that holds
+            # none of the certificates a path can meet makes it say the same)
+            words = Said(lambda: self.verifier.words(chain, store, anchors.fingerprints))
+            return Verdict(False, False, tuple(gaps), path, words)
+        how, reason = self.verifier.verify(chain, useful or store, self.known)
+        verifier = f"cryptography, {how}: {reason or 'trusted'}"
+        if reason is None:
+            return Verdict(True, False, (), path, verifier)
+        return Verdict(False, False, tuple(gaps) or (_rejected(reason, leaf),), path, verifier)
+
+    def _fingerprints(self, store: Sequence[Certificate]) -> Fingerprints:
+        """The store's fingerprints; a tuple's (the options' stores, judged with every chain) remembered
+        while it is held here, so that its identity is its own."""
+        if not isinstance(store, tuple):
+            return tuple(c.sha256 for c in store)
+        held = self._held.get(id(store))
+        if held is None or held[0] is not store:
+            if len(self._held) >= 16:
+                self._held.clear()  # stores made for one chain (a pinned leaf's) are not kept
+            held = self._held[id(store)] = (store, tuple(c.sha256 for c in store))
+        return held[1]
+
+    def _store(self, fingerprints: Fingerprints, store: Sequence[Certificate]) -> _Anchors:
+        found = self._stores.get(fingerprints)
+        if found is None:
+            loaded = tuple(_load(c.pem) for c in store)
+            by_subject: dict[x509.Name, list[int]] = {}
+            for index, cert in enumerate(loaded):
+                try:
+                    by_subject.setdefault(cert.subject, []).append(index)
+                except ValueError:
+                    by_subject = {}  # a subject that cannot be read: every certificate counts (below)
+                    break
+            found = self._stores[fingerprints] = _Anchors(tuple(store), fingerprints, loaded, by_subject)
+        return found
+
+    def _reach(
+        self, leaf: x509.Certificate, sent: list[x509.Certificate], chain: Fingerprints, anchors: _Anchors
+    ) -> tuple[int, ...]:
+        """Which certificates of the store a path from ``leaf`` can meet (indices, in the store's order)."""
+        every = tuple(range(len(anchors.loaded)))
+        if not anchors.by_subject:
+            return every  # empty, or a subject that cannot be read
+        try:
+            names = self._names(leaf, sent, chain)  # the issuers met through what is sent and met elsewhere
+            met = anchors.met.get(id(names))  # the names are kept as long as the store: an id is theirs
+            if met is None:
+                found = {i for name in names for i in anchors.by_subject.get(name, ())}
+                met = anchors.met[id(names)] = tuple(sorted(found))
+            itself = anchors.by_subject.get(leaf.subject)  # is the leaf itself in the store?
+        except ValueError:
+            return every
+        return tuple(sorted({*met, *itself})) if itself else met
+
+    def _names(
+        self, leaf: x509.Certificate, sent: list[x509.Certificate], chain: Fingerprints
+    ) -> set[x509.Name]:
+        """The issuer names a walk from ``leaf`` can meet without the store: the same for every leaf of one
+        issuer sent with the same certificates (a CA's thousands of leaves)."""
+        key = (leaf.issuer, chain[1:])
+        names = self._closures.get(key)
+        if names is None:
+            names = self._closures[key] = _issuers(leaf, sent, self.known)
+        return names
+
+    def _pinned(self, chain: Sequence[Certificate], store: Sequence[Certificate]) -> Verdict:
+        """A leaf that is itself in the store: trusted while valid, whatever its chain says."""
+        leaf = self.known.load(chain[0])
+        dated = _validity(leaf, "leaf", self.now, sent=True)
+        path = f"{_label(leaf.subject)} (this exact certificate is in the trust store)"
+        if dated:
+            return Verdict(
+                False, False, tuple(dated), path, "not run: the pinned leaf is outside its validity"
+            )
+        alone = self.assess(chain, [c for c in store if c.sha256 != chain[0].sha256])
+        if alone.trusted:
+            return alone
+        return Verdict(
+            True, True, alone.gaps, path, "trusted by fingerprint: the leaf itself is in the store"
+        )
+
+
+def _issuers(leaf: x509.Certificate, sent: list[x509.Certificate], known: Known) -> set[x509.Name]:
+    """The leaf's issuer and, up from it, the issuer of every certificate sent or met elsewhere whose
+    subject is one of them: the names a path from ``leaf`` can look issuers up by. A certificate of the
+    store ends every path that meets it (the verifier stops at one in its store, and so does the walk):
+    its own issuer is never looked up."""
+    issuers = {leaf.issuer}
+    pending = [leaf.issuer]
+    while pending:
+        name = pending.pop()
+        for cert in [c for c in sent if c.subject == name] + known.named(name):
+            if cert.issuer not in issuers:
+                issuers.add(cert.issuer)
+                pending.append(cert.issuer)
+    return issuers
 
 
 def _walk(
@@ -193,23 +445,23 @@ def _walk(
 ) -> tuple[list[Gap], str]:
     """Follow issuers from the leaf to the store, naming each gap on the way."""
     gaps = _validity(leaf, "leaf", now, sent=True)
-    steps = [f"{label(leaf.subject)} (leaf)"]
+    steps = [f"{_label(leaf.subject)} (leaf)"]
     if _self_signed(leaf):
         gaps.append(
             Gap(
                 "self-signed",
                 "the certificate is self-signed and not in the clients' trust store",
                 "leaf",
-                label(leaf.subject),
+                _label(leaf.subject),
             )
         )
         return gaps, steps[0]
-    seen, current = {leaf}, leaf
+    seen, current = [leaf], leaf  # a few certificates: compared, not hashed
     for _ in range(MAX_DEPTH):
         anchor = _issuer(current, anchors, now)
         if anchor is not None:
             gaps += _validity(anchor, _role(anchor), now)
-            steps.append(f"{label(anchor.subject)} (in the trust store)")
+            steps.append(f"{_label(anchor.subject)} (in the trust store)")
             break
         if current is not leaf and _self_signed(current):
             gaps.append(_untrusted_root(current, "the server sends it, which does not make clients trust it"))
@@ -217,32 +469,32 @@ def _walk(
         parent = _issuer(current, sent, now)
         if parent is not None and parent not in seen:
             gaps += _validity(parent, _role(parent), now, sent=True)
-            steps.append(f"{label(parent.subject)} (sent)")
-            seen.add(parent)
+            steps.append(f"{_label(parent.subject)} (sent)")
+            seen.append(parent)
             current = parent
             continue
         parent = _issuer(current, known.named(current.issuer), now)
         if parent is not None and parent not in seen:
             if _self_signed(parent):
                 gaps.append(_untrusted_root(parent, "nor does the server send it"))
-                steps.append(f"{label(parent.subject)} (not trusted)")
+                steps.append(f"{_label(parent.subject)} (not trusted)")
                 break
             gaps.append(
                 Gap(
                     "not-sent",
-                    f"the server does not send the intermediate CA {label(parent.subject)}, and it is not "
+                    f"the server does not send the intermediate CA {_label(parent.subject)}, and it is not "
                     "in the clients' trust store",
                     "intermediate",
-                    label(parent.subject),
+                    _label(parent.subject),
                 )
             )
             gaps += _validity(parent, "intermediate", now)
-            steps.append(f"{label(parent.subject)} (not sent)")
-            seen.add(parent)
+            steps.append(f"{_label(parent.subject)} (not sent)")
+            seen.append(parent)
             current = parent
             continue
         gaps.append(_missing_issuer(current, leaf, anchors))
-        steps.append(f"{label(current.issuer)} (missing)")
+        steps.append(f"{_label(current.issuer)} (missing)")
         break
     else:
         gaps.append(Gap("rejected", f"the chain is longer than {MAX_DEPTH} certificates", "chain", ""))
@@ -250,7 +502,7 @@ def _walk(
 
 
 def _untrusted_root(root: x509.Certificate, sent: str) -> Gap:
-    name = label(root.subject)
+    name = _label(root.subject)
     return Gap("root", f"the root CA {name} is not in the clients' trust store ({sent})", "root", name)
 
 
@@ -258,8 +510,8 @@ def _missing_issuer(
     current: x509.Certificate, leaf: x509.Certificate, anchors: list[x509.Certificate]
 ) -> Gap:
     """The issuer of ``current`` is nowhere: say whether a CA of that name is trusted with another key."""
-    name = label(current.issuer)
-    child = "the certificate" if current is leaf else f"the intermediate CA {label(current.subject)}"
+    name = _label(current.issuer)
+    child = "the certificate" if current is leaf else f"the intermediate CA {_label(current.subject)}"
     if any(a.subject == current.issuer for a in anchors):
         return Gap(
             "other-key",
@@ -286,13 +538,13 @@ def _missing_issuer(
 
 
 def _validity(cert: x509.Certificate, role: Role, now: datetime, sent: bool = False) -> list[Gap]:
-    who = "the certificate" if role == "leaf" else f"the {role} CA {label(cert.subject)}"
+    who = "the certificate" if role == "leaf" else f"the {role} CA {_label(cert.subject)}"
     if now > cert.not_valid_after_utc:
         text = f"{who} expired on {cert.not_valid_after_utc:%Y-%m-%d}"
-        return [Gap("expired", text, role, label(cert.subject), sent=sent)]
+        return [Gap("expired", text, role, _label(cert.subject), sent=sent)]
     if now < cert.not_valid_before_utc:
         text = f"{who} is not valid until {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"
-        return [Gap("not-yet-valid", text, role, label(cert.subject), sent=sent)]
+        return [Gap("not-yet-valid", text, role, _label(cert.subject), sent=sent)]
     return []
 
 
@@ -340,10 +592,11 @@ def _nameless() -> tuple[ExtensionPolicy, ExtensionPolicy]:
 
 
 def _verify(
-    leaf: x509.Certificate, sent: list[x509.Certificate], anchors: list[x509.Certificate], now: datetime
+    leaf: x509.Certificate, sent: list[x509.Certificate], store: Any, now: datetime
 ) -> tuple[str, str | None]:
-    """(how it was verified, None when trusted or the verifier's reason)."""
-    from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+    """(how it was verified, None when trusted or the verifier's reason); ``store``: a verification
+    ``Store``, None when the trust store is empty."""
+    from cryptography.x509.verification import PolicyBuilder, VerificationError
 
     name = ownlabel(leaf)
     how = (
@@ -351,9 +604,9 @@ def _verify(
         if name
         else "chain only (no name in the leaf)"
     )
-    if not anchors:
+    if store is None:
         return how, "the trust store is empty"
-    builder = PolicyBuilder().store(Store(anchors)).time(now)
+    builder = PolicyBuilder().store(store).time(now)
     try:
         if name is not None:
             builder.build_server_verifier(name).verify(leaf, sent)
@@ -413,7 +666,7 @@ def _rejected(reason: str, leaf: x509.Certificate) -> Gap:
         return Gap("rejected", f"the verifier rejects the chain: {text}", "chain", "", text)
     if found.group("dn") == leaf.subject.rfc4514_string():
         return Gap(
-            "rejected", f"the verifier rejects the certificate: {text}", "leaf", label(leaf.subject), text
+            "rejected", f"the verifier rejects the certificate: {text}", "leaf", _label(leaf.subject), text
         )
     dn = found.group("dn")
     return Gap("rejected", f"the verifier rejects the CA {dn}: {text}", "issuer", dn, text)
@@ -422,11 +675,13 @@ def _rejected(reason: str, leaf: x509.Certificate) -> Gap:
 # --- certificate helpers ----------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4096)
-def _load(pem: str) -> x509.Certificate:
+def _load_uncached(pem: str) -> x509.Certificate:
     from cryptography import x509
 
     return x509.load_pem_x509_certificate(pem.encode("utf-8"))
+
+
+_load = functools.lru_cache(maxsize=4096)(_load_uncached)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -455,6 +710,9 @@ def _role(cert: x509.Certificate) -> Role:
     return "root" if _self_signed(cert) else "intermediate"
 
 
+_label = functools.lru_cache(maxsize=1024)(label)
+""":func:`label`, remembered: a CA is named in every chain it signs, for every store."""
+
 _self_signed = functools.lru_cache(maxsize=4096)(is_self_signed)
 """:func:`is_self_signed`, remembered: the same few CAs are met in every chain and judged per store."""
 
@@ -471,6 +729,11 @@ class _Met:
     endpoint: Endpoint
     checks: tuple[ReferenceCheck, ...]
     verdict: Verdict
+
+
+def verifier(ctx: Context) -> Verifier:
+    """The verifier every rule judging trust in this check shares (CC401, CC403)."""
+    return ctx.memo((__name__, "verifier"), lambda: Verifier(ctx.options.now))
 
 
 def _chains(ctx: Context) -> list[_Met]:
@@ -492,12 +755,12 @@ def _assess_all(ctx: Context) -> list[_Met]:
             key = (id(target.node), endpoint.purpose, tuple(c.sha256 for c in endpoint.chain))
             group = groups.setdefault(key, (target.cluster, target.node, endpoint, {}))
             group[3].setdefault(id(check), check)
-    known = Known(_snapshot_certificates(ctx.deployment))
+    judge = Verdicts(ctx.options.now, Known(_snapshot_certificates(ctx.deployment)), verifier(ctx))
     verdicts: dict[tuple[str, ...], Verdict] = {}
     found = []
     for (_, _, fingerprints), (cluster, node, endpoint, checks) in groups.items():
         if fingerprints not in verdicts:
-            verdicts[fingerprints] = assess(endpoint.chain, store, ctx.options.now, known)
+            verdicts[fingerprints] = judge.assess(endpoint.chain, store)
         found.append(_Met(cluster, node, endpoint, tuple(checks.values()), verdicts[fingerprints]))
     return found
 
@@ -533,7 +796,7 @@ def _finding(met: _Met, message: str, fix: Fix) -> Finding:
     evidence += [
         ("endpoint", f"{endpoint.protocol}://{endpoint.host}:{endpoint.port} ({endpoint.purpose})"),
         ("certificate", f"{leaf.subject} (SHA-256 {leaf.sha256[:16]}…)"),
-        ("chain sent", " → ".join(label(_load(c.pem).subject) for c in endpoint.chain)),
+        ("chain sent", " → ".join(_label(_load(c.pem).subject) for c in endpoint.chain)),
         ("path", met.verdict.path),
         ("verifier", met.verdict.verifier),
     ]
