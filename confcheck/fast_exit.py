@@ -2,12 +2,11 @@
 
 A lint of thousands of clusters holds millions of objects to its end. Freed one by one (when the
 command returns, then again as the interpreter finalizes its modules), they cost some 0.4 s of a
-10,000-cluster lint and 2.5 % of the demo snapshot's; the demo's modules (SOAP, HTML, TLS, DNS) cost it
-some 0.1 s more. Once a command run as the program has written all it writes, nothing is left to do but
-give the memory back, which the operating system does whole: the process ends with :func:`os._exit`,
-after the ``atexit`` handlers have run (logging's shutdown, ``weakref.finalize`` clean-ups such as
-temporary directories) and standard output and error are flushed (mypy ends so too). Every file
-confcheck writes is closed before its command returns.
+10,000-cluster lint and 2.5 % of the demo snapshot's instructions. Once a command run as the program
+has written all it writes, nothing is left to do but give the memory back, which the operating system
+does whole: the process ends with :func:`os._exit`, after the ``atexit`` handlers have run (logging's
+shutdown, ``weakref.finalize`` clean-ups such as temporary directories) and standard output and error
+are flushed (mypy ends so too). Every file confcheck writes is closed before its command returns.
 
 Only where that is safe: run as the program (the console script, ``python -m confcheck``), no thread
 the interpreter would wait for is alive (a non-daemon thread other than the main one), and both streams
