@@ -49,13 +49,7 @@ def _attribute(value: object) -> str:
     """``value`` as ElementTree writes an attribute's value: :func:`xml_text`, then ``&``, ``<``, ``>``,
     ``"`` and tab, line feed and carriage return as references, in ElementTree's order (the same from
     Python 3.10 to 3.13), so that a parser reads the value back as it was."""
-    text = xml_text(value)
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
+    text = _markup(xml_text(value))
     if '"' in text:
         text = text.replace('"', "&quot;")
     if "\r" in text:
@@ -73,13 +67,19 @@ def _leaf(tag: str, attributes: str, value: object) -> str:
     text = xml_text(value)
     if not text:
         return f"<{tag}{attributes} />"
+    return f"<{tag}{attributes}>{_markup(text)}</{tag}>"
+
+
+def _markup(text: str) -> str:
+    """``&``, ``<`` and ``>`` escaped, ``&`` first: what ElementTree escapes in a text and, before the rest,
+    in an attribute's value."""
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:
         text = text.replace("<", "&lt;")
     if ">" in text:
         text = text.replace(">", "&gt;")
-    return f"<{tag}{attributes}>{text}</{tag}>"
+    return text
 
 
 @records.record

@@ -55,6 +55,30 @@ def root_ca() -> pki.Issued:
     return pki.ca("confcheck Test Root CA")
 
 
+# --- the trust tests' PKI (tests/test_rules_trust.py, tests/test_trust_verdicts.py) ---------------
+
+
+@functools.cache
+def root() -> pki.Issued:
+    return pki.ca("Corp Root CA")
+
+
+@functools.cache
+def issuing() -> pki.Issued:
+    return pki.ca("Corp Issuing CA", issuer=root())
+
+
+@functools.cache
+def other_root() -> pki.Issued:
+    return pki.ca("Other Root CA")
+
+
+@functools.cache
+def rekeyed_root() -> pki.Issued:
+    """A root with the same name as ``root()`` and another key: it signed nothing here."""
+    return pki.ca("Corp Root CA")
+
+
 def cert(
     cn: str | None,
     dns: Iterable[str] = (),

@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
-from helpers import cluster, deployment, node, parse
+from helpers import cluster, deployment, issuing, node, other_root, parse, rekeyed_root, root
 
 from confcheck import lint as linting
 from confcheck import pki, plugin_manager
@@ -37,29 +37,8 @@ LONG_AGO = NOW - timedelta(days=800)
 
 
 @functools.cache
-def root() -> pki.Issued:
-    return pki.ca("Corp Root CA")
-
-
-@functools.cache
-def issuing() -> pki.Issued:
-    return pki.ca("Corp Issuing CA", issuer=root())
-
-
-@functools.cache
 def leaf() -> pki.Issued:
     return pki.server(FQDN, dns=[FQDN], issuer=issuing())
-
-
-@functools.cache
-def other_root() -> pki.Issued:
-    return pki.ca("Other Root CA")
-
-
-@functools.cache
-def rekeyed_root() -> pki.Issued:
-    """A root with the same name as ``root()`` and another key: it signed nothing here."""
-    return pki.ca("Corp Root CA")
 
 
 @functools.cache

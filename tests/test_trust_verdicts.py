@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from cryptography.x509.verification import Store
-from helpers import cluster, deployment, node, parse
+from helpers import cluster, deployment, issuing, node, other_root, parse, rekeyed_root, root
 
 from confcheck import lint as linting
 from confcheck import pki, plugin_manager
@@ -27,27 +27,6 @@ from confcheck.rules import journey, trust
 
 NOW = datetime.now(timezone.utc)
 DOMAIN = "example.com"
-
-
-@functools.cache
-def root() -> pki.Issued:
-    return pki.ca("Corp Root CA")
-
-
-@functools.cache
-def issuing() -> pki.Issued:
-    return pki.ca("Corp Issuing CA", issuer=root())
-
-
-@functools.cache
-def other_root() -> pki.Issued:
-    return pki.ca("Other Root CA")
-
-
-@functools.cache
-def rekeyed_root() -> pki.Issued:
-    """Named as ``root()``, another key: it signed nothing here."""
-    return pki.ca("Corp Root CA")
 
 
 @functools.cache
