@@ -183,8 +183,9 @@ class _Builder:
     def __init__(self, ctx: Context, findings: Sequence[Finding]) -> None:
         self.ctx = ctx
         self.deployment = ctx.deployment
-        known = {c.sha256: c for c in _certificates(ctx.deployment)}
-        self.trust = Trust(ctx.options, list(known.values()))
+        from confcheck.rules.trust import met_certificates
+
+        self.trust = Trust(ctx.options, met_certificates(ctx.deployment))
         self.links = _Links()
         for f in findings:
             if f.location is not None:
@@ -930,12 +931,3 @@ def _port(url: str) -> int | None:
 
 def _unique(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(dict.fromkeys(findings))
-
-
-def _certificates(deployment: Deployment) -> list[Certificate]:
-    nodes = [n for c in deployment.clusters for n in c.nodes] + list(deployment.externals)
-    found: dict[str, Certificate] = {c.sha256: c for n in nodes for e in n.endpoints for c in e.chain}
-    for d in deployment.discovery:
-        for f in d.fetches:
-            found.update((c.sha256, c) for c in f.chain)
-    return list(found.values())

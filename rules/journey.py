@@ -268,9 +268,7 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
         if found is not None and found.chain:
             chain = (id(edge_node), found.purpose, tuple(c.sha256 for c in found.chain))
             met.setdefault(chain, (edge_cluster, edge_node, found, True))
-    known = trust.Known(
-        c for cl in ctx.deployment.clusters for n in cl.nodes for e in n.endpoints for c in e.chain
-    )
+    known = trust.Known(trust.met_certificates(ctx.deployment))
     judge = trust.Verdicts(ctx.options.now, known, trust.verifier(ctx))
     enterprise = enterprise_trust(ctx.options)
     in_use = {c.platform for d in ctx.deployment.discovery for c in d.clients} or set(PLATFORM_TITLES)

@@ -755,7 +755,7 @@ def _assess_all(ctx: Context) -> list[_Met]:
             key = (id(target.node), endpoint.purpose, tuple(c.sha256 for c in endpoint.chain))
             group = groups.setdefault(key, (target.cluster, target.node, endpoint, {}))
             group[3].setdefault(id(check), check)
-    judge = Verdicts(ctx.options.now, Known(_snapshot_certificates(ctx.deployment)), verifier(ctx))
+    judge = Verdicts(ctx.options.now, Known(met_certificates(ctx.deployment)), verifier(ctx))
     verdicts: dict[tuple[str, ...], Verdict] = {}
     found = []
     for (_, _, fingerprints), (cluster, node, endpoint, checks) in groups.items():
@@ -765,10 +765,15 @@ def _assess_all(ctx: Context) -> list[_Met]:
     return found
 
 
-def _snapshot_certificates(deployment: Deployment) -> list[Certificate]:
-    """Every certificate any server presented: where an unsent intermediate may be met after all."""
+def met_certificates(deployment: Deployment) -> list[Certificate]:
+    """Every certificate met anywhere in the snapshot (what the nodes and external servers presented, and
+    the chains Jabber's discovery fetched): where an unsent intermediate may be met after all. One set for
+    every judge of trust (CC401, CC403, ``confcheck journey``), so that they name a chain's gaps alike."""
     nodes = [n for c in deployment.clusters for n in c.nodes] + list(deployment.externals)
     unique = {c.sha256: c for n in nodes for e in n.endpoints for c in e.chain}
+    for discovered in deployment.discovery:
+        for fetch in discovered.fetches:
+            unique.update((c.sha256, c) for c in fetch.chain)
     return list(unique.values())
 
 

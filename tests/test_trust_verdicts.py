@@ -246,3 +246,40 @@ def test_no_name_in_the_leaf_is_still_verified_as_a_chain() -> None:
     verdict = trust.Verdicts(NOW).assess(chain, stores()["root"])
     assert verdict.trusted
     assert verdict.verifier == "cryptography, chain only (no name in the leaf): trusted"
+
+
+def test_cc401_and_cc403_name_an_intermediate_met_only_at_an_external_server_alike() -> None:
+    """cucm1 sends its leaf alone; the mail store sends its own leaf with the intermediate CA that signed
+    both. Every judge of trust knows the certificates met anywhere in the snapshot (externals' chains and
+    discovery's too): CC401 and CC403 both say the server does not send that intermediate. CC403 knew
+    only the clusters' chains, and said that the issuer was neither sent nor trusted."""
+    alone = chains()["intermediate not sent"]
+    mail = (
+        parse(pki.server("mail.example.com", dns=["mail.example.com"], issuer=issuing())),
+        parse(issuing()),
+    )
+    store = (parse(other_root()),)
+    snapshot = deployment(
+        cluster(
+            "cucm",
+            "cucm",
+            "9.1.2.10000-28",
+            [
+                node(
+                    "cucm1.example.com", endpoint("cucm1.example.com", alone), hostname="cucm1", domain=DOMAIN
+                )
+            ],
+        ),
+        externals=[
+            node("mail.example.com", Endpoint("mailstore", "imaps", "mail.example.com", 993, chain=mail))
+        ],
+    )
+    options = CheckOptions(now=NOW, trust_store=store, platform_stores=(("windows", store),))
+    rules = (trust.untrusted_chain, journey.untrusted_on_platform)
+    findings = linting.lint(snapshot, plugin_manager.catalog(), rules, options).findings
+    about = [f for f in findings if f.node == "cucm1.example.com"]
+    assert sorted(f.rule for f in about) == ["CC401", "CC403"]
+    for finding in about:
+        assert "the server does not send the intermediate CA Corp Issuing CA" in finding.message, (
+            finding.message
+        )
