@@ -11,7 +11,7 @@ without importing cryptography.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -206,6 +206,84 @@ def to_dict(cert: Certificate) -> dict[str, Any]:
         },
         "san_error": cert.san_error,
     }
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def marshalled(cert: Certificate, pem: str) -> tuple[Any, ...]:
+    """``cert`` as :mod:`marshal` writes it (plain tuples, strings and numbers), less its PEM when that is
+    ``pem``: what a forked reader of a snapshot's certificates sends back (see :mod:`confcheck.forked`)."""
+    san = cert.san
+    return (
+        cert.subject,
+        cert.subject_cn,
+        cert.issuer,
+        cert.serial,
+        (cert.not_before - _EPOCH) // _MICROSECOND,
+        (cert.not_after - _EPOCH) // _MICROSECOND,
+        cert.key.type,
+        cert.key.bits,
+        cert.signature_algorithm,
+        cert.sha256,
+        cert.self_signed,
+        cert.is_ca,
+        None if san is None else (san.dns, san.ip, san.xmpp_addr, san.srv_name, san.uri, san.email),
+        cert.san_error,
+        None if cert.pem == pem else cert.pem,
+        cert.subject_attributes,
+        cert.issuer_label,
+        cert.extended_key_usage,
+    )
+
+
+def from_marshalled(value: tuple[Any, ...], pem: str) -> Certificate:
+    """The certificate that :func:`marshalled` wrote, equal to the one it was given."""
+    (subject, cn, issuer, serial, not_before, not_after, key_type, bits, algorithm, sha256, self_signed,
+     is_ca, san, san_error, own_pem, attributes, issuer_label, purposes) = value  # fmt: skip
+    return Certificate(
+        subject,
+        cn,
+        issuer,
+        serial,
+        _moment(not_before),
+        _moment(not_after),
+        _key(key_type, bits),
+        algorithm,
+        sha256,
+        self_signed,
+        is_ca,
+        None if san is None else SubjectAltNames(*san),
+        san_error,
+        pem if own_pem is None else own_pem,
+        attributes,
+        issuer_label,
+        purposes,
+    )
+
+
+_MOMENTS: dict[int, datetime] = {}
+_KEYS: dict[tuple[str, int | None], KeyInfo] = {}
+
+
+def _moment(microseconds: int) -> datetime:
+    """One datetime for each moment: certificates of one batch share their validity's (memory)."""
+    moment = _MOMENTS.get(microseconds)
+    if moment is None:
+        if len(_MOMENTS) >= 65_536:
+            _MOMENTS.clear()
+        moment = _MOMENTS[microseconds] = _EPOCH + timedelta(microseconds=microseconds)
+    return moment
+
+
+def _key(kind: str, bits: int | None) -> KeyInfo:
+    key = _KEYS.get((kind, bits))
+    if key is None:
+        if len(_KEYS) >= 1_024:
+            _KEYS.clear()
+        key = _KEYS[kind, bits] = KeyInfo(kind, bits)
+    return key
 
 
 def _iso(moment: datetime) -> str:

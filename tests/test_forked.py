@@ -1,0 +1,228 @@
+"""Work shared with forked children gives what the plain loop gives: the results in order, the same error
+at the same item, every child reaped; and a large snapshot's certificates read that way equal those read
+one by one."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+from helpers import demo_deployment, report
+
+from confcheck import certs, forked, pki, plugin_manager, snapshot
+from confcheck.certs import Certificate
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this system")
+
+
+@pytest.fixture
+def two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on any machine of two CPUs or more, whatever this one has, in a process of one thread (the
+    lab servers of other tests may run in threads of this one: the functions forked here take no lock)."""
+    monkeypatch.setattr(forked, "cpus", lambda: 2)
+    monkeypatch.setattr(forked, "single_threaded", lambda: True)
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The pids of the children forked, each checked to have been reaped when the test ends."""
+    pids: list[int] = []
+    fork = os.fork
+
+    def recorded() -> int:
+        pid = fork()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recorded)
+    yield pids
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def where(item: int) -> tuple[int, int]:
+    """The item's square, and the process that computed it."""
+    return item * item, os.getpid()
+
+
+def test_results_are_the_plain_loops_in_order_and_a_child_computed_some(
+    two_cpus: None, forks: list[int]
+) -> None:
+    results = forked.map_forked(where, range(100), lambda r, _: list(r), lambda w, _: tuple(w), least=10)
+    assert [square for square, _ in results] == [n * n for n in range(100)]
+    computed_by = {pid for _, pid in results}
+    assert len(forks) == 1
+    assert computed_by == {os.getpid(), forks[0]}
+
+
+def test_an_error_in_a_childs_share_is_raised_by_the_parent_at_the_first_bad_item(
+    two_cpus: None, forks: list[int]
+) -> None:
+    parent = os.getpid()
+    seen: list[int] = []
+
+    def picky(item: int) -> int:
+        if os.getpid() == parent:
+            seen.append(item)
+        if item in (70, 90):
+            raise ValueError(f"bad item {item}")
+        return item
+
+    with pytest.raises(ValueError, match="bad item 70"):
+        forked.map_forked(picky, range(100), lambda r, _: r, lambda w, _: w, least=10)
+    assert len(forks) == 1
+    assert seen[-1] == 70  # the parent computed its own share, then only the item the child failed on
+    assert seen == [*range(50), 70]
+
+
+def test_an_error_in_the_parents_share_ends_the_child(two_cpus: None, forks: list[int]) -> None:
+    def failing(item: int) -> int:
+        if item == 3:
+            raise KeyError(item)
+        return item
+
+    with pytest.raises(KeyError):
+        forked.map_forked(failing, range(100), lambda r, _: r, lambda w, _: w, least=10)
+    assert len(forks) == 1  # reaped: the fixture checks it
+
+
+def test_a_child_that_dies_leaves_its_share_to_the_parent(two_cpus: None, forks: list[int]) -> None:
+    parent = os.getpid()
+
+    def fragile(item: int) -> int:
+        if os.getpid() != parent and item == 80:
+            os._exit(3)  # as a child killed by the kernel would end, without sending anything
+        return item + 1
+
+    assert forked.map_forked(fragile, range(100), lambda r, _: r, lambda w, _: w, least=10) == [
+        n + 1 for n in range(100)
+    ]
+    assert len(forks) == 1
+
+
+def test_no_fork_for_few_items_with_one_cpu_or_with_another_thread_alive(
+    monkeypatch: pytest.MonkeyPatch, forks: list[int]
+) -> None:
+    single_threaded = forked.single_threaded
+    monkeypatch.setattr(forked, "cpus", lambda: 4)
+    monkeypatch.setattr(forked, "single_threaded", lambda: True)
+    assert forked.processes(1_000, 100) == 4
+    assert forked.processes(150, 100) == 1  # not two shares' worth
+    monkeypatch.setattr(forked, "cpus", lambda: 1)
+    assert forked.processes(1_000, 100) == 1
+    monkeypatch.setattr(forked, "cpus", lambda: 4)
+    monkeypatch.setattr(forked, "single_threaded", single_threaded)  # as it is: one more thread starts here
+    stop = threading.Event()
+    waiting = threading.Thread(target=stop.wait)
+    waiting.start()
+    try:
+        assert not forked.single_threaded()
+        assert forked.processes(1_000, 100) == 1
+        results = forked.map_forked(where, range(500), lambda r, _: r, lambda w, _: w, least=10)
+        assert {pid for _, pid in results} == {os.getpid()}
+    finally:
+        stop.set()
+        waiting.join()
+    assert forks == []
+
+
+# --- a snapshot's certificates --------------------------------------------------------------------
+
+
+def example_certificates() -> list[str]:
+    """The PEM of every certificate in the example snapshots: every shape the reader meets in them."""
+    pems: dict[str, str] = {}
+    for path in sorted(EXAMPLES.glob("*-snapshot.json")):
+        pems.update(json.loads(path.read_text(encoding="utf-8")).get("certificates", {}))
+    return list(pems.values())
+
+
+def test_a_certificate_marshalled_comes_back_equal_field_by_field() -> None:
+    root = pki.ca("Root CA")
+    made = [
+        pki.server("rsa.example.com", issuer=root, key=pki.new_key("rsa", 2048)).pem,
+        pki.server(None, ["cuc1.example.com"], xmpp_addr=["example.com"], eku=None).pem,
+    ]
+    crlf = made[0].replace("\n", "\r\n")  # read with cryptography, whose PEM is then its own, not this one
+    pems = [*example_certificates(), *made, crlf]
+    assert len(pems) > 20
+    for pem in pems:
+        cert = certs.from_pem(pem)
+        value = certs.marshalled(cert, pem)
+        assert len(value) == len(fields(Certificate)) + 1  # every field, the key as its type and its bits
+        back = certs.from_marshalled(value, pem)
+        assert back == cert
+        assert [getattr(back, f.name) for f in fields(Certificate)] == [
+            getattr(cert, f.name) for f in fields(Certificate)
+        ]
+    assert certs.from_pem(crlf).pem != crlf
+    assert (
+        certs.from_marshalled(certs.marshalled(certs.from_pem(crlf), crlf), crlf).pem
+        == certs.from_pem(crlf).pem
+    )
+
+
+def test_a_snapshots_certificates_read_in_forked_processes_equal_those_read_one_by_one(
+    two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = plugin_manager.catalog()
+    text = (EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8")
+    processes = forked.processes
+    monkeypatch.setattr(forked, "processes", lambda count, least: 1)
+    alone = snapshot.loads(text, catalog)
+    monkeypatch.setattr(forked, "processes", processes)
+    monkeypatch.setattr(snapshot, "CERTIFICATES_A_PROCESS", 2)
+    shared = snapshot.loads(text, catalog)
+    assert len(forks) == 1
+    assert shared == alone
+    assert [n.endpoints for c in shared.clusters for n in c.nodes] == [
+        n.endpoints for c in alone.clusters for n in c.nodes
+    ]
+
+
+def test_a_bad_certificate_in_a_childs_share_gives_the_error_of_a_snapshot_read_one_by_one(
+    two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = plugin_manager.catalog()
+    data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
+    last = list(data["certificates"])[-1]
+    data["certificates"][last] = data["certificates"][last].replace("M", "A", 3)
+    text = json.dumps(data)
+    processes = forked.processes
+    monkeypatch.setattr(forked, "processes", lambda count, least: 1)
+    with pytest.raises(snapshot.SnapshotError) as alone:
+        snapshot.loads(text, catalog)
+    monkeypatch.setattr(forked, "processes", processes)
+    monkeypatch.setattr(snapshot, "CERTIFICATES_A_PROCESS", 2)
+    with pytest.raises(snapshot.SnapshotError) as shared:
+        snapshot.loads(text, catalog)
+    assert len(forks) == 1
+    assert str(shared.value) == str(alone.value)
+    assert f"certificates.{last}" in str(shared.value)
+
+
+def test_a_json_report_encoded_in_forked_processes_is_the_one_written_alone(
+    two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo = report(demo_deployment())
+    assert len(demo.findings) > 12
+    json_report = sys.modules[plugin_manager.reporters()["json"].write.__module__]
+    alone = io.StringIO()
+    json_report.write(demo, alone)
+    monkeypatch.setattr(json_report, "_BATCH", 3)  # batches of three findings, shared with a child
+    shared = io.StringIO()
+    json_report.write(demo, shared)
+    assert len(forks) == 1
+    assert shared.getvalue() == alone.getvalue()
+    assert len(json.loads(shared.getvalue())["findings"]) == len(demo.findings)
