@@ -6,7 +6,7 @@ forked children do, and need no start-up: each inherits the interpreter, its imp
 A child sends back only what :func:`marshal` writes (the caller's ``encode``), which costs far less to
 read than to compute; the parent rebuilds the results (``decode``) in order.
 
-The results are those of a plain ``[function(item) for item in items]``, in order, errors included:
+The results are those of a plain ``map(function, items)``, in order, errors included:
 an item whose function raised in a child comes back as ``None`` and the parent calls the function on it
 again, so the error is raised by the parent, at the same item, as it would have been. A child that fails
 in any other way (killed, out of memory, a broken pipe) leaves its whole share to the parent. There is
@@ -21,7 +21,7 @@ import marshal
 import os
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any, TypeVar
 
 _Item = TypeVar("_Item")
@@ -57,33 +57,35 @@ def map_forked(
     encode: Callable[[_Result, _Item], Any],
     decode: Callable[[Any, _Item], _Result],
     least: int,
-) -> list[_Result]:
-    """``[function(item) for item in items]``, shared with forked children when that saves time.
+) -> Generator[_Result, None, None]:
+    """``function`` of each item, in order, as it comes: shared with forked children when that saves time.
 
     ``encode`` turns a result into what :func:`marshal.dumps` takes, ``decode`` turns that back, both
-    given the item (so the child need not send what the parent's item already holds); ``least``: the fewest items worth
-    a process of their own.
+    given the item (so the child need not send what the parent's item already holds); ``least``: the
+    fewest items worth a process of their own. The parent computes the first share while it is asked
+    for it, so a caller that writes each result as it comes holds no more of its own share than that;
+    one that stops early closes the iterator (``contextlib.closing``), which ends the children.
     """
     count = processes(len(items), least)
     if count == 1:
-        return [function(item) for item in items]
+        yield from map(function, items)
+        return
     bounds = [len(items) * share // count for share in range(count + 1)]
     children = [_spawn(function, items[bounds[n] : bounds[n + 1]], encode) for n in range(1, count)]
     try:
-        results = [function(item) for item in items[: bounds[1]]]
+        yield from map(function, items[: bounds[1]])
         for n in range(1, count):
             share = items[bounds[n] : bounds[n + 1]]
             pid, pipe = children[n - 1]
             children[n - 1] = (0, -1)  # from here on, _collect reaps it
             wires = _collect(pid, pipe, len(share))
             if wires is None:
-                results.extend(function(item) for item in share)
+                yield from map(function, share)
                 continue
             for item, wire in zip(share, wires, strict=True):
-                results.append(function(item) if wire is None else decode(wire, item))
-        return results
+                yield function(item) if wire is None else decode(wire, item)
     finally:
-        for pid, pipe in children:  # after an error: end the children still at work, leave no zombie
+        for pid, pipe in children:  # after an error or an early stop: end the children still at work
             if pid:
                 os.close(pipe)
                 _end(pid)

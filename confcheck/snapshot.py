@@ -9,6 +9,7 @@ format for other tools.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -594,7 +595,8 @@ def _certificates(pems: dict[str, Any]) -> dict[str, Certificate]:
         lambda value, entry: certs.from_marshalled(value, entry[1]),
         CERTIFICATES_A_PROCESS,
     )
-    return {key: cert for (key, _), cert in zip(entries, read, strict=True)}
+    with contextlib.closing(read):
+        return {key: cert for (key, _), cert in zip(entries, read, strict=True)}
 
 
 def _certificate(key: str, pem: Any) -> Certificate:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from collections.abc import Callable, Sequence
@@ -137,9 +138,10 @@ def suppression_to_dict(suppression: Suppression) -> dict[str, Any]:
 def write(report: Report, out: TextIO) -> None:
     """Write the report as JSON, one finding per line: readable, diffable, and fast to encode.
 
-    The findings are encoded a thousand at a time, each dict dropped once encoded (a report of tens of
-    thousands of findings never holds them all as dicts, nor the whole text twice), the batches of a
-    large report shared with forked processes (:mod:`confcheck.forked`), which send back their text.
+    The findings are encoded a thousand at a time, each dict dropped once encoded, so a report of tens
+    of thousands of findings never holds them all as dicts. A large report's batches are shared with
+    forked processes (:mod:`confcheck.forked`): the parent writes its own as it encodes them, then each
+    child's text as sent (held twice while it is read: some 60 MB at 23,000 findings).
     """
     out.write(_ENCODER.encode(_document(report, findings=False))[:-1])
     lists: tuple[tuple[str, Sequence[Any], Callable[[Any], dict[str, Any]]], ...] = (
@@ -155,8 +157,9 @@ def write(report: Report, out: TextIO) -> None:
             functools.partial(_lines, to_dict), batches, _same, _same, _BATCHES_A_PROCESS
         )
         out.write(f',\n "{key}": [\n  ')
-        for index, text in enumerate(encoded):
-            out.write(text if index == 0 else ",\n  " + text)
+        with contextlib.closing(encoded):
+            for index, text in enumerate(encoded):
+                out.write(text if index == 0 else ",\n  " + text)
         out.write("\n ]")
     out.write("}\n")
 

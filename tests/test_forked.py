@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import demo_deployment, report
@@ -51,6 +52,10 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
             os.waitpid(pid, os.WNOHANG)
 
 
+def list_forked(*args: Any, **kwargs: Any) -> list[Any]:
+    return list(forked.map_forked(*args, **kwargs))
+
+
 def where(item: int) -> tuple[int, int]:
     """The item's square, and the process that computed it."""
     return item * item, os.getpid()
@@ -59,7 +64,7 @@ def where(item: int) -> tuple[int, int]:
 def test_results_are_the_plain_loops_in_order_and_a_child_computed_some(
     two_cpus: None, forks: list[int]
 ) -> None:
-    results = forked.map_forked(where, range(100), lambda r, _: list(r), lambda w, _: tuple(w), least=10)
+    results = list_forked(where, range(100), lambda r, _: list(r), lambda w, _: tuple(w), least=10)
     assert [square for square, _ in results] == [n * n for n in range(100)]
     computed_by = {pid for _, pid in results}
     assert len(forks) == 1
@@ -80,7 +85,7 @@ def test_an_error_in_a_childs_share_is_raised_by_the_parent_at_the_first_bad_ite
         return item
 
     with pytest.raises(ValueError, match="bad item 70"):
-        forked.map_forked(picky, range(100), lambda r, _: r, lambda w, _: w, least=10)
+        list_forked(picky, range(100), lambda r, _: r, lambda w, _: w, least=10)
     assert len(forks) == 1
     assert seen[-1] == 70  # the parent computed its own share, then only the item the child failed on
     assert seen == [*range(50), 70]
@@ -93,8 +98,15 @@ def test_an_error_in_the_parents_share_ends_the_child(two_cpus: None, forks: lis
         return item
 
     with pytest.raises(KeyError):
-        forked.map_forked(failing, range(100), lambda r, _: r, lambda w, _: w, least=10)
+        list_forked(failing, range(100), lambda r, _: r, lambda w, _: w, least=10)
     assert len(forks) == 1  # reaped: the fixture checks it
+
+
+def test_a_caller_that_stops_early_ends_the_children(two_cpus: None, forks: list[int]) -> None:
+    results = forked.map_forked(where, range(100), lambda r, _: list(r), lambda w, _: tuple(w), least=10)
+    assert next(results) == (0, os.getpid())
+    assert len(forks) == 1
+    results.close()  # the children still at work are ended and reaped: the fixture checks it
 
 
 def test_a_child_that_dies_leaves_its_share_to_the_parent(two_cpus: None, forks: list[int]) -> None:
@@ -105,7 +117,7 @@ def test_a_child_that_dies_leaves_its_share_to_the_parent(two_cpus: None, forks:
             os._exit(3)  # as a child killed by the kernel would end, without sending anything
         return item + 1
 
-    assert forked.map_forked(fragile, range(100), lambda r, _: r, lambda w, _: w, least=10) == [
+    assert list_forked(fragile, range(100), lambda r, _: r, lambda w, _: w, least=10) == [
         n + 1 for n in range(100)
     ]
     assert len(forks) == 1
@@ -129,7 +141,7 @@ def test_no_fork_for_few_items_with_one_cpu_or_with_another_thread_alive(
     try:
         assert not forked.single_threaded()
         assert forked.processes(1_000, 100) == 1
-        results = forked.map_forked(where, range(500), lambda r, _: r, lambda w, _: w, least=10)
+        results = list_forked(where, range(500), lambda r, _: r, lambda w, _: w, least=10)
         assert {pid for _, pid in results} == {os.getpid()}
     finally:
         stop.set()
