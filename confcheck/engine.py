@@ -7,6 +7,7 @@ identity matches); rules only read it.
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import field
@@ -14,7 +15,7 @@ from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, TypeVar, cast
 
-from confcheck import identity, records
+from confcheck import forked, identity, records
 from confcheck.catalog import Catalog, Location, ProductLine
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
@@ -180,8 +181,15 @@ class Context:
 
     @cached_property
     def checks(self) -> tuple[ReferenceCheck, ...]:
-        """Every reference resolved to its targets and matched against their certificates."""
-        return tuple(self._check(ref) for ref in self.references)
+        """Every reference resolved to its targets and matched against their certificates (a large
+        deployment's shared with forked processes, which send each check back as numbers: see
+        :class:`_Places` and :mod:`confcheck.forked`)."""
+        places = _Places(self.deployment)
+        run = forked.map_forked(
+            self._check, self.references, places.encode, places.decode, REFERENCES_A_PROCESS
+        )
+        with contextlib.closing(run):
+            return tuple(run)
 
     @cached_property
     def unmet(self) -> tuple[tuple[Cluster | None, Node, Endpoint], ...]:
@@ -271,6 +279,83 @@ class Context:
 
 
 Located = tuple[Cluster | None, Node]
+
+
+REFERENCES_A_PROCESS = 2_000
+"""The fewest references worth checking in a forked process of their own (some 50 ms of work)."""
+
+
+class _Places:
+    """Where each cluster, node and endpoint is in the deployment, so that a reference's check crosses
+    from a forked child to its parent as numbers (the parent has the same deployment, so the same
+    objects at the same places) and each identity verdict as its plain values."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        self._deployment = deployment
+        self._places: dict[tuple[int, int], int] = {}
+        self._verdicts: dict[tuple[Any, ...], IdentityMatch] = {}
+
+    def encode(self, check: ReferenceCheck, _: Reference) -> tuple[Any, ...]:
+        """The check as numbers and strings (:mod:`marshal` writes them); in the child."""
+        places = self._places or self._number()
+        targets = tuple(
+            (
+                -1 if t.cluster is None else places[id(t.cluster), 0],
+                places[id(t.cluster), id(t.node)],
+                -1 if t.endpoint is None else places[id(t.node), id(t.endpoint)],
+                None if t.match is None else _verdict(t.match),
+                t.primary,
+            )
+            for t in check.targets
+        )
+        return targets, check.resolved_by, check.problem
+
+    def decode(self, value: tuple[Any, ...], ref: Reference) -> ReferenceCheck:
+        """The check :meth:`encode` wrote, with the parent's own clusters, nodes and endpoints."""
+        targets, resolved_by, problem = value
+        clusters, externals = self._deployment.clusters, self._deployment.externals
+        checked = []
+        for cluster_at, node_at, endpoint_at, verdict, primary in targets:
+            cluster = None if cluster_at < 0 else clusters[cluster_at]
+            node = (externals if cluster is None else cluster.nodes)[node_at]
+            endpoint = None if endpoint_at < 0 else node.endpoints[endpoint_at]
+            match = None
+            if verdict is not None:  # one verdict object for each distinct verdict, as the engine makes them
+                match = self._verdicts.get(verdict)
+                if match is None:
+                    match = self._verdicts[verdict] = IdentityMatch(*verdict)
+            checked.append(TargetCheck(cluster, node, endpoint, match, primary))
+        return ReferenceCheck(ref, tuple(checked), resolved_by, problem)
+
+    def _number(self) -> dict[tuple[int, int], int]:
+        """Each cluster's place in the deployment, each node's in its cluster (an external server's among
+        the external servers), each endpoint's in its node: keyed by the identities of the object and of
+        what holds it, so an object held twice is found at the place of the holder asked for."""
+        places = self._places
+        nodes: list[tuple[Cluster | None, tuple[Node, ...]]] = [
+            (c, c.nodes) for c in self._deployment.clusters
+        ]
+        nodes.append((None, self._deployment.externals))
+        for at, cluster in enumerate(self._deployment.clusters):
+            places[id(cluster), 0] = at
+        for holder, members in nodes:
+            for at, node in enumerate(members):
+                places[id(holder), id(node)] = at
+                for index, endpoint in enumerate(node.endpoints):
+                    places[id(node), id(endpoint)] = index
+        return places
+
+
+def _verdict(match: IdentityMatch) -> tuple[Any, ...]:
+    return (
+        match.name,
+        match.profile,
+        match.matched,
+        match.field,
+        match.identity,
+        match.wildcard,
+        match.reason,
+    )
 
 
 def meets(node: Node, purpose: str) -> list[Endpoint | None]:

@@ -270,3 +270,49 @@ class Finding:
             parts.append(self.certificate)
         text = "\x1f".join(p or "" for p in parts)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _getter(cls: type) -> attrgetter[Any]:
+    names = [f.name for f in fields(cls) if f.init]
+    return attrgetter(names[0], *names[1:])
+
+
+def _place(cls: type, name: str) -> int:
+    return [f.name for f in fields(cls) if f.init].index(name)
+
+
+_FINDING_VALUES, _FIX_VALUES = _getter(Finding), _getter(Fix)
+_DNS_VALUES, _RENEWAL_VALUES = _getter(DnsNeed), _getter(Renewal)
+_SEVERITY_AT, _FIX_AT = _place(Finding, "severity"), _place(Finding, "fix")
+_PHASE_AT, _DNS_AT, _RENEWALS_AT = _place(Fix, "phase"), _place(Fix, "dns"), _place(Fix, "renewals")
+_SEVERITIES = {severity.value: severity for severity in Severity}
+
+
+def marshalled(finding: Finding) -> tuple[Any, ...]:
+    """``finding`` as :mod:`marshal` writes it (its fields in order, as plain tuples, strings, numbers):
+    what a forked child that ran rules sends back (see :mod:`confcheck.forked`). A field a rule filled
+    with anything else makes marshal refuse it, and the rule is run again by the parent."""
+    values = list(_FINDING_VALUES(finding))
+    values[_SEVERITY_AT] = finding.severity.value
+    fix = finding.fix
+    if fix is not None:
+        parts = list(_FIX_VALUES(fix))
+        parts[_PHASE_AT] = int(fix.phase)
+        parts[_DNS_AT] = tuple(_DNS_VALUES(need) for need in fix.dns)
+        parts[_RENEWALS_AT] = tuple(_RENEWAL_VALUES(renewal) for renewal in fix.renewals)
+        values[_FIX_AT] = tuple(parts)
+    return tuple(values)
+
+
+def from_marshalled(value: tuple[Any, ...]) -> Finding:
+    """The finding that :func:`marshalled` wrote, equal to the one it was given."""
+    values = list(value)
+    values[_SEVERITY_AT] = _SEVERITIES[values[_SEVERITY_AT]]
+    parts = values[_FIX_AT]
+    if parts is not None:
+        parts = list(parts)
+        parts[_PHASE_AT] = Phase(parts[_PHASE_AT])
+        parts[_DNS_AT] = tuple(DnsNeed(*need) for need in parts[_DNS_AT])
+        parts[_RENEWALS_AT] = tuple(Renewal(*renewal) for renewal in parts[_RENEWALS_AT])
+        values[_FIX_AT] = Fix(*parts)
+    return Finding(*values)

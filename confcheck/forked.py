@@ -11,7 +11,8 @@ an item whose function raised in a child comes back as ``None`` and the parent c
 again, so the error is raised by the parent, at the same item, as it would have been. A child that fails
 in any other way (killed, out of memory, a broken pipe) leaves its whole share to the parent. There is
 no fork where it is unsafe or useless: without ``os.fork``, with one CPU, with another thread alive (a
-fork copies no thread, but may copy a lock one held), or for fewer than ``least`` items.
+fork copies no thread, but may copy a lock one held), in a forked child, or for fewer than ``least``
+items.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ def cpus() -> int:
     return os.cpu_count() or 1
 
 
+_in_child = False
+"""True in a forked child: it forks no children of its own (the parent's already use every CPU)."""
+
+
 def single_threaded() -> bool:
     """No thread but this one: a fork is safe (no lock held by a thread the child would not have)."""
     return threading.active_count() == 1
@@ -46,7 +51,7 @@ def single_threaded() -> bool:
 
 def processes(count: int, least: int) -> int:
     """How many processes (the parent included) share ``count`` items of which each needs ``least``."""
-    if not hasattr(os, "fork") or count < 2 * least or not single_threaded():
+    if _in_child or not hasattr(os, "fork") or count < 2 * least or not single_threaded():
         return 1
     return max(1, min(cpus(), MAX_PROCESSES, count // least))
 
@@ -100,6 +105,8 @@ def _spawn(
     if pid:
         os.close(write_end)
         return pid, read_end
+    global _in_child  # noqa: PLW0603 (set once, in the child, before anything else runs there)
+    _in_child = True
     status = 1
     try:  # the child: never returns into the parent's code, never runs its clean-ups or flushes its files
         os.close(read_end)
@@ -109,12 +116,24 @@ def _spawn(
                 wires.append(encode(function(item), item))
             except Exception:  # the parent calls the function again and raises what it raises
                 wires.append(None)
-        data = marshal.dumps(wires)
+        try:
+            data = marshal.dumps(wires)
+        except ValueError:  # a result marshal cannot write (say, an object a third-party rule made)
+            data = marshal.dumps([_marshallable(wire) for wire in wires])
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(data)
         status = 0
     finally:
         os._exit(status)
+
+
+def _marshallable(wire: Any) -> Any:
+    """``wire``, or None (the parent computes that item again) when marshal cannot write it."""
+    try:
+        marshal.dumps(wire)
+    except ValueError:
+        return None
+    return wire
 
 
 def _collect(pid: int, pipe: int, expected: int) -> list[Any] | None:

@@ -1,6 +1,6 @@
 """Work shared with forked children gives what the plain loop gives: the results in order, the same error
-at the same item, every child reaped; and a large snapshot's certificates read that way equal those read
-one by one."""
+at the same item, every child reaped; and what confcheck shares that way (a large snapshot's
+certificates, a large deployment's rules, a large JSON report's findings) equals what is done alone."""
 
 from __future__ import annotations
 
@@ -17,8 +17,13 @@ from typing import Any
 import pytest
 from helpers import demo_deployment, report
 
-from confcheck import certs, forked, pki, plugin_manager, snapshot
+from confcheck import certs, engine, findings, forked, pki, plugin_manager, snapshot
+from confcheck import lint as linting
 from confcheck.certs import Certificate
+from confcheck.engine import Context
+from confcheck.errors import InputError
+from confcheck.findings import Finding, Severity
+from confcheck.rule import rule
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -238,3 +243,118 @@ def test_a_json_report_encoded_in_forked_processes_is_the_one_written_alone(
     assert len(forks) == 1
     assert shared.getvalue() == alone.getvalue()
     assert len(json.loads(shared.getvalue())["findings"]) == len(demo.findings)
+
+
+# --- the rules of a large deployment --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["demo-snapshot.json", "current-releases-snapshot.json", "journey-snapshot.json"]
+)
+def test_rules_shared_with_a_child_find_what_they_find_alone(
+    name: str, two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = plugin_manager.catalog()
+    deployment = snapshot.read(EXAMPLES / name, catalog)
+    alone = linting.lint(deployment, catalog, plugin_manager.rules())
+    assert forks == []  # a small deployment: its rules in one process
+    monkeypatch.setattr(linting, "REFERENCES_TO_SHARE_RULES", 0)
+    shared = linting.lint(deployment, catalog, plugin_manager.rules())
+    assert len(forks) == 1
+    assert shared == alone
+    assert [f.fingerprint for f in shared.findings] == [f.fingerprint for f in alone.findings]
+
+
+def test_a_rule_that_crashes_in_the_child_is_a_finding_and_an_input_error_is_raised_by_the_parent(
+    two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @rule("CC998", "crashes-anywhere", Severity.INFO)
+    def crashes(ctx: Context) -> list[Finding]:
+        """Crashes."""
+        raise RuntimeError(f"boom in {'the parent' if os.getpid() == parent else 'a child'}")
+
+    @rule("CC999", "refuses-in-the-parent", Severity.INFO)
+    def refuses(ctx: Context) -> list[Finding]:
+        """Refuses its input, as a rule reading a bad file would."""
+        raise InputError("bad input" if os.getpid() == parent else "said by a child, never seen")
+
+    parent = os.getpid()
+    catalog = plugin_manager.catalog()
+    deployment = snapshot.read(EXAMPLES / "demo-snapshot.json", catalog)
+    monkeypatch.setattr(linting, "REFERENCES_TO_SHARE_RULES", 0)
+    result = linting.lint(deployment, catalog, [*plugin_manager.rules(), crashes])
+    assert len(forks) == 1
+    crash = next(f for f in result.findings if f.rule == "CC998")
+    assert crash.message == "rule CC998 (crashes-anywhere) crashed: RuntimeError: boom in a child"
+    with pytest.raises(InputError, match=r"^bad input$"):
+        linting.lint(deployment, catalog, [*plugin_manager.rules(), refuses])
+    assert len(forks) == 2
+
+
+def test_a_child_forks_no_children_of_its_own(two_cpus: None, forks: list[int]) -> None:
+    def shares(item: int) -> tuple[int, int]:
+        return forked.processes(1_000, 10), os.getpid()
+
+    results = list_forked(shares, range(100), lambda r, _: list(r), lambda w, _: tuple(w), least=10)
+    assert {count for count, pid in results if pid == os.getpid()} == {2}
+    assert {count for count, pid in results if pid != os.getpid()} == {1}
+
+
+@pytest.mark.parametrize(
+    "name", ["demo-snapshot.json", "current-releases-snapshot.json", "journey-snapshot.json"]
+)
+def test_references_checked_in_a_child_come_back_as_the_parents_own_objects(
+    name: str, two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = plugin_manager.catalog()
+    deployment = snapshot.read(EXAMPLES / name, catalog)
+    alone = Context(deployment, catalog).checks
+    assert forks == []
+    monkeypatch.setattr(engine, "REFERENCES_A_PROCESS", 2)
+    shared = Context(deployment, catalog).checks
+    assert len(forks) == 1
+    assert shared == alone
+    assert any(t.match is not None for c in shared for t in c.targets)
+    assert any(t.match is not None and not t.match.matched for c in shared for t in c.targets)
+    for mine, theirs in zip(shared, alone, strict=True):
+        for target, same in zip(mine.targets, theirs.targets, strict=True):
+            assert target.node is same.node
+            assert target.cluster is same.cluster
+            assert target.endpoint is same.endpoint
+
+
+def test_a_finding_marshal_cannot_write_is_found_again_by_the_parent(
+    two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran_in: list[int] = []
+
+    @rule("CC999", "odd-evidence", Severity.INFO)
+    def odd(ctx: Context) -> list[Finding]:
+        """Puts an object into its evidence that marshal cannot write."""
+        ran_in.append(os.getpid())
+        return [Finding("odd", evidence=(("at", Path("/tmp")),))]  # type: ignore[arg-type]
+
+    catalog = plugin_manager.catalog()
+    deployment = snapshot.read(EXAMPLES / "demo-snapshot.json", catalog)
+    alone = linting.lint(deployment, catalog, [*plugin_manager.rules(), odd])
+    monkeypatch.setattr(linting, "REFERENCES_TO_SHARE_RULES", 0)
+    ran_in.clear()
+    shared = linting.lint(deployment, catalog, [*plugin_manager.rules(), odd])
+    assert len(forks) == 1
+    assert ran_in == [os.getpid()]  # in the parent only: the child's run of it could not be sent
+    assert shared == alone
+    assert next(f for f in shared.findings if f.rule == "CC999").evidence == (("at", Path("/tmp")),)  # type: ignore[comparison-overlap]
+
+
+def test_findings_marshalled_come_back_equal() -> None:
+    catalog = plugin_manager.catalog()
+    made: list[Finding] = []
+    for path in sorted(EXAMPLES.glob("*-snapshot.json")):
+        made += linting.lint(snapshot.read(path, catalog), catalog, plugin_manager.rules()).findings
+    assert any(f.fix and f.fix.renewals for f in made)
+    assert any(f.fix and f.fix.dns for f in made)
+    assert any(f.fix is None for f in made)
+    assert len({f.severity for f in made}) == 3
+    back = [findings.from_marshalled(findings.marshalled(f)) for f in made]
+    assert back == made
+    assert [f.fingerprint for f in back] == [f.fingerprint for f in made]
