@@ -14,7 +14,10 @@ clusters, 32 MiB; see README, Limits), so for sizes beyond them the lint process
 limits before it runs (``LIFTED``); nothing else differs. Also printed: ``confcheck --version`` and
 ``confcheck lint`` of the demo snapshot against a bare interpreter (goal for the latter: 0.15 s).
 
-    python benchmarks/lint_scale.py [--sites 100,1000,3333] [--repeat 3] [--config FILE]
+A large lint shares its work with forked processes, one per CPU (see ``confcheck/forked.py``), while the
+floor runs in one: ``--jobs 1`` measures the lint in one process too (``CONFCHECK_JOBS=1``).
+
+    python benchmarks/lint_scale.py [--sites 100,1000,3333] [--repeat 3] [--config FILE] [--jobs N]
 """
 
 from __future__ import annotations
@@ -198,10 +201,10 @@ def fresh_bytecode() -> None:
     )
 
 
-def run(argv: list[str]) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS (MiB) and exit code of one confcheck process."""
+def run(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MiB) and exit code of one confcheck process (its children's included)."""
     start = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -224,8 +227,14 @@ def main() -> None:
         help="lint with this confcheck.toml, e.g. examples/journey.toml (per-platform trust stores: CC403 "
         "judges every chain for each platform); the goals of issue 13 are for lint without one",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        help="CONFCHECK_JOBS for the lint processes (1: one process, nothing forked); default: every CPU",
+    )
     args = parser.parse_args()
     options = ["--config", str(Path(args.config).resolve())] if args.config else []
+    env = {**os.environ, "CONFCHECK_JOBS": str(args.jobs)} if args.jobs else None
     fresh_bytecode()
     confcheck = [sys.executable, "-m", "confcheck"]
     rows = []
@@ -245,7 +254,7 @@ def main() -> None:
             for _ in range(args.repeat):
                 floors.append(run([sys.executable, "-c", FLOOR, str(path)]))
                 runs.append(
-                    run([*lint, "lint", str(path), "--format", "json", "--fail-on", "never", *options])
+                    run([*lint, "lint", str(path), "--format", "json", "--fail-on", "never", *options], env)
                 )
             seconds = statistics.median(r[0] for r in runs)
             floor = statistics.median(r[0] for r in floors)
@@ -267,7 +276,13 @@ def main() -> None:
             )
             del deployment
     with_config = f" with --config {args.config}" if args.config else ""
-    print(f"confcheck lint{with_config}, whole process, median of {args.repeat}, interleaved with the floor:")
+    from confcheck import forked
+
+    share = f"CONFCHECK_JOBS={args.jobs}" if args.jobs else f"work shared by up to {forked.cpus()} processes"
+    print(
+        f"confcheck lint{with_config}, whole process ({share}), median of {args.repeat}, "
+        "interleaved with the floor (one process):"
+    )
     print(
         f"{'clusters':>8} {'snapshot':>9} {'chain certs':>11} {'generate':>9} {'floor':>7} {'lint':>8} "
         f"{'x floor':>8} {'peak RSS':>9}"

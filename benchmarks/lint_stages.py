@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -102,6 +103,10 @@ def floor(path: Path) -> dict[str, float]:
     return {"json.loads": loads, "x509 load of every PEM": loaded}
 
 
+ONE_PROCESS = {**os.environ, "CONFCHECK_JOBS": "1"}
+"""Each stage's cost in one process: what a saving in it would save (a large lint shares some stages with
+forked processes, whose time ``lint_scale.py`` measures)."""
+
 PER = {
     "certificates": "certificates",
     "model (the rest)": "certificates",
@@ -145,7 +150,7 @@ def main() -> None:
             for kind in ("stages", "floor"):
                 argv = [sys.executable, __file__, "--measure", kind, "--snapshot", str(path)]
                 argv += ["--clusters", str(clusters)]
-                done = subprocess.run(argv, capture_output=True, text=True, check=False)
+                done = subprocess.run(argv, capture_output=True, text=True, check=False, env=ONE_PROCESS)
                 if done.returncode:
                     raise SystemExit(f"{kind}: {done.stderr.strip()}")
                 seconds, counts = json.loads(done.stdout)

@@ -10,9 +10,9 @@ The results are those of a plain ``map(function, items)``, in order, errors incl
 an item whose function raised in a child comes back as ``None`` and the parent calls the function on it
 again, so the error is raised by the parent, at the same item, as it would have been. A child that fails
 in any other way (killed, out of memory, a broken pipe) leaves its whole share to the parent. There is
-no fork where it is unsafe or useless: without ``os.fork``, with one CPU, with another thread alive (a
-fork copies no thread, but may copy a lock one held), in a forked child, or for fewer than ``least``
-items.
+no fork where it is unsafe or useless: without ``os.fork``, with one CPU (the process's affinity, a
+container's CPU quota) or ``CONFCHECK_JOBS=1``, with another thread alive (a fork copies no thread, but
+may copy a lock one held), in a forked child, or for fewer than ``least`` items.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import threading
 from collections.abc import Callable, Generator, Sequence
 from typing import Any, TypeVar
 
+from confcheck.errors import ConfcheckError
+
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
 
@@ -32,13 +34,75 @@ MAX_PROCESSES = 8
 """Beyond this, the parent's rebuilding of the children's results outweighs what one more saves."""
 
 
-def cpus() -> int:
-    """The CPUs this process may run on (its affinity where the system says, else the machine's)."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    if affinity is not None:
-        return len(affinity(0))
-    return os.cpu_count() or 1
+JOBS = "CONFCHECK_JOBS"
+"""The environment variable that sets how many processes may share work (1: none is forked)."""
 
+
+def jobs() -> int | None:
+    """``CONFCHECK_JOBS`` as a number, None when it is not set; a value that is no number of processes
+    is a usage error, whether or not this run would have forked."""
+    text = os.environ.get(JOBS)
+    if text is None or not text.strip():
+        return None
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ConfcheckError(f"{JOBS}={text!r}: expected how many processes may share the work (1 or more)")
+    return number
+
+
+def cpus() -> int:
+    """The CPUs this process may run on: its affinity where the system says (else the machine's), and
+    no more than a container's CPU quota (cgroup ``cpu.max``, or ``cpu.cfs_quota_us`` before v2)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    found = len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+    limit = quota()
+    return max(1, min(found, limit)) if limit is not None else found
+
+
+def quota(cgroup: str = "/proc/self/cgroup", mounted: str = "/sys/fs/cgroup") -> int | None:
+    """Whole CPUs of this process's cgroup quota (at least 1), None when there is none or it cannot be
+    read (``cgroup``: the process's cgroups; ``mounted``: where the cgroup file system is)."""
+    candidates: list[tuple[str, str | None]] = []
+    try:
+        with open(cgroup, encoding="ascii", errors="replace") as lines:
+            for line in lines:
+                _, controllers, path = line.rstrip("\n").split(":", 2)
+                if controllers == "":  # v2: one hierarchy
+                    candidates.append((f"{mounted}{path.rstrip('/')}/cpu.max", None))
+                elif "cpu" in controllers.split(","):  # v1: quota and period in two files
+                    base = f"{mounted}/cpu{path.rstrip('/')}"
+                    candidates.append((f"{base}/cpu.cfs_quota_us", f"{base}/cpu.cfs_period_us"))
+    except (OSError, ValueError):
+        return None
+    candidates += [  # a container sees its own cgroup at the root
+        (f"{mounted}/cpu.max", None),
+        (f"{mounted}/cpu/cpu.cfs_quota_us", f"{mounted}/cpu/cpu.cfs_period_us"),
+    ]
+    for first, second in candidates:
+        try:
+            with open(first, encoding="ascii") as file:
+                words = file.read().split()
+            if second is not None:
+                with open(second, encoding="ascii") as file:
+                    words += file.read().split()
+        except (OSError, ValueError):
+            continue
+        if len(words) != 2 or words[0] in ("max", "-1"):
+            return None
+        try:
+            quota, period = int(words[0]), int(words[1])
+        except ValueError:
+            return None
+        return max(1, quota // period) if quota > 0 and period > 0 else None
+    return None
+
+
+CHILD_WEIGHT = 0.8
+"""A child's share of the items against the parent's (measured: a child computes some 15 to 40 percent
+slower, its pages copied as it first writes to them; the parent then rebuilds what it sends back)."""
 
 _in_child = False
 """True in a forked child: it forks no children of its own (the parent's already use every CPU)."""
@@ -51,9 +115,10 @@ def single_threaded() -> bool:
 
 def processes(count: int, least: int) -> int:
     """How many processes (the parent included) share ``count`` items of which each needs ``least``."""
-    if _in_child or not hasattr(os, "fork") or count < 2 * least or not single_threaded():
+    limit = jobs()
+    if _in_child or not hasattr(os, "fork") or count < 2 * least or limit == 1 or not single_threaded():
         return 1
-    return max(1, min(cpus(), MAX_PROCESSES, count // least))
+    return max(1, min(limit or cpus(), MAX_PROCESSES, count // least))
 
 
 def map_forked(
@@ -75,7 +140,10 @@ def map_forked(
     if count == 1:
         yield from map(function, items)
         return
-    bounds = [len(items) * share // count for share in range(count + 1)]
+    # each child's share a little smaller than the parent's: a child's first touch of each page of the
+    # heap it shares with its parent copies the page, and the parent rebuilds what the child sends back
+    weights = [0.0, 1.0, *(1.0 + CHILD_WEIGHT * n for n in range(1, count))]
+    bounds = [round(len(items) * weight / weights[-1]) for weight in weights]
     children = [_spawn(function, items[bounds[n] : bounds[n + 1]], encode) for n in range(1, count)]
     try:
         yield from map(function, items[: bounds[1]])
