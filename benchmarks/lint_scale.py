@@ -14,7 +14,7 @@ clusters, 32 MiB; see README, Limits), so for sizes beyond them the lint process
 limits before it runs (``LIFTED``); nothing else differs. Also printed: ``confcheck --version`` and
 ``confcheck lint`` of the demo snapshot against a bare interpreter (goal for the latter: 0.15 s).
 
-A large lint shares its work with forked processes, one per CPU (see ``confcheck/forked.py``), while the
+A large lint shares its work with forked processes, one per CPU (see ``confcheck/parallel.py``), while the
 floor runs in one: ``--jobs 1`` measures the lint in one process too (``CONFCHECK_JOBS=1``).
 
     python benchmarks/lint_scale.py [--sites 100,1000,3333] [--repeat 3] [--config FILE] [--jobs N]
@@ -276,9 +276,11 @@ def main() -> None:
             )
             del deployment
     with_config = f" with --config {args.config}" if args.config else ""
-    from confcheck import forked
+    from confcheck import parallel
 
-    share = f"CONFCHECK_JOBS={args.jobs}" if args.jobs else f"work shared by up to {forked.cpus()} processes"
+    share = (
+        f"CONFCHECK_JOBS={args.jobs}" if args.jobs else f"work shared by up to {parallel.cpus()} processes"
+    )
     print(
         f"confcheck lint{with_config}, whole process ({share}), median of {args.repeat}, "
         "interleaved with the floor (one process):"

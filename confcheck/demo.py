@@ -26,6 +26,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from confcheck import parallel
 from confcheck.errors import ExitCode, InputError, one_line
 from confcheck.lab import forked
 
@@ -54,7 +55,7 @@ the cores too."""
 def run(scenario: str, output_dir: str | Path, progress: bool = True) -> ExitCode:
     """Audit the lab scenario; print the terminal report; write snapshot and reports to ``output_dir``."""
     child = None
-    if forked.safe():  # first: see the module's docstring
+    if parallel.may_fork():  # first: see the module's docstring
         for name in SHARED:
             import_module(name)
         with contextlib.suppress(OSError):  # no process to spare: the lab runs in this one

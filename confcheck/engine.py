@@ -7,7 +7,6 @@ identity matches); rules only read it.
 
 from __future__ import annotations
 
-import contextlib
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import field
@@ -15,7 +14,7 @@ from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, TypeVar, cast
 
-from confcheck import forked, identity, records
+from confcheck import identity, parallel, records
 from confcheck.catalog import Catalog, Location, ProductLine
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
@@ -183,13 +182,17 @@ class Context:
     def checks(self) -> tuple[ReferenceCheck, ...]:
         """Every reference resolved to its targets and matched against their certificates (a large
         deployment's shared with forked processes, which send each check back as numbers: see
-        :class:`_Places` and :mod:`confcheck.forked`)."""
+        :class:`_Places` and :mod:`confcheck.parallel`)."""
         places = _Places(self.deployment)
-        run = forked.map_forked(
-            self._check, self.references, places.encode, places.decode, REFERENCES_A_PROCESS
+        checked = parallel.map_forked(
+            self._check,
+            self.references,
+            places.encode,
+            places.decode,
+            REFERENCES_A_PROCESS,
+            REFERENCES_A_CHUNK,
         )
-        with contextlib.closing(run):
-            return tuple(run)
+        return tuple(checked)
 
     @cached_property
     def unmet(self) -> tuple[tuple[Cluster | None, Node, Endpoint], ...]:
@@ -283,6 +286,8 @@ Located = tuple[Cluster | None, Node]
 
 REFERENCES_A_PROCESS = 2_000
 """The fewest references worth checking in a forked process of their own (some 50 ms of work)."""
+REFERENCES_A_CHUNK = 512
+"""References claimed at a time by a process that checks them (some 15 ms of work)."""
 
 
 class _Places:

@@ -6,12 +6,11 @@ Apart from :mod:`confcheck.engine` (the analysis rules read) so that rules, whic
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Iterable
 from typing import Any
 
-from confcheck import fast_exit, forked, gc_pause, records
+from confcheck import fast_exit, gc_pause, parallel, records
 from confcheck.catalog import Catalog
 from confcheck.engine import CheckOptions, Context
 from confcheck.errors import InputError
@@ -41,7 +40,7 @@ def lint(
 
 REFERENCES_TO_SHARE_RULES = 4_000
 """From this many references (some 750 clusters; a deployment's rules then take a second or more), the
-rules are run in two processes (see :mod:`confcheck.forked`)."""
+rules are run in two processes (see :mod:`confcheck.parallel`)."""
 
 
 def _run(rule: Rule, ctx: Context) -> list[Finding]:
@@ -60,11 +59,16 @@ def _run(rule: Rule, ctx: Context) -> list[Finding]:
         ]
 
 
-def _marshalled(found: list[Finding], _: Rule) -> list[tuple[Any, ...]]:
+def _run_all(rules: list[Rule], ctx: Context) -> list[Finding]:
+    """The findings of every rule of a family, in order."""
+    return [finding for rule in rules for finding in _run(rule, ctx)]
+
+
+def _marshalled(found: list[Finding], _: list[Rule]) -> list[tuple[Any, ...]]:
     return [marshalled(finding) for finding in found]
 
 
-def _from_marshalled(value: list[tuple[Any, ...]], _: Rule) -> list[Finding]:
+def _from_marshalled(value: list[tuple[Any, ...]], _: list[Rule]) -> list[Finding]:
     return [from_marshalled(finding) for finding in value]
 
 
@@ -73,22 +77,21 @@ def _lint(
 ) -> LintResult:
     ctx = Context(deployment, catalog, options)
     fast_exit.keep(ctx)  # its analyses, as large as the deployment, need not be freed one by one
-    rules = list(rules)
-    half = len(rules)
+    families: dict[str, list[Rule]] = {}
+    for rule in rules:  # rules of one family share what they compute (Context.memo): run together
+        families.setdefault(rule.code[:3], []).append(rule)
+    least = len(families) + 1  # one process
     if len(ctx.references) >= REFERENCES_TO_SHARE_RULES:
-        # a large deployment's rules in two processes, half of them each (the second half in a forked
-        # child, which sends its findings back marshalled). The analysis most rules read is made first, so
-        # that the child has it too (itself shared: see Context.checks); the rules are dealt alternately,
-        # as neighbours cost alike; the order they run in does not matter, as the findings are sorted
+        # a large deployment's families of rules shared with forked processes, each taking the next
+        # family when free (their findings sent back marshalled); the analysis most rules read is made
+        # first, so each process has it (itself shared: see Context.checks)
         ctx.checks  # noqa: B018
-        rules, half = rules[0::2] + rules[1::2], len(rules) // 2
+        least = 1
     findings: list[Finding] = []
-    runs = forked.map_forked(
-        functools.partial(_run, ctx=ctx), rules, _marshalled, _from_marshalled, max(1, half)
-    )
-    with contextlib.closing(runs):
-        for found in runs:
-            findings += found
+    for found in parallel.map_forked(
+        functools.partial(_run_all, ctx=ctx), list(families.values()), _marshalled, _from_marshalled, least
+    ):
+        findings += found
     order = {c.name: i for i, c in enumerate(deployment.clusters)}
     findings.sort(
         key=lambda f: (

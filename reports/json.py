@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 from collections.abc import Callable, Sequence
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import confcheck
-from confcheck import __version__, forked, hookimpl
+from confcheck import __version__, hookimpl, parallel
 from confcheck.errors import InputError
 from confcheck.findings import Finding, Fix, Renewal, Severity, Suppression
 from confcheck.report import ChangeSummary, Cover, Report, Reporter
@@ -139,9 +138,9 @@ def write(report: Report, out: TextIO) -> None:
     """Write the report as JSON, one finding per line: readable, diffable, and fast to encode.
 
     The findings are encoded a thousand at a time, each dict dropped once encoded, so a report of tens
-    of thousands of findings never holds them all as dicts. A large report's batches are shared with
-    forked processes (:mod:`confcheck.forked`): the parent writes its own as it encodes them, then each
-    child's text as sent (held twice while it is read: some 60 MB at 23,000 findings).
+    of thousands of findings never holds them all as dicts; a large report's batches are shared with
+    forked processes (:mod:`confcheck.parallel`), and their text is written once all are encoded (some
+    60 MB held at 23,000 findings, the children's twice while it is read).
     """
     out.write(_ENCODER.encode(_document(report, findings=False))[:-1])
     lists: tuple[tuple[str, Sequence[Any], Callable[[Any], dict[str, Any]]], ...] = (
@@ -153,13 +152,12 @@ def write(report: Report, out: TextIO) -> None:
             out.write(f', "{key}": []')
             continue
         batches = [items[start : start + _BATCH] for start in range(0, len(items), _BATCH)]
-        encoded = forked.map_forked(
+        encoded = parallel.map_forked(
             functools.partial(_lines, to_dict), batches, _same, _same, _BATCHES_A_PROCESS
         )
         out.write(f',\n "{key}": [\n  ')
-        with contextlib.closing(encoded):
-            for index, text in enumerate(encoded):
-                out.write(text if index == 0 else ",\n  " + text)
+        for index, text in enumerate(encoded):
+            out.write(text if index == 0 else ",\n  " + text)
         out.write("\n ]")
     out.write("}\n")
 

@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 from conftest import Run
 
-from confcheck.lab import forked, runtime, scenario
+from confcheck import parallel
+from confcheck.lab import runtime, scenario
 
 WRAPPER = """
 import json, os, sys, time
@@ -118,7 +119,7 @@ def test_the_demo_runs_its_lab_in_a_child_and_reports_as_in_one_process(
     other = threading.Thread(target=stop.wait, name="another")
     other.start()
     try:
-        assert not forked.safe()
+        assert not parallel.may_fork()
         result = confcheck("demo", "--output-dir", str(tmp_path / "in-process"))
     finally:
         stop.set()

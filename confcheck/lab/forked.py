@@ -9,8 +9,9 @@ that dies, even by SIGKILL, stops the lab too. On the other the child answers on
 audit needs (the block, the password variables, the inventory) or with the error the lab raised.
 
 Forking copies only the thread that forks: a child of a process with other threads could inherit a
-lock one of them held and wait for it forever (Python 3.12 warns about that). :func:`safe` says when a
-fork is sound; otherwise the caller runs the lab in its own process.
+lock one of them held and wait for it forever (Python 3.12 warns about that).
+:func:`confcheck.parallel.may_fork` says when a fork is sound; otherwise the caller runs the lab in its
+own process.
 
 The child never returns into the parent's code (it ends with ``os._exit``, so no buffered output of
 the parent is written twice and no exit handler runs); its standard output and error go to /dev/null
@@ -25,7 +26,6 @@ import contextlib
 import os
 import pickle
 import signal
-import threading
 import traceback
 from pathlib import Path
 from typing import NoReturn
@@ -47,18 +47,6 @@ class Running:
 
 class ChildTraceback(Exception):
     """The child's traceback, as the cause of the error it raised (shown with ``CONFCHECK_DEBUG=1``)."""
-
-
-def safe() -> bool:
-    """Whether this process may fork: it can, and it runs one thread (the kernel's count where there is
-    one, /proc on Linux, so threads that Python did not start count too)."""
-    if not hasattr(os, "fork"):
-        return False
-    try:
-        threads = len(os.listdir("/proc/self/task"))
-    except OSError:
-        threads = threading.active_count()
-    return threads == 1
 
 
 class ForkedLab:

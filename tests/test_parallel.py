@@ -11,6 +11,8 @@ import re
 import subprocess
 import sys
 import threading
+import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any
 import pytest
 from helpers import demo_deployment, report
 
-from confcheck import certs, engine, findings, forked, pki, plugin_manager, snapshot
+from confcheck import certs, engine, findings, parallel, pki, plugin_manager, snapshot
 from confcheck import lint as linting
 from confcheck.certs import Certificate
 from confcheck.engine import Context
@@ -36,8 +38,8 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on t
 def two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
     """As on any machine of two CPUs or more, whatever this one has, in a process of one thread (the
     lab servers of other tests may run in threads of this one: the functions forked here take no lock)."""
-    monkeypatch.setattr(forked, "cpus", lambda: 2)
-    monkeypatch.setattr(forked, "single_threaded", lambda: True)
+    monkeypatch.setattr(parallel, "cpus", lambda: 2)
+    monkeypatch.setattr(parallel, "may_fork", lambda: True)
 
 
 @pytest.fixture
@@ -59,8 +61,32 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
             os.waitpid(pid, os.WNOHANG)
 
 
-def list_forked(*args: Any, **kwargs: Any) -> list[Any]:
-    return list(forked.map_forked(*args, **kwargs))
+@pytest.fixture
+def child_first(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The parent claims work only once a child has claimed some (else a fast parent could claim all of
+    it before a child runs); the marker file a child touches as it works is returned."""
+    marker, parent, claimed = tmp_path / "a-child-claimed", os.getpid(), parallel._claimed
+
+    def child_first(work: Any, items: Any, starts: range, chunk: int, claims: int) -> dict[int, list[Any]]:
+        if os.getpid() != parent:
+
+            def touching(item: Any) -> Any:
+                marker.touch()
+                return work(item)
+
+            return claimed(touching, items, starts, chunk, claims)
+        for _ in range(2_000):
+            if marker.exists():
+                break
+            time.sleep(0.005)
+        return claimed(work, items, starts, chunk, claims)
+
+    monkeypatch.setattr(parallel, "_claimed", child_first)
+    return marker
+
+
+def mapped(*args: Any, **kwargs: Any) -> list[Any]:
+    return list(parallel.map_forked(*args, **kwargs))
 
 
 def where(item: int) -> tuple[int, int]:
@@ -69,87 +95,97 @@ def where(item: int) -> tuple[int, int]:
 
 
 def test_results_are_the_plain_loops_in_order_and_a_child_computed_some(
-    two_cpus: None, forks: list[int]
+    two_cpus: None, forks: list[int], child_first: Path
 ) -> None:
-    results = list_forked(where, range(100), lambda r, _: list(r), lambda w, _: tuple(w), least=10)
+    def slowly(item: int) -> tuple[int, int]:
+        time.sleep(0.002)  # so that neither process claims every item before the other has claimed one
+        return where(item)
+
+    results = mapped(slowly, range(100), lambda r, _: list(r), lambda w, _: tuple(w), least=10)
     assert [square for square, _ in results] == [n * n for n in range(100)]
-    computed_by = {pid for _, pid in results}
     assert len(forks) == 1
-    assert computed_by == {os.getpid(), forks[0]}
+    assert {pid for _, pid in results} == {os.getpid(), forks[0]}
 
 
-def test_an_error_in_a_childs_share_is_raised_by_the_parent_at_the_first_bad_item(
-    two_cpus: None, forks: list[int]
+@pytest.mark.parametrize("bad", [(70, 90), (3, 90), (70, 4), (99,)])
+def test_an_error_anywhere_is_raised_by_the_parent_at_the_first_bad_item(
+    bad: tuple[int, ...], two_cpus: None, forks: list[int], child_first: Path
 ) -> None:
-    parent = os.getpid()
-    seen: list[int] = []
-
     def picky(item: int) -> int:
-        if os.getpid() == parent:
-            seen.append(item)
-        if item in (70, 90):
+        if item in bad:
             raise ValueError(f"bad item {item}")
         return item
 
-    with pytest.raises(ValueError, match="bad item 70"):
-        list_forked(picky, range(100), lambda r, _: r, lambda w, _: w, least=10)
-    assert len(forks) == 1
-    own = len(seen) - 1  # the parent computed its own share, then only the item the child failed on
-    assert 40 <= own < 70
-    assert seen == [*range(own), 70]
+    with pytest.raises(ValueError, match=f"^bad item {min(bad)}$"):
+        mapped(picky, range(100), lambda r, _: r, lambda w, _: w, least=10)
+    assert len(forks) == 1  # and reaped: the fixture checks it
 
 
-def test_an_error_in_the_parents_share_ends_the_child(two_cpus: None, forks: list[int]) -> None:
-    def failing(item: int) -> int:
-        if item == 3:
-            raise KeyError(item)
+def test_an_interrupted_parent_ends_the_children(two_cpus: None, forks: list[int], child_first: Path) -> None:
+    parent = os.getpid()
+
+    def interrupted(item: int) -> int:
+        if os.getpid() == parent and item > 0:
+            raise KeyboardInterrupt
+        time.sleep(0.01)
         return item
 
-    with pytest.raises(KeyError):
-        list_forked(failing, range(100), lambda r, _: r, lambda w, _: w, least=10)
-    assert len(forks) == 1  # reaped: the fixture checks it
+    with pytest.raises(KeyboardInterrupt):
+        mapped(interrupted, range(100), lambda r, _: r, lambda w, _: w, least=10)
+    assert len(forks) == 1  # ended and reaped while at work: the fixture checks it
 
 
-def test_a_caller_that_stops_early_ends_the_children(two_cpus: None, forks: list[int]) -> None:
-    results = forked.map_forked(where, range(100), lambda r, _: list(r), lambda w, _: tuple(w), least=10)
-    assert next(results) == (0, os.getpid())
-    assert len(forks) == 1
-    results.close()  # the children still at work are ended and reaped: the fixture checks it
-
-
-def test_a_child_that_dies_leaves_its_share_to_the_parent(two_cpus: None, forks: list[int]) -> None:
+def test_a_child_that_dies_leaves_its_chunks_to_the_parent(
+    two_cpus: None, forks: list[int], child_first: Path
+) -> None:
     parent = os.getpid()
 
     def fragile(item: int) -> int:
-        if os.getpid() != parent and item == 80:
+        if os.getpid() != parent:
             os._exit(3)  # as a child killed by the kernel would end, without sending anything
         return item + 1
 
-    assert list_forked(fragile, range(100), lambda r, _: r, lambda w, _: w, least=10) == [
+    assert mapped(fragile, range(100), lambda r, _: r, lambda w, _: w, least=10) == [
         n + 1 for n in range(100)
     ]
+    assert child_first.exists()  # the child had claimed a chunk
     assert len(forks) == 1
+
+
+def test_a_process_slower_than_the_others_takes_fewer_chunks(
+    two_cpus: None, forks: list[int], child_first: Path
+) -> None:
+    parent = os.getpid()
+
+    def slow_child(item: int) -> tuple[int, int]:
+        if os.getpid() != parent:
+            time.sleep(0.02)
+        return where(item)
+
+    results = mapped(slow_child, range(200), lambda r, _: list(r), lambda w, _: tuple(w), least=10)
+    by_child = sum(1 for _, pid in results if pid != os.getpid())
+    assert 1 <= by_child < 100
 
 
 def test_no_fork_for_few_items_with_one_cpu_or_with_another_thread_alive(
     monkeypatch: pytest.MonkeyPatch, forks: list[int]
 ) -> None:
-    single_threaded = forked.single_threaded
-    monkeypatch.setattr(forked, "cpus", lambda: 4)
-    monkeypatch.setattr(forked, "single_threaded", lambda: True)
-    assert forked.processes(1_000, 100) == 4
-    assert forked.processes(150, 100) == 1  # not two shares' worth
-    monkeypatch.setattr(forked, "cpus", lambda: 1)
-    assert forked.processes(1_000, 100) == 1
-    monkeypatch.setattr(forked, "cpus", lambda: 4)
-    monkeypatch.setattr(forked, "single_threaded", single_threaded)  # as it is: one more thread starts here
+    may_fork = parallel.may_fork
+    monkeypatch.setattr(parallel, "cpus", lambda: 4)
+    monkeypatch.setattr(parallel, "may_fork", lambda: True)
+    assert parallel.processes(1_000, 100) == 4
+    assert parallel.processes(150, 100) == 1  # not two shares' worth
+    monkeypatch.setattr(parallel, "cpus", lambda: 1)
+    assert parallel.processes(1_000, 100) == 1
+    monkeypatch.setattr(parallel, "cpus", lambda: 4)
+    monkeypatch.setattr(parallel, "may_fork", may_fork)  # as it is: one more thread starts here
     stop = threading.Event()
     waiting = threading.Thread(target=stop.wait)
     waiting.start()
     try:
-        assert not forked.single_threaded()
-        assert forked.processes(1_000, 100) == 1
-        results = list_forked(where, range(500), lambda r, _: r, lambda w, _: w, least=10)
+        assert not parallel.may_fork()
+        assert parallel.processes(1_000, 100) == 1
+        results = mapped(where, range(500), lambda r, _: r, lambda w, _: w, least=10)
         assert {pid for _, pid in results} == {os.getpid()}
     finally:
         stop.set()
@@ -194,15 +230,16 @@ def test_a_certificate_marshalled_comes_back_equal_field_by_field() -> None:
 
 
 def test_a_snapshots_certificates_read_in_forked_processes_equal_those_read_one_by_one(
-    two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+    two_cpus: None, forks: list[int], child_first: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     catalog = plugin_manager.catalog()
     text = (EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8")
-    processes = forked.processes
-    monkeypatch.setattr(forked, "processes", lambda count, least: 1)
+    processes = parallel.processes
+    monkeypatch.setattr(parallel, "processes", lambda count, least: 1)
     alone = snapshot.loads(text, catalog)
-    monkeypatch.setattr(forked, "processes", processes)
+    monkeypatch.setattr(parallel, "processes", processes)
     monkeypatch.setattr(snapshot, "CERTIFICATES_A_PROCESS", 2)
+    monkeypatch.setattr(snapshot, "CERTIFICATES_A_CHUNK", 1)
     shared = snapshot.loads(text, catalog)
     assert len(forks) == 1
     assert shared == alone
@@ -212,19 +249,20 @@ def test_a_snapshots_certificates_read_in_forked_processes_equal_those_read_one_
 
 
 def test_a_bad_certificate_in_a_childs_share_gives_the_error_of_a_snapshot_read_one_by_one(
-    two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+    two_cpus: None, forks: list[int], child_first: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     catalog = plugin_manager.catalog()
     data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
     last = list(data["certificates"])[-1]
     data["certificates"][last] = data["certificates"][last].replace("M", "A", 3)
     text = json.dumps(data)
-    processes = forked.processes
-    monkeypatch.setattr(forked, "processes", lambda count, least: 1)
+    processes = parallel.processes
+    monkeypatch.setattr(parallel, "processes", lambda count, least: 1)
     with pytest.raises(snapshot.SnapshotError) as alone:
         snapshot.loads(text, catalog)
-    monkeypatch.setattr(forked, "processes", processes)
+    monkeypatch.setattr(parallel, "processes", processes)
     monkeypatch.setattr(snapshot, "CERTIFICATES_A_PROCESS", 2)
+    monkeypatch.setattr(snapshot, "CERTIFICATES_A_CHUNK", 1)
     with pytest.raises(snapshot.SnapshotError) as shared:
         snapshot.loads(text, catalog)
     assert len(forks) == 1
@@ -233,7 +271,7 @@ def test_a_bad_certificate_in_a_childs_share_gives_the_error_of_a_snapshot_read_
 
 
 def test_a_json_report_encoded_in_forked_processes_is_the_one_written_alone(
-    two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+    two_cpus: None, forks: list[int], child_first: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     demo = report(demo_deployment())
     assert len(demo.findings) > 12
@@ -255,7 +293,7 @@ def test_a_json_report_encoded_in_forked_processes_is_the_one_written_alone(
     "name", ["demo-snapshot.json", "current-releases-snapshot.json", "journey-snapshot.json"]
 )
 def test_rules_shared_with_a_child_find_what_they_find_alone(
-    name: str, two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+    name: str, two_cpus: None, forks: list[int], child_first: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     catalog = plugin_manager.catalog()
     deployment = snapshot.read(EXAMPLES / name, catalog)
@@ -268,8 +306,8 @@ def test_rules_shared_with_a_child_find_what_they_find_alone(
     assert [f.fingerprint for f in shared.findings] == [f.fingerprint for f in alone.findings]
 
 
-def test_a_rule_that_crashes_in_the_child_is_a_finding_and_an_input_error_is_raised_by_the_parent(
-    two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+def test_a_rule_that_crashes_in_any_process_is_a_finding_and_an_input_error_is_raised_by_the_parent(
+    two_cpus: None, forks: list[int], child_first: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     @rule("CC998", "crashes-anywhere", Severity.INFO)
     def crashes(ctx: Context) -> list[Finding]:
@@ -288,32 +326,33 @@ def test_a_rule_that_crashes_in_the_child_is_a_finding_and_an_input_error_is_rai
     result = linting.lint(deployment, catalog, [*plugin_manager.rules(), crashes])
     assert len(forks) == 1
     crash = next(f for f in result.findings if f.rule == "CC998")
-    assert crash.message == "rule CC998 (crashes-anywhere) crashed: RuntimeError: boom in a child"
+    assert crash.message.startswith("rule CC998 (crashes-anywhere) crashed: RuntimeError: boom in ")
     with pytest.raises(InputError, match=r"^bad input$"):
         linting.lint(deployment, catalog, [*plugin_manager.rules(), refuses])
     assert len(forks) == 2
 
 
-def test_a_child_forks_no_children_of_its_own(two_cpus: None, forks: list[int]) -> None:
+def test_a_child_forks_no_children_of_its_own(two_cpus: None, forks: list[int], child_first: Path) -> None:
     def shares(item: int) -> tuple[int, int]:
-        return forked.processes(1_000, 10), os.getpid()
+        return parallel.processes(1_000, 10), os.getpid()
 
-    results = list_forked(shares, range(100), lambda r, _: list(r), lambda w, _: tuple(w), least=10)
-    assert {count for count, pid in results if pid == os.getpid()} == {2}
-    assert {count for count, pid in results if pid != os.getpid()} == {1}
+    results = mapped(shares, range(100), lambda r, _: list(r), lambda w, _: tuple(w), least=10)
+    assert all(count == (2 if pid == os.getpid() else 1) for count, pid in results)
+    assert any(pid != os.getpid() for _, pid in results)
 
 
 @pytest.mark.parametrize(
     "name", ["demo-snapshot.json", "current-releases-snapshot.json", "journey-snapshot.json"]
 )
 def test_references_checked_in_a_child_come_back_as_the_parents_own_objects(
-    name: str, two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+    name: str, two_cpus: None, forks: list[int], child_first: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     catalog = plugin_manager.catalog()
     deployment = snapshot.read(EXAMPLES / name, catalog)
     alone = Context(deployment, catalog).checks
     assert forks == []
     monkeypatch.setattr(engine, "REFERENCES_A_PROCESS", 2)
+    monkeypatch.setattr(engine, "REFERENCES_A_CHUNK", 1)
     shared = Context(deployment, catalog).checks
     assert len(forks) == 1
     assert shared == alone
@@ -327,7 +366,7 @@ def test_references_checked_in_a_child_come_back_as_the_parents_own_objects(
 
 
 def test_a_finding_marshal_cannot_write_is_found_again_by_the_parent(
-    two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+    two_cpus: None, forks: list[int], child_first: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ran_in: list[int] = []
 
@@ -366,20 +405,20 @@ def test_findings_marshalled_come_back_equal() -> None:
 def test_confcheck_jobs_sets_the_processes_and_a_bad_value_is_a_usage_error(
     monkeypatch: pytest.MonkeyPatch, forks: list[int]
 ) -> None:
-    monkeypatch.setattr(forked, "single_threaded", lambda: True)
-    monkeypatch.setattr(forked, "cpus", lambda: 2)
+    monkeypatch.setattr(parallel, "may_fork", lambda: True)
+    monkeypatch.setattr(parallel, "cpus", lambda: 2)
     monkeypatch.setenv("CONFCHECK_JOBS", "3")
-    assert forked.processes(1_000, 100) == 3
+    assert parallel.processes(1_000, 100) == 3
     monkeypatch.setenv("CONFCHECK_JOBS", "1")
-    assert forked.processes(1_000, 100) == 1
-    assert {pid for _, pid in list_forked(where, range(500), lambda r, _: r, lambda w, _: w, least=10)} == {
+    assert parallel.processes(1_000, 100) == 1
+    assert {pid for _, pid in mapped(where, range(500), lambda r, _: r, lambda w, _: w, least=10)} == {
         os.getpid()
     }
     assert forks == []
     for bad in ("0", "-2", "two", "1.5"):
         monkeypatch.setenv("CONFCHECK_JOBS", bad)
         with pytest.raises(ConfcheckError, match=f"^CONFCHECK_JOBS='{re.escape(bad)}': expected how many"):
-            forked.processes(10, 100)  # refused even where nothing would be forked
+            parallel.processes(10, 100)  # refused even where nothing would be forked
 
 
 def test_a_bad_confcheck_jobs_is_one_line_from_the_command_line() -> None:
@@ -425,4 +464,19 @@ def test_a_containers_cpu_quota_caps_the_processes(
     for name, text in files.items():
         (tmp_path / "fs" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "fs" / name).write_text(text)
-    assert forked.quota(str(tmp_path / "cgroup"), str(tmp_path / "fs")) == expected
+    assert parallel.quota(str(tmp_path / "cgroup"), str(tmp_path / "fs")) == expected
+
+
+def test_the_warnings_of_a_childs_chunks_are_said_by_the_parent_each_once(
+    two_cpus: None, forks: list[int], child_first: Path
+) -> None:
+    def odd(item: int) -> int:
+        warnings.warn(f"odd item {item}", UserWarning, stacklevel=1)
+        return item
+
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        assert mapped(odd, range(100), lambda r, _: r, lambda w, _: w, least=10) == list(range(100))
+    assert child_first.exists()  # a child computed some, and its warnings were not lost on its stderr
+    assert sorted(str(w.message) for w in said) == sorted(f"odd item {n}" for n in range(100))
+    assert len(forks) == 1
