@@ -29,7 +29,7 @@ import os
 import signal
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from confcheck.errors import ConfcheckError
@@ -140,8 +140,9 @@ def map_forked(
     decode: Callable[[Any, _Item], _Result],
     least: int,
     chunk: int = 1,
-) -> list[_Result]:
-    """``[function(item) for item in items]``, shared with forked children when that saves time.
+) -> Iterable[_Result]:
+    """``function`` of each item, in order, shared with forked children when that saves time (else each
+    computed as it is asked for, so a caller that writes each as it comes holds none of the others).
 
     ``encode`` turns a result into what :func:`marshal.dumps` takes, ``decode`` turns that back, both
     given the item (so the child need not send what the parent's item already holds); ``least``: the
@@ -151,7 +152,7 @@ def map_forked(
     """
     count = processes(len(items), least)
     if count == 1:
-        return [function(item) for item in items]
+        return map(function, items)
     chunk = max(chunk, -(-len(items) // _MAX_CHUNKS))
     starts = range(0, len(items), chunk)
     claims_read, claims_write = os.pipe()  # the chunks' numbers, each claimed by one read
