@@ -12,7 +12,9 @@ linear, 10 times the sites in at most 11 times the time.
 The deployment and the judged report stay in memory throughout, as in ``confcheck lint``, and are
 moved out of the garbage collector's way first (``gc.freeze``): what is timed is each format's own work.
 Every format is rendered with the collector paused, as ``confcheck lint`` and ``audit`` render them
-(``cli``'s judge-and-write runs under :func:`confcheck.gc_pause.paused`).
+(``cli``'s judge-and-write runs under :func:`confcheck.gc_pause.paused`). Every format is rendered in
+this one process (``CONFCHECK_JOBS=1``): a large JSON report's batches are otherwise shared with forked
+processes (``confcheck/parallel.py``), whose CPU time this process's clock does not count.
 
     python benchmarks/report_formats.py [--sites 100,1000] [--repeat 5]
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gc
 import io
+import os
 import statistics
 import sys
 import time
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import TextIO
 
 sys.path.insert(0, str(Path(__file__).parent))
+os.environ["CONFCHECK_JOBS"] = "1"  # see above: each format's own work, in this process
 
 from lint_scale import build
 
