@@ -214,7 +214,7 @@ _MICROSECOND = timedelta(microseconds=1)
 
 def marshalled(cert: Certificate, pem: str) -> tuple[Any, ...]:
     """``cert`` as :mod:`marshal` writes it (plain tuples, strings and numbers), less its PEM when that is
-    ``pem``: what a forked reader of a snapshot's certificates sends back (see :mod:`confcheck.forked`)."""
+    ``pem``: what a forked reader of a snapshot's certificates sends back (see :mod:`confcheck.parallel`)."""
     san = cert.san
     return (
         cert.subject,

@@ -290,8 +290,8 @@ _SEVERITIES = {severity.value: severity for severity in Severity}
 
 def marshalled(finding: Finding) -> tuple[Any, ...]:
     """``finding`` as :mod:`marshal` writes it (its fields in order, as plain tuples, strings, numbers):
-    what a forked child that ran rules sends back (see :mod:`confcheck.forked`). A field a rule filled
-    with anything else makes marshal refuse it, and the rule is run again by the parent."""
+    what a forked child that ran rules sends back (see :mod:`confcheck.parallel`). A field a rule filled
+    with anything else makes marshal refuse it, and the rule's family is run again by the parent."""
     values = list(_FINDING_VALUES(finding))
     values[_SEVERITY_AT] = finding.severity.value
     fix = finding.fix

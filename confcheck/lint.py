@@ -39,8 +39,8 @@ def lint(
 
 
 REFERENCES_TO_SHARE_RULES = 4_000
-"""From this many references (some 750 clusters; a deployment's rules then take a second or more), the
-rules are run in two processes (see :mod:`confcheck.parallel`)."""
+"""From this many references (some 750 clusters, whose rules take a few tenths of a second), the
+families of rules are shared with forked processes (see :mod:`confcheck.parallel`)."""
 
 
 def _run(rule: Rule, ctx: Context) -> list[Finding]:

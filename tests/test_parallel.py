@@ -480,3 +480,30 @@ def test_the_warnings_of_a_childs_chunks_are_said_by_the_parent_each_once(
     assert child_first.exists()  # a child computed some, and its warnings were not lost on its stderr
     assert sorted(str(w.message) for w in said) == sorted(f"odd item {n}" for n in range(100))
     assert len(forks) == 1
+
+
+def test_a_large_lint_whose_work_is_shared_writes_the_report_of_one_process(tmp_path: Path) -> None:
+    """A whole ``confcheck lint`` of 1,800 clusters (every stage shared: certificates, references, rules,
+    the JSON report), in two processes and in one: the same bytes, the same exit code."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        from lint_scale import build
+    finally:
+        sys.path.pop(0)
+    path = tmp_path / "large.json"
+    snapshot.write(build(600), path)
+    outputs = []
+    for jobs in ("2", "1"):
+        done = subprocess.run(
+            [sys.executable, "-m", "confcheck", "lint", str(path), "--format", "json"],
+            env={**os.environ, "CONFCHECK_JOBS": jobs},
+            capture_output=True,
+            check=False,
+        )
+        assert done.stderr == b""
+        outputs.append((done.returncode, done.stdout))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][0] == 1
+    report = json.loads(outputs[0][1])
+    assert report["summary"]["clusters"] == 1_800
+    assert report["summary"]["findings"] >= 4 * 1_000  # enough batches for the JSON report to be shared
