@@ -297,23 +297,32 @@ class _Places:
 
     def __init__(self, deployment: Deployment) -> None:
         self._deployment = deployment
-        self._places: dict[tuple[int, int], int] = {}
+        self._places: dict[int, int] = {}
+        self._sent: dict[int, tuple[Any, ...]] = {}
         self._verdicts: dict[tuple[Any, ...], IdentityMatch] = {}
 
     def encode(self, check: ReferenceCheck, _: Reference) -> tuple[Any, ...]:
-        """The check as numbers and strings (:mod:`marshal` writes them); in the child."""
+        """The check as numbers and strings (:mod:`marshal` writes them); in the child. A KeyError for an
+        object held at two places (never in a deployment read from a snapshot): the parent checks it."""
         places = self._places or self._number()
-        targets = tuple(
-            (
-                -1 if t.cluster is None else places[id(t.cluster), 0],
-                places[id(t.cluster), id(t.node)],
-                -1 if t.endpoint is None else places[id(t.node), id(t.endpoint)],
-                None if t.match is None else _verdict(t.match),
-                t.primary,
+        sent = self._sent
+        targets = []
+        for t in check.targets:
+            verdict = None
+            if t.match is not None:  # the engine makes one verdict per distinct match: sent once each
+                verdict = sent.get(id(t.match))
+                if verdict is None:
+                    verdict = sent[id(t.match)] = _verdict(t.match)
+            targets.append(
+                (
+                    -1 if t.cluster is None else places[id(t.cluster)],
+                    places[id(t.node)],
+                    -1 if t.endpoint is None else places[id(t.endpoint)],
+                    verdict,
+                    t.primary,
+                )
             )
-            for t in check.targets
-        )
-        return targets, check.resolved_by, check.problem
+        return tuple(targets), check.resolved_by, check.problem
 
     def decode(self, value: tuple[Any, ...], ref: Reference) -> ReferenceCheck:
         """The check :meth:`encode` wrote, with the parent's own clusters, nodes and endpoints."""
@@ -332,22 +341,28 @@ class _Places:
             checked.append(TargetCheck(cluster, node, endpoint, match, primary))
         return ReferenceCheck(ref, tuple(checked), resolved_by, problem)
 
-    def _number(self) -> dict[tuple[int, int], int]:
+    def _number(self) -> dict[int, int]:
         """Each cluster's place in the deployment, each node's in its cluster (an external server's among
-        the external servers), each endpoint's in its node: keyed by the identities of the object and of
-        what holds it, so an object held twice is found at the place of the holder asked for."""
-        places = self._places
-        nodes: list[tuple[Cluster | None, tuple[Node, ...]]] = [
-            (c, c.nodes) for c in self._deployment.clusters
-        ]
-        nodes.append((None, self._deployment.externals))
+        the external servers), each endpoint's in its node, by the object's identity; an object held at
+        two places is left out (its checks are then made by the parent: see :meth:`encode`)."""
+        places, twice = self._places, set()
+
+        def place(thing: object, at: int) -> None:
+            if places.setdefault(id(thing), at) != at or id(thing) in twice:
+                twice.add(id(thing))
+
+        members: list[tuple[Node, ...]] = []
         for at, cluster in enumerate(self._deployment.clusters):
-            places[id(cluster), 0] = at
-        for holder, members in nodes:
-            for at, node in enumerate(members):
-                places[id(holder), id(node)] = at
+            place(cluster, at)
+            members.append(cluster.nodes)
+        members.append(self._deployment.externals)
+        for nodes in members:
+            for at, node in enumerate(nodes):
+                place(node, at)
                 for index, endpoint in enumerate(node.endpoints):
-                    places[id(node), id(endpoint)] = index
+                    place(endpoint, index)
+        for key in twice:
+            del places[key]
         return places
 
 
