@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import demo_deployment, report
+from helpers import cert, cluster, demo_deployment, deployment, node, report, tomcat, xmpp
 
 from confcheck import certs, engine, findings, parallel, pki, plugin_manager, snapshot
 from confcheck import lint as linting
@@ -507,3 +507,29 @@ def test_a_large_lint_whose_work_is_shared_writes_the_report_of_one_process(tmp_
     report = json.loads(outputs[0][1])
     assert report["summary"]["clusters"] == 1_800
     assert report["summary"]["findings"] >= 4 * 1_000  # enough batches for the JSON report to be shared
+
+
+def test_an_endpoint_held_by_two_nodes_at_two_places_is_checked_as_in_one_process(
+    two_cpus: None, forks: list[int], child_first: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment built in memory may hold one object at two places (a snapshot never does): a check
+    that names it cannot be sent as a place, and the parent makes it itself."""
+    shared = tomcat("cucm1.example.com", cert("cucm1.example.com", dns=["cucm1.example.com"]))
+    chat = xmpp("cucm1.example.com", cert("cucm1.example.com", dns=["cucm1.example.com"]), "example.com")
+    nodes = [
+        node("cucm1.example.com", chat, shared),  # the shared endpoint second here, where it is checked...
+        node("cucm2.example.com", shared),  # ...and first here, numbered last
+    ]
+    built = deployment(cluster("a", "cucm", "9.1", nodes))
+    catalog = plugin_manager.catalog()
+    alone = Context(built, catalog).checks
+    monkeypatch.setattr(engine, "REFERENCES_A_PROCESS", 1)
+    monkeypatch.setattr(engine, "REFERENCES_A_CHUNK", 1)
+    mixed = Context(built, catalog).checks
+    assert len(forks) == 1
+    assert mixed == alone
+    for mine, theirs in zip(mixed, alone, strict=True):
+        assert [t.endpoint is u.endpoint for t, u in zip(mine.targets, theirs.targets, strict=True)] == [
+            True
+        ] * len(theirs.targets)
+    assert any(t.endpoint is shared for c in mixed for t in c.targets)
