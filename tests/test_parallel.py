@@ -30,6 +30,8 @@ from confcheck.findings import Finding, Severity
 from confcheck.rule import rule
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SNAPSHOTS = ["demo-snapshot.json", "current-releases-snapshot.json", "journey-snapshot.json"]
+"""Example snapshots of every kind of reference and finding: the demo's, current releases', Jabber's journey."""
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this system")
 
@@ -289,18 +291,16 @@ def test_a_json_report_encoded_in_forked_processes_is_the_one_written_alone(
 # --- the rules of a large deployment --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "name", ["demo-snapshot.json", "current-releases-snapshot.json", "journey-snapshot.json"]
-)
+@pytest.mark.parametrize("name", SNAPSHOTS)
 def test_rules_shared_with_a_child_find_what_they_find_alone(
     name: str, two_cpus: None, forks: list[int], child_first: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     catalog = plugin_manager.catalog()
-    deployment = snapshot.read(EXAMPLES / name, catalog)
-    alone = linting.lint(deployment, catalog, plugin_manager.rules())
+    loaded = snapshot.read(EXAMPLES / name, catalog)
+    alone = linting.lint(loaded, catalog, plugin_manager.rules())
     assert forks == []  # a small deployment: its rules in one process
     monkeypatch.setattr(linting, "REFERENCES_TO_SHARE_RULES", 0)
-    shared = linting.lint(deployment, catalog, plugin_manager.rules())
+    shared = linting.lint(loaded, catalog, plugin_manager.rules())
     assert len(forks) == 1
     assert shared == alone
     assert [f.fingerprint for f in shared.findings] == [f.fingerprint for f in alone.findings]
@@ -321,14 +321,14 @@ def test_a_rule_that_crashes_in_any_process_is_a_finding_and_an_input_error_is_r
 
     parent = os.getpid()
     catalog = plugin_manager.catalog()
-    deployment = snapshot.read(EXAMPLES / "demo-snapshot.json", catalog)
+    loaded = snapshot.read(EXAMPLES / "demo-snapshot.json", catalog)
     monkeypatch.setattr(linting, "REFERENCES_TO_SHARE_RULES", 0)
-    result = linting.lint(deployment, catalog, [*plugin_manager.rules(), crashes])
+    result = linting.lint(loaded, catalog, [*plugin_manager.rules(), crashes])
     assert len(forks) == 1
     crash = next(f for f in result.findings if f.rule == "CC998")
     assert crash.message.startswith("rule CC998 (crashes-anywhere) crashed: RuntimeError: boom in ")
     with pytest.raises(InputError, match=r"^bad input$"):
-        linting.lint(deployment, catalog, [*plugin_manager.rules(), refuses])
+        linting.lint(loaded, catalog, [*plugin_manager.rules(), refuses])
     assert len(forks) == 2
 
 
@@ -341,19 +341,17 @@ def test_a_child_forks_no_children_of_its_own(two_cpus: None, forks: list[int], 
     assert any(pid != os.getpid() for _, pid in results)
 
 
-@pytest.mark.parametrize(
-    "name", ["demo-snapshot.json", "current-releases-snapshot.json", "journey-snapshot.json"]
-)
+@pytest.mark.parametrize("name", SNAPSHOTS)
 def test_references_checked_in_a_child_come_back_as_the_parents_own_objects(
     name: str, two_cpus: None, forks: list[int], child_first: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     catalog = plugin_manager.catalog()
-    deployment = snapshot.read(EXAMPLES / name, catalog)
-    alone = Context(deployment, catalog).checks
+    loaded = snapshot.read(EXAMPLES / name, catalog)
+    alone = Context(loaded, catalog).checks
     assert forks == []
     monkeypatch.setattr(engine, "REFERENCES_A_PROCESS", 2)
     monkeypatch.setattr(engine, "REFERENCES_A_CHUNK", 1)
-    shared = Context(deployment, catalog).checks
+    shared = Context(loaded, catalog).checks
     assert len(forks) == 1
     assert shared == alone
     assert any(t.match is not None for c in shared for t in c.targets)
@@ -377,11 +375,11 @@ def test_a_finding_marshal_cannot_write_is_found_again_by_the_parent(
         return [Finding("odd", evidence=(("at", Path("/tmp")),))]  # type: ignore[arg-type]
 
     catalog = plugin_manager.catalog()
-    deployment = snapshot.read(EXAMPLES / "demo-snapshot.json", catalog)
-    alone = linting.lint(deployment, catalog, [*plugin_manager.rules(), odd])
+    loaded = snapshot.read(EXAMPLES / "demo-snapshot.json", catalog)
+    alone = linting.lint(loaded, catalog, [*plugin_manager.rules(), odd])
     monkeypatch.setattr(linting, "REFERENCES_TO_SHARE_RULES", 0)
     ran_in.clear()
-    shared = linting.lint(deployment, catalog, [*plugin_manager.rules(), odd])
+    shared = linting.lint(loaded, catalog, [*plugin_manager.rules(), odd])
     assert len(forks) == 1
     assert ran_in == [os.getpid()]  # in the parent only: the child's run of it could not be sent
     assert shared == alone
