@@ -100,10 +100,10 @@ def quota(cgroup: str = "/proc/self/cgroup", mounted: str = "/sys/fs/cgroup") ->
         if len(words) != 2 or words[0] in ("max", "-1"):
             return None
         try:
-            quota, period = int(words[0]), int(words[1])
+            allowed, period = int(words[0]), int(words[1])
         except ValueError:
             return None
-        return max(1, quota // period) if quota > 0 and period > 0 else None
+        return max(1, allowed // period) if allowed > 0 and period > 0 else None
     return None
 
 
@@ -164,7 +164,11 @@ def map_forked(
         return [function(item) for item in items]
     children: list[tuple[int, int]] = []
     try:
-        children += [_spawn(function, items, encode, starts, chunk, claims_read) for _ in range(count - 1)]
+        for _ in range(count - 1):
+            try:
+                children.append(_spawn(function, items, encode, starts, chunk, claims_read))
+            except OSError:  # no process or pipe to spare (a limit, or memory): fewer share the work
+                break
         attempt = functools.partial(_attempt, function)
         mine = _claimed(lambda share: list(map(attempt, share)), items, starts, chunk, claims_read)
         sent: dict[int, list[Any]] = {}
@@ -239,7 +243,12 @@ def _spawn(
 ) -> tuple[int, int]:
     """A child that claims chunks of ``items`` and writes their results, marshalled, to the pipe it returns."""
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        raise
     if pid:
         os.close(write_end)
         return pid, read_end

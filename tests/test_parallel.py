@@ -538,3 +538,18 @@ def test_an_endpoint_held_by_two_nodes_at_two_places_is_checked_as_in_one_proces
             True
         ] * len(theirs.targets)
     assert any(t.endpoint is shared for c in mixed for t in c.targets)
+
+
+def test_a_fork_refused_leaves_the_work_to_the_processes_there_are(
+    two_cpus: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")  # as fork says at a process limit
+
+    monkeypatch.setattr(os, "fork", refused)
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+    assert mapped(where, range(100), lambda r, _: r, lambda w, _: w, least=10) == [
+        (n * n, os.getpid()) for n in range(100)
+    ]
+    if before:
+        assert len(os.listdir("/proc/self/fd")) == before  # no pipe left open
