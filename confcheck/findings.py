@@ -269,7 +269,9 @@ class Finding:
         if self.value is None:
             parts.append(self.certificate)
         text = "\x1f".join(p or "" for p in parts)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+        # surrogatepass: a lone surrogate (only a finding made in memory, by a plugin's rule, can hold one:
+        # files that do are refused) hashes as its code point, where valid text hashes as UTF-8 alone
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _getter(cls: type) -> attrgetter[Any]:

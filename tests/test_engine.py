@@ -188,3 +188,15 @@ def test_a_value_met_again_for_the_same_certificate_is_matched_once() -> None:
     assert verdicts[0] is verdicts[1]
     assert verdicts[0] is not None
     assert not verdicts[0].matched
+
+
+def test_a_finding_holding_a_lone_surrogate_has_a_fingerprint_and_valid_text_keeps_its_own() -> None:
+    """Only a plugin's rule can make one (files holding one are refused); it must not crash the gate."""
+    import hashlib
+
+    odd = Finding("m", "CC999", value="cucm\udc80.example.com", cluster="a")
+    plain = Finding("m", "CC999", value="cucm\u00e9.example.com", cluster="a")
+    assert len(odd.fingerprint) == 32
+    assert odd.fingerprint != Finding("m", "CC999", value="cucm.example.com", cluster="a").fingerprint
+    text = "\x1f".join(["CC999", "a", "", "", "", "cucm\u00e9.example.com"])
+    assert plain.fingerprint == hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
