@@ -184,6 +184,8 @@ class Context:
         deployment's shared with forked processes, which send each check back as numbers: see
         :class:`_Places` and :mod:`confcheck.parallel`)."""
         places = _Places(self.deployment)
+        if self.references:
+            self._index  # noqa: B018 (made before any fork: each process then has it, and none makes it again)
         checked = parallel.map_forked(
             self._check,
             self.references,
