@@ -249,7 +249,7 @@ def from_marshalled(value: tuple[Any, ...], pem: str) -> Certificate:
         serial,
         _moment(not_before),
         _moment(not_after),
-        _key(key_type, bits),
+        key_info(key_type, bits),
         algorithm,
         sha256,
         self_signed,
@@ -277,11 +277,11 @@ def _moment(microseconds: int) -> datetime:
     return moment
 
 
-def _key(kind: str, bits: int | None) -> KeyInfo:
+def key_info(kind: str, bits: int | None) -> KeyInfo:
+    """One :class:`KeyInfo` per kind and size, shared by every certificate with such a key (both the DER
+    reader and the certificates a forked reader sends back make them here)."""
     key = _KEYS.get((kind, bits))
     if key is None:
-        if len(_KEYS) >= 1_024:
-            _KEYS.clear()
         key = _KEYS[kind, bits] = KeyInfo(kind, bits)
     return key
 

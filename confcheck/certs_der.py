@@ -47,6 +47,7 @@ from confcheck.certs import (
     KeyInfo,
     SubjectAltNames,
     der_string,
+    key_info,
 )
 
 if TYPE_CHECKING:
@@ -456,7 +457,7 @@ def _key(der: bytes, start: int, end: int) -> KeyInfo | None:
         bits = modulus.bit_length()
         if not (1024 <= bits <= 8192 and modulus & 1 and exponent & 1 and 3 <= exponent < modulus):
             return None
-        return _key_info("RSA", bits)
+        return key_info("RSA", bits)
     if kind == _EC:
         curve = _CURVES.get(curve_oid)
         if curve is None:
@@ -469,7 +470,7 @@ def _key(der: bytes, start: int, end: int) -> KeyInfo | None:
         y = int.from_bytes(key[1 + size :], "big")
         if x >= p or y >= p or (y * y - (x * x * x - 3 * x + b)) % p:
             return None
-        return _key_info("EC", bits)
+        return key_info("EC", bits)
     return None
 
 
@@ -496,17 +497,6 @@ _ALGORITHMS = {
 }
 """The DER AlgorithmIdentifier of an RSA key (NULL parameters) and of an EC key on each curve of
 :data:`_CURVES`: (kind, curve OID)."""
-
-
-def _key_info(kind: str, bits: int) -> KeyInfo:
-    """One :class:`KeyInfo` per kind and size, shared by every certificate with such a key."""
-    found = _KEY_INFOS.get((kind, bits))
-    if found is None:
-        found = _KEY_INFOS[(kind, bits)] = KeyInfo(kind, bits)
-    return found
-
-
-_KEY_INFOS: dict[tuple[str, int], KeyInfo] = {}
 
 
 # --- the extensions -------------------------------------------------------------------------------
