@@ -140,6 +140,7 @@ def map_forked(
     decode: Callable[[Any, _Item], _Result],
     least: int,
     chunk: int = 1,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterable[_Result]:
     """``function`` of each item, in order, shared with forked children when that saves time (else each
     computed as it is asked for, so a caller that writes each as it comes holds none of the others).
@@ -148,10 +149,14 @@ def map_forked(
     given the item (so the child need not send what the parent's item already holds); ``least``: the
     fewest items worth a process of their own. The items are claimed ``chunk`` at a time, by whichever
     process is free first, so that a process slowed down (a child's first write to each page it shares
-    with its parent copies the page) or given costlier items takes fewer.
+    with its parent copies the page) or given costlier items takes fewer. ``meanwhile``, work of the
+    caller's own that needs none of the results, is done by this process while the children start on
+    the items, before it takes its share (with no children: before any item); what it raises is raised.
     """
     count = processes(len(items), least)
     if count == 1:
+        if meanwhile is not None:
+            meanwhile()
         return map(function, items)
     chunk = max(chunk, -(-len(items) // _MAX_CHUNKS))
     starts = range(0, len(items), chunk)
@@ -161,6 +166,8 @@ def map_forked(
     os.close(claims_write)
     if written != len(numbers):  # never seen; but then the work is not shared
         os.close(claims_read)
+        if meanwhile is not None:
+            meanwhile()
         return [function(item) for item in items]
     children: list[tuple[int, int]] = []
     try:
@@ -169,6 +176,8 @@ def map_forked(
                 children.append(_spawn(function, items, encode, starts, chunk, claims_read))
             except OSError:  # no process or pipe to spare (a limit, or memory): fewer share the work
                 break
+        if meanwhile is not None:
+            meanwhile()
         attempt = functools.partial(_attempt, function)
         mine = _claimed(lambda share: list(map(attempt, share)), items, starts, chunk, claims_read)
         sent: dict[int, list[Any]] = {}

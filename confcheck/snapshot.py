@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from confcheck import __version__, certs, errors, gc_pause, inputs, output_files, parallel, records
 from confcheck.catalog import Catalog
@@ -148,22 +148,30 @@ def from_dict(data: Any, catalog: Catalog) -> Deployment:
     _check_totals(root)
     pems = _object(root.get("certificates", {}), "certificates")
     _count(pems, "certificates", LIMITS.certificates, "certificates")
-    store = _certificates(pems)
-    clusters = _list(
-        root["clusters"], "clusters", lambda v, p: _cluster(v, p, store, catalog), LIMITS.clusters
-    )
-    seen: set[str] = set()
-    for index, cluster in enumerate(clusters):
-        if cluster.name in seen:
-            raise SnapshotError(f"clusters[{index}].name: duplicate cluster name {cluster.name!r}")
-        seen.add(cluster.name)
-    externals = _list(
-        root.get("externals", []),
-        "externals",
-        lambda v, p: _node(v, p, store, external=True),
-        LIMITS.externals,
-    )
-    _check_sharing([n for c in clusters for n in c.nodes] + externals)
+    early: dict[str, Any] = {}
+
+    def build_early() -> None:
+        """What needs no certificate (most of the model), built while forked children read them; an
+        error is kept, and raised where the snapshot's order puts it: after any of the certificates'."""
+        steps: dict[str, Callable[[], Any]] = {
+            "servers": lambda: _servers(root, pems, catalog),
+            "dns": lambda: tuple(_list(root.get("dns", []), "dns", _dns_record, LIMITS.dns)),
+            "problems": lambda: tuple(_list(root.get("problems", []), "problems", _problem, LIMITS.problems)),
+        }
+        for name, step in steps.items():
+            try:
+                early[name] = step()
+            except SnapshotError as exc:
+                early[name] = exc
+
+    def built(name: str) -> Any:
+        if isinstance(early[name], SnapshotError):
+            raise early[name]
+        return early[name]
+
+    store = _certificates(pems, build_early)
+    clusters, externals = built("servers")
+    _with_certificates([n for c in clusters for n in c.nodes] + externals, store)
     discovery = _list(
         root.get("discovery", []), "discovery", lambda v, p: _discovery(v, p, store), LIMITS.discovery
     )
@@ -173,14 +181,59 @@ def from_dict(data: Any, catalog: Catalog) -> Deployment:
             raise SnapshotError(
                 f"discovery[{index}].jabber: no cluster of product jabber is called {entry.jabber!r}"
             )
+    dns = built("dns")
+    collected_at = _timestamp(root["collected_at"], "collected_at") if "collected_at" in root else None
     return Deployment(
         clusters=tuple(clusters),
         externals=tuple(externals),
-        dns=tuple(_list(root.get("dns", []), "dns", _dns_record, LIMITS.dns)),
-        collected_at=_timestamp(root["collected_at"], "collected_at") if "collected_at" in root else None,
-        problems=tuple(_list(root.get("problems", []), "problems", _problem, LIMITS.problems)),
+        dns=dns,
+        collected_at=collected_at,
+        problems=built("problems"),
         discovery=tuple(discovery),
     )
+
+
+def _servers(
+    root: Mapping[str, Any], pems: Mapping[str, Any], catalog: Catalog
+) -> tuple[list[Cluster], list[Node]]:
+    """The clusters and external servers, built before their certificates are read (the largest part of
+    the model, built while forked children read the certificates): each endpoint's chain holds the
+    certificates' keys until :func:`_with_certificates` puts the certificates in their place."""
+    keys = cast(Mapping[str, Certificate], {key: key for key in pems})
+    clusters = _list(
+        root["clusters"], "clusters", lambda v, p: _cluster(v, p, keys, catalog), LIMITS.clusters
+    )
+    seen: set[str] = set()
+    for index, cluster in enumerate(clusters):
+        if cluster.name in seen:
+            raise SnapshotError(f"clusters[{index}].name: duplicate cluster name {cluster.name!r}")
+        seen.add(cluster.name)
+    externals = _list(
+        root.get("externals", []),
+        "externals",
+        lambda v, p: _node(v, p, keys, external=True),
+        LIMITS.externals,
+    )
+    return clusters, externals
+
+
+def _with_certificates(nodes: list[Node], store: Mapping[str, Certificate]) -> None:
+    """Each endpoint's chain of keys (see :func:`_servers`) made its chain of certificates: done once, to
+    endpoints nothing else has seen yet, so an immutable record is set in place rather than built again.
+    Refuses a leaf certificate presented by more endpoints than :attr:`Limits.endpoints_per_certificate`."""
+    counts: dict[str, int] = {}
+    for node in nodes:
+        for endpoint in node.endpoints:
+            if endpoint.chain:
+                keys = cast(tuple[str, ...], endpoint.chain)
+                object.__setattr__(endpoint, "chain", tuple([store[key] for key in keys]))
+                counts[keys[0]] = counts.get(keys[0], 0) + 1
+    for key, count in counts.items():
+        if count > LIMITS.endpoints_per_certificate:
+            raise SnapshotError(
+                f"certificates.{key}: presented by {count:,} endpoints, "
+                f"more than the limit of {LIMITS.endpoints_per_certificate:,}"
+            )
 
 
 def to_dict(deployment: Deployment) -> dict[str, Any]:
@@ -588,8 +641,9 @@ CERTIFICATES_A_CHUNK = 256
 """Certificates claimed at a time by a process that reads them (some 20 ms of work)."""
 
 
-def _certificates(pems: dict[str, Any]) -> dict[str, Certificate]:
-    """Every certificate of the snapshot by its key, read on as many cores as that saves time on."""
+def _certificates(pems: dict[str, Any], meanwhile: Callable[[], object]) -> dict[str, Certificate]:
+    """Every certificate of the snapshot by its key, read on as many cores as that saves time on, while
+    this process first does ``meanwhile`` (see :func:`confcheck.parallel.map_forked`)."""
     entries = list(pems.items())
     read = parallel.map_forked(
         lambda entry: _certificate(*entry),
@@ -598,6 +652,7 @@ def _certificates(pems: dict[str, Any]) -> dict[str, Certificate]:
         lambda value, entry: certs.from_marshalled(value, entry[1]),
         CERTIFICATES_A_PROCESS,
         CERTIFICATES_A_CHUNK,
+        meanwhile,
     )
     return {key: cert for (key, _), cert in zip(entries, read, strict=True)}
 
@@ -644,22 +699,6 @@ def _check_totals(root: Mapping[str, Any]) -> None:
     ):
         if count > limit:
             raise SnapshotError(f"clusters: {count:,} {what} in all, more than the limit of {limit:,}")
-
-
-def _check_sharing(nodes: list[Node]) -> None:
-    """Refuse a leaf certificate presented by more endpoints than :attr:`Limits.endpoints_per_certificate`."""
-    counts: dict[str, int] = {}
-    for node in nodes:
-        for endpoint in node.endpoints:
-            if endpoint.chain:
-                key = endpoint.chain[0].sha256
-                counts[key] = counts.get(key, 0) + 1
-    for key, count in counts.items():
-        if count > LIMITS.endpoints_per_certificate:
-            raise SnapshotError(
-                f"certificates.{key}: presented by {count:,} endpoints, "
-                f"more than the limit of {LIMITS.endpoints_per_certificate:,}"
-            )
 
 
 def _object(

@@ -129,6 +129,47 @@ def test_an_error_anywhere_is_raised_by_the_parent_at_the_first_bad_item(
     assert len(forks) == 1  # and reaped: the fixture checks it
 
 
+def test_the_parents_own_work_meanwhile_is_done_once_while_a_child_works(
+    two_cpus: None, forks: list[int], child_first: Path
+) -> None:
+    done: list[tuple[int, bool]] = []
+
+    def meanwhile() -> None:
+        for _ in range(2_000):  # a child claims work while the parent is busy with its own
+            if child_first.exists():
+                break
+            time.sleep(0.005)
+        done.append((os.getpid(), child_first.exists()))
+
+    def slowly(item: int) -> tuple[int, int]:
+        time.sleep(0.002)
+        return where(item)
+
+    results = mapped(slowly, range(100), lambda r, _: list(r), lambda w, _: tuple(w), 10, 1, meanwhile)
+    assert done == [(os.getpid(), True)]
+    assert [square for square, _ in results] == [n * n for n in range(100)]
+    assert forks[0] in {pid for _, pid in results}
+
+
+def test_without_children_the_parents_own_work_comes_first_and_what_it_raises_is_raised(
+    two_cpus: None, forks: list[int]
+) -> None:
+    said: list[str] = []
+    results = parallel.map_forked(
+        lambda n: said.append(f"item {n}"), range(3), str, int, 10, 1, lambda: said.append("own")
+    )
+    assert said == ["own"]  # the items are computed as they are asked for, after it
+    list(results)
+    assert said == ["own", "item 0", "item 1", "item 2"]
+
+    def fails() -> None:
+        raise ValueError("the parent's own work failed")
+
+    with pytest.raises(ValueError, match=r"^the parent's own work failed$"):
+        mapped(where, range(100), lambda r, _: list(r), lambda w, _: tuple(w), 10, 1, fails)
+    assert len(forks) == 1  # forked, then ended and reaped: the fixture checks it
+
+
 def test_an_interrupted_parent_ends_the_children(two_cpus: None, forks: list[int], child_first: Path) -> None:
     parent = os.getpid()
 
@@ -276,6 +317,45 @@ def test_a_bad_certificate_in_a_childs_share_gives_the_error_of_a_snapshot_read_
     assert len(forks) == 1
     assert str(shared.value) == str(alone.value)
     assert f"certificates.{last}" in str(shared.value)
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["alone", "shared"])
+def test_a_snapshot_wrong_in_several_places_is_refused_for_the_first_in_its_order(
+    shared: bool, two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The servers are built while the certificates are read (see snapshot.from_dict): the error is still
+    the first in the snapshot's order, the certificates' before the clusters', the DNS records', ..."""
+    if shared:
+        monkeypatch.setattr(snapshot, "CERTIFICATES_A_PROCESS", 2)
+        monkeypatch.setattr(snapshot, "CERTIFICATES_A_CHUNK", 1)
+    else:
+        monkeypatch.setattr(parallel, "processes", lambda count, least: 1)
+    catalog = plugin_manager.catalog()
+    data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
+    first, pem = next(iter(data["certificates"].items()))
+    data["certificates"][first] = "not a certificate"
+    product, data["clusters"][-1]["product"] = data["clusters"][-1]["product"], "pbx"
+    data["dns"] = [{"name": "cucm1.example.com", "kind": "A"}]
+    data["problems"] = [{"kind": "timeout"}]
+    said = []
+    for mend in (
+        lambda: data["certificates"].update({first: pem}),
+        lambda: data["clusters"][-1].update(product=product),
+        lambda: data.update(dns=[]),
+        lambda: data.update(problems=[]),
+    ):
+        with pytest.raises(snapshot.SnapshotError) as refused:
+            snapshot.loads(json.dumps(data), catalog)
+        said.append(str(refused.value).split(": ")[1])  # "snapshot: PATH: what is wrong"
+        mend()
+    snapshot.loads(json.dumps(data), catalog)  # mended
+    assert said == [
+        f"certificates.{first}",
+        f"clusters[{len(data['clusters']) - 1}].product",
+        "dns[0].type",
+        "problems[0].message",
+    ]
+    assert len(forks) == (5 if shared else 0)  # one for each read
 
 
 def test_a_json_report_encoded_in_forked_processes_is_the_one_written_alone(
