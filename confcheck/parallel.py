@@ -182,7 +182,7 @@ def map_forked(
         mine = _claimed(lambda share: list(map(attempt, share)), items, starts, chunk, claims_read)
         sent: dict[int, list[Any]] = {}
         for n, (pid, pipe) in enumerate(children):
-            children[n] = (0, -1)  # from here on, _collect reaps it
+            children[n] = (pid, -1)  # its pipe is _collect's to close; it is reaped at the end
             sent.update(_collect(pid, pipe))
         results: list[_Result] = []
         for number, start in enumerate(starts):  # in order: an item that failed anywhere is computed again
@@ -200,10 +200,13 @@ def map_forked(
         return results
     finally:
         os.close(claims_read)
-        for pid, pipe in children:  # after an error: end the children still at work
-            if pid:
+        for pid, pipe in children:
+            if pipe != -1:  # after an error: end the children still at work
                 os.close(pipe)
                 _end(pid)
+            else:  # it has sent all it will: reaped once the parent has used that (it ends meanwhile)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
 
 
 _CLAIM = 4
@@ -300,16 +303,15 @@ def _marshallable(wire: Any) -> Any:
 
 
 def _collect(pid: int, pipe: int) -> dict[int, list[Any]]:
-    """The results the child sent, by chunk number (none when it failed)."""
+    """The results the child sent, by chunk number: none when it failed before it had written them all
+    (marshal refuses a cut stream), whatever its exit; the caller reaps it."""
     try:
         with os.fdopen(pipe, "rb") as reader:
             data = reader.read()
     except BaseException:  # interrupted: the child would wait for a reader for ever
-        _end(pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
         raise
-    _, status = os.waitpid(pid, 0)
-    if status:
-        return {}
     try:
         sent = marshal.loads(data)
     except (EOFError, ValueError, TypeError):

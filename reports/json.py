@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
+import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from datetime import date
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 import confcheck
 from confcheck import __version__, hookimpl, parallel
@@ -140,26 +143,58 @@ def write(report: Report, out: TextIO) -> None:
     The findings are encoded a thousand at a time, each dict dropped once encoded, so a report of tens
     of thousands of findings never holds them all as dicts; a large report's batches are shared with
     forked processes (:mod:`confcheck.parallel`), and their text is written once all are encoded (some
-    60 MB held at 23,000 findings, the children's twice while it is read).
+    60 MB held at 23,000 findings, the children's twice while it is read). To standard output, the
+    batches are encoded to UTF-8 where they are made and written as bytes (see :func:`_utf8_bytes`).
     """
     out.write(_ENCODER.encode(_document(report, findings=False))[:-1])
     lists: tuple[tuple[str, Sequence[Any], Callable[[Any], dict[str, Any]]], ...] = (
         ("findings", report.findings, finding_to_dict),
         ("suppressed", report.suppressed, suppression_to_dict),
     )
+    binary = _utf8_bytes(out)
     for key, items, to_dict in lists:
         if not items:
             out.write(f', "{key}": []')
             continue
         batches = [items[start : start + _BATCH] for start in range(0, len(items), _BATCH)]
-        encoded = parallel.map_forked(
-            functools.partial(_lines, to_dict), batches, _same, _same, _BATCHES_A_PROCESS
-        )
         out.write(f',\n "{key}": [\n  ')
-        for index, text in enumerate(encoded):
-            out.write(text if index == 0 else ",\n  " + text)
+        if binary is None:
+            texts = parallel.map_forked(
+                functools.partial(_lines, to_dict), batches, _same, _same, _BATCHES_A_PROCESS
+            )
+            for index, text in enumerate(texts):
+                out.write(text if index == 0 else ",\n  " + text)
+        else:
+            out.flush()  # what was written as text goes first
+            errors = out.errors or "strict"
+            encoded = parallel.map_forked(
+                lambda batch: _lines(to_dict, batch).encode("utf-8", errors),  # noqa: B023 (used at once)
+                batches,
+                _same,
+                _same,
+                _BATCHES_A_PROCESS,
+            )
+            for index, data in enumerate(encoded):
+                if index:
+                    binary.write(b",\n  ")
+                binary.write(data)
         out.write("\n ]")
     out.write("}\n")
+
+
+def _utf8_bytes(out: TextIO) -> BinaryIO | None:
+    """The bytes under ``out`` when text written to it is only encoded as UTF-8, with its own errors
+    handler: the interpreter's own standard output, on a system whose line end is LF (it translates
+    none). Each batch of findings, encoded where it is made (in a forked child, for a large report), is
+    then written as it is: not sent back as text, decoded and encoded again."""
+    if out is not sys.__stdout__ or os.linesep != "\n" or not out.encoding:
+        return None
+    try:
+        utf8 = codecs.lookup(out.encoding).name == "utf-8"
+    except LookupError:
+        return None
+    buffer: BinaryIO | None = getattr(out, "buffer", None)
+    return buffer if utf8 else None
 
 
 _BATCH = 1000
@@ -172,8 +207,11 @@ def _lines(to_dict: Callable[[Any], dict[str, Any]], batch: Sequence[Any]) -> st
     return ",\n  ".join([_ENCODER.encode(to_dict(item)) for item in batch])
 
 
-def _same(text: str, _: object) -> str:
-    return text
+_Text = TypeVar("_Text", str, bytes)
+
+
+def _same(value: _Text, _: object) -> _Text:
+    return value
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -156,7 +156,13 @@ def test_without_children_the_parents_own_work_comes_first_and_what_it_raises_is
 ) -> None:
     said: list[str] = []
     results = parallel.map_forked(
-        lambda n: said.append(f"item {n}"), range(3), str, int, 10, 1, lambda: said.append("own")
+        lambda n: said.append(f"item {n}"),
+        range(3),
+        lambda r, _: r,
+        lambda w, _: w,
+        10,
+        1,
+        lambda: said.append("own"),
     )
     assert said == ["own"]  # the items are computed as they are asked for, after it
     list(results)
@@ -338,12 +344,13 @@ def test_a_snapshot_wrong_in_several_places_is_refused_for_the_first_in_its_orde
     data["dns"] = [{"name": "cucm1.example.com", "kind": "A"}]
     data["problems"] = [{"kind": "timeout"}]
     said = []
-    for mend in (
+    mends: list[Callable[[], None]] = [
         lambda: data["certificates"].update({first: pem}),
         lambda: data["clusters"][-1].update(product=product),
         lambda: data.update(dns=[]),
         lambda: data.update(problems=[]),
-    ):
+    ]
+    for mend in mends:
         with pytest.raises(snapshot.SnapshotError) as refused:
             snapshot.loads(json.dumps(data), catalog)
         said.append(str(refused.value).split(": ")[1])  # "snapshot: PATH: what is wrong"
@@ -569,7 +576,8 @@ def test_the_warnings_of_a_childs_chunks_are_said_by_the_parent_each_once(
 
 def test_a_large_lint_whose_work_is_shared_writes_the_report_of_one_process(tmp_path: Path) -> None:
     """A whole ``confcheck lint`` of 1,800 clusters (every stage shared: certificates, references, rules,
-    the JSON report), in two processes and in one: the same bytes, the same exit code."""
+    the JSON report), in two processes and in one: the same bytes, the same exit code; and the same bytes
+    to standard output (encoded where each batch is made, written as bytes) as to a file (written as text)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     try:
         from lint_scale import build
@@ -580,12 +588,23 @@ def test_a_large_lint_whose_work_is_shared_writes_the_report_of_one_process(tmp_
     outputs = []
     for jobs in ("2", "1"):
         done = subprocess.run(
-            [sys.executable, "-m", "confcheck", "lint", str(path), "--format", "json"],
+            [
+                sys.executable,
+                "-m",
+                "confcheck",
+                "lint",
+                str(path),
+                "--format",
+                "json",
+                "-o",
+                f"json={tmp_path / jobs}.json",
+            ],
             env={**os.environ, "CONFCHECK_JOBS": jobs},
             capture_output=True,
             check=False,
         )
-        assert done.stderr == b""
+        assert done.stderr == f"confcheck: wrote the json report to {tmp_path / jobs}.json\n".encode()
+        assert (tmp_path / f"{jobs}.json").read_bytes() == done.stdout
         outputs.append((done.returncode, done.stdout))
     assert outputs[0] == outputs[1]
     assert outputs[0][0] == 1
