@@ -968,14 +968,17 @@ def multi_server_certificate(ctx: Context) -> Iterator[Finding]:
     Nothing is wrong as such. When a public CA is to sign it, ask for a multi-server SAN
     certificate naming those servers, or generate one CSR per node naming that node only.
     """
-    servers = ctx.memo((__name__, "servers"), lambda: _server_names(ctx))
     presenting: dict[tuple[int, str, str], list[Presented]] = {}
     for p in _leaves(ctx):
+        san = p.cert.san
+        if len({*(san.dns if san else ()), *p.cert.subject_cn}) < 2:
+            continue  # one name (the usual certificate) names one server at most: normalised, none more
         presenting.setdefault((id(p.cluster), p.purpose, p.cert.sha256), []).append(p)
     for group in presenting.values():
         p = group[0]  # one finding per certificate, however many nodes present it (CC305 says who)
         if multi_server(p.cert) is not None:
             continue  # requested as a multi-server certificate already (CC313 checks its names)
+        servers = ctx.memo((__name__, "servers"), lambda: _server_names(ctx))
         named = {servers[n]: n for n in _dns_names(p.cert) if n in servers}
         if len(named) < 2:
             continue

@@ -722,6 +722,17 @@ def test_cc311_counts_servers_of_other_clusters_and_external_servers() -> None:
     assert one(run(d), "CC311").node == "cucm1.example.com"
 
 
+def test_cc311_counts_the_cn_beside_the_san_and_a_name_written_twice_once() -> None:
+    cn_and_san = make("cucm1.example.com", ["cucm2.example.com"])  # two names: one in the CN
+    twice = make("cucm1.example.com", ["cucm1.example.com", "CUCM1.example.com."])  # one server
+    d = deployment(
+        cucm(cucm_node("cucm1", https("cucm1", cn_and_san)), cucm_node("cucm2", https("cucm2", twice)))
+    )
+    findings = of(run(d), "CC311")
+    assert [f.node for f in findings] == ["cucm1.example.com"]
+    assert "names 2 servers: cucm1.example.com, cucm2.example.com" in findings[0].message
+
+
 def test_cc311_silent_for_aliases_domains_and_wildcards() -> None:
     leaf = make("cucm1.example.com", ["cucm1.example.com", "tftp.example.com", DOMAIN, "*.example.com"])
     d = deployment(cucm(cucm_node("cucm1", https("cucm1", leaf)), cucm_node("cucm2")))
