@@ -11,9 +11,9 @@ costlier items takes fewer. A child sends back only what :mod:`marshal` writes (
 
 The results are those of a plain ``[function(item) for item in items]``, in order, errors and warnings
 included: an item whose function raised, anywhere, is computed again by the parent, in order, so the
-error is raised at the same item as it would have been; a chunk that warned in a child is computed again
-by the parent, which says its warnings (each once, as one process would; the parent's own chunks'
-first). A child that fails in any other way
+error is raised at the same item as it would have been; a chunk that warned or printed in a child is
+computed again by the parent, which says its warnings and prints what it prints (each once, as one
+process would; the parent's own chunks' first). A child that fails in any other way
 (killed, out of memory, a result marshal cannot write) leaves what it claimed to the parent. There is
 no fork where it is unsafe or useless: without ``os.fork``, with one CPU (the process's affinity, a
 container's CPU quota) or ``CONFCHECK_JOBS=1``, with another thread alive (a fork copies no thread, but
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import marshal
 import os
 import signal
@@ -277,9 +278,14 @@ def _spawn(
                 return None
 
         def wires(share: Sequence[_Item]) -> list[Any]:
-            with warnings.catch_warnings(record=True) as said:
+            printed = io.StringIO()  # what a function printed: the parent prints it, in its place
+            with (
+                warnings.catch_warnings(record=True) as said,
+                contextlib.redirect_stdout(printed),
+                contextlib.redirect_stderr(printed),
+            ):
                 sent = [wire(item) for item in share]
-            return [None] * len(share) if said else sent  # the parent says them, as one process would
+            return [None] * len(share) if said or printed.tell() else sent  # as one process would
 
         done = _claimed(wires, items, starts, chunk, claims)
         try:

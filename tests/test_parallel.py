@@ -574,6 +574,25 @@ def test_the_warnings_of_a_childs_chunks_are_said_by_the_parent_each_once(
     assert len(forks) == 1
 
 
+def test_what_a_childs_chunks_print_is_printed_by_the_parent_each_once(
+    two_cpus: None, forks: list[int], child_first: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A third-party rule that prints (say, to debug): its lines are not lost in a child."""
+
+    def loud(item: int) -> int:
+        if item % 10 == 0:
+            print(f"item {item}")
+            print(f"item {item} to stderr", file=sys.stderr)
+        return item
+
+    assert mapped(loud, range(100), lambda r, _: r, lambda w, _: w, least=10) == list(range(100))
+    assert child_first.exists()  # a child computed some
+    printed = capsys.readouterr()
+    assert sorted(printed.out.splitlines()) == sorted(f"item {n}" for n in range(0, 100, 10))
+    assert sorted(printed.err.splitlines()) == sorted(f"item {n} to stderr" for n in range(0, 100, 10))
+    assert len(forks) == 1
+
+
 def test_a_large_lint_whose_work_is_shared_writes_the_report_of_one_process(tmp_path: Path) -> None:
     """A whole ``confcheck lint`` of 1,800 clusters (every stage shared: certificates, references, rules,
     the JSON report), in two processes and in one: the same bytes, the same exit code; and the same bytes
