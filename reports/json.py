@@ -168,11 +168,7 @@ def write(report: Report, out: TextIO) -> None:
             out.flush()  # what was written as text goes first
             errors = out.errors or "strict"
             encoded = parallel.map_forked(
-                lambda batch: _lines(to_dict, batch).encode("utf-8", errors),  # noqa: B023 (used at once)
-                batches,
-                _same,
-                _same,
-                _BATCHES_A_PROCESS,
+                functools.partial(_utf8_lines, to_dict, errors), batches, _same, _same, _BATCHES_A_PROCESS
             )
             for index, data in enumerate(encoded):
                 if index:
@@ -205,6 +201,11 @@ _BATCHES_A_PROCESS = 2
 def _lines(to_dict: Callable[[Any], dict[str, Any]], batch: Sequence[Any]) -> str:
     """A batch of findings (or suppressed findings) encoded, one to a line."""
     return ",\n  ".join([_ENCODER.encode(to_dict(item)) for item in batch])
+
+
+def _utf8_lines(to_dict: Callable[[Any], dict[str, Any]], errors: str, batch: Sequence[Any]) -> bytes:
+    """:func:`_lines` encoded as standard output encodes it (see :func:`_utf8_bytes`)."""
+    return _lines(to_dict, batch).encode("utf-8", errors)
 
 
 _Text = TypeVar("_Text", str, bytes)
