@@ -284,7 +284,12 @@ def _place(cls: type, name: str) -> int:
 
 
 _FINDING_VALUES, _FIX_VALUES = _getter(Finding), _getter(Fix)
-_DNS_VALUES, _RENEWAL_VALUES = _getter(DnsNeed), _getter(Renewal)
+_DNS_VALUES = _getter(DnsNeed)
+RENEWAL_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Renewal) if f.init)
+"""A renewal's fields in the order it is made: what a marshalled finding and the JSON and SARIF reports
+carry, in that order."""
+renewal_values = _getter(Renewal)
+"""A renewal's values, in the order of :data:`RENEWAL_FIELDS`."""
 _SEVERITY_AT, _FIX_AT = _place(Finding, "severity"), _place(Finding, "fix")
 _PHASE_AT, _DNS_AT, _RENEWALS_AT = _place(Fix, "phase"), _place(Fix, "dns"), _place(Fix, "renewals")
 _SEVERITIES = {severity.value: severity for severity in Severity}
@@ -301,7 +306,7 @@ def marshalled(finding: Finding) -> tuple[Any, ...]:
         parts = list(_FIX_VALUES(fix))
         parts[_PHASE_AT] = int(fix.phase)
         parts[_DNS_AT] = tuple(_DNS_VALUES(need) for need in fix.dns)
-        parts[_RENEWALS_AT] = tuple(_RENEWAL_VALUES(renewal) for renewal in fix.renewals)
+        parts[_RENEWALS_AT] = tuple(renewal_values(renewal) for renewal in fix.renewals)
         values[_FIX_AT] = tuple(parts)
     return tuple(values)
 

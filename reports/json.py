@@ -10,14 +10,13 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from datetime import date
-from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO, TypeVar
 
 import confcheck
 from confcheck import __version__, hookimpl, parallel
 from confcheck.errors import InputError
-from confcheck.findings import Finding, Fix, Renewal, Severity, Suppression
+from confcheck.findings import RENEWAL_FIELDS, Finding, Fix, Renewal, Severity, Suppression, renewal_values
 from confcheck.report import ChangeSummary, Cover, Report, Reporter
 
 REPORT_VERSION = 1
@@ -46,15 +45,13 @@ def fix_to_dict(fix: Fix) -> dict[str, Any]:
 
 def renewal_to_dict(renewal: Renewal) -> dict[str, Any]:
     """A certificate to replace, and what its successor must be, as JSON."""
-    data = dict(zip(_RENEWAL_FIELDS, _renewal_values(renewal), strict=True))
+    data = dict(zip(RENEWAL_FIELDS, renewal_values(renewal), strict=True))
     for key in _LISTS:
         data[key] = [list(v) for v in data[key]] if key == "subject" else list(data[key])
     return data
 
 
 _LISTS = ("automatic", "demands", "names", "without", "subject", "prepare", "notes")
-_RENEWAL_FIELDS = tuple(f.name for f in fields(Renewal) if f.init)
-_renewal_values = attrgetter(*_RENEWAL_FIELDS)
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:

@@ -24,13 +24,12 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import fields
 from json.encoder import encode_basestring
 from operator import attrgetter
 from typing import Any, TextIO
 
 from confcheck import __version__, hookimpl, plugin_manager
-from confcheck.findings import Finding, Fix, Renewal, Severity, Suppression
+from confcheck.findings import RENEWAL_FIELDS, Finding, Fix, Renewal, Severity, Suppression, renewal_values
 from confcheck.report import Report, Reporter
 from confcheck.reports.markdown import escape
 from confcheck.rule import Rule
@@ -453,9 +452,7 @@ def _fix(fix: Fix) -> str:
     )
 
 
-_RENEWAL_FIELDS = tuple(f.name for f in fields(Renewal) if f.init)
-_renewal_values = attrgetter(*_RENEWAL_FIELDS)
-_RENEWAL = _template(_RENEWAL_FIELDS, 8)
+_RENEWAL = _template(RENEWAL_FIELDS, 8)
 
 
 def _renewal(renewal: Renewal) -> str:
@@ -467,7 +464,7 @@ def _renewal(renewal: Renewal) -> str:
             else _strings(v, 9)
             if type(v) is tuple and v
             else _value(v, 9)
-            for v in _renewal_values(renewal)
+            for v in renewal_values(renewal)
         ]
     )
 
