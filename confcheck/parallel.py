@@ -7,17 +7,20 @@ forked children do, and need no start-up: each inherits the interpreter, its imp
 The items are claimed a chunk at a time from a pipe, by whichever process is free first, so a process
 slowed down (a child's first write to each page it shares with its parent copies the page) or given
 costlier items takes fewer. A child sends back only what :mod:`marshal` writes (the caller's
-``encode``), far cheaper to read than to compute; the parent rebuilds the results (``decode``).
+``encode``), far cheaper to read than to compute, each chunk's as soon as it is done, into a file of its
+own (it never waits for a reader); the parent rebuilds the results (``decode``) between chunks of its
+own and while it waits for the children, not all at the end.
 
 The results are those of a plain ``[function(item) for item in items]``, in order, errors and warnings
 included: an item whose function raised, anywhere, is computed again by the parent, in order, so the
 error is raised at the same item as it would have been; a chunk that warned or printed in a child is
 computed again by the parent, which says its warnings and prints what it prints (each once, as one
-process would; the parent's own chunks' first). A child that fails in any other way
-(killed, out of memory, a result marshal cannot write) leaves what it claimed to the parent. There is
-no fork where it is unsafe or useless: without ``os.fork``, with one CPU (the process's affinity, a
-container's CPU quota) or ``CONFCHECK_JOBS=1``, with another thread alive (a fork copies no thread, but
-may copy a lock one held), in a forked child, or for fewer than twice ``least`` items.
+process would; the parent's own chunks' first). A child that fails in any other way (killed, out of
+memory) leaves to the parent what it claimed and had not yet sent; an item whose result marshal cannot
+write is computed by the parent too. There is no fork where it is unsafe or useless: without
+``os.fork``, with one CPU (the process's affinity, a container's CPU quota) or ``CONFCHECK_JOBS=1``,
+with another thread alive (a fork copies no thread, but may copy a lock one held), in a forked child,
+or for fewer than twice ``least`` items.
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ import functools
 import io
 import marshal
 import os
+import select
 import signal
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from confcheck.errors import ConfcheckError
@@ -170,44 +174,46 @@ def map_forked(
         if meanwhile is not None:
             meanwhile()
         return [function(item) for item in items]
-    children: list[tuple[int, int]] = []
+    children: list[_Child] = []
+    done: dict[int, list[Any]] = {}  # each chunk's results by its number, _Failed where it raised
+
+    def receive() -> None:  # what the children have sent so far, read while they work on
+        for child in children:
+            for number, sent in child.received():
+                share = items[starts[number] : starts[number] + chunk]
+                if len(sent) == len(share):
+                    done[number] = [
+                        _Failed if w is None else decode(w, i) for i, w in zip(share, sent, strict=True)
+                    ]
+
     try:
         for _ in range(count - 1):
             try:
                 children.append(_spawn(function, items, encode, starts, chunk, claims_read))
-            except OSError:  # no process or pipe to spare (a limit, or memory): fewer share the work
+            except OSError:  # no process, pipe or file to spare (a limit, or memory): fewer share the work
                 break
         if meanwhile is not None:
             meanwhile()
         attempt = functools.partial(_attempt, function)
-        mine = _claimed(lambda share: list(map(attempt, share)), items, starts, chunk, claims_read)
-        sent: dict[int, list[Any]] = {}
-        for n, (pid, pipe) in enumerate(children):
-            children[n] = (pid, -1)  # its pipe is _collect's to close; it is reaped at the end
-            sent.update(_collect(pid, pipe))
+        for number, share in _claimed(items, starts, chunk, claims_read):
+            done[number] = list(map(attempt, share))
+            receive()
+        for child in children:
+            child.wait(receive)
+        receive()
         results: list[_Result] = []
         for number, start in enumerate(starts):  # in order: an item that failed anywhere is computed again
             share = items[start : start + chunk]
-            if number in mine:
-                done = mine[number]
-                results += [function(i) if r is _Failed else r for i, r in zip(share, done, strict=True)]
-            elif number in sent and len(sent[number]) == len(share):
-                results += [
-                    function(i) if w is None else decode(w, i)
-                    for i, w in zip(share, sent[number], strict=True)
-                ]
-            else:  # a child that ended without sending it
+            got = done.get(number)
+            if got is None:  # a child that ended without sending it
                 results += [function(item) for item in share]
+            else:
+                results += [function(i) if r is _Failed else r for i, r in zip(share, got, strict=True)]
         return results
     finally:
         os.close(claims_read)
-        for pid, pipe in children:
-            if pipe != -1:  # after an error: end the children still at work
-                os.close(pipe)
-                _end(pid)
-            else:  # it has sent all it will: reaped once the parent has used that (it ends meanwhile)
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, 0)
+        for child in children:
+            child.end()
 
 
 _CLAIM = 4
@@ -232,18 +238,12 @@ def _attempt(function: Callable[[_Item], _Result], item: _Item) -> Any:
 
 
 def _claimed(
-    work: Callable[[Sequence[_Item]], list[Any]],
-    items: Sequence[_Item],
-    starts: range,
-    chunk: int,
-    claims: int,
-) -> dict[int, list[Any]]:
-    """``work`` of each chunk of items this process claims, by the chunk's number, until none is left."""
-    done: dict[int, list[Any]] = {}
+    items: Sequence[_Item], starts: range, chunk: int, claims: int
+) -> Iterator[tuple[int, Sequence[_Item]]]:
+    """Each chunk of items this process claims, with its number, until none is left."""
     while len(claim := os.read(claims, _CLAIM)) == _CLAIM:
         number = int.from_bytes(claim, "little")
-        done[number] = work(items[starts[number] : starts[number] + chunk])
-    return done
+        yield number, items[starts[number] : starts[number] + chunk]
 
 
 def _spawn(
@@ -253,23 +253,29 @@ def _spawn(
     starts: range,
     chunk: int,
     claims: int,
-) -> tuple[int, int]:
-    """A child that claims chunks of ``items`` and writes their results, marshalled, to the pipe it returns."""
-    read_end, write_end = os.pipe()
+) -> _Child:
+    """A child that claims chunks of ``items`` and writes their results, marshalled, as it computes them."""
+    ended, holds = os.pipe()  # the child holds one end: it closes when the child ends, whatever the cause
+    try:
+        results = _scratch()
+    except OSError:
+        os.close(ended)
+        os.close(holds)
+        raise
     try:
         pid = os.fork()
     except OSError:
-        os.close(read_end)
-        os.close(write_end)
+        for fd in (ended, holds, results):
+            os.close(fd)
         raise
     if pid:
-        os.close(write_end)
-        return pid, read_end
+        os.close(holds)
+        return _Child(pid, ended, results)
     global _in_child  # noqa: PLW0603 (set once, in the child, before anything else runs there)
     _in_child = True
     status = 1
     try:  # the child: never returns into the parent's code, never runs its clean-ups or flushes its files
-        os.close(read_end)
+        os.close(ended)
 
         def wire(item: _Item) -> Any:
             try:
@@ -287,13 +293,13 @@ def _spawn(
                 sent = [wire(item) for item in share]
             return [None] * len(share) if said or printed.tell() else sent  # as one process would
 
-        done = _claimed(wires, items, starts, chunk, claims)
-        try:
-            data = marshal.dumps(done)
-        except ValueError:  # a result marshal cannot write (say, an object a third-party rule made)
-            data = marshal.dumps({n: [_marshallable(w) for w in wires] for n, wires in done.items()})
-        with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(data)
+        for number, share in _claimed(items, starts, chunk, claims):
+            sent = wires(share)
+            try:
+                data = marshal.dumps((number, sent))
+            except ValueError:  # a result marshal cannot write (say, an object a third-party rule made)
+                data = marshal.dumps((number, [_marshallable(w) for w in sent]))
+            _write_all(results, len(data).to_bytes(_FRAME, "little") + data)
         status = 0
     finally:
         os._exit(status)
@@ -308,24 +314,78 @@ def _marshallable(wire: Any) -> Any:
     return wire
 
 
-def _collect(pid: int, pipe: int) -> dict[int, list[Any]]:
-    """The results the child sent, by chunk number: none when it failed before it had written them all
-    (marshal refuses a cut stream), whatever its exit; the caller reaps it."""
-    try:
-        with os.fdopen(pipe, "rb") as reader:
-            data = reader.read()
-    except BaseException:  # interrupted: the child would wait for a reader for ever
+_FRAME = 4
+"""Bytes of the length in front of each chunk's results in a child's file."""
+_POLL = 0.005
+"""Seconds between two reads of what the children sent, while the parent waits for them to end."""
+
+
+def _scratch() -> int:
+    """An anonymous file for a child's results: a child writes each chunk's as it is done, without waiting
+    for its parent to read (a pipe holds 64 KiB), and the parent reads them as they come, while both work."""
+    if hasattr(os, "memfd_create"):  # Linux: in memory, never on a disk
+        return os.memfd_create("confcheck-results", os.MFD_CLOEXEC)
+    import tempfile  # elsewhere: an unlinked file
+
+    fd, path = tempfile.mkstemp(prefix="confcheck-results-")
+    os.unlink(path)
+    return fd
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+class _Child:
+    """A forked child at work: the pipe whose other end it holds (closed when it ends, whatever the
+    cause) and the file it writes its results to, a chunk at a time, each its length and then what
+    :mod:`marshal` wrote of (the chunk's number, its results)."""
+
+    __slots__ = ("_ended", "_offset", "_results", "pid")
+
+    def __init__(self, pid: int, ended: int, results: int) -> None:
+        self.pid, self._ended, self._results, self._offset = pid, ended, results, 0
+
+    def received(self) -> Iterator[tuple[int, list[Any]]]:
+        """The chunks written whole since the last call; one cut short (a child killed while writing it)
+        is never read, and its items are computed by the parent."""
+        size = os.fstat(self._results).st_size
+        while size - self._offset >= _FRAME:
+            length = int.from_bytes(os.pread(self._results, _FRAME, self._offset), "little")
+            start = self._offset + _FRAME
+            if size - start < length:
+                return  # still being written
+            data = bytearray()
+            while len(data) < length:
+                data += os.pread(self._results, length - len(data), start + len(data))
+            self._offset = start + length
+            try:
+                number, sent = marshal.loads(data)
+            except (EOFError, ValueError, TypeError):
+                continue
+            yield number, sent
+
+    def wait(self, receive: Callable[[], None]) -> None:
+        """Until the child has ended (it writes nothing to the pipe, which reads as ready at its end),
+        calling ``receive`` every few milliseconds meanwhile."""
+        try:
+            while True:
+                ready, _, _ = select.select([self._ended], [], [], _POLL)
+                receive()
+                if ready and not os.read(self._ended, 1):
+                    return
+        except BaseException:  # interrupted: end the child (end() reaps it)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            raise
+
+    def end(self) -> None:
+        """Close its files and reap it, ending it first if it is still at work (after an error)."""
+        for fd in (self._ended, self._results):
+            os.close(fd)
         with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        raise
-    try:
-        sent = marshal.loads(data)
-    except (EOFError, ValueError, TypeError):
-        return {}
-    return sent if isinstance(sent, dict) else {}
-
-
-def _end(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
+            os.kill(self.pid, signal.SIGKILL)  # nothing to a child that has ended and waits to be reaped
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)

@@ -75,19 +75,17 @@ def child_first(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     it before a child runs); the marker file a child touches as it works is returned."""
     marker, parent, claimed = tmp_path / "a-child-claimed", os.getpid(), parallel._claimed
 
-    def child_first(work: Any, items: Any, starts: range, chunk: int, claims: int) -> dict[int, list[Any]]:
+    def child_first(items: Any, starts: range, chunk: int, claims: int) -> Iterator[tuple[int, Any]]:
         if os.getpid() != parent:
-
-            def touching(item: Any) -> Any:
-                marker.touch()
-                return work(item)
-
-            return claimed(touching, items, starts, chunk, claims)
+            for claim in claimed(items, starts, chunk, claims):
+                marker.touch()  # as it works on what it claimed
+                yield claim
+            return
         for _ in range(2_000):
             if marker.exists():
                 break
             time.sleep(0.005)
-        return claimed(work, items, starts, chunk, claims)
+        yield from claimed(items, starts, chunk, claims)
 
     monkeypatch.setattr(parallel, "_claimed", child_first)
     return marker
@@ -204,6 +202,25 @@ def test_a_child_that_dies_leaves_its_chunks_to_the_parent(
         n + 1 for n in range(100)
     ]
     assert child_first.exists()  # the child had claimed a chunk
+    assert len(forks) == 1
+
+
+def test_what_a_child_sent_before_it_died_is_used_and_the_rest_is_computed_by_the_parent(
+    two_cpus: None, forks: list[int], child_first: Path
+) -> None:
+    parent = os.getpid()
+
+    def fragile(item: int) -> tuple[int, int]:
+        time.sleep(0.002)  # so that both processes take items before the child dies
+        if os.getpid() != parent and item >= 50:
+            os._exit(3)  # killed midway: each chunk it finished before was written as it was done
+        return where(item)
+
+    results = mapped(fragile, range(100), lambda r, _: list(r), lambda w, _: tuple(w), least=10)
+    assert [square for square, _ in results] == [n * n for n in range(100)]
+    by_child = [n for n, (_, pid) in enumerate(results) if pid != parent]
+    assert by_child  # what it sent before it died, not computed again
+    assert all(n < 50 for n in by_child)
     assert len(forks) == 1
 
 
