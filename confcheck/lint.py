@@ -6,6 +6,7 @@ Apart from :mod:`confcheck.engine` (the analysis rules read) so that rules, whic
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterable
 from typing import Any
@@ -16,7 +17,7 @@ from confcheck.engine import CheckOptions, Context
 from confcheck.errors import InputError
 from confcheck.findings import Finding, from_marshalled, marshalled
 from confcheck.model import Deployment
-from confcheck.rule import Rule
+from confcheck.rule import Prepare, Rule
 
 
 @records.record
@@ -59,6 +60,13 @@ def _run(rule: Rule, ctx: Context) -> list[Finding]:
         ]
 
 
+def _prepare(prepare: Prepare, ctx: Context) -> None:
+    """A rule's :attr:`~confcheck.rule.Rule.prepare`, whose faults its own run meets again and reports in
+    its place (a crash as a finding, an input error raised in the rules' order)."""
+    with contextlib.suppress(Exception):  # what it would have filled, the check computes itself
+        prepare(ctx)
+
+
 def _run_all(rules: list[Rule], ctx: Context) -> list[Finding]:
     """The findings of every rule of a family, in order."""
     return [finding for rule in rules for finding in _run(rule, ctx)]
@@ -78,8 +86,11 @@ def _lint(
     ctx = Context(deployment, catalog, options)
     fast_exit.keep(ctx)  # its analyses, as large as the deployment, need not be freed one by one
     families: dict[str, list[Rule]] = {}
+    prepares: dict[Any, None] = {}
     for rule in rules:  # rules of one family share what they compute (Context.memo): run together
         families.setdefault(rule.code[:3], []).append(rule)
+        if rule.prepare is not None:
+            prepares[rule.prepare] = None
     least = len(families) + 1  # one process
     if len(ctx.references) >= REFERENCES_TO_SHARE_RULES:
         # a large deployment's families of rules shared with forked processes, each taking the next
@@ -87,6 +98,8 @@ def _lint(
         # first, so each process has it (itself shared: see Context.checks)
         ctx.checks  # noqa: B018
         least = 1
+    for prepare in prepares:  # each once, on every CPU it can use, before the families are shared out
+        _prepare(prepare, ctx)
     findings: list[Finding] = []
     for found in parallel.map_forked(
         functools.partial(_run_all, ctx=ctx), list(families.values()), _marshalled, _from_marshalled, least

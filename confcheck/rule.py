@@ -34,6 +34,7 @@ CODE = re.compile(r"CC\d{3}")
 NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
 Check = Callable[["Context"], Iterable[Finding]]
+Prepare = Callable[["Context"], object]
 
 
 @records.record
@@ -46,6 +47,9 @@ class Rule:
     check: Check | None
     """None for findings confcheck's gate reports itself (waivers), not a check of the snapshot."""
     doc: str
+    prepare: Prepare | None = None
+    """Work of the check's that may use every CPU (it fills what the check reads): a lint runs it before
+    it shares the families of rules out among its processes, where each family runs in one."""
 
     @property
     def summary(self) -> str:
@@ -86,14 +90,14 @@ def documented(code: str, name: str, severity: Severity, doc: str) -> Rule:
     return Rule(code, name, severity, None, inspect.cleandoc(doc))
 
 
-def rule(code: str, name: str, severity: Severity) -> Callable[[Check], Rule]:
-    """Turn a documented check function into a :class:`Rule`."""
+def rule(code: str, name: str, severity: Severity, prepare: Prepare | None = None) -> Callable[[Check], Rule]:
+    """Turn a documented check function into a :class:`Rule` (``prepare``: see :attr:`Rule.prepare`)."""
     if not CODE.fullmatch(code):
         raise ValueError(f"rule code {code!r} must look like CC123")
     if not NAME.fullmatch(name):
         raise ValueError(f"rule name {name!r} must be kebab-case")
 
     def wrap(check: Check) -> Rule:
-        return Rule(code, name, severity, check, inspect.cleandoc(check.__doc__ or ""))
+        return Rule(code, name, severity, check, inspect.cleandoc(check.__doc__ or ""), prepare)
 
     return wrap

@@ -14,7 +14,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -414,6 +414,61 @@ def test_rules_shared_with_a_child_find_what_they_find_alone(
     assert len(forks) == 1
     assert shared == alone
     assert [f.fingerprint for f in shared.findings] == [f.fingerprint for f in alone.findings]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_verifiers_words_asked_in_forked_processes_are_those_asked_alone(
+    jobs: int, two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CC401 shows what cryptography's verifier says of each chain it reports: asked in advance, on every
+    CPU (trust._words_in_advance), the findings are those of the words asked one by one in the rule.
+    The benchmarks' sites, whose CA the store lacks: no chain can reach it, so each verdict's words wait
+    to be asked."""
+    from confcheck.rules import trust
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        from lint_scale import build
+    finally:
+        sys.path.pop(0)
+    sites = build(4)
+    store = certs.read(EXAMPLES / "certificates-trust.pem")
+    options = engine.CheckOptions(trust_store=store)
+    catalog = plugin_manager.catalog()
+    rules = [r for r in plugin_manager.rules() if r.code.startswith("CC4")]
+    alone = linting.lint(sites, catalog, [replace(r, prepare=None) for r in rules], options)
+    assert forks == []
+    monkeypatch.setattr(trust, "WORDS_A_PROCESS", 1)
+    monkeypatch.setattr(parallel, "cpus", lambda: jobs)
+    shared = linting.lint(sites, catalog, rules, options)
+    assert len(forks) == jobs - 1  # the preparation's only: the deployment is too small for the rest
+    words = [dict(f.evidence)["verifier"] for f in alone.findings if f.rule == "CC401"]
+    assert len(words) >= 40
+    assert all(w.startswith("cryptography, ") for w in words)
+    assert shared == alone
+    assert [dict(f.evidence) for f in shared.findings] == [dict(f.evidence) for f in alone.findings]
+
+
+def test_a_rules_preparation_runs_once_before_any_check_and_its_fault_is_the_checks_to_meet() -> None:
+    said: list[str] = []
+
+    def prepare(ctx: Context) -> None:
+        said.append("prepared")
+        raise RuntimeError("the preparation failed")
+
+    @rule("CC991", "prepared-one", Severity.INFO, prepare=prepare)
+    def first(ctx: Context) -> list[Finding]:
+        said.append("first")
+        return [Finding("first ran")]
+
+    @rule("CC992", "prepared-two", Severity.INFO, prepare=prepare)
+    def second(ctx: Context) -> list[Finding]:
+        said.append("second")
+        return [Finding("second ran")]
+
+    found = linting.lint(demo_deployment(), plugin_manager.catalog(), [first, second])
+    assert said == ["prepared", "first", "second"]  # one preparation for both, before either check
+    assert [f.message for f in found.findings] == ["first ran", "second ran"]  # no crash reported
 
 
 def test_a_rule_that_crashes_in_any_process_is_a_finding_and_an_input_error_is_raised_by_the_parent(
