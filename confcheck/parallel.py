@@ -359,7 +359,10 @@ class _Child:
                 return  # still being written
             data = bytearray()
             while len(data) < length:
-                data += os.pread(self._results, length - len(data), start + len(data))
+                piece = os.pread(self._results, length - len(data), start + len(data))
+                if not piece:
+                    return  # shorter than it said (never seen): read again at the next call
+                data += piece
             self._offset = start + length
             try:
                 number, sent = marshal.loads(data)
