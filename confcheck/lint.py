@@ -86,7 +86,7 @@ def _lint(
     ctx = Context(deployment, catalog, options)
     fast_exit.keep(ctx)  # its analyses, as large as the deployment, need not be freed one by one
     families: dict[str, list[Rule]] = {}
-    prepares: dict[Any, None] = {}
+    prepares: dict[Prepare, None] = {}  # in order, each once
     for rule in rules:  # rules of one family share what they compute (Context.memo): run together
         families.setdefault(rule.code[:3], []).append(rule)
         if rule.prepare is not None:
