@@ -23,8 +23,9 @@ import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime, timezone
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Literal
 
 from confcheck import hookimpl, parallel, records
@@ -187,6 +188,11 @@ class Known:
             self._index()
         loaded = self._loaded.get(cert.sha256)
         return loaded if loaded is not None else _load(cert.pem)
+
+    def index(self) -> None:
+        """Load and index the certificates now, if no walk has yet (see :meth:`Verdicts.ready`)."""
+        if self._by_subject is None:
+            self._index()
 
     def _index(self) -> dict[x509.Name, list[x509.Certificate]]:
         self._by_subject = {}
@@ -357,6 +363,12 @@ class Verdicts:
         if reason is None:
             return Verdict(True, False, (), path, verifier)
         return Verdict(False, False, tuple(gaps) or (_rejected(reason, leaf),), path, verifier)
+
+    def ready(self, store: Sequence[Certificate]) -> None:
+        """``store`` loaded and the certificates met elsewhere indexed, as the first judgement would: done
+        before the chains are judged in forked processes, so that none does it again."""
+        self._store(self._fingerprints(store), store)
+        self.known.index()
 
     def _fingerprints(self, store: Sequence[Certificate]) -> Fingerprints:
         """The store's fingerprints; a tuple's (the options' stores, judged with every chain) remembered
@@ -766,13 +778,59 @@ def _assess_all(ctx: Context) -> list[_Met]:
             group = groups.setdefault(key, (target.cluster, target.node, endpoint, {}))
             group[3].setdefault(id(check), check)
     judge = Verdicts(ctx.options.now, Known(met_certificates(ctx.deployment)), verifier(ctx))
-    verdicts: dict[tuple[str, ...], Verdict] = {}
-    found = []
-    for (_, _, fingerprints), (cluster, node, endpoint, checks) in groups.items():
-        if fingerprints not in verdicts:
-            verdicts[fingerprints] = judge.assess(endpoint.chain, store)
-        found.append(_Met(cluster, node, endpoint, tuple(checks.values()), verdicts[fingerprints]))
-    return found
+    chains: dict[tuple[str, ...], tuple[Certificate, ...]] = {}
+    for (_, _, fingerprints), (_, _, endpoint, _) in groups.items():
+        chains.setdefault(fingerprints, endpoint.chain)
+    if parallel.processes(len(chains), CHAINS_A_PROCESS) > 1:
+        judge.ready(store)  # made once, before the chains are shared out
+    wire = _Wire(judge.verifier, store)
+    judged = parallel.map_forked(
+        functools.partial(judge.assess, store=store),
+        list(chains.values()),
+        wire.sent,
+        wire.received,
+        CHAINS_A_PROCESS,
+        CHAINS_A_CHUNK,
+    )
+    verdicts = dict(zip(chains, judged, strict=True))
+    return [
+        _Met(cluster, node, endpoint, tuple(checks.values()), verdicts[fingerprints])
+        for (_, _, fingerprints), (cluster, node, endpoint, checks) in groups.items()
+    ]
+
+
+CHAINS_A_PROCESS = 500
+"""The fewest distinct chains worth judging in a forked process of their own (some 0.15 s)."""
+CHAINS_A_CHUNK = 64
+"""Chains claimed at a time by a process that judges them."""
+
+
+class _Wire:
+    """A verdict as a forked child sends it (:mod:`marshal` writes it) and as the parent rebuilds it: its
+    values, and the verifier's words of a chain CC401 reports (asked in the child: they are shown); a
+    chain's words not asked stay to be asked when read (:class:`Said`), as the store's verdict has them."""
+
+    def __init__(self, verifier: Verifier, store: Sequence[Certificate]) -> None:
+        self._verifier = verifier
+        self._store = tuple(store)
+        self._fingerprints = tuple(c.sha256 for c in store)
+
+    def sent(self, verdict: Verdict, _: Sequence[Certificate]) -> tuple[Any, ...]:
+        said: str | None = verdict.said if isinstance(verdict.said, str) else None
+        if said is None and _reported_gaps(verdict):
+            said = str(verdict.said)
+        gaps = tuple(_GAP_VALUES(gap) for gap in verdict.gaps)
+        return verdict.trusted, verdict.pinned, gaps, verdict.path, said
+
+    def received(self, value: tuple[Any, ...], chain: Sequence[Certificate]) -> Verdict:
+        trusted, pinned, gaps, path, said = value
+        if said is None:  # as Verdicts._judge leaves them: the whole store's words, asked when read
+            verifier, store, fingerprints = self._verifier, self._store, self._fingerprints
+            said = Said(lambda: verifier.words(chain, store, fingerprints))
+        return Verdict(trusted, pinned, tuple(Gap(*values) for values in gaps), path, said)
+
+
+_GAP_VALUES = attrgetter(*(f.name for f in fields(Gap) if f.init))
 
 
 def met_certificates(deployment: Deployment) -> list[Certificate]:
@@ -945,11 +1003,16 @@ def _fix(ctx: Context, met: _Met, gaps: Sequence[Gap]) -> Fix:
 
 
 def _reported(met: _Met) -> list[Gap]:
-    """The gaps CC401 reports of a chain: none when it is trusted, nor an expired certificate the server
-    sends (CC301 says so, with the fix)."""
-    if met.verdict.trusted:
+    """The gaps CC401 reports of a chain (see :func:`_reported_gaps`)."""
+    return _reported_gaps(met.verdict)
+
+
+def _reported_gaps(verdict: Verdict) -> list[Gap]:
+    """The gaps CC401 reports of a verdict: none when it is trusted, nor an expired certificate the
+    server sends (CC301 says so, with the fix)."""
+    if verdict.trusted:
         return []
-    return [g for g in met.verdict.gaps if not (g.kind == "expired" and g.sent)]
+    return [g for g in verdict.gaps if not (g.kind == "expired" and g.sent)]
 
 
 WORDS_A_PROCESS = 200

@@ -15,6 +15,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import fields, replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from confcheck.certs import Certificate
 from confcheck.engine import Context
 from confcheck.errors import ConfcheckError, InputError
 from confcheck.findings import Finding, Severity
+from confcheck.model import Deployment, Endpoint
 from confcheck.rule import rule
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -447,6 +449,88 @@ def test_the_verifiers_words_asked_in_forked_processes_are_those_asked_alone(
     assert all(w.startswith("cryptography, ") for w in words)
     assert shared == alone
     assert [dict(f.evidence) for f in shared.findings] == [dict(f.evidence) for f in alone.findings]
+
+
+def varied_chains() -> tuple[Deployment, tuple[Certificate, ...]]:
+    """Five nodes of one cluster, each presenting another kind of chain to a store of one root: trusted,
+    pinned (a self-signed leaf in the store), of another root (the store cannot be reached), an expired
+    leaf, and a leaf sent without its intermediate (met elsewhere)."""
+    from helpers import issuing, other_root, parse, root
+
+    names = [f"cucm{n}.example.com" for n in range(1, 6)]
+    outsider = pki.ca("Outside Issuing CA", issuer=other_root())
+    pinned = pki.server(names[1], dns=[names[1]])
+    past = datetime.now(timezone.utc) - timedelta(days=800)
+    chains = [
+        (pki.server(names[0], dns=[names[0]], issuer=issuing()), issuing()),
+        (pinned,),
+        (pki.server(names[2], dns=[names[2]], issuer=outsider), outsider),
+        (pki.server(names[3], dns=[names[3]], issuer=issuing(), not_before=past, days=730), issuing()),
+        (pki.server(names[4], dns=[names[4]], issuer=issuing()),),
+    ]
+    nodes = [
+        node(
+            f"cucm{n}.example.com",
+            Endpoint("tomcat", "https", f"cucm{n}.example.com", 8443, chain=tuple(parse(c) for c in chain)),
+            hostname=f"cucm{n}",
+            domain="example.com",
+        )
+        for n, chain in enumerate(chains, start=1)
+    ]
+    return deployment(cluster("cucm", "cucm", "9.1.2.10000-28", nodes)), (parse(root()), parse(pinned))
+
+
+def test_chains_judged_in_forked_processes_are_judged_as_alone(
+    two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from confcheck.rules import trust
+
+    sites, store = varied_chains()
+    options = engine.CheckOptions(trust_store=store)
+    catalog = plugin_manager.catalog()
+    rules = [r for r in plugin_manager.rules() if r.code.startswith("CC4")]
+    processes = parallel.processes
+    monkeypatch.setattr(parallel, "processes", lambda count, least: 1)
+    alone_ctx = Context(sites, catalog, options)
+    alone = [m.verdict for m in trust._assess_all(alone_ctx)]
+    found_alone = linting.lint(sites, catalog, rules, options)
+    monkeypatch.setattr(parallel, "processes", processes)
+    monkeypatch.setattr(trust, "CHAINS_A_PROCESS", 1)
+    monkeypatch.setattr(trust, "CHAINS_A_CHUNK", 1)
+    shared = [m.verdict for m in trust._assess_all(Context(sites, catalog, options))]
+    assert len(forks) == 1
+    assert [(v.trusted, v.pinned) for v in alone] == [
+        (True, False),
+        (True, True),
+        (False, False),
+        (False, False),
+        (False, False),
+    ]
+    assert [(v.trusted, v.pinned, v.gaps, v.path, v.verifier) for v in shared] == [
+        (v.trusted, v.pinned, v.gaps, v.path, v.verifier) for v in alone
+    ]
+    assert linting.lint(sites, catalog, rules, options) == found_alone
+
+
+def test_a_verdict_whose_words_are_not_shown_keeps_them_to_be_asked_when_read() -> None:
+    """A chain the store cannot reach whose only gap CC401 leaves to CC301: its words cross unasked,
+    and the parent asks the verifier of the whole store for them when they are read."""
+    from confcheck.rules import trust
+
+    sites, store = varied_chains()
+    chain = sites.clusters[0].nodes[2].endpoints[0].chain  # of another root
+    verifier = trust.Verifier(datetime.now(timezone.utc))
+    gap = trust.Gap("expired", "it expired", "leaf", "cucm3.example.com", sent=True)
+    unasked = trust.Verdict(False, False, (gap,), "the path", trust.Said(lambda: "never asked"))
+    wire = trust._Wire(verifier, store)
+    value = wire.sent(unasked, chain)
+    assert value == (False, False, (trust._GAP_VALUES(gap),), "the path", None)
+    assert not unasked.said.asked  # type: ignore[union-attr]
+    received = wire.received(value, chain)
+    assert received.gaps == (gap,)
+    assert isinstance(received.said, trust.Said)
+    assert not received.said.asked
+    assert received.verifier == verifier.words(chain, store, tuple(c.sha256 for c in store))
 
 
 def test_a_rules_preparation_runs_once_before_any_check_and_its_fault_is_the_checks_to_meet() -> None:
