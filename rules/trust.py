@@ -1002,11 +1002,6 @@ def _fix(ctx: Context, met: _Met, gaps: Sequence[Gap]) -> Fix:
 # --- the rules --------------------------------------------------------------------------------
 
 
-def _reported(met: _Met) -> list[Gap]:
-    """The gaps CC401 reports of a chain (see :func:`_reported_gaps`)."""
-    return _reported_gaps(met.verdict)
-
-
 def _reported_gaps(verdict: Verdict) -> list[Gap]:
     """The gaps CC401 reports of a verdict: none when it is trusted, nor an expired certificate the
     server sends (CC301 says so, with the fix)."""
@@ -1027,7 +1022,7 @@ def _words_in_advance(ctx: Context) -> None:
     pending: dict[int, Said] = {}
     for met in _chains(ctx):
         said = met.verdict.said
-        if isinstance(said, Said) and not said.asked and _reported(met):
+        if isinstance(said, Said) and not said.asked and _reported_gaps(met.verdict):
             pending[id(said)] = said
     unique = list(pending.values())
     words = parallel.map_forked(str, unique, _same, _same, WORDS_A_PROCESS)
@@ -1074,7 +1069,7 @@ def untrusted_chain(ctx: Context) -> Iterator[Finding]:
     clients' Enterprise Trust store (Windows, method 2). An expired certificate: renew it.
     """
     for met in _chains(ctx):
-        gaps = _reported(met)
+        gaps = _reported_gaps(met.verdict)
         if not gaps:
             continue
         clauses = "; ".join(g.text for g in gaps)
