@@ -368,16 +368,7 @@ class _Places:
         return places
 
 
-def _verdict(match: IdentityMatch) -> tuple[Any, ...]:
-    return (
-        match.name,
-        match.profile,
-        match.matched,
-        match.field,
-        match.identity,
-        match.wildcard,
-        match.reason,
-    )
+_verdict = records.values(IdentityMatch)
 
 
 def meets(node: Node, purpose: str) -> list[Endpoint | None]:

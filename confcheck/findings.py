@@ -274,24 +274,17 @@ class Finding:
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _getter(cls: type) -> attrgetter[Any]:
-    names = [f.name for f in fields(cls) if f.init]
-    return attrgetter(names[0], *names[1:])
-
-
-def _place(cls: type, name: str) -> int:
-    return [f.name for f in fields(cls) if f.init].index(name)
-
-
-_FINDING_VALUES, _FIX_VALUES = _getter(Finding), _getter(Fix)
-_DNS_VALUES = _getter(DnsNeed)
-RENEWAL_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Renewal) if f.init)
+_FINDING_VALUES, _FIX_VALUES = records.values(Finding), records.values(Fix)
+_DNS_VALUES = records.values(DnsNeed)
+RENEWAL_FIELDS = records.made_from(Renewal)
 """A renewal's fields in the order it is made: what a marshalled finding and the JSON and SARIF reports
 carry, in that order."""
-renewal_values = _getter(Renewal)
+renewal_values = records.values(Renewal)
 """A renewal's values, in the order of :data:`RENEWAL_FIELDS`."""
-_SEVERITY_AT, _FIX_AT = _place(Finding, "severity"), _place(Finding, "fix")
-_PHASE_AT, _DNS_AT, _RENEWALS_AT = _place(Fix, "phase"), _place(Fix, "dns"), _place(Fix, "renewals")
+_SEVERITY_AT, _FIX_AT = records.made_from(Finding).index("severity"), records.made_from(Finding).index("fix")
+_PHASE_AT, _DNS_AT, _RENEWALS_AT = (
+    records.made_from(Fix).index(name) for name in ("phase", "dns", "renewals")
+)
 _SEVERITIES = {severity.value: severity for severity in Severity}
 
 

@@ -48,6 +48,20 @@ def record(cls: type[_T] | None = None, /, *, eq: bool = True) -> Any:
     return _record(cls, eq)
 
 
+def made_from(cls: type) -> tuple[str, ...]:
+    """The fields a record of ``cls`` is made from, in the order ``__init__`` takes them."""
+    names: tuple[str, ...] = cls.__match_args__  # type: ignore[attr-defined]
+    return names
+
+
+def values(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """What a record of ``cls`` (of two fields or more) is made from, in order, so that
+    ``cls(*values(cls)(record)) == record``: how records cross to and from a forked process as plain
+    values (:mod:`marshal`), and how the reports lay them out."""
+    names = made_from(cls)
+    return attrgetter(names[0], *names[1:])
+
+
 def is_record(cls: type) -> bool:
     """Whether ``cls`` was made by :func:`record` (tests find every record class with it)."""
     return cls.__dict__.get("__setattr__") is _setattr

@@ -8,7 +8,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import fields
 from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO, TypeVar
@@ -295,7 +294,7 @@ def _report(data: dict[str, Any], source: str) -> Report:
         )
 
     def renewal(item: dict[str, Any]) -> Renewal:
-        known = {f.name for f in fields(Renewal) if f.init}
+        known = set(RENEWAL_FIELDS)
         values = {k: v for k, v in item.items() if k in known}
         for key in _LISTS:
             if key in values:

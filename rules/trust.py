@@ -23,9 +23,8 @@ import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import datetime, timezone
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Literal
 
 from confcheck import hookimpl, parallel, records
@@ -830,7 +829,7 @@ class _Wire:
         return Verdict(trusted, pinned, tuple(Gap(*values) for values in gaps), path, said)
 
 
-_GAP_VALUES = attrgetter(*(f.name for f in fields(Gap) if f.init))
+_GAP_VALUES = records.values(Gap)
 
 
 def met_certificates(deployment: Deployment) -> list[Certificate]:
