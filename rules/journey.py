@@ -31,6 +31,7 @@ from confcheck.rules._fixes import node_label, purpose_title, renew, renewal_fix
 
 if TYPE_CHECKING:
     from confcheck.discovery_model import Discovery
+    from confcheck.rules.trust import Verdict
 
 RECORDS = ("_cisco-uds._tcp", "_cuplogin._tcp", "_collab-edge._tls")
 UNREADABLE = frozenset({"html", "redirect", "oversized", "malformed", "unexpected", "http"})
@@ -222,7 +223,71 @@ def discovery_answer_unusable(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("CC403", "untrusted-on-platform", Severity.ERROR)
+Judged = tuple[Cluster | None, Node, Endpoint, list[tuple[str, "Verdict"]]]
+"""A chain Jabber meets, where, and its verdict by each platform's store that judges it."""
+
+
+def _on_platforms(ctx: Context) -> list[Judged]:
+    return ctx.memo((__name__, "platforms"), lambda: _judge_platforms(ctx))
+
+
+def _judge_platforms(ctx: Context) -> list[Judged]:
+    """Every chain a configured name meets, each ``_cisco-uds`` target's and Expressway-E's, with its
+    verdict by each platform's store (Expressway-E's by ``[check] trust_store`` where a platform has none:
+    CC401 never sees that chain). Each distinct chain is judged once for all its stores, on every CPU
+    (:func:`confcheck.rules.trust.judge_all`), however many nodes present it (a multi-server certificate)."""
+    from confcheck.rules import trust
+
+    stores = dict(ctx.options.platform_stores)
+    fallback = ctx.options.trust_store
+    if not stores and fallback is None:
+        return []  # no store to judge any chain by
+    met: dict[tuple[int, str, tuple[str, ...]], tuple[Cluster | None, Node, Endpoint, bool]] = {}
+    for check in ctx.checks:
+        for target in check.targets:
+            found = target.endpoint
+            if found is not None and found.chain:
+                chain = (id(target.node), found.purpose, tuple(c.sha256 for c in found.chain))
+                met.setdefault(chain, (target.cluster, target.node, found, False))
+    for edge_cluster, edge_node in _edges(ctx):
+        found = edge_node.endpoint("expressway")
+        if found is not None and found.chain:
+            chain = (id(edge_node), found.purpose, tuple(c.sha256 for c in found.chain))
+            met.setdefault(chain, (edge_cluster, edge_node, found, True))
+    enterprise = enterprise_trust(ctx.options)
+    # per distinct chain: what each store it is judged by anchors it with (by the store's identity)
+    chains: dict[
+        tuple[str, ...], tuple[Sequence[Certificate], dict[tuple[str, int], Sequence[Certificate]]]
+    ] = {}
+    picked: list[tuple[Cluster | None, Node, Endpoint, tuple[str, ...], list[tuple[str, int]]]] = []
+    for (_, _, fingerprints), (cluster, node, endpoint, edge) in met.items():
+        by_store = chains.setdefault(fingerprints, (endpoint.chain, {}))[1]
+        keys: list[tuple[str, int]] = []
+        for key in ("windows", "macos", "ios", "android"):
+            store = stores.get(key)
+            if store is None and edge and fallback is not None:
+                store = fallback  # CC401 never sees Expressway-E's chain
+            if store is None:
+                continue
+            anchored = (key, id(store))  # on Windows, the leaf too when it is in Enterprise Trust
+            if anchored not in by_store:
+                by_store[anchored] = anchors(ctx.options, key, store, endpoint.chain, enterprise)
+            keys.append(anchored)
+        picked.append((cluster, node, endpoint, fingerprints, keys))
+    jobs = [(chain, tuple(by_store.values())) for chain, by_store in chains.values()]
+    judged = trust.judge_all(ctx, jobs, words=False)
+    verdicts = {
+        (fingerprints, anchored): verdict
+        for fingerprints, (_, by_store), found in zip(chains, chains.values(), judged, strict=True)
+        for anchored, verdict in zip(by_store, found, strict=True)
+    }
+    return [
+        (cluster, node, endpoint, [(anchored[0], verdicts[(fingerprints, anchored)]) for anchored in keys])
+        for cluster, node, endpoint, fingerprints, keys in picked
+    ]
+
+
+@rule("CC403", "untrusted-on-platform", Severity.ERROR, prepare=_on_platforms)
 def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
     """A chain Jabber meets is not trusted on some client platforms.
 
@@ -252,42 +317,10 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
     """
     from confcheck.rules import trust
 
-    stores = dict(ctx.options.platform_stores)
-    fallback = ctx.options.trust_store
-    if not stores and fallback is None:
-        return  # no store to judge any chain by
-    met: dict[tuple[int, str, tuple[str, ...]], tuple[Cluster | None, Node, Endpoint, bool]] = {}
-    for check in ctx.checks:
-        for target in check.targets:
-            found = target.endpoint
-            if found is not None and found.chain:
-                chain = (id(target.node), found.purpose, tuple(c.sha256 for c in found.chain))
-                met.setdefault(chain, (target.cluster, target.node, found, False))
-    for edge_cluster, edge_node in _edges(ctx):
-        found = edge_node.endpoint("expressway")
-        if found is not None and found.chain:
-            chain = (id(edge_node), found.purpose, tuple(c.sha256 for c in found.chain))
-            met.setdefault(chain, (edge_cluster, edge_node, found, True))
-    known = trust.Known(trust.met_certificates(ctx.deployment))
-    judge = trust.Verdicts(ctx.options.now, known, trust.verifier(ctx))
-    enterprise = enterprise_trust(ctx.options)
     in_use = {c.platform for d in ctx.deployment.discovery for c in d.clients} or set(PLATFORM_TITLES)
-    # each chain looked up once per store, however many nodes present it (a multi-server certificate);
-    # judged once for the stores that hold the same certificates its path can meet (trust.Verdicts)
-    verdicts: dict[tuple[str, int, tuple[str, ...]], trust.Verdict] = {}
-    for cluster, node, endpoint, edge in met.values():
+    for cluster, node, endpoint, judged in _on_platforms(ctx):
         untrusted: list[tuple[str, trust.Verdict]] = []
-        for key in ("windows", "macos", "ios", "android"):
-            store = stores.get(key)
-            if store is None and edge and fallback is not None:
-                store = fallback  # CC401 never sees Expressway-E's chain
-            if store is None:
-                continue
-            judged = (key, id(store), tuple(c.sha256 for c in endpoint.chain))
-            verdict = verdicts.get(judged)
-            if verdict is None:
-                anchored = anchors(ctx.options, key, store, endpoint.chain, enterprise)
-                verdict = verdicts[judged] = judge.assess(endpoint.chain, anchored)
+        for key, verdict in judged:
             gaps = [g for g in verdict.gaps if not (g.kind == "expired" and g.sent)]
             if not verdict.trusted and gaps:
                 untrusted.append(

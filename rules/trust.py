@@ -757,6 +757,45 @@ def verifier(ctx: Context) -> Verifier:
     return ctx.memo((__name__, "verifier"), lambda: Verifier(ctx.options.now))
 
 
+def judge(ctx: Context) -> Verdicts:
+    """The verdicts every rule judging trust in this check shares (CC401, CC403): one walk of each chain
+    for the stores that agree on it, the certificates met elsewhere loaded and indexed once."""
+    return ctx.memo(
+        (__name__, "judge"),
+        lambda: Verdicts(ctx.options.now, Known(met_certificates(ctx.deployment)), verifier(ctx)),
+    )
+
+
+Judging = tuple[Sequence[Certificate], tuple[Sequence[Certificate], ...]]
+"""A chain (leaf first) and the stores it is judged by."""
+
+
+def judge_all(ctx: Context, chains: Sequence[Judging], words: bool) -> list[tuple[Verdict, ...]]:
+    """Each chain's verdict by each of its stores (:meth:`Verdicts.assess`), in order, on every CPU that
+    saves time (see :mod:`confcheck.parallel`): a large deployment has thousands of distinct chains, each
+    a walk and a signature to check. ``words``: a verdict CC401 reports carries the verifier's words,
+    asked where it is judged (they are shown); otherwise they are asked only if read (:class:`Said`)."""
+    shared = judge(ctx)
+    if parallel.processes(len(chains), CHAINS_A_PROCESS) > 1:
+        for store in {id(s): s for _, stores in chains for s in stores}.values():
+            shared.ready(store)  # made once, before the chains are shared out
+    wire = _Wire(shared.verifier, words)
+    return list(
+        parallel.map_forked(
+            functools.partial(_judged, shared),
+            chains,
+            wire.sent,
+            wire.received,
+            CHAINS_A_PROCESS,
+            CHAINS_A_CHUNK,
+        )
+    )
+
+
+def _judged(judge: Verdicts, chain: Judging) -> tuple[Verdict, ...]:
+    return tuple(judge.assess(chain[0], store) for store in chain[1])
+
+
 def _chains(ctx: Context) -> list[_Met]:
     return ctx.memo(__name__, lambda: _assess_all(ctx))
 
@@ -776,22 +815,11 @@ def _assess_all(ctx: Context) -> list[_Met]:
             key = (id(target.node), endpoint.purpose, tuple(c.sha256 for c in endpoint.chain))
             group = groups.setdefault(key, (target.cluster, target.node, endpoint, {}))
             group[3].setdefault(id(check), check)
-    judge = Verdicts(ctx.options.now, Known(met_certificates(ctx.deployment)), verifier(ctx))
     chains: dict[tuple[str, ...], tuple[Certificate, ...]] = {}
     for (_, _, fingerprints), (_, _, endpoint, _) in groups.items():
         chains.setdefault(fingerprints, endpoint.chain)
-    if parallel.processes(len(chains), CHAINS_A_PROCESS) > 1:
-        judge.ready(store)  # made once, before the chains are shared out
-    wire = _Wire(judge.verifier, store)
-    judged = parallel.map_forked(
-        functools.partial(judge.assess, store=store),
-        list(chains.values()),
-        wire.sent,
-        wire.received,
-        CHAINS_A_PROCESS,
-        CHAINS_A_CHUNK,
-    )
-    verdicts = dict(zip(chains, judged, strict=True))
+    judged = judge_all(ctx, [(chain, (store,)) for chain in chains.values()], words=True)
+    verdicts = {fingerprints: found[0] for fingerprints, found in zip(chains, judged, strict=True)}
     return [
         _Met(cluster, node, endpoint, tuple(checks.values()), verdicts[fingerprints])
         for (_, _, fingerprints), (cluster, node, endpoint, checks) in groups.items()
@@ -805,27 +833,37 @@ CHAINS_A_CHUNK = 64
 
 
 class _Wire:
-    """A verdict as a forked child sends it (:mod:`marshal` writes it) and as the parent rebuilds it: its
-    values, and the verifier's words of a chain CC401 reports (asked in the child: they are shown); a
-    chain's words not asked stay to be asked when read (:class:`Said`), as the store's verdict has them."""
+    """A chain's verdicts as a forked child sends them (:mod:`marshal` writes them) and as the parent
+    rebuilds them: each verdict's values, with the verifier's words when they are at hand or (``words``)
+    when CC401 reports the chain, which are then asked in the child; words not asked stay to be asked of
+    the whole store when read (:class:`Said`), as :meth:`Verdicts._judge` leaves them."""
 
-    def __init__(self, verifier: Verifier, store: Sequence[Certificate]) -> None:
+    def __init__(self, verifier: Verifier, words: bool) -> None:
         self._verifier = verifier
-        self._store = tuple(store)
-        self._fingerprints = tuple(c.sha256 for c in store)
+        self._words = words
 
-    def sent(self, verdict: Verdict, _: Sequence[Certificate]) -> tuple[Any, ...]:
+    def sent(self, verdicts: tuple[Verdict, ...], _: Judging) -> tuple[tuple[Any, ...], ...]:
+        return tuple(self._values(verdict) for verdict in verdicts)
+
+    def _values(self, verdict: Verdict) -> tuple[Any, ...]:
         said: str | None = verdict.said if isinstance(verdict.said, str) else None
-        if said is None and _reported_gaps(verdict):
+        if said is None and self._words and _reported_gaps(verdict):
             said = str(verdict.said)
         gaps = tuple(_GAP_VALUES(gap) for gap in verdict.gaps)
         return verdict.trusted, verdict.pinned, gaps, verdict.path, said
 
-    def received(self, value: tuple[Any, ...], chain: Sequence[Certificate]) -> Verdict:
+    def received(self, values: tuple[tuple[Any, ...], ...], chain: Judging) -> tuple[Verdict, ...]:
+        return tuple(
+            self._verdict(value, chain[0], store) for value, store in zip(values, chain[1], strict=True)
+        )
+
+    def _verdict(
+        self, value: tuple[Any, ...], chain: Sequence[Certificate], store: Sequence[Certificate]
+    ) -> Verdict:
         trusted, pinned, gaps, path, said = value
-        if said is None:  # as Verdicts._judge leaves them: the whole store's words, asked when read
-            verifier, store, fingerprints = self._verifier, self._store, self._fingerprints
-            said = Said(lambda: verifier.words(chain, store, fingerprints))
+        if said is None:
+            verifier, anchors = self._verifier, tuple(store)
+            said = Said(lambda: verifier.words(chain, anchors, tuple(c.sha256 for c in anchors)))
         return Verdict(trusted, pinned, tuple(Gap(*values) for values in gaps), path, said)
 
 

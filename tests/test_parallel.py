@@ -512,6 +512,51 @@ def test_chains_judged_in_forked_processes_are_judged_as_alone(
     assert linting.lint(sites, catalog, rules, options) == found_alone
 
 
+def test_chains_judged_by_each_platform_in_forked_processes_are_judged_as_alone(
+    two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CC403 judges each chain by every platform's store (rules.journey._judge_platforms): shared with a
+    child, the verdicts and the findings are those of one process. The stores: Windows holds the root,
+    and the self-signed leaf in Enterprise Trust; macOS only the root; iOS nothing."""
+    from helpers import parse, root
+
+    from confcheck.rules import journey, trust
+
+    sites, store = varied_chains()
+    stores = (("windows", (parse(root()),)), ("windows_enterprise", store[1:]), ("macos", store[:1]), ("ios", ()))
+    options = engine.CheckOptions(platform_stores=stores)
+    catalog = plugin_manager.catalog()
+    rules = [r for r in plugin_manager.rules() if r.code.startswith("CC4")]
+    processes = parallel.processes
+    monkeypatch.setattr(parallel, "processes", lambda count, least: 1)
+    alone = journey._judge_platforms(Context(sites, catalog, options))
+    found_alone = linting.lint(sites, catalog, rules, options)
+    monkeypatch.setattr(parallel, "processes", processes)
+    monkeypatch.setattr(trust, "CHAINS_A_PROCESS", 1)
+    monkeypatch.setattr(trust, "CHAINS_A_CHUNK", 1)
+    shared = journey._judge_platforms(Context(sites, catalog, options))
+    assert len(forks) == 1
+
+    def seen(judged: list[journey.Judged]) -> list[tuple[str, list[tuple[str, bool, bool, Any, str]]]]:
+        return [
+            (n.name, [(key, v.trusted, v.pinned, v.gaps, v.path) for key, v in verdicts])
+            for _, n, _, verdicts in judged
+        ]
+
+    assert seen(shared) == seen(alone)
+    assert [[(key, v.trusted) for key, v in verdicts] for *_, verdicts in alone] == [
+        [("windows", True), ("macos", True), ("ios", False)],
+        [("windows", True), ("macos", False), ("ios", False)],  # pinned in Enterprise Trust
+        [("windows", False), ("macos", False), ("ios", False)],  # another root
+        [("windows", False), ("macos", False), ("ios", False)],  # expired
+        [("windows", False), ("macos", False), ("ios", False)],  # the intermediate not sent
+    ]
+    shared_found = linting.lint(sites, catalog, rules, options)
+    assert len(forks) == 2
+    assert [f.rule for f in shared_found.findings].count("CC403") == 5
+    assert shared_found == found_alone
+
+
 def test_a_verdict_whose_words_are_not_shown_keeps_them_to_be_asked_when_read() -> None:
     """A chain the store cannot reach whose only gap CC401 leaves to CC301: its words cross unasked,
     and the parent asks the verifier of the whole store for them when they are read."""
@@ -522,15 +567,50 @@ def test_a_verdict_whose_words_are_not_shown_keeps_them_to_be_asked_when_read() 
     verifier = trust.Verifier(datetime.now(timezone.utc))
     gap = trust.Gap("expired", "it expired", "leaf", "cucm3.example.com", sent=True)
     unasked = trust.Verdict(False, False, (gap,), "the path", trust.Said(lambda: "never asked"))
-    wire = trust._Wire(verifier, store)
-    value = wire.sent(unasked, chain)
-    assert value == (False, False, (trust._GAP_VALUES(gap),), "the path", None)
+    wire = trust._Wire(verifier, words=True)
+    value = wire.sent((unasked,), (chain, (store,)))
+    assert value == ((False, False, (trust._GAP_VALUES(gap),), "the path", None),)
     assert not unasked.said.asked  # type: ignore[union-attr]
-    received = wire.received(value, chain)
+    (received,) = wire.received(value, (chain, (store,)))
     assert received.gaps == (gap,)
     assert isinstance(received.said, trust.Said)
     assert not received.said.asked
     assert received.verifier == verifier.words(chain, store, tuple(c.sha256 for c in store))
+
+
+def test_the_verifiers_words_cross_asked_only_for_the_rule_that_shows_them() -> None:
+    """CC401 shows the verifier's words of every chain it reports: asked where the chain is judged. CC403
+    never shows them: a chain it reports crosses with its words unasked (about 1 ms of the verifier each,
+    for thousands of chains), each verdict rebuilt with the store it was judged by."""
+    from confcheck.rules import trust
+
+    sites, store = varied_chains()
+    chain = sites.clusters[0].nodes[2].endpoints[0].chain  # of another root: reported
+    other = store[:1]
+    verifier = trust.Verifier(datetime.now(timezone.utc))
+    gap = trust.Gap("root", "the root is not trusted", "root", "Outside Root")
+    asked: list[str] = []
+
+    def reported(mark: str) -> trust.Verdict:
+        def ask() -> str:
+            asked.append(mark)
+            return "said"
+
+        return trust.Verdict(False, False, (gap,), "the path", trust.Said(ask))
+
+    untrusted = reported("CC401")
+    shown = trust._Wire(verifier, words=True).sent((untrusted, untrusted), (chain, (store, other)))
+    assert [v[4] for v in shown] == ["said", "said"]
+    assert asked == ["CC401"]
+    untrusted = reported("CC403")
+    wire = trust._Wire(verifier, words=False)
+    value = wire.sent((untrusted, untrusted), (chain, (store, other)))
+    assert [v[4] for v in value] == [None, None]
+    assert asked == ["CC401"]
+    received = wire.received(value, (chain, (store, other)))
+    assert [v.verifier for v in received] == [
+        verifier.words(chain, s, tuple(c.sha256 for c in s)) for s in (store, other)
+    ]
 
 
 def test_a_rules_preparation_runs_once_before_any_check_and_its_fault_is_the_checks_to_meet() -> None:
