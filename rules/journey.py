@@ -274,12 +274,16 @@ def _judge_platforms(ctx: Context) -> list[Judged]:
                 by_store[anchored] = anchors(ctx.options, key, store, endpoint.chain, enterprise)
             keys.append(anchored)
         picked.append((cluster, node, endpoint, fingerprints, keys))
-    jobs = [(chain, tuple(by_store.values())) for chain, by_store in chains.values()]
-    judged = trust.judge_all(ctx, jobs, words=False)
+    judging = [
+        (fingerprints, chain, by_store) for fingerprints, (chain, by_store) in chains.items() if by_store
+    ]
+    judged = trust.judge_all(
+        ctx, [(chain, tuple(by_store.values())) for _, chain, by_store in judging], words=False
+    )
     verdicts = {
         (fingerprints, anchored): verdict
-        for fingerprints, (_, by_store), found in zip(chains, chains.values(), judged, strict=True)
-        for anchored, verdict in zip(by_store, found, strict=True)
+        for (fingerprints, _, by_store), by_each in zip(judging, judged, strict=True)
+        for anchored, verdict in zip(by_store, by_each, strict=True)
     }
     return [
         (cluster, node, endpoint, [(anchored[0], verdicts[(fingerprints, anchored)]) for anchored in keys])

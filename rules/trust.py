@@ -117,11 +117,6 @@ class Said:
         """Whether the verifier has been asked (its words are at hand)."""
         return self._words is not None
 
-    def told(self, words: str) -> None:
-        """The words the verifier said, asked in another process (see :func:`_words_in_advance`)."""
-        if self._words is None:
-            self._words, self._ask = words, None
-
     def __eq__(self, other: object) -> bool:
         return str(self) == (other if isinstance(other, str) else str(other))
 
@@ -773,16 +768,18 @@ Judging = tuple[Sequence[Certificate], tuple[Sequence[Certificate], ...]]
 def judge_all(ctx: Context, chains: Sequence[Judging], words: bool) -> list[tuple[Verdict, ...]]:
     """Each chain's verdict by each of its stores (:meth:`Verdicts.assess`), in order, on every CPU that
     saves time (see :mod:`confcheck.parallel`): a large deployment has thousands of distinct chains, each
-    a walk and a signature to check. ``words``: a verdict CC401 reports carries the verifier's words,
-    asked where it is judged (they are shown); otherwise they are asked only if read (:class:`Said`)."""
+    a walk and a signature to check. ``words``: the verifier's words of a verdict CC401 reports are asked
+    where the chain is judged (CC401 shows them: about 1 ms of cryptography's verifier a chain, 11 s at
+    3,000 clusters whose chains the store cannot reach); otherwise they are asked only if read
+    (:class:`Said`)."""
     shared = judge(ctx)
     if parallel.processes(len(chains), CHAINS_A_PROCESS) > 1:
         for store in {id(s): s for _, stores in chains for s in stores}.values():
             shared.ready(store)  # made once, before the chains are shared out
-    wire = _Wire(shared.verifier, words)
+    wire = _Wire(shared.verifier)
     return list(
         parallel.map_forked(
-            functools.partial(_judged, shared),
+            functools.partial(_judged, shared, words),
             chains,
             wire.sent,
             wire.received,
@@ -792,8 +789,13 @@ def judge_all(ctx: Context, chains: Sequence[Judging], words: bool) -> list[tupl
     )
 
 
-def _judged(judge: Verdicts, chain: Judging) -> tuple[Verdict, ...]:
-    return tuple(judge.assess(chain[0], store) for store in chain[1])
+def _judged(judge: Verdicts, words: bool, chain: Judging) -> tuple[Verdict, ...]:
+    verdicts = tuple(judge.assess(chain[0], store) for store in chain[1])
+    if words:
+        for verdict in verdicts:
+            if isinstance(verdict.said, Said) and _reported_gaps(verdict):
+                str(verdict.said)  # asked now, by whichever process judged the chain
+    return verdicts
 
 
 def _chains(ctx: Context) -> list[_Met]:
@@ -834,23 +836,21 @@ CHAINS_A_CHUNK = 64
 
 class _Wire:
     """A chain's verdicts as a forked child sends them (:mod:`marshal` writes them) and as the parent
-    rebuilds them: each verdict's values, with the verifier's words when they are at hand or (``words``)
-    when CC401 reports the chain, which are then asked in the child; words not asked stay to be asked of
-    the whole store when read (:class:`Said`), as :meth:`Verdicts._judge` leaves them."""
+    rebuilds them: each verdict's values, with the verifier's words when they have been asked; words not
+    asked stay to be asked of the whole store when read (:class:`Said`), as :meth:`Verdicts._judge`
+    leaves them."""
 
-    def __init__(self, verifier: Verifier, words: bool) -> None:
+    def __init__(self, verifier: Verifier) -> None:
         self._verifier = verifier
-        self._words = words
 
     def sent(self, verdicts: tuple[Verdict, ...], _: Judging) -> tuple[tuple[Any, ...], ...]:
         return tuple(self._values(verdict) for verdict in verdicts)
 
     def _values(self, verdict: Verdict) -> tuple[Any, ...]:
-        said: str | None = verdict.said if isinstance(verdict.said, str) else None
-        if said is None and self._words and _reported_gaps(verdict):
-            said = str(verdict.said)
+        said = verdict.said
+        words = said if isinstance(said, str) else str(said) if said.asked else None
         gaps = tuple(_GAP_VALUES(gap) for gap in verdict.gaps)
-        return verdict.trusted, verdict.pinned, gaps, verdict.path, said
+        return verdict.trusted, verdict.pinned, gaps, verdict.path, words
 
     def received(self, values: tuple[tuple[Any, ...], ...], chain: Judging) -> tuple[Verdict, ...]:
         return tuple(
@@ -1047,31 +1047,7 @@ def _reported_gaps(verdict: Verdict) -> list[Gap]:
     return [g for g in verdict.gaps if not (g.kind == "expired" and g.sent)]
 
 
-WORDS_A_PROCESS = 200
-"""The fewest chains whose verifier's words are worth asking in a forked process of their own (some
-0.2 s of cryptography's verifier)."""
-
-
-def _words_in_advance(ctx: Context) -> None:
-    """What CC401 shows of cryptography's verifier for each chain it reports, asked for all at once, on
-    every CPU (see :mod:`confcheck.parallel`), before the lint shares its families of rules out: about
-    1 ms of the verifier a chain, 12 s at 3,000 clusters whose chains the store cannot reach."""
-    pending: dict[int, Said] = {}
-    for met in _chains(ctx):
-        said = met.verdict.said
-        if isinstance(said, Said) and not said.asked and _reported_gaps(met.verdict):
-            pending[id(said)] = said
-    unique = list(pending.values())
-    words = parallel.map_forked(str, unique, _same, _same, WORDS_A_PROCESS)
-    for said, text in zip(unique, words, strict=True):
-        said.told(text)
-
-
-def _same(words: str, _: object) -> str:
-    return words
-
-
-@rule("CC401", "untrusted-chain", Severity.ERROR, prepare=_words_in_advance)
+@rule("CC401", "untrusted-chain", Severity.ERROR, prepare=_chains)
 def untrusted_chain(ctx: Context) -> Iterator[Finding]:
     """A server presents a certificate chain the Jabber clients do not trust.
 

@@ -422,8 +422,9 @@ def test_rules_shared_with_a_child_find_what_they_find_alone(
 def test_the_verifiers_words_asked_in_forked_processes_are_those_asked_alone(
     jobs: int, two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """CC401 shows what cryptography's verifier says of each chain it reports: asked in advance, on every
-    CPU (trust._words_in_advance), the findings are those of the words asked one by one in the rule.
+    """CC401 shows what cryptography's verifier says of each chain it reports: asked where each chain is
+    judged, on every CPU (trust.judge_all), the findings are those of the words asked one by one in the
+    rule.
     The benchmarks' sites, whose CA the store lacks: no chain can reach it, so each verdict's words wait
     to be asked."""
     from confcheck.rules import trust
@@ -440,7 +441,7 @@ def test_the_verifiers_words_asked_in_forked_processes_are_those_asked_alone(
     rules = [r for r in plugin_manager.rules() if r.code.startswith("CC4")]
     alone = linting.lint(sites, catalog, [replace(r, prepare=None) for r in rules], options)
     assert forks == []
-    monkeypatch.setattr(trust, "WORDS_A_PROCESS", 1)
+    monkeypatch.setattr(trust, "CHAINS_A_PROCESS", 1)
     monkeypatch.setattr(parallel, "cpus", lambda: jobs)
     shared = linting.lint(sites, catalog, rules, options)
     assert len(forks) == jobs - 1  # the preparation's only: the deployment is too small for the rest
@@ -523,7 +524,12 @@ def test_chains_judged_by_each_platform_in_forked_processes_are_judged_as_alone(
     from confcheck.rules import journey, trust
 
     sites, store = varied_chains()
-    stores = (("windows", (parse(root()),)), ("windows_enterprise", store[1:]), ("macos", store[:1]), ("ios", ()))
+    stores = (
+        ("windows", (parse(root()),)),
+        ("windows_enterprise", store[1:]),
+        ("macos", store[:1]),
+        ("ios", ()),
+    )
     options = engine.CheckOptions(platform_stores=stores)
     catalog = plugin_manager.catalog()
     rules = [r for r in plugin_manager.rules() if r.code.startswith("CC4")]
@@ -567,7 +573,7 @@ def test_a_verdict_whose_words_are_not_shown_keeps_them_to_be_asked_when_read() 
     verifier = trust.Verifier(datetime.now(timezone.utc))
     gap = trust.Gap("expired", "it expired", "leaf", "cucm3.example.com", sent=True)
     unasked = trust.Verdict(False, False, (gap,), "the path", trust.Said(lambda: "never asked"))
-    wire = trust._Wire(verifier, words=True)
+    wire = trust._Wire(verifier)
     value = wire.sent((unasked,), (chain, (store,)))
     assert value == ((False, False, (trust._GAP_VALUES(gap),), "the path", None),)
     assert not unasked.said.asked  # type: ignore[union-attr]
@@ -578,39 +584,29 @@ def test_a_verdict_whose_words_are_not_shown_keeps_them_to_be_asked_when_read() 
     assert received.verifier == verifier.words(chain, store, tuple(c.sha256 for c in store))
 
 
-def test_the_verifiers_words_cross_asked_only_for_the_rule_that_shows_them() -> None:
-    """CC401 shows the verifier's words of every chain it reports: asked where the chain is judged. CC403
-    never shows them: a chain it reports crosses with its words unasked (about 1 ms of the verifier each,
-    for thousands of chains), each verdict rebuilt with the store it was judged by."""
+def test_the_verifiers_words_are_asked_where_judged_only_for_the_rule_that_shows_them() -> None:
+    """CC401 shows the verifier's words of every chain it reports: asked where the chain is judged, and
+    sent with its verdict. CC403 never shows them: a chain it reports is judged without them (about 1 ms
+    of the verifier each, for thousands of chains), and its verdicts cross with the words unasked, each
+    rebuilt to ask them of the store it was judged by."""
     from confcheck.rules import trust
 
     sites, store = varied_chains()
     chain = sites.clusters[0].nodes[2].endpoints[0].chain  # of another root: reported
     other = store[:1]
     verifier = trust.Verifier(datetime.now(timezone.utc))
-    gap = trust.Gap("root", "the root is not trusted", "root", "Outside Root")
-    asked: list[str] = []
-
-    def reported(mark: str) -> trust.Verdict:
-        def ask() -> str:
-            asked.append(mark)
-            return "said"
-
-        return trust.Verdict(False, False, (gap,), "the path", trust.Said(ask))
-
-    untrusted = reported("CC401")
-    shown = trust._Wire(verifier, words=True).sent((untrusted, untrusted), (chain, (store, other)))
-    assert [v[4] for v in shown] == ["said", "said"]
-    assert asked == ["CC401"]
-    untrusted = reported("CC403")
-    wire = trust._Wire(verifier, words=False)
-    value = wire.sent((untrusted, untrusted), (chain, (store, other)))
-    assert [v[4] for v in value] == [None, None]
-    assert asked == ["CC401"]
-    received = wire.received(value, (chain, (store, other)))
-    assert [v.verifier for v in received] == [
-        verifier.words(chain, s, tuple(c.sha256 for c in s)) for s in (store, other)
-    ]
+    judge = trust.Verdicts(verifier.now, verifier=verifier)
+    wire = trust._Wire(verifier)
+    for words in (False, True):
+        verdicts = trust._judged(judge, words, (chain, (store, other)))
+        assert [v.trusted for v in verdicts] == [False, False]
+        assert [isinstance(v.said, trust.Said) and v.said.asked for v in verdicts] == [words, words]
+        value = wire.sent(verdicts, (chain, (store, other)))
+        shown = [verifier.words(chain, s, tuple(c.sha256 for c in s)) for s in (store, other)]
+        assert [v[4] for v in value] == (shown if words else [None, None])
+        received = wire.received(value, (chain, (store, other)))
+        assert [isinstance(v.said, trust.Said) for v in received] == [not words, not words]
+        assert [v.verifier for v in received] == shown
 
 
 def test_a_rules_preparation_runs_once_before_any_check_and_its_fault_is_the_checks_to_meet() -> None:
