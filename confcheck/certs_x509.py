@@ -368,7 +368,7 @@ def _subject_values(subject: x509.Name) -> tuple[tuple[str, ...], tuple[tuple[st
     common_names: list[str] = []
     attributes: list[tuple[str, str]] = []
     for attribute in subject:
-        value = _attr(attribute.value)
+        value = attribute_value(attribute.value)
         if attribute.oid == NameOID.COMMON_NAME:
             common_names.append(value)
         attributes.append((attribute.rfc4514_attribute_name, value))
@@ -523,11 +523,12 @@ def label(name: x509.Name) -> str:
         cns = name.get_attributes_for_oid(NameOID.COMMON_NAME)
     except ValueError:
         return "<unreadable name>"
-    value = _attr(cns[0].value) if cns else None
+    value = attribute_value(cns[0].value) if cns else None
     return value or _name(name) or "(empty name)"
 
 
-def _attr(value: str | bytes) -> str:
+def attribute_value(value: str | bytes) -> str:
+    """A name attribute's value as text, as ``Certificate.subject_attributes`` holds it."""
     return value if isinstance(value, str) else value.decode("utf-8", "replace")
 
 

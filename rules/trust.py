@@ -157,46 +157,65 @@ class Known:
     """Certificates met elsewhere (other servers' chains): where an issuer a server does not send may
     be found after all, to name it; clients do not have them, so they never build a path.
 
-    Each certificate is kept once however many chains it was met in, and they are indexed by subject
-    at the first walk that needs them: in a deployment of thousands of clusters one CA is met in
-    thousands of chains, and a walk must not load every certificate of the snapshot and check the
-    CA's signature once per chain that sent it.
+    Each certificate is kept once however many chains it was met in, and they are indexed by their
+    subject's attributes as the snapshot read them (no certificate loaded): a deployment of thousands
+    of clusters meets tens of thousands of certificates, of which a walk looks up only the few CAs
+    its chains name as issuers. Those are loaded, and their names read, at the first walk that looks
+    them up, once each however many chains meet them; the lookup keeps those whose subject is the name
+    as cryptography's ``Name`` compares it (two equal names always have the same attributes, so none
+    is missed).
     """
 
-    __slots__ = ("_by_subject", "_certificates", "_loaded")
+    __slots__ = ("_by_attributes", "_certificates", "_loaded", "_named")
 
     def __init__(self, certificates: Iterable[Certificate] = ()) -> None:
         self._certificates = list({c.sha256: c for c in certificates}.values())
-        self._by_subject: dict[x509.Name, list[x509.Certificate]] | None = None
+        self._by_attributes: dict[tuple[tuple[str, str], ...], list[Certificate]] | None = None
         self._loaded: dict[str, x509.Certificate] = {}
+        self._named: dict[x509.Name, list[x509.Certificate]] = {}
 
     def named(self, subject: x509.Name) -> list[x509.Certificate]:
         """The known certificates whose subject is ``subject``, in the order they were met."""
-        by_subject = self._by_subject if self._by_subject is not None else self._index()
-        return by_subject.get(subject, [])
+        found = self._named.get(subject)
+        if found is None:
+            by_attributes = self._by_attributes if self._by_attributes is not None else self._index()
+            found = []
+            for cert in by_attributes.get(_attributes(subject), ()):
+                loaded = self._loaded.get(cert.sha256)
+                if loaded is None:
+                    loaded = self._loaded[cert.sha256] = _load(cert.pem)
+                try:
+                    if loaded.subject == subject:
+                        found.append(loaded)
+                except ValueError:
+                    continue  # a subject that cannot be read names no issuer
+            self._named[subject] = found
+        return found
 
     def load(self, cert: Certificate) -> x509.Certificate:
-        """``cert`` loaded, the known certificate itself when it is one: each is loaded (and its names
-        read) once, however many chains and stores meet it."""
-        if self._by_subject is None:
-            self._index()
+        """``cert`` loaded: a known certificate a walk has looked up is loaded once, however many chains
+        and stores meet it."""
         loaded = self._loaded.get(cert.sha256)
         return loaded if loaded is not None else _load(cert.pem)
 
     def index(self) -> None:
-        """Load and index the certificates now, if no walk has yet (see :meth:`Verdicts.ready`)."""
-        if self._by_subject is None:
+        """Index the certificates now, if no walk has yet (see :meth:`Verdicts.ready`)."""
+        if self._by_attributes is None:
             self._index()
 
-    def _index(self) -> dict[x509.Name, list[x509.Certificate]]:
-        self._by_subject = {}
+    def _index(self) -> dict[tuple[tuple[str, str], ...], list[Certificate]]:
+        self._by_attributes = {}
         for cert in self._certificates:
-            loaded = self._loaded[cert.sha256] = _load_uncached(cert.pem)
-            try:
-                self._by_subject.setdefault(loaded.subject, []).append(loaded)
-            except ValueError:
-                continue  # a subject that cannot be read names no issuer
-        return self._by_subject
+            self._by_attributes.setdefault(tuple(sorted(cert.subject_attributes)), []).append(cert)
+        return self._by_attributes
+
+
+def _attributes(name: x509.Name) -> tuple[tuple[str, str], ...]:
+    """A name's attributes as a snapshot's certificate holds them (``Certificate.subject_attributes``:
+    short name, value as text), sorted: equal names have equal attributes, in whatever order."""
+    from confcheck.certs_x509 import attribute_value
+
+    return tuple(sorted((a.rfc4514_attribute_name, attribute_value(a.value)) for a in name))
 
 
 NONE_KNOWN = Known()

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 from helpers import cluster, deployment, issuing, node, other_root, parse, rekeyed_root, root
@@ -485,3 +485,43 @@ def test_an_unsent_intermediate_is_found_among_the_certificates_met_elsewhere_ea
     assert verdict.path == (
         "cucm1.example.com (leaf) → Corp Issuing CA (not sent) → Corp Root CA (in the trust store)"
     )
+
+
+def test_a_certificate_met_elsewhere_is_found_by_the_name_cryptography_compares_and_only_by_it() -> None:
+    """The certificates met elsewhere are indexed by their attributes, none of them loaded: a name is
+    found whatever the order of a multi-valued RDN's attributes (cryptography's Name compares them as a
+    set), and never a certificate with the same attributes in other RDNs."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from confcheck import certs
+
+    def made(subject: x509.Name) -> str:
+        key = ec.generate_private_key(ec.SECP256R1())
+        built = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(NOW - timedelta(days=1))
+            .not_valid_after(NOW + timedelta(days=30))
+            .sign(key, hashes.SHA256())
+        )
+        return built.public_bytes(serialization.Encoding.PEM).decode()
+
+    cn = x509.NameAttribute(NameOID.COMMON_NAME, "Corp CA")
+    org = x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Corp")
+    one_rdn = x509.Name([x509.RelativeDistinguishedName([cn, org])])
+    two_rdns = x509.Name([x509.RelativeDistinguishedName([cn]), x509.RelativeDistinguishedName([org])])
+    reordered = x509.Name([x509.RelativeDistinguishedName([org, cn])])
+    assert reordered == one_rdn
+    assert reordered.rfc4514_string() != one_rdn.rfc4514_string()  # its text is another
+    met = [certs.from_pem(made(name)) for name in (x509.Name([org]), two_rdns, one_rdn)]
+    for name, found in (
+        (reordered, [one_rdn]),
+        (one_rdn, [one_rdn]),
+        (two_rdns, [two_rdns]),
+        (x509.Name([cn]), []),
+    ):
+        assert [c.subject for c in trust.Known(met).named(name)] == found
