@@ -83,7 +83,11 @@ class Gated:
 
 def apply(findings: Sequence[Finding], gate: Gate) -> Gated:
     """Sort ``findings`` into kept and suppressed; report unused waivers as CC901 findings."""
-    in_scope = [f for f in findings if gate.selects(f.rule)]
+    codes = {f.rule for f in findings}
+    selected = {
+        code for code in codes if gate.selects(code)
+    }  # each rule's scope decided once, not per finding
+    in_scope = findings if selected == codes else [f for f in findings if f.rule in selected]
     notes = []
     if len(in_scope) < len(findings):
         notes.append(
@@ -93,7 +97,7 @@ def apply(findings: Sequence[Finding], gate: Gate) -> Gated:
     suppressed: list[Suppression] = []
     used: set[Waiver] = set()
     for finding in in_scope:
-        waiver = next((w for w in gate.waivers if w.matches(finding)), None)
+        waiver = next((w for w in gate.waivers if w.matches(finding)), None) if gate.waivers else None
         if waiver is not None:
             used.add(waiver)
             if waiver.expires is not None and waiver.expires < gate.today:
