@@ -10,7 +10,8 @@ format for other tools.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -117,80 +118,106 @@ def loads(text: str | bytes, catalog: Catalog, source: str = "snapshot") -> Depl
             f"more than the limit of {LIMITS.containers:,} for a snapshot"
         )
     with gc_pause.paused():  # a large snapshot is millions of objects, none of them in a cycle
+        stored = _stored_certificates(text)
+        if stored is not None:
+            return _loads_reading_ahead(text, stored, catalog, source)
         return from_data(inputs.parse_json(text, source, SnapshotError), catalog, source)
 
 
 def from_data(data: Any, catalog: Catalog, source: str) -> Deployment:
     """:func:`from_dict`, with ``source`` (the file name) in front of every error."""
-    try:
+    with _named(source):
         return from_dict(data, catalog)
-    except SnapshotError as exc:
-        raise SnapshotError(f"{source}: {exc}") from None
 
 
 def from_dict(data: Any, catalog: Catalog) -> Deployment:
     """Build a deployment from decoded JSON, validating every element."""
-    root = _object(data, "", required=("schema_version", "clusters"), optional=_ROOT_OPTIONAL)
-    version = root["schema_version"]
-    if not isinstance(version, bool) and version != SCHEMA_VERSION:
-        from confcheck import snapshot_migration  # an older snapshot: imported only to migrate one
+    loading = _Loading(data, catalog)
+    return loading.deployment(_certificates(loading.pems, loading.build_early))
 
-        if version in snapshot_migration.READS:
-            root = snapshot_migration.upgrade(root, catalog)
-            version = root["schema_version"]
-    if isinstance(version, bool) or version != SCHEMA_VERSION:
-        raise SnapshotError(
-            f"schema_version: unsupported version {version!r} (this confcheck reads {SCHEMA_VERSION})"
-        )
-    if "tool" in root:
-        for key, value in _object(root["tool"], "tool").items():
-            _string(value, f"tool.{key}")
-    _check_totals(root)
-    pems = _object(root.get("certificates", {}), "certificates")
-    _count(pems, "certificates", LIMITS.certificates, "certificates")
-    early: dict[str, Any] = {}
 
-    def build_early() -> None:
-        """What needs no certificate (most of the model), built while forked children read them; an
+@contextmanager
+def _named(source: str) -> Iterator[None]:
+    """A :class:`SnapshotError` raised in the body, with ``source`` (the file name) in front."""
+    try:
+        yield
+    except SnapshotError as exc:
+        raise SnapshotError(f"{source}: {exc}") from None
+
+
+class _Loading:
+    """A snapshot's decoded JSON on its way to a deployment: its root checked (the version, the totals,
+    the certificates' count) when made; then the parts of the model that need no certificate
+    (:meth:`build_early`, done while the certificates are read); then the deployment
+    (:meth:`deployment`), once the certificates are read."""
+
+    def __init__(self, data: Any, catalog: Catalog) -> None:
+        root = _object(data, "", required=("schema_version", "clusters"), optional=_ROOT_OPTIONAL)
+        version = root["schema_version"]
+        if not isinstance(version, bool) and version != SCHEMA_VERSION:
+            from confcheck import snapshot_migration  # an older snapshot: imported only to migrate one
+
+            if version in snapshot_migration.READS:
+                root = snapshot_migration.upgrade(root, catalog)
+                version = root["schema_version"]
+        if isinstance(version, bool) or version != SCHEMA_VERSION:
+            raise SnapshotError(
+                f"schema_version: unsupported version {version!r} (this confcheck reads {SCHEMA_VERSION})"
+            )
+        if "tool" in root:
+            for key, value in _object(root["tool"], "tool").items():
+                _string(value, f"tool.{key}")
+        _check_totals(root)
+        self.pems = _object(root.get("certificates", {}), "certificates")
+        _count(self.pems, "certificates", LIMITS.certificates, "certificates")
+        self._root = root
+        self._catalog = catalog
+        self._early: dict[str, Any] = {}
+
+    def build_early(self) -> None:
+        """What needs no certificate (most of the model), built while the certificates are read; an
         error is kept, and raised where the snapshot's order puts it: after any of the certificates'."""
+        root = self._root
         steps: dict[str, Callable[[], Any]] = {
-            "servers": lambda: _servers(root, pems, catalog),
+            "servers": lambda: _servers(root, self.pems, self._catalog),
             "dns": lambda: tuple(_list(root.get("dns", []), "dns", _dns_record, LIMITS.dns)),
             "problems": lambda: tuple(_list(root.get("problems", []), "problems", _problem, LIMITS.problems)),
         }
         for name, step in steps.items():
             try:
-                early[name] = step()
+                self._early[name] = step()
             except SnapshotError as exc:
-                early[name] = exc
+                self._early[name] = exc
 
-    def built(name: str) -> Any:
-        if isinstance(early[name], SnapshotError):
-            raise early[name]
-        return early[name]
+    def _built(self, name: str) -> Any:
+        if isinstance(self._early[name], SnapshotError):
+            raise self._early[name]
+        return self._early[name]
 
-    store = _certificates(pems, build_early)
-    clusters, externals = built("servers")
-    _with_certificates([n for c in clusters for n in c.nodes] + externals, store)
-    discovery = _list(
-        root.get("discovery", []), "discovery", lambda v, p: _discovery(v, p, store), LIMITS.discovery
-    )
-    jabber = {c.name for c in clusters if c.product == "jabber"}
-    for index, entry in enumerate(discovery):
-        if entry.jabber not in jabber:
-            raise SnapshotError(
-                f"discovery[{index}].jabber: no cluster of product jabber is called {entry.jabber!r}"
-            )
-    dns = built("dns")
-    collected_at = _timestamp(root["collected_at"], "collected_at") if "collected_at" in root else None
-    return Deployment(
-        clusters=tuple(clusters),
-        externals=tuple(externals),
-        dns=dns,
-        collected_at=collected_at,
-        problems=built("problems"),
-        discovery=tuple(discovery),
-    )
+    def deployment(self, store: Mapping[str, Certificate]) -> Deployment:
+        """The deployment, given every certificate of :attr:`pems` by its key."""
+        root = self._root
+        clusters, externals = self._built("servers")
+        _with_certificates([n for c in clusters for n in c.nodes] + externals, store)
+        discovery = _list(
+            root.get("discovery", []), "discovery", lambda v, p: _discovery(v, p, store), LIMITS.discovery
+        )
+        jabber = {c.name for c in clusters if c.product == "jabber"}
+        for index, entry in enumerate(discovery):
+            if entry.jabber not in jabber:
+                raise SnapshotError(
+                    f"discovery[{index}].jabber: no cluster of product jabber is called {entry.jabber!r}"
+                )
+        dns = self._built("dns")
+        collected_at = _timestamp(root["collected_at"], "collected_at") if "collected_at" in root else None
+        return Deployment(
+            clusters=tuple(clusters),
+            externals=tuple(externals),
+            dns=dns,
+            collected_at=collected_at,
+            problems=self._built("problems"),
+            discovery=tuple(discovery),
+        )
 
 
 def _servers(
@@ -655,6 +682,94 @@ def _certificates(pems: dict[str, Any], meanwhile: Callable[[], object]) -> dict
         meanwhile,
     )
     return {key: cert for (key, _), cert in zip(entries, read, strict=True)}
+
+
+def _certificate_or_error(entry: tuple[str, Any]) -> Certificate | SnapshotError:
+    """:func:`_certificate`, its error given rather than raised: read ahead, an entry may prove not to be
+    the snapshot's (see :func:`_loads_reading_ahead`), and only the snapshot's errors are raised."""
+    try:
+        return _certificate(*entry)
+    except SnapshotError as exc:
+        return exc
+
+
+def _sent(read: Certificate | SnapshotError, entry: tuple[str, Any]) -> Any:
+    """What a forked process sends of :func:`_certificate_or_error`: the error's message, or the certificate
+    less its PEM (the parent has it)."""
+    return str(read) if isinstance(read, SnapshotError) else certs.marshalled(read, entry[1])
+
+
+def _received(value: Any, entry: tuple[str, Any]) -> Certificate | SnapshotError:
+    """What :func:`_sent` sent, made again."""
+    return SnapshotError(value) if type(value) is str else certs.from_marshalled(value, entry[1])
+
+
+_STORED = '\n "certificates": {'
+"""Where :func:`dumps` writes the certificates: the last key of the root object, indented by one."""
+_PEM_CHARS = 500
+"""Fewer characters than any certificate's PEM takes: a text shorter than twice
+:data:`CERTIFICATES_A_PROCESS` of them holds too few certificates to share."""
+
+
+def _stored_certificates(text: str) -> dict[str, Any] | None:
+    """The certificates object of a large snapshot as :func:`dumps` writes it, found in its text and decoded
+    alone (a small part of decoding the whole: PEM strings are decoded fast), so that forked processes read
+    them while this one decodes the rest; None when the text is small, laid out otherwise, or holds too
+    few certificates to share. A guess: :func:`_loads_reading_ahead` uses it only when the whole text,
+    decoded, holds the same certificates in the same order."""
+    if len(text) < 2 * CERTIFICATES_A_PROCESS * _PEM_CHARS:
+        return None
+    at = text.rfind(_STORED)
+    if at < 0:
+        return None
+    try:
+        stored, _ = _DECODER.raw_decode(text, at + len(_STORED) - 1)
+    except (ValueError, RecursionError):  # not JSON there: the whole text's decoding says why
+        return None
+    if type(stored) is not dict or parallel.processes(len(stored), CERTIFICATES_A_PROCESS) == 1:
+        return None
+    return stored
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _loads_reading_ahead(text: str, stored: dict[str, Any], catalog: Catalog, source: str) -> Deployment:
+    """:func:`loads` of a large snapshot whose certificates :func:`_stored_certificates` found: forked
+    processes read them while this one decodes the whole text and builds the parts of the model that need
+    no certificate, then takes its share. The same deployment, and the same first error, as decoding first:
+    the whole text's errors and the root's come before any certificate's, and when the whole text proves
+    to hold other certificates than those found (a snapshot not written by confcheck) they are read again
+    from it, as :func:`from_dict` reads them."""
+    entries = list(stored.items())
+    loaded: list[_Loading] = []
+
+    def meanwhile() -> None:
+        data = inputs.parse_json(text, source, SnapshotError)  # its errors name the file already
+        with _named(source):
+            loading = _Loading(data, catalog)
+        loading.build_early()
+        loaded.append(loading)
+
+    read = parallel.map_forked(
+        _certificate_or_error,
+        entries,
+        _sent,
+        _received,
+        CERTIFICATES_A_PROCESS,
+        CERTIFICATES_A_CHUNK,
+        meanwhile,
+    )
+    loading = loaded[0]
+    with _named(source):
+        if list(loading.pems.items()) != entries:
+            return loading.deployment(_certificates(loading.pems, lambda: None))
+        store: dict[str, Certificate] = {}
+        for (key, _), cert in zip(entries, read, strict=True):
+            if isinstance(cert, SnapshotError):
+                raise cert
+            store[key] = cert
+        return loading.deployment(store)
 
 
 def _certificate(key: str, pem: Any) -> Certificate:

@@ -303,11 +303,40 @@ def test_a_certificate_marshalled_comes_back_equal_field_by_field() -> None:
     )
 
 
+LAYOUTS: dict[str, Callable[[Any], str]] = {
+    "as written": lambda data: json.dumps(data, indent=1, ensure_ascii=False) + "\n",
+    "compact": json.dumps,
+}
+"""A snapshot's text as confcheck writes it (its certificates are found and read while the whole text is
+decoded) and as another tool may (decoded first)."""
+
+
+@pytest.fixture
+def forks_before_decoding(forks: list[int], monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many children had been forked each time a snapshot's whole text began to be decoded."""
+    counted: list[int] = []
+    parse_json = snapshot.inputs.parse_json
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        counted.append(len(forks))
+        return parse_json(*args, **kwargs)
+
+    monkeypatch.setattr(snapshot.inputs, "parse_json", counting)
+    return counted
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
 def test_a_snapshots_certificates_read_in_forked_processes_equal_those_read_one_by_one(
-    two_cpus: None, forks: list[int], child_first: Path, monkeypatch: pytest.MonkeyPatch
+    layout: str,
+    two_cpus: None,
+    forks: list[int],
+    forks_before_decoding: list[int],
+    child_first: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     catalog = plugin_manager.catalog()
-    text = (EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8")
+    data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
+    text = LAYOUTS[layout](data)
     processes = parallel.processes
     monkeypatch.setattr(parallel, "processes", lambda count, least: 1)
     alone = snapshot.loads(text, catalog)
@@ -316,20 +345,27 @@ def test_a_snapshots_certificates_read_in_forked_processes_equal_those_read_one_
     monkeypatch.setattr(snapshot, "CERTIFICATES_A_CHUNK", 1)
     shared = snapshot.loads(text, catalog)
     assert len(forks) == 1
+    assert forks_before_decoding == [0, 1 if layout == "as written" else 0]
     assert shared == alone
     assert [n.endpoints for c in shared.clusters for n in c.nodes] == [
         n.endpoints for c in alone.clusters for n in c.nodes
     ]
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
 def test_a_bad_certificate_in_a_childs_share_gives_the_error_of_a_snapshot_read_one_by_one(
-    two_cpus: None, forks: list[int], child_first: Path, monkeypatch: pytest.MonkeyPatch
+    layout: str,
+    two_cpus: None,
+    forks: list[int],
+    forks_before_decoding: list[int],
+    child_first: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     catalog = plugin_manager.catalog()
     data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
     last = list(data["certificates"])[-1]
     data["certificates"][last] = data["certificates"][last].replace("M", "A", 3)
-    text = json.dumps(data)
+    text = LAYOUTS[layout](data)
     processes = parallel.processes
     monkeypatch.setattr(parallel, "processes", lambda count, least: 1)
     with pytest.raises(snapshot.SnapshotError) as alone:
@@ -340,8 +376,73 @@ def test_a_bad_certificate_in_a_childs_share_gives_the_error_of_a_snapshot_read_
     with pytest.raises(snapshot.SnapshotError) as shared:
         snapshot.loads(text, catalog)
     assert len(forks) == 1
+    assert forks_before_decoding == [0, 1 if layout == "as written" else 0]
     assert str(shared.value) == str(alone.value)
     assert f"certificates.{last}" in str(shared.value)
+
+
+def test_certificates_read_ahead_wait_for_the_errors_the_whole_text_and_its_root_give_first(
+    two_cpus: None, forks: list[int], forks_before_decoding: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read while the text is decoded, a bad certificate is still refused after what decoding and the
+    root's checks refuse, as when the text is decoded first."""
+    monkeypatch.setattr(snapshot, "CERTIFICATES_A_PROCESS", 2)
+    monkeypatch.setattr(snapshot, "CERTIFICATES_A_CHUNK", 1)
+    catalog = plugin_manager.catalog()
+    data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
+    first = next(iter(data["certificates"]))
+    data["certificates"][first] = "not a certificate"
+    written = LAYOUTS["as written"]
+    said = []
+    for text in (
+        written(data).replace('"clusters": [', '"clusters": [[', 1),  # not JSON
+        written(dict(data, schema_version=99)),
+        written(dict(data, tool={"name": 7})),
+        written(data),
+    ):
+        with pytest.raises(snapshot.SnapshotError) as refused:
+            snapshot.loads(text, catalog, "s.json")
+        said.append(str(refused.value).split(":")[1].strip())
+    assert [s.split(" (")[0] for s in said] == [
+        "not JSON",
+        "schema_version",
+        "tool.name",
+        f"certificates.{first}",
+    ]
+    assert forks_before_decoding == [1, 2, 3, 4]  # each text decoded once its child was at work
+
+
+def test_certificates_found_where_the_snapshot_holds_others_are_read_again_from_the_whole_text(
+    two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by where confcheck writes them, the certificates are a guess: when the whole text holds
+    others (another tool's layout, an edit), the guess's certificates and errors count for nothing."""
+    catalog = plugin_manager.catalog()
+    data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
+    text = LAYOUTS["as written"](data)
+    processes = parallel.processes
+    monkeypatch.setattr(parallel, "processes", lambda count, least: 1)
+    alone = snapshot.loads(text, catalog)
+    monkeypatch.setattr(parallel, "processes", processes)
+    monkeypatch.setattr(snapshot, "CERTIFICATES_A_PROCESS", 2)
+    monkeypatch.setattr(snapshot, "CERTIFICATES_A_CHUNK", 1)
+    pems = data["certificates"]
+    keys = list(pems)
+    guesses = {
+        "one changed": {**pems, keys[0]: "not a certificate"},
+        "one more": {**pems, "0" * 64: pems[keys[0]]},
+        "one fewer": {k: pems[k] for k in keys[1:]},
+        "in another order": {k: pems[k] for k in reversed(keys)},
+    }
+    for name, guess in guesses.items():
+        monkeypatch.setattr(snapshot, "_stored_certificates", lambda text, guess=guess: guess)
+        assert snapshot.loads(text, catalog) == alone, name
+    assert len(forks) == 2 * len(guesses)  # read ahead, then again
+    first, last = keys[0], keys[-1]
+    bad = {**pems, first: "not a certificate", last: "not one either"}
+    monkeypatch.setattr(snapshot, "_stored_certificates", lambda text: dict(reversed(bad.items())))
+    with pytest.raises(snapshot.SnapshotError, match=f"certificates.{first}: "):
+        snapshot.loads(LAYOUTS["as written"](dict(data, certificates=bad)), catalog)
 
 
 @pytest.mark.parametrize("shared", [False, True], ids=["alone", "shared"])
