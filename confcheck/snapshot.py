@@ -707,16 +707,16 @@ def _received(value: Any, entry: tuple[str, Any]) -> Certificate | SnapshotError
 _STORED = '\n "certificates": {'
 """Where :func:`dumps` writes the certificates: the last key of the root object, indented by one."""
 _PEM_CHARS = 500
-"""Fewer characters than any certificate's PEM takes: a text shorter than twice
-:data:`CERTIFICATES_A_PROCESS` of them holds too few certificates to share."""
+"""Fewer characters than a server certificate's PEM usually takes (an EC one some 700, an RSA one 1,200 or
+more): a text shorter than twice :data:`CERTIFICATES_A_PROCESS` of them is not worth looking in."""
 
 
 def _stored_certificates(text: str) -> dict[str, Any] | None:
     """The certificates object of a large snapshot as :func:`dumps` writes it, found in its text and decoded
-    alone (a small part of decoding the whole: PEM strings are decoded fast), so that forked processes read
-    them while this one decodes the rest; None when the text is small, laid out otherwise, or holds too
-    few certificates to share. A guess: :func:`_loads_reading_ahead` uses it only when the whole text,
-    decoded, holds the same certificates in the same order."""
+    alone (about a third of the time decoding the whole takes, for half its text), so that forked
+    processes read them while this one decodes the whole; None when the text is small, laid out
+    otherwise, or holds too few certificates to share. A guess: :func:`_loads_reading_ahead` uses it only
+    when the whole text, decoded, holds the same certificates in the same order."""
     if len(text) < 2 * CERTIFICATES_A_PROCESS * _PEM_CHARS:
         return None
     at = text.rfind(_STORED)
