@@ -281,7 +281,7 @@ RENEWAL_FIELDS = records.made_from(Renewal)
 carry, in that order."""
 renewal_values = records.values(Renewal)
 """A renewal's values, in the order of :data:`RENEWAL_FIELDS`."""
-_SEVERITY_AT, _FIX_AT = records.made_from(Finding).index("severity"), records.made_from(Finding).index("fix")
+_SEVERITY_AT, _FIX_AT = map(records.made_from(Finding).index, ("severity", "fix"))
 _PHASE_AT, _DNS_AT, _RENEWALS_AT = (
     records.made_from(Fix).index(name) for name in ("phase", "dns", "renewals")
 )
