@@ -108,7 +108,7 @@ def apply(findings: Sequence[Finding], gate: Gate) -> Gated:
                 )
                 continue
             suppressed.append(Suppression(finding, "waiver", waiver.reason, waiver.expires))
-        elif finding.fingerprint in gate.baseline:
+        elif gate.baseline and finding.fingerprint in gate.baseline:  # no fingerprint made for no baseline
             suppressed.append(
                 Suppression(finding, "baseline", f"in the baseline {gate.baseline_source}".strip())
             )
