@@ -10,6 +10,7 @@ format for other tools.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -248,14 +249,15 @@ def _with_certificates(nodes: list[Node], store: Mapping[str, Certificate]) -> N
     """Each endpoint's chain of keys (see :func:`_servers`) made its chain of certificates: done once, to
     endpoints nothing else has seen yet, so an immutable record is set in place rather than built again.
     Refuses a leaf certificate presented by more endpoints than :attr:`Limits.endpoints_per_certificate`."""
-    counts: dict[str, int] = {}
+    leaves: list[str] = []
+    certificate = store.__getitem__
     for node in nodes:
         for endpoint in node.endpoints:
             if endpoint.chain:
                 keys = cast(tuple[str, ...], endpoint.chain)
-                object.__setattr__(endpoint, "chain", tuple([store[key] for key in keys]))
-                counts[keys[0]] = counts.get(keys[0], 0) + 1
-    for key, count in counts.items():
+                object.__setattr__(endpoint, "chain", tuple(map(certificate, keys)))
+                leaves.append(keys[0])
+    for key, count in Counter(leaves).items():  # counted in one call
         if count > LIMITS.endpoints_per_certificate:
             raise SnapshotError(
                 f"certificates.{key}: presented by {count:,} endpoints, "
