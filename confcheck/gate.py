@@ -84,9 +84,7 @@ class Gated:
 def apply(findings: Sequence[Finding], gate: Gate) -> Gated:
     """Sort ``findings`` into kept and suppressed; report unused waivers as CC901 findings."""
     codes = {f.rule for f in findings}
-    selected = {
-        code for code in codes if gate.selects(code)
-    }  # each rule's scope decided once, not per finding
+    selected = {code for code in codes if gate.selects(code)}  # each rule's scope decided once
     in_scope = findings if selected == codes else [f for f in findings if f.rule in selected]
     notes = []
     if len(in_scope) < len(findings):

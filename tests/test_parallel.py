@@ -345,13 +345,9 @@ def loaded_alone_and_shared(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.usefixtures("two_cpus", "child_first")
 def test_a_snapshots_certificates_read_in_forked_processes_equal_those_read_one_by_one(
-    layout: str,
-    two_cpus: None,
-    forks: list[int],
-    forks_before_decoding: list[int],
-    child_first: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    layout: str, forks: list[int], forks_before_decoding: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
     alone, shared = loaded_alone_and_shared(LAYOUTS[layout](data), monkeypatch)
@@ -365,13 +361,9 @@ def test_a_snapshots_certificates_read_in_forked_processes_equal_those_read_one_
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.usefixtures("two_cpus", "child_first")
 def test_a_bad_certificate_in_a_childs_share_gives_the_error_of_a_snapshot_read_one_by_one(
-    layout: str,
-    two_cpus: None,
-    forks: list[int],
-    forks_before_decoding: list[int],
-    child_first: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    layout: str, forks: list[int], forks_before_decoding: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
     last = list(data["certificates"])[-1]
