@@ -35,12 +35,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from confcheck import identity, records
-from confcheck.catalog import Catalog
 from confcheck.certs import Certificate
 from confcheck.discovery_model import Client, Discovery, DnsView, Fetch
-from confcheck.engine import CheckOptions, Context, ReferenceCheck, TargetCheck
+from confcheck.engine import Context, ReferenceCheck, TargetCheck
 from confcheck.findings import Finding
-from confcheck.model import PLATFORMS, QUIET_ERRORS, Cluster, Deployment, DnsRecord, Node
+from confcheck.model import PLATFORMS, QUIET_ERRORS, Cluster, DnsRecord, Node
 from confcheck.platforms import FIRST_VALIDATING, Trust, client_title, validates
 
 VERDICTS = ("ok", "prompt", "fail", "silent", "unknown", "none")
@@ -155,14 +154,14 @@ def _count(n: int, noun: str, verb: str) -> str:
     return f"{verb} {n} {noun}{'s' if n != 1 else ''}"
 
 
-def build(
-    deployment: Deployment, catalog: Catalog, options: CheckOptions, findings: Sequence[Finding]
-) -> tuple[Journey, ...]:
-    """The journey of every services domain the snapshot holds discovery for (none: nothing is computed)."""
-    if not deployment.discovery:
+def build(ctx: Context, findings: Sequence[Finding]) -> tuple[Journey, ...]:
+    """The journey of every services domain the deployment holds discovery for (none: nothing is computed),
+    read from the analysis its ``findings`` came from (the lint's context: its checks, and what its rules
+    worked out, are not made again)."""
+    if not ctx.deployment.discovery:
         return ()
-    builder = _Builder(Context(deployment, catalog, options), findings)
-    return tuple(builder.journey(d) for d in deployment.discovery)
+    builder = _Builder(ctx, findings)
+    return tuple(builder.journey(d) for d in ctx.deployment.discovery)
 
 
 # --- the builder --------------------------------------------------------------------------------------

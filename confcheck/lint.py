@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterable
+from dataclasses import field
 from typing import Any
 
 from confcheck import fast_exit, gc_pause, parallel, records
@@ -27,6 +28,9 @@ class LintResult:
     findings: tuple[Finding, ...]
     references: int
     incomplete: bool
+    context: Context = field(compare=False, repr=False)
+    """The analysis the findings came from, which what is built on them reads rather than making it
+    again (Jabber's journeys: see :func:`confcheck.journey.build`)."""
     missing: tuple[str, ...] = ()
     """What collection could not read or meet, one line each (see :attr:`Context.missing`)."""
 
@@ -118,4 +122,4 @@ def _lint(
             f.rule,
         )
     )
-    return LintResult(tuple(findings), len(ctx.references), ctx.incomplete, ctx.missing)
+    return LintResult(tuple(findings), len(ctx.references), ctx.incomplete, ctx, ctx.missing)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from confcheck import gate, lint, plugin_manager, records
-from confcheck.engine import CheckOptions
+from confcheck.engine import CheckOptions, Context
 from confcheck.findings import Finding, Severity
 from confcheck.gate import Gate
 from confcheck.model import Deployment
@@ -71,19 +71,18 @@ def judge(deployment: Deployment, options: Options, source: str) -> Report:
         changes=summary,
         missing=result.missing,
         cover=options.cover,
-        journeys=_journeys(deployment, options.check, gated.findings),
+        journeys=_journeys(result.context, gated.findings),
     )
 
 
-def _journeys(
-    deployment: Deployment, check: CheckOptions, findings: tuple[Finding, ...]
-) -> tuple[Journey, ...]:
-    """Jabber's journeys, for a snapshot with discovery (:mod:`confcheck.journey` is imported only then)."""
-    if not deployment.discovery:
+def _journeys(ctx: Context, findings: tuple[Finding, ...]) -> tuple[Journey, ...]:
+    """Jabber's journeys, for a snapshot with discovery (:mod:`confcheck.journey` is imported only then),
+    from the lint's own analysis ``ctx``."""
+    if not ctx.deployment.discovery:
         return ()
     from confcheck import journey
 
-    return journey.build(deployment, plugin_manager.catalog(), check, findings)
+    return journey.build(ctx, findings)
 
 
 def _renames(before: Deployment, after: Deployment) -> dict[tuple[str, str], str]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
+from unittest import mock
 
 import pytest
 from helpers import cert, cluster, node, root_ca, tomcat
 
 from confcheck import certs, journey, pki, plugin_manager, snapshot
 from confcheck.discovery_model import Client, Discovery, DnsView, Fetch
-from confcheck.engine import CheckOptions
+from confcheck.engine import CheckOptions, Context
 from confcheck.findings import Finding
 from confcheck.journey import Hop, Journey
 from confcheck.model import Cluster, Deployment, DnsRecord, Endpoint, EndpointError, Setting
@@ -318,7 +319,7 @@ def test_an_unusable_uds_answer_fails_its_hop_and_is_cc206() -> None:
 def test_a_deployment_without_discovery_has_no_journey() -> None:
     deployment = build()
     plain = replace(deployment, discovery=(), clusters=deployment.clusters[:1])
-    assert journey.build(plain, plugin_manager.catalog(), CheckOptions(), ()) == ()
+    assert journey.build(Context(plain, plugin_manager.catalog(), CheckOptions()), ()) == ()
 
 
 # --- the snapshot ------------------------------------------------------------------------------------
@@ -384,3 +385,18 @@ def test_the_snapshot_schema_describes_a_snapshot_with_discovery() -> None:
     )
     data = snapshot.to_dict(build(fetches=(fetch,), clients=(Client("mac", "14.1"),)))
     jsonschema.validate(data, schema)
+
+
+def test_the_journey_reads_the_lints_own_checks() -> None:
+    """Built on the lint's own analysis: no reference is checked a second time for the journey."""
+    checked: list[object] = []
+    check = Context._check
+
+    def counted(self: Context, ref: Any) -> Any:
+        checked.append(ref)
+        return check(self, ref)
+
+    with mock.patch.object(Context, "_check", counted):
+        report = judge(build(), Options(fail_on="never"), "test")
+    assert report.journeys
+    assert len(checked) == report.references
