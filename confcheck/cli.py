@@ -438,12 +438,13 @@ def _output_options(command: argparse.ArgumentParser, offline: bool = False) -> 
 
 
 def _lint(args: argparse.Namespace) -> ExitCode:
-    from confcheck import plugin_manager, snapshot
+    from confcheck import engine, plugin_manager, snapshot
     from confcheck.engine import CheckOptions
     from confcheck.report import Cover
 
     outputs = _outputs(args, (args.snapshot, args.config, args.baseline, args.changes))  # before any work
-    deployment = snapshot.read(args.snapshot, plugin_manager.catalog())
+    catalog = plugin_manager.catalog()
+    deployment = snapshot.read(args.snapshot, catalog, lambda servers: engine.prepare(servers, catalog))
     if args.config:
         from confcheck import config
 

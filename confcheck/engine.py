@@ -125,6 +125,20 @@ class Context:
         self._lines: dict[tuple[str, str], ProductLine] = {}
         self._matches: dict[tuple[str, str, str], IdentityMatch] = {}
         self._met: dict[tuple[int, str], list[Endpoint | None]] = {}
+        ahead = _prepared
+        if ahead is not None and ahead.catalog is catalog and ahead._serves(deployment):
+            self._lines = ahead._lines
+            vars(self).update(references=ahead.references, _index=ahead._index)
+
+    def _serves(self, deployment: Deployment) -> bool:
+        """Whether ``deployment`` has this context's very servers and DNS records: what the two make of
+        names and settings alone (:func:`prepare`) is then the same."""
+        mine = self.deployment
+        return (
+            mine.clusters is deployment.clusters
+            and mine.externals is deployment.externals
+            and mine.dns is deployment.dns
+        )
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, once per context: for analyses several rules of a family share."""
@@ -281,6 +295,27 @@ class Context:
     @cached_property
     def _index(self) -> _NodeIndex:
         return _NodeIndex(self.deployment)
+
+
+_prepared: Context | None = None
+"""The context :func:`prepare` made last, whose references and node index the contexts of the same servers
+take as theirs."""
+
+
+def prepare(deployment: Deployment, catalog: Catalog) -> None:
+    """Make now what the checks derive from names and settings alone (the references and the node index,
+    some 0.3 s at 10,000 clusters) for every later :class:`Context` of the same servers and DNS records:
+    a large snapshot's loader has it done while forked processes read the certificates, which none of it
+    needs (``snapshot.read``'s ``meanwhile``), rather than alone before the checks. Raises nothing: what
+    fails here fails again in that context, where it would have without this."""
+    global _prepared  # noqa: PLW0603 (one analysis kept, replaced by the next)
+    context = Context(deployment, catalog)
+    try:
+        context.references  # noqa: B018
+        context._index  # noqa: B018
+    except Exception:  # an unknown product or location: the lint's own context raises it in its place
+        return
+    _prepared = context
 
 
 Located = tuple[Cluster | None, Node]

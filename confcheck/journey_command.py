@@ -32,7 +32,7 @@ def run(
     progress: bool,
 ) -> ExitCode:
     """Judge, draw the journey in the formats asked, and exit as it says."""
-    from confcheck import config, output_files, plugin_manager, snapshot
+    from confcheck import config, engine, output_files, plugin_manager, snapshot
     from confcheck.engine import CheckOptions
     from confcheck.verdict import Options, judge
 
@@ -51,7 +51,8 @@ def run(
         taken = [t for _, t in targets]
         targets.append((name, output_files.check(path, f"the journey ({name})", reads, taken)))
     if snapshot_path is not None:
-        deployment = snapshot.read(snapshot_path, plugin_manager.catalog())
+        catalog = plugin_manager.catalog()
+        deployment = snapshot.read(snapshot_path, catalog, lambda servers: engine.prepare(servers, catalog))
         check = config.load_offline(config_path)[1] if config_path else CheckOptions()
         source = snapshot_path
     else:

@@ -102,14 +102,25 @@ class SnapshotError(InputError):
     """A snapshot that cannot be read; the message names the file and the bad element's path."""
 
 
-def read(path: str | Path, catalog: Catalog) -> Deployment:
-    """Load a snapshot file (``-`` reads standard input), within :data:`confcheck.inputs.SNAPSHOT_BYTES`."""
+Meanwhile = Callable[[Deployment], object]
+"""Work of the loader's caller on a deployment's servers and settings, done while its certificates are read
+(a large snapshot's, by forked processes): given the deployment before its certificates are in place, so
+it may read every name, address, setting and DNS record, and no endpoint's certificate. It must not raise
+(what it computes is computed again where it fails: see :func:`confcheck.engine.prepare`)."""
+
+
+def read(path: str | Path, catalog: Catalog, meanwhile: Meanwhile | None = None) -> Deployment:
+    """Load a snapshot file (``-`` reads standard input), within :data:`confcheck.inputs.SNAPSHOT_BYTES`;
+    ``meanwhile``, when given, is called once with the deployment, before its certificates are in place,
+    unless the snapshot's servers, DNS records or problems cannot be read."""
     data = inputs.read_bytes(path, MAX_BYTES, "a snapshot file", SnapshotError, stdin=True)
-    return loads(data, catalog, str(path))
+    return loads(data, catalog, str(path), meanwhile)
 
 
-def loads(text: str | bytes, catalog: Catalog, source: str = "snapshot") -> Deployment:
-    """Parse snapshot JSON text."""
+def loads(
+    text: str | bytes, catalog: Catalog, source: str = "snapshot", meanwhile: Meanwhile | None = None
+) -> Deployment:
+    """Parse snapshot JSON text (``meanwhile``: as :func:`read` calls it)."""
     if isinstance(text, bytes):
         text = inputs.decode(text, source, SnapshotError)
     containers = text.count("{") + text.count("[")
@@ -121,19 +132,20 @@ def loads(text: str | bytes, catalog: Catalog, source: str = "snapshot") -> Depl
     with gc_pause.paused():  # a large snapshot is millions of objects, none of them in a cycle
         stored = _stored_certificates(text)
         if stored is not None:
-            return _loads_reading_ahead(text, stored, catalog, source)
-        return from_data(inputs.parse_json(text, source, SnapshotError), catalog, source)
+            return _loads_reading_ahead(text, stored, catalog, source, meanwhile)
+        return from_data(inputs.parse_json(text, source, SnapshotError), catalog, source, meanwhile)
 
 
-def from_data(data: Any, catalog: Catalog, source: str) -> Deployment:
+def from_data(data: Any, catalog: Catalog, source: str, meanwhile: Meanwhile | None = None) -> Deployment:
     """:func:`from_dict`, with ``source`` (the file name) in front of every error."""
     with _named(source):
-        return from_dict(data, catalog)
+        return from_dict(data, catalog, meanwhile)
 
 
-def from_dict(data: Any, catalog: Catalog) -> Deployment:
-    """Build a deployment from decoded JSON, validating every element."""
-    loading = _Loading(data, catalog)
+def from_dict(data: Any, catalog: Catalog, meanwhile: Meanwhile | None = None) -> Deployment:
+    """Build a deployment from decoded JSON, validating every element (``meanwhile``: as :func:`read`
+    calls it)."""
+    loading = _Loading(data, catalog, meanwhile)
     return loading.deployment(_certificates(loading.pems, loading.build_early))
 
 
@@ -149,10 +161,10 @@ def _named(source: str) -> Iterator[None]:
 class _Loading:
     """A snapshot's decoded JSON on its way to a deployment: its root checked (the version, the totals,
     the certificates' count) when made; then the parts of the model that need no certificate
-    (:meth:`build_early`, done while the certificates are read); then the deployment
-    (:meth:`deployment`), once the certificates are read."""
+    (:meth:`build_early`, done while the certificates are read, with the caller's ``meanwhile``); then
+    the deployment (:meth:`deployment`), once the certificates are read."""
 
-    def __init__(self, data: Any, catalog: Catalog) -> None:
+    def __init__(self, data: Any, catalog: Catalog, meanwhile: Meanwhile | None = None) -> None:
         root = _object(data, "", required=("schema_version", "clusters"), optional=_ROOT_OPTIONAL)
         version = root["schema_version"]
         if not isinstance(version, bool) and version != SCHEMA_VERSION:
@@ -173,22 +185,36 @@ class _Loading:
         _count(self.pems, "certificates", LIMITS.certificates, "certificates")
         self._root = root
         self._catalog = catalog
+        self._meanwhile = meanwhile
         self._early: dict[str, Any] = {}
 
     def build_early(self) -> None:
-        """What needs no certificate (most of the model), built while the certificates are read; an
-        error is kept, and raised where the snapshot's order puts it: after any of the certificates'."""
+        """What needs no certificate (most of the model), built while the certificates are read, then the
+        caller's ``meanwhile`` on it; an error is kept, and raised where the snapshot's order puts it:
+        after any of the certificates'."""
         root = self._root
-        steps: dict[str, Callable[[], Any]] = {
-            "servers": lambda: _servers(root, self.pems, self._catalog),
-            "dns": lambda: tuple(_list(root.get("dns", []), "dns", _dns_record, LIMITS.dns)),
-            "problems": lambda: tuple(_list(root.get("problems", []), "problems", _problem, LIMITS.problems)),
+        steps: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+            "servers": lambda r: _servers(r, self.pems, self._catalog),
+            "dns": lambda r: tuple(_list(r.get("dns", []), "dns", _dns_record, LIMITS.dns)),
+            "problems": lambda r: tuple(_list(r.get("problems", []), "problems", _problem, LIMITS.problems)),
         }
         for name, step in steps.items():
             try:
-                self._early[name] = step()
+                self._early[name] = step(root)
             except SnapshotError as exc:
                 self._early[name] = exc
+        # what the deployment no longer needs of the decoded JSON is let go first: freed now, when the
+        # caller holds none of it (a large snapshot's), so the caller's work takes the memory it held
+        self._root = {key: root[key] for key in ("discovery", "collected_at") if key in root}
+        del root
+        if self._meanwhile is not None and not any(
+            isinstance(v, SnapshotError) for v in self._early.values()
+        ):
+            clusters, externals = self._early["servers"]
+            # the very tuples the deployment will hold, so what the caller made of them is known as its
+            self._meanwhile(
+                Deployment(clusters, externals, self._early["dns"], problems=self._early["problems"])
+            )
 
     def _built(self, name: str) -> Any:
         if isinstance(self._early[name], SnapshotError):
@@ -199,7 +225,7 @@ class _Loading:
         """The deployment, given every certificate of :attr:`pems` by its key."""
         root = self._root
         clusters, externals = self._built("servers")
-        _with_certificates([n for c in clusters for n in c.nodes] + externals, store)
+        _with_certificates([n for c in clusters for n in c.nodes] + list(externals), store)
         discovery = _list(
             root.get("discovery", []), "discovery", lambda v, p: _discovery(v, p, store), LIMITS.discovery
         )
@@ -212,8 +238,8 @@ class _Loading:
         dns = self._built("dns")
         collected_at = _timestamp(root["collected_at"], "collected_at") if "collected_at" in root else None
         return Deployment(
-            clusters=tuple(clusters),
-            externals=tuple(externals),
+            clusters=clusters,
+            externals=externals,
             dns=dns,
             collected_at=collected_at,
             problems=self._built("problems"),
@@ -223,7 +249,7 @@ class _Loading:
 
 def _servers(
     root: Mapping[str, Any], pems: Mapping[str, Any], catalog: Catalog
-) -> tuple[list[Cluster], list[Node]]:
+) -> tuple[tuple[Cluster, ...], tuple[Node, ...]]:
     """The clusters and external servers, built before their certificates are read (the largest part of
     the model, built while forked children read the certificates): each endpoint's chain holds the
     certificates' keys until :func:`_with_certificates` puts the certificates in their place."""
@@ -242,7 +268,7 @@ def _servers(
         lambda v, p: _node(v, p, keys, external=True),
         LIMITS.externals,
     )
-    return clusters, externals
+    return tuple(clusters), tuple(externals)
 
 
 def _with_certificates(nodes: list[Node], store: Mapping[str, Certificate]) -> None:
@@ -736,7 +762,9 @@ def _stored_certificates(text: str) -> dict[str, Any] | None:
 _DECODER = json.JSONDecoder()
 
 
-def _loads_reading_ahead(text: str, stored: dict[str, Any], catalog: Catalog, source: str) -> Deployment:
+def _loads_reading_ahead(
+    text: str, stored: dict[str, Any], catalog: Catalog, source: str, meanwhile: Meanwhile | None
+) -> Deployment:
     """:func:`loads` of a large snapshot whose certificates :func:`_stored_certificates` found: forked
     processes read them while this one decodes the whole text and builds the parts of the model that need
     no certificate, then takes its share. The same deployment, and the same first error, as decoding first:
@@ -746,11 +774,14 @@ def _loads_reading_ahead(text: str, stored: dict[str, Any], catalog: Catalog, so
     entries = list(stored.items())
     loaded: list[_Loading] = []
 
-    def meanwhile() -> None:
+    def decode_and_build() -> None:  # all of it while the children read: freeing the decoded JSON too
         data = inputs.parse_json(text, source, SnapshotError)  # its errors name the file already
         with _named(source):
-            loading = _Loading(data, catalog)
+            loading = _Loading(data, catalog, meanwhile)
+        del data  # (build_early lets go of what it no longer needs)
         loading.build_early()
+        if list(loading.pems.items()) == entries:  # the certificates found are the snapshot's:
+            loading.pems = stored  # one copy of their PEMs is enough
         loaded.append(loading)
 
     read = parallel.map_forked(
@@ -760,11 +791,11 @@ def _loads_reading_ahead(text: str, stored: dict[str, Any], catalog: Catalog, so
         _received,
         CERTIFICATES_A_PROCESS,
         CERTIFICATES_A_CHUNK,
-        meanwhile,
+        decode_and_build,
     )
     loading = loaded[0]
     with _named(source):
-        if list(loading.pems.items()) != entries:
+        if loading.pems is not stored:
             return loading.deployment(_certificates(loading.pems, lambda: None))
         store: dict[str, Certificate] = {}
         for (key, _), cert in zip(entries, read, strict=True):

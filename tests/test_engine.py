@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
 from unittest import mock
 
+import pytest
 from helpers import cert, cluster, deployment, lint, node, tomcat
 
-from confcheck import identity, plugin_manager
+from confcheck import engine, identity, plugin_manager
 from confcheck import lint as linting
 from confcheck.engine import Context
+from confcheck.errors import InputError
 from confcheck.findings import Finding, Severity
 from confcheck.model import Cluster, DnsRecord, Setting
 from confcheck.rule import rule
@@ -200,3 +204,41 @@ def test_a_finding_holding_a_lone_surrogate_has_a_fingerprint_and_valid_text_kee
     assert odd.fingerprint != Finding("m", "CC999", value="cucm.example.com", cluster="a").fingerprint
     text = "\x1f".join(["CC999", "a", "", "", "", "cucm\u00e9.example.com"])
     assert plain.fingerprint == hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def test_a_context_of_the_same_servers_takes_what_was_prepared_ahead_and_another_makes_its_own() -> None:
+    """What ``engine.prepare`` made while a snapshot's certificates were read (the references, the node
+    index) is not made again by the lint's context; a deployment with other servers or DNS records
+    makes its own, and both judge as a context that prepared nothing."""
+    catalog = plugin_manager.catalog()
+    ctx = _context("cucm1")
+    alone = [
+        (c.reference.value, [t.node.name for t in c.targets]) for c in Context(ctx.deployment, catalog).checks
+    ]
+    other = replace(ctx.deployment, dns=(DnsRecord("cucm1.example.com", "A", ("10.0.0.11",)),))
+    made: list[object] = []
+    index = engine._NodeIndex.__init__
+
+    def counted(self: Any, deployment: Any) -> None:
+        made.append(deployment)
+        index(self, deployment)
+
+    with mock.patch.object(engine._NodeIndex, "__init__", counted):
+        engine.prepare(ctx.deployment, catalog)
+        assert made == [ctx.deployment]
+        taken = Context(ctx.deployment, catalog)
+        checked = [(c.reference.value, [t.node.name for t in c.targets]) for c in taken.checks]
+        assert made == [ctx.deployment]  # no index made again
+        own = Context(other, catalog)
+        own.checks  # noqa: B018
+        assert made == [ctx.deployment, other]
+    assert checked == alone
+
+
+def test_what_cannot_be_prepared_ahead_fails_where_it_would_have() -> None:
+    """A setting at a place no plugin knows makes ``prepare`` fail silently: the lint raises it itself."""
+    catalog = plugin_manager.catalog()
+    unknown = deployment(cluster("cucm", "cucm", "9.1", [], Setting("cucm9.nowhere", "cucm1")))
+    engine.prepare(unknown, catalog)
+    with pytest.raises(InputError, match=r"unknown location 'cucm9\.nowhere'"):
+        linting.lint(unknown, catalog, plugin_manager.rules())

@@ -434,6 +434,32 @@ def test_certificates_found_where_the_snapshot_holds_others_are_read_again_from_
         snapshot.loads(LAYOUTS["as written"](dict(data, certificates=bad)), catalog)
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.usefixtures("two_cpus", "child_first")
+def test_the_callers_work_meanwhile_has_the_servers_while_a_child_reads_the_certificates(
+    layout: str, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The work a loader's caller does meanwhile (the lint prepares its checks there) is given the very
+    servers and DNS records of the deployment loaded, once, while a child reads the certificates; never
+    when the servers cannot be read."""
+    monkeypatch.setattr(snapshot, "CERTIFICATES_A_PROCESS", 2)
+    monkeypatch.setattr(snapshot, "CERTIFICATES_A_CHUNK", 1)
+    catalog = plugin_manager.catalog()
+    data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
+    seen: list[tuple[Deployment, int]] = []
+    loaded = snapshot.loads(LAYOUTS[layout](data), catalog, meanwhile=lambda d: seen.append((d, len(forks))))
+    [(given, forked)] = seen
+    assert forked == 1
+    assert given.clusters is loaded.clusters
+    assert given.externals is loaded.externals
+    assert given.dns is loaded.dns
+    seen.clear()
+    data["clusters"][-1]["product"] = "pbx"
+    with pytest.raises(snapshot.SnapshotError, match=r"\.product"):
+        snapshot.loads(LAYOUTS[layout](data), catalog, meanwhile=lambda d: seen.append((d, len(forks))))
+    assert seen == []
+
+
 @pytest.mark.parametrize("shared", [False, True], ids=["alone", "shared"])
 def test_a_snapshot_wrong_in_several_places_is_refused_for_the_first_in_its_order(
     shared: bool, two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
