@@ -747,6 +747,8 @@ def _stored_certificates(text: str) -> dict[str, Any] | None:
     when the whole text, decoded, holds the same certificates in the same order."""
     if len(text) < 2 * CERTIFICATES_A_PROCESS * _PEM_CHARS:
         return None
+    if parallel.processes(2 * CERTIFICATES_A_PROCESS, CERTIFICATES_A_PROCESS) == 1:
+        return None  # one process reads them all, however many (one CPU, CONFCHECK_JOBS=1): no guess
     at = text.rfind(_STORED)
     if at < 0:
         return None

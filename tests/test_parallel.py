@@ -406,6 +406,30 @@ def test_certificates_read_ahead_wait_for_the_errors_the_whole_text_and_its_root
     assert forks_before_decoding == [1, 2, 3, 4]  # each text decoded once its child was at work
 
 
+def test_one_process_does_not_look_for_the_certificates_to_read_ahead(
+    two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one process to read them (one CPU, ``CONFCHECK_JOBS=1``) a large snapshot's certificates are
+    not first found and decoded alone, for children there will not be: the text is decoded once."""
+    monkeypatch.setattr(snapshot, "CERTIFICATES_A_PROCESS", 2)
+    monkeypatch.setattr(snapshot, "CERTIFICATES_A_CHUNK", 1)
+    looked: list[int] = []
+
+    class Looking(json.JSONDecoder):
+        def raw_decode(self, s: str, idx: int = 0) -> tuple[Any, int]:
+            looked.append(idx)
+            return super().raw_decode(s, idx)
+
+    monkeypatch.setattr(snapshot, "_DECODER", Looking())
+    data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
+    text = LAYOUTS["as written"](data)
+    shared = snapshot.loads(text, plugin_manager.catalog())
+    assert (len(looked), len(forks)) == (1, 1)
+    monkeypatch.setenv(parallel.JOBS, "1")
+    assert snapshot.loads(text, plugin_manager.catalog()) == shared
+    assert (len(looked), len(forks)) == (1, 1)
+
+
 def test_certificates_found_where_the_snapshot_holds_others_are_read_again_from_the_whole_text(
     two_cpus: None, forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
