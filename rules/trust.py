@@ -283,8 +283,7 @@ class Verifier:
         self, chain: Sequence[Certificate], anchors: Sequence[Certificate], fingerprints: Fingerprints
     ) -> str:
         """What a verdict's evidence says of the verifier."""
-        how, reason = self.verify(chain, anchors, fingerprints=fingerprints)
-        return f"cryptography, {how}: {reason or 'trusted'}"
+        return _words(*self.verify(chain, anchors, fingerprints=fingerprints))
 
 
 class _Anchors:
@@ -372,7 +371,7 @@ class Verdicts:
             words = Said(lambda: self.verifier.words(chain, store, anchors.fingerprints))
             return Verdict(False, False, tuple(gaps), path, words)
         how, reason = self.verifier.verify(chain, useful or store, self.known)
-        verifier = f"cryptography, {how}: {reason or 'trusted'}"
+        verifier = _words(how, reason)
         if reason is None:
             return Verdict(True, False, (), path, verifier)
         return Verdict(False, False, tuple(gaps) or (_rejected(reason, leaf),), path, verifier)
@@ -651,6 +650,14 @@ def _verify(
     except (VerificationError, ValueError) as exc:
         return how, str(exc)
     return how, None
+
+
+def _words(how: str, reason: str | None) -> str:
+    """The verifier's evidence line: how it verified and what it said, the certificate it names in its
+    words by its subject, as the other evidence lines name one, not by Python's representation of it."""
+    if reason is not None:
+        reason = _ENCOUNTERED.sub(lambda found: f" (at the certificate {found['dn']})", reason)
+    return f"cryptography, {how}: {reason or 'trusted'}"
 
 
 def ownlabel(leaf: x509.Certificate) -> Subject | None:

@@ -315,6 +315,11 @@ def test_self_signed_in_the_store_is_trusted_and_left_to_cc303_as_method_2() -> 
 def test_self_signed_not_in_the_store() -> None:
     finding = one(lint(cucm(self_signed()), [root()]), "CC401")
     assert "the certificate is self-signed and not in the clients' trust store" in finding.message
+    # the verifier's words name the certificate as the report does, not by Python's representation
+    verifier = dict(finding.evidence)["verifier"]
+    assert "<Certificate(" not in verifier
+    assert "<Name(" not in verifier
+    assert f"(at the certificate CN={FQDN}" in verifier
     assert finding.fix is not None
     # method 3: a CSR signed by a CA the clients trust; or method 2: this certificate to Enterprise Trust
     assert finding.fix.action.startswith("Replace the self-signed Tomcat certificate of cucm1.example.com")

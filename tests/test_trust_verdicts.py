@@ -100,7 +100,7 @@ def unshared(chain: Sequence[Certificate], store: Sequence[Certificate], known: 
     anchors = [load(c.pem) for c in store]
     gaps, path = trust._walk(leaf, sent, anchors, known, NOW)
     how, reason = trust._verify(leaf, sent, Store(anchors) if anchors else None, NOW)
-    verifier = f"cryptography, {how}: {reason or 'trusted'}"
+    verifier = trust._words(how, reason)
     if reason is None:
         return trust.Verdict(True, False, (), path, verifier)
     return trust.Verdict(False, False, tuple(gaps) or (trust._rejected(reason, leaf),), path, verifier)
