@@ -194,10 +194,14 @@ class _Builder:
             elif f.certificate:
                 self.links.by_certificate.setdefault(f.certificate, []).append(f)
         self.checks: dict[tuple[str, str, str], list[ReferenceCheck]] = {}
+        self.of_cluster: dict[int, list[ReferenceCheck]] = {}
+        """Each cluster's checks (by the cluster's identity), in the lint's order: a hop's cluster's own
+        are found at once, not by a pass over all of them for each cluster (thousands of clusters)."""
         for check in ctx.checks:
             ref = check.reference
             key = (ref.cluster.name, ref.location.id, identity.normalize(ref.value) or ref.value)
             self.checks.setdefault(key, []).append(check)
+            self.of_cluster.setdefault(id(ref.cluster), []).append(check)
         self.clients: tuple[Client, ...] = ()
         self.behavior: str | None = None
 
@@ -724,9 +728,9 @@ class _Builder:
         hops: list[Hop] = []
         presence: dict[str, Cluster] = {}
         if home is not None:
-            for check in self.ctx.checks:
+            for check in self.of_cluster.get(id(home), ()):
                 ref = check.reference
-                if ref.cluster is not home or ref.node is not None or ref.location.target.scope == "peer":
+                if ref.node is not None or ref.location.target.scope == "peer":
                     continue
                 setting_profiles = next(
                     (
@@ -755,9 +759,9 @@ class _Builder:
                     if target.cluster is not None and target.cluster.product in ("imp", "cup"):
                         presence[target.cluster.name] = target.cluster
         for cluster in presence.values():
-            for check in self.ctx.checks:
+            for check in self.of_cluster.get(id(cluster), ()):
                 ref = check.reference
-                if ref.cluster is cluster and ref.location.id.endswith(".xmpp-domain"):
+                if ref.location.id.endswith(".xmpp-domain"):
                     for target in check.targets:
                         if target.primary:
                             hops.append(self.xmpp_hop(check, target))
@@ -830,24 +834,19 @@ class _Builder:
     def behind_hops(self, core: Cluster, d: Discovery) -> list[Hop]:
         """What Expressway-C connects to: the servers it is configured with, then the nodes by the names
         CUCM gives them (System > Server)."""
-        hops = []
-        for check in self.ctx.checks:
-            if check.reference.cluster is core:
-                hops.append(
-                    self.reference_hop(
-                        "behind",
-                        f"{check.reference.location.field}: {check.reference.value}",
-                        check,
-                        behind=core,
-                    )
-                )
+        hops = [
+            self.reference_hop(
+                "behind", f"{check.reference.location.field}: {check.reference.value}", check, behind=core
+            )
+            for check in self.of_cluster.get(id(core), ())
+        ]
         home = self.deployment.cluster(d.home) if d.home else None
         clusters = [home] if home else [c for c in self.deployment.clusters if c.product == "cucm"]
         presence = [c for c in self.deployment.clusters if c.product in ("imp", "cup")]
         for cluster in [*clusters, *presence]:
-            for check in self.ctx.checks:
+            for check in self.of_cluster.get(id(cluster), ()):
                 ref = check.reference
-                if ref.cluster is cluster and ref.node is not None:
+                if ref.node is not None:
                     hops.append(
                         self.reference_hop("behind", f"{cluster.name} node {ref.value}", check, behind=core)
                     )

@@ -14,6 +14,7 @@ from confcheck.discovery_model import Client, Discovery, DnsView, Fetch
 from confcheck.engine import CheckOptions, Context
 from confcheck.findings import Finding
 from confcheck.journey import Hop, Journey
+from confcheck.lint import lint
 from confcheck.model import Cluster, Deployment, DnsRecord, Endpoint, EndpointError, Setting
 from confcheck.platforms import validates
 from confcheck.snapshot import SnapshotError
@@ -400,3 +401,42 @@ def test_the_journey_reads_the_lints_own_checks() -> None:
         report = judge(build(), Options(fail_on="never"), "test")
     assert report.journeys
     assert len(checked) == report.references
+
+
+class _Passes(tuple):  # type: ignore[type-arg]
+    """A tuple that counts the passes made over it."""
+
+    passes = 0
+
+    def __iter__(self) -> Any:
+        self.passes += 1
+        return super().__iter__()
+
+
+def test_the_journey_passes_over_the_checks_as_often_however_many_clusters_there_are() -> None:
+    """Without a home cluster every CUCM cluster's nodes are hops behind Expressway-C: each cluster's
+    checks are found by their cluster, not by one pass over all the checks per cluster (quadratic: a
+    second at 3,000 clusters, some ten at 10,000)."""
+    base = build()
+    leaf = cert("cucm.example.com", dns=["cucm.example.com"])
+    passes = []
+    for count in (1, 30):
+        sites = tuple(
+            cluster(
+                f"site{i}",
+                "cucm",
+                "14.0.1",
+                [node(f"cucm{i}.example.com", tomcat(f"cucm{i}.example.com", leaf))],
+            )
+            for i in range(count)
+        )
+        homeless = replace(base.discovery[0], home=None)
+        deployment = replace(base, clusters=base.clusters + sites, discovery=(homeless,))
+        result = lint(deployment, plugin_manager.catalog(), plugin_manager.rules())
+        counted = _Passes(result.context.checks)
+        vars(result.context)["checks"] = counted
+        (found,) = journey.build(result.context, result.findings)
+        behind = {h.title for h in hops(found, "outside", "behind")}
+        assert {f"site{i} node cucm{i}.example.com" for i in range(count)} <= behind
+        passes.append(counted.passes)
+    assert passes[0] == passes[1]
