@@ -7,7 +7,9 @@ both sides of each ratio alike. Printed per format: the median time (CPU seconds
 the median of those paired ratios, and how the time grows with 10 times the sites.
 
 Goals: terminal, HTML, SARIF and Markdown (issue 13) and JUnit each at most 3 times the JSON report;
-linear, 10 times the sites in at most 11 times the time.
+linear, 10 times the sites in at most 11 times the time. Also printed, as ``read back``: reading the
+JSON report back (``confcheck report REPORT.json``: decoding it, checking it against the shipped schema,
+rebuilding the report), against writing it.
 
 The deployment and the judged report stay in memory throughout, as in ``confcheck lint``, and are
 moved out of the garbage collector's way first (``gc.freeze``): what is timed is each format's own work.
@@ -30,21 +32,39 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from types import SimpleNamespace
+from typing import Any, TextIO
 
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ["CONFCHECK_JOBS"] = "1"  # see above: each format's own work, in this process
 
 from lint_scale import build
 
-from confcheck import gc_pause, plugin_manager
+from confcheck import gc_pause, inputs, plugin_manager
 from confcheck.report import Report
+from confcheck.reports import json as json_report
 from confcheck.verdict import Options, judge
 
 GOAL = 3.0
 GOALS = ("terminal", "html", "sarif", "markdown", "junit")
 """The formats issue 13 sets the goal for; the other (CSV) is printed for comparison."""
 FLOOR = "json"
+
+
+READ_BACK = "read back"
+"""Reading the JSON report back, timed as if it were a format (see the module's docstring)."""
+
+
+def reading_back(report: Report) -> Callable[[Report, TextIO], None]:
+    """A "writer" that reads ``report``'s JSON text back as ``confcheck report REPORT.json`` does."""
+    written = io.StringIO()
+    plugin_manager.reporters()[FLOOR].write(report, written)
+    text = written.getvalue()
+
+    def read(_report: Report, _out: TextIO) -> None:
+        json_report.read(inputs.parse_json(text, "benchmark"), "benchmark")
+
+    return read
 
 
 def cpu(write: Callable[[Report, TextIO], None], report: Report) -> float:
@@ -62,14 +82,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="renderings of each format per size")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sites.split(",")]
-    reporters = plugin_manager.reporters()
-    names = [FLOOR, *sorted(n for n in reporters if n != FLOOR)]
+    reporters: dict[str, Any] = dict(plugin_manager.reporters())
+    names = [FLOOR, *sorted(n for n in reporters if n != FLOOR), READ_BACK]
     medians: dict[str, list[float]] = {name: [] for name in names}
     ratios: dict[str, list[float]] = {name: [] for name in names}
     findings = []
     for sites in sizes:
         report = judge(build(sites), Options(), "benchmark")
         findings.append(len(report.findings))
+        reporters[READ_BACK] = SimpleNamespace(write=reading_back(report))
         gc.collect()
         gc.freeze()  # the model stays for the whole run, as in confcheck lint: out of the collector's way
         times: dict[str, list[float]] = {name: [] for name in names}

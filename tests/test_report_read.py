@@ -20,6 +20,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+import schema_walk
 from conftest import Run
 
 from confcheck import cli, plugin_manager, schema_check
@@ -168,6 +169,69 @@ def test_the_schema_and_the_reader_agree_on_every_mutation() -> None:
         if ours != VALIDATOR.is_valid(doc):
             disagreements.append(f"{description}: confcheck says {ours}")
     assert disagreements == []
+
+
+def said(validate: Callable[[Any, Any], None], document: Any, schema: Any = SCHEMA) -> str | None:
+    """What ``validate`` refuses ``document`` for, None when it passes."""
+    try:
+        validate(document, schema)
+    except schema_check.SchemaViolation as exc:
+        return str(exc)
+    return None
+
+
+def test_the_compiled_checker_says_what_walking_the_schema_says_of_every_mutation() -> None:
+    """The checker makes the schema into functions once; each document gets the verdict and the message
+    the checker that walked the schema at every value gave it (tests/schema_walk.py), every mutation."""
+    differ = [
+        f"{description}: {ours!r} against {walked!r}"
+        for description, doc in MUTATIONS
+        if (ours := said(schema_check.validate, doc)) != (walked := said(schema_walk.validate, doc))
+    ]
+    assert differ == []
+    assert sum(said(schema_check.validate, doc) is not None for _, doc in MUTATIONS) > 300
+
+
+def test_the_compiled_checker_follows_each_keyword_as_walking_it_did() -> None:
+    """Keywords the report schema uses rarely or not at all, each alone and mixed, with a recursive
+    ``$ref`` and an unevaluated key checked against a schema."""
+    tree = {
+        "$defs": {
+            "node": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "pattern": "^[a-z]+$"},
+                    "size": {"type": ["integer", "null"], "minimum": 0, "maximum": 9},
+                    "kind": {"enum": ["a", 1, True]},
+                    "children": {"type": "array", "items": {"$ref": "#/$defs/node"}, "maxItems": 2},
+                    "either": {"oneOf": [{"type": "string"}, {"$ref": "#/$defs/leaf"}]},
+                },
+                "additionalProperties": {"type": "number"},
+            },
+            "leaf": {"type": "object", "properties": {"v": {"const": 1}}, "unevaluatedProperties": False},
+        },
+        "$ref": "#/$defs/node",
+    }
+    documents: list[Any] = [
+        {"name": "root"},
+        {"name": "root", "children": [{"name": "a"}, {"name": "b", "children": [{"name": "C"}]}]},
+        {"name": "root", "children": [{}, {}, {}]},
+        {"name": "", "size": 10},
+        {"name": "x", "size": 3.0, "kind": 1.0},
+        {"name": "x", "kind": 1, "extra": "not a number", "another": 2},
+        {"name": "x", "kind": False},
+        {"name": "x", "either": {"v": 1}},
+        {"name": "x", "either": {"v": 2, "w": 3}},
+        {"name": "x", "either": 5},
+        {"name": "x\udc80"},
+        [],
+        None,
+    ]
+    for document in documents:
+        assert said(schema_check.validate, document, tree) == said(schema_walk.validate, document, tree), (
+            document
+        )
 
 
 def test_the_shipped_schema_uses_only_what_the_checker_implements() -> None:
