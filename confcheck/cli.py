@@ -443,8 +443,7 @@ def _lint(args: argparse.Namespace) -> ExitCode:
     from confcheck.report import Cover
 
     outputs = _outputs(args, (args.snapshot, args.config, args.baseline, args.changes))  # before any work
-    catalog = plugin_manager.catalog()
-    deployment = snapshot.read(args.snapshot, catalog, lambda servers: engine.prepare(servers, catalog))
+    deployment = snapshot.read(args.snapshot, plugin_manager.catalog(), engine.prepare)
     if args.config:
         from confcheck import config
 
@@ -505,10 +504,10 @@ def _report(args: argparse.Namespace) -> ExitCode:
     outputs = _outputs(args, (args.source,))
     data = inputs.read_json(args.source, inputs.SNAPSHOT_BYTES, "a snapshot or a JSON report")
     if isinstance(data, dict) and "summary" not in data:  # a report has a summary, a snapshot has none
-        from confcheck import snapshot
+        from confcheck import engine, snapshot
         from confcheck.verdict import Options, judge
 
-        deployment = snapshot.from_data(data, plugin_manager.catalog(), args.source)
+        deployment = snapshot.from_data(data, plugin_manager.catalog(), args.source, engine.prepare)
         report = judge(deployment, Options(fail_on=args.fail_on), args.source)
     else:
         report = json_report.read(data, args.source)

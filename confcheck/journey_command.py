@@ -51,8 +51,7 @@ def run(
         taken = [t for _, t in targets]
         targets.append((name, output_files.check(path, f"the journey ({name})", reads, taken)))
     if snapshot_path is not None:
-        catalog = plugin_manager.catalog()
-        deployment = snapshot.read(snapshot_path, catalog, lambda servers: engine.prepare(servers, catalog))
+        deployment = snapshot.read(snapshot_path, plugin_manager.catalog(), engine.prepare)
         check = config.load_offline(config_path)[1] if config_path else CheckOptions()
         source = snapshot_path
     else:

@@ -102,11 +102,12 @@ class SnapshotError(InputError):
     """A snapshot that cannot be read; the message names the file and the bad element's path."""
 
 
-Meanwhile = Callable[[Deployment], object]
+Meanwhile = Callable[[Deployment, Catalog], object]
 """Work of the loader's caller on a deployment's servers and settings, done while its certificates are read
 (a large snapshot's, by forked processes): given the deployment before its certificates are in place, so
-it may read every name, address, setting and DNS record, and no endpoint's certificate. It must not raise
-(what it computes is computed again where it fails: see :func:`confcheck.engine.prepare`)."""
+it may read every name, address, setting and DNS record, and no endpoint's certificate, and the catalog it
+is read with. It must not raise (what it computes is computed again where it fails: see
+:func:`confcheck.engine.prepare`)."""
 
 
 def read(path: str | Path, catalog: Catalog, meanwhile: Meanwhile | None = None) -> Deployment:
@@ -213,7 +214,8 @@ class _Loading:
             clusters, externals = self._early["servers"]
             # the very tuples the deployment will hold, so what the caller made of them is known as its
             self._meanwhile(
-                Deployment(clusters, externals, self._early["dns"], problems=self._early["problems"])
+                Deployment(clusters, externals, self._early["dns"], problems=self._early["problems"]),
+                self._catalog,
             )
 
     def _built(self, name: str) -> Any:

@@ -471,7 +471,9 @@ def test_the_callers_work_meanwhile_has_the_servers_while_a_child_reads_the_cert
     catalog = plugin_manager.catalog()
     data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
     seen: list[tuple[Deployment, int]] = []
-    loaded = snapshot.loads(LAYOUTS[layout](data), catalog, meanwhile=lambda d: seen.append((d, len(forks))))
+    loaded = snapshot.loads(
+        LAYOUTS[layout](data), catalog, meanwhile=lambda d, _: seen.append((d, len(forks)))
+    )
     [(given, forked)] = seen
     assert forked == 1
     assert given.clusters is loaded.clusters
@@ -480,7 +482,7 @@ def test_the_callers_work_meanwhile_has_the_servers_while_a_child_reads_the_cert
     seen.clear()
     data["clusters"][-1]["product"] = "pbx"
     with pytest.raises(snapshot.SnapshotError, match=r"\.product"):
-        snapshot.loads(LAYOUTS[layout](data), catalog, meanwhile=lambda d: seen.append((d, len(forks))))
+        snapshot.loads(LAYOUTS[layout](data), catalog, meanwhile=lambda d, _: seen.append((d, len(forks))))
     assert seen == []
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from confcheck import inputs, plugin_manager, snapshot
+from confcheck import engine, inputs, plugin_manager, snapshot
 from confcheck.engine import CheckOptions
 from confcheck.errors import ExitCode
 from confcheck.gate import Gate
@@ -26,7 +26,7 @@ def run(source: str, directory: str, config: str | None, at: datetime | None, fo
     waivers, options, _ = configuration.load_offline(config) if config else ((), CheckOptions(), None)
     data = inputs.read_json(source, inputs.SNAPSHOT_BYTES, "a snapshot or a JSON report", stdin=source == "-")
     if isinstance(data, dict) and "summary" not in data:  # a report has a summary, a snapshot has none
-        deployment = snapshot.from_data(data, plugin_manager.catalog(), source)
+        deployment = snapshot.from_data(data, plugin_manager.catalog(), source, engine.prepare)
         report = judge(
             deployment, Options(fail_on="never", gate=Gate(waivers=waivers), check=options, at=at), source
         )
