@@ -90,7 +90,9 @@ Check = Callable[[Any, str], None]
 """A schema (or one node of it) made a function: ``check(value, path)`` raises :class:`SchemaViolation`."""
 
 _COMPILED: dict[int, tuple[Mapping[str, Any], Check]] = {}
-"""Each schema validated against, made into its functions once (the schema is kept, so its id is its)."""
+"""Each schema validated against, made into its functions once (the schema is kept, so its id is its):
+a schema is a constant, never changed once a document was checked against it (the shipped one is read
+once per process)."""
 
 
 def kind(value: Any) -> str:
