@@ -817,24 +817,24 @@ def _read_certificate(der: bytes, pem: str) -> Certificate:
         )
     )
     purposes = extensions.extended_key_usage
-    return Certificate(
-        subject=subject.text,
-        subject_cn=subject.common_names,
-        issuer=issuer.text,
-        serial=number.hex().lstrip("0"),
-        not_before=not_before,
-        not_after=not_after,
-        key=key,
-        signature_algorithm=algorithm.name,
-        sha256=hashlib.sha256(der).hexdigest(),
-        self_signed=self_signed,
-        is_ca=extensions.is_ca,
-        san=extensions.san,
-        san_error=extensions.san_error,
-        pem=pem,
-        subject_attributes=subject.attributes,
-        issuer_label=issuer.label,
-        extended_key_usage=purpose_names(purposes) if purposes is not None else None,
+    return Certificate(  # by position (the fields' order): the hot path of loading a snapshot
+        subject.text,
+        subject.common_names,
+        issuer.text,
+        number.hex().lstrip("0"),
+        not_before,
+        not_after,
+        key,
+        algorithm.name,
+        hashlib.sha256(der).hexdigest(),
+        self_signed,
+        extensions.is_ca,
+        extensions.san,
+        extensions.san_error,
+        pem,
+        subject.attributes,
+        issuer.label,
+        purpose_names(purposes) if purposes is not None else None,
     )
 
 

@@ -269,6 +269,7 @@ def test_a_report_from_another_release_is_refused(
             "suppressed[0].suppression.expires: expected a date",
         ),
         (("findings", 0, "evidence"), {"a": 1}, "findings[0].evidence.a: expected a string, found a number"),
+        (("findings", 0, "fix"), 5, "findings[0].fix: a number fits none of the allowed shapes"),
         (
             ("changes", "fixed", 0, "rule"),
             "cc101",
