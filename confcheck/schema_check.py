@@ -366,7 +366,11 @@ class _Compiler:
             if passed > 1:
                 raise _fail(path, "matches more than one of the allowed shapes")
             fitting = [e for e, admit in zip(errors, admits, strict=True) if admit(value)]
-            raise fitting[0] if len(fitting) == 1 and fitting[0] else _fail(path, f"{kind(value)} fits none of the allowed shapes")
+            raise (
+                fitting[0]
+                if len(fitting) == 1 and fitting[0]
+                else _fail(path, f"{kind(value)} fits none of the allowed shapes")
+            )
 
         return one_of
 

@@ -132,7 +132,11 @@ class Walker:
         if passed > 1:
             raise self.fail(path, "matches more than one of the allowed shapes")
         fitting = [e for o, e in zip(options, errors, strict=True) if self.admits_type(value, o)]
-        raise fitting[0] if len(fitting) == 1 else self.fail(path, f"{kind(value)} fits none of the allowed shapes")
+        raise (
+            fitting[0]
+            if len(fitting) == 1
+            else self.fail(path, f"{kind(value)} fits none of the allowed shapes")
+        )
 
     def admits_type(self, value: Any, schema: Mapping[str, Any]) -> bool:
         """Whether ``schema`` (following one ``$ref``) allows the JSON type of ``value``."""
