@@ -991,19 +991,19 @@ def canonical_der(data: bytes) -> bytes | None:
     if not (data.startswith(PEM_HEAD) and data.endswith(PEM_TAIL)):
         return None
     body = data[len(PEM_HEAD) : -len(PEM_TAIL)]
+    text = body.replace(b"\n", b"")
     try:
-        der = base64.b64decode(body)
-    except ValueError:
+        der = binascii.a2b_base64(text)
+    except binascii.Error:
         return None
     # equal to pem(der) without writing it again: the same base64 text, with a newline at every 65th
     # place and at the end and nowhere else (the lengths say how many), each test one call into C
-    encoded = binascii.b2a_base64(der, newline=False)
-    lines = max(1, -(-len(encoded) // 64))
+    lines = max(1, -(-len(text) // 64))
     canonical = (
-        len(body) == len(encoded) + lines
+        len(body) == len(text) + lines
         and body.endswith(b"\n")
         and body[64::65] == b"\n" * len(range(64, len(body), 65))
-        and body.replace(b"\n", b"") == encoded
+        and binascii.b2a_base64(der, newline=False) == text
     )
     return der if canonical else None
 
