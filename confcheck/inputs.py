@@ -149,16 +149,23 @@ def _constant(name: str) -> Any:
     raise _Refused
 
 
+_HOOKS: dict[str, Any] = {
+    "object_pairs_hook": _object,
+    "parse_int": _number(int),
+    "parse_float": _number(float),
+    "parse_constant": _constant,
+}
+"""How :func:`parse_json` refuses what the JSON module would accept (:class:`_Refused`, unlocated)."""
+
+STRICT = json.JSONDecoder(**_HOOKS)
+"""A decoder that refuses (raises) what :func:`parse_json` refuses, without saying where: for text decoded
+in parts, whose caller decodes the whole with :func:`parse_json` to say why when a part fails."""
+
+
 def parse_json(text: str, source: str, error: ErrorFactory = InputError, what: str = "JSON") -> Any:
     """Decoded JSON, refusing duplicate keys, NaN and Infinity, huge numbers and deep nesting."""
     try:
-        return json.loads(
-            text,
-            object_pairs_hook=_object,
-            parse_int=_number(int),
-            parse_float=_number(float),
-            parse_constant=_constant,
-        )
+        return json.loads(text, **_HOOKS)
     except json.JSONDecodeError as exc:
         raise error(f"{source}: not {what} ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
     except (_Refused, RecursionError, ValueError):

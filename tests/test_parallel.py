@@ -313,15 +313,27 @@ decoded) and as another tool may (decoded first)."""
 
 @pytest.fixture
 def forks_before_decoding(forks: list[int], monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many children had been forked each time a snapshot's whole text began to be decoded."""
+    """How many children had been forked each time a snapshot's whole text began to be decoded (whole, or
+    all but the certificates found before: see snapshot._decoded)."""
     counted: list[int] = []
-    parse_json = inputs.parse_json
+    parse_json, decoded = inputs.parse_json, snapshot._decoded
+    inside: list[bool] = []
 
     def counting(*args: Any, **kwargs: Any) -> Any:
-        counted.append(len(forks))
+        if not inside:  # _decoded's own fallback to the whole text is the same decoding
+            counted.append(len(forks))
         return parse_json(*args, **kwargs)
 
+    def counting_parts(*args: Any) -> Any:
+        counted.append(len(forks))
+        inside.append(True)
+        try:
+            return decoded(*args)
+        finally:
+            inside.pop()
+
     monkeypatch.setattr(inputs, "parse_json", counting)
+    monkeypatch.setattr(snapshot, "_decoded", counting_parts)
     return counted
 
 
@@ -375,6 +387,60 @@ def test_a_bad_certificate_in_a_childs_share_gives_the_error_of_a_snapshot_read_
     assert f"certificates.{last}" in shared
 
 
+@pytest.mark.usefixtures("two_cpus")
+def test_a_snapshot_as_written_is_decoded_once_its_certificates_apart(
+    forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The certificates found where confcheck writes them are not decoded again with the rest of the text:
+    the text before them is decoded alone, and the deployment is the one decoding the whole text gives."""
+    data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
+    whole: list[int] = []
+    parse_json = inputs.parse_json
+    monkeypatch.setattr(inputs, "parse_json", lambda *a, **k: whole.append(1) or parse_json(*a, **k))
+    alone, shared = loaded_alone_and_shared(LAYOUTS["as written"](data), monkeypatch)
+    assert (len(whole), len(forks)) == (1, 1)  # alone: the whole text; shared: all but the certificates
+    assert isinstance(shared, Deployment)
+    assert shared == alone
+
+
+def _edited(text: str, old: str, new: str) -> str:
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+EDITS: dict[str, Callable[[str], str]] = {
+    "certificates twice": lambda t: _edited(t, '"schema_version"', '"certificates": {}, "schema_version"'),
+    "nothing before them": lambda t: "{," + t[t.index('\n "certificates": {') :],
+    "a key after them": lambda t: t[: t.rindex("}")] + ', "more": 1}\n',
+    "not JSON before them": lambda t: _edited(
+        t,
+        '"clusters": [',
+        '"clusters": [[',
+    ),
+    "a comma too many before them": lambda t: _edited(t, ',\n "certificates": {', ',,\n "certificates": {'),
+    "the root closed before them": lambda t: _edited(t, ',\n "certificates": {', '}\n "certificates": {'),
+    "a key twice among them": lambda t: _edited(
+        t, '"certificates": {', '"certificates": {"a": "b", "a": "b", '
+    ),
+    "NaN before them": lambda t: _edited(t, '"schema_version": 2', '"schema_version": NaN'),
+    "a second root": lambda t: t + "{}",
+}
+"""Texts laid out almost as confcheck writes them, in ways that decoding the text before the certificates
+alone must not hide or change."""
+
+
+@pytest.mark.parametrize("edit", EDITS)
+@pytest.mark.usefixtures("two_cpus")
+def test_a_snapshot_almost_as_written_gives_what_decoding_it_whole_gives(
+    edit: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
+    alone, shared = loaded_alone_and_shared(EDITS[edit](LAYOUTS["as written"](data)), monkeypatch)
+    assert shared == alone
+    if edit != "a key after them":
+        assert isinstance(alone, str)  # refused, with the same message
+
+
 def test_certificates_read_ahead_wait_for_the_errors_the_whole_text_and_its_root_give_first(
     two_cpus: None, forks: list[int], forks_before_decoding: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -417,10 +483,11 @@ def test_one_process_does_not_look_for_the_certificates_to_read_ahead(
 
     class Looking(json.JSONDecoder):
         def raw_decode(self, s: str, idx: int = 0) -> tuple[Any, int]:
-            looked.append(idx)
+            if idx:  # a look inside the text (decoding a text from its start is not one)
+                looked.append(idx)
             return super().raw_decode(s, idx)
 
-    monkeypatch.setattr(snapshot, "_DECODER", Looking())
+    monkeypatch.setattr(inputs, "STRICT", Looking())
     data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
     text = LAYOUTS["as written"](data)
     shared = snapshot.loads(text, plugin_manager.catalog())
@@ -448,12 +515,16 @@ def test_certificates_found_where_the_snapshot_holds_others_are_read_again_from_
         "in another order": {k: pems[k] for k in reversed(keys)},
     }
     for name, guess in guesses.items():
-        monkeypatch.setattr(snapshot, "_stored_certificates", lambda text, guess=guess: guess)
+        monkeypatch.setattr(
+            snapshot, "_stored_certificates", lambda text, guess=guess: snapshot._Found(guess, None)
+        )
         assert snapshot.loads(text, catalog) == alone, name
     assert len(forks) == 1 + 2 * len(guesses)  # read ahead, then again
     first, last = keys[0], keys[-1]
     bad = {**pems, first: "not a certificate", last: "not one either"}
-    monkeypatch.setattr(snapshot, "_stored_certificates", lambda text: dict(reversed(bad.items())))
+    monkeypatch.setattr(
+        snapshot, "_stored_certificates", lambda text: snapshot._Found(dict(reversed(bad.items())), None)
+    )
     with pytest.raises(snapshot.SnapshotError, match=f"certificates.{first}: "):
         snapshot.loads(LAYOUTS["as written"](dict(data, certificates=bad)), catalog)
 
