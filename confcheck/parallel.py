@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import itertools
 import marshal
 import os
 import select
@@ -187,6 +188,11 @@ def map_forked(
                     ]
 
     try:
+        # with nothing of its own to do first, this process claims the first chunk before any child can:
+        # its results need not be sent back (the first family of rules, which finds most of a run's
+        # findings, then runs where the report is written)
+        first = None if meanwhile is not None else _claim(claims_read)
+        mine = [] if first is None else [(first, items[starts[first] : starts[first] + chunk])]
         for _ in range(count - 1):
             try:
                 children.append(_spawn(function, items, encode, starts, chunk, claims_read))
@@ -195,7 +201,7 @@ def map_forked(
         if meanwhile is not None:
             meanwhile()
         attempt = functools.partial(_attempt, function)
-        for number, share in _claimed(items, starts, chunk, claims_read):
+        for number, share in itertools.chain(mine, _claimed(items, starts, chunk, claims_read)):
             done[number] = list(map(attempt, share))
             receive()
         for child in children:
@@ -241,9 +247,14 @@ def _claimed(
     items: Sequence[_Item], starts: range, chunk: int, claims: int
 ) -> Iterator[tuple[int, Sequence[_Item]]]:
     """Each chunk of items this process claims, with its number, until none is left."""
-    while len(claim := os.read(claims, _CLAIM)) == _CLAIM:
-        number = int.from_bytes(claim, "little")
+    while (number := _claim(claims)) is not None:
         yield number, items[starts[number] : starts[number] + chunk]
+
+
+def _claim(claims: int) -> int | None:
+    """The number of the next chunk not yet claimed, now this process's; None when none is left."""
+    claim = os.read(claims, _CLAIM)
+    return int.from_bytes(claim, "little") if len(claim) == _CLAIM else None
 
 
 def _spawn(

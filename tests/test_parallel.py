@@ -394,9 +394,14 @@ def test_a_snapshot_as_written_is_decoded_once_its_certificates_apart(
     """The certificates found where confcheck writes them are not decoded again with the rest of the text:
     the text before them is decoded alone, and the deployment is the one decoding the whole text gives."""
     data = json.loads((EXAMPLES / "current-releases-snapshot.json").read_text(encoding="utf-8"))
-    whole: list[int] = []
+    whole: list[str] = []
     parse_json = inputs.parse_json
-    monkeypatch.setattr(inputs, "parse_json", lambda *a, **k: whole.append(1) or parse_json(*a, **k))
+
+    def counting(text: str, *args: Any, **kwargs: Any) -> Any:
+        whole.append(text)
+        return parse_json(text, *args, **kwargs)
+
+    monkeypatch.setattr(inputs, "parse_json", counting)
     alone, shared = loaded_alone_and_shared(LAYOUTS["as written"](data), monkeypatch)
     assert (len(whole), len(forks)) == (1, 1)  # alone: the whole text; shared: all but the certificates
     assert isinstance(shared, Deployment)
