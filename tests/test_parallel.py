@@ -151,6 +151,27 @@ def test_the_parents_own_work_meanwhile_is_done_once_while_a_child_works(
     assert forks[0] in {pid for _, pid in results}
 
 
+@pytest.mark.parametrize("busy", [False, True], ids=["idle", "with work of its own"])
+def test_a_parent_with_nothing_else_to_do_first_computes_the_first_chunk(
+    busy: bool, two_cpus: None, forks: list[int], child_first: Path
+) -> None:
+    """The first chunk's results need not cross from a child (a lint's first family of rules, which finds
+    most findings, runs where the report is written); a parent with work of its own leaves it to a child."""
+
+    def slowly(item: int) -> tuple[int, int]:
+        time.sleep(0.002)
+        return where(item)
+
+    for _ in range(3):
+        forks.clear()
+        meanwhile = (lambda: time.sleep(0.05)) if busy else None
+        results = mapped(slowly, range(100), lambda r, _: list(r), lambda w, _: tuple(w), 10, 5, meanwhile)
+        assert [square for square, _ in results] == [n * n for n in range(100)]
+        first = {pid for _, pid in results[:5]}
+        assert first == ({forks[0]} if busy else {os.getpid()})
+        assert forks[0] in {pid for _, pid in results}
+
+
 def test_without_children_the_parents_own_work_comes_first_and_what_it_raises_is_raised(
     two_cpus: None, forks: list[int]
 ) -> None:
