@@ -7,10 +7,10 @@ forked children do, and need no start-up: each inherits the interpreter, its imp
 The items are claimed a chunk at a time from a pipe, by whichever process is free first, so a process
 slowed down (a child's first write to each page it shares with its parent copies the page) or given
 costlier items takes fewer; a parent with nothing of its own to do first claims the first chunk before
-any child runs, so that its results need not be sent back. A child sends back only what :mod:`marshal` writes (the caller's
-``encode``), far cheaper to read than to compute, each chunk's as soon as it is done, into a file of its
-own (it never waits for a reader); the parent rebuilds the results (``decode``) between chunks of its
-own and while it waits for the children, not all at the end.
+any child runs, so that its results need not be sent back. A child sends back only what :mod:`marshal`
+writes (the caller's ``encode``), far cheaper to read than to compute, each chunk's as soon as it is
+done, into a file of its own (it never waits for a reader); the parent rebuilds the results
+(``decode``) between chunks of its own and while it waits for the children, not all at the end.
 
 The results are those of a plain ``[function(item) for item in items]``, in order, errors and warnings
 included: an item whose function raised, anywhere, is computed again by the parent, in order, so the
