@@ -755,8 +755,8 @@ class _Found:
 
 def _stored_certificates(text: str) -> _Found | None:
     """The certificates object of a large snapshot as :func:`dumps` writes it, found in its text and decoded
-    alone (about a third of the time decoding the whole takes, for half its text), so that forked
-    processes read them while this one decodes the rest; None when the text is small, laid out
+    alone (a fifth or less of the time decoding the whole takes, for more than half its text), so that
+    forked processes read them while this one decodes the rest; None when the text is small, laid out
     otherwise, or holds too few certificates to share. A guess: :func:`_loads_reading_ahead` uses it only
     when the whole text, decoded, holds the same certificates in the same order."""
     if len(text) < 2 * CERTIFICATES_A_PROCESS * _PEM_CHARS:
