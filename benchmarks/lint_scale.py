@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import NamedTuple
 
 from confcheck import certs, pki, snapshot
 from confcheck.certs import Certificate
@@ -165,6 +165,23 @@ def build(sites: int) -> Deployment:
     return Deployment(tuple(clusters), tuple(externals), tuple(dns))
 
 
+class Row(NamedTuple):
+    """One size's measurements: lint (median) against its floor (median), and the spread of the pairs."""
+
+    clusters: int
+    size: float
+    """MiB of the snapshot."""
+    certificates: int
+    generated: float
+    floor: float
+    seconds: float
+    lowest: float
+    """The lowest ratio of a lint to the floor run just before it."""
+    highest: float
+    rss: float
+    lifted: bool
+
+
 LIFTED = """
 import dataclasses, sys
 from confcheck import cli, snapshot
@@ -238,7 +255,7 @@ def main() -> None:
     env = {**os.environ, "CONFCHECK_JOBS": str(args.jobs)} if args.jobs else None
     fresh_bytecode()
     confcheck = [sys.executable, "-m", "confcheck"]
-    rows = []
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
         for sites in (int(s) for s in args.sites.split(",")):
             started = time.perf_counter()
@@ -265,16 +282,17 @@ def main() -> None:
                 len(e.chain) for c in deployment.clusters for n in c.nodes for e in n.endpoints
             )
             rows.append(
-                (
+                Row(
                     len(deployment.clusters),
                     path.stat().st_size / 2**20,
                     certificates,
                     generated,
                     floor,
                     seconds,
+                    min(pairs),
+                    max(pairs),
                     rss,
                     lifted,
-                    (min(pairs), max(pairs)),
                 )
             )
             del deployment
@@ -293,7 +311,7 @@ def main() -> None:
     )
 
 
-def _table(rows: list[tuple[Any, ...]], args: argparse.Namespace) -> None:
+def _table(rows: list[Row], args: argparse.Namespace) -> None:
     """The table of lint against its floor by size, and how the time grows."""
     with_config = f" with --config {args.config}" if args.config else ""
     from confcheck import parallel
@@ -309,12 +327,12 @@ def _table(rows: list[tuple[Any, ...]], args: argparse.Namespace) -> None:
         f"{'clusters':>8} {'snapshot':>9} {'chain certs':>11} {'generate':>9} {'floor':>7} {'lint':>8} "
         f"{'x floor':>8} {'each pair':>10} {'peak RSS':>9}"
     )
-    for clusters, size, certificates, generated, floor, seconds, rss, lifted, (low, high) in rows:
-        note = "  (limits raised)" if lifted else ""
-        spread = f"{low:.1f}-{high:.1f}x"
+    for r in rows:
+        note = "  (limits raised)" if r.lifted else ""
+        spread = f"{r.lowest:.1f}-{r.highest:.1f}x"
         print(
-            f"{clusters:>8} {size:>7.1f}MB {certificates:>11} {generated:>8.1f}s {floor:>6.2f}s {seconds:>7.2f}s "
-            f"{seconds / floor:>7.1f}x {spread:>10} {rss:>7.0f}MB{note}"
+            f"{r.clusters:>8} {r.size:>7.1f}MB {r.certificates:>11} {r.generated:>8.1f}s {r.floor:>6.2f}s "
+            f"{r.seconds:>7.2f}s {r.seconds / r.floor:>7.1f}x {spread:>10} {r.rss:>7.0f}MB{note}"
         )
     print("floor: json.loads of the snapshot and cryptography's load of every PEM, whole process")
     print(
@@ -326,10 +344,11 @@ def _table(rows: list[tuple[Any, ...]], args: argparse.Namespace) -> None:
     else:
         print("goals at the largest size: at most 4x the floor, at most 600 MB")
     if len(rows) >= 2:
-        for (c0, *_, t0, _, _, _), (c1, *_, t1, _, _, _) in itertools.pairwise(rows):
+        for before, after in itertools.pairwise(rows):
+            grown = after.clusters / before.clusters
             print(
-                f"scaling: {c1 / c0:.1f}x the clusters took {t1 / t0:.1f}x the time "
-                f"(goal: at most {1.1 * c1 / c0:.1f}x)"
+                f"scaling: {grown:.1f}x the clusters took {after.seconds / before.seconds:.1f}x the time "
+                f"(goal: at most {1.1 * grown:.1f}x)"
             )
 
 
