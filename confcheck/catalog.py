@@ -63,6 +63,10 @@ class Location:
 
     ``{value}`` stands for the configured value and ``{proposed}`` for the proposed one.
     """
+    once_per_cluster: tuple[int, int] = (0, 0)
+    """How many of :attr:`steps` open and close the procedure for every change of this setting in one
+    cluster (stop the services before the first, restart them after the last): a fix list says those
+    once per cluster (:mod:`confcheck.plan`), not once per change."""
     note: str = ""
     admin: str | None = None
     """The admin application the setting is changed in, when it is not its product line's: IM and

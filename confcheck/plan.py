@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from operator import attrgetter
+from typing import cast
 
 from confcheck import records, renewal
 from confcheck.findings import DnsNeed, Finding, Fix, Phase, Renewal
@@ -150,7 +151,50 @@ def _build(findings: Iterable[Finding], known: _Known | None, one_cluster: bool 
 
     # the findings of one cluster put every step at the same place in the deployment's order
     steps.sort(key=_PHASE_ACTION if one_cluster else position)
-    return Plan(tuple(steps))
+    return Plan(tuple(_once_per_cluster(steps)))
+
+
+def _once_per_cluster(steps: list[Step]) -> list[Step]:
+    """``steps``, with the sub-steps that every change of one setting in one cluster shares said once:
+    those that open the procedure (stop the services) by the first of those changes, those that close
+    it (restart the services, check the result) by the last, each pointed to from the others.
+
+    Two renames of CUCM nodes each end with restarting Cisco TFTP and Cisco CallManager on every node:
+    carried out as written, that is two cluster-wide restarts where one, after both renames, does. The
+    location says how many of its steps are the cluster's (:attr:`Fix.once_per_cluster`); they are
+    shared only when every change of the group words them alike."""
+    groups: dict[tuple[str, str | None, tuple[str, ...], tuple[int, int]], list[int]] = {}
+    for index, step in enumerate(steps):
+        fix = step.fix
+        if fix is not None and fix.once_per_cluster != (0, 0):
+            groups.setdefault((fix.where, fix.field, step.clusters, fix.once_per_cluster), []).append(index)
+    for (_, _, _, (opening, closing)), members in groups.items():
+        procedures = [cast(Fix, steps[i].fix).steps for i in members]
+        ends = {(p[:opening], p[len(p) - closing :]) for p in procedures}
+        if len(members) < 2 or len(ends) != 1 or min(map(len, procedures)) <= opening + closing:
+            continue  # one change, or procedures not worded alike: each says its own in full
+        numbers = [index + 1 for index in members]
+        together = f"steps {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
+        for index in members:
+            step = steps[index]
+            fix = cast(Fix, step.fix)
+            said = list(fix.steps)
+            for at, owner in [(at, 0) for at in range(opening)] + [
+                (at, -1) for at in range(len(said) - closing, len(said))
+            ]:
+                mine = members[owner] == index
+                elsewhere = "Already in" if owner == 0 else "Left to"  # done before this step, or after
+                said[at] = (
+                    f"Once for {together}: {said[at]}"
+                    if mine
+                    else f"{elsewhere} step {numbers[owner]} (once for {together}): {said[at]}"
+                )
+            window = (
+                f"Carry out {together} in one maintenance window: the sub-steps they share are done once."
+            )
+            impact = f"{fix.impact} {window}" if fix.impact else window
+            steps[index] = replace(step, fix=replace(fix, steps=tuple(said), impact=impact))
+    return steps
 
 
 _PHASE_ACTION = attrgetter("phase", "action")

@@ -42,6 +42,7 @@ def node_name(
     steps: tuple[str, ...] = (),
     note: str = "",
     admin: str | None = None,
+    once_per_cluster: tuple[int, int] = (0, 0),
 ) -> Location:
     """The node's own name, checked against that node's Tomcat certificate."""
     return Location(
@@ -55,6 +56,7 @@ def node_name(
         impact=impact,
         preconditions=preconditions,
         steps=steps,
+        once_per_cluster=once_per_cluster,
         note=note,
         admin=admin,
     )
@@ -118,6 +120,7 @@ def presence_node_name(line: str, serviceability: str, services: str, xcp_router
             "for state 2 again (Cisco doc 212647).",
             f"Start {xcp_router}, then the other services again.",
         ),
+        once_per_cluster=(1, 1),  # services stopped before the first rename, started after the last
     )
 
 

@@ -60,6 +60,7 @@ def server_name() -> Location:
             "TFTP node, then Cisco CallManager on every node.",
             "Check that 'run sql select name,nodeid from processnode' shows the new name on every node.",
         ),
+        once_per_cluster=(0, 2),  # the restarts and the check, after the last rename of the cluster
         note=_common.SERVER_FIELD_NOTE,
     )
 

@@ -40,6 +40,7 @@ def server_name(line: str) -> Location:
             "node, then Cisco CallManager on every node.",
             "Check that 'run sql select name from processnode' shows the new name on every node.",
         ),
+        once_per_cluster=(0, 2),  # the restarts and the check, after the last rename of the cluster
     )
 
 

@@ -39,6 +39,7 @@ def fix_to_dict(fix: Fix) -> dict[str, Any]:
         "dns": [{"name": d.name, "address": d.address, "reverse": d.reverse} for d in fix.dns],
         "replaces": fix.replaces[0] if fix.replaces else None,
         "renewals": [renewal_to_dict(r) for r in fix.renewals],
+        "once_per_cluster": list(fix.once_per_cluster),
     }
 
 
@@ -221,6 +222,12 @@ def confcheck_reporters() -> list[Reporter]:
     return [Reporter("json", "versioned JSON report (schema_version 1)", write, machine=True)]
 
 
+def _once_per_cluster(fix: dict[str, Any]) -> tuple[int, int]:
+    """A fix's ``once_per_cluster`` (none in a report written before it was), when it fits its steps."""
+    opening, closing = fix.get("once_per_cluster", (0, 0))
+    return (opening, closing) if opening + closing < len(fix["steps"]) else (0, 0)
+
+
 def _cover(value: Any) -> Cover:
     if not isinstance(value, dict):
         return Cover()
@@ -293,6 +300,7 @@ def _report(data: dict[str, Any], source: str) -> Report:
             steps=tuple(item["steps"]),
             dns=tuple(DnsNeed(d["name"], d["address"], d["reverse"]) for d in item["dns"]),
             renewals=tuple(renewal(r) for r in item.get("renewals", ())),
+            once_per_cluster=_once_per_cluster(item),
         )
 
     def renewal(item: dict[str, Any]) -> Renewal:

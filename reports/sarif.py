@@ -427,6 +427,7 @@ _FIX = _template(
         "dns",
         "replaces",
         "renewals",
+        "once_per_cluster",
     ),
     6,
 )
@@ -449,6 +450,7 @@ def _fix(fix: Fix) -> str:
         _array(7, [_DNS % (_value(d.name, 9), _value(d.address, 9), _value(d.reverse, 9)) for d in fix.dns]),
         _value(fix.renewals[0].certificate, 7) if fix.renewals else "null",
         _array(7, [_renewal(r) for r in fix.renewals]),
+        _array(7, [int.__repr__(count) for count in fix.once_per_cluster]),
     )
 
 

@@ -182,6 +182,7 @@ def change_setting(check: ReferenceCheck, target: TargetCheck, proposed: str) ->
         steps=tuple(
             s.replace("{value}", ref.value).replace("{proposed}", proposed) for s in ref.location.steps
         ),
+        once_per_cluster=ref.location.once_per_cluster,
     )
 
 

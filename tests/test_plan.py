@@ -8,7 +8,7 @@ from helpers import cert, cluster, deployment, lint, node, tomcat, xmpp
 
 from confcheck import plan, renewal
 from confcheck.findings import Finding, Fix, Phase, Renewal
-from confcheck.model import Deployment, DnsRecord, Node, Setting
+from confcheck.model import Cluster, Deployment, DnsRecord, Node, Setting
 
 
 def premigration(*dns: DnsRecord) -> Deployment:
@@ -304,3 +304,89 @@ def test_a_renewal_fix_with_other_fields_is_the_fix_with_those_fields_replaced()
     assert several.steps == (f"{renewal.fix(one).action}.", f"{renewal.fix(two).action}.")
     assert several.renewals == (one, two)
     assert renewal_fix((one, two)).proposed is None
+
+
+def _renamed_cluster(name: str, product: str, version: str, domain: str) -> Cluster:
+    """A cluster whose publisher is named by its address and second node by its short name: two renames."""
+    first, second = (
+        cert(f"{product}1.{domain}", dns=[f"{product}1.{domain}"]),
+        cert(f"{product}2.{domain}", dns=[f"{product}2.{domain}"]),
+    )
+    return cluster(
+        name,
+        product,
+        version,
+        [
+            node("10.0.0.11", tomcat("10.0.0.11", first), addresses=["10.0.0.11"]),
+            node(f"{product}2", tomcat(f"{product}2", second), domain=domain, addresses=["10.0.0.12"]),
+        ],
+    )
+
+
+def _renames(steps: plan.Plan) -> list[tuple[int, plan.Step]]:
+    return [(n, s) for n, s in steps.numbered() if s.action.startswith("Rename node")]
+
+
+def test_the_renames_of_one_cluster_restart_its_services_once_after_the_last() -> None:
+    dep = deployment(_renamed_cluster("hq", "cucm", "9.1", "example.com"))
+    found = lint(dep).findings
+    (n, first), (m, last) = _renames(plan.build(found, dep))  # after the DNS records they need
+    assert first.fix is not None
+    assert last.fix is not None
+    restart, check = (
+        "In Cisco Unified Serviceability > Tools > Control Center - Feature Services, restart Cisco TFTP on "
+        "every node, then Cisco CallManager on every node.",
+        "Check that 'run sql select name from processnode' shows the new name on every node.",
+    )
+    # each rename makes its own change; the last restarts the services, once, and checks the result
+    assert first.fix.steps == (
+        "Change 'Host Name/IP Address' from 10.0.0.11 to cucm1.example.com and save.",
+        f"Left to step {m} (once for steps {n} and {m}): {restart}",
+        f"Left to step {m} (once for steps {n} and {m}): {check}",
+    )
+    assert last.fix.steps == (
+        "Change 'Host Name/IP Address' from cucm2 to cucm2.example.com and save.",
+        f"Once for steps {n} and {m}: {restart}",
+        f"Once for steps {n} and {m}: {check}",
+    )
+    for step in (first, last):
+        assert step.fix is not None
+        assert step.fix.impact.endswith(
+            f"Carry out steps {n} and {m} in one maintenance window: the sub-steps they share are done once."
+        )
+    # a finding's own fix (the JSON report's, the gate's) keeps the whole procedure
+    own = next(f.fix for f in found if f.fix is not None and f.fix.action == first.action)
+    assert own is not None
+    assert own.steps[1:] == (restart, check)
+
+
+def test_presence_renames_stop_the_services_before_the_first_and_start_them_after_the_last() -> None:
+    dep = deployment(_renamed_cluster("imp", "imp", "9.1", "example.com"))
+    (n, first), (m, last) = _renames(plan.build(lint(dep).findings, dep))
+    assert first.fix is not None
+    assert last.fix is not None
+    both = f"once for steps {n} and {m}"
+    stop, replication, start = first.fix.steps[0], first.fix.steps[2], first.fix.steps[3]
+    assert stop.startswith(f"Once for steps {n} and {m}: In Cisco Unified IM and Presence Serviceability")
+    assert last.fix.steps[0] == f"Already in step {n} ({both}): " + stop.split(": ", 1)[1]
+    # the replication check is each rename's own (one node at a time); starting the services, the last's
+    assert replication == last.fix.steps[2]
+    assert replication.startswith("Run 'utils dbreplication runtimestate'")
+    assert start.startswith(f"Left to step {m} ({both}): Start ")
+    assert last.fix.steps[3] == f"Once for steps {n} and {m}: " + start.split(": ", 1)[1]
+
+
+def test_a_single_rename_keeps_its_procedure_and_clusters_keep_their_own_restarts() -> None:
+    leaf = cert("cucm1.example.com", dns=["cucm1.example.com"])
+    alone = cluster("one", "cucm", "9.1", [node("10.0.0.11", tomcat("10.0.0.11", leaf))])
+    branch = _renamed_cluster("branch", "cucm", "9.1", "branch.example.com")
+    dep = deployment(alone, branch)
+    found = lint(dep).findings
+    for steps in (plan.build(found, dep), *plan.per_cluster(found, dep).values()):
+        for _, step in _renames(steps):
+            assert step.fix is not None
+            own = next(f.fix for f in step.findings if f.fix is not None)
+            if step.clusters == ("one",):  # its one rename: the procedure as the location writes it
+                assert step.fix == own
+            else:  # the branch's two renames share their restart, not the other cluster's
+                assert "(once for steps " in step.fix.steps[1] or step.fix.steps[1].startswith("Once for")

@@ -305,3 +305,23 @@ def test_a_report_with_too_many_findings_is_refused_before_it_is_checked(tmp_pat
         json_report.read(data, "r.json")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"at most {json_report.MAX_FINDINGS:,} findings" in readme
+
+
+def test_a_report_from_before_shared_sub_steps_reads_each_procedure_whole(
+    confcheck: Callable[..., Run], tmp_path: Path
+) -> None:
+    document = json.loads(rich_report_text())
+    fixes = [f["fix"] for f in document["findings"] if f["fix"] is not None]
+    assert [0, 2] in [fix["once_per_cluster"] for fix in fixes]  # the demo's two renames of hq-cucm
+    for fix in fixes:
+        del fix["once_per_cluster"]
+    path = tmp_path / "older.json"
+    path.write_text(json.dumps(document))
+    shown = confcheck("report", str(path)).out
+    assert "Once for steps" not in shown
+    assert "(once for steps" not in shown
+    assert (
+        shown.count("restart Cisco TFTP on every") == 6
+    )  # three renames (hq-cucm 2, branch 1): step, impact
+    path.write_text(rich_report_text())
+    assert "Once for steps 6 and 7: In Cisco Unified Serviceability" in confcheck("report", str(path)).out
