@@ -65,8 +65,8 @@ class Location:
     """
     once_per_cluster: tuple[int, int] = (0, 0)
     """How many of :attr:`steps` open and close the procedure for every change of this setting in one
-    cluster (stop the services before the first, restart them after the last): a fix list says those
-    once per cluster (:mod:`confcheck.plan`), not once per change."""
+    cluster (CUCM's System > Server: restart the services and check the names after the last rename):
+    a fix list says those once per cluster (:mod:`confcheck.plan`), not once per change."""
     note: str = ""
     admin: str | None = None
     """The admin application the setting is changed in, when it is not its product line's: IM and

@@ -187,8 +187,9 @@ class Fix:
     them all. A fix whose renewals are all optional stays a step of its own unless each of its
     certificates is replaced anyway."""
     once_per_cluster: tuple[int, int] = (0, 0)
-    """How many of :attr:`steps` open and close a procedure every such change in the cluster shares
-    (its location's :attr:`~confcheck.catalog.Location.once_per_cluster`): said once in a fix list."""
+    """How many of :attr:`steps` open and close a procedure that every such change in the cluster
+    shares (its location's :attr:`~confcheck.catalog.Location.once_per_cluster`): a fix list says them
+    once."""
 
     _hash: int = attribute(default=0, init=False, repr=False, compare=False)
 

@@ -156,8 +156,8 @@ def _build(findings: Iterable[Finding], known: _Known | None, one_cluster: bool 
 
 def _once_per_cluster(steps: list[Step]) -> list[Step]:
     """``steps``, with the sub-steps that every change of one setting in one cluster shares said once:
-    those that open the procedure (stop the services) by the first of those changes, those that close
-    it (restart the services, check the result) by the last, each pointed to from the others.
+    those that open the procedure by the first of those changes, those that close it (restart the
+    services, check the result) by the last, each pointed to from the others.
 
     Two renames of CUCM nodes each end with restarting Cisco TFTP and Cisco CallManager on every node:
     carried out as written, that is two cluster-wide restarts where one, after both renames, does. The

@@ -120,7 +120,6 @@ def presence_node_name(line: str, serviceability: str, services: str, xcp_router
             "for state 2 again (Cisco doc 212647).",
             f"Start {xcp_router}, then the other services again.",
         ),
-        once_per_cluster=(1, 1),  # services stopped before the first rename, started after the last
     )
 
 
