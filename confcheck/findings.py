@@ -190,6 +190,8 @@ class Fix:
     """How many of :attr:`steps` open and close a procedure that every such change in the cluster
     shares (its location's :attr:`~confcheck.catalog.Location.once_per_cluster`): a fix list says them
     once."""
+    after_subscribers: bool = False
+    """The rename of a cluster's publisher: a fix list puts it after the renames of its subscribers."""
 
     _hash: int = attribute(default=0, init=False, repr=False, compare=False)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from operator import attrgetter
 from typing import cast
 
 from confcheck import records, renewal
@@ -144,13 +143,18 @@ def _build(findings: Iterable[Finding], known: _Known | None, one_cluster: bool 
     steps += _dns_steps(merged, known)
     last = len(order)
 
-    def position(step: Step) -> tuple[Phase, int, str]:
-        """The phase, the first of the step's clusters in the deployment's order, the action."""
-        first = min((order.get(f.cluster, last) for f in step.findings if f.cluster), default=-1)
-        return step.phase, first, step.action
+    def position(step: Step) -> tuple[Phase, int, bool, str]:
+        """The phase, the first of the step's clusters in the deployment's order (the same for every step
+        of a cluster's own plan), a publisher's rename after its subscribers' (as Cisco has IM and
+        Presence nodes renamed; no procedure of Cisco's renames a CUCM publisher first), the action."""
+        first = (
+            0
+            if one_cluster
+            else min((order.get(f.cluster, last) for f in step.findings if f.cluster), default=-1)
+        )
+        return step.phase, first, step.fix is not None and step.fix.after_subscribers, step.action
 
-    # the findings of one cluster put every step at the same place in the deployment's order
-    steps.sort(key=_PHASE_ACTION if one_cluster else position)
+    steps.sort(key=position)
     return Plan(tuple(_once_per_cluster(steps)))
 
 
@@ -195,9 +199,6 @@ def _once_per_cluster(steps: list[Step]) -> list[Step]:
             impact = f"{fix.impact} {window}" if fix.impact else window
             steps[index] = replace(step, fix=replace(fix, steps=tuple(said), impact=impact))
     return steps
-
-
-_PHASE_ACTION = attrgetter("phase", "action")
 
 
 def _one_per_certificate(merged: dict[Fix, list[Finding]]) -> tuple[dict[Fix, list[Finding]], list[Step]]:

@@ -40,6 +40,7 @@ def fix_to_dict(fix: Fix) -> dict[str, Any]:
         "replaces": fix.replaces[0] if fix.replaces else None,
         "renewals": [renewal_to_dict(r) for r in fix.renewals],
         "once_per_cluster": list(fix.once_per_cluster),
+        "after_subscribers": fix.after_subscribers,
     }
 
 
@@ -301,6 +302,7 @@ def _report(data: dict[str, Any], source: str) -> Report:
             dns=tuple(DnsNeed(d["name"], d["address"], d["reverse"]) for d in item["dns"]),
             renewals=tuple(renewal(r) for r in item.get("renewals", ())),
             once_per_cluster=_once_per_cluster(item),
+            after_subscribers=item.get("after_subscribers", False),
         )
 
     def renewal(item: dict[str, Any]) -> Renewal:

@@ -428,6 +428,7 @@ _FIX = _template(
         "replaces",
         "renewals",
         "once_per_cluster",
+        "after_subscribers",
     ),
     6,
 )
@@ -451,6 +452,7 @@ def _fix(fix: Fix) -> str:
         _value(fix.renewals[0].certificate, 7) if fix.renewals else "null",
         _array(7, [_renewal(r) for r in fix.renewals]),
         _array(7, [int.__repr__(count) for count in fix.once_per_cluster]),
+        "true" if fix.after_subscribers else "false",
     )
 
 

@@ -183,6 +183,7 @@ def change_setting(check: ReferenceCheck, target: TargetCheck, proposed: str) ->
             s.replace("{value}", ref.value).replace("{proposed}", proposed) for s in ref.location.steps
         ),
         once_per_cluster=ref.location.once_per_cluster,
+        after_subscribers=ref.node is not None and ref.node.role == "publisher",
     )
 
 

@@ -338,14 +338,15 @@ def test_the_renames_of_one_cluster_restart_its_services_once_after_the_last() -
         "every node, then Cisco CallManager on every node.",
         "Check that 'run sql select name from processnode' shows the new name on every node.",
     )
-    # each rename makes its own change; the last restarts the services, once, and checks the result
+    # each rename makes its own change (the publisher's last); the last restarts the services, once,
+    # and checks the result
     assert first.fix.steps == (
-        "Change 'Host Name/IP Address' from 10.0.0.11 to cucm1.example.com and save.",
+        "Change 'Host Name/IP Address' from cucm2 to cucm2.example.com and save.",
         f"Left to step {m} (once for steps {n} and {m}): {restart}",
         f"Left to step {m} (once for steps {n} and {m}): {check}",
     )
     assert last.fix.steps == (
-        "Change 'Host Name/IP Address' from cucm2 to cucm2.example.com and save.",
+        "Change 'Host Name/IP Address' from 10.0.0.11 to cucm1.example.com and save.",
         f"Once for steps {n} and {m}: {restart}",
         f"Once for steps {n} and {m}: {check}",
     )
@@ -361,11 +362,18 @@ def test_the_renames_of_one_cluster_restart_its_services_once_after_the_last() -
 
 
 def test_presence_renames_keep_their_whole_procedure_one_node_at_a_time() -> None:
-    """CUP 8.x and IM and Presence 9.x rename one node at a time, subscribers first: each rename keeps its
-    own stop, replication check and start (the fix list's order is not the nodes' roles' order)."""
+    """CUP 8.x and IM and Presence 9.x rename one node at a time, subscribers first and the publisher last:
+    the fix list orders them so, and each rename keeps its own stop, replication check and start."""
     dep = deployment(_renamed_cluster("imp", "imp", "9.1", "example.com"))
     renames = _renames(plan.build(lint(dep).findings, dep))
-    assert len(renames) == 2
+    # the subscriber first, the publisher (named by its address) last, as the precondition says
+    assert [s.action for _, s in renames] == [
+        "Rename node imp2 to imp2.example.com",
+        "Rename node 10.0.0.11 to imp1.example.com",
+    ]
+    assert "Rename the subscribers first and the database publisher last" in " ".join(
+        renames[0][1].fix.preconditions if renames[0][1].fix else ()
+    )
     for _, step in renames:
         assert step.fix is not None
         own = next(f.fix for f in step.findings if f.fix is not None)

@@ -313,8 +313,9 @@ def test_a_report_from_before_shared_sub_steps_reads_each_procedure_whole(
     document = json.loads(rich_report_text())
     fixes = [f["fix"] for f in document["findings"] if f["fix"] is not None]
     assert [0, 2] in [fix["once_per_cluster"] for fix in fixes]  # the demo's two renames of hq-cucm
+    assert True in [fix["after_subscribers"] for fix in fixes]  # hq-cucm's publisher, renamed last
     for fix in fixes:
-        del fix["once_per_cluster"]
+        del fix["once_per_cluster"], fix["after_subscribers"]
     path = tmp_path / "older.json"
     path.write_text(json.dumps(document))
     shown = confcheck("report", str(path)).out
@@ -325,3 +326,5 @@ def test_a_report_from_before_shared_sub_steps_reads_each_procedure_whole(
     )  # three renames (hq-cucm 2, branch 1): step, impact
     path.write_text(rich_report_text())
     assert "Once for steps 6 and 7: In Cisco Unified Serviceability" in confcheck("report", str(path)).out
+    # without after_subscribers, renames are in the order of their text: hq-cucm's publisher first
+    assert shown.index("Rename node 10.10.0.11") < shown.index("Rename node cucm3")
