@@ -145,8 +145,8 @@ def _build(findings: Iterable[Finding], known: _Known | None, one_cluster: bool 
 
     def position(step: Step) -> tuple[Phase, int, bool, str]:
         """The phase, the first of the step's clusters in the deployment's order (the same for every step
-        of a cluster's own plan), a publisher's rename after its subscribers' (as Cisco has IM and
-        Presence nodes renamed; no procedure of Cisco's renames a CUCM publisher first), the action."""
+        of a cluster's own plan), a publisher's rename after its subscribers' (Cisco's order for IM and
+        Presence nodes; for CUCM nodes modelled, see the README), the action."""
         first = (
             0
             if one_cluster
