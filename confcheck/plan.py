@@ -284,34 +284,57 @@ def _dns_steps(merged: dict[Fix, list[Finding]], known: _Known | None) -> list[S
 
 def _dns_action(name: str, address: str, ptr: bool, known: _Known | None) -> tuple[str, bool]:
     """What to do on the DNS servers for the record ``name`` → ``address`` (and its PTR record, with
-    ``ptr``), and whether the answers at collection show it done."""
+    ``ptr``), and whether the answers at collection show it done.
+
+    Worded by what DNS answered at collection: create a record DNS said does not exist, correct one it
+    answered otherwise; a record DNS was not asked about (a snapshot without that answer, or a JSON
+    report, which holds none) is checked for and created if missing, never said to be missing."""
     kind = "AAAA" if ":" in address else "A"
     records = f"{kind} record {name} → {address}" + (f" and its PTR record {address} → {name}" if ptr else "")
-    create = f"Create an {records}"
-    if known is None:
-        return create, False
-    held = known.forward.get(name, frozenset())
-    back = known.reverse.get(address, frozenset()) if ptr else frozenset({name})
-    forward = None
-    if not held:
-        forward = f"Create an {kind} record {name} → {address}"
-    elif address not in held:
+    asked = known.asked if known else frozenset()
+    held = known.forward.get(name, frozenset()) if known else frozenset()
+    forward: str | None = (
+        None  # what the forward record needs: None (in place), "create", "check", or a sentence
+    )
+    if address in held:
+        forward = None
+    elif held:
         forward = f"Point the {kind} record {name} at {address} (it answers {', '.join(sorted(held))})"
-    reverse = None
-    if name not in back:
-        reverse = (
-            f"correct the PTR record of {address} to {name} (it names {', '.join(sorted(back))})"
-            if back
-            else f"create the PTR record {address} → {name}"
-        )
+    else:
+        forward = "create" if (kind, name) in asked else "check"
+    reverse: str | None = None
+    if ptr:
+        back = known.reverse.get(address, frozenset()) if known else frozenset()
+        if name in back:
+            reverse = None
+        elif back:
+            reverse = f"correct the PTR record of {address} to {name} (it names {', '.join(sorted(back))})"
+        else:
+            reverse = "create" if ("PTR", address) in asked else "check"
     if forward is None and reverse is None:  # in place: name the records, ask for nothing
         return records, True
-    if not held and ptr and not back:  # nothing there yet: both records are new
-        return create, False
-    if forward is None:
-        assert reverse is not None
-        return reverse[0].upper() + reverse[1:], False
-    return forward + (f", and {reverse}" if reverse else ""), False
+    if forward == reverse == "create" or (forward == "create" and not ptr):
+        return f"Create an {records}", False
+    if forward == reverse == "check" or (forward == "check" and not ptr):
+        missing = "what is missing" if ptr else "it if it is missing"
+        return f"Check for an {records}, and create {missing}", False
+    parts = []
+    if forward is not None:
+        parts.append(
+            {
+                "create": f"Create an {kind} record {name} → {address}",
+                "check": f"Check for an {kind} record {name} → {address} (create it if it is missing)",
+            }.get(forward, forward)
+        )
+    if reverse is not None:
+        parts.append(
+            {
+                "create": f"create the PTR record {address} → {name}",
+                "check": f"check for the PTR record {address} → {name} (create it if it is missing)",
+            }.get(reverse, reverse)
+        )
+    sentence = ", and ".join(parts)
+    return sentence[0].upper() + sentence[1:], False
 
 
 @records.record
@@ -324,6 +347,9 @@ class _Known:
     """Every name (lower case) DNS answered an A or AAAA record for, with its addresses."""
     reverse: dict[str, frozenset[str]]
     """Every address DNS answered a PTR record for, with the names (lower case, no trailing dot)."""
+    asked: frozenset[tuple[str, str]]
+    """(type, name) of every A, AAAA and PTR question DNS was asked at collection, answered or not (names
+    of A and AAAA records in lower case, without a trailing dot; PTR records by their address)."""
     ptr_needed: frozenset[tuple[str, str]] = frozenset()
     """(name, address) of every record some fix of the report needs a PTR record for: so that every
     cluster's plan describes one DNS record the same way."""
@@ -332,7 +358,12 @@ class _Known:
 def _known(deployment: Deployment) -> _Known:
     forward: dict[str, set[str]] = {}
     reverse: dict[str, set[str]] = {}
+    asked: set[tuple[str, str]] = set()
     for record in deployment.dns:
+        if record.type in ("A", "AAAA"):
+            asked.add((record.type, record.name.lower().rstrip(".")))
+        elif record.type == "PTR":
+            asked.add(("PTR", record.name))
         if record.type in ("A", "AAAA") and record.answers:
             forward.setdefault(record.name.lower().rstrip("."), set()).update(record.answers)
         elif record.type == "PTR" and record.answers:
@@ -342,4 +373,5 @@ def _known(deployment: Deployment) -> _Known:
         {c.name: i for i, c in enumerate(deployment.clusters)},
         {name: frozenset(found) for name, found in forward.items()},
         {address: frozenset(found) for address, found in reverse.items()},
+        frozenset(asked),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from helpers import cert, cluster, deployment, lint, node, tomcat, xmpp
 
 from confcheck import plan, renewal
@@ -33,11 +34,54 @@ def test_dns_records_come_first_once_each_with_every_finding_that_needs_them() -
     steps = plan.build(lint(dep).findings, dep)
     assert [s.phase for s in steps.steps] == sorted(s.phase for s in steps.steps)
     dns = [s for s in steps.steps if s.phase is Phase.DNS]
-    assert [s.action for s in dns] == [
-        "Create an A record cucm1.example.com → 10.0.0.11 and its PTR record 10.0.0.11 → cucm1.example.com"
+    assert [s.action for s in dns] == [  # DNS was not asked about them: nothing is said to be missing
+        "Check for an A record cucm1.example.com → 10.0.0.11 and its PTR record 10.0.0.11 → "
+        "cucm1.example.com, and create what is missing"
     ]
     assert len(dns[0].findings) == 4  # the rename, TFTP and two CCMCIP profiles all need it
     assert not dns[0].done
+
+
+MISSING = "NXDOMAIN: the name does not exist"
+RECORDS = "A record cucm1.example.com → 10.0.0.11"
+PTR = "PTR record 10.0.0.11 → cucm1.example.com"
+
+
+@pytest.mark.parametrize(
+    ("answers", "action"),
+    [
+        ((), f"Check for an {RECORDS} and its {PTR}, and create what is missing"),
+        (
+            (DnsRecord("cucm1.example.com", "A", (), MISSING), DnsRecord("10.0.0.11", "PTR", (), MISSING)),
+            f"Create an {RECORDS} and its {PTR}",
+        ),
+        (
+            (DnsRecord("cucm1.example.com", "A", (), MISSING),),
+            f"Create an {RECORDS}, and check for the {PTR} (create it if it is missing)",
+        ),
+        (
+            (DnsRecord("cucm1.example.com", "A", ("10.0.0.99",)),),
+            "Point the A record cucm1.example.com at 10.0.0.11 (it answers 10.0.0.99), and check for the "
+            f"{PTR} (create it if it is missing)",
+        ),
+        (
+            (DnsRecord("cucm1.example.com", "A", ("10.0.0.11",)),),
+            f"Check for the {PTR} (create it if it is missing)",
+        ),
+        (
+            (DnsRecord("10.0.0.11", "PTR", ("old.example.com.",)),),
+            f"Check for an {RECORDS} (create it if it is missing), and correct the PTR record of 10.0.0.11 to "
+            "cucm1.example.com (it names old.example.com)",
+        ),
+    ],
+)
+def test_a_dns_step_says_missing_only_what_dns_said_is_missing(
+    answers: tuple[DnsRecord, ...], action: str
+) -> None:
+    dep = premigration(*answers)
+    [dns] = [s for s in plan.build(lint(dep).findings, dep).steps if s.phase is Phase.DNS]
+    assert dns.action == action
+    assert not dns.done
 
 
 def test_a_dns_step_is_done_when_the_collected_answers_agree() -> None:
