@@ -293,24 +293,18 @@ def _dns_action(name: str, address: str, ptr: bool, known: _Known | None) -> tup
     records = f"{kind} record {name} → {address}" + (f" and its PTR record {address} → {name}" if ptr else "")
     asked = known.asked if known else frozenset()
     held = known.forward.get(name, frozenset()) if known else frozenset()
-    forward: str | None = (
-        None  # what the forward record needs: None (in place), "create", "check", or a sentence
-    )
-    if address in held:
-        forward = None
-    elif held:
+    # what each record needs: None (in place), "create", "check" (DNS was not asked), or the sentence
+    forward: str | None = None
+    if held and address not in held:
         forward = f"Point the {kind} record {name} at {address} (it answers {', '.join(sorted(held))})"
-    else:
+    elif not held:
         forward = "create" if (kind, name) in asked else "check"
     reverse: str | None = None
-    if ptr:
-        back = known.reverse.get(address, frozenset()) if known else frozenset()
-        if name in back:
-            reverse = None
-        elif back:
-            reverse = f"correct the PTR record of {address} to {name} (it names {', '.join(sorted(back))})"
-        else:
-            reverse = "create" if ("PTR", address) in asked else "check"
+    back = (known.reverse.get(address, frozenset()) if known else frozenset()) if ptr else frozenset({name})
+    if back and name not in back:
+        reverse = f"correct the PTR record of {address} to {name} (it names {', '.join(sorted(back))})"
+    elif not back:
+        reverse = "create" if ("PTR", address) in asked else "check"
     if forward is None and reverse is None:  # in place: name the records, ask for nothing
         return records, True
     if forward == reverse == "create" or (forward == "create" and not ptr):
