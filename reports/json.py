@@ -103,6 +103,7 @@ def _document(report: Report, findings: bool) -> dict[str, Any]:
         "clusters": [
             {"name": c.name, "product": c.product, "version": c.version} for c in report.deployment.clusters
         ],
+        "dns": _dns_answers(report),
     }
     if findings:
         data["findings"] = [finding_to_dict(f) for f in report.findings]
@@ -113,6 +114,22 @@ def _document(report: Report, findings: bool) -> dict[str, Any]:
     if report.changes:
         data["changes"] = changes_to_dict(report.changes)
     return data
+
+
+def _dns_answers(report: Report) -> list[dict[str, Any]]:
+    """What DNS answered at collection for the records the findings' fixes need, which the fix list's DNS
+    steps are worded from (``confcheck.plan``): so that one rendered again from this report says what the
+    lint said (create a record, point it elsewhere, correct a PTR record), not only what to check."""
+    needs = {
+        (need.name.lower().rstrip("."), need.address) for f in report.findings if f.fix for need in f.fix.dns
+    }
+    names, addresses = {name for name, _ in needs}, {address for _, address in needs}
+    return [
+        {"name": r.name, "type": r.type, "answers": list(r.answers), "error": r.error}
+        for r in report.deployment.dns
+        if (r.type in ("A", "AAAA") and r.name.lower().rstrip(".") in names)
+        or (r.type == "PTR" and r.name in addresses)
+    ]
 
 
 def changes_to_dict(changes: ChangeSummary) -> dict[str, Any]:
@@ -284,7 +301,7 @@ def read(data: Any, source: str) -> Report:
 def _report(data: dict[str, Any], source: str) -> Report:
     """Build the Report from a document that follows the schema."""
     from confcheck.findings import DnsNeed, Phase
-    from confcheck.model import Cluster, Deployment
+    from confcheck.model import Cluster, Deployment, DnsRecord
 
     def fix(item: dict[str, Any] | None) -> Fix | None:
         if item is None:
@@ -343,7 +360,10 @@ def _report(data: dict[str, Any], source: str) -> Report:
     changes = data.get("changes")
     return Report(
         deployment=Deployment(
-            tuple(Cluster(c["name"], c["product"], c["version"]) for c in data.get("clusters", []))
+            tuple(Cluster(c["name"], c["product"], c["version"]) for c in data.get("clusters", [])),
+            dns=tuple(
+                DnsRecord(d["name"], d["type"], tuple(d["answers"]), d["error"]) for d in data.get("dns", [])
+            ),
         ),
         findings=tuple(finding(f) for f in data["findings"]),
         references=int(summary["references"]),

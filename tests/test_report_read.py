@@ -328,3 +328,26 @@ def test_a_report_from_before_shared_sub_steps_reads_each_procedure_whole(
     assert "Once for steps 6 and 7: In Cisco Unified Serviceability" in confcheck("report", str(path)).out
     # without after_subscribers, renames are in the order of their text: hq-cucm's publisher first
     assert shown.index("Rename node 10.10.0.11") < shown.index("Rename node cucm3")
+
+
+def test_a_report_read_back_words_its_dns_steps_as_the_lint_did(
+    confcheck: Callable[..., Run], tmp_path: Path
+) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(confcheck("lint", str(DEMO), "--format", "json", "--fail-on", "never").out)
+    lint = confcheck("lint", str(DEMO), "--fail-on", "never").out
+    again = confcheck("report", str(path), "--fail-on", "never").out
+    assert (
+        "Correct the PTR record of 10.10.0.11 to cucm1.acme.example (it names cucm-old.acme.example)" in lint
+    )
+    assert again.split("\n", 1)[1] == lint.split("\n", 1)[1]  # all but the title line, which names the file
+    document = json.loads(path.read_text())
+    assert {(r["name"], r["type"]) for r in document["dns"]} >= {
+        ("10.10.0.11", "PTR"),
+        ("cucm3.acme.example", "A"),
+    }
+    del document["dns"]  # a report from before it carried DNS answers: nothing said to be missing
+    path.write_text(json.dumps(document))
+    older = confcheck("report", str(path), "--fail-on", "never").out
+    assert "Check for an A record cucm1.acme.example → 10.10.0.11 and its PTR record" in older
+    assert "Correct the PTR record" not in older
