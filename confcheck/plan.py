@@ -355,13 +355,14 @@ def _known(deployment: Deployment) -> _Known:
     asked: set[tuple[str, str]] = set()
     for record in deployment.dns:
         if record.type in ("A", "AAAA"):
-            asked.add((record.type, record.name.lower().rstrip(".")))
+            name = record.name.lower().rstrip(".")
+            asked.add((record.type, name))
+            if record.answers:
+                forward.setdefault(name, set()).update(record.answers)
         elif record.type == "PTR":
             asked.add(("PTR", record.name))
-        if record.type in ("A", "AAAA") and record.answers:
-            forward.setdefault(record.name.lower().rstrip("."), set()).update(record.answers)
-        elif record.type == "PTR" and record.answers:
-            reverse.setdefault(record.name, set()).update(a.lower().rstrip(".") for a in record.answers)
+            if record.answers:
+                reverse.setdefault(record.name, set()).update(a.lower().rstrip(".") for a in record.answers)
     return _Known(
         deployment,
         {c.name: i for i, c in enumerate(deployment.clusters)},

@@ -440,3 +440,35 @@ def test_a_single_rename_keeps_its_procedure_and_clusters_keep_their_own_restart
                 assert step.fix == own
             else:  # the branch's two renames share their restart, not the other cluster's
                 assert "(once for steps " in step.fix.steps[1] or step.fix.steps[1].startswith("Once for")
+
+
+def test_opening_sub_steps_are_said_by_the_first_change_and_closing_ones_by_the_last() -> None:
+    def change(node: str) -> Finding:
+        fix = Fix(
+            Phase.NODE_NAMES,
+            f"Rename node {node}",
+            "System > Server",
+            field="Host Name/IP Address",
+            steps=("Stop the services.", f"Rename {node}.", "Start the services."),
+            once_per_cluster=(1, 1),
+        )
+        return Finding("m", "CC102", "n", cluster="hq", node=node, value=node, fix=fix)
+
+    steps = plan.build([change("a"), change("b"), change("c")]).steps
+    assert [s.fix.steps for s in steps if s.fix] == [
+        (
+            "Once for steps 1, 2 and 3: Stop the services.",
+            "Rename a.",
+            "Left to step 3 (once for steps 1, 2 and 3): Start the services.",
+        ),
+        (
+            "Already in step 1 (once for steps 1, 2 and 3): Stop the services.",
+            "Rename b.",
+            "Left to step 3 (once for steps 1, 2 and 3): Start the services.",
+        ),
+        (
+            "Already in step 1 (once for steps 1, 2 and 3): Stop the services.",
+            "Rename c.",
+            "Once for steps 1, 2 and 3: Start the services.",
+        ),
+    ]
