@@ -157,6 +157,9 @@ class Renewal:
     """The CN of a multi-server (SAN) certificate (``cucm1-ms.example.com``): one certificate for every
     node it names, requested or generated once on the publisher (``node``) with Distribution
     "Multi-server (SAN)"; ``names`` then lists every node's FQDN. None: the node's own certificate."""
+    signing: tuple[str, ...] = ()
+    """What the CA must give the certificate as it signs it, which no request asks for: ``valid for 825
+    days or fewer``, ``signed with SHA-256``; said in the signing step."""
     _hash: int = attribute(default=0, init=False, repr=False, compare=False)
 
     def __hash__(self) -> int:

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
+from confcheck import apple
 from confcheck.certs import Certificate
 from confcheck.engine import CheckOptions
 
@@ -110,7 +111,12 @@ class Trust:
         return None
 
     def judge(self, platform: str, chain: Sequence[Certificate]) -> tuple[bool | None, str]:
-        """(trusted, why); trusted is None when the platform's store is unknown."""
+        """(trusted, why); trusted is None when the platform's store is unknown. Apple's platforms refuse a
+        chain that breaks Apple's rules for TLS server certificates whatever their store holds."""
+        if platform in apple.PLATFORMS:
+            refused = apple.refusal(chain)
+            if refused is not None:
+                return False, refused
         found = self.store(platform)
         if found is None:
             return (

@@ -63,13 +63,14 @@ def merge(renewals: Sequence[Renewal]) -> Renewal:
         notes=_once(n for r in renewals for n in r.notes),
         required=any(r.required for r in renewals),
         multi_server=next((r.multi_server for r in renewals if r.multi_server), None),
+        signing=_once(s for r in renewals for s in r.signing),
     )
 
 
 def _merged(r: Renewal) -> bool:
     """Whether ``r`` is already what :func:`merge` makes of it alone: no item said twice, no subject field
     given twice, and no empty value that merging reads as none."""
-    for items in (r.automatic, r.demands, r.names, r.without, r.prepare, r.notes):
+    for items in (r.automatic, r.demands, r.names, r.without, r.prepare, r.notes, r.signing):
         if len(set(items)) != len(items):
             return False
     if len(dict(r.subject)) != len(r.subject):
@@ -154,7 +155,7 @@ def _successor(r: Renewal, csr: bool) -> str:
         parts.append("self-signed")
     if r.multi_server:
         parts.append(f"multi-server (SAN), CN {r.multi_server}")
-    return "; ".join(parts + _contents(r))
+    return "; ".join(parts + _contents(r) + (list(r.signing) if csr else []))
 
 
 def _contents(r: Renewal) -> list[str]:
@@ -194,13 +195,13 @@ def _steps(r: Renewal, csr: bool) -> tuple[str, ...]:
     if r.trust_store is None:  # not a Cisco server: its own tools, in its own words
         steps += [
             f"Generate a certificate signing request on {node}{described}.",
-            f"Have {signer} sign it.",
+            f"Have {signer} sign it{_signing(r)}.",
             f"Install the CA's root and intermediate certificates and the signed certificate on {node}.",
         ]
     else:
         steps += [
             f"Generate a {r.purpose} certificate signing request (CSR) on {node}{described}, and download it.",
-            f"Have {signer} sign it.",
+            f"Have {signer} sign it{_signing(r)}.",
             f"Upload the CA's root and intermediate certificates to {node} as {r.trust_store}.",
             f"Upload the signed certificate to {node} as {r.purpose}.",
         ]
@@ -210,6 +211,11 @@ def _steps(r: Renewal, csr: bool) -> tuple[str, ...]:
             "push a private CA's root to them (Windows: Trusted Root Certification Authorities)."
         )
     return tuple(steps) + r.notes
+
+
+def _signing(r: Renewal) -> str:
+    """What the signing step asks of the CA beyond the request: ``, valid for 825 days or fewer``."""
+    return f", {_and(list(r.signing))}" if r.signing else ""
 
 
 def _multi_server_steps(r: Renewal, csr: bool) -> tuple[str, ...]:
@@ -234,7 +240,7 @@ def _multi_server_steps(r: Renewal, csr: bool) -> tuple[str, ...]:
     steps = [
         f"On {r.node}, the publisher, generate one {r.purpose} certificate signing request (CSR) with "
         f"{described}, and download it: one CSR for {every}, not one per node.",
-        f"Have {r.signer or 'the CA'} sign it.",
+        f"Have {r.signer or 'the CA'} sign it{_signing(r)}.",
         f"Upload the CA's root and intermediate certificates to {r.node} as {r.trust_store or 'trust certificates'}.",
         f"Upload the signed certificate to {r.node} as {r.purpose}: it becomes the {r.purpose} certificate of "
         f"{every}.",

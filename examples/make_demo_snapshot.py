@@ -7,8 +7,9 @@ conferencing server nobody inventoried, a node whose Tomcat endpoint was never c
 not ready for the fixes, and service records that point at the wrong servers.
 
 certificates-snapshot.json is a data-centre cluster whose names are right and whose certificates
-are not (expired, expiring, shared, self-signed, weak, an unsent intermediate, a pinned leaf); it
-is judged with certificates.toml, which names the clients' trust store certificates-trust.pem.
+are not (expired, expiring, shared, self-signed, weak, an unsent intermediate, a pinned leaf valid for
+five years, longer than Apple's platforms accept); it is judged with certificates.toml, which names
+the clients' trust store certificates-trust.pem.
 
 incomplete-snapshot.json is one cluster whose AXL login failed (CC203, exit 3).
 
@@ -60,19 +61,23 @@ DOMAIN = "acme.example"
 AT = datetime(2026, 12, 1, tzinfo=timezone.utc)
 """The date the examples are judged at (``--at 2026-12-01``): certificate validity stays as written."""
 ISSUED = AT - timedelta(days=30)
-LIFETIME = 3650
-"""Ten years: the examples' well-behaved certificates do not expire under the tests' feet."""
+SERVER_LIFETIME = 825
+"""The longest validity Apple's platforms accept for a server certificate (CC316): the examples'
+well-behaved server certificates are valid until February 2029 (judged today, without ``--at``, they warn
+of their expiry from January 2029: run this script again)."""
+CA_LIFETIME = 3650
+"""Ten years, as CA certificates often are."""
 
 
 def _server(cn: str | None, **kwargs: Any) -> pki.Issued:
     kwargs.setdefault("not_before", ISSUED)
-    kwargs.setdefault("days", LIFETIME)
+    kwargs.setdefault("days", SERVER_LIFETIME)
     return pki.server(cn, **kwargs)
 
 
 def _ca(cn: str, **kwargs: Any) -> pki.Issued:
     kwargs.setdefault("not_before", ISSUED)
-    kwargs.setdefault("days", LIFETIME)
+    kwargs.setdefault("days", CA_LIFETIME)
     return pki.ca(cn, **kwargs)
 
 
@@ -385,7 +390,7 @@ def build_certificates() -> tuple[Deployment, list[pki.Issued]]:
         return _server(names[0], dns=names, issuer=issuer, subject=subject(host), **kwargs)
 
     shared = leaf("cucm3", "cucm4")
-    pinned = leaf("cucm8", issuer=contractor)
+    pinned = leaf("cucm8", issuer=contractor, days=5 * 365 + 1)  # the contractor's CA issues for five years
     certificates = {
         # expired three weeks before AT, and one that expires ten days after it
         "cucm1": (leaf("cucm1", not_before=AT - timedelta(days=751), days=730), issuing),
@@ -415,7 +420,8 @@ def build_certificates() -> tuple[Deployment, list[pki.Issued]]:
         ),
         # sends its certificate without the intermediate
         "cucm7": (leaf("cucm7"),),
-        # signed by a contractor's CA; trusted only because the certificate itself was pushed
+        # signed by a contractor's CA for five years; trusted only because the certificate itself was
+        # pushed, and on Apple's platforms not even then (CC316)
         "cucm8": (pinned,),
     }
     nodes = tuple(
@@ -502,7 +508,7 @@ def build_current_releases() -> Deployment:
         issuer=issuing,
         key=rsa,
         not_before=ISSUED,
-        days=LIFETIME,
+        days=SERVER_LIFETIME,
     )
     before = pki.multi_server(
         fqdn["cucm1"],

@@ -52,7 +52,7 @@ def renewal_to_dict(renewal: Renewal) -> dict[str, Any]:
     return data
 
 
-_LISTS = ("automatic", "demands", "names", "without", "subject", "prepare", "notes")
+_LISTS = ("automatic", "demands", "names", "without", "subject", "prepare", "notes", "signing")
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from confcheck import hookimpl, identity, records
+from confcheck import apple, hookimpl, identity, records
 from confcheck.certs import Certificate
 from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
@@ -1190,10 +1190,7 @@ def extended_key_usage(ctx: Context) -> Iterator[Finding]:
     """
     for p in _leaves(ctx):
         usages = p.cert.extended_key_usage
-        cluster = p.cluster
-        if usages is None or cluster is None or cluster.major < 10:
-            continue
-        if family(p.purpose) not in ("tomcat", "cup-xmpp") or "anyExtendedKeyUsage" in usages:
+        if usages is None or not _cisco_eku(p) or "anyExtendedKeyUsage" in usages:
             continue
         lacking = [e for e in ("serverAuth", "clientAuth") if e not in usages]
         if not lacking:
@@ -1211,6 +1208,73 @@ def extended_key_usage(ctx: Context) -> Iterator[Finding]:
             f"{_cap(_what(p))} lacks {missing} (its extended key usage: {shown}): {' and '.join(why)}.",
             fix,
             [("extended key usage", shown)],
+        )
+
+
+def _cisco_eku(p: Presented) -> bool:
+    """Whether CC314 holds ``p`` to Cisco's extended key usages: the Tomcat and cup-xmpp certificates
+    (and twins) of 10.0 and later clusters."""
+    cluster = p.cluster
+    return cluster is not None and cluster.major >= 10 and family(p.purpose) in ("tomcat", "cup-xmpp")
+
+
+@rule("CC316", "apple-tls-requirements", Severity.WARNING)
+def apple_tls_requirements(ctx: Context) -> Iterator[Finding]:
+    """A certificate breaks the rules Apple's platforms set for TLS server certificates.
+
+    ## What it checks
+    Every certificate each node and external server sends for each purpose, against the rules that
+    iOS 13, iPadOS 13 and macOS 10.15 and later apply to every TLS server certificate, whatever
+    store trusts it (Apple support article HT210176, "Requirements for trusted certificates in
+    iOS 13 and macOS 10.15"):
+
+    - a server certificate issued on or after 1 July 2019 (its notBefore) must be valid for 825
+      days or fewer, and must have an extended key usage extension with TLS Web Server
+      Authentication (serverAuth);
+    - neither the server certificate nor a CA certificate sent with it may be signed with SHA-1
+      (a self-signed certificate's signature over itself is not checked: it is the anchor).
+
+    Apple's rules on RSA keys under 2048 bits and on names only in the Subject CN are reported by
+    CC309 and CC106; an extended key usage without serverAuth on the Tomcat and cup-xmpp
+    certificates of 10.0 and later clusters by CC314; a certificate with anyExtendedKeyUsage is not
+    reported. Apple's limit of 398 days binds only certificates that chain to a root Apple ships
+    (HT211025), which public CAs keep anyway, and is not checked.
+
+    ## Why it matters
+    Jabber for Mac, iPhone and iPad validate certificates through their platform (the Keychain on a
+    Mac): a certificate that breaks these rules is not trusted there even with its CA's root, or the
+    certificate itself, in the device's store, so users on those platforms are prompted where users
+    of Jabber for Windows are not. Enterprise CA templates valid for several years are the usual
+    cause.
+
+    ## Example
+    The enterprise CA issues server certificates valid for five years: cucm1's Tomcat certificate,
+    issued in 2024, is valid for 1,826 days.
+
+    ## How to fix
+    Have the CA issue the certificate again, valid for 825 days or fewer, with TLS Web Server
+    Authentication, signed with SHA-256 (from a new CSR when the certificate is self-signed),
+    upload it and restart the service. A CA certificate signed with SHA-1 is replaced by the CA.
+    """
+    for p in _presented(ctx):
+        broken = [
+            b
+            for b in apple.breaches(p.cert, p.leaf)
+            if not (b.server_auth and p.cert.extended_key_usage is not None and _cisco_eku(p))
+        ]
+        if not broken:
+            continue
+        why = "; ".join(b.reason for b in broken)
+        if p.leaf:
+            fix = _reissue(ctx, p, why, request=True, signing=tuple(b.needs for b in broken))
+        else:
+            fix = _replace_ca(ctx, p, "signed with SHA-256")
+        yield _finding(
+            p,
+            f"{_cap(_what(p))} breaks Apple's rules for TLS server certificates ({why}): {apple.CLIENTS} do "
+            "not trust it, whatever their trust stores hold, and prompt.",
+            fix,
+            [("Apple's rules", apple.SOURCE)],
         )
 
 
@@ -1368,6 +1432,7 @@ RULES: tuple[Rule, ...] = (
     multi_server_node_missing,
     extended_key_usage,
     restart_pending,
+    apple_tls_requirements,
 )
 
 

@@ -182,6 +182,29 @@ def test_windows_trusts_a_server_certificate_in_enterprise_trust_but_not_a_ca_pu
     assert verdicts(uds) == {"windows": "prompt"}  # a root in Enterprise Trust anchors nothing (modelled)
 
 
+def test_apples_rules_make_mac_iphone_and_ipad_prompt_whatever_their_stores_hold() -> None:
+    """CC316's certificate as the journey sees it: trusted on Windows, refused on Apple's platforms, even
+    where their store holds the root and where no store is given (which is otherwise 'unknown')."""
+    five_years = certs.load(
+        pki.server("cucm1.example.com", dns=["cucm1.example.com"], issuer=root_ca(), days=1826).pem.encode(),
+        "t",
+    )[0]
+    root = certs.load(root_ca().pem.encode(), "root")[0]
+    options = CheckOptions(platform_stores=(("windows", (root,)), ("macos", (root,))))
+    clients = (Client("windows"), Client("mac"), Client("iphone"), Client("android"))
+    found, findings = run(build(cucm_cert=five_years, clients=clients), options)
+    (uds,) = hops(found, "inside", "uds")
+    assert verdicts(uds) == {"windows": "ok", "mac": "prompt", "iphone": "prompt", "android": "unknown"}
+    refused = "prompts: Apple's rules for TLS server certificates refuse it (it is valid for 1826 days, more than 825)"
+    assert {o.platform: o.reason for o in uds.outcomes}["mac"] == refused
+    assert {o.platform: o.reason for o in uds.outcomes}["iphone"] == refused
+    assert [f.node for f in findings if f.rule == "CC316"] == ["cucm1.example.com"]
+    # a certificate within Apple's rules is judged by the store alone, as before
+    found, _ = run(build(clients=clients), options)
+    (uds,) = hops(found, "inside", "uds")
+    assert verdicts(uds) == {"windows": "ok", "mac": "ok", "iphone": "unknown", "android": "unknown"}
+
+
 def test_without_a_store_names_are_judged_and_trust_is_said_to_be_unknown() -> None:
     found, _ = run(build(clients=(Client("mac"),)))
     (uds,) = hops(found, "inside", "uds")

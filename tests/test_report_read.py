@@ -351,3 +351,25 @@ def test_a_report_read_back_words_its_dns_steps_as_the_lint_did(
     older = confcheck("report", str(path), "--fail-on", "never").out
     assert "Check for an A record cucm1.acme.example → 10.10.0.11 and its PTR record" in older
     assert "Correct the PTR record" not in older
+
+
+def test_what_the_ca_must_give_a_certificate_survives_the_report_and_reads_as_none_before_it(
+    confcheck: Callable[..., Run], tmp_path: Path
+) -> None:
+    example = ROOT / "examples" / "certificates-snapshot.json"
+    options = ("--config", str(ROOT / "examples" / "certificates.toml"), "--at", "2026-12-01")
+    path = tmp_path / "r.json"
+    path.write_text(confcheck("lint", str(example), "--format", "json", "--fail-on", "never", *options).out)
+    step = "Have Acme Issuing CA sign it, valid for 825 days or fewer."
+    lint = confcheck("lint", str(example), "--fail-on", "never", *options).out
+    assert step in lint
+    assert step in confcheck("report", str(path), "--fail-on", "never").out
+    document = json.loads(path.read_text())
+    renewals = [r for f in document["findings"] if f["fix"] for r in f["fix"]["renewals"]]
+    assert [r["signing"] for r in renewals if r["signing"]] == [["valid for 825 days or fewer"]]
+    for renewal in renewals:
+        del renewal["signing"]  # a report from before the key: the CA is asked for nothing more
+    path.write_text(json.dumps(document))
+    again = confcheck("report", str(path), "--fail-on", "never").out
+    assert "Have Acme Issuing CA sign it." in again
+    assert "825 days or fewer" not in again

@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa
 from helpers import cluster, deployment, node, root_ca, tomcat, xmpp
+from test_certs_snapshot_reader import ECDSA_SHA, algorithm, parts_of, signed
 
-from confcheck import certs, lint, pki, plan, plugin_manager
+from confcheck import apple as apple_rules
+from confcheck import certs, certs_der, lint, pki, plan, plugin_manager
 from confcheck.certs import Certificate
 from confcheck.engine import CheckOptions
 from confcheck.findings import Finding, Phase, Severity
@@ -138,6 +140,7 @@ def test_codes_names_and_severities_are_the_ones_promised() -> None:
         ("CC313", "multi-server-node-missing", "warning"),
         ("CC314", "extended-key-usage", "error"),
         ("CC315", "restart-pending", "warning"),
+        ("CC316", "apple-tls-requirements", "warning"),
     ]
 
 
@@ -778,3 +781,134 @@ def test_a_clean_ca_signed_deployment_has_no_certificate_findings() -> None:
         cucm(cucm_node("cucm1"), cucm_node("cucm2")), imp(imp_node("imp1", good("imp1"), good("imp1")))
     )
     assert run(d) == []
+
+
+# --- CC316 apple-tls-requirements ---------------------------------------------------------------
+
+APPLE_SINCE = datetime(2019, 7, 1, tzinfo=timezone.utc)
+CURRENT = "12.5.1.10000-22"
+
+
+def issued(
+    host: str,
+    *,
+    days: int = 730,
+    not_before: datetime | None = None,
+    eku: Iterable[str] | None = pki.SERVER_EKU,
+    issuer: pki.Issued | None = None,
+    self_signed: bool = False,
+) -> Certificate:
+    fqdn = f"{host}.{DOMAIN}"
+    start = not_before or NOW - timedelta(days=1)
+    signer = None if self_signed else issuer or root_ca()
+    return parse(pki.server(fqdn, [fqdn], issuer=signer, not_before=start, days=days, eku=eku))
+
+
+def sha1_signed(issued: pki.Issued, signer: pki.PrivateKey) -> Certificate:
+    """``issued`` signed again by ``signer`` with ecdsa-with-SHA1, which cryptography no longer signs with."""
+    sha1 = algorithm(ECDSA_SHA["SHA1"])
+    der = issued.cert.public_bytes(serialization.Encoding.DER)
+    return parse_der(signed(parts_of(der)._replace(inner=sha1, outer=sha1), signer))
+
+
+def parse_der(der: bytes) -> Certificate:
+    return certs.load(certs_der.pem(der).encode(), "test")[0]
+
+
+def apple(*leaves: Certificate | tuple[Certificate, ...], version: str = "9.1.2.10000-28") -> list[Finding]:
+    """CC316's findings for a cluster whose nodes cucm1, cucm2, ... present ``leaves`` (or chains)."""
+    nodes = [
+        cucm_node(f"cucm{i}", https(f"cucm{i}.{DOMAIN}", *(chain if isinstance(chain, tuple) else (chain,))))
+        for i, chain in enumerate(leaves, start=1)
+    ]
+    return of(run(deployment(cluster("hq-cucm", "cucm", version, nodes))), "CC316")
+
+
+def test_a_certificate_valid_longer_than_apple_allows_is_renewed_for_825_days_or_fewer() -> None:
+    found = apple(issued("cucm1", days=1826))
+    assert [f.message for f in found] == [
+        "The Tomcat certificate of cucm1.example.com breaks Apple's rules for TLS server certificates (it is "
+        "valid for 1826 days, more than 825): Jabber for Mac, iPhone and iPad do not trust it, whatever their "
+        "trust stores hold, and prompt."
+    ]
+    finding = found[0]
+    assert finding.severity is Severity.WARNING
+    assert ("Apple's rules", "HT210176: iOS 13, iPadOS 13 and macOS 10.15 and later") in finding.evidence
+    assert finding.fix is not None
+    assert finding.fix.phase is Phase.CERTIFICATES
+    (renewal,) = finding.fix.renewals
+    assert renewal.demands == ("it is valid for 1826 days, more than 825",)
+    assert renewal.request
+    assert renewal.signer == "confcheck Test Root CA"
+    assert renewal.signing == ("valid for 825 days or fewer",)
+    assert "Have confcheck Test Root CA sign it, valid for 825 days or fewer." in finding.fix.steps
+    assert finding.fix.proposed == (
+        "signed by confcheck Test Root CA; SAN dNSName cucm1.example.com; valid for 825 days or fewer"
+    )
+
+
+@pytest.mark.parametrize("days", [730, 825])
+def test_a_certificate_valid_825_days_or_fewer_is_not_reported(days: int) -> None:
+    assert apple(issued("cucm1", days=days)) == []
+
+
+def test_validity_and_extended_key_usage_bind_certificates_issued_from_1_july_2019() -> None:
+    before = issued("cucm1", not_before=APPLE_SINCE - timedelta(seconds=1), days=3650, eku=None)
+    since = issued("cucm2", not_before=APPLE_SINCE, days=3650, eku=None)
+    assert [(f.node, f.message.split("(", 1)[1].split(")")[0]) for f in apple(before, since)] == [
+        (
+            "cucm2.example.com",
+            "it is valid for 3650 days, more than 825; it has no extended key usage extension listing TLS "
+            "Web Server Authentication",
+        )
+    ]
+
+
+def test_the_extended_key_usage_apple_asks_for_and_what_cc314_reports_instead() -> None:
+    none, client = issued("cucm1", eku=None), issued("cucm2", eku=("clientAuth",))
+    anything = issued("cucm3", eku=("anyExtendedKeyUsage",))
+    assert [(f.node, f.fix and f.fix.renewals[0].demands) for f in apple(none, client, anything)] == [
+        (
+            "cucm1.example.com",
+            ("it has no extended key usage extension listing TLS Web Server Authentication",),
+        ),
+        ("cucm2.example.com", ("its extended key usage lacks TLS Web Server Authentication",)),
+    ]
+    # a 10.x cluster's Tomcat certificate without serverAuth is CC314's (an error), not reported twice
+    nodes = [cucm_node("cucm1", https("cucm1.example.com", issued("cucm1", eku=("clientAuth",))))]
+    findings = run(deployment(cluster("hq-cucm", "cucm", CURRENT, nodes)))
+    assert [f.rule for f in findings if f.rule in ("CC314", "CC316")] == ["CC314"]
+    # ... while one without the extension, which CC314 lets pass, is Apple's
+    assert [f.rule for f in apple(issued("cucm1", eku=None), version=CURRENT)] == ["CC316"]
+
+
+def test_sha1_signatures_are_reported_on_the_leaf_and_ca_certificates_not_a_self_signed_leaf() -> None:
+    root = root_ca()
+    old_ca = pki.ca("Old Issuing CA", issuer=root)
+    leaf_under_it = parse(pki.server("cucm2.example.com", ["cucm2.example.com"], issuer=old_ca))
+    own = pki.server("cucm3.example.com", ["cucm3.example.com"])
+    old_ca_sha1 = sha1_signed(old_ca, root.key)
+    found = apple(
+        sha1_signed(pki.server("cucm1.example.com", ["cucm1.example.com"], issuer=root), root.key),
+        (leaf_under_it, old_ca_sha1),
+        sha1_signed(own, own.key),
+    )
+    assert [f.message for f in found] == [
+        "The Tomcat certificate of cucm1.example.com breaks Apple's rules for TLS server certificates (it is "
+        "signed with SHA-1 (ecdsa-with-SHA1)): Jabber for Mac, iPhone and iPad do not trust it, whatever their "
+        "trust stores hold, and prompt.",
+        "The CA certificate CN=Old Issuing CA,O=confcheck that cucm2.example.com sends with its Tomcat certificate breaks "
+        "Apple's rules for TLS server certificates (it is signed with SHA-1 (ecdsa-with-SHA1)): Jabber for Mac, "
+        "iPhone and iPad do not trust it, whatever their trust stores hold, and prompt.",
+    ]
+    assert found[1].fix is not None
+    assert (
+        found[1].fix.action
+        == "Replace the CA certificate CN=Old Issuing CA,O=confcheck in the Tomcat chain (signed with SHA-256)"
+    )
+    # the journey's verdict for Apple's platforms says the same of the chain (confcheck.apple)
+    assert apple_rules.refusal((leaf_under_it, old_ca_sha1)) == (
+        "Apple's rules for TLS server certificates refuse it (the CA certificate CN=Old Issuing CA,O=confcheck: "
+        "it is signed with SHA-1 (ecdsa-with-SHA1))"
+    )
+    assert apple_rules.refusal((leaf_under_it, parse(old_ca))) is None

@@ -192,6 +192,8 @@ def _row(
         notes += _multi_server(r, cluster)
     if r.certificate in one_per_fqdn:
         notes.append(one_per_fqdn[r.certificate])
+    if r.signing:
+        notes.append(f"Ask the CA to issue it {', '.join(r.signing)}.")
     notes += r.notes
     return Row(
         step=number,
