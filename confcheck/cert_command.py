@@ -6,7 +6,7 @@ import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
-from confcheck import certs
+from confcheck import apple, certs
 from confcheck.certs import Certificate, CertificateError
 from confcheck.console import safe
 from confcheck.errors import ExitCode, one_line
@@ -80,6 +80,7 @@ def _match(name: str, cert: Certificate, profile: Profile) -> IdentityMatch:
 def _result(source: str, chain: tuple[Certificate, ...], verdict: IdentityMatch | None) -> dict[str, Any]:
     shown = [certs.to_dict(c) for c in chain]
     result: dict[str, Any] = {"source": source, "certificate": shown[0], "chain": shown}
+    result["apple"] = apple.refusal(chain)  # what Jabber for Mac, iPhone and iPad refuse whatever they trust
     if verdict is not None:
         result["match"] = {
             "name": verdict.name,
@@ -101,6 +102,8 @@ def _text(result: dict[str, Any]) -> str:
     if len(chain) > 1:
         lines.append(f"  {'chain':<14} {len(chain)} certificates, leaf first:")
         lines += [f"  {'':<14} [{i}] {c['subject']}  (issuer {c['issuer']})" for i, c in enumerate(chain)]
+    if result.get("apple"):
+        lines.append(f"  {'Apple':<14} {result['apple']}: {apple.CLIENTS} prompt whatever they trust")
     match = result.get("match")
     if match:
         verdict = "MATCH" if match["matched"] else "NO MATCH"
@@ -130,6 +133,15 @@ def _rows(cert: dict[str, Any]) -> list[tuple[str, str]]:
             rows.append((label, ", ".join(san[key])))
     if not cert["san_error"] and not any(san.values()):
         rows.append(("SAN", "none (clients fall back to the Subject CN)"))
+    usages = cert["extended_key_usage"]
+    rows.append(
+        (
+            "EKU",
+            "none (no extension)"
+            if usages is None
+            else ", ".join(certs.EKU_LABELS.get(u, u) for u in usages),
+        )
+    )
     rows.append(("SHA-256", bytes.fromhex(cert["sha256"]).hex(":").upper()))
     return rows
 

@@ -37,6 +37,10 @@ class CertificateError(InputError):
     """Bytes that are not a usable certificate (or chain)."""
 
 
+EKU_LABELS = {"serverAuth": "TLS Web Server Authentication", "clientAuth": "TLS Web Client Authentication"}
+"""The extended key usages Cisco's certificates carry, as Cisco's and the clients' dialogs name them."""
+
+
 @records.record
 class SubjectAltNames:
     """The subjectAltName values confcheck understands, in certificate order."""
@@ -194,7 +198,7 @@ def der_string(der: bytes, tag: int, what: str) -> str:
 
 
 def to_dict(cert: Certificate) -> dict[str, Any]:
-    """The JSON view of a certificate (``confcheck cert --format json``, reports)."""
+    """The JSON view of a certificate (``confcheck cert --format json``)."""
     return {
         "subject": cert.subject,
         "subject_cn": list(cert.subject_cn),
@@ -215,6 +219,7 @@ def to_dict(cert: Certificate) -> dict[str, Any]:
             "srv_name": list(cert.san.srv_name) if cert.san else [],
         },
         "san_error": cert.san_error,
+        "extended_key_usage": None if cert.extended_key_usage is None else list(cert.extended_key_usage),
     }
 
 

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 from confcheck import apple, hookimpl, identity, records
-from confcheck.certs import Certificate
+from confcheck.certs import EKU_LABELS, Certificate
 from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
 from confcheck.model import ECDSA, SIP_OAUTH_PORTS, Cluster, Endpoint, Node, family
@@ -1153,7 +1153,6 @@ def multi_server_node_missing(ctx: Context) -> Iterator[Finding]:
         )
 
 
-EKU_LABELS = {"serverAuth": "TLS Web Server Authentication", "clientAuth": "TLS Web Client Authentication"}
 EKU_NOTE = (
     "The signed certificate must keep both extended key usages of the request, TLS Web Server and TLS Web "
     "Client Authentication: have the CA use a certificate profile (template) that issues both; one meant for "

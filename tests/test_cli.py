@@ -356,6 +356,41 @@ def test_cert_text_output_shows_a_line_feed_in_a_certificate_as_an_escape(
     assert f"SAN dNSName    x\\n{forged}" in result.out
 
 
+def test_cert_shows_the_extended_key_usage_and_what_apples_rules_refuse(
+    confcheck: Callable[..., Run], tmp_path: Path
+) -> None:
+    from confcheck import pki
+
+    ca = pki.ca("Five Year CA")
+    (tmp_path / "five.pem").write_text(
+        pki.server("cucm1.example.com", ["cucm1.example.com"], issuer=ca, days=1826).pem
+    )
+    (tmp_path / "two.pem").write_text(
+        pki.server("cucm1.example.com", ["cucm1.example.com"], issuer=ca, eku=None).pem
+    )
+    five = confcheck("cert", str(tmp_path / "five.pem"))
+    assert five.code == 0  # a property of the certificate, not a failed match
+    assert "  EKU            TLS Web Server Authentication, TLS Web Client Authentication\n" in five.out
+    assert (
+        "  Apple          Apple's rules for TLS server certificates refuse it (it is valid for 1826 days, more "
+        "than 825): Jabber for Mac, iPhone and iPad prompt whatever they trust\n"
+    ) in five.out
+    two = confcheck("cert", str(tmp_path / "two.pem"), "--format", "json")
+    [shown] = json.loads(two.out)
+    assert shown["certificate"]["extended_key_usage"] is None
+    assert shown["apple"] == (
+        "Apple's rules for TLS server certificates refuse it (it has no extended key usage extension listing "
+        "TLS Web Server Authentication)"
+    )
+    fine = pki.server("cucm1.example.com", ["cucm1.example.com"], issuer=ca)
+    (tmp_path / "fine.pem").write_text(fine.pem)
+    shown = confcheck("cert", str(tmp_path / "fine.pem"))
+    assert "Apple" not in shown.out
+    [data] = json.loads(confcheck("cert", str(tmp_path / "fine.pem"), "--format", "json").out)
+    assert data["apple"] is None
+    assert data["certificate"]["extended_key_usage"] == ["serverAuth", "clientAuth"]
+
+
 def test_cert_runs_without_the_cyclic_collector_and_turns_it_back_on(
     confcheck: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from confcheck import __version__, identity, records, renewal
+from confcheck.certs import EKU_LABELS
 from confcheck.findings import Renewal
 from confcheck.model import Cluster, Deployment, major_version
 from confcheck.plan import Plan
@@ -32,8 +33,8 @@ SCHEMA_VERSION = 1
 
 ORGANISATION = ("O", "OU", "L", "ST", "C")
 
-SERVER_AUTH = ("TLS Web Server Authentication", "1.3.6.1.5.5.7.3.1")
-CLIENT_AUTH = ("TLS Web Client Authentication", "1.3.6.1.5.5.7.3.2")
+SERVER_AUTH = (EKU_LABELS["serverAuth"], "1.3.6.1.5.5.7.3.1")
+CLIENT_AUTH = (EKU_LABELS["clientAuth"], "1.3.6.1.5.5.7.3.2")
 SERVER_AND_CLIENT = ("tomcat", "cup-xmpp", "cup-xmpp-s2s", "cup", "callmanager")
 """Purposes whose certificates need both EKUs (Preferred Architecture for Cisco Collaboration 12.x,
 Security chapter, Table 7-10: without TLS Web Client Authentication, ILS and UDS between servers
