@@ -24,6 +24,7 @@ SINCE = datetime(2019, 7, 1, tzinfo=timezone.utc)
 """Validity and extended key usage bind certificates issued from this day (their notBefore)."""
 MAX_DAYS = 825
 """The longest validity, in days, of a TLS server certificate issued from :data:`SINCE`."""
+_LONGEST = timedelta(days=MAX_DAYS)
 SHA1_SIGNATURES = frozenset({"sha1WithRSAEncryption", "ecdsa-with-SHA1", "dsa-with-sha1"})
 SOURCE = "HT210176: iOS 13, iPadOS 13 and macOS 10.15 and later"
 
@@ -43,12 +44,24 @@ class Breach:
 def breaches(cert: Certificate, leaf: bool) -> tuple[Breach, ...]:
     """The rules ``cert`` breaks, as the server's own certificate (``leaf``) or a CA certificate sent with
     it. A self-signed certificate's signature over itself is not checked: it is the anchor."""
+    sha1 = cert.signature_algorithm in SHA1_SIGNATURES and not cert.self_signed
+    bound = leaf and cert.not_before >= SINCE
+    usages = cert.extended_key_usage
+    if not sha1 and (
+        not bound
+        or (
+            cert.not_after - cert.not_before <= _LONGEST
+            and usages is not None
+            and ("serverAuth" in usages or "anyExtendedKeyUsage" in usages)
+        )
+    ):
+        return ()  # what nearly every certificate is: said without making anything
     found = []
-    if cert.signature_algorithm in SHA1_SIGNATURES and not cert.self_signed:
+    if sha1:
         found.append(Breach(f"it is signed with SHA-1 ({cert.signature_algorithm})", "signed with SHA-256"))
-    if leaf and cert.not_before >= SINCE:
+    if bound:
         validity = cert.not_after - cert.not_before
-        if validity > timedelta(days=MAX_DAYS):
+        if validity > _LONGEST:
             days = round(validity / timedelta(days=1))
             found.append(
                 Breach(
@@ -56,7 +69,6 @@ def breaches(cert: Certificate, leaf: bool) -> tuple[Breach, ...]:
                     f"valid for {MAX_DAYS} days or fewer",
                 )
             )
-        usages = cert.extended_key_usage
         if usages is None:
             why = "it has no extended key usage extension listing TLS Web Server Authentication"
         elif "serverAuth" not in usages and "anyExtendedKeyUsage" not in usages:

@@ -1255,12 +1255,11 @@ def apple_tls_requirements(ctx: Context) -> Iterator[Finding]:
     Authentication, signed with SHA-256 (from a new CSR when the certificate is self-signed),
     upload it and restart the service. A CA certificate signed with SHA-1 is replaced by the CA.
     """
+    breaches = apple.breaches
     for p in _presented(ctx):
-        broken = [
-            b
-            for b in apple.breaches(p.cert, p.leaf)
-            if not (b.server_auth and p.cert.extended_key_usage is not None and _cisco_eku(p))
-        ]
+        broken = breaches(p.cert, p.position == 0)
+        if broken and p.cert.extended_key_usage is not None and _cisco_eku(p):
+            broken = tuple(b for b in broken if not b.server_auth)  # CC314's
         if not broken:
             continue
         why = "; ".join(b.reason for b in broken)
