@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from confcheck import identity, records
+from confcheck import apple, identity, records
 from confcheck.certs import Certificate
 from confcheck.discovery_model import Client, Discovery, DnsView, Fetch
 from confcheck.engine import Context, ReferenceCheck, TargetCheck
@@ -492,14 +492,22 @@ class _Builder:
         extra: Sequence[str] = (),
         matched: bool | None = None,
         reason: str = "",
+        field: str | None = None,
     ) -> tuple[Outcome, ...]:
-        """Per client: the name (or ``matched``, a reference's verdict), ``extra`` demands, and trust."""
+        """Per client: the name (or ``matched``, a reference's verdict, and the ``field`` that matched),
+        ``extra`` demands, and trust."""
         problems = list(extra)
         if matched is None and name is not None:
             verdict = identity.match(name, chain[0], "xmpp" if profile == "xmpp" else "http")
-            matched, reason = verdict.matched, verdict.reason
+            matched, reason, field = verdict.matched, verdict.reason, verdict.field
         if matched is False:
             problems.insert(0, f"{name} is not in the certificate ({reason})")
+        cn_only = (
+            f"{name} is only in the certificate's Subject CN, which Apple's rules for TLS server certificates "
+            "no longer accept"
+            if matched and field == "CN"
+            else None
+        )
         found = []
         for client in self.clients:
             if not validates(client):
@@ -519,6 +527,8 @@ class _Builder:
                     f"the certificate is outside its validity period ({chain[0].not_after:%Y-%m-%d})",
                 )
             reasons = problems + ([why] if trusted is False else [])
+            if cn_only is not None and client.platform in apple.PLATFORMS:
+                reasons.insert(len(problems), cn_only)
             if reasons:
                 word = "refuses (RejectAndNotify)" if self.behavior == "RejectAndNotify" else "prompts"
                 found.append(Outcome(client.platform, "prompt", f"{word}: " + "; ".join(reasons)))
@@ -587,6 +597,7 @@ class _Builder:
                 endpoint.chain,
                 matched=primary.match.matched,
                 reason=primary.match.reason,
+                field=primary.match.field,
             )
         judged_by = behind.name if behind is not None else None
         return Hop(
@@ -787,7 +798,12 @@ class _Builder:
         related += self.links.by_certificate.get(endpoint.chain[0].sha256, ())
         where = f"xmpp://{target.node.name}:{endpoint.port}"
         outcomes = self.judge(
-            ref.value, "xmpp", endpoint.chain, matched=target.match.matched, reason=target.match.reason
+            ref.value,
+            "xmpp",
+            endpoint.chain,
+            matched=target.match.matched,
+            reason=target.match.reason,
+            field=target.match.field,
         )
         return Hop("xmpp", title, ref.value, where, endpoint.chain[0], outcomes, (), _unique(related))
 

@@ -341,8 +341,10 @@ def cn_only_match(ctx: Context) -> Iterator[Finding]:
 
     ## Why it matters
     The CN is a legacy fallback: current clients and libraries (RFC 9525) ignore it, and a
-    public CA will not issue a certificate without a SAN. The match works today and breaks
-    with the next client upgrade.
+    public CA will not issue a certificate without a SAN. Jabber for Mac, iPhone and iPad refuse
+    it already: Apple's rules for TLS server certificates (iOS 13 and macOS 10.15 and later, Apple
+    HT210176) no longer accept a name in the CN, so their users are prompted (modelled, as for
+    CC316). Elsewhere the match works today and breaks with the next client upgrade.
 
     ## Example
     CUCM System > Server names `cucm1.example.com`; cucm1's self-signed Tomcat certificate has
@@ -354,7 +356,8 @@ def cn_only_match(ctx: Context) -> Iterator[Finding]:
     for check, target, verdict in _targets(ctx, "cn-only"):
         yield check.finding(
             f"{subject(check)} matches {certificate_of(check, target)} only through its Subject CN; "
-            "the certificate has no SAN identity clients check.",
+            "the certificate has no SAN identity clients check, and Jabber for Mac, iPhone and iPad refuse a "
+            "name only in the CN (Apple's rules for TLS server certificates).",
             target,
             _reissue(ctx, check, target, f"it names {check.reference.value} only in its Subject CN"),
             _evidence(check, target, verdict),

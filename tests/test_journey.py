@@ -205,6 +205,20 @@ def test_apples_rules_make_mac_iphone_and_ipad_prompt_whatever_their_stores_hold
     assert verdicts(uds) == {"windows": "ok", "mac": "ok", "iphone": "unknown", "android": "unknown"}
 
 
+def test_a_name_only_in_the_subject_cn_prompts_on_apples_platforms_only() -> None:
+    cn_only = cert("cucm1.example.com")  # no SAN at all: the name matches through the CN (CC106)
+    root = certs.load(root_ca().pem.encode(), "root")[0]
+    options = CheckOptions(trust_store=(root,))
+    found, findings = run(build(cucm_cert=cn_only, clients=(Client("windows"), Client("ipad"))), options)
+    (uds,) = hops(found, "inside", "uds")
+    assert verdicts(uds) == {"windows": "ok", "ipad": "prompt"}
+    assert {o.platform: o.reason for o in uds.outcomes}["ipad"] == (
+        "prompts: cucm1.example.com is only in the certificate's Subject CN, which Apple's rules for TLS server "
+        "certificates no longer accept"
+    )
+    assert "CC106" in {f.rule for f in findings}
+
+
 def test_without_a_store_names_are_judged_and_trust_is_said_to_be_unknown() -> None:
     found, _ = run(build(clients=(Client("mac"),)))
     (uds,) = hops(found, "inside", "uds")
