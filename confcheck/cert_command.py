@@ -80,7 +80,9 @@ def _match(name: str, cert: Certificate, profile: Profile) -> IdentityMatch:
 def _result(source: str, chain: tuple[Certificate, ...], verdict: IdentityMatch | None) -> dict[str, Any]:
     shown = [certs.to_dict(c) for c in chain]
     result: dict[str, Any] = {"source": source, "certificate": shown[0], "chain": shown}
-    result["apple"] = apple.refusal(chain)  # what Jabber for Mac, iPhone and iPad refuse whatever they trust
+    result["apple"] = apple.refusal(
+        chain
+    )  # what Jabber for Mac, iPhone and iPad refuse although they trust the root
     if verdict is not None:
         result["match"] = {
             "name": verdict.name,
@@ -103,7 +105,7 @@ def _text(result: dict[str, Any]) -> str:
         lines.append(f"  {'chain':<14} {len(chain)} certificates, leaf first:")
         lines += [f"  {'':<14} [{i}] {c['subject']}  (issuer {c['issuer']})" for i, c in enumerate(chain)]
     if result.get("apple"):
-        lines.append(f"  {'Apple':<14} {result['apple']}: {apple.CLIENTS} prompt whatever they trust")
+        lines.append(f"  {'Apple':<14} {result['apple']}: {apple.CLIENTS} prompt")
     match = result.get("match")
     if match:
         verdict = "MATCH" if match["matched"] else "NO MATCH"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -444,9 +444,13 @@ def _signed_by_itself(cert: x509.Certificate, der: bytes | None = None) -> bool:
 
     cryptography refuses to verify a SHA-1 signature ("Unsupported signature algorithm"), yet a
     certificate signed with SHA-1 by its own key, as older servers still present, is self-signed all the
-    same: :func:`_sha1_signed_by_itself` makes the same checks with cryptography's primitives."""
+    same: :func:`sha1_signed_by` makes the same checks with cryptography's primitives."""
     if cert.signature_algorithm_oid.dotted_string in _SHA1_SIGNATURES:
-        return _sha1_signed_by_itself(cert, der or cert.public_bytes(_encodings().DER))
+        try:
+            key = cert.public_key()
+        except (ValueError, UnsupportedAlgorithm):
+            return False
+        return sha1_signed_by(cert, key, der or cert.public_bytes(_encodings().DER))
     try:
         cert.verify_directly_issued_by(cert)
     except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
@@ -454,20 +458,21 @@ def _signed_by_itself(cert: x509.Certificate, der: bytes | None = None) -> bool:
     return True
 
 
-def _sha1_signed_by_itself(cert: x509.Certificate, der: bytes) -> bool:
-    """What ``verify_directly_issued_by`` checks, for a SHA-1 signature: the signature algorithm the same
-    inside the TBSCertificate and out, the key's kind that of the algorithm, and the signature verifying
-    with the key (PKCS#1 v1.5, ECDSA or DSA, with SHA-1), by cryptography's primitives, which still
-    verify SHA-1."""
+def sha1_signed(cert: x509.Certificate) -> bool:
+    """Whether the certificate is signed with SHA-1, which ``verify_directly_issued_by`` does not verify."""
+    return cert.signature_algorithm_oid.dotted_string in _SHA1_SIGNATURES
+
+
+def sha1_signed_by(cert: x509.Certificate, key: Any, der: bytes | None = None) -> bool:
+    """What ``verify_directly_issued_by`` checks, for a SHA-1 signature by ``key`` (the issuer's public
+    key): the signature algorithm the same inside the TBSCertificate and out, the key's kind that of the
+    algorithm, and the signature verifying with the key (PKCS#1 v1.5, ECDSA or DSA, with SHA-1), by
+    cryptography's primitives, which still verify SHA-1."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
-    if not certs_der.signature_algorithms_agree(der):
+    if not certs_der.signature_algorithms_agree(der or cert.public_bytes(_encodings().DER)):
         return False  # cryptography: "Inner and outer signature algorithms do not match"
-    try:
-        key = cert.public_key()
-    except (ValueError, UnsupportedAlgorithm):
-        return False
     algorithm, signature, tbs = (
         cert.signature_algorithm_oid.dotted_string,
         cert.signature,

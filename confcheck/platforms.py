@@ -111,14 +111,17 @@ class Trust:
         return None
 
     def judge(self, platform: str, chain: Sequence[Certificate]) -> tuple[bool | None, str]:
-        """(trusted, why); trusted is None when the platform's store is unknown. Apple's platforms refuse a
-        chain that breaks Apple's rules for TLS server certificates whatever their store holds."""
+        """(trusted, why); trusted is None when the platform's store is unknown. Apple's platforms also
+        refuse a chain that breaks Apple's rules for TLS server certificates (:mod:`confcheck.apple`),
+        whether or not their store anchors it."""
+        found = self.store(platform)
+        refused = None
         if platform in apple.PLATFORMS:
-            refused = apple.refusal(chain)
+            pinned = found is not None and any(c.sha256 == chain[0].sha256 for c in found[1])
+            refused = apple.refusal(chain, trusted_itself=pinned)
+        if found is None:
             if refused is not None:
                 return False, refused
-        found = self.store(platform)
-        if found is None:
             return (
                 None,
                 "trust not judged: no trust store for this platform ([check] trust_store, [check.trust_stores])",
@@ -136,6 +139,9 @@ class Trust:
         where = STORE_TITLES[key]
         if verdict.trusted:
             how = " (this exact certificate is trusted)" if verdict.pinned else ""
+            if refused is not None:
+                return False, f"{refused}, although {where} trusts it{how}"
             return True, f"trusted through {where}{how}"
         gaps = "; ".join(g.text for g in verdict.gaps) or "the chain is not trusted"
-        return False, f"not trusted by {where}: {gaps}"
+        untrusted = f"not trusted by {where}: {gaps}"
+        return False, untrusted if refused is None else f"{untrusted}; and {refused}"

@@ -213,9 +213,14 @@ def _steps(r: Renewal, csr: bool) -> tuple[str, ...]:
     return tuple(steps) + r.notes
 
 
+def signing_terms(r: Renewal) -> str:
+    """What the CA must give the certificate beyond the request, in words (the signing step, the CSR
+    plan): ``using SHA-256 and valid for 825 days or fewer``; empty when nothing."""
+    return _and(list(r.signing)) if r.signing else ""
+
+
 def _signing(r: Renewal) -> str:
-    """What the signing step asks of the CA beyond the request: ``, valid for 825 days or fewer``."""
-    return f", {_and(list(r.signing))}" if r.signing else ""
+    return f", {signing_terms(r)}" if r.signing else ""
 
 
 def _multi_server_steps(r: Renewal, csr: bool) -> tuple[str, ...]:

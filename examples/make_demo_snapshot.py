@@ -7,9 +7,9 @@ conferencing server nobody inventoried, a node whose Tomcat endpoint was never c
 not ready for the fixes, and service records that point at the wrong servers.
 
 certificates-snapshot.json is a data-centre cluster whose names are right and whose certificates
-are not (expired, expiring, shared, self-signed, weak, an unsent intermediate, a pinned leaf valid for
-five years, longer than Apple's platforms accept); it is judged with certificates.toml, which names
-the clients' trust store certificates-trust.pem.
+are not (expired, expiring, shared, self-signed, weak, valid for longer than Apple's platforms accept,
+an unsent intermediate, a pinned leaf); it is judged with certificates.toml, which names the clients'
+trust store certificates-trust.pem.
 
 incomplete-snapshot.json is one cluster whose AXL login failed (CC203, exit 3).
 
@@ -390,7 +390,7 @@ def build_certificates() -> tuple[Deployment, list[pki.Issued]]:
         return _server(names[0], dns=names, issuer=issuer, subject=subject(host), **kwargs)
 
     shared = leaf("cucm3", "cucm4")
-    pinned = leaf("cucm8", issuer=contractor, days=5 * 365 + 1)  # the contractor's CA issues for five years
+    pinned = leaf("cucm8", issuer=contractor)
     certificates = {
         # expired three weeks before AT, and one that expires ten days after it
         "cucm1": (leaf("cucm1", not_before=AT - timedelta(days=751), days=730), issuing),
@@ -408,20 +408,21 @@ def build_certificates() -> tuple[Deployment, list[pki.Issued]]:
                 subject=pki.name("10.30.0.15", O="Acme", OU="UC", L="Springfield", C="US"),
             ),
         ),
-        # a comma in the organisation, which the CA request form does not allow
+        # a comma in the organisation, which the CA request form does not allow, from a CA template
+        # valid for five years, longer than Apple's platforms accept (CC316)
         "cucm6": (
             _server(
                 f"cucm6.{DOMAIN}",
                 dns=[f"cucm6.{DOMAIN}"],
                 issuer=issuing,
                 subject=subject("cucm6", O="Acme, Inc."),
+                days=5 * 365 + 1,
             ),
             issuing,
         ),
         # sends its certificate without the intermediate
         "cucm7": (leaf("cucm7"),),
-        # signed by a contractor's CA for five years; trusted only because the certificate itself was
-        # pushed, and on Apple's platforms not even then (CC316)
+        # signed by a contractor's CA; trusted only because the certificate itself was pushed
         "cucm8": (pinned,),
     }
     nodes = tuple(

@@ -1189,7 +1189,10 @@ def extended_key_usage(ctx: Context) -> Iterator[Finding]:
     """
     for p in _leaves(ctx):
         usages = p.cert.extended_key_usage
-        if usages is None or not _cisco_eku(p) or "anyExtendedKeyUsage" in usages:
+        cluster = p.cluster
+        if usages is None or cluster is None or cluster.major < 10:
+            continue
+        if family(p.purpose) not in ("tomcat", "cup-xmpp") or "anyExtendedKeyUsage" in usages:
             continue
         lacking = [e for e in ("serverAuth", "clientAuth") if e not in usages]
         if not lacking:
@@ -1210,70 +1213,74 @@ def extended_key_usage(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _cisco_eku(p: Presented) -> bool:
-    """Whether CC314 holds ``p`` to Cisco's extended key usages: the Tomcat and cup-xmpp certificates
-    (and twins) of 10.0 and later clusters."""
-    cluster = p.cluster
-    return cluster is not None and cluster.major >= 10 and family(p.purpose) in ("tomcat", "cup-xmpp")
-
-
 @rule("CC316", "apple-tls-requirements", Severity.WARNING)
 def apple_tls_requirements(ctx: Context) -> Iterator[Finding]:
     """A certificate breaks the rules Apple's platforms set for TLS server certificates.
 
     ## What it checks
-    Every certificate each node and external server sends for each purpose, against the rules that
-    iOS 13, iPadOS 13 and macOS 10.15 and later apply to every TLS server certificate, whatever
-    store trusts it (Apple support article HT210176, "Requirements for trusted certificates in
-    iOS 13 and macOS 10.15"):
+    Every certificate the nodes and external servers present to Jabber (not Expressway-C's, which
+    Jabber never meets), against the rules that iOS 13, iPadOS 13 and macOS 10.15 and later apply
+    on top of their trust stores (Apple support article HT210176; how, from Apple's trust daemon):
 
-    - a server certificate issued on or after 1 July 2019 (its notBefore) must be valid for 825
-      days or fewer, and must have an extended key usage extension with TLS Web Server
-      Authentication (serverAuth);
-    - neither the server certificate nor a CA certificate sent with it may be signed with SHA-1
-      (a self-signed certificate's signature over itself is not checked: it is the anchor).
+    - a CA-signed server certificate issued after 1 July 2019 (its notBefore) must be valid for at
+      most 825 days (and an hour). Apple does not hold a certificate the device trusts by itself to
+      this: a self-signed one, or one that every macOS and iOS trust store given in confcheck.toml
+      holds, is not reported;
+    - no certificate sent but the root may be signed with SHA-1 or MD5.
 
-    Apple's rules on RSA keys under 2048 bits and on names only in the Subject CN are reported by
-    CC309 and CC106; an extended key usage without serverAuth on the Tomcat and cup-xmpp
-    certificates of 10.0 and later clusters by CC314; a certificate with anyExtendedKeyUsage is not
-    reported. Apple's limit of 398 days binds only certificates that chain to a root Apple ships
-    (HT211025), which public CAs keep anyway, and is not checked.
+    Apple's other rules are reported where confcheck judges the same thing for every platform: an
+    RSA key under 2048 bits (CC309), a name only in the Subject CN (CC106), an extended key usage
+    without TLS Web Server Authentication (CC314, CC401). The stricter limits for certificates from
+    CAs Apple ships (398 days from September 2020, HT211025) are kept by public CAs and not checked.
 
     ## Why it matters
     Jabber for Mac, iPhone and iPad validate certificates through their platform (the Keychain on a
-    Mac): a certificate that breaks these rules is not trusted there even with its CA's root, or the
-    certificate itself, in the device's store, so users on those platforms are prompted where users
-    of Jabber for Windows are not. Enterprise CA templates valid for several years are the usual
-    cause.
+    Mac): a certificate that breaks these rules is not trusted there even with its CA's root in the
+    device's store, so users on those platforms are prompted where users of Jabber for Windows are
+    not. Enterprise CA templates valid for several years are the usual cause.
 
     ## Example
     The enterprise CA issues server certificates valid for five years: cucm1's Tomcat certificate,
     issued in 2024, is valid for 1,826 days.
 
     ## How to fix
-    Have the CA issue the certificate again, valid for 825 days or fewer, with TLS Web Server
-    Authentication, signed with SHA-256 (from a new CSR when the certificate is self-signed),
+    Have the CA issue the certificate again, valid for 825 days or fewer and signed with SHA-256,
     upload it and restart the service. A CA certificate signed with SHA-1 is replaced by the CA.
     """
+    pinned = _apple_pinned(ctx)
     breaches = apple.breaches
     for p in _presented(ctx):
-        broken = breaches(p.cert, p.position == 0)
-        if broken and p.cert.extended_key_usage is not None and _cisco_eku(p):
-            broken = tuple(b for b in broken if not b.server_auth)  # CC314's
-        if not broken:
+        broken = breaches(p.cert, p.position == 0, p.cert.sha256 in pinned)
+        if not broken or (p.cluster is not None and p.cluster.product == "expressway-c"):
             continue
         why = "; ".join(b.reason for b in broken)
         if p.leaf:
             fix = _reissue(ctx, p, why, request=True, signing=tuple(b.needs for b in broken))
+            whom = "it even with its CA's root"
         else:
             fix = _replace_ca(ctx, p, "signed with SHA-256")
+            whom = "the chain even with its root"
         yield _finding(
             p,
             f"{_cap(_what(p))} breaks Apple's rules for TLS server certificates ({why}): {apple.CLIENTS} do "
-            "not trust it, whatever their trust stores hold, and prompt.",
+            f"not trust {whom} in their trust store, and prompt.",
             fix,
             [("Apple's rules", apple.SOURCE)],
         )
+
+
+def _apple_pinned(ctx: Context) -> frozenset[str]:
+    """The certificates that the macOS and the iOS trust stores both hold themselves ([check.trust_stores],
+    else [check] trust_store): Apple does not limit the validity of a certificate trusted by itself. A
+    store not given holds nothing known."""
+    stores = dict(ctx.options.platform_stores)
+    held = []
+    for key in apple.STORES:
+        store = stores.get(key, ctx.options.trust_store)
+        if store is None:
+            return frozenset()
+        held.append({c.sha256 for c in store})
+    return frozenset(set.intersection(*held))
 
 
 SERVICE_CONTROL = "Cisco Unified Serviceability > Tools > Control Center - Feature Services"

@@ -694,6 +694,10 @@ _REASONS = (
     ("not valid at validation time", "it is outside its validity period"),
     ("signature does not match", "a signature in the chain does not verify"),
     ("has no subjectAltName", "it has no subjectAltName"),
+    (
+        "Forbidden signature algorithm",
+        "a certificate of the chain is signed with an algorithm it no longer accepts (SHA-1 or older)",
+    ),
 )
 
 
@@ -731,6 +735,13 @@ def _signed_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
     """Remembered: every chain that meets a CA checks it again, per rule and per platform's store."""
     from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 
+    from confcheck import certs_x509  # x509's objects: a lint that judges no trust never loads them
+
+    if certs_x509.sha1_signed(child):  # the verifier refuses SHA-1 and says why; the path is still this one
+        try:
+            return certs_x509.sha1_signed_by(child, parent.public_key())
+        except (ValueError, UnsupportedAlgorithm):
+            return False
     try:
         child.verify_directly_issued_by(parent)
     except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):

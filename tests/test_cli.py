@@ -362,33 +362,30 @@ def test_cert_shows_the_extended_key_usage_and_what_apples_rules_refuse(
     from confcheck import pki
 
     ca = pki.ca("Five Year CA")
-    (tmp_path / "five.pem").write_text(
-        pki.server("cucm1.example.com", ["cucm1.example.com"], issuer=ca, days=1826).pem
-    )
-    (tmp_path / "two.pem").write_text(
+    five = pki.server("cucm1.example.com", ["cucm1.example.com"], issuer=ca, days=1826)
+    (tmp_path / "five.pem").write_text(five.pem)
+    shown = confcheck("cert", str(tmp_path / "five.pem"))
+    assert shown.code == 0  # a property of the certificate, not a failed match
+    assert "  EKU            TLS Web Server Authentication, TLS Web Client Authentication\n" in shown.out
+    assert (
+        "  Apple          Apple's rules for TLS server certificates refuse it (it is valid for 1826 days, longer "
+        "than the 825 days Apple allows): Jabber for Mac, iPhone and iPad prompt\n"
+    ) in shown.out
+    [data] = json.loads(confcheck("cert", str(tmp_path / "five.pem"), "--format", "json").out)
+    assert data["apple"].startswith("Apple's rules for TLS server certificates refuse it (")
+    assert data["certificate"]["extended_key_usage"] == ["serverAuth", "clientAuth"]
+    # a server certificate within Apple's rules, without the extension; and a CA certificate alone
+    (tmp_path / "bare.pem").write_text(
         pki.server("cucm1.example.com", ["cucm1.example.com"], issuer=ca, eku=None).pem
     )
-    five = confcheck("cert", str(tmp_path / "five.pem"))
-    assert five.code == 0  # a property of the certificate, not a failed match
-    assert "  EKU            TLS Web Server Authentication, TLS Web Client Authentication\n" in five.out
-    assert (
-        "  Apple          Apple's rules for TLS server certificates refuse it (it is valid for 1826 days, more "
-        "than 825): Jabber for Mac, iPhone and iPad prompt whatever they trust\n"
-    ) in five.out
-    two = confcheck("cert", str(tmp_path / "two.pem"), "--format", "json")
-    [shown] = json.loads(two.out)
-    assert shown["certificate"]["extended_key_usage"] is None
-    assert shown["apple"] == (
-        "Apple's rules for TLS server certificates refuse it (it has no extended key usage extension listing "
-        "TLS Web Server Authentication)"
-    )
-    fine = pki.server("cucm1.example.com", ["cucm1.example.com"], issuer=ca)
-    (tmp_path / "fine.pem").write_text(fine.pem)
-    shown = confcheck("cert", str(tmp_path / "fine.pem"))
-    assert "Apple" not in shown.out
-    [data] = json.loads(confcheck("cert", str(tmp_path / "fine.pem"), "--format", "json").out)
-    assert data["apple"] is None
-    assert data["certificate"]["extended_key_usage"] == ["serverAuth", "clientAuth"]
+    (tmp_path / "ca.pem").write_text(ca.pem)
+    for name, usage in (("bare.pem", "none (no extension)"), ("ca.pem", "none (no extension)")):
+        shown = confcheck("cert", str(tmp_path / name))
+        assert "Apple" not in shown.out
+        assert f"  EKU            {usage}\n" in shown.out
+        [data] = json.loads(confcheck("cert", str(tmp_path / name), "--format", "json").out)
+        assert data["apple"] is None
+        assert data["certificate"]["extended_key_usage"] is None
 
 
 def test_cert_runs_without_the_cyclic_collector_and_turns_it_back_on(

@@ -182,9 +182,10 @@ def test_windows_trusts_a_server_certificate_in_enterprise_trust_but_not_a_ca_pu
     assert verdicts(uds) == {"windows": "prompt"}  # a root in Enterprise Trust anchors nothing (modelled)
 
 
-def test_apples_rules_make_mac_iphone_and_ipad_prompt_whatever_their_stores_hold() -> None:
-    """CC316's certificate as the journey sees it: trusted on Windows, refused on Apple's platforms, even
-    where their store holds the root and where no store is given (which is otherwise 'unknown')."""
+def test_apples_rules_make_mac_iphone_and_ipad_prompt_although_their_store_anchors_the_chain() -> None:
+    """CC316's certificate as the journey sees it: trusted on Windows; refused on Apple's platforms even
+    where their store holds the root, and where no store is given (which is otherwise 'unknown'); not
+    refused where the store holds the certificate itself (Apple does not limit its validity)."""
     five_years = certs.load(
         pki.server("cucm1.example.com", dns=["cucm1.example.com"], issuer=root_ca(), days=1826).pem.encode(),
         "t",
@@ -195,10 +196,28 @@ def test_apples_rules_make_mac_iphone_and_ipad_prompt_whatever_their_stores_hold
     found, findings = run(build(cucm_cert=five_years, clients=clients), options)
     (uds,) = hops(found, "inside", "uds")
     assert verdicts(uds) == {"windows": "ok", "mac": "prompt", "iphone": "prompt", "android": "unknown"}
-    refused = "prompts: Apple's rules for TLS server certificates refuse it (it is valid for 1826 days, more than 825)"
-    assert {o.platform: o.reason for o in uds.outcomes}["mac"] == refused
-    assert {o.platform: o.reason for o in uds.outcomes}["iphone"] == refused
+    refused = (
+        "prompts: Apple's rules for TLS server certificates refuse it (it is valid for 1826 days, longer than "
+        "the 825 days Apple allows)"
+    )
+    reasons = {o.platform: o.reason for o in uds.outcomes}
+    assert reasons["mac"] == f"{refused}, although the macOS keychain trusts it"
+    assert reasons["iphone"] == refused
     assert [f.node for f in findings if f.rule == "CC316"] == ["cucm1.example.com"]
+    # the store's own verdict is kept beside Apple's: fixing the validity alone would not do
+    other = CheckOptions(platform_stores=(("macos", ()),))
+    found, _ = run(build(cucm_cert=five_years, clients=(Client("mac"),)), other)
+    (uds,) = hops(found, "inside", "uds")
+    (reason,) = [o.reason for o in uds.outcomes]
+    assert reason.startswith("prompts: not trusted by the macOS keychain: ")
+    assert reason.endswith(
+        "; and Apple's rules for TLS server certificates refuse it (it is valid for 1826 days, longer than the 825 days Apple allows)"
+    )
+    # the certificate itself in the Mac's store: trusted by itself, its validity is not limited
+    pinned = CheckOptions(platform_stores=(("macos", (five_years,)),))
+    found, _ = run(build(cucm_cert=five_years, clients=(Client("mac"),)), pinned)
+    (uds,) = hops(found, "inside", "uds")
+    assert verdicts(uds) == {"mac": "ok"}
     # a certificate within Apple's rules is judged by the store alone, as before
     found, _ = run(build(clients=clients), options)
     (uds,) = hops(found, "inside", "uds")

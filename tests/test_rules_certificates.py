@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Iterable
@@ -785,8 +786,8 @@ def test_a_clean_ca_signed_deployment_has_no_certificate_findings() -> None:
 
 # --- CC316 apple-tls-requirements ---------------------------------------------------------------
 
-APPLE_SINCE = datetime(2019, 7, 1, tzinfo=timezone.utc)
 CURRENT = "12.5.1.10000-22"
+APPLE = "Jabber for Mac, iPhone and iPad"
 
 
 def issued(
@@ -795,12 +796,11 @@ def issued(
     days: int = 730,
     not_before: datetime | None = None,
     eku: Iterable[str] | None = pki.SERVER_EKU,
-    issuer: pki.Issued | None = None,
     self_signed: bool = False,
 ) -> Certificate:
     fqdn = f"{host}.{DOMAIN}"
     start = not_before or NOW - timedelta(days=1)
-    signer = None if self_signed else issuer or root_ca()
+    signer = None if self_signed else root_ca()
     return parse(pki.server(fqdn, [fqdn], issuer=signer, not_before=start, days=days, eku=eku))
 
 
@@ -815,21 +815,23 @@ def parse_der(der: bytes) -> Certificate:
     return certs.load(certs_der.pem(der).encode(), "test")[0]
 
 
-def apple(*leaves: Certificate | tuple[Certificate, ...], version: str = "9.1.2.10000-28") -> list[Finding]:
+def apple(
+    *leaves: Certificate | tuple[Certificate, ...], version: str = "9.1.2.10000-28", **options: Any
+) -> list[Finding]:
     """CC316's findings for a cluster whose nodes cucm1, cucm2, ... present ``leaves`` (or chains)."""
     nodes = [
         cucm_node(f"cucm{i}", https(f"cucm{i}.{DOMAIN}", *(chain if isinstance(chain, tuple) else (chain,))))
         for i, chain in enumerate(leaves, start=1)
     ]
-    return of(run(deployment(cluster("hq-cucm", "cucm", version, nodes))), "CC316")
+    return of(run(deployment(cluster("hq-cucm", "cucm", version, nodes)), **options), "CC316")
 
 
 def test_a_certificate_valid_longer_than_apple_allows_is_renewed_for_825_days_or_fewer() -> None:
     found = apple(issued("cucm1", days=1826))
     assert [f.message for f in found] == [
         "The Tomcat certificate of cucm1.example.com breaks Apple's rules for TLS server certificates (it is "
-        "valid for 1826 days, more than 825): Jabber for Mac, iPhone and iPad do not trust it, whatever their "
-        "trust stores hold, and prompt."
+        "valid for 1826 days, longer than the 825 days Apple allows): Jabber for Mac, iPhone and iPad do not "
+        "trust it even with its CA's root in their trust store, and prompt."
     ]
     finding = found[0]
     assert finding.severity is Severity.WARNING
@@ -837,9 +839,8 @@ def test_a_certificate_valid_longer_than_apple_allows_is_renewed_for_825_days_or
     assert finding.fix is not None
     assert finding.fix.phase is Phase.CERTIFICATES
     (renewal,) = finding.fix.renewals
-    assert renewal.demands == ("it is valid for 1826 days, more than 825",)
+    assert renewal.demands == ("it is valid for 1826 days, longer than the 825 days Apple allows",)
     assert renewal.request
-    assert renewal.signer == "confcheck Test Root CA"
     assert renewal.signing == ("valid for 825 days or fewer",)
     assert "Have confcheck Test Root CA sign it, valid for 825 days or fewer." in finding.fix.steps
     assert finding.fix.proposed == (
@@ -847,39 +848,49 @@ def test_a_certificate_valid_longer_than_apple_allows_is_renewed_for_825_days_or
     )
 
 
-@pytest.mark.parametrize("days", [730, 825])
-def test_a_certificate_valid_825_days_or_fewer_is_not_reported(days: int) -> None:
-    assert apple(issued("cucm1", days=days)) == []
-
-
-def test_validity_and_extended_key_usage_bind_certificates_issued_from_1_july_2019() -> None:
-    before = issued("cucm1", not_before=APPLE_SINCE - timedelta(seconds=1), days=3650, eku=None)
-    since = issued("cucm2", not_before=APPLE_SINCE, days=3650, eku=None)
-    assert [(f.node, f.message.split("(", 1)[1].split(")")[0]) for f in apple(before, since)] == [
-        (
-            "cucm2.example.com",
-            "it is valid for 3650 days, more than 825; it has no extended key usage extension listing TLS "
-            "Web Server Authentication",
-        )
+def test_the_limit_is_825_days_and_an_hour_from_certificates_issued_after_1_july_2019() -> None:
+    base = issued("cucm1", days=825)
+    limit = dataclasses.replace(base, not_after=base.not_before + timedelta(days=825, hours=1))
+    over = dataclasses.replace(limit, not_after=limit.not_after + timedelta(seconds=1))
+    assert apple_rules.breaches(base, leaf=True) == ()
+    assert apple_rules.breaches(limit, leaf=True) == ()
+    assert [b.reason for b in apple_rules.breaches(over, leaf=True)] == [
+        "it is valid for 825 days and 1 hour, longer than the 825 days Apple allows"
     ]
+    assert apple_rules.breaches(over, leaf=False) == ()  # a CA certificate's validity is not limited
+    july = datetime(2019, 7, 1, tzinfo=timezone.utc)
+    ten_years = timedelta(days=3650)
+    on_the_day = dataclasses.replace(base, not_before=july, not_after=july + ten_years)
+    after = dataclasses.replace(base, not_before=july + timedelta(seconds=1), not_after=july + ten_years)
+    assert apple_rules.breaches(on_the_day, leaf=True) == ()  # Apple: issued *after* 1 July 2019
+    assert len(apple_rules.breaches(after, leaf=True)) == 1
 
 
-def test_the_extended_key_usage_apple_asks_for_and_what_cc314_reports_instead() -> None:
-    none, client = issued("cucm1", eku=None), issued("cucm2", eku=("clientAuth",))
-    anything = issued("cucm3", eku=("anyExtendedKeyUsage",))
-    assert [(f.node, f.fix and f.fix.renewals[0].demands) for f in apple(none, client, anything)] == [
-        (
-            "cucm1.example.com",
-            ("it has no extended key usage extension listing TLS Web Server Authentication",),
-        ),
-        ("cucm2.example.com", ("its extended key usage lacks TLS Web Server Authentication",)),
-    ]
-    # a 10.x cluster's Tomcat certificate without serverAuth is CC314's (an error), not reported twice
-    nodes = [cucm_node("cucm1", https("cucm1.example.com", issued("cucm1", eku=("clientAuth",))))]
-    findings = run(deployment(cluster("hq-cucm", "cucm", CURRENT, nodes)))
-    assert [f.rule for f in findings if f.rule in ("CC314", "CC316")] == ["CC314"]
-    # ... while one without the extension, which CC314 lets pass, is Apple's
-    assert [f.rule for f in apple(issued("cucm1", eku=None), version=CURRENT)] == ["CC316"]
+def test_a_certificate_trusted_by_itself_is_not_held_to_the_validity_limit() -> None:
+    self_signed = issued("cucm1", days=1826, self_signed=True)
+    pushed = issued("cucm2", days=1826)
+    assert apple(self_signed) == []  # its own anchor, as Apple's trust daemon treats it
+    stores = (("macos", (pushed,)), ("ios", (pushed,)))
+    assert apple(pushed, platform_stores=stores) == []
+    assert len(apple(pushed, platform_stores=stores[:1])) == 1  # the iPhones do not hold it
+    assert apple(pushed, trust_store=(pushed,)) == []
+
+
+def test_expressway_c_whose_certificate_jabber_never_meets_is_not_judged() -> None:
+    core = cluster(
+        "core",
+        "expressway-c",
+        "X15.0.1",
+        [node("expc1.example.com", https("expc1.example.com", issued("expc1", days=1826)))],
+    )
+    assert of(run(deployment(core)), "CC316") == []
+
+
+def test_an_extended_key_usage_without_server_auth_is_left_to_cc314_and_cc401() -> None:
+    """Every platform refuses it, not only Apple's; a certificate without the extension, which Apple's
+    checks for a chain under a user or admin root accept, is not reported either."""
+    assert apple(issued("cucm1", eku=("clientAuth",)), issued("cucm2", eku=None)) == []
+    assert apple(issued("cucm1", eku=("clientAuth",)), version=CURRENT) == []
 
 
 def test_sha1_signatures_are_reported_on_the_leaf_and_ca_certificates_not_a_self_signed_leaf() -> None:
@@ -895,20 +906,53 @@ def test_sha1_signatures_are_reported_on_the_leaf_and_ca_certificates_not_a_self
     )
     assert [f.message for f in found] == [
         "The Tomcat certificate of cucm1.example.com breaks Apple's rules for TLS server certificates (it is "
-        "signed with SHA-1 (ecdsa-with-SHA1)): Jabber for Mac, iPhone and iPad do not trust it, whatever their "
-        "trust stores hold, and prompt.",
-        "The CA certificate CN=Old Issuing CA,O=confcheck that cucm2.example.com sends with its Tomcat certificate breaks "
-        "Apple's rules for TLS server certificates (it is signed with SHA-1 (ecdsa-with-SHA1)): Jabber for Mac, "
-        "iPhone and iPad do not trust it, whatever their trust stores hold, and prompt.",
+        "signed with ecdsa-with-SHA1, a hash Apple no longer accepts): Jabber for Mac, iPhone and iPad do not "
+        "trust it even with its CA's root in their trust store, and prompt.",
+        "The CA certificate CN=Old Issuing CA,O=confcheck that cucm2.example.com sends with its Tomcat "
+        "certificate breaks Apple's rules for TLS server certificates (it is signed with ecdsa-with-SHA1, a "
+        "hash Apple no longer accepts): Jabber for Mac, iPhone and iPad do not trust the chain even with its "
+        "root in their trust store, and prompt.",
     ]
+    assert found[0].fix is not None
+    assert "Have confcheck Test Root CA sign it, using SHA-256." in found[0].fix.steps
     assert found[1].fix is not None
-    assert (
-        found[1].fix.action
-        == "Replace the CA certificate CN=Old Issuing CA,O=confcheck in the Tomcat chain (signed with SHA-256)"
+    assert found[1].fix.action == (
+        "Replace the CA certificate CN=Old Issuing CA,O=confcheck in the Tomcat chain (signed with SHA-256)"
     )
     # the journey's verdict for Apple's platforms says the same of the chain (confcheck.apple)
     assert apple_rules.refusal((leaf_under_it, old_ca_sha1)) == (
         "Apple's rules for TLS server certificates refuse it (the CA certificate CN=Old Issuing CA,O=confcheck: "
-        "it is signed with SHA-1 (ecdsa-with-SHA1))"
+        "it is signed with ecdsa-with-SHA1, a hash Apple no longer accepts)"
     )
     assert apple_rules.refusal((leaf_under_it, parse(old_ca))) is None
+    assert apple_rules.refusal((old_ca_sha1,)) is None  # a CA certificate alone is no server's
+
+
+def test_signing_terms_merge_once_each_in_order() -> None:
+    from confcheck import renewal as renewals
+
+    first = apple(issued("cucm1", days=1826))[0].fix
+    assert first is not None
+    one = first.renewals[0]
+    two = dataclasses.replace(one, signing=("using SHA-256", "valid for 825 days or fewer"), demands=("b",))
+    merged = renewals.merge([one, two])
+    assert merged.signing == ("valid for 825 days or fewer", "using SHA-256")
+    assert renewals.signing_terms(merged) == "valid for 825 days or fewer and using SHA-256"
+
+
+def test_a_sha1_signed_leaf_is_said_to_be_rejected_for_its_algorithm_not_for_another_key() -> None:
+    """CC401 walked no path to a SHA-1 signature (cryptography does not verify one) and said the store's CA
+    of that name had another key; the CA's key did sign it."""
+    root = root_ca()
+    leaf = sha1_signed(pki.server("cucm1.example.com", ["cucm1.example.com"], issuer=root), root.key)
+    nodes = [cucm_node("cucm1", https("cucm1.example.com", leaf))]
+    d = deployment(cluster("hq-cucm", "cucm", "9.1.2.10000-28", nodes))
+    result = lint.lint(
+        d, plugin_manager.catalog(), plugin_manager.rules(), CheckOptions(now=NOW, trust_store=(parse(root),))
+    )
+    (cc401,) = [f for f in result.findings if f.rule == "CC401"]
+    assert "another key" not in cc401.message
+    assert cc401.message.endswith(
+        "the verifier rejects the chain: a certificate of the chain is signed with an algorithm it no longer "
+        "accepts (SHA-1 or older)."
+    )

@@ -194,7 +194,7 @@ def _row(
     if r.certificate in one_per_fqdn:
         notes.append(one_per_fqdn[r.certificate])
     if r.signing:
-        notes.append(f"Ask the CA to issue it {', '.join(r.signing)}.")
+        notes.append(f"Ask the CA to issue it {renewal.signing_terms(r)}.")
     notes += r.notes
     return Row(
         step=number,
