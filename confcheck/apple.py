@@ -99,12 +99,23 @@ def breaches(cert: Certificate, leaf: bool, trusted_itself: bool = False) -> tup
 
 def refusal(chain: Sequence[Certificate], trusted_itself: bool = False) -> str | None:
     """Why Apple's platforms refuse ``chain`` (leaf first) although they trust its root; None when they do
-    not. A chain whose first certificate is a CA's is no server's: nothing is said of it."""
+    not. A chain whose first certificate is a CA's is no server's: nothing is said of it. Besides
+    :func:`breaches`, an RSA key under 2048 bits (which CC309 reports, by ``[check] min_rsa_bits``)."""
     if not chain or chain[0].is_ca:
         return None
     said = []
     for position, cert in enumerate(chain):
-        reasons = "; ".join(b.reason for b in breaches(cert, position == 0, trusted_itself))
+        found = [b.reason for b in breaches(cert, position == 0, trusted_itself)]
+        if (
+            cert.key.type == "RSA"
+            and cert.key.bits is not None
+            and cert.key.bits < 2048
+            and not cert.self_signed
+        ):
+            found.append(
+                f"it has a {cert.key.bits}-bit RSA key, under the 2048 bits Apple requires"
+            )  # CC309's
+        reasons = "; ".join(found)
         if reasons:
             said.append(reasons if position == 0 else f"the CA certificate {cert.subject}: {reasons}")
     if not said:

@@ -109,7 +109,10 @@ def _text(result: dict[str, Any]) -> str:
     match = result.get("match")
     if match:
         verdict = "MATCH" if match["matched"] else "NO MATCH"
-        lines.append(f"  {'match':<14} {match['name']} ({match['profile']}): {verdict}: {match['reason']}")
+        line = f"  {'match':<14} {match['name']} ({match['profile']}): {verdict}: {match['reason']}"
+        if match["matched"] and match["field"] == "CN":
+            line += f"; a name only in the Subject CN: {apple.CLIENTS} refuse it (Apple's rules)"
+        lines.append(line)
     # each line escaped whole, its line feeds too: a name in a certificate cannot start a line of its own
     return "\n".join(safe(line, line_breaks=False) for line in lines) + "\n"
 

@@ -386,6 +386,15 @@ def test_cert_shows_the_extended_key_usage_and_what_apples_rules_refuse(
         [data] = json.loads(confcheck("cert", str(tmp_path / name), "--format", "json").out)
         assert data["apple"] is None
         assert data["certificate"]["extended_key_usage"] is None
+    # a name matched only through the Subject CN: a match, which Apple's platforms refuse
+    (tmp_path / "cn.pem").write_text(pki.server("cucm1.example.com", issuer=ca).pem)
+    shown = confcheck("cert", str(tmp_path / "cn.pem"), "--name", "cucm1.example.com")
+    assert shown.code == 0
+    assert "MATCH" in shown.out
+    assert (
+        "a name only in the Subject CN: Jabber for Mac, iPhone and iPad refuse it (Apple's rules)"
+        in shown.out
+    )
 
 
 def test_cert_runs_without_the_cyclic_collector_and_turns_it_back_on(

@@ -224,6 +224,22 @@ def test_apples_rules_make_mac_iphone_and_ipad_prompt_although_their_store_ancho
     assert verdicts(uds) == {"windows": "ok", "mac": "ok", "iphone": "unknown", "android": "unknown"}
 
 
+def test_an_rsa_key_under_2048_bits_prompts_on_apples_platforms_whatever_min_rsa_bits_says() -> None:
+    weak = certs.load(
+        pki.server(
+            "cucm1.example.com", dns=["cucm1.example.com"], issuer=root_ca(), key=pki.new_key("rsa", 1024)
+        ).pem.encode(),
+        "t",
+    )[0]
+    root = certs.load(root_ca().pem.encode(), "root")[0]
+    options = CheckOptions(trust_store=(root,), min_rsa_bits=1024)  # CC309 told to let it pass
+    found, findings = run(build(cucm_cert=weak, clients=(Client("windows"), Client("mac"))), options)
+    (uds,) = hops(found, "inside", "uds")
+    assert verdicts(uds) == {"windows": "ok", "mac": "prompt"}
+    assert "it has a 1024-bit RSA key, under the 2048 bits Apple requires" in uds.outcomes[1].reason
+    assert not [f for f in findings if f.rule in ("CC309", "CC316")]
+
+
 def test_a_name_only_in_the_subject_cn_prompts_on_apples_platforms_only() -> None:
     cn_only = cert("cucm1.example.com")  # no SAN at all: the name matches through the CN (CC106)
     root = certs.load(root_ca().pem.encode(), "root")[0]
