@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -252,6 +253,39 @@ def test_a_name_only_in_the_subject_cn_prompts_on_apples_platforms_only() -> Non
         "certificates no longer accept"
     )
     assert "CC106" in {f.rule for f in findings}
+
+
+def test_a_configured_name_only_in_the_subject_cn_prompts_on_apples_platforms() -> None:
+    """The hop of a configured name (the journey example's voicemail UC service, cuc1.acme.example) carries
+    the field its reference matched by: a name only in the CN is refused by Apple's platforms there too."""
+    path = Path(__file__).parents[1] / "examples" / "journey-snapshot.json"
+    deployment = snapshot.read(path, plugin_manager.catalog())
+    cn_only = cert("cuc1.acme.example")  # no SAN: CC106's case
+
+    def swapped(c: Cluster) -> Cluster:
+        nodes = tuple(
+            replace(n, endpoints=tuple(replace(e, chain=(cn_only,)) for e in n.endpoints))
+            if n.name == "cuc1.acme.example"
+            else n
+            for n in c.nodes
+        )
+        return replace(c, nodes=nodes)
+
+    changed = replace(deployment, clusters=tuple(swapped(c) for c in deployment.clusters))
+    report = judge(changed, Options(fail_on="never", check=CheckOptions()), "test")
+    services = [
+        h for j in report.journeys for h in hops(j, "inside", "service") if h.title.startswith("Host Name/IP")
+    ]
+    assert services
+    for hop in services:
+        outcomes = {o.platform: o for o in hop.outcomes}
+        for platform in ("mac", "iphone"):
+            if platform in outcomes:
+                assert outcomes[platform].verdict == "prompt"
+                assert (
+                    "cuc1.acme.example is only in the certificate's Subject CN" in outcomes[platform].reason
+                )
+        assert outcomes["windows"].verdict == "unknown"  # no store: trust is not judged, the name matches
 
 
 def test_without_a_store_names_are_judged_and_trust_is_said_to_be_unknown() -> None:
