@@ -1224,8 +1224,8 @@ def apple_tls_requirements(ctx: Context) -> Iterator[Finding]:
 
     - a CA-signed server certificate issued after 1 July 2019 (its notBefore) must be valid for at
       most 825 days (and an hour). Apple does not hold a certificate the device trusts by itself to
-      this: a self-signed one, or one that every macOS and iOS trust store given in confcheck.toml
-      holds, is not reported;
+      this: a self-signed one is not reported, nor one for the platforms whose trust store given in
+      confcheck.toml holds it (macOS: Jabber for Mac; iOS: Jabber for iPhone and iPad);
     - no certificate sent but the root may be signed with SHA-1 or MD5.
 
     Apple's other rules are reported where confcheck judges the same thing for every platform: an
@@ -1247,12 +1247,18 @@ def apple_tls_requirements(ctx: Context) -> Iterator[Finding]:
     Have the CA issue the certificate again, valid for 825 days or fewer and signed with SHA-256,
     upload it and restart the service. A CA certificate signed with SHA-1 is replaced by the CA.
     """
-    pinned = _apple_pinned(ctx)
+    on_mac, on_ios = _apple_pinned(ctx)
     breaches = apple.breaches
     for p in _presented(ctx):
-        broken = breaches(p.cert, p.position == 0, p.cert.sha256 in pinned)
-        if not broken or (p.cluster is not None and p.cluster.product == "expressway-c"):
+        leaf, sha256 = p.position == 0, p.cert.sha256
+        mac = breaches(p.cert, leaf, sha256 in on_mac)
+        ios = mac if on_mac is on_ios else breaches(p.cert, leaf, sha256 in on_ios)
+        if not (mac or ios) or (p.cluster is not None and p.cluster.product == "expressway-c"):
             continue
+        # what the platforms say differs only in the validity, which a store holding the certificate excuses
+        broken = mac if len(mac) >= len(ios) else ios
+        who = apple.CLIENTS if mac and ios else "Jabber for Mac" if mac else "Jabber for iPhone and iPad"
+        one = who == "Jabber for Mac"  # one client: "does not ... its"
         why = "; ".join(b.reason for b in broken)
         if p.leaf:
             fix = _reissue(ctx, p, why, request=True, signing=tuple(b.needs for b in broken))
@@ -1262,25 +1268,28 @@ def apple_tls_requirements(ctx: Context) -> Iterator[Finding]:
             whom = "the chain even with its root"
         yield _finding(
             p,
-            f"{_cap(_what(p))} breaks Apple's rules for TLS server certificates ({why}): {apple.CLIENTS} do "
-            f"not trust {whom} in their trust store, and prompt.",
+            f"{_cap(_what(p))} breaks Apple's rules for TLS server certificates ({why}): {who} "
+            + (
+                f"does not trust {whom} in its trust store, and prompts."
+                if one
+                else f"do not trust {whom} in their trust store, and prompt."
+            ),
             fix,
             [("Apple's rules", apple.SOURCE)],
         )
 
 
-def _apple_pinned(ctx: Context) -> frozenset[str]:
-    """The certificates that the macOS and the iOS trust stores both hold themselves ([check.trust_stores],
-    else [check] trust_store): Apple does not limit the validity of a certificate trusted by itself. A
-    store not given holds nothing known."""
+def _apple_pinned(ctx: Context) -> tuple[frozenset[str], frozenset[str]]:
+    """The certificates the macOS and the iOS trust stores hold themselves ([check.trust_stores], else
+    [check] trust_store; the same set when both are the same store): Apple does not limit the validity
+    of a certificate trusted by itself. A store not given holds nothing known."""
     stores = dict(ctx.options.platform_stores)
-    held = []
+    found = []
     for key in apple.STORES:
         store = stores.get(key, ctx.options.trust_store)
-        if store is None:
-            return frozenset()
-        held.append({c.sha256 for c in store})
-    return frozenset(set.intersection(*held))
+        found.append(frozenset(c.sha256 for c in store) if store is not None else frozenset())
+    mac, ios = found
+    return (mac, mac) if mac == ios else (mac, ios)
 
 
 SERVICE_CONTROL = "Cisco Unified Serviceability > Tools > Control Center - Feature Services"
