@@ -8,7 +8,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from helpers import cert, cluster, node, root_ca, tomcat
+from helpers import cert, cluster, node, root_ca, tomcat, xmpp
 
 from confcheck import certs, journey, pki, plugin_manager, snapshot
 from confcheck.discovery_model import Client, Discovery, DnsView, Fetch
@@ -286,6 +286,37 @@ def test_a_configured_name_only_in_the_subject_cn_prompts_on_apples_platforms() 
                     "cuc1.acme.example is only in the certificate's Subject CN" in outcomes[platform].reason
                 )
         assert outcomes["windows"].verdict == "unknown"  # no store: trust is not judged, the name matches
+
+
+def test_an_xmpp_domain_only_in_the_cup_xmpp_certificates_cn_prompts_on_apples_platforms() -> None:
+    """The XMPP hop passes the field the XMPP domain matched by: only the CN, and Apple's platforms refuse."""
+    imp_fqdn = f"imp1.{DOMAIN}"
+    cn_only = cert(DOMAIN)  # no SAN: the XMPP domain only in the CN
+    imp = cluster(
+        "hq-imp",
+        "imp",
+        "14.0.1",
+        [
+            node(
+                imp_fqdn,
+                tomcat(imp_fqdn, cert(imp_fqdn, dns=[imp_fqdn])),
+                xmpp(imp_fqdn, cn_only, DOMAIN),
+                hostname="imp1",
+                domain=DOMAIN,
+                addresses=["10.0.0.21"],
+            )
+        ],
+        Setting("imp10.xmpp-domain", DOMAIN),
+    )
+    base = build(clients=(Client("windows"), Client("mac")))
+    (cucm, *others) = base.clusters
+    cucm = replace(cucm, settings=(*cucm.settings, Setting("cucm10.uc-service-imp", imp_fqdn, "IMP")))
+    found, _ = run(replace(base, clusters=(cucm, imp, *others)))
+    (hop,) = hops(found, "inside", "xmpp")
+    outcomes = {o.platform: o for o in hop.outcomes}
+    assert outcomes["mac"].verdict == "prompt"
+    assert f"{DOMAIN} is only in the certificate's Subject CN" in outcomes["mac"].reason
+    assert outcomes["windows"].verdict == "unknown"
 
 
 def test_without_a_store_names_are_judged_and_trust_is_said_to_be_unknown() -> None:
