@@ -80,9 +80,8 @@ def _match(name: str, cert: Certificate, profile: Profile) -> IdentityMatch:
 def _result(source: str, chain: tuple[Certificate, ...], verdict: IdentityMatch | None) -> dict[str, Any]:
     shown = [certs.to_dict(c) for c in chain]
     result: dict[str, Any] = {"source": source, "certificate": shown[0], "chain": shown}
-    result["apple"] = apple.refusal(
-        chain
-    )  # what Jabber for Mac, iPhone and iPad refuse although they trust the root
+    # what Jabber for Mac, iPhone and iPad refuse although they trust the root
+    result["apple"] = apple.refusal(chain)
     if verdict is not None:
         result["match"] = {
             "name": verdict.name,

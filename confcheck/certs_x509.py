@@ -445,12 +445,12 @@ def _signed_by_itself(cert: x509.Certificate, der: bytes | None = None) -> bool:
     cryptography refuses to verify a SHA-1 signature ("Unsupported signature algorithm"), yet a
     certificate signed with SHA-1 by its own key, as older servers still present, is self-signed all the
     same: :func:`sha1_signed_by` makes the same checks with cryptography's primitives."""
-    if cert.signature_algorithm_oid.dotted_string in _SHA1_SIGNATURES:
+    if sha1_signed(cert):
         try:
             key = cert.public_key()
         except (ValueError, UnsupportedAlgorithm):
             return False
-        return sha1_signed_by(cert, key, der or cert.public_bytes(_encodings().DER))
+        return sha1_signed_by(cert, key, der)
     try:
         cert.verify_directly_issued_by(cert)
     except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):

@@ -31,7 +31,6 @@ _EKU_OIDS = {
     "serverAuth": ExtendedKeyUsageOID.SERVER_AUTH,
     "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH,
     "ipsecEndSystem": x509.ObjectIdentifier("1.3.6.1.5.5.7.3.5"),
-    "anyExtendedKeyUsage": ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE,
 }
 
 
@@ -120,8 +119,8 @@ def server(
 ) -> Issued:
     """A server certificate; self-signed when ``issuer`` is None. No SAN extension when all SANs are empty.
 
-    ``eku``: the extendedKeyUsage purposes (``serverAuth``, ``clientAuth``, ``ipsecEndSystem``,
-    ``anyExtendedKeyUsage``); None for a certificate without the extension.
+    ``eku``: the extendedKeyUsage purposes (``serverAuth``, ``clientAuth``, ``ipsecEndSystem``); None
+    for a certificate without the extension.
     """
     key = key or new_key()
     start = not_before or datetime.now(timezone.utc) - timedelta(days=1)

@@ -1252,7 +1252,7 @@ def apple_tls_requirements(ctx: Context) -> Iterator[Finding]:
     for p in _presented(ctx):
         leaf, sha256 = p.position == 0, p.cert.sha256
         mac = breaches(p.cert, leaf, sha256 in on_mac)
-        ios = mac if on_mac is on_ios else breaches(p.cert, leaf, sha256 in on_ios)
+        ios = mac if on_mac is on_ios else breaches(p.cert, leaf, sha256 in on_ios)  # one store: once
         if not (mac or ios) or (p.cluster is not None and p.cluster.product == "expressway-c"):
             continue
         # what the platforms say differs only in the validity, which a store holding the certificate excuses
