@@ -62,6 +62,36 @@ def values(cls: type) -> Callable[[Any], tuple[Any, ...]]:
     return attrgetter(names[0], *names[1:])
 
 
+def placeholder(cls: type[_T]) -> _T:
+    """A record of ``cls`` whose fields are not set yet, which other records may already hold, given its
+    values once by :func:`settle`; reading, comparing or hashing it before then raises AttributeError.
+
+    What a large snapshot's loader puts in each endpoint's chain while its certificates are still being
+    read: the endpoints are made once, with their certificates in place, rather than made again (or
+    changed one by one) when the certificates are ready."""
+    made: _T = cls.__new__(cls)
+    return made
+
+
+def settle(placeholder: _T, source: _T) -> _T:
+    """Give ``placeholder`` (of :func:`placeholder`) every field's value of ``source``, a record of its
+    class, and return it: done once, before anything reads it."""
+    cls: Any = type(placeholder)
+    read, slots = _slots(cls)
+    for slot, value in zip(slots, read(source), strict=True):
+        slot(placeholder, value)
+    return placeholder
+
+
+@functools.cache
+def _slots(cls: type) -> tuple[Callable[[Any], tuple[Any, ...]], tuple[Callable[[Any, Any], None], ...]]:
+    """Reads every field of a record of ``cls`` at once; sets each in place (its slot's ``__set__``)."""
+    names: tuple[str, ...] = cls.__slots__  # type: ignore[attr-defined]
+    every = attrgetter(*names) if names else (lambda _: ())
+    read = every if len(names) != 1 else (lambda record: (every(record),))
+    return read, tuple(cls.__dict__[name].__set__ for name in names)
+
+
 def is_record(cls: type) -> bool:
     """Whether ``cls`` was made by :func:`record` (tests find every record class with it)."""
     return cls.__dict__.get("__setattr__") is _setattr

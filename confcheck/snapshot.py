@@ -9,6 +9,7 @@ format for other tools.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -16,9 +17,9 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from confcheck import __version__, certs, errors, gc_pause, inputs, output_files, parallel, records
+from confcheck import __version__, certs, errors, fast_exit, gc_pause, inputs, output_files, parallel, records
 from confcheck.catalog import Catalog
 from confcheck.certs import Certificate
 from confcheck.errors import InputError
@@ -184,18 +185,23 @@ class _Loading:
         _check_totals(root)
         self.pems = _object(root.get("certificates", {}), "certificates")
         _count(self.pems, "certificates", LIMITS.certificates, "certificates")
+        self.placeholders: dict[str, Certificate] = {}
+        """Each certificate by its key, held by the endpoints before it is read (see :meth:`build_early`)."""
         self._root = root
         self._catalog = catalog
         self._meanwhile = meanwhile
         self._early: dict[str, Any] = {}
+        self._crowded: SnapshotError | None = None
 
     def build_early(self) -> None:
         """What needs no certificate (most of the model), built while the certificates are read, then the
         caller's ``meanwhile`` on it; an error is kept, and raised where the snapshot's order puts it:
-        after any of the certificates'."""
+        after any of the certificates'. Each endpoint's chain holds its certificates' :attr:`placeholders`,
+        given their values once read (:meth:`deployment`)."""
         root = self._root
+        self.placeholders = {key: records.placeholder(Certificate) for key in self.pems}
         steps: dict[str, Callable[[Mapping[str, Any]], Any]] = {
-            "servers": lambda r: _servers(r, self.pems, self._catalog),
+            "servers": lambda r: _servers(r, self.placeholders, self._catalog),
             "dns": lambda r: tuple(_list(r.get("dns", []), "dns", _dns_record, LIMITS.dns)),
             "problems": lambda r: tuple(_list(r.get("problems", []), "problems", _problem, LIMITS.problems)),
         }
@@ -204,6 +210,9 @@ class _Loading:
                 self._early[name] = step(root)
             except SnapshotError as exc:
                 self._early[name] = exc
+        if not isinstance(self._early["servers"], SnapshotError):
+            clusters, externals = self._early["servers"]
+            self._crowded = _crowded(clusters, externals, self.placeholders)
         # what the deployment no longer needs of the decoded JSON is let go first: freed now, when the
         # caller holds none of it (a large snapshot's), so the caller's work takes the memory it held
         self._root = {key: root[key] for key in ("discovery", "collected_at") if key in root}
@@ -224,12 +233,22 @@ class _Loading:
         return self._early[name]
 
     def deployment(self, store: Mapping[str, Certificate]) -> Deployment:
-        """The deployment, given every certificate of :attr:`pems` by its key."""
+        """The deployment, given every certificate of :attr:`pems` by its key (its placeholder itself, when
+        already settled)."""
         root = self._root
         clusters, externals = self._built("servers")
-        _with_certificates([n for c in clusters for n in c.nodes] + list(externals), store)
+        placeholders = self.placeholders
+        for key, placeholder in placeholders.items():
+            read = store[key]
+            if read is not placeholder:
+                records.settle(placeholder, read)
+        if self._crowded is not None:
+            raise self._crowded
         discovery = _list(
-            root.get("discovery", []), "discovery", lambda v, p: _discovery(v, p, store), LIMITS.discovery
+            root.get("discovery", []),
+            "discovery",
+            lambda v, p: _discovery(v, p, placeholders),
+            LIMITS.discovery,
         )
         jabber = {c.name for c in clusters if c.product == "jabber"}
         for index, entry in enumerate(discovery):
@@ -250,14 +269,13 @@ class _Loading:
 
 
 def _servers(
-    root: Mapping[str, Any], pems: Mapping[str, Any], catalog: Catalog
+    root: Mapping[str, Any], store: Mapping[str, Certificate], catalog: Catalog
 ) -> tuple[tuple[Cluster, ...], tuple[Node, ...]]:
     """The clusters and external servers, built before their certificates are read (the largest part of
-    the model, built while forked children read the certificates): each endpoint's chain holds the
-    certificates' keys until :func:`_with_certificates` puts the certificates in their place."""
-    keys = cast(Mapping[str, Certificate], {key: key for key in pems})
+    the model, built while forked children read the certificates), with the certificates of ``store``
+    (placeholders until they are read)."""
     clusters = _list(
-        root["clusters"], "clusters", lambda v, p: _cluster(v, p, keys, catalog), LIMITS.clusters
+        root["clusters"], "clusters", lambda v, p: _cluster(v, p, store, catalog), LIMITS.clusters
     )
     seen: set[str] = set()
     for index, cluster in enumerate(clusters):
@@ -267,30 +285,27 @@ def _servers(
     externals = _list(
         root.get("externals", []),
         "externals",
-        lambda v, p: _node(v, p, keys, external=True),
+        lambda v, p: _node(v, p, store, external=True),
         LIMITS.externals,
     )
     return tuple(clusters), tuple(externals)
 
 
-def _with_certificates(nodes: list[Node], store: Mapping[str, Certificate]) -> None:
-    """Each endpoint's chain of keys (see :func:`_servers`) made its chain of certificates: done once, to
-    endpoints nothing else has seen yet, so an immutable record is set in place rather than built again.
-    Refuses a leaf certificate presented by more endpoints than :attr:`Limits.endpoints_per_certificate`."""
-    leaves: list[str] = []
-    certificate = store.__getitem__
-    for node in nodes:
-        for endpoint in node.endpoints:
-            if endpoint.chain:
-                keys = cast(tuple[str, ...], endpoint.chain)
-                object.__setattr__(endpoint, "chain", tuple(map(certificate, keys)))
-                leaves.append(keys[0])
-    for key, count in Counter(leaves).items():  # counted in one call
-        if count > LIMITS.endpoints_per_certificate:
-            raise SnapshotError(
-                f"certificates.{key}: presented by {count:,} endpoints, "
-                f"more than the limit of {LIMITS.endpoints_per_certificate:,}"
+def _crowded(
+    clusters: tuple[Cluster, ...], externals: tuple[Node, ...], placeholders: Mapping[str, Certificate]
+) -> SnapshotError | None:
+    """The error for a leaf certificate presented by more endpoints than
+    :attr:`Limits.endpoints_per_certificate` (the first in the snapshot's order), if one is."""
+    nodes = itertools.chain.from_iterable((*(c.nodes for c in clusters), externals))
+    leaves = Counter(id(e.chain[0]) for n in nodes for e in n.endpoints if e.chain)
+    limit = LIMITS.endpoints_per_certificate
+    for leaf, count in leaves.items():  # in the order the endpoints present them
+        if count > limit:
+            key = next(k for k, c in placeholders.items() if id(c) == leaf)
+            return SnapshotError(
+                f"certificates.{key}: presented by {count:,} endpoints, more than the limit of {limit:,}"
             )
+    return None
 
 
 def to_dict(deployment: Deployment) -> dict[str, Any]:
@@ -806,6 +821,7 @@ def _loads_reading_ahead(
     stored = found.certificates
     entries = list(stored.items())
     loaded: list[_Loading] = []
+    placeholders: dict[str, Certificate] = {}  # the snapshot's, once known to hold the certificates found
 
     def decode_and_build() -> None:  # all of it while the children read: freeing the decoded JSON too
         data = _decoded(text, found, source)  # its errors name the file already
@@ -815,13 +831,23 @@ def _loads_reading_ahead(
         loading.build_early()
         if list(loading.pems.items()) == entries:  # the certificates found are the snapshot's:
             loading.pems = stored  # one copy of their PEMs is enough
+            placeholders.update(loading.placeholders)
         loaded.append(loading)
+
+    def received(value: Any, entry: tuple[str, Any]) -> Certificate | SnapshotError:
+        """A certificate a child read, settled in its placeholder as it comes, while this process still
+        reads its own share (not all of them once every one is read, while the other CPUs wait)."""
+        read = _received(value, entry)
+        placeholder = placeholders.get(entry[0])
+        if placeholder is None or isinstance(read, SnapshotError):
+            return read
+        return records.settle(placeholder, read)
 
     read = parallel.map_forked(
         _certificate_or_error,
         entries,
         _sent,
-        _received,
+        received,
         CERTIFICATES_A_PROCESS,
         CERTIFICATES_A_CHUNK,
         decode_and_build,
@@ -835,6 +861,9 @@ def _loads_reading_ahead(
             if isinstance(cert, SnapshotError):
                 raise cert
             store[key] = cert
+        # what was needed to read the certificates is held to an armed process's end: freed here, its
+        # tens of thousands of entries would be let go one by one while the other CPUs wait
+        fast_exit.keep((entries, read, store, loading))
         return loading.deployment(store)
 
 

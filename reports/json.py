@@ -158,39 +158,65 @@ def write(report: Report, out: TextIO) -> None:
     The findings are encoded a thousand at a time, each dict dropped once encoded, so a report of tens
     of thousands of findings never holds them all as dicts; a large report's batches are shared with
     forked processes (:mod:`confcheck.parallel`), and their text is written once all are encoded (some
-    60 MB held at 23,000 findings, the children's twice while it is read). To standard output, the
-    batches are encoded to UTF-8 where they are made and written as bytes (see :func:`_utf8_bytes`).
+    60 MB held at 23,000 findings, the children's twice while it is read). What comes before the findings
+    (the summary, the clusters, the DNS answers: some 0.1 s at 10,000 clusters) is made and written while
+    the children start on theirs. To standard output, the batches are encoded to UTF-8 where they are
+    made and written as bytes (see :func:`_utf8_bytes`).
     """
-    out.write(_ENCODER.encode(_document(report, findings=False))[:-1])
     lists: tuple[tuple[str, Sequence[Any], Callable[[Any], dict[str, Any]]], ...] = (
         ("findings", report.findings, finding_to_dict),
         ("suppressed", report.suppressed, suppression_to_dict),
     )
     binary = _utf8_bytes(out)
+    head: list[str] = []  # what is yet to be written before the next list's items, or the end
+    started = False
+
+    def begin() -> None:  # the document's members before the lists
+        head.insert(0, _ENCODER.encode(_document(report, findings=False))[:-1])
+
+    def opening(key: str, start: bool) -> None:  # while the children encode the list's first batches
+        if start:
+            begin()
+        out.write("".join(head) + f',\n "{key}": [\n  ')
+        head.clear()
+        if binary is not None:
+            out.flush()  # what was written as text goes before the bytes
+
     for key, items, to_dict in lists:
         if not items:
-            out.write(f', "{key}": []')
+            head.append(f', "{key}": []')
             continue
         batches = [items[start : start + _BATCH] for start in range(0, len(items), _BATCH)]
-        out.write(f',\n "{key}": [\n  ')
+        meanwhile = functools.partial(opening, key, not started)
+        started = True
         if binary is None:
             texts = parallel.map_forked(
-                functools.partial(_lines, to_dict), batches, _same, _same, _BATCHES_A_PROCESS
+                functools.partial(_lines, to_dict),
+                batches,
+                _same,
+                _same,
+                _BATCHES_A_PROCESS,
+                meanwhile=meanwhile,
             )
             for index, text in enumerate(texts):
                 out.write(text if index == 0 else ",\n  " + text)
         else:
-            out.flush()  # what was written as text goes first
-            errors = out.errors or "strict"
             encoded = parallel.map_forked(
-                functools.partial(_utf8_lines, to_dict, errors), batches, _same, _same, _BATCHES_A_PROCESS
+                functools.partial(_utf8_lines, to_dict, out.errors or "strict"),
+                batches,
+                _same,
+                _same,
+                _BATCHES_A_PROCESS,
+                meanwhile=meanwhile,
             )
             for index, data in enumerate(encoded):
                 if index:
                     binary.write(b",\n  ")
                 binary.write(data)
-        out.write("\n ]")
-    out.write("}\n")
+        head.append("\n ]")
+    if not started:
+        begin()
+    out.write("".join(head) + "}\n")
 
 
 def _utf8_bytes(out: TextIO) -> BinaryIO | None:

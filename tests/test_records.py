@@ -165,6 +165,11 @@ def test_record_behaves_as_its_stdlib_twin(cls: Any) -> None:
                 change(mine, f.name)
             assert str(raised.value) == str(expected.value)
 
+    settled = records.settle(records.placeholder(cls), one)
+    assert type(settled) is cls
+    assert settled.__getstate__() == one.__getstate__()
+    assert repr(settled) == repr(one)
+
     for clone in (pickle.loads(pickle.dumps(one)), copy.copy(one), copy.deepcopy(one)):
         assert type(clone) is cls
         assert clone.__getstate__() == one.__getstate__()
@@ -175,6 +180,21 @@ def test_record_behaves_as_its_stdlib_twin(cls: Any) -> None:
         assert repr(dataclasses.replace(one, **{name: value})) == repr(
             dataclasses.replace(mine, **{name: value})
         )
+
+
+def test_a_placeholder_is_held_before_its_values_are_known_and_settled_once() -> None:
+    made, _ = _both({"__annotations__": {"a": "int", "b": "tuple[int, ...]"}, "b": ()})
+    placeholder = records.placeholder(made)
+    holder = (placeholder,)  # held by another value before it is settled, as an endpoint's chain is
+    with pytest.raises(AttributeError):
+        placeholder.a  # noqa: B018
+    with pytest.raises(AttributeError):
+        hash(placeholder)
+    assert records.settle(placeholder, made(1, (2,))) is placeholder
+    assert holder[0] == made(1, (2,))
+    assert hash(holder[0]) == hash(made(1, (2,)))
+    with pytest.raises(FrozenInstanceError):
+        placeholder.a = 3
 
 
 def _both(body: dict[str, Any], eq: bool = True) -> tuple[Any, Any]:
