@@ -484,7 +484,107 @@ def _cluster(value: Any, path: str, store: Mapping[str, Certificate], catalog: C
     return Cluster(name, product, version, tuple(nodes), tuple(settings), pairs, read)
 
 
+_NODE_KEYS = frozenset({"name", "role", "hostname", "domain", "addresses", "endpoints"})
+_EXTERNAL_KEYS = _NODE_KEYS - {"role"}
+_ENDPOINT_REQUIRED = frozenset({"purpose", "protocol", "host", "port"})
+_ENDPOINT_KEYS = _ENDPOINT_REQUIRED | {"server_name", "chain", "error"}
+_PROTOCOLS = frozenset(PROTOCOLS)
+_ABSENT: Any = object()
+"""A key an object does not have (``obj.get(key, _ABSENT)``), where JSON's null is a value of its own."""
+
+
+def _usual(text: Any, limit: int) -> bool:
+    """Whether ``text`` is a string :func:`_string` takes at once (ASCII, within the limit)."""
+    return type(text) is str and len(text) <= limit and text.isascii()
+
+
+def _usual_node(value: Any, store: Mapping[str, Certificate], external: bool) -> Node | None:
+    """The node ``value`` holds when it is in the usual shape (strings in ASCII, every endpoint usual),
+    made in one pass; None for anything else, which :func:`_node` reads element by element and says what
+    is wrong with. Tens of thousands of nodes and endpoints are read so in a large snapshot."""
+    if type(value) is not dict or not value.keys() <= (_EXTERNAL_KEYS if external else _NODE_KEYS):
+        return None
+    limits, name = LIMITS, value.get("name", _ABSENT)
+    limit, role = limits.string, value.get("role", "subscriber")
+    hostname, domain = value.get("hostname", _ABSENT), value.get("domain", _ABSENT)
+    addresses, endpoints = value.get("addresses", _NONE), value.get("endpoints", _NONE)
+    if not (
+        _usual(name, limit)
+        and role in ROLES
+        and (hostname is _ABSENT or _usual(hostname, limit))
+        and (domain is _ABSENT or _usual(domain, limit))
+        and type(addresses) is list
+        and len(addresses) <= limits.addresses_per_node
+        and all(_usual(address, limit) for address in addresses)
+        and type(endpoints) is list
+        and len(endpoints) <= limits.endpoints_per_node
+    ):
+        return None
+    made = []
+    for item in endpoints:
+        endpoint = _usual_endpoint(item, store)
+        if endpoint is None:
+            return None
+        made.append(endpoint)
+    return Node(
+        name,
+        role,
+        None if hostname is _ABSENT else hostname,
+        None if domain is _ABSENT else domain,
+        tuple(addresses),
+        tuple(made),
+    )
+
+
+_NONE: list[Any] = []
+"""An absent list, read as empty (never changed)."""
+
+
+def _usual_endpoint(value: Any, store: Mapping[str, Certificate]) -> Endpoint | None:
+    """The endpoint ``value`` holds when it is in the usual shape (see :func:`_usual_node`), else None."""
+    if (
+        type(value) is not dict
+        or not value.keys() <= _ENDPOINT_KEYS
+        or not value.keys() >= _ENDPOINT_REQUIRED
+        or value.get("error") is not None
+    ):
+        return None
+    limits, purpose, protocol, host, port = (
+        LIMITS,
+        value["purpose"],
+        value["protocol"],
+        value["host"],
+        value["port"],
+    )
+    server_name = value.get("server_name", _ABSENT)
+    keys, limit = value.get("chain", _NONE), limits.string
+    if not (
+        _usual(purpose, limit)
+        and type(protocol) is str
+        and protocol in _PROTOCOLS
+        and _usual(host, limit)
+        and type(port) is int
+        and 0 < port < 65536
+        and (server_name is _ABSENT or _usual(server_name, limit))
+        and type(keys) is list
+        and len(keys) <= limits.chain
+    ):
+        return None
+    try:
+        chain = tuple([store[key] for key in keys])
+    except (KeyError, TypeError):  # a key that names no certificate, or is no string
+        return None
+    return Endpoint(purpose, protocol, host, port, None if server_name is _ABSENT else server_name, chain)
+
+
 def _node(value: Any, path: str, store: Mapping[str, Certificate], external: bool = False) -> Node:
+    usual = _usual_node(value, store, external)
+    return usual if usual is not None else _read_node(value, path, store, external)
+
+
+def _read_node(value: Any, path: str, store: Mapping[str, Certificate], external: bool = False) -> Node:
+    """A node read element by element, saying what is wrong and where (what :func:`_usual_node` gives
+    for a node in the usual shape)."""
     optional = ("hostname", "domain", "addresses", "endpoints") + (() if external else ("role",))
     obj = _object(value, path, required=("name",), optional=optional)
     role = _optional_text(obj, "role", path) or "subscriber"

@@ -697,3 +697,83 @@ def test_facts_and_problems_round_trip_and_validate() -> None:
     text = snapshot.dumps(dep)
     assert snapshot.loads(text, catalog()) == dep
     jsonschema.validate(json.loads(text), SCHEMA, cls=jsonschema.Draft202012Validator)
+
+
+# --- the usual node, read in one pass ----------------------------------------------------------------
+
+_ODD_VALUES: tuple[Any, ...] = (
+    None,
+    7,
+    8443.0,
+    True,
+    "",
+    "é.example.com",
+    "\ud800",
+    "x" * 70_000,
+    [],
+    {},
+    ["a"],
+)
+
+
+def _node_variants() -> list[tuple[dict[str, Any], bool]]:
+    """A usual node (every key its endpoints have), then each key of it or of its endpoint left out, set
+    to a value of another kind or shape, and an unknown key added: (node, whether it is external)."""
+    usual: dict[str, Any] = {
+        "name": "cucm1.example.com",
+        "role": "subscriber",
+        "hostname": "cucm1",
+        "domain": "example.com",
+        "addresses": ["10.0.0.11"],
+        "endpoints": [
+            {
+                "purpose": "tomcat",
+                "protocol": "https",
+                "host": "cucm1.example.com",
+                "port": 8443,
+                "server_name": "cucm1.example.com",
+                "chain": ["leaf", "ca"],
+            }
+        ],
+    }
+    special: dict[str, tuple[Any, ...]] = {
+        "role": ("publisher", "pub"),
+        "addresses": (["10.0.0.11", 5], ["10.0.0.11"] * 65),
+        "endpoints": ([{}], [usual["endpoints"][0]] * 17),
+        "protocol": ("xmpp-client", "http"),
+        "port": (0, 65535, 65536, -1),
+        "chain": (["leaf", "missing"], ["leaf", 5], ["leaf"] * 17),
+        "error": ({"kind": "refused", "message": "no"},),
+    }
+    found: list[tuple[dict[str, Any], bool]] = [(usual, False), (usual, True)]
+    endpoint_keys = [*usual["endpoints"][0], "error"]
+    for key in [*usual, *endpoint_keys, "unknown"]:
+        for value in (*_ODD_VALUES, *special.get(key, ()), _ABSENT):
+            node = copy.deepcopy(usual)
+            target = node["endpoints"][0] if key in endpoint_keys else node
+            if value is _ABSENT:
+                target.pop(key, None)
+            else:
+                target[key] = value
+            found += [(node, False), (node, True)]
+    return found
+
+
+_ABSENT = object()
+
+
+def test_a_node_in_the_usual_shape_is_read_in_one_pass_as_element_by_element() -> None:
+    store = {"leaf": certificates()["cucm1"], "ca": certificates()["issuing"]}
+    accepted = 0
+    for value, external in _node_variants():
+        outcomes: list[Any] = []
+        for read in (snapshot._node, snapshot._read_node):
+            try:
+                outcomes.append(read(value, "clusters[0].nodes[0]", store, external))
+            except SnapshotError as exc:
+                outcomes.append(str(exc))
+        assert outcomes[0] == outcomes[1], (value, external)
+        if snapshot._usual_node(value, store, external) is not None:
+            accepted += 1
+            assert repr(outcomes[0]) == repr(outcomes[1])
+    assert accepted > 20  # the variants the usual shape holds (roles, ports, protocols, no server name...)
