@@ -253,11 +253,14 @@ def marshalled(cert: Certificate, pem: str) -> tuple[Any, ...]:
     )
 
 
-def from_marshalled(value: tuple[Any, ...], pem: str) -> Certificate:
-    """The certificate that :func:`marshalled` wrote, equal to the one it was given."""
+def from_marshalled(value: tuple[Any, ...], pem: str, into: Certificate | None = None) -> Certificate:
+    """The certificate that :func:`marshalled` wrote, equal to the one it was given; made in ``into`` when
+    given (a placeholder of :func:`confcheck.records.placeholder`, which others already hold)."""
     (subject, cn, issuer, serial, not_before, not_after, key_type, bits, algorithm, sha256, self_signed,
      is_ca, san, san_error, own_pem, attributes, issuer_label, purposes) = value  # fmt: skip
-    return Certificate(
+    made = Certificate.__new__(Certificate) if into is None else into
+    Certificate.__init__(
+        made,
         subject,
         cn,
         issuer,
@@ -276,6 +279,7 @@ def from_marshalled(value: tuple[Any, ...], pem: str) -> Certificate:
         issuer_label,
         purposes,
     )
+    return made
 
 
 _MOMENTS: dict[int, datetime] = {}

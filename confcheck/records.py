@@ -77,16 +77,25 @@ def settle(placeholder: _T, source: _T) -> _T:
     """Give ``placeholder`` (of :func:`placeholder`) every field's value of ``source``, a record of its
     class, and return it: done once, before anything reads it."""
     cls: Any = type(placeholder)
-    read, slots = _slots(cls)
-    for slot, value in zip(slots, read(source), strict=True):
-        slot(placeholder, value)
+    made_from, slots = _settling(cls)
+    if slots is None:  # every field is a parameter of __init__, which sets them all in one call
+        cls.__init__(placeholder, *made_from(source))
+    else:
+        for slot, value in zip(slots, made_from(source), strict=True):
+            slot(placeholder, value)
     return placeholder
 
 
 @functools.cache
-def _slots(cls: type) -> tuple[Callable[[Any], tuple[Any, ...]], tuple[Callable[[Any, Any], None], ...]]:
-    """Reads every field of a record of ``cls`` at once; sets each in place (its slot's ``__set__``)."""
+def _settling(
+    cls: type,
+) -> tuple[Callable[[Any], tuple[Any, ...]], tuple[Callable[[Any, Any], None], ...] | None]:
+    """How :func:`settle` copies a record of ``cls``: its ``__init__`` given :func:`values` when that sets
+    every field and does nothing else (no ``__post_init__``, every field a parameter), else each slot's
+    ``__set__`` given every field's value."""
     names: tuple[str, ...] = cls.__slots__  # type: ignore[attr-defined]
+    if made_from(cls) == names and len(names) > 1 and not hasattr(cls, "__post_init__"):
+        return values(cls), None
     every = attrgetter(*names) if names else (lambda _: ())
     read = every if len(names) != 1 else (lambda record: (every(record),))
     return read, tuple(cls.__dict__[name].__set__ for name in names)

@@ -348,12 +348,13 @@ def test_a_huge_string_is_refused_by_its_path(confcheck: Callable[..., Run], tmp
     )
 
 
-def test_too_many_objects_are_refused_before_parsing(tmp_path: Path) -> None:
-    text = '{"schema_version": 1, "clusters": [], "problems": [' + ",".join(["{}"] * 1_000_001) + "]}"
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["text", "bytes"])
+def test_too_many_objects_are_refused_before_parsing(as_bytes: bool) -> None:
+    text = '{"schema_version": 1, "clusters": [], "problems": [' + ",".join(['{"é":"[{"}'] * 333_333) + "]}"
     with pytest.raises(
-        SnapshotError, match=r"1,000,00\d objects and lists .* more than the limit of 1,000,000"
+        SnapshotError, match=r"^big\.json: 1,000,002 objects and lists .* more than the limit of 1,000,000"
     ):
-        snapshot.loads(text, plugin_manager.catalog(), "big.json")
+        snapshot.loads(text.encode() if as_bytes else text, plugin_manager.catalog(), "big.json")
 
 
 def test_a_long_server_string_is_cut_with_a_mark_so_the_snapshot_reads_back() -> None:
