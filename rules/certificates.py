@@ -716,6 +716,9 @@ def subject_special_characters(ctx: Context) -> Iterator[Finding]:
     certificate or generate a new CSR and have it signed.
     """
     for p in _leaves(ctx):
+        subject = p.cert.subject  # every value is in it, RFC 4514-escaped: a comma as "\,", @ & ! as they are
+        if "@" not in subject and "&" not in subject and "!" not in subject and "\\," not in subject:
+            continue  # none in any field: most certificates, said without reading their fields one by one
         bad = [(n, v) for n, v in _request_fields(p.cert) if not _SPECIAL.isdisjoint(v)]
         if not bad:
             continue

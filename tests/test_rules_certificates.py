@@ -569,7 +569,7 @@ def test_cc308_special_characters_in_the_organisation() -> None:
     assert "Cisco Tomcat" in fix.impact
 
 
-@pytest.mark.parametrize("value", ["Example @ HQ", "Go!", "A&B"])
+@pytest.mark.parametrize("value", ["Example @ HQ", "Go!", "A&B", "Example, Inc."])
 def test_cc308_each_character_in_any_request_field(value: str) -> None:
     leaf = with_subject(O="Example", L=value)
     assert len(of(run(deployment(cucm(cucm_node("cucm1", https("cucm1", leaf))))), "CC308")) == 1
