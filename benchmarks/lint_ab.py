@@ -19,12 +19,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from lint_scale import FLOOR, LIFTED, build, fresh_bytecode
+from pack_scale import run as measured
 
 from confcheck import snapshot
 
@@ -39,19 +39,6 @@ confcheck.__path__.insert(0, tree)  # its plugins, rules and reports, as the pro
 """
 """Run ``confcheck`` from a checked-out tree (its first argument) rather than the installed one: the
 package from the tree, and its mapped packages (``confcheck.plugins`` from ``plugins/``, ...) too."""
-
-
-def run(argv: list[str]) -> tuple[float, float]:
-    """Wall and CPU seconds (children included) of one process, which must exit 0 or 1."""
-    start = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
-        error = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"{argv[:3]}: exit {code}: {error}")
-    return elapsed, usage.ru_utime + usage.ru_stime
 
 
 def compiled(tree: Path) -> None:
@@ -89,13 +76,13 @@ def main() -> None:
             lint = ["lint", str(path), "--format", "json", "--fail-on", "never"]
             mine = [sys.executable, "-c", LIFTED, *lint]
             theirs = [sys.executable, "-c", RUN_FROM + LIFTED, str(other), *lint]
-            results: dict[str, list[tuple[float, float]]] = {"this tree": [], args.against: []}
+            results: dict[str, list[tuple[float, float, float]]] = {"this tree": [], args.against: []}
             floors = []
             for round_ in range(args.pairs):
-                floors.append(run([sys.executable, "-c", FLOOR, str(path)])[0])
+                floors.append(measured([sys.executable, "-c", FLOOR, str(path)])[0])
                 order = [("this tree", mine), (args.against, theirs)]
                 for name, argv in order if round_ % 2 == 0 else order[::-1]:
-                    results[name].append(run(argv))
+                    results[name].append(measured(argv))  # wall, CPU (children's included), peak RSS
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)], check=False)
     floor = statistics.median(floors)
