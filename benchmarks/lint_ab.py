@@ -14,7 +14,6 @@ tree won, and each against the floor of ``lint_scale.py`` measured in the same r
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -41,13 +40,6 @@ confcheck.__path__.insert(0, tree)  # its plugins, rules and reports, as the pro
 package from the tree, and its mapped packages (``confcheck.plugins`` from ``plugins/``, ...) too."""
 
 
-def compiled(tree: Path) -> None:
-    """Compile the tree's modules, as an install would (see ``lint_scale.fresh_bytecode``)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    folders = [str(tree / name) for name in ("confcheck", "plugins", "rules", "reports")]
-    subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], env=env, check=False)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -68,7 +60,7 @@ def main() -> None:
             check=True,
         )
         try:
-            compiled(other)
+            fresh_bytecode(other)
             deployment = build(args.sites)
             path = Path(tmp) / "snapshot.json"
             snapshot.write(deployment, path)

@@ -201,18 +201,25 @@ certificates = [x509.load_pem_x509_certificate(pem.encode()) for pem in data["ce
 """What no lint can skip: reading the JSON and loading every certificate."""
 
 
-def fresh_bytecode() -> None:
+def fresh_bytecode(tree: Path | None = None) -> None:
     """Compile confcheck's modules as an install does (pip writes them), so no run pays for compiling:
-    with PYTHONDONTWRITEBYTECODE set, stale caches would be compiled again by every process."""
+    with PYTHONDONTWRITEBYTECODE set, stale caches would be compiled again by every process. ``tree``: a
+    checked-out tree's modules rather than the installed ones (``lint_ab.py``'s other revision)."""
     import importlib.util
 
-    folders = [
-        str(Path(location))
-        for package in ("confcheck", "confcheck.plugins", "confcheck.rules", "confcheck.reports")
-        for spec in [importlib.util.find_spec(package)]
-        if spec is not None and spec.submodule_search_locations
-        for location in spec.submodule_search_locations
-    ]
+    packages = {"confcheck": "confcheck", "confcheck.plugins": "plugins", "confcheck.rules": "rules"}
+    packages["confcheck.reports"] = "reports"
+    folders = (
+        [str(tree / folder) for folder in packages.values()]
+        if tree is not None
+        else [
+            str(Path(location))
+            for package in packages
+            for spec in [importlib.util.find_spec(package)]
+            if spec is not None and spec.submodule_search_locations
+            for location in spec.submodule_search_locations
+        ]
+    )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", *folders], env=env, check=False, stdout=subprocess.DEVNULL

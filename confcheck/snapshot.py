@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 from confcheck import __version__, certs, errors, fast_exit, gc_pause, inputs, output_files, parallel, records
 from confcheck.catalog import Catalog
@@ -500,8 +500,9 @@ _ABSENT: Any = object()
 """A key an object does not have (``obj.get(key, _ABSENT)``), where JSON's null is a value of its own."""
 
 
-def _usual(text: Any, limit: int) -> bool:
-    """Whether ``text`` is a string :func:`_string` takes at once (ASCII, within the limit)."""
+def _usual(text: Any, limit: int) -> TypeGuard[str]:
+    """Whether ``text`` is a string taken at once, without a path made for it (ASCII, which holds no lone
+    surrogate, within the limit): the usual string, of every reader below."""
     return type(text) is str and len(text) <= limit and text.isascii()
 
 
@@ -1050,11 +1051,7 @@ def _list(value: Any, path: str, item: Callable[[Any, str], T], limit: int) -> l
 def _strings(value: Any, path: str, limit: int) -> tuple[str, ...]:
     """A list of strings (``_list`` of ``_string``): the usual list, of short ASCII strings, is checked in
     one pass without a path for each entry (paths are made only to say what is wrong)."""
-    if (
-        type(value) is list
-        and len(value) <= limit
-        and all(type(v) is str and v.isascii() and len(v) <= LIMITS.string for v in value)
-    ):
+    if type(value) is list and len(value) <= limit and all(_usual(v, LIMITS.string) for v in value):
         return tuple(value)
     return tuple(_list(value, path, _string, limit))
 
@@ -1067,7 +1064,7 @@ def _count(value: Any, path: str, limit: int, what: str) -> None:
 
 def _string(value: Any, path: str, limit: int | None = None) -> str:
     limit = limit or LIMITS.string
-    if type(value) is str and value.isascii() and len(value) <= limit:
+    if _usual(value, limit):
         return value  # the usual string, checked at once (ASCII holds no lone surrogate)
     if not isinstance(value, str):
         raise SnapshotError(f"{path}: expected a string, found {_kind(value)}")
@@ -1084,7 +1081,7 @@ def _string(value: Any, path: str, limit: int | None = None) -> str:
 
 def _text(obj: Mapping[str, Any], key: str, path: str) -> str:
     value = obj.get(key)
-    if type(value) is str and value.isascii() and len(value) <= LIMITS.string:
+    if _usual(value, LIMITS.string):
         return value  # the usual string: its path is made only for an error
     return _string(value, f"{path}.{key}" if path else key)
 

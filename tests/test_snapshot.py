@@ -716,6 +716,10 @@ _ODD_VALUES: tuple[Any, ...] = (
 )
 
 
+_ABSENT = object()
+"""A key left out (a variant's value)."""
+
+
 def _node_variants() -> list[tuple[dict[str, Any], bool]]:
     """A usual node (every key its endpoints have), then each key of it or of its endpoint left out, set
     to a value of another kind or shape, and an unknown key added: (node, whether it is external)."""
@@ -757,9 +761,6 @@ def _node_variants() -> list[tuple[dict[str, Any], bool]]:
                 target[key] = value
             found += [(node, False), (node, True)]
     return found
-
-
-_ABSENT = object()
 
 
 def test_a_node_in_the_usual_shape_is_read_in_one_pass_as_element_by_element() -> None:
