@@ -56,7 +56,7 @@ _LISTS = ("automatic", "demands", "names", "without", "subject", "prepare", "not
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
-    """A finding as JSON, fingerprint included."""
+    """A finding as JSON, fingerprint included (:func:`_finding_text` writes the same, key for key)."""
     return {
         "rule": finding.rule,
         "name": finding.name,
@@ -163,9 +163,9 @@ def write(report: Report, out: TextIO) -> None:
     the children start on theirs. To standard output, the batches are encoded to UTF-8 where they are
     made and written as bytes (see :func:`_utf8_bytes`).
     """
-    lists: tuple[tuple[str, Sequence[Any], Callable[[Any], dict[str, Any]]], ...] = (
-        ("findings", report.findings, finding_to_dict),
-        ("suppressed", report.suppressed, suppression_to_dict),
+    lists: tuple[tuple[str, Sequence[Any], Callable[[Any], str]], ...] = (
+        ("findings", report.findings, _finding_text),
+        ("suppressed", report.suppressed, _suppression_text),
     )
     binary = _utf8_bytes(out)
     head: list[str] = []  # what is yet to be written before the next list's items, or the end
@@ -182,7 +182,7 @@ def write(report: Report, out: TextIO) -> None:
         if binary is not None:
             out.flush()  # what was written as text goes before the bytes
 
-    for key, items, to_dict in lists:
+    for key, items, as_text in lists:
         if not items:
             head.append(f', "{key}": []')
             continue
@@ -191,7 +191,7 @@ def write(report: Report, out: TextIO) -> None:
         started = True
         if binary is None:
             texts = parallel.map_forked(
-                functools.partial(_lines, to_dict),
+                functools.partial(_lines, as_text),
                 batches,
                 _same,
                 _same,
@@ -202,7 +202,7 @@ def write(report: Report, out: TextIO) -> None:
                 out.write(text if index == 0 else ",\n  " + text)
         else:
             encoded = parallel.map_forked(
-                functools.partial(_utf8_lines, to_dict, out.errors or "strict"),
+                functools.partial(_utf8_lines, as_text, out.errors or "strict"),
                 batches,
                 _same,
                 _same,
@@ -239,14 +239,93 @@ _BATCHES_A_PROCESS = 2
 """The fewest batches of findings worth encoding in a forked process of their own (some 0.1 s of work)."""
 
 
-def _lines(to_dict: Callable[[Any], dict[str, Any]], batch: Sequence[Any]) -> str:
+def _lines(text: Callable[[Any], str], batch: Sequence[Any]) -> str:
     """A batch of findings (or suppressed findings) encoded, one to a line."""
-    return ",\n  ".join([_ENCODER.encode(to_dict(item)) for item in batch])
+    return ",\n  ".join(map(text, batch))
 
 
-def _utf8_lines(to_dict: Callable[[Any], dict[str, Any]], errors: str, batch: Sequence[Any]) -> bytes:
+def _utf8_lines(text: Callable[[Any], str], errors: str, batch: Sequence[Any]) -> bytes:
     """:func:`_lines` encoded as standard output encodes it (see :func:`_utf8_bytes`)."""
-    return _lines(to_dict, batch).encode("utf-8", errors)
+    return _lines(text, batch).encode("utf-8", errors)
+
+
+def _suppression_text(suppression: Suppression) -> str:
+    return _ENCODER.encode(suppression_to_dict(suppression))
+
+
+def _finding_text(finding: Finding) -> str:
+    """``finding_to_dict(finding)`` as :data:`_ENCODER` encodes it, written without making the dicts (a
+    large report's findings are some 2 KB each, and their dicts cost as much to make as to encode). A
+    finding holding what a finding usually holds (strings, or None, where ``finding_to_dict`` puts them;
+    ints and bools where it puts those) is written here; any other is encoded from its dict, which writes
+    the same text or raises the same error. tests/test_report_json.py holds the two to the same text."""
+    try:
+        return _written(finding)
+    except Exception:  # a value of another kind somewhere: what encoding its dict gives, or raises
+        return _ENCODER.encode(finding_to_dict(finding))
+
+
+_string: Callable[[str], str] = json.encoder.encode_basestring
+"""A str as the encoder writes it (ensure_ascii off): quoted and escaped; TypeError for anything else."""
+
+
+def _optional(value: str | None) -> str:
+    return "null" if value is None else _string(value)
+
+
+def _strings(values: Sequence[str]) -> str:
+    return f"[{', '.join(map(_string, values))}]"
+
+
+def _bool(value: bool) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    raise TypeError(value)
+
+
+def _int(value: int) -> str:
+    if type(value) is not int:
+        raise TypeError(value)
+    return str(value)
+
+
+def _written(finding: Finding) -> str:
+    evidence = dict(finding.evidence)
+    fix = finding.fix
+    return (
+        f'{{"rule": {_string(finding.rule)}, "name": {_string(finding.name)}, '
+        f'"severity": {_string(finding.severity.value)}, "cluster": {_optional(finding.cluster)}, '
+        f'"product": {_optional(finding.product)}, "version": {_optional(finding.version)}, '
+        f'"location": {_optional(finding.location)}, "instance": {_optional(finding.instance)}, '
+        f'"node": {_optional(finding.node)}, "value": {_optional(finding.value)}, '
+        f'"message": {_string(finding.message)}, "certificate": {_optional(finding.certificate)}, '
+        f'"subject": {_optional(finding.subject)}, '
+        f'"evidence": {{{", ".join([f"{_string(k)}: {_string(v)}" for k, v in evidence.items()])}}}, '
+        f'"fix": {_fix_written(fix) if fix else "null"}, "fingerprint": {_string(finding.fingerprint)}}}'
+    )
+
+
+def _fix_written(fix: Fix) -> str:
+    replaces = fix.replaces
+    dns = ", ".join(
+        [
+            f'{{"name": {_string(d.name)}, "address": {_string(d.address)}, "reverse": {_bool(d.reverse)}}}'
+            for d in fix.dns
+        ]
+    )
+    renewals = ", ".join([_ENCODER.encode(renewal_to_dict(r)) for r in fix.renewals])
+    return (
+        f'{{"phase": {_int(int(fix.phase))}, "phase_title": {_string(fix.phase.title)}, '
+        f'"action": {_string(fix.action)}, "where": {_string(fix.where)}, "field": {_optional(fix.field)}, '
+        f'"current": {_optional(fix.current)}, "proposed": {_optional(fix.proposed)}, '
+        f'"preconditions": {_strings(fix.preconditions)}, "impact": {_string(fix.impact)}, '
+        f'"steps": {_strings(fix.steps)}, "dns": [{dns}], '
+        f'"replaces": {_optional(replaces[0]) if replaces else "null"}, "renewals": [{renewals}], '
+        f'"once_per_cluster": [{", ".join(map(_int, fix.once_per_cluster))}], '
+        f'"after_subscribers": {_bool(fix.after_subscribers)}}}'
+    )
 
 
 _Text = TypeVar("_Text", str, bytes)
