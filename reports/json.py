@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO, TypeVar
 
@@ -292,8 +293,11 @@ def _int(value: int) -> str:
 
 
 def _written(finding: Finding) -> str:
-    evidence = dict(finding.evidence)
     fix = finding.fix
+    lists = (finding.evidence,) if not fix else (finding.evidence, *_fix_lists(fix))
+    if any(type(value) not in _LIST_KINDS for value in lists):  # an iterator is read once: by the dicts
+        raise TypeError("a list of another kind")
+    evidence = dict(finding.evidence)
     return (
         f'{{"rule": {_string(finding.rule)}, "name": {_string(finding.name)}, '
         f'"severity": {_string(finding.severity.value)}, "cluster": {_optional(finding.cluster)}, '
@@ -305,6 +309,10 @@ def _written(finding: Finding) -> str:
         f'"evidence": {{{", ".join([f"{_string(k)}: {_string(v)}" for k, v in evidence.items()])}}}, '
         f'"fix": {_fix_written(fix) if fix else "null"}, "fingerprint": {_string(finding.fingerprint)}}}'
     )
+
+
+_LIST_KINDS = (tuple, list)
+_fix_lists = attrgetter("preconditions", "steps", "dns", "renewals", "once_per_cluster")
 
 
 def _fix_written(fix: Fix) -> str:

@@ -108,6 +108,30 @@ def variants(finding: Finding) -> Iterator[tuple[str, Finding]]:
 
 
 @pytest.mark.parametrize(
+    "field", ["evidence", "fix.preconditions", "fix.steps", "fix.dns", "fix.renewals", "fix.once_per_cluster"]
+)
+def test_a_list_given_as_an_iterator_is_read_once_as_encoding_the_dicts_reads_it(field: str) -> None:
+    name = field.removeprefix("fix.")
+
+    def held(finding: Finding) -> Any:
+        return finding.evidence if field == "evidence" else getattr(finding.fix, name, ())
+
+    base = next(f for f in findings() if f.fix and held(f))  # a list with something in it
+    assert base.fix is not None
+    fix = base.fix
+
+    def made() -> Finding:  # a fresh iterator for each side: the first reading of one empties it
+        values = iter(held(base))
+        if field == "evidence":
+            return dataclasses.replace(base, evidence=values)
+        return dataclasses.replace(base, fix=dataclasses.replace(fix, **{name: values}))
+
+    assert outcome(json_report._finding_text, made()) == outcome(encoded, made())
+    # every list but the renewals, which the dicts read twice (an iterator is then empty: an error)
+    assert outcome(json_report._finding_text, made())[0] == ("error" if name == "renewals" else "text")
+
+
+@pytest.mark.parametrize(
     ("label", "finding"), list(variants(next(f for f in findings() if f.fix and f.fix.dns)))
 )
 def test_a_value_of_any_kind_is_written_as_encoding_the_dicts_writes_it_or_refused_alike(
