@@ -266,7 +266,7 @@ def _push_again(r: Renewal) -> tuple[str, ...]:
     push = "push" if condition else "Push"
     return (
         f"{condition}{push} the new certificate to the clients' Enterprise Trust store as the old one was "
-        "(method 2), or every client prompts.",
+        "(method 2), or no client trusts it.",
     )
 
 

@@ -45,6 +45,7 @@ from confcheck.rules._fixes import (
     renew,
     renewal_fix,
 )
+from confcheck.rules._reaction import REJECT, deployment_refusal, reacts
 
 SPECIAL_CHARACTERS = "@&!,"
 """What Cisco's guide says the CA request fields must not hold."""
@@ -384,7 +385,14 @@ def self_signed_certificate(ctx: Context) -> Iterator[Finding]:
         clients = {
             None: "",
             True: " The clients' trust store holds it (method 2).",
-            False: " The clients' trust store does not hold it: each user accepts it at a prompt (method 1).",
+            False: " The clients' trust store does not hold it: "
+            + reacts(
+                ctx,
+                "each user accepts it at a prompt (method 1).",
+                f"the clients refuse it ({REJECT}: no user can accept it at a prompt, as method 1 needs).",
+                f"each user accepts it at a prompt (method 1), except where the clients are installed with "
+                f"{REJECT}: those refuse it.",
+            ),
         }[trusted]
         title = purpose_title(p.purpose)
         # Cisco's recommendation, not a requirement: it joins a replacement made through a CA anyway,
@@ -452,6 +460,15 @@ def validation_method(ctx: Context) -> Iterator[Finding]:
                 for m in found
             ]
             message = f"{cluster.name} mixes the validation methods of Cisco's guide: {'; '.join(parts)}."
+        if {"1", "1 or 2"} & set(found) and deployment_refusal(ctx) is not False:
+            message += reacts(
+                ctx,
+                "",
+                f" The Jabber clients are installed with {REJECT}: no user can accept a certificate at a prompt, "
+                "so where method 1 is used they refuse to connect.",
+                f" Clients installed with {REJECT} cannot accept a certificate at a prompt: where method 1 is "
+                "used, they refuse to connect.",
+            )
         # a summary: the work is each self-signed certificate's CC303 step, said once per certificate
         yield _cluster_finding(cluster, message, None, evidence)
 
@@ -1063,7 +1080,7 @@ def self_signed_ecdsa_twin(ctx: Context) -> Iterator[Finding]:
         clients = {
             None: "",
             True: " The clients' trust store holds it (method 2), so they accept it.",
-            False: " The clients' trust store does not hold it: those clients prompt.",
+            False: f" The clients' trust store does not hold it: those clients {reacts(ctx, 'prompt', 'refuse to connect')}.",
         }[trusted]
         notes = (HTTPS_CIPHERS_NOTE,) if family(p.purpose) == "tomcat" else ()
         fix = _reissue(
@@ -1128,7 +1145,8 @@ def multi_server_node_missing(ctx: Context) -> Iterator[Finding]:
         parts = []
         if wearing:
             parts.append(
-                f"{_names(wearing)} {'presents' if len(wearing) == 1 else 'present'} it: clients sent there prompt"
+                f"{_names(wearing)} {'presents' if len(wearing) == 1 else 'present'} it: clients sent there "
+                + reacts(ctx, "prompt", "refuse to connect")
             )
         if own:
             parts.append(
@@ -1273,9 +1291,9 @@ def apple_tls_requirements(ctx: Context) -> Iterator[Finding]:
             p,
             f"{_cap(_what(p))} breaks Apple's rules for TLS server certificates ({why}): {who} "
             + (
-                f"does not trust {whom} in its trust store, and prompts."
+                f"does not trust {whom} in its trust store, and {reacts(ctx, 'prompts', 'refuses to connect')}."
                 if one
-                else f"do not trust {whom} in their trust store, and prompt."
+                else f"do not trust {whom} in their trust store, and {reacts(ctx, 'prompt', 'refuse to connect')}."
             ),
             fix,
             [("Apple's rules", apple.SOURCE)],
@@ -1387,7 +1405,12 @@ def _restart(ctx: Context, cluster: Cluster, node: Node, endpoints: list[Endpoin
             f"{first.port}: Cisco Tomcat has not been restarted since the {title} certificate was replaced."
         )
         if not _names_value(elsewhere, node.name):
-            message += f" The newer certificate does not name {node.name}: after the restart, port {first.port} prompts too."
+            message += (
+                f" The newer certificate does not name {node.name}: after the restart, port {first.port} "
+                + reacts(
+                    ctx, "prompts too.", "is refused too.", f"prompts too (or, under {REJECT}, is refused)."
+                )
+            )
         fix = Fix(
             phase=Phase.CERTIFICATES,
             action=f"Restart Cisco Tomcat on {label}, so that port {first.port} presents the current {title} "

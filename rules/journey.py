@@ -28,6 +28,7 @@ from confcheck.model import Cluster, DnsRecord, Endpoint, Node
 from confcheck.platforms import PLATFORM_TITLES, STORE_KEYS, STORE_TITLES, anchors, enterprise_trust
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import node_label, purpose_title, renew, renewal_fix
+from confcheck.rules._reaction import REJECT, reaction, reacts, refusal
 
 if TYPE_CHECKING:
     from confcheck.discovery_model import Discovery
@@ -144,7 +145,8 @@ def _edge_finding(
     kept = tuple(n for n in (cert.san.dns if cert.san else ()) if not n.startswith("*"))
     successor = renew(ctx, cluster, node, "expressway", cert, demand, names=(*kept, wanted), request=True)
     return Finding(
-        f"Jabber outside the office prompts at Expressway-E {node_label(node)} for {d.services_domain}: "
+        f"Jabber outside the office {reaction(refusal([d.invalid_certificate_behavior]), 'prompts at', 'refuses')} "
+        f"Expressway-E {node_label(node)} for {d.services_domain}: "
         f"its certificate {demand.removeprefix('it ')}.",
         cluster=cluster.name,
         product=cluster.product,
@@ -350,7 +352,8 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
         if steps != fix.steps:
             fix = replace(fix, steps=steps)
         yield Finding(
-            f"Jabber for {who} (releases that validate certificates) prompts for the {purpose} certificate of "
+            f"Jabber for {who} (releases that validate certificates) "
+            f"{reacts(ctx, 'prompts for', 'refuses', f'prompts for (or, under {REJECT}, refuses)')} the {purpose} certificate of "
             f"{node_label(node)}: not trusted by {clauses}.",
             cluster=cluster.name if cluster else None,
             product=cluster.product if cluster else None,

@@ -23,6 +23,7 @@ from confcheck.rules._fixes import (
     renewal_fix,
     subject,
 )
+from confcheck.rules._reaction import reacts
 
 Outcome = Literal["match", "wildcard", "cn-only", "ip", "short", "xmpp", "mismatch"]
 
@@ -148,7 +149,8 @@ def name_mismatch(ctx: Context) -> Iterator[Finding]:
             if renamed:
                 message = (
                     f"{subject(check)} is to become {renamed}, which {certificate_of(check, target)} does "
-                    "not name either: clients that get this certificate would still prompt."
+                    f"not name either: clients that get this certificate would still "
+                    f"{reacts(ctx, 'prompt', 'refuse to connect')}."
                 )
         elif proposed and identity.normalize(proposed) != identity.normalize(check.reference.value):
             fix = change_setting(check, target, proposed)
@@ -184,7 +186,7 @@ def ip_address_not_fqdn(ctx: Context) -> Iterator[Finding]:
         assert proposed is not None
         yield check.finding(
             f"{subject(check)} is an IP address, but {certificate_of(check, target)} names {proposed}: "
-            "Jabber prompts.",
+            f"Jabber {reacts(ctx, 'prompts', 'refuses to connect')}.",
             target,
             change_setting(check, target, proposed),
             _evidence(check, target, verdict),
@@ -216,7 +218,7 @@ def short_name_not_fqdn(ctx: Context) -> Iterator[Finding]:
         assert proposed is not None
         yield check.finding(
             f"{subject(check)} is a short host name, but {certificate_of(check, target)} names {proposed}: "
-            "Jabber prompts.",
+            f"Jabber {reacts(ctx, 'prompts', 'refuses to connect')}.",
             target,
             change_setting(check, target, proposed),
             _evidence(check, target, verdict),

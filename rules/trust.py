@@ -46,6 +46,7 @@ from confcheck.rules._fixes import (
     renewal_fix,
     subject,
 )
+from confcheck.rules._reaction import REJECT, reacts
 
 if TYPE_CHECKING:  # the functions that use cryptography import it: confcheck rules and explain read
     # this module for its docstrings alone, and importing cryptography.x509 was 30 percent of their start-up
@@ -978,7 +979,7 @@ def _push(what: str) -> Fix:
         phase=Phase.CERTIFICATES,
         action=f"Add {what} to {ROOT_STORE}, or have the certificate signed by a CA the clients trust",
         where=CLIENT_WHERE,
-        impact="None on the servers; each client stops prompting once it trusts the root.",
+        impact="None on the servers; each client accepts the certificate once it trusts the root.",
         steps=(
             f"Export {what} (PEM or DER).",
             *ROOT_STEPS,
@@ -1123,7 +1124,8 @@ def untrusted_chain(ctx: Context) -> Iterator[Finding]:
         if not gaps:
             continue
         clauses = "; ".join(g.text for g in gaps)
-        yield _finding(met, f"Jabber will prompt for {_certificate(met)}: {clauses}.", _fix(ctx, met, gaps))
+        verb = reacts(ctx, "prompt for", "refuse", f"prompt for (or, under {REJECT}, refuse)")
+        yield _finding(met, f"Jabber will {verb} {_certificate(met)}: {clauses}.", _fix(ctx, met, gaps))
 
 
 @rule("CC402", "leaf-pinned-in-trust-store", Severity.INFO)
@@ -1159,8 +1161,9 @@ def leaf_pinned_in_trust_store(ctx: Context) -> Iterator[Finding]:
         yield _finding(
             met,
             f"Jabber trusts {_certificate(met)} only because this exact certificate is in the "
-            f"clients' trust store; {why}. Once it is renewed, every client prompts until the new certificate "
-            "is pushed as well; with the chain fixed, renewals need nothing on the clients.",
+            f"clients' trust store; {why}. Once it is renewed, every client "
+            f"{reacts(ctx, 'prompts', 'refuses to connect')} until the new certificate is pushed as well; with "
+            "the chain fixed, renewals need nothing on the clients.",
             _fix(ctx, met, verdict.gaps),  # what mends the chain, as CC401 would say it
         )
 
