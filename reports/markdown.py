@@ -278,7 +278,7 @@ def _step(number: int, step: plan.Step) -> list[str]:
             details.append("- **Before you start:**")
             details += [f"  - {escape(p)}" for p in fix.preconditions]
         if fix.steps:
-            details.append("- **Steps:**")
+            details.append("- **Procedure:**")
             details += [f"  {i}. {escape(s)}" for i, s in enumerate(fix.steps, start=1)]
         if fix.impact:
             details.append(f"- **Impact:** {escape(fix.impact)}")

@@ -26,6 +26,8 @@ from confcheck.report import Report, Reporter
 STYLES = {"error": "1;31", "warning": "33", "info": "36", "bold": "1", "dim": "2", "ok": "32", "alert": "33"}
 """SGR codes by style name."""
 DEFAULT_WIDTH = 120
+PROCEDURE = "do"
+"""The label of a fix's numbered sub-steps in the fix list: beside where, first and impact, what to do."""
 
 
 def write(report: Report, out: TextIO) -> None:
@@ -37,6 +39,18 @@ def write(report: Report, out: TextIO) -> None:
         width = _columns_setting() or DEFAULT_WIDTH
     lines = _Writer(width, color).report(report)
     out.write("\n".join([line.rstrip() for line in lines]) + "\n" if lines else "")
+
+
+def _procedure_labels(count: int) -> tuple[str, ...]:
+    """The labels of a procedure of ``count`` sub-steps: ``do 1.``, then the numbers alone, aligned."""
+    digits = len(str(count))
+    return tuple(
+        f"{PROCEDURE if n == 1 else ' ' * len(PROCEDURE)} {n:>{digits}}." for n in range(1, count + 1)
+    )
+
+
+_PROCEDURE_LABELS = _procedure_labels(9)
+"""The labels of the usual procedures (up to nine sub-steps), made once."""
 
 
 def _columns_setting() -> int | None:
@@ -176,12 +190,22 @@ class _Writer:
             if fix.current is not None and fix.proposed is not None:
                 rows.append(("change", f"{safe(fix.current)} → {safe(fix.proposed)}", ""))
             rows += [("first", safe(precondition), "") for precondition in fix.preconditions]
-            rows += [(f"step {index}", safe(text), "") for index, text in enumerate(fix.steps, start=1)]
+            if fix.steps:
+                rows += self.procedure(fix.steps)
             if fix.impact:
                 rows.append(("impact", safe(fix.impact), ""))
         if step.done:
             rows.append(("status", "already in place: DNS answered so at collection", "ok"))
         return self.hanging(marker, safe(step.action)) + self.labelled(rows, " " * len(marker))
+
+    def procedure(self, steps: Sequence[str]) -> list[tuple[str, str, str]]:
+        """A fix's procedure as :meth:`labelled` rows: its sub-steps numbered under one label, the numbers in
+        the label's column so that each sub-step folds under its own text. Not "step 2": "step" is the fix
+        list's word ("Left to step 9" names the list's ninth step, not a ninth sub-step)."""
+        labels = _PROCEDURE_LABELS if len(steps) <= len(_PROCEDURE_LABELS) else _procedure_labels(len(steps))
+        return [
+            (label, safe(text), "") for label, text in zip(labels, steps, strict=False)
+        ]  # labels to spare
 
     def suppressed(self, suppressed: Sequence[Suppression]) -> list[str]:
         lines = ["", self.style(f"Suppressed, not counted ({len(suppressed)})", "bold")]
@@ -266,7 +290,7 @@ class _Writer:
 
     def labelled(self, rows: Sequence[tuple[str, str, str]], indent: str) -> list[str]:
         """A step's table: rows of (label, text, style) after ``indent``, laid out as :meth:`columns` lays out
-        a dim label and the text with a gap of 1 (the labels are ASCII: where, first, step 1 ...).
+        a dim label and the text with a gap of 1 (the labels are ASCII: where, first, do 1. ...).
 
         A large report has some ten thousand such tables of a few rows: measuring their labels directly
         costs less than looking a layout up.

@@ -115,6 +115,9 @@ def test_each_cluster_has_its_findings_table_and_its_ordered_fix_list(
             if fix is not None:
                 assert all(" ".join(p.split()) in text for p in fix.preconditions)
                 assert all(" ".join(s.split()) in text for s in fix.steps)
+                # "step" is the fix list's word ("Left to step 7"): a fix's own sub-steps are its procedure
+                assert ("Procedure:" in text) == bool(fix.steps)
+                assert "Steps:" not in text
 
 
 def test_steps_are_numbered_in_plan_order_across_phases(demo: tuple[Report, HtmlElement]) -> None:

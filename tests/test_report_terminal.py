@@ -11,6 +11,7 @@ from helpers import cert, cluster, demo_deployment, deployment, node, report, to
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from confcheck import plan
 from confcheck.reports import terminal
 
 
@@ -81,3 +82,40 @@ def test_at_a_colour_terminal_the_report_is_the_plain_one_in_colour(monkeypatch:
     assert "\x1b[1;31merror\x1b[0m" in coloured.getvalue()
     uncoloured = re.sub("\x1b\\[[0-9;]*m", "", coloured.getvalue())
     assert [line.rstrip() for line in uncoloured.splitlines()] == plain.getvalue().splitlines()
+
+
+@pytest.mark.parametrize("width", ["120", "50"])
+def test_a_procedure_is_numbered_under_one_label_and_each_sub_step_folds_under_its_own_text(
+    monkeypatch: pytest.MonkeyPatch, width: str
+) -> None:
+    """The fix list's items are its steps ("Left to step 7" names one); a fix's sub-steps are numbered
+    under "do", not labelled "step 2", and a long one folds under its text, not under its number."""
+    monkeypatch.setenv("COLUMNS", width)
+    the_report = report(demo_deployment())
+    out = io.StringIO()
+    terminal.write(the_report, out)
+    lines = out.getvalue().splitlines()
+    assert not [line for line in lines if re.match(r"\s+step \d", line)]
+    plans = plan.per_cluster(the_report.findings, the_report.deployment).values()
+    said = {
+        " ".join(f"{i}. {text}" for i, text in enumerate(s.fix.steps, start=1))
+        for p in plans
+        for s in p.steps
+        if s.fix and s.fix.steps and s.see is None
+    }
+    heads = [i for i, line in enumerate(lines) if re.match(r"\s+do 1\. ", line)]
+    assert len(heads) >= 5
+    for head in heads:
+        column = re.match(r"\s+do 1\.\s+", lines[head]).end()  # type: ignore[union-attr]  # where the texts start
+        read = []
+        for line in lines[head:]:
+            label, text = line[:column], line[column:]
+            assert len(line) <= int(width), line
+            number = re.fullmatch(r"(?:\s+do|\s+) (\d+)\.\s+", label)
+            if number:
+                read.append(f"{number.group(1)}. {text}")
+            elif label.strip() == "" and read:
+                read[-1] += f" {text}"  # the same sub-step, folded under its own text
+            else:
+                break  # the next label (impact), or the next item of the fix list
+        assert " ".join(read) in said
