@@ -203,9 +203,8 @@ class _Writer:
         the label's column so that each sub-step folds under its own text. Not "step 2": "step" is the fix
         list's word ("Left to step 9" names the list's ninth step, not a ninth sub-step)."""
         labels = _PROCEDURE_LABELS if len(steps) <= len(_PROCEDURE_LABELS) else _procedure_labels(len(steps))
-        return [
-            (label, safe(text), "") for label, text in zip(labels, steps, strict=False)
-        ]  # labels to spare
+        # zip stops at the last sub-step: the labels run further
+        return [(label, safe(text), "") for label, text in zip(labels, steps, strict=False)]
 
     def suppressed(self, suppressed: Sequence[Suppression]) -> list[str]:
         lines = ["", self.style(f"Suppressed, not counted ({len(suppressed)})", "bold")]

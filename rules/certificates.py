@@ -1405,11 +1405,12 @@ def _restart(ctx: Context, cluster: Cluster, node: Node, endpoints: list[Endpoin
             f"{first.port}: Cisco Tomcat has not been restarted since the {title} certificate was replaced."
         )
         if not _names_value(elsewhere, node.name):
-            message += (
-                f" The newer certificate does not name {node.name}: after the restart, port {first.port} "
-                + reacts(
-                    ctx, "prompts too.", "is refused too.", f"prompts too (or, under {REJECT}, is refused)."
-                )
+            port = first.port
+            message += f" The newer certificate does not name {node.name}: after the restart, " + reacts(
+                ctx,
+                f"port {port} prompts too.",
+                f"the clients refuse port {port} too.",
+                f"port {port} prompts too (or, under {REJECT}, is refused).",
             )
         fix = Fix(
             phase=Phase.CERTIFICATES,

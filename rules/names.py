@@ -149,7 +149,7 @@ def name_mismatch(ctx: Context) -> Iterator[Finding]:
             if renamed:
                 message = (
                     f"{subject(check)} is to become {renamed}, which {certificate_of(check, target)} does "
-                    f"not name either: clients that get this certificate would still "
+                    "not name either: clients that get this certificate would still "
                     f"{reacts(ctx, 'prompt', 'refuse to connect')}."
                 )
         elif proposed and identity.normalize(proposed) != identity.normalize(check.reference.value):

@@ -17,6 +17,7 @@ from helpers import root_ca
 
 from confcheck import certs, lint, pki, plan, plugin_manager, renewal
 from confcheck.certs import Certificate
+from confcheck.discovery_model import Discovery
 from confcheck.engine import CheckOptions, Context, meets
 from confcheck.findings import Finding, Phase, Renewal
 from confcheck.model import (
@@ -485,6 +486,49 @@ def test_cc315_a_newer_certificate_on_the_sip_oauth_port_is_a_tomcat_restart() -
     assert "Cisco Tomcat has not been restarted" in finding.message
     assert finding.fix is not None
     assert finding.fix.field == "utils service restart Cisco Tomcat"
+
+
+def refusing(d: Deployment, *behaviors: str | None) -> Deployment:
+    """``d`` with a ``[[jabber]]`` entry per InvalidCertificateBehavior in ``behaviors``."""
+    entries = tuple(
+        Discovery(f"jabber-{n}", f"d{n}.example.com", (), None, (), (), None, None, (), behavior)
+        for n, behavior in enumerate(behaviors)
+    )
+    return replace(d, discovery=entries)
+
+
+def test_what_the_clients_do_follows_invalid_certificate_behavior_in_cc312_cc313_and_cc315() -> None:
+    twin = cnode(
+        "cucm1", ep("tomcat", leaf("cucm1", rsa=True)), ep("tomcat-ECDSA", leaf("cucm1", self_signed=True))
+    )
+    shared = ms("cucm1", "cucm2")
+    multi = [cnode(h, ep("tomcat", shared)) for h in ("cucm1", "cucm2", "cucm3")]
+    older = leaf("cucm1", rsa=True, not_before=NOW - timedelta(days=700), days=730)
+    restart = cnode("cucm1", ep("tomcat", older), sip(leaf("other", rsa=True)))
+    store = (parse(root_ca()),)
+    said = {
+        "CC312": ("those clients prompt.", "those clients refuse to connect."),
+        "CC313": ("clients sent there prompt", "clients sent there refuse to connect"),
+        "CC315": (
+            "after the restart, port 8443 prompts too.",
+            "after the restart, the clients refuse port 8443 too.",
+        ),
+    }
+    for behaviors, expected in (
+        ((), 0),
+        (("PromptPerSession", None), 0),
+        (("RejectAndNotify",), 1),
+        (("RejectAndNotify", "PromptPerSession"), None),
+    ):
+        for node_list, rule in (([twin], "CC312"), (multi, "CC313"), ([restart], "CC315")):
+            d = refusing(deployment(cucm(*node_list)), *behaviors)
+            message = one(run(d, CERTIFICATE_RULES, trust_store=store), rule).message
+            prompting, refusing_words = said[rule]
+            if expected is None:
+                assert "(or, under RejectAndNotify, " in message, message
+            else:
+                assert (refusing_words if expected else prompting) in message, message
+                assert "RejectAndNotify" not in message
 
 
 def test_cc315_silent_when_the_ports_present_tomcats_certificates_or_are_closed() -> None:
