@@ -42,12 +42,13 @@ from confcheck.findings import Finding
 from confcheck.model import PLATFORMS, QUIET_ERRORS, Cluster, DnsRecord, Node
 from confcheck.platforms import FIRST_VALIDATING, Trust, client_title, validates
 
-VERDICTS = ("ok", "prompt", "fail", "silent", "unknown", "none")
-"""An outcome per platform: ``ok`` (no prompt), ``prompt`` (the user is asked, or refused under
+VERDICTS = ("ok", "prompt", "refuse", "fail", "silent", "unknown", "none")
+"""An outcome per platform: ``ok`` (no prompt), ``prompt`` (the user is asked to accept the certificate),
+``refuse`` (where a client would prompt, it refuses to connect: InvalidCertificateBehavior
 RejectAndNotify), ``fail`` (the hop cannot work: no record, Expressway-C's TLS verify, a bad answer),
 ``silent`` (a client that does not validate certificates), ``unknown`` (not judged), ``none`` (no
 certificate of the client's to judge: a DNS record, a service profile, CTI)."""
-BAD = frozenset({"prompt", "fail"})
+BAD = frozenset({"prompt", "refuse", "fail"})
 CLIENT_TRUST = frozenset({"CC401", "CC402", "CC403"})
 """Findings about what the clients trust: not Expressway-C's business."""
 SRV_RULES = frozenset({"CC504", "CC505", "CC506", "CC507", "CC508", "CC509"})
@@ -126,6 +127,9 @@ class Journey:
     """The clients judged: the inventory's, or every platform (release not given) when it lists none."""
     paths: tuple[Path, ...]
     notes: tuple[str, ...] = ()
+    refuses: bool = False
+    """The clients refuse where they would prompt (InvalidCertificateBehavior RejectAndNotify): their
+    verdict there is ``refuse``."""
 
     def summary(self, path: Path) -> list[tuple[Client, str]]:
         """Per client, in one phrase: where it is prompted on ``path``, or that it is not."""
@@ -133,13 +137,15 @@ class Journey:
         for client in self.clients:
             outcomes = [o for hop in path.hops() for o in hop.outcomes if o.platform == client.platform]
             prompts = sum(1 for o in outcomes if o.verdict == "prompt")
+            refusals = sum(1 for o in outcomes if o.verdict == "refuse")
             fails = sum(1 for o in outcomes if o.verdict == "fail")
             if any(o.verdict == "silent" for o in outcomes):
                 text = "never prompts: this release does not validate certificates"
                 if fails:
                     text += "; " + _count(fails, "hop", "fails at")
-            elif prompts or fails:
+            elif prompts or refusals or fails:
                 parts = [_count(prompts, "hop", "prompts at")] if prompts else []
+                parts += [_count(refusals, "hop", "refuses to connect at")] if refusals else []
                 parts += [_count(fails, "hop", "fails at")] if fails else []
                 text = ", ".join(parts)
             elif any(o.verdict == "unknown" for o in outcomes):
@@ -234,7 +240,12 @@ class _Builder:
                 "InvalidCertificateBehavior is RejectAndNotify: where a platform would prompt, the client refuses instead."
             )
         return Journey(
-            d.services_domain, d.jabber, self.clients, (self.inside(d), self.outside(d)), tuple(notes)
+            d.services_domain,
+            d.jabber,
+            self.clients,
+            (self.inside(d), self.outside(d)),
+            tuple(notes),
+            self.behavior == "RejectAndNotify",
         )
 
     # --- inside the office -----------------------------------------------------------------------------
@@ -530,8 +541,12 @@ class _Builder:
             if cn_only is not None and client.platform in apple.PLATFORMS:
                 reasons.insert(len(problems), cn_only)
             if reasons:
-                word = "refuses (RejectAndNotify)" if self.behavior == "RejectAndNotify" else "prompts"
-                found.append(Outcome(client.platform, "prompt", f"{word}: " + "; ".join(reasons)))
+                if self.behavior == "RejectAndNotify":
+                    found.append(
+                        Outcome(client.platform, "refuse", "refuses (RejectAndNotify): " + "; ".join(reasons))
+                    )
+                else:
+                    found.append(Outcome(client.platform, "prompt", "prompts: " + "; ".join(reasons)))
             elif trusted is None:
                 found.append(Outcome(client.platform, "unknown", f"the name matches; {why}"))
             else:

@@ -27,7 +27,8 @@ def section(journeys: Sequence[Journey]) -> Html:
         h(
             "p",
             "Where a Jabber user of each services domain goes when signing in, inside the office and outside, "
-            "and what each client platform does at every hop: red where a platform is prompted or the hop fails.",
+            "and what each client platform does at every hop: red where a platform is prompted or refuses to "
+            "connect, or the hop fails.",
             class_="muted",
         ),
     ]

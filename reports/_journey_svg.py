@@ -1,8 +1,8 @@
 """The sign-in journey as a picture: inline SVG, no script, no font, no link, ready for a slide.
 
 One picture per path (inside, outside): the stages left to right, each hop a box with the name used
-and a badge per client platform, red where a platform is prompted (or the hop fails), green where it
-is not. Colour is never alone: a bad hop has a thick border and a cross, and each badge carries a
+and a badge per client platform, red where a platform is prompted or refuses to connect (or the hop
+fails), green where it is not. Colour is never alone: a bad hop has a thick border and a cross, and each badge carries a
 word. Everything from a server is escaped; only presentation attributes style it, so the HTML
 report's Content-Security-Policy needs nothing more. ``confcheck journey --format svg`` writes the
 pictures of every path as one standalone SVG document.
@@ -22,6 +22,7 @@ FONT = "font-family=\"'Liberation Sans','DejaVu Sans',Arial,Helvetica,sans-serif
 COLOURS = {
     "ok": ("#2e7d32", "#ffffff", "ok"),
     "prompt": ("#c62828", "#ffffff", "PROMPT"),
+    "refuse": ("#c62828", "#ffffff", "REFUSES"),
     "fail": ("#4a0a0a", "#ffffff", "FAIL"),
     "silent": ("#f9a825", "#1d2430", "no check"),
     "unknown": ("#bdbdbd", "#1d2430", "?"),
@@ -37,6 +38,8 @@ LEGEND_TEXT = (
     ("unknown", "not judged"),
     ("none", "no certificate"),
 )
+REFUSAL = ("refuse", "refuses to connect")
+"""The legend's entry for the prompt under InvalidCertificateBehavior RejectAndNotify."""
 
 
 def _cut(text: str, length: int) -> str:
@@ -71,7 +74,7 @@ def picture(journey: Journey, path: Path, uid: str) -> tuple[str, int, int]:
                 f'<line x1="{x + BOX_WIDTH + 3}" y1="{y}" x2="{x + COLUMN - 4}" y2="{y}" stroke="#5b6473" '
                 f'stroke-width="1.5" marker-end="url(#{uid}-arrow)"/>'
             )
-    parts.append(_legend(height - LEGEND + 14))
+    parts.append(_legend(height - LEGEND + 14, journey.refuses))
     return "".join(parts), width, height
 
 
@@ -129,9 +132,12 @@ def _badge(x: int, y: int, width: int, label: str, verdict: str) -> str:
     )
 
 
-def _legend(y: int) -> str:
+def _legend(y: int, refusing: bool = False) -> str:
+    """The badges' meanings; with ``refusing`` (clients installed with RejectAndNotify), the refusal in
+    place of the prompt, which such clients never show."""
     parts = []
-    for index, (verdict, meaning) in enumerate(LEGEND_TEXT):
+    legend = [REFUSAL if refusing and verdict == "prompt" else (verdict, m) for verdict, m in LEGEND_TEXT]
+    for index, (verdict, meaning) in enumerate(legend):
         x = MARGIN + index * 165
         word = COLOURS[verdict][2]
         parts.append(_badge(x, y, 56, word, verdict))

@@ -22,6 +22,7 @@ Style = Callable[[str, str], str]
 MARKS = {
     "ok": ("ok", "ok"),
     "prompt": ("PROMPT", "error"),
+    "refuse": ("REFUSES", "error"),
     "fail": ("FAIL", "error"),
     "silent": ("no check", "warning"),
     "unknown": ("?", "dim"),
@@ -151,6 +152,7 @@ def markdown(journeys: Sequence[Journey]) -> list[str]:
     words = {
         "ok": "ok",
         "prompt": "**PROMPT**",
+        "refuse": "**REFUSES**",
         "fail": "**FAIL**",
         "silent": "no check",
         "unknown": "?",

@@ -10,7 +10,7 @@ from unittest import mock
 import pytest
 from helpers import cert, cluster, node, root_ca, tomcat, xmpp
 
-from confcheck import certs, journey, pki, plugin_manager, snapshot
+from confcheck import certs, journey, journey_command, pki, plugin_manager, snapshot
 from confcheck.discovery_model import Client, Discovery, DnsView, Fetch
 from confcheck.engine import CheckOptions, Context
 from confcheck.findings import Finding
@@ -330,11 +330,25 @@ def test_a_name_the_certificate_lacks_prompts_everyone_and_reject_and_notify_ref
     wrong = cert("cucm-old.example.com", dns=["cucm-old.example.com"])
     found, _ = run(build(cucm_cert=wrong, behavior="RejectAndNotify"))
     (uds,) = hops(found, "inside", "uds")
-    assert set(verdicts(uds).values()) == {"prompt"}
+    assert set(verdicts(uds).values()) == {"refuse"}
+    assert uds.bad
     assert all(
         o.reason.startswith("refuses (RejectAndNotify): cucm1.example.com is not in the certificate")
         for o in uds.outcomes
     )
+    inside = next(p for p in found.paths if p.side == "inside")
+    assert {text for _, text in found.summary(inside)} == {"refuses to connect at 2 hops"}  # UDS and TFTP
+    text = journey_command.render((found,), "text")
+    assert "Windows REFUSES" in text
+    assert "PROMPT" not in text
+    svg = journey_command.render((found,), "svg")
+    assert ">REFUSES<" in svg
+    assert "refuses to connect" in svg
+    assert ">PROMPT<" not in svg
+    prompting, _ = run(build(cucm_cert=wrong))
+    (uds,) = hops(prompting, "inside", "uds")
+    assert set(verdicts(uds).values()) == {"prompt"}
+    assert "REFUSES" not in journey_command.render((prompting,), "svg")
     assert set(verdicts(uds)) == {
         "windows",
         "mac",
