@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from confcheck.engine import Context
+from confcheck.model import Cluster
 
 REJECT = "RejectAndNotify"
 """The InvalidCertificateBehavior under which Jabber refuses instead of prompting."""
@@ -26,10 +27,19 @@ def refusal(behaviors: Iterable[str | None]) -> bool | None:
     return None if any(found) else False
 
 
-def deployment_refusal(ctx: Context) -> bool | None:
-    """:func:`refusal` of every services domain of the deployment (``[[jabber]]``)."""
+def deployment_refusal(ctx: Context, cluster: str | None = None) -> bool | None:
+    """:func:`refusal` of every services domain of the deployment (``[[jabber]]``); of one entry's alone for
+    ``cluster`` naming that entry's clients (their installer arguments and connection settings reach
+    those clients only)."""
+    by_clients = ctx.memo(
+        "jabber-refusal",
+        lambda: {d.jabber: refusal([d.invalid_certificate_behavior]) for d in ctx.deployment.discovery},
+    )
+    own = by_clients.get(cluster) if cluster is not None else None
+    if own is not None:
+        return own
     return ctx.memo(
-        "jabber-refusal", lambda: refusal(d.invalid_certificate_behavior for d in ctx.deployment.discovery)
+        "jabber-refusals", lambda: refusal(d.invalid_certificate_behavior for d in ctx.deployment.discovery)
     )
 
 
@@ -41,6 +51,30 @@ def reaction(refuses: bool | None, prompting: str, refusing: str, either: str | 
     return refusing if refuses else prompting
 
 
-def reacts(ctx: Context, prompting: str, refusing: str, either: str | None = None) -> str:
-    """:func:`reaction` of the deployment's clients (:func:`deployment_refusal`)."""
-    return reaction(deployment_refusal(ctx), prompting, refusing, either)
+def reacts(
+    ctx: Context, prompting: str, refusing: str, either: str | None = None, cluster: str | None = None
+) -> str:
+    """:func:`reaction` of the deployment's clients, or of one ``[[jabber]]`` entry's for the settings of
+    its clients (``cluster``; :func:`deployment_refusal`)."""
+    return reaction(deployment_refusal(ctx, cluster), prompting, refusing, either)
+
+
+def consequence(ctx: Context, cluster: Cluster, still: bool = False) -> str:
+    """What a name its target's certificate does not hold costs, said after the finding: Jabber's reaction
+    (:func:`reacts`), or for a setting of Expressway-C, which its TLS verify checks and no client ever
+    sees, what that verify does (as the journey judges it: TLS verify mode Off checks nothing). ``still``:
+    for a name the fix list changes that the certificate would not hold either."""
+    if cluster.product == "expressway-c":
+        if dict(cluster.facts).get("tls_verify") == "false":
+            return (
+                f"{cluster.name} does not verify TLS (TLS verify mode Off), so nothing fails today; with TLS "
+                "verify On, as Cisco recommends, MRA users could not reach that server"
+            )
+        if still:
+            return f"{cluster.name}'s TLS verify would still fail on it when it gets this certificate"
+        return f"{cluster.name}'s TLS verify fails on it, so MRA users cannot reach that server (Cisco doc 213872)"
+    if still:
+        return "clients that get this certificate would still " + reacts(
+            ctx, "prompt", "refuse to connect", cluster=cluster.name
+        )
+    return "Jabber " + reacts(ctx, "prompts", "refuses to connect", cluster=cluster.name)

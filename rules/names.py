@@ -23,7 +23,7 @@ from confcheck.rules._fixes import (
     renewal_fix,
     subject,
 )
-from confcheck.rules._reaction import reacts
+from confcheck.rules._reaction import consequence
 
 Outcome = Literal["match", "wildcard", "cn-only", "ip", "short", "xmpp", "mismatch"]
 
@@ -149,8 +149,7 @@ def name_mismatch(ctx: Context) -> Iterator[Finding]:
             if renamed:
                 message = (
                     f"{subject(check)} is to become {renamed}, which {certificate_of(check, target)} does "
-                    "not name either: clients that get this certificate would still "
-                    f"{reacts(ctx, 'prompt', 'refuse to connect')}."
+                    f"not name either: {consequence(ctx, check.reference.cluster, still=True)}."
                 )
         elif proposed and identity.normalize(proposed) != identity.normalize(check.reference.value):
             fix = change_setting(check, target, proposed)
@@ -186,7 +185,7 @@ def ip_address_not_fqdn(ctx: Context) -> Iterator[Finding]:
         assert proposed is not None
         yield check.finding(
             f"{subject(check)} is an IP address, but {certificate_of(check, target)} names {proposed}: "
-            f"Jabber {reacts(ctx, 'prompts', 'refuses to connect')}.",
+            f"{consequence(ctx, check.reference.cluster)}.",
             target,
             change_setting(check, target, proposed),
             _evidence(check, target, verdict),
@@ -218,7 +217,7 @@ def short_name_not_fqdn(ctx: Context) -> Iterator[Finding]:
         assert proposed is not None
         yield check.finding(
             f"{subject(check)} is a short host name, but {certificate_of(check, target)} names {proposed}: "
-            f"Jabber {reacts(ctx, 'prompts', 'refuses to connect')}.",
+            f"{consequence(ctx, check.reference.cluster)}.",
             target,
             change_setting(check, target, proposed),
             _evidence(check, target, verdict),

@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 from conftest import Run
 
-from confcheck.rules._reaction import reaction, refusal
+from confcheck import plugin_manager
+from confcheck.engine import Context
+from confcheck.model import Cluster, Deployment, Product
+from confcheck.rules._reaction import consequence, reaction, refusal
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CASES = [
@@ -51,15 +54,26 @@ def test_where_some_clients_refuse_a_finding_says_both() -> None:
 
 
 def _findings(
-    confcheck: Callable[..., Run], tmp_path: Path, case: tuple[str, str | None], *behaviors: str | None
+    confcheck: Callable[..., Run],
+    tmp_path: Path,
+    case: tuple[str, str | None],
+    *behaviors: str | None,
+    tls_verify: str = "true",
 ) -> list[dict[str, Any]]:
     """The findings of an example snapshot linted with its ``[[jabber]]`` entries given ``behaviors`` in
-    turn (an entry of its own added to a snapshot without one)."""
+    turn (an entry of its own per behavior added to a snapshot without any), and Expressway-C's TLS
+    verify mode ``tls_verify``."""
     name, config = case
     data = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
     if not data.get("discovery"):
-        data["clusters"].append({"name": "jabber-x", "product": "jabber", "version": "14.1", "nodes": []})
-        data["discovery"] = [{"jabber": "jabber-x", "services_domain": "acme.example", "xmpp_domains": []}]
+        data["discovery"] = []
+        for number in range(len(behaviors)):
+            jabber = f"jabber-{number}"
+            data["clusters"].append({"name": jabber, "product": "jabber", "version": "14.1", "nodes": []})
+            data["discovery"].append({"jabber": jabber, "services_domain": f"d{number}.acme.example"})
+    for cluster in data["clusters"]:
+        if cluster["product"] == "expressway-c":
+            cluster["facts"]["tls_verify"] = tls_verify
     for number, entry in enumerate(data["discovery"]):
         entry.pop("invalid_certificate_behavior", None)
         behavior = behaviors[number % len(behaviors)]
@@ -121,7 +135,9 @@ def test_where_only_some_domains_refuse_a_finding_says_both_and_expressway_follo
     # acme.example refuses; branch and partner prompt
     found = _findings(confcheck, tmp_path, CASES[1], "RejectAndNotify", None)
     messages = {f["rule"]: f["message"] for f in found}
-    assert messages["CC102"].endswith(": Jabber prompts (or, under RejectAndNotify, refuses to connect).")
+    # the installer arguments of acme.example's clients: what those clients do
+    assert messages["CC103"].startswith("CCMCIP (installer arguments) cucm1 is a short host name")
+    assert messages["CC103"].endswith(": Jabber refuses to connect.")
     assert messages["CC107"].startswith(
         "Jabber outside the office refuses Expressway-E expe1.acme.example for acme.example:"
     )
@@ -133,3 +149,63 @@ def test_where_only_some_domains_refuse_a_finding_says_both_and_expressway_follo
     assert edge.startswith(
         "Jabber outside the office prompts at Expressway-E expe1.acme.example for acme.example:"
     )
+
+
+def test_a_setting_every_client_gets_says_both_where_the_services_domains_differ(
+    confcheck: Callable[..., Run], tmp_path: Path
+) -> None:
+    found = _findings(confcheck, tmp_path, CASES[2], "RejectAndNotify", "PromptPerSession")  # the demo
+    named = [f["message"] for f in found if f["rule"] in ("CC102", "CC103")]
+    assert named
+    assert all(m.endswith(": Jabber prompts (or, under RejectAndNotify, refuses to connect).") for m in named)
+
+
+@pytest.mark.parametrize("behavior", [None, "RejectAndNotify"])
+def test_a_setting_of_expressway_c_says_what_its_tls_verify_does_not_what_jabber_does(
+    confcheck: Callable[..., Run], tmp_path: Path, behavior: str | None
+) -> None:
+    """Expressway-C checks the names it is configured with (TLS verify); no Jabber client meets them."""
+    (on,) = [f["message"] for f in _findings(confcheck, tmp_path, CASES[1], behavior) if f["rule"] == "CC102"]
+    assert on.startswith("Unified CM publisher address 10.50.0.11 is an IP address")
+    assert on.endswith(
+        ": core's TLS verify fails on it, so MRA users cannot reach that server (Cisco doc 213872)."
+    )
+    off = _findings(confcheck, tmp_path, CASES[1], behavior, tls_verify="false")
+    (latent,) = [f["message"] for f in off if f["rule"] == "CC102"]
+    assert latent.endswith(
+        ": core does not verify TLS (TLS verify mode Off), so nothing fails today; with TLS verify On, as Cisco "
+        "recommends, MRA users could not reach that server."
+    )
+
+
+@pytest.mark.parametrize(
+    ("product", "tls_verify", "still", "said"),
+    [
+        ("cucm", "true", False, "Jabber prompts"),
+        ("cucm", "true", True, "clients that get this certificate would still prompt"),
+        (
+            "expressway-c",
+            "true",
+            False,
+            "core's TLS verify fails on it, so MRA users cannot reach that server",
+        ),
+        (
+            "expressway-c",
+            "true",
+            True,
+            "core's TLS verify would still fail on it when it gets this certificate",
+        ),
+        (
+            "expressway-c",
+            "false",
+            True,
+            "core does not verify TLS (TLS verify mode Off), so nothing fails today",
+        ),
+    ],
+)
+def test_what_a_name_the_certificate_lacks_costs_depends_on_who_checks_it(
+    product: Product, tls_verify: str, still: bool, said: str
+) -> None:
+    core = Cluster("core", product, "X15.0.1", facts=(("tls_verify", tls_verify),))
+    ctx = Context(Deployment((core,)), plugin_manager.catalog())
+    assert consequence(ctx, core, still=still).startswith(said)

@@ -165,9 +165,13 @@ def test_a_twin_follows_the_rename_the_rsa_certificate_asks_for() -> None:
     found = run(deployment(Cluster("c", "cucm", RELEASE, (without,))))
     assert one(found, "CC102").fix is not None
     twin = one(found, "CC101")
-    assert (
-        "is to become cucm1.example.com, which its tomcat-ECDSA certificate does not name either"
-        in twin.message
+    assert twin.message.endswith(
+        "is to become cucm1.example.com, which its tomcat-ECDSA certificate does not name either: clients "
+        "that get this certificate would still prompt."
+    )
+    refused = run(refusing(deployment(Cluster("c", "cucm", RELEASE, (without,))), "RejectAndNotify"))
+    assert one(refused, "CC101").message.endswith(
+        ": clients that get this certificate would still refuse to connect."
     )
     assert twin.fix is not None
     assert twin.fix.renewals[0].purpose == "tomcat-ECDSA"
