@@ -355,10 +355,17 @@ def cn_only_match(ctx: Context) -> Iterator[Finding]:
     Regenerate the certificate (or its CSR) so that it carries the name as a SAN dNSName.
     """
     for check, target, verdict in _targets(ctx, "cn-only"):
+        cluster = check.reference.cluster
+        why = (
+            f"no SAN identity; {cluster.name}'s TLS verify checks this name, no Jabber client does, and whether "
+            "it accepts a name only in the CN is not confirmed (verifiers following RFC 9525 do not)"
+            if cluster.product == "expressway-c"
+            else "no SAN identity clients check, and Jabber for Mac, iPhone and iPad refuse a name only in the "
+            "CN (Apple's rules for TLS server certificates)"
+        )
         yield check.finding(
             f"{subject(check)} matches {certificate_of(check, target)} only through its Subject CN; "
-            "the certificate has no SAN identity clients check, and Jabber for Mac, iPhone and iPad refuse a "
-            "name only in the CN (Apple's rules for TLS server certificates).",
+            f"the certificate has {why}.",
             target,
             _reissue(ctx, check, target, f"it names {check.reference.value} only in its Subject CN"),
             _evidence(check, target, verdict),
