@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from confcheck import records
+from confcheck.model import REJECT_AND_NOTIFY
 
 if TYPE_CHECKING:
     from confcheck.certs import Certificate
@@ -92,6 +93,12 @@ class Discovery:
     """The clients in use; empty: not given (every platform, versions that validate, is assumed)."""
     invalid_certificate_behavior: str | None = None
     """``RejectAndNotify`` or ``PromptPerSession`` when the inventory says how clients are installed."""
+
+    @property
+    def refuses(self) -> bool:
+        """Whether the clients refuse to connect where they would prompt (:data:`REJECT_AND_NOTIFY`);
+        without the setting they prompt (the default, modelled)."""
+        return self.invalid_certificate_behavior == REJECT_AND_NOTIFY
 
     def view(self, name: str) -> DnsView | None:
         """The DNS view called ``name`` (``internal``, ``external``), if it was asked."""

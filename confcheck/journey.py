@@ -209,13 +209,13 @@ class _Builder:
             self.checks.setdefault(key, []).append(check)
             self.of_cluster.setdefault(id(ref.cluster), []).append(check)
         self.clients: tuple[Client, ...] = ()
-        self.behavior: str | None = None
+        self.refuses = False
 
     # --- one services domain -------------------------------------------------------------------
 
     def journey(self, d: Discovery) -> Journey:
         self.clients = d.clients or tuple(Client(p) for p in PLATFORMS)
-        self.behavior = d.invalid_certificate_behavior
+        self.refuses = d.refuses
         notes = []
         if not d.clients:
             notes.append(
@@ -235,7 +235,7 @@ class _Builder:
                 f"Trust is not judged for {', '.join(unjudged)}: no trust store for the platform "
                 "([check] trust_store, or [check.trust_stores]); names are."
             )
-        if self.behavior == "RejectAndNotify":
+        if self.refuses:
             notes.append(
                 "InvalidCertificateBehavior is RejectAndNotify: where a platform would prompt, the client refuses instead."
             )
@@ -245,7 +245,7 @@ class _Builder:
             self.clients,
             (self.inside(d), self.outside(d)),
             tuple(notes),
-            self.behavior == "RejectAndNotify",
+            self.refuses,
         )
 
     # --- inside the office -----------------------------------------------------------------------------
@@ -541,7 +541,7 @@ class _Builder:
             if cn_only is not None and client.platform in apple.PLATFORMS:
                 reasons.insert(len(problems), cn_only)
             if reasons:
-                if self.behavior == "RejectAndNotify":
+                if self.refuses:
                     found.append(
                         Outcome(client.platform, "refuse", "refuses (RejectAndNotify): " + "; ".join(reasons))
                     )

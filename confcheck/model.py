@@ -23,6 +23,9 @@ NOT_OFFERED = endpoint.NOT_OFFERED
 QUIET_ERRORS = endpoint.QUIET_ERRORS
 
 Product = Literal["cucm", "cup", "imp", "unity", "expressway-e", "expressway-c", "jabber"]
+REJECT_AND_NOTIFY = "RejectAndNotify"
+"""The InvalidCertificateBehavior (``[[jabber]]``) under which Jabber refuses to connect where it would
+prompt (:attr:`~confcheck.discovery_model.Discovery.refuses`)."""
 PRODUCTS: tuple[Product, ...] = ("cucm", "cup", "imp", "unity", "expressway-e", "expressway-c", "jabber")
 INVENTORY_PRODUCTS: tuple[Product, ...] = ("cucm", "cup", "imp", "unity", "expressway-e", "expressway-c")
 """What a ``[[cluster]]`` of the inventory may be; ``jabber`` is made from ``[[jabber]]``: the settings the

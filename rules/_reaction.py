@@ -10,44 +10,43 @@ deployment's clients do, or both when its services domains differ.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from confcheck.engine import Context
-from confcheck.model import Cluster
+from confcheck.model import REJECT_AND_NOTIFY, Cluster
 
-REJECT = "RejectAndNotify"
-"""The InvalidCertificateBehavior under which Jabber refuses instead of prompting."""
+if TYPE_CHECKING:
+    from confcheck.discovery_model import Discovery
 
 
-def refusal(behaviors: Iterable[str | None]) -> bool | None:
-    """True when every behavior is :data:`REJECT`, None when some are, False when none is (or there is
-    none: by default Jabber prompts, as modelled; see the README)."""
-    found = [behavior == REJECT for behavior in behaviors]
+def refusal(entries: Iterable[Discovery]) -> bool | None:
+    """True when the clients of every entry refuse (:attr:`Discovery.refuses`), None when some do, False
+    when none does (or there is no entry: by default Jabber prompts, as modelled; see the README)."""
+    found = [d.refuses for d in entries]
     if found and all(found):
         return True
     return None if any(found) else False
 
 
-def deployment_refusal(ctx: Context, cluster: str | None = None) -> bool | None:
+def refusal_of(ctx: Context, cluster: str | None = None) -> bool | None:
     """:func:`refusal` of every services domain of the deployment (``[[jabber]]``); of one entry's alone for
     ``cluster`` naming that entry's clients (their installer arguments and connection settings reach
     those clients only)."""
     by_clients = ctx.memo(
         "jabber-refusal",
-        lambda: {d.jabber: refusal([d.invalid_certificate_behavior]) for d in ctx.deployment.discovery},
+        lambda: {d.jabber: d.refuses for d in ctx.deployment.discovery},
     )
     own = by_clients.get(cluster) if cluster is not None else None
     if own is not None:
         return own
-    return ctx.memo(
-        "jabber-refusals", lambda: refusal(d.invalid_certificate_behavior for d in ctx.deployment.discovery)
-    )
+    return ctx.memo("jabber-refusals", lambda: refusal(ctx.deployment.discovery))
 
 
 def reaction(refuses: bool | None, prompting: str, refusing: str, either: str | None = None) -> str:
     """``prompting`` where the clients prompt, ``refusing`` where they refuse, ``either`` (by default
     ``prompting (or, under RejectAndNotify, refusing)``) where some do each."""
     if refuses is None:
-        return either if either is not None else f"{prompting} (or, under {REJECT}, {refusing})"
+        return either if either is not None else f"{prompting} (or, under {REJECT_AND_NOTIFY}, {refusing})"
     return refusing if refuses else prompting
 
 
@@ -55,8 +54,8 @@ def reacts(
     ctx: Context, prompting: str, refusing: str, either: str | None = None, cluster: str | None = None
 ) -> str:
     """:func:`reaction` of the deployment's clients, or of one ``[[jabber]]`` entry's for the settings of
-    its clients (``cluster``; :func:`deployment_refusal`)."""
-    return reaction(deployment_refusal(ctx, cluster), prompting, refusing, either)
+    its clients (``cluster``; :func:`refusal_of`)."""
+    return reaction(refusal_of(ctx, cluster), prompting, refusing, either)
 
 
 def consequence(ctx: Context, cluster: Cluster, still: bool = False) -> str:

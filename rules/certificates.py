@@ -29,7 +29,7 @@ from confcheck import apple, hookimpl, identity, records
 from confcheck.certs import EKU_LABELS, Certificate
 from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
-from confcheck.model import ECDSA, SIP_OAUTH_PORTS, Cluster, Endpoint, Node, family
+from confcheck.model import ECDSA, REJECT_AND_NOTIFY, SIP_OAUTH_PORTS, Cluster, Endpoint, Node, family
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import (
     SERVER_STORE,
@@ -45,7 +45,7 @@ from confcheck.rules._fixes import (
     renew,
     renewal_fix,
 )
-from confcheck.rules._reaction import REJECT, deployment_refusal, reacts
+from confcheck.rules._reaction import reacts, refusal_of
 
 SPECIAL_CHARACTERS = "@&!,"
 """What Cisco's guide says the CA request fields must not hold."""
@@ -389,9 +389,9 @@ def self_signed_certificate(ctx: Context) -> Iterator[Finding]:
             + reacts(
                 ctx,
                 "each user accepts it at a prompt (method 1).",
-                f"the clients refuse it ({REJECT}: no user can accept it at a prompt, as method 1 needs).",
+                f"the clients refuse it ({REJECT_AND_NOTIFY}: no user can accept it at a prompt, as method 1 needs).",
                 f"each user accepts it at a prompt (method 1), except where the clients are installed with "
-                f"{REJECT}: those refuse it.",
+                f"{REJECT_AND_NOTIFY}: those refuse it.",
             ),
         }[trusted]
         title = purpose_title(p.purpose)
@@ -460,13 +460,13 @@ def validation_method(ctx: Context) -> Iterator[Finding]:
                 for m in found
             ]
             message = f"{cluster.name} mixes the validation methods of Cisco's guide: {'; '.join(parts)}."
-        if {"1", "1 or 2"} & set(found) and deployment_refusal(ctx) is not False:
+        if {"1", "1 or 2"} & set(found) and refusal_of(ctx) is not False:
             message += reacts(
                 ctx,
                 "",
-                f" The Jabber clients are installed with {REJECT}: no user can accept a certificate at a prompt, "
+                f" The Jabber clients are installed with {REJECT_AND_NOTIFY}: no user can accept a certificate at a prompt, "
                 "so where method 1 is used they refuse to connect.",
-                f" Clients installed with {REJECT} cannot accept a certificate at a prompt: where method 1 is "
+                f" Clients installed with {REJECT_AND_NOTIFY} cannot accept a certificate at a prompt: where method 1 is "
                 "used, they refuse to connect.",
             )
         # a summary: the work is each self-signed certificate's CC303 step, said once per certificate
@@ -1410,7 +1410,7 @@ def _restart(ctx: Context, cluster: Cluster, node: Node, endpoints: list[Endpoin
                 ctx,
                 f"port {port} prompts too.",
                 f"the clients refuse port {port} too.",
-                f"port {port} prompts too (or, under {REJECT}, is refused).",
+                f"port {port} prompts too (or, under {REJECT_AND_NOTIFY}, is refused).",
             )
         fix = Fix(
             phase=Phase.CERTIFICATES,

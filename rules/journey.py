@@ -24,11 +24,11 @@ from confcheck import hookimpl
 from confcheck.certs import Certificate
 from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
-from confcheck.model import Cluster, DnsRecord, Endpoint, Node
+from confcheck.model import REJECT_AND_NOTIFY, Cluster, DnsRecord, Endpoint, Node
 from confcheck.platforms import PLATFORM_TITLES, STORE_KEYS, STORE_TITLES, anchors, enterprise_trust
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import node_label, purpose_title, renew, renewal_fix
-from confcheck.rules._reaction import REJECT, reaction, reacts, refusal
+from confcheck.rules._reaction import reaction, reacts
 
 if TYPE_CHECKING:
     from confcheck.discovery_model import Discovery
@@ -145,7 +145,7 @@ def _edge_finding(
     kept = tuple(n for n in (cert.san.dns if cert.san else ()) if not n.startswith("*"))
     successor = renew(ctx, cluster, node, "expressway", cert, demand, names=(*kept, wanted), request=True)
     return Finding(
-        f"Jabber outside the office {reaction(refusal([d.invalid_certificate_behavior]), 'prompts at', 'refuses')} "
+        f"Jabber outside the office {reaction(d.refuses, 'prompts at', 'refuses')} "
         f"Expressway-E {node_label(node)} for {d.services_domain}: "
         f"its certificate {demand.removeprefix('it ')}.",
         cluster=cluster.name,
@@ -353,7 +353,7 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
             fix = replace(fix, steps=steps)
         yield Finding(
             f"Jabber for {who} (releases that validate certificates) "
-            f"{reacts(ctx, 'prompts for', 'refuses', f'prompts for (or, under {REJECT}, refuses)')} the {purpose} certificate of "
+            f"{reacts(ctx, 'prompts for', 'refuses', f'prompts for (or, under {REJECT_AND_NOTIFY}, refuses)')} the {purpose} certificate of "
             f"{node_label(node)}: not trusted by {clauses}.",
             cluster=cluster.name if cluster else None,
             product=cluster.product if cluster else None,

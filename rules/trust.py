@@ -31,7 +31,7 @@ from confcheck import hookimpl, parallel, records
 from confcheck.certs import Certificate, is_self_signed, label
 from confcheck.engine import Context, ReferenceCheck
 from confcheck.findings import Finding, Fix, Phase, Severity
-from confcheck.model import Cluster, Deployment, Endpoint, Node
+from confcheck.model import REJECT_AND_NOTIFY, Cluster, Deployment, Endpoint, Node
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import (
     METHOD_2_STEPS,
@@ -46,7 +46,7 @@ from confcheck.rules._fixes import (
     renewal_fix,
     subject,
 )
-from confcheck.rules._reaction import REJECT, reacts
+from confcheck.rules._reaction import reacts
 
 if TYPE_CHECKING:  # the functions that use cryptography import it: confcheck rules and explain read
     # this module for its docstrings alone, and importing cryptography.x509 was 30 percent of their start-up
@@ -1124,7 +1124,7 @@ def untrusted_chain(ctx: Context) -> Iterator[Finding]:
         if not gaps:
             continue
         clauses = "; ".join(g.text for g in gaps)
-        verb = reacts(ctx, "prompt for", "refuse", f"prompt for (or, under {REJECT}, refuse)")
+        verb = reacts(ctx, "prompt for", "refuse", f"prompt for (or, under {REJECT_AND_NOTIFY}, refuse)")
         yield _finding(met, f"Jabber will {verb} {_certificate(met)}: {clauses}.", _fix(ctx, met, gaps))
 
 

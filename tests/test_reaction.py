@@ -13,6 +13,7 @@ import pytest
 from conftest import Run
 
 from confcheck import plugin_manager
+from confcheck.discovery_model import Discovery
 from confcheck.engine import Context
 from confcheck.model import Cluster, Deployment, Product
 from confcheck.rules._reaction import consequence, reaction, refusal
@@ -43,7 +44,11 @@ METHOD_1 = re.compile(r"accepts? (it|a certificate) at a prompt|users accept pro
 def test_the_clients_refuse_when_every_entry_says_reject_and_notify(
     behaviors: list[str | None], expected: bool | None
 ) -> None:
-    assert refusal(behaviors) is expected
+    entries = [
+        Discovery(f"jabber-{n}", "acme.example", invalid_certificate_behavior=b)
+        for n, b in enumerate(behaviors)
+    ]
+    assert refusal(entries) is expected
 
 
 def test_where_some_clients_refuse_a_finding_says_both() -> None:
