@@ -22,7 +22,6 @@ and what it breaks. A change file lists the edits, in the admin's terms::
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from confcheck.catalog import Catalog
 from confcheck.config import key_lines
 from confcheck.errors import InputError
 from confcheck.model import Cluster, Deployment, Node, Setting
+from confcheck.records import replace
 
 
 def apply(deployment: Deployment, path: str | Path, catalog: Catalog) -> tuple[Deployment, tuple[str, ...]]:

@@ -496,9 +496,8 @@ def _rescued(exc: ConfcheckError, deployment: Deployment, saved: Target | None) 
 
 
 def _report(args: argparse.Namespace) -> ExitCode:
-    from dataclasses import replace
-
     from confcheck import inputs, plugin_manager
+    from confcheck.records import replace
     from confcheck.reports import json as json_report
 
     outputs = _outputs(args, (args.source,))

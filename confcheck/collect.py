@@ -24,7 +24,7 @@ import ipaddress
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TypeVar
 
@@ -52,6 +52,7 @@ from confcheck.model import (
     Problem,
     major_version,
 )
+from confcheck.records import replace
 from confcheck.transport import tls
 
 T = TypeVar("T")

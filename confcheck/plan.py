@@ -9,12 +9,12 @@ phase: DNS, certificates, node and server names, client-facing settings, the XMP
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from typing import cast
 
 from confcheck import records, renewal
 from confcheck.findings import DnsNeed, Finding, Fix, Phase, Renewal
 from confcheck.model import Deployment
+from confcheck.records import replace
 
 
 @records.record
@@ -173,10 +173,12 @@ def _once_per_cluster(steps: list[Step]) -> list[Step]:
         if fix is not None and fix.once_per_cluster != (0, 0):
             groups.setdefault((fix.where, fix.field, step.clusters, fix.once_per_cluster), []).append(index)
     for (_, _, _, (opening, closing)), members in groups.items():
+        if len(members) < 2:
+            continue  # one change: it says its procedure in full
         procedures = [cast(Fix, steps[i].fix).steps for i in members]
         ends = {(p[:opening], p[len(p) - closing :]) for p in procedures}
-        if len(members) < 2 or len(ends) != 1 or min(map(len, procedures)) <= opening + closing:
-            continue  # one change, or procedures not worded alike: each says its own in full
+        if len(ends) != 1 or min(map(len, procedures)) <= opening + closing:
+            continue  # procedures not worded alike: each says its own in full
         numbers = [index + 1 for index in members]
         together = f"steps {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
         for index in members:
@@ -197,7 +199,8 @@ def _once_per_cluster(steps: list[Step]) -> list[Step]:
                 f"Carry out {together} in one maintenance window: the sub-steps they share are done once."
             )
             impact = f"{fix.impact} {window}" if fix.impact else window
-            steps[index] = replace(step, fix=replace(fix, steps=tuple(said), impact=impact))
+            fix = replace(fix, steps=tuple(said), impact=impact)
+            steps[index] = Step(step.phase, step.action, step.where, fix, step.findings, step.done, step.see)
     return steps
 
 
@@ -252,8 +255,13 @@ def _one_per_certificate(merged: dict[Fix, list[Finding]]) -> tuple[dict[Fix, li
         if key in notes:
             successor = replace(successor, notes=(*successor.notes, notes[key]))
         fix = renewal.fix(successor, dict.fromkeys(preconditions), dict.fromkeys(dns))
-        steps.append(Step(fix.phase, fix.action, fix.where, fix, tuple(dict.fromkeys(findings))))
+        steps.append(Step(fix.phase, fix.action, fix.where, fix, _once(findings)))
     return rest, steps
+
+
+def _once(findings: list[Finding]) -> tuple[Finding, ...]:
+    """``findings`` without repeats, in order (one finding needs no hashing to be alone)."""
+    return tuple(findings) if len(findings) < 2 else tuple(dict.fromkeys(findings))
 
 
 def _dns_steps(merged: dict[Fix, list[Finding]], known: _Known | None) -> list[Step]:
@@ -277,9 +285,12 @@ def _dns_steps(merged: dict[Fix, list[Finding]], known: _Known | None) -> list[S
     for key, found in needs.items():
         name, address = key
         action, done = _dns_action(name, address, key in reverse, known)
-        where = "the DNS servers the nodes and the Jabber clients use"
-        steps.append(Step(Phase.DNS, action, where, None, tuple(dict.fromkeys(found)), done))
+        steps.append(Step(Phase.DNS, action, _DNS_SERVERS, None, _once(found), done))
     return steps
+
+
+_DNS_SERVERS = "the DNS servers the nodes and the Jabber clients use"
+"""Where every DNS step is carried out."""
 
 
 def _dns_action(name: str, address: str, ptr: bool, known: _Known | None) -> tuple[str, bool]:

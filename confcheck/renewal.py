@@ -12,9 +12,9 @@ is written by the same function, so a finding's fix and the plan's step read ali
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 
 from confcheck.findings import DnsNeed, Fix, Phase, Renewal
+from confcheck.records import replace
 
 PUBLIC_CA_ONE_PER_FQDN = (
     "Some public CAs sign only one certificate per FQDN, and this node needs two ({purposes}) naming "
@@ -71,9 +71,9 @@ def _merged(r: Renewal) -> bool:
     """Whether ``r`` is already what :func:`merge` makes of it alone: no item said twice, no subject field
     given twice, and no empty value that merging reads as none."""
     for items in (r.automatic, r.demands, r.names, r.without, r.prepare, r.notes, r.signing):
-        if len(set(items)) != len(items):
+        if len(items) > 1 and len(set(items)) != len(items):  # most hold none or one
             return False
-    if len(dict(r.subject)) != len(r.subject):
+    if len(r.subject) > 1 and len(dict(r.subject)) != len(r.subject):
         return False
     optional = (
         r.fqdn,
@@ -111,17 +111,19 @@ def fix(renewal: Renewal, preconditions: Iterable[str] = (), dns: Iterable[DnsNe
     """The step that replaces the certificate: what it must be, and the one procedure that gets it
     (after ``preconditions``, and the DNS records in ``dns``)."""
     csr = requests(renewal)
-    return Fix(
-        phase=Phase.CERTIFICATES,
-        action=_action(renewal, csr),
-        where=renewal.where,
-        current=None,
-        proposed=_successor(renewal, csr),
-        preconditions=tuple(preconditions),
-        impact=renewal.impact,
-        steps=_steps(renewal, csr),
-        dns=tuple(dns),
-        renewals=(renewal,),
+    contents = _contents(renewal)
+    return Fix(  # by position: a report's plan makes one per replaced certificate
+        Phase.CERTIFICATES,
+        _action(renewal, csr),
+        renewal.where,
+        None,  # field
+        None,  # current
+        _successor(renewal, csr, contents),  # proposed
+        tuple(preconditions),
+        renewal.impact,
+        _steps(renewal, csr, contents),
+        tuple(dns),
+        (renewal,),
     )
 
 
@@ -146,8 +148,9 @@ def _action(r: Renewal, csr: bool) -> str:
     return f"{verb}: {'; '.join(r.demands)}" if r.demands else verb
 
 
-def _successor(r: Renewal, csr: bool) -> str:
-    """The new certificate in one line: how it is signed, its names, its key, its subject."""
+def _successor(r: Renewal, csr: bool, contents: list[str]) -> str:
+    """The new certificate in one line: how it is signed, its names, its key, its subject (``contents``:
+    :func:`_contents`)."""
     parts = []
     if csr:
         parts.append(f"signed by {r.signer}" if r.signer else "CA-signed")
@@ -155,7 +158,7 @@ def _successor(r: Renewal, csr: bool) -> str:
         parts.append("self-signed")
     if r.multi_server:
         parts.append(f"multi-server (SAN), CN {r.multi_server}")
-    return "; ".join(parts + _contents(r) + (list(r.signing) if csr else []))
+    return "; ".join(parts + contents + (list(r.signing) if csr else []))
 
 
 def _contents(r: Renewal) -> list[str]:
@@ -173,7 +176,7 @@ def _contents(r: Renewal) -> list[str]:
     return parts
 
 
-def _steps(r: Renewal, csr: bool) -> tuple[str, ...]:
+def _steps(r: Renewal, csr: bool, contents: list[str]) -> tuple[str, ...]:
     steps = list(r.prepare)
     if r.subject:
         fields = ", ".join(f"{k}={v}" for k, v in r.subject)
@@ -189,8 +192,8 @@ def _steps(r: Renewal, csr: bool) -> tuple[str, ...]:
         steps += _push_again(r)
         return tuple(steps) + r.notes
     cn = r.names[0] if r.names else r.fqdn
-    contents = ([f"CN {cn}"] if cn else []) + _contents(r)
-    described = f" with {_and(contents)}" if contents else ""
+    described_by = ([f"CN {cn}"] if cn else []) + contents
+    described = f" with {_and(described_by)}" if described_by else ""
     signer = r.signer or "the CA"
     if r.trust_store is None:  # not a Cisco server: its own tools, in its own words
         steps += [

@@ -14,7 +14,6 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
@@ -38,6 +37,7 @@ from confcheck.model import (
     Setting,
     major_version,
 )
+from confcheck.records import replace
 
 if TYPE_CHECKING:
     from confcheck.discovery_model import Discovery, Fetch

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import field, replace
+from dataclasses import field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +12,7 @@ from confcheck.engine import CheckOptions, Context
 from confcheck.findings import Finding, Severity
 from confcheck.gate import Gate
 from confcheck.model import Deployment
+from confcheck.records import replace
 from confcheck.report import ChangeSummary, Cover, Report
 from confcheck.snapshot import write_atomic
 

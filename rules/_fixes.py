@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from typing import Any
 
 from confcheck import identity, renewal
@@ -11,6 +10,7 @@ from confcheck.certs import Certificate
 from confcheck.engine import Context, ReferenceCheck, TargetCheck
 from confcheck.findings import DnsNeed, Fix, Renewal
 from confcheck.model import PRODUCT_TITLES, SIP_OAUTH_PORTS, Cluster, Endpoint, Node, family
+from confcheck.records import replace
 
 
 def node_label(node: Node) -> str:
@@ -371,7 +371,7 @@ def renewal_fix(renewals: Renewal | tuple[Renewal, ...], cluster: Cluster | None
     ``extra`` sets other :class:`~confcheck.findings.Fix` fields (``current=``, ``proposed=``).
 
     Copied once at most: ``renewal.fix`` makes the fix of one certificate as it is wanted here, and a
-    ``dataclasses.replace`` is a generic copy of every field (one per finding of a large deployment)."""
+    copy (``records.replace``) makes every field again (one per finding of a large deployment)."""
     found = renewals if isinstance(renewals, tuple) else (renewals,)
     action = extra.pop("action", None)  # for several certificates; one is named by its own procedure
     fix = renewal.fix(found[0], service_update(cluster) if renewal.requests(found[0]) else ())

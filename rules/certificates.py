@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
@@ -30,6 +29,7 @@ from confcheck.certs import EKU_LABELS, Certificate
 from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
 from confcheck.model import ECDSA, REJECT_AND_NOTIFY, SIP_OAUTH_PORTS, Cluster, Endpoint, Node, family
+from confcheck.records import replace
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import (
     SERVER_STORE,

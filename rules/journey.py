@@ -17,7 +17,6 @@ Everything is judged from the discovery recorded at collection (``[[jabber]]``);
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from confcheck import hookimpl
@@ -26,6 +25,7 @@ from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
 from confcheck.model import REJECT_AND_NOTIFY, Cluster, DnsRecord, Endpoint, Node
 from confcheck.platforms import PLATFORM_TITLES, STORE_KEYS, STORE_TITLES, anchors, enterprise_trust
+from confcheck.records import replace
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import node_label, purpose_title, renew, renewal_fix
 from confcheck.rules._reaction import reaction, reacts

@@ -23,7 +23,6 @@ import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -32,6 +31,7 @@ from confcheck.certs import Certificate, is_self_signed, label
 from confcheck.engine import Context, ReferenceCheck
 from confcheck.findings import Finding, Fix, Phase, Severity
 from confcheck.model import REJECT_AND_NOTIFY, Cluster, Deployment, Endpoint, Node
+from confcheck.records import replace
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import (
     METHOD_2_STEPS,

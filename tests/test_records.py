@@ -180,6 +180,16 @@ def test_record_behaves_as_its_stdlib_twin(cls: Any) -> None:
         assert repr(dataclasses.replace(one, **{name: value})) == repr(
             dataclasses.replace(mine, **{name: value})
         )
+        # the project's own copy gives what the stdlib's gives, refusals included
+        for changes in (
+            {name: value},
+            {},
+            {"no_such_field": 1},
+            {f.name: 1 for f in fields(cls) if not f.init},
+        ):
+            assert _outcome(partial(records.replace, one, **changes)) == _outcome(
+                partial(dataclasses.replace, one, **changes)
+            )
 
 
 def test_a_placeholder_is_held_before_its_values_are_known_and_settled_once() -> None:
@@ -341,3 +351,25 @@ def test_lint_compiles_one_init_per_record_shape() -> None:
     assert classes > 30  # the lint path defines its value classes as records
     assert shapes < classes / 2
     assert (by_records, by_dataclasses) == (shapes, 0)  # __init__ only, once per shape
+
+
+def test_replace_copies_a_record_with_changed_fields_and_leaves_other_classes_to_the_stdlib() -> None:
+    @records.record
+    class Point:
+        x: int
+        y: int = 0
+        label: str = field(default="", compare=False)
+
+    point = Point(1, 2, "a")
+    moved = records.replace(point, y=5)
+    assert (moved, moved.label, point.y) == (Point(1, 5), "a", 2)  # a new record; the old one unchanged
+    assert records.replace(point) == point
+
+    @dataclass(frozen=True)
+    class Plain:
+        x: int
+        y: int = field(default=0, init=False)
+
+    assert records.replace(Plain(1), x=3) == Plain(3)
+    with pytest.raises(ValueError, match="init=False"):
+        records.replace(Plain(1), y=3)

@@ -98,13 +98,14 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import field, replace
+from dataclasses import field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from confcheck import records
 from confcheck.errors import InputError
+from confcheck.records import replace
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from confcheck.engine import CheckOptions
 from confcheck.errors import ExitCode
 from confcheck.gate import Gate
 from confcheck.pack import Inputs, Pack, build, output
+from confcheck.records import replace
 from confcheck.report import Report
 
 
