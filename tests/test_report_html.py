@@ -684,14 +684,16 @@ def test_fragments_made_once_per_page_are_each_rows_own() -> None:
 def test_a_fill_by_name_takes_every_hole_and_no_other() -> None:
     """``_Out.put_named`` puts values where the template names them, escaped as any fill; a hole left out or
     a name the template lacks is a mistake, not an empty string."""
-    out = html._Out()
+    page = io.StringIO()
+    out = html._Out(page)
     row = html._Markup('<tr id="{id}"><td>{name}</td></tr>')
     out.put_named(row, name=HOSTILE, id="r1")
-    assert out.text() == f'<tr id="r1"><td>{ESCAPED}</td></tr>'
+    out.flush()
+    assert page.getvalue() == f'<tr id="r1"><td>{ESCAPED}</td></tr>'
     with pytest.raises(TypeError):
-        html._Out().put_named(row, id="r1")
+        html._Out(page).put_named(row, id="r1")
     with pytest.raises(TypeError):
-        html._Out().put_named(row, id="r1", name="n", cell="c")
+        html._Out(page).put_named(row, id="r1", name="n", cell="c")
 
 
 def test_templates_and_values_beyond_ascii_come_out_as_character_references() -> None:
@@ -704,22 +706,31 @@ def test_templates_and_values_beyond_ascii_come_out_as_character_references() ->
     assert html.escape("\u202e\u00e9") == "\\u202e&#233;"
 
 
-def test_the_values_of_a_page_filled_at_once_come_out_each_as_escaped_alone() -> None:
-    """The sections are filled in one formatting when the page is done: each text comes out as escaping
-    it alone makes it, whatever it holds (NUL, %, braces), and markup passes as is."""
+@pytest.mark.parametrize("filled_at", [1, 3, 10_000], ids=lambda n: f"filled at {n} values")
+def test_the_values_of_a_page_filled_in_pieces_come_out_each_as_escaped_alone(
+    filled_at: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sections are filled in one formatting per piece of the page: each text comes out as escaping
+    it alone makes it, whatever it holds (NUL, %, braces), markup passes as is, and the pieces written one
+    after the other are the page, wherever it is cut."""
+    monkeypatch.setattr(html, "_FILLED_AT", filled_at)
     texts = ["plain", HOSTILE, BREAKOUT, "a\x00b", "\x00", "\u202e", "caf\u00e9 \U0001f600 &", ""]
     texts += ["100% {} %s %%", "tab\tline\nend", "\udc80", "x" * 1000]
-    out = html._Out()
+    sink = io.StringIO()
+    out = html._Out(sink)
     cell = html._Markup("<td>{}</td>")
     for text in texts:
         out.put(cell, text)
+        out.section_done()
     out.put(cell, html.Html("<b>ok</b>"))
     out.put(cell, None)
+    out.section_done()
     out.rows(
         html._List("<dl>", "<dt>{}</dt><dd>{}</dd>", "</dl>", "\u00b7"), [(HOSTILE, "%s"), ("k", "\x00")]
     )
     out.close(html._Markup("</tr>"))
-    page = out.text()
+    out.flush()
+    page = sink.getvalue()
     expected = "".join(f"<td>{html.escape(text)}</td>" for text in texts) + "<td><b>ok</b></td><td></td>"
     expected += f"<dl><dt>{ESCAPED}</dt><dd>%s</dd>&#183;<dt>k</dt><dd>\\x00</dd></dl></tr>"
     assert page == expected
