@@ -371,5 +371,6 @@ def test_replace_copies_a_record_with_changed_fields_and_leaves_other_classes_to
         y: int = field(default=0, init=False)
 
     assert records.replace(Plain(1), x=3) == Plain(3)
-    with pytest.raises(ValueError, match="init=False"):
-        records.replace(Plain(1), y=3)
+    refused = _outcome(partial(records.replace, Plain(1), y=3))  # ValueError, TypeError from Python 3.13
+    assert "init=False" in refused[1]
+    assert refused == _outcome(partial(dataclasses.replace, Plain(1), y=3))
