@@ -40,6 +40,7 @@ from confcheck.discovery_model import Client, Discovery, DnsView, Fetch
 from confcheck.engine import Context, ReferenceCheck, TargetCheck
 from confcheck.findings import Finding
 from confcheck.model import PLATFORMS, QUIET_ERRORS, Cluster, DnsRecord, Node
+from confcheck.ordered import once
 from confcheck.platforms import FIRST_VALIDATING, Trust, client_title, validates
 
 VERDICTS = ("ok", "prompt", "refuse", "fail", "silent", "unknown", "none")
@@ -478,7 +479,7 @@ class _Builder:
                 None,
                 self.same("unknown", f"{name} is no server of the snapshot: nothing to judge"),
                 tuple(notes),
-                _unique(related),
+                once(related),
             )
         if endpoint is None or not endpoint.chain:
             why = (
@@ -486,14 +487,12 @@ class _Builder:
                 if endpoint and endpoint.error
                 else f"no {purpose} certificate was collected"
             )
-            return Hop(
-                kind, title, name, where, None, self.same("unknown", why), tuple(notes), _unique(related)
-            )
+            return Hop(kind, title, name, where, None, self.same("unknown", why), tuple(notes), once(related))
         related += self.links.by_certificate.get(endpoint.chain[0].sha256, ())
         outcomes = self.judge(name, "http", endpoint.chain, extra)
         if fetch is not None and fetch.error is not None and fetch.error.kind not in QUIET_ERRORS:
             outcomes = self.same("fail", f"UDS answered something Jabber cannot use: {fetch.error.message}")
-        return Hop(kind, title, name, where, endpoint.chain[0], outcomes, tuple(notes), _unique(related))
+        return Hop(kind, title, name, where, endpoint.chain[0], outcomes, tuple(notes), once(related))
 
     def judge(
         self,
@@ -589,14 +588,14 @@ class _Builder:
             else:
                 reason, verdict = "no server found", "unknown"
             verdicts = self.same(verdict, check.problem or reason)
-            return Hop(kind, title, ref.value, None, None, verdicts, (), _unique(related))
+            return Hop(kind, title, ref.value, None, None, verdicts, (), once(related))
         endpoint = primary.endpoint
         where = f"{endpoint.protocol}://{ref.value}:{endpoint.port}" if endpoint else None
         notes = [n for n in (_twin_note(check, primary),) if n]
         if endpoint is None or not endpoint.chain or primary.match is None:
             why = endpoint.error.message if endpoint and endpoint.error else "no certificate was collected"
             return Hop(
-                kind, title, ref.value, where, None, self.same("unknown", why), tuple(notes), _unique(related)
+                kind, title, ref.value, where, None, self.same("unknown", why), tuple(notes), once(related)
             )
         related += [
             f
@@ -623,7 +622,7 @@ class _Builder:
             endpoint.chain[0],
             outcomes,
             tuple(notes),
-            _unique(related),
+            once(related),
             judged_by,
         )
 
@@ -726,7 +725,7 @@ class _Builder:
             fetch.chain[0],
             self.judge(host, "http", fetch.chain),
             notes,
-            _unique(related),
+            once(related),
         )
 
     def settings_hops(self, cluster: Cluster, prefix: str) -> list[Hop]:
@@ -809,7 +808,7 @@ class _Builder:
                 if endpoint and endpoint.error
                 else "no cup-xmpp certificate was collected"
             )
-            return Hop("xmpp", title, ref.value, None, None, self.same("unknown", why), (), _unique(related))
+            return Hop("xmpp", title, ref.value, None, None, self.same("unknown", why), (), once(related))
         related += self.links.by_certificate.get(endpoint.chain[0].sha256, ())
         where = f"xmpp://{target.node.name}:{endpoint.port}"
         outcomes = self.judge(
@@ -820,7 +819,7 @@ class _Builder:
             reason=target.match.reason,
             field=target.match.field,
         )
-        return Hop("xmpp", title, ref.value, where, endpoint.chain[0], outcomes, (), _unique(related))
+        return Hop("xmpp", title, ref.value, where, endpoint.chain[0], outcomes, (), once(related))
 
     def edge_hop(self, d: Discovery, cluster: Cluster, node: Node, name: str, port: int | None = None) -> Hop:
         """Expressway-E as Jabber meets it: the SRV target's name, the services domain (or
@@ -841,7 +840,7 @@ class _Builder:
             why = endpoint.error.message if endpoint and endpoint.error else "no certificate was collected"
             return Hop("expressway-c", title, node.name, None, None, self.same("unknown", why))
         cert = endpoint.chain[0]
-        related = _unique(self.links.by_certificate.get(cert.sha256, ()))
+        related = once(self.links.by_certificate.get(cert.sha256, ()))
         if not cert.not_before <= self.trust.options.now <= cert.not_after:
             outcomes = self.same(
                 "fail",
@@ -956,7 +955,3 @@ def _port(url: str) -> int | None:
         return urlsplit(url).port
     except ValueError:
         return None
-
-
-def _unique(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    return tuple(dict.fromkeys(findings))

@@ -14,6 +14,7 @@ from typing import cast
 from confcheck import records, renewal
 from confcheck.findings import DnsNeed, Finding, Fix, Phase, Renewal
 from confcheck.model import Deployment
+from confcheck.ordered import once
 from confcheck.records import replace
 
 
@@ -255,13 +256,8 @@ def _one_per_certificate(merged: dict[Fix, list[Finding]]) -> tuple[dict[Fix, li
         if key in notes:
             successor = replace(successor, notes=(*successor.notes, notes[key]))
         fix = renewal.fix(successor, dict.fromkeys(preconditions), dict.fromkeys(dns))
-        steps.append(Step(fix.phase, fix.action, fix.where, fix, _once(findings)))
+        steps.append(Step(fix.phase, fix.action, fix.where, fix, once(findings)))
     return rest, steps
-
-
-def _once(findings: list[Finding]) -> tuple[Finding, ...]:
-    """``findings`` without repeats, in order (one finding needs no hashing to be alone)."""
-    return tuple(findings) if len(findings) < 2 else tuple(dict.fromkeys(findings))
 
 
 def _dns_steps(merged: dict[Fix, list[Finding]], known: _Known | None) -> list[Step]:
@@ -285,7 +281,7 @@ def _dns_steps(merged: dict[Fix, list[Finding]], known: _Known | None) -> list[S
     for key, found in needs.items():
         name, address = key
         action, done = _dns_action(name, address, key in reverse, known)
-        steps.append(Step(Phase.DNS, action, _DNS_SERVERS, None, _once(found), done))
+        steps.append(Step(Phase.DNS, action, _DNS_SERVERS, None, once(found), done))
     return steps
 
 

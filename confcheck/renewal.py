@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from confcheck.findings import DnsNeed, Fix, Phase, Renewal
+from confcheck.ordered import once
 from confcheck.records import replace
 
 PUBLIC_CA_ONE_PER_FQDN = (
@@ -46,11 +47,11 @@ def merge(renewals: Sequence[Renewal]) -> Renewal:
         where=first.where,
         impact=first.impact,
         fqdn=next((r.fqdn for r in renewals if r.fqdn), None),
-        automatic=_once(n for r in renewals for n in r.automatic),
+        automatic=once(n for r in renewals for n in r.automatic),
         self_signed=first.self_signed,
-        demands=_once(d for r in renewals for d in r.demands),
-        names=_once(n for r in renewals for n in r.names),
-        without=_once(n for r in renewals for n in r.without),
+        demands=once(d for r in renewals for d in r.demands),
+        names=once(n for r in renewals for n in r.names),
+        without=once(n for r in renewals for n in r.without),
         subject=tuple(subject.items()),
         min_rsa_bits=max((r.min_rsa_bits for r in renewals if r.min_rsa_bits), default=None),
         request=any(r.request for r in renewals),
@@ -59,11 +60,11 @@ def merge(renewals: Sequence[Renewal]) -> Renewal:
         trust_store=next((r.trust_store for r in renewals if r.trust_store), None),
         regenerate=next((r.regenerate for r in renewals if r.regenerate), None),
         subject_command=next((r.subject_command for r in renewals if r.subject_command), None),
-        prepare=_once(s for r in renewals for s in r.prepare),
-        notes=_once(n for r in renewals for n in r.notes),
+        prepare=once(s for r in renewals for s in r.prepare),
+        notes=once(n for r in renewals for n in r.notes),
         required=any(r.required for r in renewals),
         multi_server=next((r.multi_server for r in renewals if r.multi_server), None),
-        signing=_once(s for r in renewals for s in r.signing),
+        signing=once(s for r in renewals for s in r.signing),
     )
 
 
@@ -300,7 +301,3 @@ def _title(purpose: str) -> str:
 
 def _and(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
-
-
-def _once(items: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))

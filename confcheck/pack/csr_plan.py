@@ -17,13 +17,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from confcheck import __version__, identity, records, renewal
 from confcheck.certs import EKU_LABELS
 from confcheck.findings import Renewal
 from confcheck.model import Cluster, Deployment, major_version
+from confcheck.ordered import once
 from confcheck.plan import Plan
 from confcheck.reports.csv import safe
 from confcheck.rules._fixes import service_update
@@ -160,7 +161,7 @@ def _row(
     one_per_fqdn: dict[str, str],
 ) -> Row:
     cn = r.names[0] if r.names else r.fqdn or r.node
-    sans = _once([*(r.names or ([r.fqdn] if r.fqdn else [])), *r.automatic])
+    sans = once([*(r.names or ([r.fqdn] if r.fqdn else [])), *r.automatic])
     values = dict(subjects(r.cluster))
     values.update(dict(r.subject))
     subject = [("CN", cn)] + [(name, values[name]) for name in ORGANISATION if values.get(name)]
@@ -216,7 +217,7 @@ def _row(
         multi_server=multi,
         signer=r.signer,
         reasons=r.demands,
-        notes=tuple(_once(notes)),
+        notes=once(notes),
         renewal=r,
     )
 
@@ -255,10 +256,6 @@ def _servers(deployment: Deployment) -> dict[str, int]:
             if name and identity.name_kind(name) == "fqdn" and (key := identity.normalize(name)):
                 found.setdefault(key, number)
     return found
-
-
-def _once(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
 
 
 # --- output -----------------------------------------------------------------------------------
