@@ -58,6 +58,10 @@ class Location:
     """What changing this setting costs (restarts, client sign-in), shown on every fix."""
     preconditions: tuple[str, ...] = ()
     """What must be true before the change, beyond DNS (which the rules state themselves)."""
+    order: str = ""
+    """In what order a cluster's nodes are renamed (IM and Presence: the subscribers first, the publisher
+    last, one at a time): said after :attr:`preconditions` for the node of a cluster of several, never for
+    the only node of one."""
     steps: tuple[str, ...] = ()
     """The procedure, when changing this setting takes more than typing a value.
 

@@ -43,6 +43,7 @@ def node_name(
     note: str = "",
     admin: str | None = None,
     once_per_cluster: tuple[int, int] = (0, 0),
+    order: str = "",
 ) -> Location:
     """The node's own name, checked against that node's Tomcat certificate."""
     return Location(
@@ -55,6 +56,7 @@ def node_name(
         phase=Phase.NODE_NAMES,
         impact=impact,
         preconditions=preconditions,
+        order=order,
         steps=steps,
         once_per_cluster=once_per_cluster,
         note=note,
@@ -75,12 +77,12 @@ IMP_RENAME_IMPACT = (
 )
 
 
-def imp_rename_preconditions() -> tuple[str, ...]:
-    """Before renaming IM and Presence 10.x nodes (Administration Guide for CUCM and IM and Presence 14)."""
-    return (
-        REPLICATION_HEALTHY,
-        "Rename the subscribers first and the IM and Presence database publisher last, one node at a time.",
-    )
+IMP_RENAME_ORDER = (
+    "Rename the subscribers first and the IM and Presence database publisher last, one node at a time."
+)
+"""The order of IM and Presence 10.x renames (Administration Guide for CUCM and IM and Presence 14)."""
+PRESENCE_RENAME_ORDER = "Rename the subscribers first and the database publisher last, one node at a time."
+"""The order of CUP 8.x and IM and Presence 9.x renames."""
 
 
 def imp_rename_steps(cucm_admin: str, imp_admin: str) -> tuple[str, ...]:
@@ -107,10 +109,8 @@ def presence_node_name(line: str, serviceability: str, services: str, xcp_router
         "System > Cluster Topology",
         "Fully Qualified Domain Name/IP Address",
         impact="IM and presence are down on the cluster for the whole change; plan a maintenance window.",
-        preconditions=(
-            REPLICATION_HEALTHY,
-            "Rename the subscribers first and the database publisher last, one node at a time.",
-        ),
+        preconditions=(REPLICATION_HEALTHY,),
+        order=PRESENCE_RENAME_ORDER,
         steps=(
             f"In {serviceability} > Tools > Control Center, stop {services}, then {xcp_router}, "
             "on every node.",

@@ -76,7 +76,8 @@ def imp_node_name() -> Location:
         checked_against="the Tomcat certificate of the IM and Presence node it names",
         phase=Phase.NODE_NAMES,
         impact=_common.IMP_RENAME_IMPACT,
-        preconditions=_common.imp_rename_preconditions(),
+        preconditions=(_common.REPLICATION_HEALTHY,),
+        order=_common.IMP_RENAME_ORDER,
         steps=_common.imp_rename_steps(ADMIN, IMP_ADMIN),
         note=(
             "Server Type 'CUCM IM and Presence'. Judged here only when the IM and Presence cluster is not "

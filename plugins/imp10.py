@@ -44,7 +44,8 @@ LINE = ProductLine(
             "System > Server",
             _common.SERVER_FIELD,
             impact=_common.IMP_RENAME_IMPACT,
-            preconditions=_common.imp_rename_preconditions(),
+            preconditions=(_common.REPLICATION_HEALTHY,),
+            order=_common.IMP_RENAME_ORDER,
             steps=_common.imp_rename_steps(CUCM_ADMIN, ADMIN),
             note=(
                 "Changed on the CUCM publisher of the cluster the IM and Presence nodes belong to (Server "

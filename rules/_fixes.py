@@ -7,7 +7,7 @@ from typing import Any
 
 from confcheck import identity, renewal
 from confcheck.certs import Certificate
-from confcheck.engine import Context, ReferenceCheck, TargetCheck
+from confcheck.engine import Context, Reference, ReferenceCheck, TargetCheck
 from confcheck.findings import DnsNeed, Fix, Renewal
 from confcheck.model import PRODUCT_TITLES, SIP_OAUTH_PORTS, Cluster, Endpoint, Node, family
 from confcheck.records import replace
@@ -176,7 +176,7 @@ def change_setting(check: ReferenceCheck, target: TargetCheck, proposed: str) ->
         field=ref.location.field,
         current=ref.value,
         proposed=proposed,
-        preconditions=dns_preconditions(check, target, proposed) + ref.location.preconditions,
+        preconditions=dns_preconditions(check, target, proposed) + ref.location.preconditions + _order(ref),
         dns=dns_needs(check, target, proposed),
         impact=ref.location.impact,
         steps=tuple(
@@ -185,6 +185,13 @@ def change_setting(check: ReferenceCheck, target: TargetCheck, proposed: str) ->
         once_per_cluster=ref.location.once_per_cluster,
         after_subscribers=ref.node is not None and ref.node.role == "publisher",
     )
+
+
+def _order(ref: Reference) -> tuple[str, ...]:
+    """The order of a cluster's renames (:attr:`~confcheck.catalog.Location.order`), unless the node renamed
+    is its cluster's only one."""
+    alone = ref.node is not None and len(ref.cluster.nodes) == 1
+    return (ref.location.order,) if ref.location.order and not alone else ()
 
 
 def service_update(cluster: Cluster | None) -> tuple[str, ...]:

@@ -426,6 +426,23 @@ def test_presence_renames_keep_their_whole_procedure_one_node_at_a_time() -> Non
         assert step.fix.steps[-1].startswith("Start Cisco XCP Router")
 
 
+@pytest.mark.parametrize(("product", "version"), [("imp", "9.1"), ("cup", "8.6"), ("imp", "14.0")])
+def test_the_only_node_of_a_presence_cluster_is_renamed_without_an_order_of_renames(
+    product: str, version: str
+) -> None:
+    """ "Subscribers first, the publisher last" is said to a cluster of several nodes, not to one of one."""
+    two = _renamed_cluster("imp", product, version, "example.com")
+    one = replace(two, nodes=two.nodes[:1])
+    said: dict[int, list[str]] = {}
+    for shape in (two, one):
+        dep = deployment(shape)
+        renames = _renames(plan.build(lint(dep).findings, dep))
+        said[len(shape.nodes)] = [p for _, s in renames if s.fix for p in s.fix.preconditions]
+    assert any("subscribers first" in p for p in said[2])
+    assert not any("subscribers first" in p for p in said[1])
+    assert any("replication is healthy" in p for p in said[1])  # the rest of what comes first stays
+
+
 def test_a_single_rename_keeps_its_procedure_and_clusters_keep_their_own_restarts() -> None:
     leaf = cert("cucm1.example.com", dns=["cucm1.example.com"])
     alone = cluster("one", "cucm", "9.1", [node("10.0.0.11", tomcat("10.0.0.11", leaf))])
