@@ -6,8 +6,10 @@ compared with the JSON renderings just before and after it, so that other jobs o
 both sides of each ratio alike. Printed per format: the median time (CPU seconds of this process),
 the median of those paired ratios, and how the time grows with 10 times the sites.
 
-Goals: terminal, HTML, SARIF and Markdown (issue 13) and JUnit each at most 3 times the JSON report;
-linear, 10 times the sites in at most 11 times the time. Also printed, as ``read back``: reading the
+Goals: terminal, HTML, SARIF and Markdown (issue 13) and JUnit each at most 3 times the JSON report.
+How the time grows is printed beside the JSON report's own growth, its reference: no goal is set for it
+(the smaller size's renderings take hundredths of a second, and the JSON report itself has grown 10.7 to
+13.4 times for 10 times the sites on the 2-core machine). Also printed, as ``read back``: reading the
 JSON report back (``confcheck report REPORT.json``: decoding it, checking it against the shipped schema,
 rebuilding the report), against writing it.
 
@@ -115,7 +117,7 @@ def main() -> None:
     )
     header = "".join(f"{f'{s * 3} clusters':>16}" for s in sizes)
     print(
-        f"{'format':<10}{header}   {'x JSON':>7}   scaling (goal: at most {1.1 * sizes[-1] / sizes[0]:.0f}x)"
+        f"{'format':<10}{header}   {'x JSON':>7}   growth for {sizes[-1] / sizes[0]:.0f}x the sites (no goal)"
     )
     for name in names:
         cells = "".join(f"{t:>15.2f}s" for t in medians[name])
