@@ -540,12 +540,10 @@ class _Builder:
             if cn_only is not None and client.platform in apple.PLATFORMS:
                 reasons.insert(len(problems), cn_only)
             if reasons:
-                if self.refuses:
-                    found.append(
-                        Outcome(client.platform, "refuse", "refuses (RejectAndNotify): " + "; ".join(reasons))
-                    )
-                else:
-                    found.append(Outcome(client.platform, "prompt", "prompts: " + "; ".join(reasons)))
+                said, word = (
+                    ("refuse", "refuses (RejectAndNotify)") if self.refuses else ("prompt", "prompts")
+                )
+                found.append(Outcome(client.platform, said, f"{word}: " + "; ".join(reasons)))
             elif trusted is None:
                 found.append(Outcome(client.platform, "unknown", f"the name matches; {why}"))
             else:

@@ -3,8 +3,8 @@
 One picture per path (inside, outside): the stages left to right, each hop a box with the name used
 and a badge per client platform, red where a platform is prompted or refuses to connect (or the hop
 fails), green where it is not. Colour is never alone: a bad hop has a thick border and a cross, and
-each badge carries a word. Everything from a server is escaped; only presentation attributes style it, so the HTML
-report's Content-Security-Policy needs nothing more. ``confcheck journey --format svg`` writes the
+each badge carries a word. Everything from a server is escaped; only presentation attributes style
+it, so the HTML report's Content-Security-Policy needs nothing more. ``confcheck journey --format svg`` writes the
 pictures of every path as one standalone SVG document.
 """
 

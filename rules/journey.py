@@ -23,7 +23,7 @@ from confcheck import hookimpl
 from confcheck.certs import Certificate
 from confcheck.engine import Context
 from confcheck.findings import Finding, Fix, Phase, Severity
-from confcheck.model import REJECT_AND_NOTIFY, Cluster, DnsRecord, Endpoint, Node
+from confcheck.model import Cluster, DnsRecord, Endpoint, Node
 from confcheck.platforms import PLATFORM_TITLES, STORE_KEYS, STORE_TITLES, anchors, enterprise_trust
 from confcheck.records import replace
 from confcheck.rule import Rule, rule
@@ -353,7 +353,7 @@ def untrusted_on_platform(ctx: Context) -> Iterator[Finding]:
             fix = replace(fix, steps=steps)
         yield Finding(
             f"Jabber for {who} (releases that validate certificates) "
-            f"{reacts(ctx, 'prompts for', 'refuses', f'prompts for (or, under {REJECT_AND_NOTIFY}, refuses)')} the {purpose} certificate of "
+            f"{reacts(ctx, 'prompts for', 'refuses')} the {purpose} certificate of "
             f"{node_label(node)}: not trusted by {clauses}.",
             cluster=cluster.name if cluster else None,
             product=cluster.product if cluster else None,

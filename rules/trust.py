@@ -30,7 +30,7 @@ from confcheck import hookimpl, parallel, records
 from confcheck.certs import Certificate, is_self_signed, label
 from confcheck.engine import Context, ReferenceCheck
 from confcheck.findings import Finding, Fix, Phase, Severity
-from confcheck.model import REJECT_AND_NOTIFY, Cluster, Deployment, Endpoint, Node
+from confcheck.model import Cluster, Deployment, Endpoint, Node
 from confcheck.records import replace
 from confcheck.rule import Rule, rule
 from confcheck.rules._fixes import (
@@ -1124,7 +1124,7 @@ def untrusted_chain(ctx: Context) -> Iterator[Finding]:
         if not gaps:
             continue
         clauses = "; ".join(g.text for g in gaps)
-        verb = reacts(ctx, "prompt for", "refuse", f"prompt for (or, under {REJECT_AND_NOTIFY}, refuse)")
+        verb = reacts(ctx, "prompt for", "refuse")
         yield _finding(met, f"Jabber will {verb} {_certificate(met)}: {clauses}.", _fix(ctx, met, gaps))
 
 
